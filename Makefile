@@ -1,0 +1,226 @@
+# nexus: one non-recursive Makefile, out-of-tree objects under $(O).
+#
+# Adding a module needs no edit here: every format/*.c, analyze/*.c and
+# capture/*.c (but capture/main.c) goes into its folder's archive, every
+# tools/nexus-*.c and capture/main.c is a binary, every tests/unit/test_*.c a
+# cmocka suite, every tests/fixtures/fx_*.c a fixture program, every
+# tests/e2e/t*.sh an end-to-end test, every bpf/*.bpf.c part of the skeleton.
+
+O        ?= build
+GEN      := $(O)/gen
+PREFIX   ?= /usr/local
+BTF      ?= /sys/kernel/btf/vmlinux
+CC       ?= cc
+CLANG    ?= clang
+BPFTOOL  ?= bpftool
+VERSION  := 0.1.0
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+PKGS       := libbpf libzstd sqlite3 yaml-0.1
+PKG_CFLAGS  = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS    = $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lbpf -lelf -lz -lzstd -lsqlite3 -lyaml)
+CMOCKA_LIBS = $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
+
+WARN     := -Wall -Wextra -Werror -Wno-missing-field-initializers
+CFLAGS   ?= -O2 -g
+NX_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(WARN) -MMD -MP -iquote . -I$(GEN) \
+	    -DNX_VERSION='"$(VERSION)"' $(PKG_CFLAGS) $(EXTRA_CFLAGS)
+LDLIBS_ALL = $(PKG_LIBS) -lpthread -lm
+
+# Debian's bpf headers (bpf_helpers.h) come with libbpf-dev; the asm/ headers
+# for the BPF target need the multiarch include dir.
+ARCH_INC     := /usr/include/$(shell uname -m)-linux-gnu
+BPF_SYS_INC  := -idirafter $(ARCH_INC) -idirafter /usr/include
+BPF_ARCH     := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
+
+FORMAT_SRCS  := $(wildcard format/*.c)
+ANALYZE_SRCS := $(wildcard analyze/*.c)
+CAPTURE_SRCS := $(filter-out capture/main.c,$(wildcard capture/*.c))
+TOOL_SRCS    := $(wildcard tools/nexus-*.c)
+UNIT_SRCS    := $(wildcard tests/unit/test_*.c)
+UNIT_HELPERS := $(filter-out $(UNIT_SRCS),$(wildcard tests/unit/*.c))
+FIXTURE_SRCS := $(wildcard tests/fixtures/fx_*.c)
+FIXTURE_LIBS := $(wildcard tests/fixtures/lib*.c)
+BENCH_SRCS   := $(wildcard tests/bench/bench_*.c)
+FUZZ_SRCS    := $(wildcard tests/fuzz/fuzz_*.c)
+EXAMPLE_SRCS := $(wildcard examples/*.c)
+BPF_SRCS     := $(wildcard bpf/*.bpf.c)
+
+obj = $(patsubst %.c,$(O)/%.o,$(1))
+
+FORMAT_LIB  := $(O)/libnxformat.a
+ANALYZE_LIB := $(O)/libnxanalyze.a
+CAPTURE_LIB := $(O)/libnxcapture.a
+LIBS        := $(CAPTURE_LIB) $(ANALYZE_LIB) $(FORMAT_LIB)
+
+BINS      := $(O)/nexus-record $(patsubst tools/%.c,$(O)/%,$(TOOL_SRCS))
+UNIT_BINS := $(patsubst tests/unit/%.c,$(O)/tests/%,$(UNIT_SRCS))
+FIXTURES  := $(patsubst tests/fixtures/%.c,$(O)/fixtures/%,$(FIXTURE_SRCS)) \
+	     $(patsubst tests/fixtures/%.c,$(O)/fixtures/%.so,$(FIXTURE_LIBS))
+BENCHES   := $(patsubst tests/bench/%.c,$(O)/bench/%,$(BENCH_SRCS))
+EXAMPLES  := $(patsubst examples/%.c,$(O)/examples/%,$(EXAMPLE_SRCS))
+BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(O)/bpf/%.bpf.o,$(BPF_SRCS))
+
+.PHONY: all deps test unit e2e bench asan fuzz fuzz-build install clean demo check-root
+
+all: $(BINS) $(FIXTURES) $(EXAMPLES)
+
+# ---- dependencies: Debian packages, installed only when one is missing ----
+DEB_PKGS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libzstd-dev \
+	    libsqlite3-dev libyaml-dev libcmocka-dev pkg-config make gcc libc6-dev \
+	    linux-libc-dev
+deps:
+	$(Q)missing=$$(for p in $(DEB_PKGS) $(EXTRA_DEB_PKGS); do \
+		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; \
+	done); \
+	if [ -n "$$missing" ]; then \
+		echo "nexus: installing $$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+# ---- generated inputs ----
+$(O) $(GEN) $(O)/bpf $(O)/tests $(O)/fixtures $(O)/bench $(O)/examples $(O)/fuzz:
+	$(Q)mkdir -p $@
+
+$(GEN)/vmlinux.h: | $(GEN)
+	@test -r $(BTF) || { echo "nexus: $(BTF) missing: kernel has no BTF, cannot build BPF" >&2; exit 1; }
+	$(Q)$(BPFTOOL) btf dump file $(BTF) format c > $@.tmp && mv $@.tmp $@
+
+$(O)/bpf/%.bpf.o: bpf/%.bpf.c $(GEN)/vmlinux.h $(wildcard bpf/*.h) | $(O)/bpf
+	@echo "  BPF     $@"
+	$(Q)$(CLANG) -g -O2 -Wall -Werror -target bpf -D__TARGET_ARCH_$(BPF_ARCH) -I$(GEN) -iquote . \
+		$(BPF_SYS_INC) -c $< -o $@
+
+$(GEN)/nexus.skel.h: $(BPF_OBJS) | $(GEN)
+	@echo "  SKEL    $@"
+	$(Q)$(BPFTOOL) gen object $(GEN)/nexus.bpf.o $(BPF_OBJS)
+	$(Q)$(BPFTOOL) gen skeleton $(GEN)/nexus.bpf.o name nexus_bpf > $@.tmp && mv $@.tmp $@
+
+# A line per step: /bin/sh has no pipefail.
+$(GEN)/syscall_names.c: | $(GEN)
+	$(Q)echo '#include <asm/unistd.h>' | $(CC) -E -dM -x c - > $@.defs
+	$(Q)awk '$$2 ~ /^__NR_/ && $$3 ~ /^[0-9]+$$/ { print "\t[" $$3 "] = \"" substr($$2, 6) "\","; n++ } \
+	     END { if (n < 300) exit 1 }' $@.defs | sort -t[ -k2 -n > $@.body
+	$(Q){ echo '/* generated from <asm/unistd.h> by the Makefile: do not edit */'; \
+	      echo 'const char *const nx_syscall_names[] = {'; cat $@.body; echo '};'; \
+	      echo 'const unsigned nx_syscall_names_len = sizeof(nx_syscall_names) / sizeof(nx_syscall_names[0]);'; } > $@
+	$(Q)rm -f $@.defs $@.body
+
+# ---- our C ----
+$(O)/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(NX_CFLAGS) $(CFLAGS) -c $< -o $@
+
+$(O)/gen/syscall_names.o: $(GEN)/syscall_names.c
+	$(Q)$(CC) -std=gnu11 -O2 -g -c $< -o $@
+
+$(call obj,$(CAPTURE_SRCS) capture/main.c): $(GEN)/nexus.skel.h
+$(call obj,$(UNIT_SRCS) $(UNIT_HELPERS)): $(GEN)/nexus.skel.h
+
+$(FORMAT_LIB): $(call obj,$(FORMAT_SRCS))
+	$(Q)rm -f $@ && ar rcs $@ $^
+$(ANALYZE_LIB): $(call obj,$(ANALYZE_SRCS)) $(O)/gen/syscall_names.o
+	$(Q)rm -f $@ && ar rcs $@ $^
+$(CAPTURE_LIB): $(call obj,$(CAPTURE_SRCS))
+	$(Q)rm -f $@ && ar rcs $@ $^ $(if $^,,$(error no capture sources))
+
+$(O)/nexus-record: $(O)/capture/main.o $(LIBS)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS_ALL) -o $@
+
+$(O)/nexus-%: $(O)/tools/nexus-%.o $(LIBS)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS_ALL) -o $@
+
+$(O)/tests/test_%: $(O)/tests/unit/test_%.o $(call obj,$(UNIT_HELPERS)) $(LIBS) | $(O)/tests
+	@echo "  LD      $@"
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS_ALL) $(CMOCKA_LIBS) -o $@
+
+# Fixtures are plain programs: no sanitizers, no libraries of ours, so their
+# syscalls are exactly the ones their source makes.
+FX_CFLAGS := -std=gnu11 -D_GNU_SOURCE -O1 -g -Wall -Wextra -Werror -iquote .
+$(O)/fixtures/lib%.so: tests/fixtures/lib%.c | $(O)/fixtures
+	$(Q)$(CC) $(FX_CFLAGS) -fPIC -shared $< -o $@
+FX_SO := $(if $(filter tests/fixtures/libfxprobe.c,$(FIXTURE_LIBS)),$(O)/fixtures/libfxprobe.so)
+$(O)/fixtures/fx_%: tests/fixtures/fx_%.c $(FX_SO) | $(O)/fixtures
+	@echo "  FX      $@"
+	$(Q)$(CC) $(FX_CFLAGS) $< -o $@ -L$(O)/fixtures -Wl,-rpath,'$$ORIGIN' -Wl,--no-as-needed \
+		$(if $(FX_SO),-lfxprobe) -lpthread
+$(O)/examples/%: examples/%.c | $(O)/examples
+	$(Q)$(CC) $(FX_CFLAGS) $< -o $@
+
+$(O)/bench/bench_%: $(O)/tests/bench/bench_%.o $(LIBS) | $(O)/bench
+	@echo "  LD      $@"
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS_ALL) -o $@
+
+# ---- tests ----
+check-root:
+	@[ "$$(id -u)" = 0 ] || { echo "nexus: the end-to-end tests load BPF programs: run as root (sudo make test)" >&2; exit 1; }
+
+# The runner prints one line per test and the closing "N passed, N failed".
+test: deps
+	$(Q)$(MAKE) --no-print-directory all $(UNIT_BINS) $(O)/tests/fuzz_replay
+	$(Q)O=$(O) tests/run.sh $(UNIT_BINS) $(O)/tests/fuzz_replay $(sort $(wildcard tests/e2e/t*.sh))
+
+unit: $(UNIT_BINS)
+	$(Q)O=$(O) tests/run.sh $(UNIT_BINS)
+
+e2e: all
+	$(Q)O=$(O) tests/run.sh $(sort $(wildcard tests/e2e/t*.sh))
+
+bench: deps
+	$(Q)$(MAKE) --no-print-directory all $(BENCHES)
+	$(Q)O=$(O) tests/bench/run.sh $(BENCHES)
+
+# Sanitized build in its own tree; the e2e tests use the sanitized binaries too.
+asan: deps
+	$(Q)$(MAKE) --no-print-directory O=build-asan \
+		EXTRA_CFLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+		LDFLAGS="-fsanitize=address,undefined" test
+
+# libFuzzer targets (clang); the corpus replay driver runs in `make test`.
+FUZZ_TIME ?= 600
+FUZZ_LIBS := $(patsubst %,$(O)/fuzz-src/%,$(FORMAT_SRCS) $(ANALYZE_SRCS))
+$(O)/tests/fuzz_replay: tests/fuzz/replay.c $(FUZZ_SRCS) $(LIBS) | $(O)/tests
+	$(Q)for f in $(FUZZ_SRCS); do \
+		n=$$(basename $$f .c); \
+		$(CC) $(NX_CFLAGS) $(CFLAGS) $(LDFLAGS) -DFUZZ_NAME=$$n -Dfuzz_entry=LLVMFuzzerTestOneInput \
+			tests/fuzz/replay.c $$f $(LIBS) $(LDLIBS_ALL) -o $(O)/tests/replay_$$n || exit 1; \
+	done
+	$(Q)printf '#!/bin/sh\n# replays every fuzz corpus and crash regression through its target\nset -e\nfor t in %s; do "$$(dirname "$$0")/replay_$$t" tests/fuzz/corpus/$$t; done\n' \
+		"$(notdir $(basename $(FUZZ_SRCS)))" > $@ && chmod +x $@
+
+fuzz-build: | $(O)/fuzz
+	$(Q)for f in $(FUZZ_SRCS); do \
+		n=$$(basename $$f .c); \
+		$(CLANG) -std=gnu11 -D_GNU_SOURCE -g -O1 -iquote . -I$(GEN) -DNX_VERSION='"$(VERSION)"' \
+			-fsanitize=fuzzer,address,undefined $$f $(FORMAT_SRCS) $(ANALYZE_SRCS) $(GEN)/syscall_names.c \
+			$(LDLIBS_ALL) -o $(O)/fuzz/$$n || exit 1; \
+	done
+
+fuzz: deps $(GEN)/syscall_names.c
+	$(Q)$(MAKE) --no-print-directory fuzz-build
+	$(Q)for f in $(FUZZ_SRCS); do n=$$(basename $$f .c); mkdir -p $(O)/fuzz/corpus-$$n; \
+		$(O)/fuzz/$$n -max_total_time=$(FUZZ_TIME) -rss_limit_mb=1024 \
+			$(O)/fuzz/corpus-$$n tests/fuzz/corpus/$$n || exit 1; done
+
+# ---- demo ----
+demo: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)[ "$$(id -u)" = 0 ] || { echo "nexus: the demo loads BPF programs: run it as root (sudo make demo)" >&2; exit 1; }
+	$(Q)O=$(O) examples/demo.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 $(BINS) $(DESTDIR)$(PREFIX)/bin/
+
+clean:
+	rm -rf $(O) build-asan
+
+-include $(shell find $(O) -name '*.d' 2>/dev/null)

@@ -1,0 +1,47 @@
+/*
+ * format/err.c: the project-wide error value.
+ *
+ * An error is a negative errno plus one line of text, filled where the
+ * failure is understood and carried up unchanged; only binaries print it.
+ */
+#include "format/err.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+int nx_err_set(struct nx_err *err, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err)
+		return code;
+	err->code = code;
+	va_start(ap, fmt);
+	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+int nx_err_prefix(struct nx_err *err, const char *fmt, ...)
+{
+	char head[NX_ERR_MSG_MAX], old[NX_ERR_MSG_MAX];
+	va_list ap;
+
+	if (!err)
+		return 0;
+	va_start(ap, fmt);
+	vsnprintf(head, sizeof(head), fmt, ap);
+	va_end(ap);
+	memcpy(old, err->msg, sizeof(old));
+	snprintf(err->msg, sizeof(err->msg), "%s: %s", head, old);
+	return err->code;
+}
+
+void nx_err_clear(struct nx_err *err)
+{
+	if (!err)
+		return;
+	err->code = 0;
+	err->msg[0] = '\0';
+}
