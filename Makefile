@@ -121,7 +121,6 @@ $(O)/gen/syscall_names.o: $(GEN)/syscall_names.c
 	$(Q)$(CC) -std=gnu11 -O2 -g -c $< -o $@
 
 $(call obj,$(CAPTURE_SRCS) capture/main.c): $(GEN)/nexus.skel.h
-$(call obj,$(UNIT_SRCS) $(UNIT_HELPERS)): $(GEN)/nexus.skel.h
 
 $(FORMAT_LIB): $(call obj,$(FORMAT_SRCS))
 	$(Q)rm -f $@ && ar rcs $@ $^
@@ -138,7 +137,12 @@ $(O)/nexus-%: $(O)/tools/nexus-%.o $(LIBS)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS_ALL) -o $@
 
-$(O)/tests/test_%: $(O)/tests/unit/test_%.o $(call obj,$(UNIT_HELPERS)) $(LIBS) | $(O)/tests
+# A suite links only the layers its module needs, so that a half-built upper
+# layer never stops the tests of a lower one: test_<m> of format/<m>.c links
+# format, of analyze/<m>.c analyze and format, anything else all three.
+test_libs = $(if $(wildcard format/$(1).c),$(FORMAT_LIB),$(if $(wildcard analyze/$(1).c),$(ANALYZE_LIB) $(FORMAT_LIB),$(LIBS)))
+.SECONDEXPANSION:
+$(O)/tests/test_%: $(O)/tests/unit/test_%.o $(call obj,$(UNIT_HELPERS)) $$(call test_libs,$$*) | $(O)/tests
 	@echo "  LD      $@"
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS_ALL) $(CMOCKA_LIBS) -o $@
 

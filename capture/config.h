@@ -1,0 +1,92 @@
+#ifndef NX_CAPTURE_CONFIG_H	/* capture/config.h: the TraceCondition YAML, loaded and checked */
+#define NX_CAPTURE_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "format/err.h"
+
+enum nx_mode { NX_MODE_FULL = 0, NX_MODE_TRIGGERED = 1 };
+
+/* Where something was written in the config: 1-based, as editors count. */
+struct nx_pos {
+	uint32_t line, col;
+};
+
+struct nx_config_trigger {
+	char *text;			/* as written, e.g. "arg2 == 0x541c" */
+	struct nx_pos pos;		/* of the scalar, for errors found later */
+};
+
+struct nx_config_func {
+	char *func;
+	uint32_t hook;			/* enum nxr_hook: uprobe or uretprobe */
+	struct nx_config_trigger *triggers;
+	uint32_t ntriggers;
+	char **args;			/* optional capture specs, e.g. "arg2:str" */
+	uint32_t nargs;
+	struct nx_pos pos;
+};
+
+struct nx_config_target {
+	char *path;			/* FilePath */
+	struct nx_config_func *funcs;
+	uint32_t nfuncs;
+	struct nx_pos pos;
+};
+
+/*
+ * A loaded config: a plain value that owns every string and array in it
+ * (freed by nx_config_release). Keys the file omits hold their defaults.
+ */
+struct nx_config {
+	char *path;			/* the file name, for messages */
+	char *text;			/* the whole file as read, for the recording header */
+	size_t text_len;
+	char *command;			/* Command as written; NULL with -e / -p only */
+	char **argv;			/* Command split like a shell, NULL-terminated */
+	uint32_t argc;
+	bool sudo;			/* Sudo: keep root for the command */
+	bool noexec;			/* NoExec: trace processes that exec a matching name */
+	bool noexec_all;		/* NoExec with Command '*': every process */
+	char **noexec_names;		/* basenames to match (NoExec), NULL-terminated */
+	uint32_t nnoexec_names;
+	char *logs_dir;			/* LogsDir, default "./tracer_logs" */
+	char *script_path;		/* ScriptPath, NULL if absent */
+	struct nx_config_target *targets;
+	uint32_t ntargets;
+	double duration_s;		/* Duration, 0 = until the command exits */
+	bool syscalls_none;		/* Syscalls: none */
+	uint32_t *syscalls;		/* Syscalls: [names] as numbers; NULL = all */
+	uint32_t nsyscalls;
+	bool follow;			/* Follow, default true */
+	enum nx_mode mode;		/* Mode, default full */
+	struct {
+		uint32_t interval_ms;	/* Health.Interval (seconds in YAML), default 1000 */
+		uint32_t cpu_pct;	/* Health.Cpu threshold, default 90 */
+		uint32_t disk_pct;	/* Health.Disk threshold, default 90 */
+	} health;
+};
+
+/* Sets the defaults; nothing to release yet. */
+void nx_config_init(struct nx_config *cfg);
+
+/*
+ * Reads and checks the file. Errors (-EINVAL for bad content, -ENOENT,
+ * -EACCES) say "path:line:col: what is wrong" with the key or token at fault.
+ * On error cfg is left released and initialised again.
+ */
+int nx_config_load(struct nx_config *cfg, const char *path, struct nx_err *err);
+/* Same over text in memory; name stands in for the path in messages. */
+int nx_config_parse(struct nx_config *cfg, const char *name, const char *text, size_t len,
+		    struct nx_err *err);
+
+/* Splits a command line like a shell without expansion: quotes and
+ * backslashes; NULL-terminated array owned by the caller (nx_argv_free). */
+int nx_argv_split(const char *line, char ***argvp, uint32_t *argcp, struct nx_err *err);
+void nx_argv_free(char **argv);
+
+void nx_config_release(struct nx_config *cfg);	/* frees everything, then re-inits */
+
+#endif
