@@ -12,7 +12,7 @@ PREFIX   ?= /usr/local
 BTF      ?= /sys/kernel/btf/vmlinux
 CC       ?= cc
 CLANG    ?= clang
-BPFTOOL  ?= bpftool
+BPFTOOL  ?= $(or $(shell command -v bpftool 2>/dev/null),/usr/sbin/bpftool)
 VERSION  := 0.1.0
 
 ifeq ($(V),1)
