@@ -142,9 +142,12 @@ $(O)/nexus-%: $(O)/tools/nexus-%.o $(LIBS)
 # format, of analyze/<m>.c analyze and format, anything else all three.
 test_libs = $(if $(wildcard format/$(1).c),$(FORMAT_LIB),$(if $(wildcard analyze/$(1).c),$(ANALYZE_LIB) $(FORMAT_LIB),$(LIBS)))
 .SECONDEXPANSION:
+# TEST_LDFLAGS_<m>: extra link flags of one suite. test_writer wraps the
+# allocator to fail the k-th allocation (zstd's go through it too).
+TEST_LDFLAGS_writer := -Wl,--wrap=malloc -Wl,--wrap=calloc -Wl,--wrap=realloc
 $(O)/tests/test_%: $(O)/tests/unit/test_%.o $(call obj,$(UNIT_HELPERS)) $$(call test_libs,$$*) | $(O)/tests
 	@echo "  LD      $@"
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS_ALL) $(CMOCKA_LIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $(TEST_LDFLAGS_$*) $^ $(LDLIBS_ALL) $(CMOCKA_LIBS) -o $@
 
 # Fixtures are plain programs: no sanitizers, no libraries of ours, so their
 # syscalls are exactly the ones their source makes.
@@ -159,7 +162,10 @@ $(O)/fixtures/fx_%: tests/fixtures/fx_%.c $(FX_SO) | $(O)/fixtures
 $(O)/examples/%: examples/%.c | $(O)/examples
 	$(Q)$(CC) $(FX_CFLAGS) $< -o $@
 
-$(O)/bench/bench_%: $(O)/tests/bench/bench_%.o $(LIBS) | $(O)/bench
+# A bench links the layers it includes: format, analyze, or all three.
+inc_layer = $(shell grep -l '^\#include "$(2)/' $(1) 2>/dev/null)
+src_libs = $(if $(call inc_layer,$(1),capture),$(LIBS),$(if $(call inc_layer,$(1),analyze),$(ANALYZE_LIB) $(FORMAT_LIB),$(FORMAT_LIB)))
+$(O)/bench/bench_%: $(O)/tests/bench/bench_%.o $$(call src_libs,tests/bench/bench_$$*.c) | $(O)/bench
 	@echo "  LD      $@"
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS_ALL) -o $@
 
@@ -189,29 +195,44 @@ asan: deps
 		LDFLAGS="-fsanitize=address,undefined" test
 
 # libFuzzer targets (clang); the corpus replay driver runs in `make test`.
+# A target links only the layers it includes (as the unit suites do), so a
+# half-built upper layer never stops a lower layer's fuzzing: format always,
+# analyze when it includes an analyze/ header, and capture/<m>.c for each
+# capture/<m>.h it includes.
 FUZZ_TIME ?= 600
-FUZZ_LIBS := $(patsubst %,$(O)/fuzz-src/%,$(FORMAT_SRCS) $(ANALYZE_SRCS))
-$(O)/tests/fuzz_replay: tests/fuzz/replay.c $(FUZZ_SRCS) $(LIBS) | $(O)/tests
-	$(Q)for f in $(FUZZ_SRCS); do \
-		n=$$(basename $$f .c); \
-		$(CC) $(NX_CFLAGS) $(CFLAGS) $(LDFLAGS) -DFUZZ_NAME=$$n -Dfuzz_entry=LLVMFuzzerTestOneInput \
-			tests/fuzz/replay.c $$f $(LIBS) $(LDLIBS_ALL) -o $(O)/tests/replay_$$n || exit 1; \
-	done
+FUZZ_NAMES := $(notdir $(basename $(FUZZ_SRCS)))
+fuzz_inc = $(shell grep -ho '^\#include "$(2)/[a-z_]*\.h"' tests/fuzz/$(1).c 2>/dev/null | sed 's/.*"\(.*\)\.h"/\1.c/')
+fuzz_srcs = $(FORMAT_SRCS) $(if $(call fuzz_inc,$(1),analyze),$(ANALYZE_SRCS) $(GEN)/syscall_names.c) \
+	    $(call fuzz_inc,$(1),capture)
+fuzz_libs = $(if $(call fuzz_inc,$(1),capture),$(LIBS),$(if $(call fuzz_inc,$(1),analyze),$(ANALYZE_LIB) $(FORMAT_LIB),$(FORMAT_LIB)))
+
+$(O)/tests/replay_fuzz_%: tests/fuzz/replay.c tests/fuzz/fuzz_%.c $$(call fuzz_libs,fuzz_$$*) | $(O)/tests
+	@echo "  LD      $@"
+	$(Q)$(CC) $(NX_CFLAGS) $(CFLAGS) $(LDFLAGS) $(filter %.c %.a,$^) $(LDLIBS_ALL) -o $@
+
+$(O)/tests/fuzz_replay: $(patsubst %,$(O)/tests/replay_%,$(FUZZ_NAMES)) | $(O)/tests
 	$(Q)printf '#!/bin/sh\n# replays every fuzz corpus and crash regression through its target\nset -e\nfor t in %s; do "$$(dirname "$$0")/replay_$$t" tests/fuzz/corpus/$$t; done\n' \
-		"$(notdir $(basename $(FUZZ_SRCS)))" > $@ && chmod +x $@
+		"$(FUZZ_NAMES)" > $@ && chmod +x $@
 
 fuzz-build: | $(O)/fuzz
-	$(Q)for f in $(FUZZ_SRCS); do \
-		n=$$(basename $$f .c); \
+	$(Q)for n in $(FUZZ_NAMES); do \
+		echo "  FUZZ    $(O)/fuzz/$$n"; \
+		srcs="$(FORMAT_SRCS)"; \
+		if grep -q '^#include "analyze/' tests/fuzz/$$n.c; then \
+			$(MAKE) --no-print-directory $(GEN)/syscall_names.c || exit 1; \
+			srcs="$$srcs $(ANALYZE_SRCS) $(GEN)/syscall_names.c"; fi; \
+		for m in $$(grep -ho '^#include "capture/[a-z_]*\.h"' tests/fuzz/$$n.c | sed 's/.*"\(.*\)\.h"/\1.c/'); do \
+			srcs="$$srcs $$m"; done; \
 		$(CLANG) -std=gnu11 -D_GNU_SOURCE -g -O1 -iquote . -I$(GEN) -DNX_VERSION='"$(VERSION)"' \
-			-fsanitize=fuzzer,address,undefined $$f $(FORMAT_SRCS) $(ANALYZE_SRCS) $(GEN)/syscall_names.c \
-			$(LDLIBS_ALL) -o $(O)/fuzz/$$n || exit 1; \
+			-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+			tests/fuzz/$$n.c $$srcs $(LDLIBS_ALL) -o $(O)/fuzz/$$n || exit 1; \
 	done
 
-fuzz: deps $(GEN)/syscall_names.c
+fuzz: deps
 	$(Q)$(MAKE) --no-print-directory fuzz-build
-	$(Q)for f in $(FUZZ_SRCS); do n=$$(basename $$f .c); mkdir -p $(O)/fuzz/corpus-$$n; \
-		$(O)/fuzz/$$n -max_total_time=$(FUZZ_TIME) -rss_limit_mb=1024 \
+	$(Q)for n in $(FUZZ_NAMES); do mkdir -p $(O)/fuzz/corpus-$$n; \
+		$(O)/fuzz/$$n -max_total_time=$(FUZZ_TIME) -rss_limit_mb=1024 -timeout=10 \
+			-artifact_prefix=$(O)/fuzz/$$n- \
 			$(O)/fuzz/corpus-$$n tests/fuzz/corpus/$$n || exit 1; done
 
 # ---- demo ----

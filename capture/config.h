@@ -69,8 +69,20 @@ struct nx_config {
 	} health;
 };
 
-/* Sets the defaults; nothing to release yet. */
+/* Sets the defaults; nothing to release yet. logs_dir then points at a static
+ * default string: never free the fields yourself, call nx_config_release. */
 void nx_config_init(struct nx_config *cfg);
+
+/* Loader options (NULL or all-zero: defaults). */
+struct nx_config_opts {
+	bool command_optional;		/* the caller names the processes itself (-e / -p):
+					 * a missing Command is not an error */
+};
+
+/* Config files larger than this are refused (the recording header's limit). */
+#define NX_CONFIG_MAX_BYTES (1u << 20)
+/* Triggers of one function: one bit each in a CALL event's `triggers` mask. */
+#define NX_CONFIG_MAX_TRIGGERS 64u
 
 /*
  * Reads and checks the file. Errors (-EINVAL for bad content, -ENOENT,
@@ -81,6 +93,13 @@ int nx_config_load(struct nx_config *cfg, const char *path, struct nx_err *err);
 /* Same over text in memory; name stands in for the path in messages. */
 int nx_config_parse(struct nx_config *cfg, const char *name, const char *text, size_t len,
 		    struct nx_err *err);
+/* The same two with options. Under sudo (euid 0 with SUDO_UID set), the load
+ * opens the file with the invoking user's permissions: a config that user
+ * cannot read is refused with -EACCES and none of it is echoed. */
+int nx_config_load_opts(struct nx_config *cfg, const char *path,
+			const struct nx_config_opts *opts, struct nx_err *err);
+int nx_config_parse_opts(struct nx_config *cfg, const char *name, const char *text, size_t len,
+			 const struct nx_config_opts *opts, struct nx_err *err);
 
 /* Splits a command line like a shell without expansion: quotes and
  * backslashes; NULL-terminated array owned by the caller (nx_argv_free). */

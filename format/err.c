@@ -34,7 +34,11 @@ int nx_err_prefix(struct nx_err *err, const char *fmt, ...)
 	vsnprintf(head, sizeof(head), fmt, ap);
 	va_end(ap);
 	memcpy(old, err->msg, sizeof(old));
-	snprintf(err->msg, sizeof(err->msg), "%s: %s", head, old);
+	/* two steps: gcc's -Wformat-truncation flags "%s: %s" of two full buffers */
+	size_t n = strnlen(head, sizeof(err->msg) - 3);
+	memcpy(err->msg, head, n);
+	memcpy(err->msg + n, ": ", 3);
+	strncat(err->msg, old, sizeof(err->msg) - n - 3);
 	return err->code;
 }
 

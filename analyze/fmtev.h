@@ -1,0 +1,54 @@
+#ifndef NX_ANALYZE_FMTEV_H	/* analyze/fmtev.h: one event as a strace-like line or a JSON object */
+#define NX_ANALYZE_FMTEV_H
+
+#include <stdint.h>
+
+#include "analyze/json.h"
+#include "analyze/proctab.h"
+#include "format/event.h"
+#include "format/meta.h"
+
+/*
+ * Shared by nexus-dump and nexus-split --format jsonl, so that one event reads
+ * the same everywhere. Text (one line, no newline appended):
+ *
+ *	<secs.usecs> <comm> <pid>/<tid> <what>
+ *
+ * secs is relative to t0_ns (the recording's first event). <what> per kind:
+ *	syscall  name(0xa1, 0xa2, 0xa3, 0xa4, 0xa5, 0xa6) = ret <dur>
+ *	         (ret -4095..-1: "= -1 ENOENT (No such file or directory)";
+ *	          not returned: "= ?")
+ *	exec     exec "filename" comm "comm" ppid P uid U
+ *	fork     fork child C/T comm "comm"   (clone thread C/T for a thread)
+ *	exit     exit code N | exit signal N (SIGNAME)  [group]
+ *	call     call func(0xa1, ..., 0xa6) probe P triggers 0xT data "..."
+ *	return   return func = ret probe P
+ *	health   health cpu 12.34% disk 0.50% [cpu-high] [disk-high]
+ *	adapt    adapt action probe P value 0xV "note"
+ *	loss     [LOST n events, cpu c, reason]
+ *	filter   [FILTERED n events, probe P]
+ * Strings are C-escaped (never a control byte). JSON (one object, no newline):
+ *	{"event_id":N,"event_type":"syscall","timestamp_ns":T,"pid":P,"tid":T,
+ *	 "ppid":P,"comm":"..","payload":{<every field of the event table>, ...}}
+ * with "name" added to a syscall's payload and "function" to a call's or
+ * return's. Integers are JSON numbers (u64 in full, s64 signed).
+ */
+struct nx_fmtev_opts {
+	uint64_t t0_ns;				/* time origin of text lines */
+	const struct nxr_meta *meta;		/* probe names; NULL: probes by id */
+};
+
+/* proc: the entry of ev->pid after nx_proctab_observe(ev), or NULL if none. */
+void nx_fmtev_text(struct nx_json_buf *b, const struct nxr_event *ev, const struct nx_proc *proc,
+		   const struct nx_fmtev_opts *o);
+void nx_fmtev_json(struct nx_json_buf *b, const struct nxr_event *ev, uint64_t event_id,
+		   const struct nx_proc *proc, const struct nx_fmtev_opts *o);
+
+/* The word of a loss reason ("ringbuf", "backlog", "disk", "unknown"). */
+const char *nx_fmtev_loss_reason(uint32_t reason);
+/* The word of an adapt action ("common_add", ..., "unknown"). */
+const char *nx_fmtev_adapt_action(uint32_t action);
+/* The function a probe id names ("probe<id>" in buf when the table lacks it). */
+const char *nx_fmtev_probe_func(const struct nxr_meta *m, uint32_t probe, char *buf, size_t len);
+
+#endif

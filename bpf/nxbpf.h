@@ -1,0 +1,40 @@
+#ifndef NX_BPF_NXBPF_H	/* bpf/nxbpf.h: limits and map values shared by the BPF programs and the loader */
+#define NX_BPF_NXBPF_H
+/*
+ * Plain header, includes nothing: include <linux/types.h> (user space) or
+ * vmlinux.h (BPF) first. The wire records themselves live in bpf/events.h.
+ */
+
+#define NX_PID_LIMIT (1u << 22)		/* PID_MAX_LIMIT on 64-bit: every possible pid */
+#define NX_SYS_MAX 512u			/* syscall numbers the filter bitmap covers */
+#define NX_SYS_WORDS (NX_SYS_MAX / 64)
+#define NX_NAME_LEN 16			/* TASK_COMM_LEN: NoExec names match comm */
+#define NX_PATH_MAX 4096		/* exec filename capture limit, NUL included */
+
+/* Values of nx_shared.rel[pid]: is the thread group pid traced? */
+enum nx_rel {
+	NX_REL_NO = 0,
+	NX_REL_YES = 1,			/* traced (NoExec match): not waited for */
+	NX_REL_WAIT = 2,		/* traced and counted in nx_shared.live */
+};
+
+/*
+ * The relevancy table, one mmap-able array element so that the hot path is
+ * one inlined array lookup plus a byte load, and user space sets bytes with
+ * plain stores into the mapping (a byte store never races a neighbour).
+ */
+struct nx_shared {
+	__s64 live;			/* NX_REL_WAIT thread groups still alive */
+	__u64 reserved;
+	__u8 rel[NX_PID_LIMIT];		/* enum nx_rel, indexed by thread group id */
+};
+
+/* The syscall a thread is in, kept in task storage until sys_exit. */
+struct nx_pending {
+	__u64 ts_ns;
+	__u64 args[6];
+	__u32 nr;
+	__u32 active;
+};
+
+#endif

@@ -1,0 +1,74 @@
+/*
+ * bpf/syscalls.bpf.c: one SYSCALL record per syscall of a relevant thread.
+ *
+ * sys_enter keeps the entry (time, number, six argument registers) in the
+ * thread's task storage; sys_exit emits one record with the return value and
+ * the duration (NX_SYS_EXITED). One ring-buffer record per syscall instead of
+ * two halves the ring traffic and the reserve/submit cost. A syscall that
+ * never returns (exit, exit_group) is flushed by proc.bpf.c at
+ * sched_process_exit with NX_SYS_EXITED clear.
+ *
+ * Every reservation that fails is counted in nx_lost (per cpu): the loader
+ * writes the deltas into the recording, so loss is never silent.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+#include "bpf/maps.bpf.h"
+#include "bpf/sysemit.bpf.h"
+
+const volatile __u32 nx_sys_filter_on = 0;	/* 0: every syscall */
+const volatile __u64 nx_sys_filter[NX_SYS_WORDS] = {};
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+static __always_inline int sys_wanted(long id)
+{
+	if (!nx_sys_filter_on)
+		return 1;
+	if ((__u64)id >= NX_SYS_MAX)
+		return 0;
+	return (nx_sys_filter[(id >> 6) & (NX_SYS_WORDS - 1)] >> (id & 63)) & 1;
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(on_sys_enter, struct pt_regs *regs, long id)
+{
+	struct nx_pending *p;
+
+	if (!nx_relevant(bpf_get_current_pid_tgid() >> 32) || !sys_wanted(id))
+		return 0;
+	p = bpf_task_storage_get(&nx_pending, bpf_get_current_task_btf(), NULL,
+				 BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!p) {
+		nx_count_lost();
+		return 0;
+	}
+	p->ts_ns = bpf_ktime_get_ns();
+	p->args[0] = regs->di;
+	p->args[1] = regs->si;
+	p->args[2] = regs->dx;
+	p->args[3] = regs->r10;
+	p->args[4] = regs->r8;
+	p->args[5] = regs->r9;
+	p->nr = id;
+	p->active = 1;
+	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
+{
+	__u64 pt = bpf_get_current_pid_tgid();
+	struct nx_pending *p;
+
+	if (!nx_relevant(pt >> 32))
+		return 0;
+	p = bpf_task_storage_get(&nx_pending, bpf_get_current_task_btf(), NULL, 0);
+	if (!p || !p->active)
+		return 0;
+	nx_sys_emit(p, pt, ret, NX_SYS_EXITED);
+	p->active = 0;
+	return 0;
+}

@@ -1,0 +1,248 @@
+/*
+ * capture/loader.c: the BPF side of a run, from skeleton to detach.
+ *
+ * Open the skeleton, write the run's settings into rodata (so the verifier
+ * prunes what this run does not use), size the ring buffer, load, fill the
+ * NoExec names, attach, and map the relevancy table (struct nx_shared) so
+ * that marking a pid is a byte store and reading the live count a load.
+ *
+ * libbpf's messages go through one libbpf_set_print hook to the caller's log
+ * callback (the verifier log with -v); the last warning is kept for the
+ * one-line error. Invariants: one loader at a time (the hook is global);
+ * after nx_loader_detach no program runs, so counters read then are final.
+ */
+#include "capture/loader.h"
+
+#include <errno.h>
+#include <linux/types.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "bpf/nxbpf.h"
+#include "nexus.skel.h"
+
+#define DEFAULT_RING (64ull << 20)
+#define MIN_RING (16ull << 10)
+
+struct nx_loader {
+	struct nexus_bpf *skel;
+	struct nx_shared *shared;	/* mmap of nx_shared, owned */
+	size_t shared_len;
+	uint64_t ring_bytes;
+	unsigned ncpus;
+};
+
+static const struct nx_loader_opts *log_opts;	/* the loader being opened, for the hook */
+static char last_warn[256];
+
+static int print_hook(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	char buf[2048], *line, *save = NULL;
+
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	if (level == LIBBPF_WARN) {
+		size_t n = strcspn(buf, "\n");
+
+		snprintf(last_warn, sizeof(last_warn), "%.*s", (int)n, buf);
+	}
+	if (!log_opts || !log_opts->log)
+		return 0;
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		log_opts->log(log_opts->log_ctx, line);
+	return 0;
+}
+
+static int fail(struct nx_err *err, int rc, const char *step)
+{
+	if (rc == -EPERM || rc == -EACCES)
+		return nx_err_set(err, rc, "%s failed: %s (loading BPF programs needs root)", step,
+				  strerror(-rc));
+	if (rc == -ENOSYS || rc == -EOPNOTSUPP)
+		return nx_err_set(err, rc, "%s failed: this kernel has no BPF support (%s)", step,
+				  strerror(-rc));
+	if (last_warn[0])
+		return nx_err_set(err, rc, "%s failed: %s (%s)", step, strerror(-rc), last_warn);
+	return nx_err_set(err, rc, "%s failed: %s", step, strerror(-rc));
+}
+
+static int fill_names(struct nx_loader *l, const struct nx_loader_opts *o, struct nx_err *err)
+{
+	int fd = bpf_map__fd(l->skel->maps.nx_names);
+	__u8 one = 1;
+
+	for (uint32_t i = 0; i < o->nnames; i++) {
+		char key[NX_NAME_LEN] = { 0 };
+
+		strncpy(key, o->names[i], NX_NAME_LEN - 1);
+		if (bpf_map_update_elem(fd, key, &one, BPF_ANY) < 0)
+			return nx_err_set(err, -errno, "NoExec name %s: cannot add it to the kernel "
+					  "map: %s", o->names[i], strerror(errno));
+	}
+	return 0;
+}
+
+struct nx_loader *nx_loader_open(const struct nx_loader_opts *o, struct nx_err *err)
+{
+	static const struct nx_loader_opts none = { 0 };
+	struct nx_loader *l;
+	struct nexus_bpf__rodata *ro;
+	int rc, ncpus;
+
+	if (!o)
+		o = &none;
+	l = calloc(1, sizeof(*l));
+	if (!l) {
+		nx_err_set(err, -ENOMEM, "out of memory");
+		return NULL;
+	}
+	log_opts = o;
+	last_warn[0] = '\0';
+	libbpf_set_print(print_hook);
+	l->ring_bytes = o->ringbuf_bytes ? o->ringbuf_bytes : DEFAULT_RING;
+	if (l->ring_bytes < MIN_RING || (l->ring_bytes & (l->ring_bytes - 1)) ||
+	    l->ring_bytes > (1ull << 31)) {
+		nx_err_set(err, -EINVAL, "ring buffer size %llu: not a power of two between 16 KiB "
+			   "and 2 GiB", (unsigned long long)l->ring_bytes);
+		goto fail;
+	}
+	ncpus = libbpf_num_possible_cpus();
+	if (ncpus <= 0) {
+		fail(err, ncpus ? ncpus : -EINVAL, "counting cpus");
+		goto fail;
+	}
+	l->ncpus = ncpus;
+	l->skel = nexus_bpf__open();
+	if (!l->skel) {
+		fail(err, -errno, "opening the BPF skeleton");
+		goto fail;
+	}
+	ro = l->skel->rodata;
+	ro->nx_self_tgid = getpid();
+	ro->nx_trace_all = o->trace_all;
+	ro->nx_follow = o->follow;
+	ro->nx_noexec = o->noexec;
+	if (o->wake_bytes == UINT32_MAX)
+		ro->nx_wake_bytes = 0;
+	else if (o->wake_bytes)
+		ro->nx_wake_bytes = o->wake_bytes;
+	else
+		ro->nx_wake_bytes = l->ring_bytes / 4 < (1u << 20) ? l->ring_bytes / 4 : 1u << 20;
+	if (o->syscalls) {
+		ro->nx_sys_filter_on = 1;
+		for (uint32_t i = 0; i < o->nsyscalls; i++) {
+			if (o->syscalls[i] >= NX_SYS_MAX) {
+				nx_err_set(err, -EINVAL, "syscall number %u: beyond the filter's %u",
+					   o->syscalls[i], NX_SYS_MAX);
+				goto fail;
+			}
+			ro->nx_sys_filter[o->syscalls[i] / 64] |= 1ull << (o->syscalls[i] % 64);
+		}
+	}
+	rc = bpf_map__set_max_entries(l->skel->maps.nx_events, l->ring_bytes);
+	if (rc) {
+		fail(err, rc, "sizing the ring buffer");
+		goto fail;
+	}
+	if (o->no_syscalls) {
+		bpf_program__set_autoload(l->skel->progs.on_sys_enter, false);
+		bpf_program__set_autoload(l->skel->progs.on_sys_exit, false);
+	}
+	rc = nexus_bpf__load(l->skel);
+	if (rc) {
+		fail(err, rc, "loading the BPF programs");
+		goto fail;
+	}
+	l->shared_len = (sizeof(struct nx_shared) + 4095) & ~4095ul;
+	l->shared = mmap(NULL, l->shared_len, PROT_READ | PROT_WRITE, MAP_SHARED,
+			 bpf_map__fd(l->skel->maps.nx_shared), 0);
+	if (l->shared == MAP_FAILED) {
+		l->shared = NULL;
+		fail(err, -errno, "mapping the relevancy table");
+		goto fail;
+	}
+	if (fill_names(l, o, err) < 0)
+		goto fail;
+	rc = nexus_bpf__attach(l->skel);
+	if (rc) {
+		fail(err, rc, "attaching the BPF programs");
+		goto fail;
+	}
+	log_opts = NULL;
+	return l;
+fail:
+	log_opts = NULL;
+	nx_loader_close(l);
+	return NULL;
+}
+
+int nx_loader_mark(struct nx_loader *l, pid_t tgid, bool wait, struct nx_err *err)
+{
+	__u8 *r;
+
+	if (tgid <= 0 || (uint32_t)tgid >= NX_PID_LIMIT)
+		return nx_err_set(err, -EINVAL, "pid %d: out of range", (int)tgid);
+	r = &l->shared->rel[tgid];
+	if (wait) {
+		if (__atomic_exchange_n(r, NX_REL_WAIT, __ATOMIC_SEQ_CST) != NX_REL_WAIT)
+			__atomic_fetch_add(&l->shared->live, 1, __ATOMIC_SEQ_CST);
+	} else {
+		__u8 exp = NX_REL_NO;
+
+		__atomic_compare_exchange_n(r, &exp, NX_REL_YES, false, __ATOMIC_SEQ_CST,
+					    __ATOMIC_SEQ_CST);
+	}
+	return 0;
+}
+
+int64_t nx_loader_live(const struct nx_loader *l)
+{
+	return __atomic_load_n(&l->shared->live, __ATOMIC_SEQ_CST);
+}
+
+int nx_loader_ringbuf_fd(const struct nx_loader *l)
+{
+	return bpf_map__fd(l->skel->maps.nx_events);
+}
+
+uint64_t nx_loader_ringbuf_bytes(const struct nx_loader *l)
+{
+	return l->ring_bytes;
+}
+
+unsigned nx_loader_ncpus(const struct nx_loader *l)
+{
+	return l->ncpus;
+}
+
+int nx_loader_read_lost(const struct nx_loader *l, uint64_t *lost, struct nx_err *err)
+{
+	__u32 zero = 0;
+
+	if (bpf_map_lookup_elem(bpf_map__fd(l->skel->maps.nx_lost), &zero, lost) < 0)
+		return nx_err_set(err, -errno, "reading the kernel's loss counters: %s",
+				  strerror(errno));
+	return 0;
+}
+
+void nx_loader_detach(struct nx_loader *l)
+{
+	if (l && l->skel)
+		nexus_bpf__detach(l->skel);
+}
+
+void nx_loader_close(struct nx_loader *l)
+{
+	if (!l)
+		return;
+	if (l->shared)
+		munmap(l->shared, l->shared_len);
+	nexus_bpf__destroy(l->skel);
+	free(l);
+}

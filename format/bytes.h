@@ -1,0 +1,118 @@
+#ifndef NX_FORMAT_BYTES_H	/* format/bytes.h: little-endian integers and varints */
+#define NX_FORMAT_BYTES_H
+/*
+ * Explicit byte-order helpers: file bytes are never cast to structs. The
+ * put_* functions write to a buffer the caller has sized; the get_*
+ * functions read from [p, end) and never read past end.
+ *
+ * Varints are LEB128: 7 bits per byte, least significant group first, high
+ * bit set on every byte but the last; at most 10 bytes for 64 bits. Signed
+ * values are zigzag-mapped first (0, -1, 1, -2 ... -> 0, 1, 2, 3 ...).
+ */
+#include <stdint.h>
+#include <string.h>
+
+#define NXR_VARINT_MAX 10
+
+static inline void nxr_put_le16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+}
+
+static inline void nxr_put_le32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+	p[2] = (uint8_t)(v >> 16);
+	p[3] = (uint8_t)(v >> 24);
+}
+
+static inline void nxr_put_le64(uint8_t *p, uint64_t v)
+{
+	nxr_put_le32(p, (uint32_t)v);
+	nxr_put_le32(p + 4, (uint32_t)(v >> 32));
+}
+
+static inline uint16_t nxr_get_le16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] | (uint16_t)p[1] << 8);
+}
+
+static inline uint32_t nxr_get_le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static inline uint64_t nxr_get_le64(const uint8_t *p)
+{
+	return (uint64_t)nxr_get_le32(p) | (uint64_t)nxr_get_le32(p + 4) << 32;
+}
+
+static inline uint64_t nxr_zigzag(int64_t v)
+{
+	return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63);
+}
+
+static inline int64_t nxr_unzigzag(uint64_t v)
+{
+	return (int64_t)(v >> 1) ^ -(int64_t)(v & 1);
+}
+
+/* Writes v at p (room for NXR_VARINT_MAX bytes); returns the byte after. */
+static inline uint8_t *nxr_put_varint(uint8_t *p, uint64_t v)
+{
+	while (v >= 0x80) {
+		*p++ = (uint8_t)(v | 0x80);
+		v >>= 7;
+	}
+	*p++ = (uint8_t)v;
+	return p;
+}
+
+static inline unsigned nxr_varint_len(uint64_t v)
+{
+	unsigned n = 1;
+
+	while (v >= 0x80) {
+		v >>= 7;
+		n++;
+	}
+	return n;
+}
+
+/*
+ * Reads a varint from [*pp, end) into *v and advances *pp. Returns 0, or -1
+ * when the bytes end first or the value has more than 10 bytes (*pp is then
+ * unspecified). A 10th byte may only carry the top bit of 64.
+ */
+static inline int nxr_get_varint(const uint8_t **pp, const uint8_t *end, uint64_t *v)
+{
+	const uint8_t *p = *pp;
+	uint64_t r = 0;
+	unsigned shift = 0;
+
+	if (p < end && *p < 0x80) {	/* the common one-byte case */
+		*v = *p;
+		*pp = p + 1;
+		return 0;
+	}
+	while (p < end) {
+		uint8_t b = *p++;
+
+		if (shift == 63 && b > 1)
+			return -1;
+		r |= (uint64_t)(b & 0x7f) << shift;
+		if (b < 0x80) {
+			*v = r;
+			*pp = p;
+			return 0;
+		}
+		shift += 7;
+		if (shift > 63)
+			return -1;
+	}
+	return -1;
+}
+
+#endif

@@ -1,0 +1,232 @@
+/*
+ * format/codec.c: the event record encoding (FORMAT.md, "Event records").
+ *
+ * A record is: tag byte (kind, same-task bits), [varint kind], [varint pid],
+ * [varint tid], varint body length, body. The body starts with the zigzag
+ * time delta to the previous record, then the kind's fields in table order
+ * (U32/U64 varint, S64 zigzag varint, STR varint length + bytes). The length
+ * up front is what lets an older reader skip a kind it does not know and the
+ * fields appended to a kind it knows; a body that ends early leaves the
+ * remaining fields 0 (a file from before they were added).
+ *
+ * Invariants: encode never writes more than nxr_codec_bound(); decode never
+ * reads outside [*pp, end) and rejects any value its field type cannot hold.
+ * Per-kind encoders and decoders are expanded from NX_KINDS so there is no
+ * per-field loop or type switch at run time.
+ */
+#include "format/codec.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "format/bytes.h"
+#include "format/limits.h"
+
+/* ---- check and bound ---- */
+
+#define CHK_U32(v)
+#define CHK_U64(v)
+#define CHK_S64(v)
+#define CHK_STR(v)							\
+	if ((v).len > NXR_MAX_EVENT_STR || ((v).len && !(v).ptr))	\
+		return -EINVAL;
+#define CHK_FIELD(C, T, name, doc) CHK_##T(ev->C.name)
+
+#define BND_U32(v) NXR_VARINT_MAX +
+#define BND_U64(v) NXR_VARINT_MAX +
+#define BND_S64(v) NXR_VARINT_MAX +
+#define BND_STR(v) NXR_VARINT_MAX + (size_t)(v).len +
+#define BND_FIELD(C, T, name, doc) BND_##T(ev->C.name)
+
+/* tag, kind, pid, tid, body length, ts delta */
+#define HEAD_BOUND (1 + 4 * NXR_VARINT_MAX + 3)
+
+int nxr_codec_check(const struct nxr_event *ev)
+{
+	switch (ev->kind) {
+#define CHK_KIND(KIND, id, member, str)				\
+	case id:						\
+		NX_FIELDS_##KIND(CHK_FIELD, member)			\
+		return 0;
+	NX_KINDS(CHK_KIND)
+#undef CHK_KIND
+	}
+	return -EINVAL;
+}
+
+size_t nxr_codec_bound(const struct nxr_event *ev)
+{
+	switch (ev->kind) {
+#define BND_KIND(KIND, id, member, str)				\
+	case id:						\
+		return HEAD_BOUND + NX_FIELDS_##KIND(BND_FIELD, member) 0;
+	NX_KINDS(BND_KIND)
+#undef BND_KIND
+	}
+	return HEAD_BOUND;
+}
+
+/* ---- encode ---- */
+
+#define ENC_U32(v) p = nxr_put_varint(p, (v));
+#define ENC_U64(v) p = nxr_put_varint(p, (v));
+#define ENC_S64(v) p = nxr_put_varint(p, nxr_zigzag(v));
+#define ENC_STR(v)						\
+	p = nxr_put_varint(p, (v).len);				\
+	if ((v).len)						\
+		memcpy(p, (v).ptr, (v).len);			\
+	p += (v).len;
+#define ENC_FIELD(C, T, name, doc) ENC_##T(ev->C.name)
+
+#define ENC_KIND(KIND, id, member, str)						\
+	static inline uint8_t *enc_##member(uint8_t *p, const struct nxr_event *ev)	\
+	{									\
+		NX_FIELDS_##KIND(ENC_FIELD, member)				\
+		return p;							\
+	}
+NX_KINDS(ENC_KIND)
+#undef ENC_KIND
+
+size_t nxr_codec_encode(struct nxr_codec *c, const struct nxr_event *ev, uint8_t *out)
+{
+	uint8_t *p = out, *body, *end;
+	size_t blen;
+	unsigned tag, lenlen;
+
+	tag = ev->kind < NXR_TAG_KIND_ESC ? ev->kind : NXR_TAG_KIND_ESC;
+	if (ev->pid == c->pid && ev->tid == c->tid)
+		tag |= NXR_TAG_SAME_TASK;
+	else if (ev->tid == ev->pid)
+		tag |= NXR_TAG_TID_IS_PID;
+	*p++ = (uint8_t)tag;
+	if ((tag & NXR_TAG_KIND_MASK) == NXR_TAG_KIND_ESC)
+		p = nxr_put_varint(p, ev->kind);
+	if (!(tag & NXR_TAG_SAME_TASK)) {
+		p = nxr_put_varint(p, ev->pid);
+		if (!(tag & NXR_TAG_TID_IS_PID))
+			p = nxr_put_varint(p, ev->tid);
+	}
+	/* one byte reserved for the body length, moved along if it needs more */
+	body = p + 1;
+	end = nxr_put_varint(body, nxr_zigzag((int64_t)(ev->ts_ns - c->ts)));
+	switch (ev->kind) {
+#define ENC_CASE(KIND, id, member, str)		\
+	case id:				\
+		end = enc_##member(end, ev);	\
+		break;
+	NX_KINDS(ENC_CASE)
+#undef ENC_CASE
+	}
+	blen = (size_t)(end - body);
+	lenlen = nxr_varint_len(blen);
+	if (lenlen > 1)
+		memmove(body + lenlen - 1, body, blen);
+	nxr_put_varint(p, blen);
+	c->ts = ev->ts_ns;
+	c->pid = ev->pid;
+	c->tid = ev->tid;
+	return (size_t)(p + lenlen + blen - out);
+}
+
+/* ---- decode ---- */
+
+#define DEC_U32(dst)								\
+	if (p == end)								\
+		return 1;							\
+	if (nxr_get_varint(&p, end, &v) || v > UINT32_MAX)			\
+		return -1;							\
+	dst = (uint32_t)v;
+#define DEC_U64(dst)								\
+	if (p == end)								\
+		return 1;							\
+	if (nxr_get_varint(&p, end, &v))					\
+		return -1;							\
+	dst = v;
+#define DEC_S64(dst)								\
+	if (p == end)								\
+		return 1;							\
+	if (nxr_get_varint(&p, end, &v))					\
+		return -1;							\
+	dst = nxr_unzigzag(v);
+#define DEC_STR(dst)								\
+	if (p == end)								\
+		return 1;							\
+	if (nxr_get_varint(&p, end, &v) || v > NXR_MAX_EVENT_STR ||		\
+	    v > (uint64_t)(end - p))						\
+		return -1;							\
+	dst.ptr = (const char *)p;						\
+	dst.len = (uint32_t)v;							\
+	p += v;
+#define DEC_FIELD(C, T, name, doc) DEC_##T(ev->C.name)
+
+/* Fields past the body's end stay as zeroed here: 1 ok, -1 corrupt. Bytes
+ * after the last known field (fields a newer writer appended) are ignored. */
+#define DEC_KIND(KIND, id, member, str)							\
+	static inline int dec_##member(const uint8_t *p, const uint8_t *end,		\
+				       struct nxr_event *ev)				\
+	{										\
+		uint64_t v;								\
+											\
+		memset(&ev->member, 0, sizeof(ev->member));				\
+		NX_FIELDS_##KIND(DEC_FIELD, member)					\
+		(void)v;								\
+		return 1;								\
+	}
+NX_KINDS(DEC_KIND)
+#undef DEC_KIND
+
+int nxr_codec_decode(struct nxr_codec *c, const uint8_t **pp, const uint8_t *end,
+		     struct nxr_event *ev)
+{
+	const uint8_t *p = *pp, *bend;
+	uint64_t v, kind, blen;
+	unsigned tag;
+
+	if (p >= end)
+		return -1;
+	tag = *p++;
+	if (tag & 0x80)
+		return -1;
+	kind = tag & NXR_TAG_KIND_MASK;
+	if (kind == NXR_TAG_KIND_ESC) {
+		if (nxr_get_varint(&p, end, &kind) || kind < NXR_TAG_KIND_ESC || kind > UINT32_MAX)
+			return -1;
+	}
+	if (kind == 0)
+		return -1;
+	if (tag & NXR_TAG_SAME_TASK) {
+		if (tag & NXR_TAG_TID_IS_PID)
+			return -1;
+	} else {
+		if (nxr_get_varint(&p, end, &v) || v > UINT32_MAX)
+			return -1;
+		c->pid = (uint32_t)v;
+		if (tag & NXR_TAG_TID_IS_PID) {
+			c->tid = c->pid;
+		} else {
+			if (nxr_get_varint(&p, end, &v) || v > UINT32_MAX)
+				return -1;
+			c->tid = (uint32_t)v;
+		}
+	}
+	if (nxr_get_varint(&p, end, &blen) || blen == 0 || blen > NXR_MAX_EVENT_BYTES ||
+	    blen > (uint64_t)(end - p))
+		return -1;
+	bend = p + blen;
+	if (nxr_get_varint(&p, bend, &v))
+		return -1;
+	c->ts += (uint64_t)nxr_unzigzag(v);
+	ev->kind = (uint32_t)kind;
+	ev->pid = c->pid;
+	ev->tid = c->tid;
+	ev->ts_ns = c->ts;
+	*pp = bend;
+	switch (kind) {
+#define DEC_CASE(KIND, id, member, str)		\
+	case id:				\
+		return dec_##member(p, bend, ev);
+	NX_KINDS(DEC_CASE)
+#undef DEC_CASE
+	}
+	return 0;
+}

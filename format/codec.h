@@ -1,0 +1,48 @@
+#ifndef NX_FORMAT_CODEC_H	/* format/codec.h: one event <-> its bytes inside a segment */
+#define NX_FORMAT_CODEC_H
+/*
+ * The row-wise event encoding of FORMAT.md ("Event records"). Records are
+ * delta-coded against the previous record of the same segment, so a codec
+ * state lives exactly as long as one segment: reset it at each segment start.
+ * The per-kind code is generated from the table in bpf/events.h.
+ */
+#include <stddef.h>
+#include <stdint.h>
+
+#include "format/event.h"
+
+struct nxr_codec {
+	uint64_t ts;		/* previous record's time */
+	uint32_t pid, tid;	/* previous record's process and thread */
+};
+
+static inline void nxr_codec_reset(struct nxr_codec *c)
+{
+	c->ts = 0;
+	c->pid = 0;
+	c->tid = 0;
+}
+
+/* 0 if the writer can encode ev, else -EINVAL (unknown kind, string too long). */
+int nxr_codec_check(const struct nxr_event *ev);
+/* Upper bound of the bytes nxr_codec_encode() writes for ev (checked first). */
+size_t nxr_codec_bound(const struct nxr_event *ev);
+/* Encodes a checked ev at out (room for nxr_codec_bound bytes); returns the bytes written. */
+size_t nxr_codec_encode(struct nxr_codec *c, const struct nxr_event *ev, uint8_t *out);
+
+/*
+ * Decodes the record at *pp (bytes up to end), advances *pp past it.
+ * 1: *ev filled (strings point into the record). 0: a kind this build does
+ * not know, skipped by its length (*ev holds only kind, pid, tid, ts_ns).
+ * -1: the bytes are not a valid record.
+ */
+int nxr_codec_decode(struct nxr_codec *c, const uint8_t **pp, const uint8_t *end,
+		     struct nxr_event *ev);
+
+/* Record tag bits (FORMAT.md) */
+#define NXR_TAG_KIND_MASK 0x1fu
+#define NXR_TAG_KIND_ESC 0x1fu		/* kind >= 31: a varint kind follows the tag */
+#define NXR_TAG_SAME_TASK 0x20u		/* pid and tid as in the previous record */
+#define NXR_TAG_TID_IS_PID 0x40u	/* tid == pid: no tid varint */
+
+#endif

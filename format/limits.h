@@ -1,0 +1,45 @@
+#ifndef NX_FORMAT_LIMITS_H	/* format/limits.h: the one set of limits of the .nxr format */
+#define NX_FORMAT_LIMITS_H
+/*
+ * The writer never produces, and the reader never accepts, anything past
+ * these limits. Every length or count read from a file is compared with one
+ * of them before it sizes an allocation or a loop. Changing one is a format
+ * change: readers of the same major version must accept what writers emit.
+ */
+
+#define NXR_VERSION_MAJOR 1
+#define NXR_VERSION_MINOR 0
+
+/* Feature flags in the file header. Compatible: a reader that does not know
+ * one ignores it. Incompatible: a reader that does not know one refuses. */
+#define NXR_COMPAT_KNOWN 0ull
+#define NXR_INCOMPAT_KNOWN 0ull
+
+/* File header */
+#define NXR_MAX_HEADER (4u << 20)	/* whole header, config text included */
+#define NXR_MAX_META_STR (64u << 10)	/* hostname, kernel, paths, kv strings... */
+#define NXR_MAX_CONFIG (1u << 20)	/* the config text */
+#define NXR_MAX_PROBES 4096u
+#define NXR_MAX_KV 1024u
+
+/* Segments */
+#define NXR_MAX_SEG_BYTES (8u << 20)	/* largest opts.segment_bytes the writer accepts */
+#define NXR_MAX_EVENT_STR 65535u	/* one string field of an event (the wire's __u16) */
+#define NXR_MAX_EVENT_BYTES (1u << 20)	/* one encoded event (strings included) */
+/* Raw (encoded) bytes of a segment: it closes once it passes segment_bytes,
+ * so at most one event past NXR_MAX_SEG_BYTES. */
+#define NXR_MAX_SEG_RAW (NXR_MAX_SEG_BYTES + NXR_MAX_EVENT_BYTES)
+/* Compressed bytes: zstd's bound for NXR_MAX_SEG_RAW, rounded up. */
+#define NXR_MAX_SEG_Z (NXR_MAX_SEG_RAW + (NXR_MAX_SEG_RAW >> 7) + 4096u)
+/* Events per segment: every event encodes to at least 3 bytes. */
+#define NXR_MAX_SEG_EVENTS (NXR_MAX_SEG_RAW / 3u)
+/* zstd window: 2^24 = 16 MiB >= NXR_MAX_SEG_RAW, so one frame always fits. */
+#define NXR_ZSTD_WINDOWLOG_MAX 24
+#define NXR_ZSTD_LEVEL_DEFAULT 3
+#define NXR_ZSTD_LEVEL_MAX 19
+
+/* Segments per file: the trailer's index must fit NXR_MAX_TRAILER. */
+#define NXR_MAX_SEGMENTS (1u << 22)
+#define NXR_MAX_TRAILER (128u + 48u * NXR_MAX_SEGMENTS)
+
+#endif

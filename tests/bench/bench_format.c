@@ -1,0 +1,493 @@
+/*
+ * tests/bench/bench_format.c: speed and size of the .nxr format on a
+ * synthetic syscall stream, each figure beside its target, plus the
+ * alternatives the encoding was chosen against (FORMAT.md, "Why this
+ * encoding").
+ *
+ * The stream (documented in FORMAT.md): 4 processes of 1-3 threads; a task
+ * runs a burst of 8-64 syscalls before another task runs; syscalls drawn from
+ * a few hot numbers (read, write, epoll_wait, futex, recvfrom, sendto, close,
+ * openat, fstat, mmap, ioctl, poll) with their real arities; fds 3-20, sizes
+ * from {1, 8, 512, 4096, 65536}, buffer pointers from a few per task;
+ * argument registers a syscall does not use keep what the task's previous
+ * syscall left there; reads fail with -EAGAIN 10% of the time; entry times
+ * 200-2000 ns apart, durations log-uniform 150 ns - 50 us, and records in
+ * exit order (as the kernel emits them) while stamped with the entry time,
+ * so time deltas are often negative; 1 event in 1000 is an exec, fork or exit.
+ *
+ * Usage: bench_format [EVENTS]   (default 2000000)
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <zstd.h>
+
+#include "format/bytes.h"
+#include "format/codec.h"
+#include "format/reader.h"
+#include "format/writer.h"
+
+#define TARGET_ENCODE 20e6
+#define TARGET_DECODE 40e6
+#define TARGET_BYTES 5.0
+
+static uint64_t rng_state = 0x9E3779B97F4A7C15ull;
+
+static uint64_t rnd(void)
+{
+	/* xorshift64*: deterministic across runs */
+	rng_state ^= rng_state >> 12;
+	rng_state ^= rng_state << 25;
+	rng_state ^= rng_state >> 27;
+	return rng_state * 0x2545F4914F6CDD1Dull;
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* ---- the synthetic stream ---- */
+
+struct sysc {
+	uint32_t nr, nargs, weight;
+};
+
+static const struct sysc hot[] = {
+	{ 0, 3, 30 },	/* read */
+	{ 1, 3, 18 },	/* write */
+	{ 232, 4, 10 },	/* epoll_wait */
+	{ 202, 6, 10 },	/* futex */
+	{ 45, 6, 6 },	/* recvfrom */
+	{ 44, 6, 6 },	/* sendto */
+	{ 3, 1, 4 },	/* close */
+	{ 257, 4, 4 },	/* openat */
+	{ 5, 2, 4 },	/* fstat */
+	{ 9, 6, 3 },	/* mmap */
+	{ 16, 3, 3 },	/* ioctl */
+	{ 7, 3, 2 },	/* poll */
+};
+
+struct task {
+	uint32_t pid, tid;
+	uint64_t regs[6];
+	uint64_t bufs[3];
+};
+
+static struct task tasks[10];
+static unsigned ntasks;
+
+static void tasks_init(void)
+{
+	static const unsigned threads[] = { 3, 1, 2, 1 };
+
+	for (unsigned p = 0; p < 4; p++)
+		for (unsigned t = 0; t < threads[p]; t++) {
+			struct task *k = &tasks[ntasks++];
+
+			k->pid = 4000 + p * 37;
+			k->tid = k->pid + t;
+			for (int b = 0; b < 3; b++)
+				k->bufs[b] = 0x7ffd00000000ull + (rnd() & 0xffffff000ull);
+			for (int r = 0; r < 6; r++)
+				k->regs[r] = rnd() & 0xffff;
+		}
+}
+
+static void gen_syscall(struct task *k, uint64_t entry, struct nxr_event *ev)
+{
+	static const uint64_t sizes[] = { 1, 8, 512, 4096, 65536 };
+	uint32_t w = (uint32_t)(rnd() % 100);
+	const struct sysc *s = &hot[0];
+	uint64_t a[6];
+	int64_t ret = 0;
+
+	for (unsigned i = 0; i < sizeof(hot) / sizeof(hot[0]); i++) {
+		if (w < hot[i].weight) {
+			s = &hot[i];
+			break;
+		}
+		w -= hot[i].weight;
+	}
+	memcpy(a, k->regs, sizeof(a));
+	switch (s->nr) {
+	case 0: case 1: case 45: case 44:
+		a[0] = 3 + rnd() % 18;
+		a[1] = k->bufs[rnd() % 3];
+		a[2] = sizes[rnd() % 5];
+		ret = (s->nr == 0 || s->nr == 45) && rnd() % 10 == 0 ? -EAGAIN
+								     : (int64_t)(rnd() % (a[2] + 1));
+		break;
+	case 232:
+		a[0] = 5;
+		a[1] = k->bufs[0];
+		a[2] = 64;
+		a[3] = rnd() % 4 ? 1000 : (uint64_t)-1;
+		ret = (int64_t)(rnd() % 4);
+		break;
+	case 202:
+		a[0] = k->bufs[1] + (rnd() % 4) * 8;
+		a[1] = 128 | (rnd() % 2);
+		a[2] = 1;
+		ret = 0;
+		break;
+	case 3:
+		a[0] = 3 + rnd() % 18;
+		break;
+	case 257:
+		a[0] = (uint64_t)-100;
+		a[1] = k->bufs[2];
+		a[2] = 0x80000;
+		ret = (int64_t)(3 + rnd() % 18);
+		break;
+	default:
+		a[0] = 3 + rnd() % 18;
+		a[1] = k->bufs[rnd() % 3];
+		ret = 0;
+		break;
+	}
+	memcpy(k->regs, a, sizeof(a));
+	memset(ev, 0, sizeof(*ev));
+	ev->kind = NX_KIND_SYSCALL;
+	ev->pid = k->pid;
+	ev->tid = k->tid;
+	ev->ts_ns = entry;
+	ev->syscall.nr = s->nr;
+	ev->syscall.arg1 = a[0];
+	ev->syscall.arg2 = a[1];
+	ev->syscall.arg3 = a[2];
+	ev->syscall.arg4 = a[3];
+	ev->syscall.arg5 = a[4];
+	ev->syscall.arg6 = a[5];
+	ev->syscall.ret = ret;
+	/* log-uniform 150 ns .. 50 us */
+	ev->syscall.dur_ns = (uint64_t)(150.0 * __builtin_exp((double)(rnd() % 1000) / 1000.0 *
+							      5.8091));
+	ev->syscall.flags = NX_SYS_EXITED;
+}
+
+/* Events in exit order: a small heap of pending syscalls keyed by exit time. */
+static struct nxr_event *gen_stream(size_t n)
+{
+	struct nxr_event *out = calloc(n, sizeof(*out)), heap[64], ev;
+	size_t nh = 0, o = 0;
+	uint64_t t = 1000000000000ull;
+	unsigned cur = 0, burst = 0;
+
+	if (!out)
+		return NULL;
+	tasks_init();
+#define EXIT_OF(e) ((e).ts_ns + ((e).kind == NX_KIND_SYSCALL ? (e).syscall.dur_ns : 0))
+	while (o < n) {
+		t += 200 + rnd() % 1801;
+		if (burst == 0) {
+			cur = (unsigned)(rnd() % ntasks);
+			burst = 8 + (unsigned)(rnd() % 57);
+		}
+		burst--;
+		if (rnd() % 1000 == 0) {
+			memset(&ev, 0, sizeof(ev));
+			ev.pid = tasks[cur].pid;
+			ev.tid = tasks[cur].tid;
+			ev.ts_ns = t;
+			ev.kind = NX_KIND_FORK + (uint32_t)(rnd() % 2);
+			if (ev.kind == NX_KIND_FORK) {
+				ev.fork.child_pid = ev.pid + 1000;
+				ev.fork.child_tid = ev.pid + 1000;
+				ev.fork.comm = (struct nxr_str){ "worker", 6 };
+			}
+		} else {
+			gen_syscall(&tasks[cur], t, &ev);
+		}
+		/* emit every pending record that exited before this entry */
+		while (nh && o < n) {
+			size_t m = 0;
+
+			for (size_t i = 1; i < nh; i++)
+				if (EXIT_OF(heap[i]) < EXIT_OF(heap[m]))
+					m = i;
+			if (EXIT_OF(heap[m]) > t && nh < 64)
+				break;
+			out[o++] = heap[m];
+			heap[m] = heap[--nh];
+		}
+		heap[nh++] = ev;
+	}
+	return out;
+}
+
+/* ---- sinks ---- */
+
+struct membuf {
+	uint8_t *buf;
+	size_t len, cap;
+};
+
+static ssize_t mem_write(void *ctx, const void *p, size_t len)
+{
+	struct membuf *m = ctx;
+
+	if (m->len + len > m->cap) {
+		size_t cap = m->cap ? m->cap * 2 : 1 << 20;
+		uint8_t *b;
+
+		while (cap < m->len + len)
+			cap *= 2;
+		b = realloc(m->buf, cap);
+		if (!b)
+			return -ENOMEM;
+		m->buf = b;
+		m->cap = cap;
+	}
+	memcpy(m->buf + m->len, p, len);
+	m->len += len;
+	return (ssize_t)len;
+}
+
+/* ---- the format as implemented ---- */
+
+struct result {
+	double enc_per_s, dec_per_s, bytes_per_ev;
+	size_t file_bytes;
+};
+
+static int run_writer(const struct nxr_event *evs, size_t n, size_t total, int level,
+		      struct membuf *out, double *enc_per_s)
+{
+	struct nxr_writer_opts opts = { .zstd_level = level, .sync = NXR_SYNC_NONE,
+					.segment_age_ns = 3600ull * 1000000000ull };
+	struct nxr_sink sink = { mem_write, NULL, out };
+	struct nx_err err = { 0 };
+	struct nxr_writer *w;
+	double t0;
+
+	out->len = 0;
+	w = nxr_writer_new(&sink, "bench", NULL, &opts, &err);
+	if (!w)
+		goto fail;
+	t0 = now();
+	for (size_t i = 0; i < total; i++) {
+		struct nxr_event ev = evs[i % n];
+
+		/* later passes continue in time, as a longer run would */
+		ev.ts_ns += (i / n) * (evs[n - 1].ts_ns - evs[0].ts_ns + 1000);
+		if (nxr_writer_append(w, &ev, &err) < 0)
+			goto fail;
+	}
+	if (nxr_writer_close(w, &err) < 0)
+		goto fail;
+	*enc_per_s = total / (now() - t0);
+	return 0;
+fail:
+	fprintf(stderr, "bench_format: %s\n", err.msg);
+	return -1;
+}
+
+static int run_reader(const struct membuf *file, size_t total, double *dec_per_s)
+{
+	struct nx_err err = { 0 };
+	double best = 0;
+
+	for (int rep = 0; rep < 3; rep++) {
+		struct nxr_reader *r = nxr_reader_open_mem(file->buf, file->len, NULL, &err);
+		struct nxr_event ev;
+		uint64_t got = 0, sum = 0;
+		double t0 = now(), rate;
+
+		if (!r)
+			goto fail;
+		while (nxr_reader_next(r, &ev, &err) == 1) {
+			got++;
+			sum += ev.ts_ns;
+		}
+		nxr_reader_close(r);
+		rate = got / (now() - t0);
+		if (got != total) {
+			fprintf(stderr, "bench_format: read %llu of %zu events\n",
+				(unsigned long long)got, total);
+			return -1;
+		}
+		if (rate > best)
+			best = rate;
+		(void)sum;
+	}
+	*dec_per_s = best;
+	return 0;
+fail:
+	fprintf(stderr, "bench_format: %s\n", err.msg);
+	return -1;
+}
+
+/* ---- alternatives, for the record ---- */
+
+#define ALT_SEG_EVENTS 40000	/* about 1 MiB of raw row encoding */
+
+/* Column-wise: per segment, one varint stream per field (time delta, task
+ * change, nr, six args, ret, dur), concatenated and compressed as one frame. */
+static double alt_columns(const struct nxr_event *evs, size_t n, int level, double *enc_per_s)
+{
+	enum { C_TS, C_TASK, C_NR, C_A1, C_RET = C_A1 + 6, C_DUR, NCOL };
+	uint8_t *col[NCOL], *pos[NCOL], *raw, *z;
+	size_t zcap = ZSTD_compressBound(ALT_SEG_EVENTS * 11 * NCOL), total = 0;
+	ZSTD_CCtx *cctx = ZSTD_createCCtx();
+	double t0;
+
+	ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, level);
+	for (int c = 0; c < NCOL; c++)
+		col[c] = malloc(ALT_SEG_EVENTS * 11);
+	raw = malloc(ALT_SEG_EVENTS * 11 * NCOL);
+	z = malloc(zcap);
+	t0 = now();
+	for (size_t s = 0; s < n; s += ALT_SEG_EVENTS) {
+		size_t end = s + ALT_SEG_EVENTS < n ? s + ALT_SEG_EVENTS : n, rl = 0;
+		uint64_t pts = 0;
+		uint32_t ppid = 0, ptid = 0;
+
+		for (int c = 0; c < NCOL; c++)
+			pos[c] = col[c];
+		for (size_t i = s; i < end; i++) {
+			const struct nxr_event *e = &evs[i];
+			const struct nxr_syscall *y = &e->syscall;
+
+			pos[C_TS] = nxr_put_varint(pos[C_TS], nxr_zigzag((int64_t)(e->ts_ns - pts)));
+			pts = e->ts_ns;
+			if (e->pid == ppid && e->tid == ptid) {
+				*pos[C_TASK]++ = 0;
+			} else {
+				*pos[C_TASK]++ = 1;
+				pos[C_TASK] = nxr_put_varint(pos[C_TASK], e->pid);
+				pos[C_TASK] = nxr_put_varint(pos[C_TASK], e->tid);
+				ppid = e->pid;
+				ptid = e->tid;
+			}
+			pos[C_NR] = nxr_put_varint(pos[C_NR], e->kind == NX_KIND_SYSCALL ? y->nr : 1000);
+			pos[C_A1 + 0] = nxr_put_varint(pos[C_A1 + 0], y->arg1);
+			pos[C_A1 + 1] = nxr_put_varint(pos[C_A1 + 1], y->arg2);
+			pos[C_A1 + 2] = nxr_put_varint(pos[C_A1 + 2], y->arg3);
+			pos[C_A1 + 3] = nxr_put_varint(pos[C_A1 + 3], y->arg4);
+			pos[C_A1 + 4] = nxr_put_varint(pos[C_A1 + 4], y->arg5);
+			pos[C_A1 + 5] = nxr_put_varint(pos[C_A1 + 5], y->arg6);
+			pos[C_RET] = nxr_put_varint(pos[C_RET], nxr_zigzag(y->ret));
+			pos[C_DUR] = nxr_put_varint(pos[C_DUR], y->dur_ns);
+		}
+		for (int c = 0; c < NCOL; c++) {
+			memcpy(raw + rl, col[c], (size_t)(pos[c] - col[c]));
+			rl += (size_t)(pos[c] - col[c]);
+		}
+		total += ZSTD_compress2(cctx, z, zcap, raw, rl) + 96;	/* + segment framing */
+	}
+	*enc_per_s = n / (now() - t0);
+	for (int c = 0; c < NCOL; c++)
+		free(col[c]);
+	free(raw);
+	free(z);
+	ZSTD_freeCCtx(cctx);
+	return (double)total / n;
+}
+
+/* The kernel's fixed-size wire struct, one per event, zstd in ~1 MiB chunks. */
+static double alt_wire_structs(const struct nxr_event *evs, size_t n, int level)
+{
+	size_t per = (1 << 20) / sizeof(struct nx_wire_syscall), total = 0;
+	struct nx_wire_syscall *w = calloc(per, sizeof(*w));
+	size_t zcap = ZSTD_compressBound(per * sizeof(*w));
+	uint8_t *z = malloc(zcap);
+
+	for (size_t s = 0; s < n; s += per) {
+		size_t k = 0;
+
+		for (size_t i = s; i < n && k < per; i++, k++) {
+			const struct nxr_event *e = &evs[i];
+
+			memset(&w[k], 0, sizeof(w[k]));
+			w[k].hdr.kind = (__u16)e->kind;
+			w[k].hdr.len = sizeof(w[k]);
+			w[k].hdr.pid = e->pid;
+			w[k].hdr.tid = e->tid;
+			w[k].hdr.ts_ns = e->ts_ns;
+			w[k].arg1 = e->syscall.arg1;
+			w[k].arg2 = e->syscall.arg2;
+			w[k].arg3 = e->syscall.arg3;
+			w[k].arg4 = e->syscall.arg4;
+			w[k].arg5 = e->syscall.arg5;
+			w[k].arg6 = e->syscall.arg6;
+			w[k].ret = e->syscall.ret;
+			w[k].dur_ns = e->syscall.dur_ns;
+			w[k].nr = e->syscall.nr;
+			w[k].flags = e->syscall.flags;
+		}
+		total += ZSTD_compress(z, zcap, w, k * sizeof(*w), level);
+	}
+	free(w);
+	free(z);
+	return (double)total / n;
+}
+
+static const char *verdict(int ok)
+{
+	return ok ? "ok" : "MISSED";
+}
+
+int main(int argc, char **argv)
+{
+	size_t total = argc > 1 ? strtoull(argv[1], NULL, 10) : 2000000;
+	size_t n = total < 1000000 ? total : 1000000;
+	static const int levels[] = { -3, 1, 3, 6 };
+	struct membuf file = { 0 };
+	struct nxr_event *evs;
+	double enc, dec, bpe, raw_ratio;
+	int rc = 1;
+
+	if (total == 0) {
+		fprintf(stderr, "usage: bench_format [EVENTS]\n");
+		return 2;
+	}
+	evs = gen_stream(n);
+	if (!evs) {
+		fprintf(stderr, "bench_format: out of memory\n");
+		return 1;
+	}
+	printf("bench_format: %zu synthetic syscall events (model: FORMAT.md), one core\n", total);
+	if (run_writer(evs, n, total, 0, &file, &enc) < 0 || run_reader(&file, total, &dec) < 0)
+		goto out;
+	bpe = (double)file.len / total;
+	raw_ratio = (double)sizeof(struct nx_wire_syscall) * total / file.len;
+	printf("  %-34s %12.1f M/s   target >= %4.0f M/s   %s\n", "encode+compress (zstd 3)",
+	       enc / 1e6, TARGET_ENCODE / 1e6, verdict(enc >= TARGET_ENCODE));
+	printf("  %-34s %12.1f M/s   target >= %4.0f M/s   %s\n", "decompress+decode", dec / 1e6,
+	       TARGET_DECODE / 1e6, verdict(dec >= TARGET_DECODE));
+	printf("  %-34s %12.2f B     target <= %4.1f B     %s\n", "bytes per syscall event on disk",
+	       bpe, TARGET_BYTES, verdict(bpe <= TARGET_BYTES));
+	printf("  %-34s %12.1f x     (%zu-byte struct nx_wire_syscall per event)\n",
+	       "smaller than the raw wire structs", raw_ratio, sizeof(struct nx_wire_syscall));
+
+	printf("alternatives (bytes/event, encode M events/s):\n");
+	for (unsigned i = 0; i < sizeof(levels) / sizeof(levels[0]); i++) {
+		struct membuf f = { 0 };
+		double e, d;
+
+		if (run_writer(evs, n, n, levels[i], &f, &e) < 0 || run_reader(&f, n, &d) < 0) {
+			free(f.buf);
+			goto out;
+		}
+		printf("  row varint (this format), zstd %2d  %6.2f B  %6.1f M/s enc  %6.1f M/s dec\n",
+		       levels[i], (double)f.len / n, e / 1e6, d / 1e6);
+		free(f.buf);
+	}
+	for (int l = 1; l <= 3; l += 2) {
+		double e, b = alt_columns(evs, n, l, &e);
+
+		printf("  column streams, zstd %2d           %6.2f B  %6.1f M/s enc\n", l, b, e / 1e6);
+	}
+	printf("  raw wire structs, zstd 3          %6.2f B\n", alt_wire_structs(evs, n, 3));
+	rc = 0;
+out:
+	free(file.buf);
+	free(evs);
+	return rc;
+}

@@ -1,0 +1,134 @@
+/*
+ * tests/fuzz/fuzz_reader.c: libFuzzer target for the .nxr reader.
+ *
+ * The input is a recording. The reader must open it or refuse it with a
+ * one-line error, then iterate, seek and rewind without crashing, hanging
+ * or reading out of bounds, and report damage through on_damage. The first
+ * byte of the input, when the file is long enough, also picks reader
+ * filters, so that the filtered paths are fuzzed too (it is part of the
+ * file: the header magic is checked regardless).
+ *
+ * Segment payloads sit behind a CRC and a zstd frame, which random bytes
+ * seldom pass, so the same input is also fed to the event decoder directly.
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "format/codec.h"
+#include "format/reader.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void on_damage(void *ctx, const struct nx_err *what)
+{
+	unsigned *n = ctx;
+
+	(*n)++;
+	if (what->code >= 0 || !what->msg[0] || strchr(what->msg, '\n'))
+		__builtin_trap();
+}
+
+static void drain(struct nxr_reader *r, unsigned limit)
+{
+	struct nxr_event ev;
+	struct nx_err err = { 0 };
+	volatile uint64_t sink = 0;
+
+	while (limit-- && nxr_reader_next(r, &ev, &err) == 1) {
+		const struct nxr_kind_desc *d = nxr_kind_desc(ev.kind);
+
+		sink += ev.ts_ns;
+		for (unsigned i = 0; d && i < d->nfields; i++) {
+			if (d->fields[i].type == NXR_FT_STR) {
+				struct nxr_str s = nxr_field_str(&ev, &d->fields[i]);
+
+				/* touch every byte: ASan checks they are in bounds */
+				for (uint32_t k = 0; k < s.len; k++)
+					sink += (uint8_t)s.ptr[k];
+			} else {
+				sink += nxr_field_u64(&ev, &d->fields[i]);
+			}
+		}
+	}
+	(void)sink;
+}
+
+static void decode_raw(const uint8_t *data, size_t size)
+{
+	const uint8_t *p = data, *end = data + size;
+	struct nxr_codec c;
+	struct nxr_event ev;
+	volatile uint64_t sink = 0;
+
+	nxr_codec_reset(&c);
+	while (p < end) {
+		const uint8_t *before = p;
+		int rc = nxr_codec_decode(&c, &p, end, &ev);
+
+		if (rc < 0)
+			break;
+		if (p <= before || p > end)	/* must always progress, never overrun */
+			__builtin_trap();
+		if (rc == 1 && nxr_codec_check(&ev) == 0) {
+			/* whatever decodes re-encodes, and decodes to the same event */
+			static uint8_t buf[4 * 65536 + 1024];
+			struct nxr_codec c2 = { 0 }, c3 = { 0 };
+			struct nxr_event back;
+			const uint8_t *q = buf;
+			size_t n;
+
+			if (nxr_codec_bound(&ev) > sizeof(buf))
+				__builtin_trap();
+			n = nxr_codec_encode(&c2, &ev, buf);
+			if (nxr_codec_decode(&c3, &q, buf + n, &back) != 1 || q != buf + n ||
+			    back.ts_ns != ev.ts_ns || back.pid != ev.pid || back.kind != ev.kind)
+				__builtin_trap();
+			sink += n;
+		}
+	}
+	(void)sink;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct nxr_reader_opts opts = { 0 };
+	struct nx_err err = { 0 };
+	const struct nxr_segment_info *segs;
+	const struct nxr_meta *m;
+	struct nxr_reader_stats st;
+	struct nxr_reader *r;
+	unsigned damage = 0;
+	uint32_t n;
+
+	decode_raw(data, size);
+	opts.on_damage = on_damage;
+	opts.ctx = &damage;
+	if (size > 20 && (data[16] & 1)) {
+		opts.kinds = 1u << (data[17] % 11);
+		opts.pid = data[18] & 1 ? 1000 : 0;
+		opts.t_min_ns = data[19] & 1 ? 1000000000ull : 0;
+	}
+	r = nxr_reader_open_mem(data, size, &opts, &err);
+	if (!r) {
+		if (err.code >= 0 || !err.msg[0] || strchr(err.msg, '\n'))
+			__builtin_trap();
+		return 0;
+	}
+	m = nxr_reader_meta(r);
+	for (uint32_t i = 0; i < m->nprobes; i++)
+		if (nxr_meta_probe(m, m->probes[i].id) == NULL)
+			__builtin_trap();
+	(void)nxr_meta_get(m, "user");
+	drain(r, 1u << 20);
+	segs = nxr_reader_segments(r, &n);
+	if (n) {
+		nxr_reader_seek(r, segs[n / 2].first_ts_ns, &err);
+		drain(r, 1000);
+	}
+	nxr_reader_rewind(r, &err);
+	drain(r, 1000);
+	nxr_reader_get_stats(r, &st);
+	nxr_reader_close(r);
+	return 0;
+}
