@@ -68,7 +68,7 @@ BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(O)/bpf/%.bpf.o,$(BPF_SRCS))
 
 .PHONY: all deps test unit e2e bench asan fuzz fuzz-build install clean demo check-root
 
-all: $(BINS) $(FIXTURES) $(EXAMPLES)
+all: $(BINS) $(FIXTURES) $(EXAMPLES) $(O)/tests/mkrec
 
 # ---- dependencies: Debian packages, installed only when one is missing ----
 DEB_PKGS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libzstd-dev \
@@ -149,6 +149,23 @@ $(O)/tests/test_%: $(O)/tests/unit/test_%.o $(call obj,$(UNIT_HELPERS)) $$(call 
 	@echo "  LD      $@"
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $(TEST_LDFLAGS_$*) $^ $(LDLIBS_ALL) $(CMOCKA_LIBS) -o $@
 
+# Test-only BPF programs (tests/bpf/*_test.bpf.c), each with its own skeleton
+# $(GEN)/*_test.skel.h: never part of nexus.skel.h. test_trigger_kernel runs
+# bpf/trigger.bpf.h through trigger_test; it and test_trigger_bpftrace link
+# analyze and format only.
+$(O)/tests/bpf/%.bpf.o: tests/bpf/%.bpf.c $(GEN)/vmlinux.h $(wildcard bpf/*.h) | $(O)/tests
+	@mkdir -p $(dir $@)
+	@echo "  BPF     $@"
+	$(Q)$(CLANG) -g -O2 -Wall -Werror -target bpf -D__TARGET_ARCH_$(BPF_ARCH) -I$(GEN) -iquote . \
+		$(BPF_SYS_INC) -c $< -o $@
+$(GEN)/%_test.skel.h: $(O)/tests/bpf/%_test.bpf.o | $(GEN)
+	$(Q)$(BPFTOOL) gen skeleton $< name $*_test > $@.tmp && mv $@.tmp $@
+$(O)/tests/unit/test_trigger_kernel.o: $(GEN)/trigger_test.skel.h
+$(O)/tests/test_trigger_kernel $(O)/tests/test_trigger_bpftrace: $(O)/tests/%: $(O)/tests/unit/%.o \
+		$(call obj,$(UNIT_HELPERS)) $(ANALYZE_LIB) $(FORMAT_LIB) | $(O)/tests
+	@echo "  LD      $@"
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS_ALL) $(CMOCKA_LIBS) -o $@
+
 # Fixtures are plain programs: no sanitizers, no libraries of ours, so their
 # syscalls are exactly the ones their source makes.
 FX_CFLAGS := -std=gnu11 -D_GNU_SOURCE -O1 -g -Wall -Wextra -Werror -iquote .
@@ -162,9 +179,20 @@ $(O)/fixtures/fx_%: tests/fixtures/fx_%.c $(FX_SO) | $(O)/fixtures
 $(O)/examples/%: examples/%.c | $(O)/examples
 	$(Q)$(CC) $(FX_CFLAGS) $< -o $@
 
+# The offline tools' e2e tests write synthetic recordings with this helper.
+$(O)/tests/mkrec: $(O)/tests/e2e/mkrec.o $(O)/tests/unit/toolfx.o $(FORMAT_LIB) | $(O)/tests
+	@echo "  LD      $@"
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS_ALL) -o $@
+
 # A bench links the layers it includes: format, analyze, or all three.
 inc_layer = $(shell grep -l '^\#include "$(2)/' $(1) 2>/dev/null)
 src_libs = $(if $(call inc_layer,$(1),capture),$(LIBS),$(if $(call inc_layer,$(1),analyze),$(ANALYZE_LIB) $(FORMAT_LIB),$(FORMAT_LIB)))
+# The end-to-end tests' reader of recordings: one line per event (tests/e2e/nxcheck.c).
+NXCHECK := $(O)/tests/nxcheck
+$(NXCHECK): $(O)/tests/e2e/nxcheck.o $(FORMAT_LIB) | $(O)/tests
+	@echo "  LD      $@"
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS_ALL) -o $@
+
 $(O)/bench/bench_%: $(O)/tests/bench/bench_%.o $$(call src_libs,tests/bench/bench_$$*.c) | $(O)/bench
 	@echo "  LD      $@"
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS_ALL) -o $@
@@ -175,13 +203,13 @@ check-root:
 
 # The runner prints one line per test and the closing "N passed, N failed".
 test: deps
-	$(Q)$(MAKE) --no-print-directory all $(UNIT_BINS) $(O)/tests/fuzz_replay
+	$(Q)$(MAKE) --no-print-directory all $(UNIT_BINS) $(O)/tests/fuzz_replay $(NXCHECK)
 	$(Q)O=$(O) tests/run.sh $(UNIT_BINS) $(O)/tests/fuzz_replay $(sort $(wildcard tests/e2e/t*.sh))
 
 unit: $(UNIT_BINS)
 	$(Q)O=$(O) tests/run.sh $(UNIT_BINS)
 
-e2e: all
+e2e: all $(NXCHECK)
 	$(Q)O=$(O) tests/run.sh $(sort $(wildcard tests/e2e/t*.sh))
 
 bench: deps
@@ -219,7 +247,7 @@ fuzz-build: | $(O)/fuzz
 		echo "  FUZZ    $(O)/fuzz/$$n"; \
 		srcs="$(FORMAT_SRCS)"; \
 		if grep -q '^#include "analyze/' tests/fuzz/$$n.c; then \
-			$(MAKE) --no-print-directory $(GEN)/syscall_names.c || exit 1; \
+			$(MAKE) --no-print-directory -s $(GEN)/syscall_names.c >/dev/null || exit 1; \
 			srcs="$$srcs $(ANALYZE_SRCS) $(GEN)/syscall_names.c"; fi; \
 		for m in $$(grep -ho '^#include "capture/[a-z_]*\.h"' tests/fuzz/$$n.c | sed 's/.*"\(.*\)\.h"/\1.c/'); do \
 			srcs="$$srcs $$m"; done; \

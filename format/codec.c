@@ -2,17 +2,20 @@
  * format/codec.c: the event record encoding (FORMAT.md, "Event records").
  *
  * A record is: tag byte (kind, same-task bits), [varint kind], [varint pid],
- * [varint tid], varint body length, body. The body starts with the zigzag
- * time delta to the previous record, then the kind's fields in table order
- * (U32/U64 varint, S64 zigzag varint, STR varint length + bytes). The length
- * up front is what lets an older reader skip a kind it does not know and the
- * fields appended to a kind it knows; a body that ends early leaves the
- * remaining fields 0 (a file from before they were added).
+ * [varint tid], varint body length, body. The body is the zigzag delta of the
+ * record's time key to the previous record's, a varint presence mask, then
+ * the kind's present fields in table order (U32/U64 varint, S64 zigzag
+ * varint, STR varint length + bytes); a field whose mask bit is clear repeats
+ * the previous record of the same kind in the segment (0 at its start). The
+ * time key is ts_ns, or for a syscall ts_ns + dur_ns: records are emitted at
+ * the exit, so exit times grow and their deltas stay small and positive.
+ * The length up front lets an older reader skip a kind it does not know and
+ * the fields appended to a kind it knows.
  *
  * Invariants: encode never writes more than nxr_codec_bound(); decode never
  * reads outside [*pp, end) and rejects any value its field type cannot hold.
- * Per-kind encoders and decoders are expanded from NX_KINDS so there is no
- * per-field loop or type switch at run time.
+ * Per-kind encoders and decoders are expanded from NX_KINDS: no per-field
+ * loop or type switch at run time.
  */
 #include "format/codec.h"
 
@@ -38,8 +41,8 @@
 #define BND_STR(v) NXR_VARINT_MAX + (size_t)(v).len +
 #define BND_FIELD(C, T, name, doc) BND_##T(ev->C.name)
 
-/* tag, kind, pid, tid, body length, ts delta */
-#define HEAD_BOUND (1 + 4 * NXR_VARINT_MAX + 3)
+/* tag, kind, pid, tid, body length (3), time delta, presence mask */
+#define HEAD_BOUND (1 + 5 * NXR_VARINT_MAX + 3)
 
 int nxr_codec_check(const struct nxr_event *ev)
 {
@@ -68,28 +71,60 @@ size_t nxr_codec_bound(const struct nxr_event *ev)
 
 /* ---- encode ---- */
 
-#define ENC_U32(v) p = nxr_put_varint(p, (v));
-#define ENC_U64(v) p = nxr_put_varint(p, (v));
-#define ENC_S64(v) p = nxr_put_varint(p, nxr_zigzag(v));
-#define ENC_STR(v)						\
+/*
+ * Pass 1 sets bit i of the presence mask when field i differs from the same
+ * field of the previous record of this kind (strings: always present); pass
+ * 2 writes the present fields. The bit counter is a constant per expansion:
+ * the compiler folds it, leaving straight-line code per kind.
+ */
+#define MASK_U32(C, name) m |= (uint64_t)(ev->C.name != c->prev.C.name) << bit;
+#define MASK_U64(C, name) m |= (uint64_t)(ev->C.name != c->prev.C.name) << bit;
+#define MASK_S64(C, name) m |= (uint64_t)(ev->C.name != c->prev.C.name) << bit;
+#define MASK_STR(C, name) m |= 1ull << bit;
+#define MASK_FIELD(C, T, name, doc) MASK_##T(C, name) bit++;
+
+#define PUT_U32(v) p = nxr_put_varint(p, (v));
+#define PUT_U64(v) p = nxr_put_varint(p, (v));
+#define PUT_S64(v) p = nxr_put_varint(p, nxr_zigzag(v));
+#define PUT_STR(v)						\
 	p = nxr_put_varint(p, (v).len);				\
 	if ((v).len)						\
 		memcpy(p, (v).ptr, (v).len);			\
 	p += (v).len;
-#define ENC_FIELD(C, T, name, doc) ENC_##T(ev->C.name)
+#define PUT_FIELD(C, T, name, doc)				\
+	if (m & (1ull << bit)) {				\
+		PUT_##T(ev->C.name)				\
+	}							\
+	bit++;
 
 #define ENC_KIND(KIND, id, member, str)						\
-	static inline uint8_t *enc_##member(uint8_t *p, const struct nxr_event *ev)	\
+	static inline uint8_t *enc_##member(struct nxr_codec *c, uint8_t *p,		\
+					    const struct nxr_event *ev)		\
 	{									\
-		NX_FIELDS_##KIND(ENC_FIELD, member)				\
+		uint64_t m = 0;							\
+		unsigned bit = 0;						\
+										\
+		NX_FIELDS_##KIND(MASK_FIELD, member)				\
+		p = nxr_put_varint(p, m);					\
+		bit = 0;							\
+		NX_FIELDS_##KIND(PUT_FIELD, member)				\
+		c->prev.member = ev->member;					\
 		return p;							\
 	}
 NX_KINDS(ENC_KIND)
 #undef ENC_KIND
 
+/* The time a record is ordered by: a syscall record is emitted at its exit,
+ * so its exit time keeps the deltas small and positive. */
+static inline uint64_t time_key(const struct nxr_event *ev)
+{
+	return ev->kind == NX_KIND_SYSCALL ? ev->ts_ns + ev->syscall.dur_ns : ev->ts_ns;
+}
+
 size_t nxr_codec_encode(struct nxr_codec *c, const struct nxr_event *ev, uint8_t *out)
 {
 	uint8_t *p = out, *body, *end;
+	uint64_t key = time_key(ev);
 	size_t blen;
 	unsigned tag, lenlen;
 
@@ -108,11 +143,11 @@ size_t nxr_codec_encode(struct nxr_codec *c, const struct nxr_event *ev, uint8_t
 	}
 	/* one byte reserved for the body length, moved along if it needs more */
 	body = p + 1;
-	end = nxr_put_varint(body, nxr_zigzag((int64_t)(ev->ts_ns - c->ts)));
+	end = nxr_put_varint(body, nxr_zigzag((int64_t)(key - c->key)));
 	switch (ev->kind) {
 #define ENC_CASE(KIND, id, member, str)		\
 	case id:				\
-		end = enc_##member(end, ev);	\
+		end = enc_##member(c, end, ev);	\
 		break;
 	NX_KINDS(ENC_CASE)
 #undef ENC_CASE
@@ -122,7 +157,7 @@ size_t nxr_codec_encode(struct nxr_codec *c, const struct nxr_event *ev, uint8_t
 	if (lenlen > 1)
 		memmove(body + lenlen - 1, body, blen);
 	nxr_put_varint(p, blen);
-	c->ts = ev->ts_ns;
+	c->key = key;
 	c->pid = ev->pid;
 	c->tid = ev->tid;
 	return (size_t)(p + lenlen + blen - out);
@@ -130,46 +165,46 @@ size_t nxr_codec_encode(struct nxr_codec *c, const struct nxr_event *ev, uint8_t
 
 /* ---- decode ---- */
 
-#define DEC_U32(dst)								\
-	if (p == end)								\
-		return 1;							\
+#define GET_U32(dst)								\
 	if (nxr_get_varint(&p, end, &v) || v > UINT32_MAX)			\
 		return -1;							\
 	dst = (uint32_t)v;
-#define DEC_U64(dst)								\
-	if (p == end)								\
-		return 1;							\
+#define GET_U64(dst)								\
 	if (nxr_get_varint(&p, end, &v))					\
 		return -1;							\
 	dst = v;
-#define DEC_S64(dst)								\
-	if (p == end)								\
-		return 1;							\
+#define GET_S64(dst)								\
 	if (nxr_get_varint(&p, end, &v))					\
 		return -1;							\
 	dst = nxr_unzigzag(v);
-#define DEC_STR(dst)								\
-	if (p == end)								\
-		return 1;							\
+#define GET_STR(dst)								\
 	if (nxr_get_varint(&p, end, &v) || v > NXR_MAX_EVENT_STR ||		\
 	    v > (uint64_t)(end - p))						\
 		return -1;							\
 	dst.ptr = (const char *)p;						\
 	dst.len = (uint32_t)v;							\
 	p += v;
-#define DEC_FIELD(C, T, name, doc) DEC_##T(ev->C.name)
+/* present fields land in the kind's previous record, which then is the event */
+#define GET_FIELD(C, T, name, doc)						\
+	if (m & (1ull << bit)) {						\
+		GET_##T(c->prev.C.name)						\
+	}									\
+	bit++;
 
-/* Fields past the body's end stay as zeroed here: 1 ok, -1 corrupt. Bytes
- * after the last known field (fields a newer writer appended) are ignored. */
+/* 1 ok, -1 corrupt. Present fields past the known ones (appended by a newer
+ * writer) are left for the caller to skip with the body. */
 #define DEC_KIND(KIND, id, member, str)							\
-	static inline int dec_##member(const uint8_t *p, const uint8_t *end,		\
-				       struct nxr_event *ev)				\
+	static inline int dec_##member(struct nxr_codec *c, const uint8_t *p,		\
+				       const uint8_t *end, struct nxr_event *ev)	\
 	{										\
-		uint64_t v;								\
+		uint64_t m, v;								\
+		unsigned bit = 0;							\
 											\
-		memset(&ev->member, 0, sizeof(ev->member));				\
-		NX_FIELDS_##KIND(DEC_FIELD, member)					\
+		if (nxr_get_varint(&p, end, &m))					\
+			return -1;							\
+		NX_FIELDS_##KIND(GET_FIELD, member)					\
 		(void)v;								\
+		ev->member = c->prev.member;						\
 		return 1;								\
 	}
 NX_KINDS(DEC_KIND)
@@ -181,6 +216,7 @@ int nxr_codec_decode(struct nxr_codec *c, const uint8_t **pp, const uint8_t *end
 	const uint8_t *p = *pp, *bend;
 	uint64_t v, kind, blen;
 	unsigned tag;
+	int rc;
 
 	if (p >= end)
 		return -1;
@@ -215,18 +251,23 @@ int nxr_codec_decode(struct nxr_codec *c, const uint8_t **pp, const uint8_t *end
 	bend = p + blen;
 	if (nxr_get_varint(&p, bend, &v))
 		return -1;
-	c->ts += (uint64_t)nxr_unzigzag(v);
+	c->key += (uint64_t)nxr_unzigzag(v);
 	ev->kind = (uint32_t)kind;
 	ev->pid = c->pid;
 	ev->tid = c->tid;
-	ev->ts_ns = c->ts;
+	ev->ts_ns = c->key;
 	*pp = bend;
 	switch (kind) {
-#define DEC_CASE(KIND, id, member, str)		\
-	case id:				\
-		return dec_##member(p, bend, ev);
+#define DEC_CASE(KIND, id, member, str)			\
+	case id:					\
+		rc = dec_##member(c, p, bend, ev);	\
+		break;
 	NX_KINDS(DEC_CASE)
 #undef DEC_CASE
+	default:
+		return 0;	/* a kind from a newer writer: skipped by its length */
 	}
-	return 0;
+	if (rc == 1 && kind == NX_KIND_SYSCALL)
+		ev->ts_ns -= ev->syscall.dur_ns;	/* the key was its exit time */
+	return rc;
 }

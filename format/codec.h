@@ -8,19 +8,23 @@
  */
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "format/event.h"
 
 struct nxr_codec {
-	uint64_t ts;		/* previous record's time */
+	uint64_t key;		/* previous record's time key (FORMAT.md) */
 	uint32_t pid, tid;	/* previous record's process and thread */
+	struct {		/* previous record of each kind: absent fields repeat it */
+#define NXR_CODEC_PREV(KIND, id, member, str) struct nxr_##member member;
+		NX_KINDS(NXR_CODEC_PREV)
+#undef NXR_CODEC_PREV
+	} prev;
 };
 
 static inline void nxr_codec_reset(struct nxr_codec *c)
 {
-	c->ts = 0;
-	c->pid = 0;
-	c->tid = 0;
+	memset(c, 0, sizeof(*c));
 }
 
 /* 0 if the writer can encode ev, else -EINVAL (unknown kind, string too long). */

@@ -14,12 +14,23 @@
 struct nx_tool {
 	const char *prog;
 	unsigned warnings;
+	uint64_t seen[64];	/* hashes of the warnings printed: a rewind repeats none */
 };
 
+/* Prints each distinct damage report once, however often the file is read. */
 static inline void nx_tool_on_damage(void *ctx, const struct nx_err *what)
 {
 	struct nx_tool *t = ctx;
+	uint64_t h = 1469598103934665603ull;
 
+	for (const char *p = what->msg; *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ull;
+	h |= 1;
+	for (unsigned i = 0; i < t->warnings && i < 64; i++)
+		if (t->seen[i] == h)
+			return;
+	if (t->warnings < 64)
+		t->seen[t->warnings] = h;
 	t->warnings++;
 	fprintf(stderr, "%s: warning: %s\n", t->prog, what->msg);
 }

@@ -7,13 +7,15 @@
  * The stream (documented in FORMAT.md): 4 processes of 1-3 threads; a task
  * runs a burst of 8-64 syscalls before another task runs; syscalls drawn from
  * a few hot numbers (read, write, epoll_wait, futex, recvfrom, sendto, close,
- * openat, fstat, mmap, ioctl, poll) with their real arities; fds 3-20, sizes
- * from {1, 8, 512, 4096, 65536}, buffer pointers from a few per task;
+ * openat, fstat, mmap, ioctl, poll) with their real weights and arities; each
+ * task works on 3 fds and 3 buffers; sizes from {1, 8, 512, 4096, 65536};
  * argument registers a syscall does not use keep what the task's previous
- * syscall left there; reads fail with -EAGAIN 10% of the time; entry times
- * 200-2000 ns apart, durations log-uniform 150 ns - 50 us, and records in
- * exit order (as the kernel emits them) while stamped with the entry time,
- * so time deltas are often negative; 1 event in 1000 is an exec, fork or exit.
+ * syscall left there; writes return their size, reads their size 60%, 0 10%,
+ * -EAGAIN 10%, a random short count 20%; durations 0.5x-1.5x a per-syscall
+ * typical time (250 ns fstat .. 20 us epoll_wait); entry times 200-2000 ns
+ * apart, records in exit order (as the kernel emits them) while stamped with
+ * the entry time, so time deltas are often negative; 1 event in 1000 is a
+ * fork or an exit.
  *
  * Usage: bench_format [EVENTS]   (default 2000000)
  */
@@ -56,27 +58,29 @@ static double now(void)
 
 struct sysc {
 	uint32_t nr, nargs, weight;
+	uint32_t dur_ns;	/* typical duration; each call takes 0.5x-1.5x of it */
 };
 
 static const struct sysc hot[] = {
-	{ 0, 3, 30 },	/* read */
-	{ 1, 3, 18 },	/* write */
-	{ 232, 4, 10 },	/* epoll_wait */
-	{ 202, 6, 10 },	/* futex */
-	{ 45, 6, 6 },	/* recvfrom */
-	{ 44, 6, 6 },	/* sendto */
-	{ 3, 1, 4 },	/* close */
-	{ 257, 4, 4 },	/* openat */
-	{ 5, 2, 4 },	/* fstat */
-	{ 9, 6, 3 },	/* mmap */
-	{ 16, 3, 3 },	/* ioctl */
-	{ 7, 3, 2 },	/* poll */
+	{ 0, 3, 30, 800 },	/* read */
+	{ 1, 3, 18, 1200 },	/* write */
+	{ 232, 4, 10, 20000 },	/* epoll_wait */
+	{ 202, 6, 10, 5000 },	/* futex */
+	{ 45, 6, 6, 900 },	/* recvfrom */
+	{ 44, 6, 6, 1500 },	/* sendto */
+	{ 3, 1, 4, 300 },	/* close */
+	{ 257, 4, 4, 2000 },	/* openat */
+	{ 5, 2, 4, 250 },	/* fstat */
+	{ 9, 6, 3, 1500 },	/* mmap */
+	{ 16, 3, 3, 400 },	/* ioctl */
+	{ 7, 3, 2, 10000 },	/* poll */
 };
 
 struct task {
 	uint32_t pid, tid;
 	uint64_t regs[6];
 	uint64_t bufs[3];
+	uint64_t fds[3];	/* the few fds a task works on */
 };
 
 static struct task tasks[10];
@@ -92,8 +96,10 @@ static void tasks_init(void)
 
 			k->pid = 4000 + p * 37;
 			k->tid = k->pid + t;
-			for (int b = 0; b < 3; b++)
+			for (int b = 0; b < 3; b++) {
 				k->bufs[b] = 0x7ffd00000000ull + (rnd() & 0xffffff000ull);
+				k->fds[b] = 3 + rnd() % 30;
+			}
 			for (int r = 0; r < 6; r++)
 				k->regs[r] = rnd() & 0xffff;
 		}
@@ -117,11 +123,16 @@ static void gen_syscall(struct task *k, uint64_t entry, struct nxr_event *ev)
 	memcpy(a, k->regs, sizeof(a));
 	switch (s->nr) {
 	case 0: case 1: case 45: case 44:
-		a[0] = 3 + rnd() % 18;
+		a[0] = k->fds[rnd() % 3];
 		a[1] = k->bufs[rnd() % 3];
 		a[2] = sizes[rnd() % 5];
-		ret = (s->nr == 0 || s->nr == 45) && rnd() % 10 == 0 ? -EAGAIN
-								     : (int64_t)(rnd() % (a[2] + 1));
+		ret = (int64_t)a[2];
+		if (s->nr == 0 || s->nr == 45) {	/* reads: full 60%, EOF, EAGAIN, short */
+			uint64_t x = rnd() % 10;
+
+			ret = x < 6 ? (int64_t)a[2] : x == 6 ? 0 : x == 7 ? -EAGAIN
+							       : (int64_t)(rnd() % (a[2] + 1));
+		}
 		break;
 	case 232:
 		a[0] = 5;
@@ -137,16 +148,16 @@ static void gen_syscall(struct task *k, uint64_t entry, struct nxr_event *ev)
 		ret = 0;
 		break;
 	case 3:
-		a[0] = 3 + rnd() % 18;
+		a[0] = k->fds[rnd() % 3];
 		break;
 	case 257:
 		a[0] = (uint64_t)-100;
 		a[1] = k->bufs[2];
 		a[2] = 0x80000;
-		ret = (int64_t)(3 + rnd() % 18);
+		ret = (int64_t)k->fds[rnd() % 3];
 		break;
 	default:
-		a[0] = 3 + rnd() % 18;
+		a[0] = k->fds[rnd() % 3];
 		a[1] = k->bufs[rnd() % 3];
 		ret = 0;
 		break;
@@ -165,9 +176,7 @@ static void gen_syscall(struct task *k, uint64_t entry, struct nxr_event *ev)
 	ev->syscall.arg5 = a[4];
 	ev->syscall.arg6 = a[5];
 	ev->syscall.ret = ret;
-	/* log-uniform 150 ns .. 50 us */
-	ev->syscall.dur_ns = (uint64_t)(150.0 * __builtin_exp((double)(rnd() % 1000) / 1000.0 *
-							      5.8091));
+	ev->syscall.dur_ns = s->dur_ns / 2 + rnd() % (s->dur_ns + 1);
 	ev->syscall.flags = NX_SYS_EXITED;
 }
 
@@ -256,6 +265,8 @@ struct result {
 	size_t file_bytes;
 };
 
+static double raw_bpe;
+
 static int run_writer(const struct nxr_event *evs, size_t n, size_t total, int level,
 		      struct membuf *out, double *enc_per_s)
 {
@@ -278,6 +289,12 @@ static int run_writer(const struct nxr_event *evs, size_t n, size_t total, int l
 		ev.ts_ns += (i / n) * (evs[n - 1].ts_ns - evs[0].ts_ns + 1000);
 		if (nxr_writer_append(w, &ev, &err) < 0)
 			goto fail;
+	}
+	{
+		struct nxr_writer_stats st;
+
+		nxr_writer_get_stats(w, &st);
+		raw_bpe = (double)st.raw_bytes / total;
 	}
 	if (nxr_writer_close(w, &err) < 0)
 		goto fail;
@@ -452,6 +469,14 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bench_format: out of memory\n");
 		return 1;
 	}
+	if (getenv("NXR_BENCH_DUMP")) {	/* the stream, for offline experiments */
+		FILE *f = fopen(getenv("NXR_BENCH_DUMP"), "wb");
+
+		if (f) {
+			fwrite(evs, sizeof(*evs), n, f);
+			fclose(f);
+		}
+	}
 	printf("bench_format: %zu synthetic syscall events (model: FORMAT.md), one core\n", total);
 	if (run_writer(evs, n, total, 0, &file, &enc) < 0 || run_reader(&file, total, &dec) < 0)
 		goto out;
@@ -465,6 +490,7 @@ int main(int argc, char **argv)
 	       bpe, TARGET_BYTES, verdict(bpe <= TARGET_BYTES));
 	printf("  %-34s %12.1f x     (%zu-byte struct nx_wire_syscall per event)\n",
 	       "smaller than the raw wire structs", raw_ratio, sizeof(struct nx_wire_syscall));
+	printf("  %-34s %12.2f B     (encoded, before zstd)\n", "raw bytes per event", raw_bpe);
 
 	printf("alternatives (bytes/event, encode M events/s):\n");
 	for (unsigned i = 0; i < sizeof(levels) / sizeof(levels[0]); i++) {

@@ -110,7 +110,7 @@ static void test_fixture_stream_round_trips_with_negative_deltas(void **state)
 	assert_ptr_equal(q, p);
 }
 
-static void test_same_task_costs_nothing(void **state)
+static void test_repeats_cost_nothing(void **state)
 {
 	struct nxr_codec c;
 	struct nxr_event ev = { .kind = NX_KIND_SYSCALL, .pid = 12345, .tid = 12345,
@@ -122,10 +122,13 @@ static void test_same_task_costs_nothing(void **state)
 	first = nxr_codec_encode(&c, &ev, buf);
 	ev.ts_ns += 500;
 	second = nxr_codec_encode(&c, &ev, buf);
-	/* tag, length, 2-byte delta, 10 one-byte zero fields */
-	assert_int_equal(second, 1 + 1 + 2 + 10);
+	/* tag, length, 2-byte time delta, empty presence mask: no field repeated */
+	assert_int_equal(second, 1 + 1 + 2 + 1);
 	assert_int_equal(first, second + 2);	/* + the pid's 2-byte varint */
 	assert_true(buf[0] & NXR_TAG_SAME_TASK);
+	/* one changed field: its mask bit and its value */
+	ev.syscall.ret = -11;
+	assert_int_equal(nxr_codec_encode(&c, &ev, buf), 1 + 1 + 1 + 1 + 1);
 }
 
 /* A record of kind 200 from a newer writer: skipped by length, and the
@@ -150,7 +153,7 @@ static void test_unknown_kind_is_skipped(void **state)
 	p = nxr_put_varint(p, nxr_zigzag(10));
 	memcpy(p, "\xff\xff\xff\x01", 4);
 	p += 4;
-	enc.ts += 10;
+	enc.key += 10;
 	enc.pid = enc.tid = 7;
 	nxr_fixture_event(1, &ev);
 	p += nxr_codec_encode(&enc, &ev, p);
@@ -176,8 +179,9 @@ static void test_appended_and_missing_fields(void **state)
 	/* EXIT with code=3, flags=1, and an unknown third field 99 */
 	*p++ = NX_KIND_EXIT | NXR_TAG_TID_IS_PID;
 	*p++ = 5;		/* pid */
-	*p++ = 4;		/* body length */
-	*p++ = 0;		/* delta 0 */
+	*p++ = 5;		/* body length */
+	*p++ = 0;		/* time delta 0 */
+	*p++ = 7;		/* presence: code, flags, and field 2 */
 	*p++ = 3;
 	*p++ = 1;
 	*p++ = 99;
@@ -188,12 +192,13 @@ static void test_appended_and_missing_fields(void **state)
 	assert_int_equal(back.exit.code, 3);
 	assert_int_equal(back.exit.flags, 1);
 
-	/* SYSCALL with only arg1: every later field reads 0 */
+	/* SYSCALL with only arg1: every other field repeats the (zero) previous */
 	p = rec;
 	*p++ = NX_KIND_SYSCALL | NXR_TAG_TID_IS_PID;
 	*p++ = 5;
-	*p++ = 2;
+	*p++ = 3;
 	*p++ = 0;
+	*p++ = 1;
 	*p++ = 42;
 	nxr_codec_reset(&dec);
 	memset(&back, 0xaa, sizeof(back));
@@ -221,8 +226,9 @@ static void test_malformed_records_are_refused(void **state)
 		{ "\x44\x05\x02\x00\x80", 5 },			/* varint cut by the body */
 		{ "\x44\xff\xff\xff\xff\x7f\x01\x00", 8 },	/* pid > 32 bits */
 		{ "\x44\x05\x03\x00\x01\xff", 6 },		/* exit code varint cut */
-		{ "\x44\x05\x07\x00\xff\xff\xff\xff\x7f\x00", 10 },	/* code > 32 bits */
-		{ "\x43\x05\x05\x00\x00\x00\x00\x05", 8 },	/* string past its body */
+		{ "\x44\x05\x02\x00\x01", 5 },			/* present field missing */
+		{ "\x44\x05\x08\x00\x01\xff\xff\xff\xff\x7f\x00", 11 },	/* code > 32 bits */
+		{ "\x43\x05\x03\x00\x08\x05", 6 },		/* string past its body */
 		{ "\x5f\x05\x05\x01\x00", 5 },			/* escaped kind < 31 */
 		{ "\x44\x05\x0b\xff\xff\xff\xff\xff\xff\xff\xff\xff\x7f\x00", 14 },
 								/* 10-byte varint > 64 bits */
@@ -291,7 +297,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_every_kind_edge_values),
 		cmocka_unit_test(test_fixture_stream_round_trips_with_negative_deltas),
-		cmocka_unit_test(test_same_task_costs_nothing),
+		cmocka_unit_test(test_repeats_cost_nothing),
 		cmocka_unit_test(test_unknown_kind_is_skipped),
 		cmocka_unit_test(test_appended_and_missing_fields),
 		cmocka_unit_test(test_malformed_records_are_refused),

@@ -583,6 +583,39 @@ static void test_hostile_index_offsets(void **state)
 	assert_true(d.calls >= 1);
 }
 
+static void test_damaged_footer_falls_back_to_scanning(void **state)
+{
+	struct nxr_fixture *fx = *state;
+	struct damage_log d = { 0 };
+	struct nxr_reader_opts opts = { .on_damage = on_damage, .ctx = &d };
+	struct nx_err err = { 0 };
+	const struct nxr_segment_info *a, *b;
+	struct nxr_reader *good, *bad;
+	uint32_t na, nb;
+	uint8_t *copy = malloc(fx->len);
+
+	assert_non_null(copy);
+	memcpy(copy, fx->buf, fx->len);
+	copy[fx->len - NXR_FOOTER_SIZE + 9] ^= 0x40;	/* trailer offset, CRC now wrong */
+	good = nxr_reader_open_mem(fx->buf, fx->len, NULL, &err);
+	bad = nxr_reader_open_mem(copy, fx->len, &opts, &err);
+	assert_non_null(good);
+	assert_non_null(bad);
+	assert_int_equal(d.calls, 2);
+	assert_non_null(strstr(d.first, "footer checksum mismatch; scanning"));
+	assert_non_null(strstr(d.last, "not closed cleanly"));
+	a = nxr_reader_segments(good, &na);
+	b = nxr_reader_segments(bad, &nb);
+	assert_int_equal(na, 3);
+	assert_int_equal(nb, 3);
+	assert_memory_equal(a, b, 3 * sizeof(*a));	/* the scan finds what the index says */
+	nxr_reader_close(good);
+	nxr_reader_close(bad);
+	memset(&d, 0, sizeof(d));
+	assert_int_equal(read_expect(copy, fx->len, fx, 7, &d), 0);
+	free(copy);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -598,6 +631,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_cut_at_every_offset_of_last_two_segments,
 						fixture_setup, fixture_teardown),
 		cmocka_unit_test(test_unclosed_file_reads_back),
+		cmocka_unit_test_setup_teardown(test_damaged_footer_falls_back_to_scanning,
+						fixture_setup, fixture_teardown),
 		cmocka_unit_test(test_zero_and_garbage_tail_is_not_closed),
 		cmocka_unit_test(test_every_bit_flip_is_detected),
 		cmocka_unit_test(test_empty_and_foreign_files_are_refused),

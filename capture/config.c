@@ -1,0 +1,1367 @@
+/*
+ * capture/config.c: the TraceCondition YAML, loaded and checked.
+ *
+ * Two passes. libyaml's event stream is first built into a small tree of our
+ * own (struct node) that keeps each node's 1-based line and column; aliases
+ * are refused (they would let a small file expand into a huge tree) and the
+ * nesting depth is bounded, so memory stays proportional to the file, which
+ * is itself bounded by NX_CONFIG_MAX_BYTES. The tree is then walked against
+ * the schema, key by key. Every mapping is checked for unknown and duplicate
+ * keys before any of its values is read (libyaml accepts duplicates; a config
+ * that says Sudo twice has no meaning we could guess).
+ *
+ * Invariants:
+ * - every error is -EINVAL (or the errno of the file) with one line
+ *   "name:line:col: what is wrong", naming the key or echoing the token at
+ *   fault (truncated, control bytes shown as '?');
+ * - on error the config is released and initialised again: a caller never
+ *   sees half a config;
+ * - trigger texts are kept verbatim with their positions; the trigger
+ *   language is analyze/trigger's business, not ours.
+ */
+#include "capture/config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <yaml.h>
+
+#include "analyze/syscalls.h"
+#include "capture/launch.h"
+#include "format/meta.h"
+
+#define MAX_DEPTH 16			/* the schema needs 7 */
+#define MAX_DURATION_S 31536000.0	/* a year */
+#define MIN_INTERVAL_S 0.01
+#define MAX_INTERVAL_S 3600.0
+#define MAX_PROBES 4096u		/* NXR_MAX_PROBES: the recording's probe table */
+#define TOKEN_SHOWN 40			/* bytes of a token echoed in a message */
+
+static char default_logs_dir[] = "./tracer_logs";
+
+/* ---- the tree ---- */
+
+enum ntype { N_SCALAR, N_SEQ, N_MAP };
+
+struct node {
+	enum ntype type;
+	struct nx_pos pos;
+	bool plain;			/* scalar written without quotes */
+	char *str;			/* scalar: NUL-terminated value */
+	size_t len;
+	struct node **kids;		/* seq: items; map: key0, value0, key1, value1... */
+	uint32_t nkids;
+};
+
+struct ctx {
+	const char *name;		/* file name for messages */
+	const char *text;
+	size_t len;
+	struct nx_err *err;
+	yaml_parser_t parser;
+};
+
+static void node_free(struct node *n)
+{
+	uint32_t i;
+
+	if (!n)
+		return;
+	for (i = 0; i < n->nkids; i++)
+		node_free(n->kids[i]);
+	free(n->kids);
+	free(n->str);
+	free(n);
+}
+
+static int verr(struct ctx *c, struct nx_pos pos, const char *fmt, va_list ap)
+{
+	char what[NX_ERR_MSG_MAX];
+
+	vsnprintf(what, sizeof(what), fmt, ap);
+	return nx_err_set(c->err, -EINVAL, "%s:%u:%u: %s", c->name, pos.line, pos.col, what);
+}
+
+__attribute__((format(printf, 3, 4)))
+static int fail(struct ctx *c, const struct node *n, const char *fmt, ...)
+{
+	struct nx_pos pos = n ? n->pos : (struct nx_pos){ 1, 1 };
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = verr(c, pos, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+__attribute__((format(printf, 3, 4)))
+static int fail_at(struct ctx *c, struct nx_pos pos, const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = verr(c, pos, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+static struct nx_pos mark_pos(yaml_mark_t m)
+{
+	return (struct nx_pos){ (uint32_t)m.line + 1, (uint32_t)m.column + 1 };
+}
+
+/* Line and column of a byte offset (libyaml's reader errors give only that). */
+static struct nx_pos offset_pos(const struct ctx *c, size_t off)
+{
+	struct nx_pos pos = { 1, 1 };
+	size_t i;
+
+	for (i = 0; i < off && i < c->len; i++) {
+		if (c->text[i] == '\n') {
+			pos.line++;
+			pos.col = 1;
+		} else if (((unsigned char)c->text[i] & 0xc0) != 0x80) {
+			pos.col++;
+		}
+	}
+	return pos;
+}
+
+/* A token as shown in messages: at most TOKEN_SHOWN bytes, control bytes as '?'. */
+static const char *shown(const char *s, size_t len, char buf[TOKEN_SHOWN + 4])
+{
+	size_t i, n = len < TOKEN_SHOWN ? len : TOKEN_SHOWN;
+
+	for (i = 0; i < n; i++)
+		buf[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i];
+	if (n < len)
+		memcpy(buf + n, "...", 4);
+	else
+		buf[n] = '\0';
+	return buf;
+}
+
+static int yaml_fail(struct ctx *c)
+{
+	yaml_parser_t *p = &c->parser;
+	struct nx_pos pos, cpos;
+	const char *problem = p->problem ? p->problem : "cannot parse";
+
+	if (p->error == YAML_MEMORY_ERROR)
+		return nx_err_set(c->err, -ENOMEM, "%s: out of memory", c->name);
+	if (p->error == YAML_READER_ERROR) {
+		pos = offset_pos(c, p->problem_offset);
+		return fail_at(c, pos, "invalid YAML: %s", problem);
+	}
+	pos = mark_pos(p->problem_mark);
+	if (p->problem_mark.index < c->len && c->text[p->problem_mark.index] == '\t')
+		return fail_at(c, pos, "invalid YAML: a tab (YAML indents with spaces only)");
+	if (p->context) {
+		cpos = mark_pos(p->context_mark);
+		return fail_at(c, pos, "invalid YAML: %s (%s at %u:%u)", problem, p->context,
+			       cpos.line, cpos.col);
+	}
+	return fail_at(c, pos, "invalid YAML: %s", problem);
+}
+
+static int next_event(struct ctx *c, yaml_event_t *ev)
+{
+	if (!yaml_parser_parse(&c->parser, ev))
+		return yaml_fail(c);
+	return 0;
+}
+
+static int add_kid(struct ctx *c, struct node *parent, struct node *kid)
+{
+	struct node **k;
+
+	if ((parent->nkids & (parent->nkids - 1)) == 0) {	/* 0, 1, 2, 4...: grow */
+		k = realloc(parent->kids, sizeof(*k) * (parent->nkids ? parent->nkids * 2 : 1));
+		if (!k) {
+			node_free(kid);
+			return nx_err_set(c->err, -ENOMEM, "%s: out of memory", c->name);
+		}
+		parent->kids = k;
+	}
+	parent->kids[parent->nkids++] = kid;
+	return 0;
+}
+
+/* Builds the node that starts with *ev (consumed). */
+static int build(struct ctx *c, yaml_event_t *ev, int depth, struct node **out)
+{
+	yaml_event_type_t end;
+	yaml_event_t kev;
+	struct node *n, *kid;
+	char tok[TOKEN_SHOWN + 4];
+	int rc = 0;
+
+	*out = NULL;
+	if (ev->type == YAML_ALIAS_EVENT) {
+		const char *a = (const char *)ev->data.alias.anchor;
+
+		return fail_at(c, mark_pos(ev->start_mark), "aliases are not supported (*%s)",
+			       shown(a, strlen(a), tok));
+	}
+	if (depth > MAX_DEPTH)
+		return fail_at(c, mark_pos(ev->start_mark), "nested deeper than %d levels",
+			       MAX_DEPTH);
+	n = calloc(1, sizeof(*n));
+	if (!n)
+		return nx_err_set(c->err, -ENOMEM, "%s: out of memory", c->name);
+	n->pos = mark_pos(ev->start_mark);
+	switch (ev->type) {
+	case YAML_SCALAR_EVENT:
+		n->type = N_SCALAR;
+		n->plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+		n->len = ev->data.scalar.length;
+		n->str = malloc(n->len + 1);
+		if (!n->str) {
+			rc = nx_err_set(c->err, -ENOMEM, "%s: out of memory", c->name);
+			goto out;
+		}
+		memcpy(n->str, ev->data.scalar.value, n->len);
+		n->str[n->len] = '\0';
+		if (strlen(n->str) != n->len)
+			rc = fail(c, n, "a value holds a NUL byte");
+		goto out;
+	case YAML_SEQUENCE_START_EVENT:
+		n->type = N_SEQ;
+		end = YAML_SEQUENCE_END_EVENT;
+		break;
+	case YAML_MAPPING_START_EVENT:
+		n->type = N_MAP;
+		end = YAML_MAPPING_END_EVENT;
+		break;
+	default:
+		rc = fail(c, n, "unexpected YAML event %d", (int)ev->type);
+		goto out;
+	}
+	for (;;) {
+		rc = next_event(c, &kev);
+		if (rc < 0)
+			goto out;
+		if (kev.type == end) {
+			yaml_event_delete(&kev);
+			break;
+		}
+		rc = build(c, &kev, depth + 1, &kid);
+		yaml_event_delete(&kev);
+		if (rc < 0)
+			goto out;
+		rc = add_kid(c, n, kid);
+		if (rc < 0)
+			goto out;
+	}
+out:
+	if (rc < 0)
+		node_free(n);
+	else
+		*out = n;
+	return rc;
+}
+
+/* Reads the one document of the stream into *root. */
+static int load_tree(struct ctx *c, struct node **root)
+{
+	yaml_event_t ev;
+	bool have_ev = false;
+	int rc;
+
+	*root = NULL;
+	rc = next_event(c, &ev);	/* STREAM_START */
+	if (rc < 0)
+		return rc;
+	yaml_event_delete(&ev);
+	rc = next_event(c, &ev);
+	if (rc < 0)
+		return rc;
+	have_ev = true;
+	if (ev.type == YAML_STREAM_END_EVENT) {
+		rc = fail_at(c, (struct nx_pos){ 1, 1 },
+			     "the config is empty: expected a mapping with TraceCondition");
+		goto out;
+	}
+	yaml_event_delete(&ev);		/* DOCUMENT_START */
+	have_ev = false;
+	rc = next_event(c, &ev);
+	if (rc < 0)
+		goto out;
+	have_ev = true;
+	rc = build(c, &ev, 1, root);
+	if (rc < 0)
+		goto out;
+	yaml_event_delete(&ev);
+	have_ev = false;
+	rc = next_event(c, &ev);	/* DOCUMENT_END */
+	if (rc < 0)
+		goto out;
+	yaml_event_delete(&ev);
+	rc = next_event(c, &ev);
+	if (rc < 0)
+		goto out;
+	have_ev = true;
+	if (ev.type != YAML_STREAM_END_EVENT)
+		rc = fail_at(c, mark_pos(ev.start_mark),
+			     "a second YAML document: the config is one document");
+out:
+	if (have_ev)
+		yaml_event_delete(&ev);
+	if (rc < 0) {
+		node_free(*root);
+		*root = NULL;
+	}
+	return rc;
+}
+
+/* ---- typed access ---- */
+
+static bool is_null(const struct node *n)
+{
+	return n->type == N_SCALAR && n->plain &&
+	       (n->len == 0 || !strcmp(n->str, "~") || !strcmp(n->str, "null") ||
+		!strcmp(n->str, "Null") || !strcmp(n->str, "NULL"));
+}
+
+/* What a node is, for "expected X, found Y". */
+static const char *found(const struct node *n, char buf[TOKEN_SHOWN + 8])
+{
+	char tok[TOKEN_SHOWN + 4];
+
+	if (n->type == N_MAP)
+		return "a mapping";
+	if (n->type == N_SEQ)
+		return "a list";
+	if (is_null(n))
+		return "nothing";
+	snprintf(buf, TOKEN_SHOWN + 8, "'%s'", shown(n->str, n->len, tok));
+	return buf;
+}
+
+static int want_scalar(struct ctx *c, const struct node *n, const char *key, const char *what)
+{
+	char b[TOKEN_SHOWN + 8];
+
+	if (n->type != N_SCALAR || is_null(n))
+		return fail(c, n, "%s: expected %s, found %s", key, what, found(n, b));
+	return 0;
+}
+
+static int get_str(struct ctx *c, const struct node *n, const char *key, char **out)
+{
+	int rc = want_scalar(c, n, key, "a string");
+
+	if (rc < 0)
+		return rc;
+	if (n->len == 0)
+		return fail(c, n, "%s is empty", key);
+	*out = strdup(n->str);
+	if (!*out)
+		return nx_err_set(c->err, -ENOMEM, "%s: out of memory", c->name);
+	return 0;
+}
+
+static int get_bool(struct ctx *c, const struct node *n, const char *key, bool *out)
+{
+	static const char *const yes[] = { "true", "True", "TRUE", "yes", "Yes", "YES", "on",
+					   "On", "ON", "y", "Y" };
+	static const char *const no[] = { "false", "False", "FALSE", "no", "No", "NO", "off",
+					  "Off", "OFF", "n", "N" };
+	char b[TOKEN_SHOWN + 8];
+	size_t i;
+
+	if (n->type == N_SCALAR) {
+		for (i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+			if (!strcmp(n->str, yes[i])) {
+				*out = true;
+				return 0;
+			}
+			if (!strcmp(n->str, no[i])) {
+				*out = false;
+				return 0;
+			}
+		}
+	}
+	return fail(c, n, "%s: expected true or false, found %s", key, found(n, b));
+}
+
+/* A plain decimal number: digits with at most one '.', no sign, no exponent. */
+static bool parse_number(const char *s, double *out)
+{
+	size_t digits = 0, dots = 0;
+	const char *p;
+	char *end;
+
+	for (p = s; *p; p++) {
+		if (*p >= '0' && *p <= '9')
+			digits++;
+		else if (*p == '.')
+			dots++;
+		else
+			return false;
+	}
+	if (!digits || dots > 1 || p - s > 32)
+		return false;
+	errno = 0;
+	*out = strtod(s, &end);
+	return !*end && !errno && isfinite(*out);
+}
+
+/* Seconds in (0, max], or [min, max] when min > 0. */
+static int get_seconds(struct ctx *c, const struct node *n, const char *key, double min,
+		       double max, double *out)
+{
+	char b[TOKEN_SHOWN + 8];
+	double v;
+
+	if (n->type != N_SCALAR || !parse_number(n->str, &v))
+		return fail(c, n, "%s: expected a positive number of seconds, found %s", key,
+			    found(n, b));
+	if (v <= 0)
+		return fail(c, n, "%s must be more than 0 seconds, found %s", key, n->str);
+	if (v < min)
+		return fail(c, n, "%s must be at least %.15g seconds, found %s", key, min, n->str);
+	if (v > max)
+		return fail(c, n, "%s must be at most %.15g seconds, found %s", key, max, n->str);
+	*out = v;
+	return 0;
+}
+
+static int get_percent(struct ctx *c, const struct node *n, const char *key, uint32_t *out)
+{
+	char b[TOKEN_SHOWN + 8];
+	double v;
+
+	if (n->type != N_SCALAR || !parse_number(n->str, &v) || strchr(n->str, '.'))
+		return fail(c, n, "%s: expected a whole percentage from 0 to 100, found %s", key,
+			    found(n, b));
+	if (v > 100)
+		return fail(c, n, "%s must be from 0 to 100 percent, found %s", key, n->str);
+	*out = (uint32_t)v;
+	return 0;
+}
+
+/* One of words[] (case-insensitive); its index in *out. */
+static int get_word(struct ctx *c, const struct node *n, const char *key,
+		    const char *const *words, size_t nwords, const char *expected, int *out)
+{
+	char b[TOKEN_SHOWN + 8];
+	size_t i;
+
+	if (n->type == N_SCALAR)
+		for (i = 0; i < nwords; i++)
+			if (!strcasecmp(n->str, words[i])) {
+				*out = (int)i;
+				return 0;
+			}
+	return fail(c, n, "%s: expected %s, found %s", key, expected, found(n, b));
+}
+
+/* ---- mappings ---- */
+
+static size_t edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), i, j, prev, cur, d[33];
+
+	if (la > 32 || lb > 32)
+		return 99;
+	for (j = 0; j <= lb; j++)
+		d[j] = j;
+	for (i = 1; i <= la; i++) {
+		prev = d[0];
+		d[0] = i;
+		for (j = 1; j <= lb; j++) {
+			cur = d[j];
+			d[j] = tolower((unsigned char)a[i - 1]) == tolower((unsigned char)b[j - 1]) ?
+				       prev : 1 + (prev < d[j] ? (prev < d[j - 1] ? prev : d[j - 1]) :
+							 (d[j] < d[j - 1] ? d[j] : d[j - 1]));
+			prev = cur;
+		}
+	}
+	return d[lb];
+}
+
+/*
+ * Checks a mapping's keys: scalars, each known (keys[], NULL-terminated),
+ * none twice. `where` names the mapping in messages.
+ */
+static int check_keys(struct ctx *c, const struct node *map, const char *const *keys,
+		      const char *where)
+{
+	char tok[TOKEN_SHOWN + 4], b[TOKEN_SHOWN + 8], hint[64];
+	const struct node *k;
+	uint32_t i, j;
+	size_t best, d;
+	const char *const *kw;
+	const char *guess;
+
+	for (i = 0; i < map->nkids; i += 2) {
+		k = map->kids[i];
+		if (k->type != N_SCALAR || is_null(k))
+			return fail(c, k, "%s: expected a key name, found %s", where, found(k, b));
+		for (kw = keys; *kw; kw++)
+			if (!strcmp(*kw, k->str))
+				break;
+		if (!*kw) {
+			best = 3;
+			guess = NULL;
+			for (kw = keys; *kw; kw++) {
+				d = edit_distance(k->str, *kw);
+				if (d < best) {
+					best = d;
+					guess = *kw;
+				}
+			}
+			hint[0] = '\0';
+			if (guess)
+				snprintf(hint, sizeof(hint), " (did you mean '%s'?)", guess);
+			return fail(c, k, "unknown key '%s' in %s%s", shown(k->str, k->len, tok),
+				    where, hint);
+		}
+		for (j = 0; j < i; j += 2)
+			if (!strcmp(map->kids[j]->str, k->str))
+				return fail(c, k, "duplicate key '%s' in %s (first at line %u)",
+					    k->str, where, map->kids[j]->pos.line);
+	}
+	return 0;
+}
+
+static const struct node *map_get(const struct node *map, const char *key)
+{
+	uint32_t i;
+
+	for (i = 0; i < map->nkids; i += 2)
+		if (!strcmp(map->kids[i]->str, key))
+			return map->kids[i + 1];
+	return NULL;
+}
+
+static int want_map(struct ctx *c, const struct node *n, const char *key)
+{
+	char b[TOKEN_SHOWN + 8];
+
+	if (n->type != N_MAP)
+		return fail(c, n, "%s: expected a mapping, found %s", key, found(n, b));
+	return 0;
+}
+
+/*
+ * A list of strings, also written as one string (Triggers: cpu) or nothing.
+ * Calls each(c, item, arg) per item.
+ */
+static int each_string(struct ctx *c, const struct node *n, const char *key,
+		       int (*each)(struct ctx *c, const struct node *item, void *arg), void *arg)
+{
+	char b[TOKEN_SHOWN + 8];
+	uint32_t i;
+	int rc;
+
+	if (is_null(n))
+		return 0;
+	if (n->type == N_SCALAR)
+		return each(c, n, arg);
+	if (n->type != N_SEQ)
+		return fail(c, n, "%s: expected a list of strings, found %s", key, found(n, b));
+	for (i = 0; i < n->nkids; i++) {
+		const struct node *it = n->kids[i];
+
+		if (it->type != N_SCALAR || is_null(it))
+			return fail(c, it, "%s: expected a string, found %s", key, found(it, b));
+		if (it->len == 0)
+			return fail(c, it, "%s: an empty string", key);
+		rc = each(c, it, arg);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int nomem(struct ctx *c)
+{
+	return nx_err_set(c->err, -ENOMEM, "%s: out of memory", c->name);
+}
+
+/* ---- the schema ---- */
+
+static int add_trigger(struct ctx *c, const struct node *it, void *arg)
+{
+	struct nx_config_func *f = arg;
+	struct nx_config_trigger *t;
+
+	if (it->len == 0)
+		return fail(c, it, "Triggers: an empty trigger");
+	if (f->ntriggers >= NX_CONFIG_MAX_TRIGGERS)
+		return fail(c, it, "Triggers: more than %u triggers for function '%s'",
+			    NX_CONFIG_MAX_TRIGGERS, f->func);
+	t = realloc(f->triggers, sizeof(*t) * (f->ntriggers + 1));
+	if (!t)
+		return nomem(c);
+	f->triggers = t;
+	t[f->ntriggers].text = strdup(it->str);
+	if (!t[f->ntriggers].text)
+		return nomem(c);
+	t[f->ntriggers].pos = it->pos;
+	f->ntriggers++;
+	return 0;
+}
+
+/* "argN:str", N from 1 to 6: the only capture the recorder knows. */
+static int add_arg(struct ctx *c, const struct node *it, void *arg)
+{
+	struct nx_config_func *f = arg;
+	char tok[TOKEN_SHOWN + 4];
+	char **a;
+	uint32_t i;
+
+	if (strncmp(it->str, "arg", 3) || it->str[3] < '1' || it->str[3] > '6' ||
+	    strcmp(it->str + 4, ":str"))
+		return fail(c, it, "Args: '%s' is not argN:str (N from 1 to 6)",
+			    shown(it->str, it->len, tok));
+	if (f->hook == NXR_HOOK_URETPROBE)
+		return fail(c, it, "Args: a uretprobe sees only the return value, not '%s'",
+			    it->str);
+	for (i = 0; i < f->nargs; i++)
+		if (!strcmp(f->args[i], it->str))
+			return fail(c, it, "Args: '%s' twice", it->str);
+	a = realloc(f->args, sizeof(*a) * (f->nargs + 2));
+	if (!a)
+		return nomem(c);
+	f->args = a;
+	a[f->nargs] = strdup(it->str);
+	if (!a[f->nargs])
+		return nomem(c);
+	a[++f->nargs] = NULL;
+	return 0;
+}
+
+static const char *const func_keys[] = { "Func", "HookType", "Triggers", "Args", NULL };
+
+static int load_func(struct ctx *c, const struct node *n, struct nx_config_func *f)
+{
+	static const char *const hooks[] = { "uprobe", "uretprobe" };
+	const struct node *v;
+	int rc, hook;
+
+	f->pos = n->pos;
+	rc = want_map(c, n, "Functions");
+	if (rc < 0)
+		return rc;
+	rc = check_keys(c, n, func_keys, "a function");
+	if (rc < 0)
+		return rc;
+	v = map_get(n, "Func");
+	if (!v)
+		return fail(c, n, "missing key 'Func' in a function");
+	rc = get_str(c, v, "Func", &f->func);
+	if (rc < 0)
+		return rc;
+	f->hook = NXR_HOOK_UPROBE;
+	v = map_get(n, "HookType");
+	if (v) {
+		rc = get_word(c, v, "HookType", hooks, 2, "uprobe or uretprobe", &hook);
+		if (rc < 0)
+			return rc;
+		f->hook = hook ? NXR_HOOK_URETPROBE : NXR_HOOK_UPROBE;
+	}
+	v = map_get(n, "Triggers");
+	if (v) {
+		rc = each_string(c, v, "Triggers", add_trigger, f);
+		if (rc < 0)
+			return rc;
+	}
+	v = map_get(n, "Args");
+	if (v)
+		rc = each_string(c, v, "Args", add_arg, f);
+	return rc;
+}
+
+static const char *const target_keys[] = { "FilePath", "Functions", NULL };
+
+static int load_target(struct ctx *c, const struct node *n, struct nx_config_target *t,
+		       uint32_t *nprobes)
+{
+	char b[TOKEN_SHOWN + 8];
+	const struct node *v;
+	uint32_t i;
+	int rc;
+
+	t->pos = n->pos;
+	rc = want_map(c, n, "Targets");
+	if (rc < 0)
+		return rc;
+	rc = check_keys(c, n, target_keys, "a target");
+	if (rc < 0)
+		return rc;
+	v = map_get(n, "FilePath");
+	if (!v)
+		return fail(c, n, "missing key 'FilePath' in a target");
+	rc = get_str(c, v, "FilePath", &t->path);
+	if (rc < 0)
+		return rc;
+	v = map_get(n, "Functions");
+	if (!v)
+		return fail(c, n, "missing key 'Functions' in the target '%s'", t->path);
+	if (v->type != N_SEQ)
+		return fail(c, v, "Functions: expected a list of functions, found %s",
+			    found(v, b));
+	if (v->nkids == 0)
+		return fail(c, v, "Functions: an empty list for the target '%s'", t->path);
+	if (*nprobes + v->nkids > MAX_PROBES)
+		return fail(c, v, "Functions: more than %u functions in all", MAX_PROBES);
+	*nprobes += v->nkids;
+	t->funcs = calloc(v->nkids, sizeof(*t->funcs));
+	if (!t->funcs)
+		return nomem(c);
+	for (i = 0; i < v->nkids; i++) {
+		t->nfuncs = i + 1;	/* so that release frees what the failing one holds */
+		rc = load_func(c, v->kids[i], &t->funcs[i]);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int load_targets(struct ctx *c, const struct node *v, struct nx_config *cfg)
+{
+	char b[TOKEN_SHOWN + 8];
+	uint32_t i, nprobes = 0;
+	int rc;
+
+	if (is_null(v))
+		return 0;
+	if (v->type != N_SEQ)
+		return fail(c, v, "Targets: expected a list of targets, found %s", found(v, b));
+	if (!v->nkids)
+		return 0;
+	cfg->targets = calloc(v->nkids, sizeof(*cfg->targets));
+	if (!cfg->targets)
+		return nomem(c);
+	for (i = 0; i < v->nkids; i++) {
+		cfg->ntargets = i + 1;
+		rc = load_target(c, v->kids[i], &cfg->targets[i], &nprobes);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int add_syscall(struct ctx *c, const struct node *it, void *arg)
+{
+	struct nx_config *cfg = arg;
+	char tok[TOKEN_SHOWN + 4];
+	uint32_t *s, i;
+	int nr = nx_syscall_number(it->str);
+
+	if (nr < 0)
+		return fail(c, it, "Syscalls: unknown syscall '%s'", shown(it->str, it->len, tok));
+	for (i = 0; i < cfg->nsyscalls; i++)
+		if (cfg->syscalls[i] == (uint32_t)nr)
+			return 0;
+	s = realloc(cfg->syscalls, sizeof(*s) * (cfg->nsyscalls + 1));
+	if (!s)
+		return nomem(c);
+	cfg->syscalls = s;
+	s[cfg->nsyscalls++] = (uint32_t)nr;
+	return 0;
+}
+
+static int load_syscalls(struct ctx *c, const struct node *v, struct nx_config *cfg)
+{
+	char b[TOKEN_SHOWN + 8];
+
+	if (v->type == N_SCALAR && !strcasecmp(v->str, "all"))
+		return 0;
+	if (v->type == N_SCALAR && !strcasecmp(v->str, "none")) {
+		cfg->syscalls_none = true;
+		return 0;
+	}
+	if (is_null(v) || v->type == N_MAP)
+		return fail(c, v, "Syscalls: expected all, none or a list of syscall names, found %s",
+			    found(v, b));
+	if (v->type == N_SEQ && v->nkids == 0)
+		return fail(c, v, "Syscalls: an empty list (write 'none' to record no syscalls)");
+	return each_string(c, v, "Syscalls", add_syscall, cfg);
+}
+
+static const char *const health_keys[] = { "Interval", "Cpu", "Disk", NULL };
+
+static int load_health(struct ctx *c, const struct node *v, struct nx_config *cfg)
+{
+	const struct node *x;
+	double s;
+	int rc;
+
+	if (is_null(v))
+		return 0;
+	rc = want_map(c, v, "Health");
+	if (rc < 0)
+		return rc;
+	rc = check_keys(c, v, health_keys, "Health");
+	if (rc < 0)
+		return rc;
+	x = map_get(v, "Interval");
+	if (x) {
+		rc = get_seconds(c, x, "Health.Interval", MIN_INTERVAL_S, MAX_INTERVAL_S, &s);
+		if (rc < 0)
+			return rc;
+		cfg->health.interval_ms = (uint32_t)llround(s * 1000);
+	}
+	x = map_get(v, "Cpu");
+	if (x) {
+		rc = get_percent(c, x, "Health.Cpu", &cfg->health.cpu_pct);
+		if (rc < 0)
+			return rc;
+	}
+	x = map_get(v, "Disk");
+	if (x)
+		rc = get_percent(c, x, "Health.Disk", &cfg->health.disk_pct);
+	return rc;
+}
+
+static int strv_push(char ***v, uint32_t *n, const char *s)
+{
+	char **a = realloc(*v, sizeof(*a) * (*n + 2));
+
+	if (!a)
+		return -ENOMEM;
+	*v = a;
+	a[*n] = strdup(s);
+	if (!a[*n])
+		return -ENOMEM;
+	a[++*n] = NULL;
+	return 0;
+}
+
+/* NoExec: the basename a process must exec to be traced, or '*' for all. */
+static int add_noexec_name(struct ctx *c, const struct node *at, const char *s,
+			   struct nx_config *cfg)
+{
+	char tok[TOKEN_SHOWN + 4];
+	const char *base = strrchr(s, '/');
+
+	if (!strcmp(s, "*")) {
+		cfg->noexec_all = true;
+		return 0;
+	}
+	base = base ? base + 1 : s;
+	if (!*base)
+		return fail(c, at, "Command: '%s' is not a program name", shown(s, strlen(s), tok));
+	if (strv_push(&cfg->noexec_names, &cfg->nnoexec_names, base) < 0)
+		return nomem(c);
+	return 0;
+}
+
+static int noexec_item(struct ctx *c, const struct node *it, void *arg)
+{
+	return add_noexec_name(c, it, it->str, arg);
+}
+
+static int load_command(struct ctx *c, const struct node *v, struct nx_config *cfg)
+{
+	char b[TOKEN_SHOWN + 8];
+	struct nx_err e = { 0 };
+	uint32_t i;
+	size_t len = 0;
+	int rc;
+
+	if (cfg->noexec && v->type == N_SEQ) {
+		if (!v->nkids)
+			return fail(c, v, "Command: an empty list of names to match");
+		rc = each_string(c, v, "Command", noexec_item, cfg);
+		if (rc < 0)
+			return rc;
+		for (i = 0; i < v->nkids; i++)
+			len += v->kids[i]->len + 1;
+		cfg->command = calloc(1, len);
+		if (!cfg->command)
+			return nomem(c);
+		for (i = 0; i < v->nkids; i++) {
+			if (i)
+				strcat(cfg->command, " ");
+			strcat(cfg->command, v->kids[i]->str);
+		}
+		return 0;
+	}
+	if (v->type != N_SCALAR || is_null(v))
+		return fail(c, v, "Command: expected a string, found %s%s", found(v, b),
+			    v->type == N_SEQ ? " (a list of names needs NoExec: True)" : "");
+	if (v->len == 0)
+		return fail(c, v, "Command is empty");
+	cfg->command = strdup(v->str);
+	if (!cfg->command)
+		return nomem(c);
+	if (cfg->noexec && !strcmp(v->str, "*")) {
+		cfg->noexec_all = true;
+		return 0;
+	}
+	rc = nx_argv_split(v->str, &cfg->argv, &cfg->argc, &e);
+	if (rc == -ENOMEM)
+		return nomem(c);
+	if (rc < 0)
+		return fail(c, v, "Command: %s", e.msg);
+	if (cfg->argc == 0)
+		return fail(c, v, "Command is empty");
+	if (cfg->noexec)
+		return add_noexec_name(c, v, cfg->argv[0], cfg);
+	return 0;
+}
+
+static const char *const tc_keys[] = { "Command", "Sudo", "NoExec", "LogsDir", "ScriptPath",
+				       "Targets", "Duration", "Syscalls", "Follow", "Mode",
+				       "Health", NULL };
+static const char *const root_keys[] = { "TraceCondition", NULL };
+
+static int load_root(struct ctx *c, const struct node *root, const struct nx_config_opts *opts,
+		     struct nx_config *cfg)
+{
+	static const char *const modes[] = { "full", "triggered" };
+	const struct node *tc, *tck, *v;
+	char b[TOKEN_SHOWN + 8];
+	int rc, mode;
+
+	if (root->type != N_MAP)
+		return fail(c, root, "expected a mapping with TraceCondition at the top, found %s",
+			    found(root, b));
+	rc = check_keys(c, root, root_keys, "the top level");
+	if (rc < 0)
+		return rc;
+	if (!root->nkids)	/* the only key check_keys lets through is TraceCondition */
+		return fail(c, root, "missing key 'TraceCondition'");
+	tck = root->kids[0];
+	tc = root->kids[1];
+	if (tc->type != N_MAP)
+		return fail(c, tc, "TraceCondition: expected a mapping, found %s", found(tc, b));
+	rc = check_keys(c, tc, tc_keys, "TraceCondition");
+	if (rc < 0)
+		return rc;
+
+	if ((v = map_get(tc, "Sudo")) && (rc = get_bool(c, v, "Sudo", &cfg->sudo)) < 0)
+		return rc;
+	if ((v = map_get(tc, "NoExec")) && (rc = get_bool(c, v, "NoExec", &cfg->noexec)) < 0)
+		return rc;
+	if ((v = map_get(tc, "Follow")) && (rc = get_bool(c, v, "Follow", &cfg->follow)) < 0)
+		return rc;
+	v = map_get(tc, "Command");
+	if (v) {
+		rc = load_command(c, v, cfg);
+		if (rc < 0)
+			return rc;
+	} else if (cfg->noexec) {
+		return fail(c, tck, "missing key 'Command' in TraceCondition: NoExec needs the "
+			    "names to match");
+	} else if (!opts || !opts->command_optional) {
+		return fail(c, tck, "missing key 'Command' in TraceCondition");
+	}
+	v = map_get(tc, "LogsDir");
+	if (v) {
+		char *s;
+
+		rc = get_str(c, v, "LogsDir", &s);
+		if (rc < 0)
+			return rc;
+		cfg->logs_dir = s;
+	}
+	if ((v = map_get(tc, "ScriptPath")) &&
+	    (rc = get_str(c, v, "ScriptPath", &cfg->script_path)) < 0)
+		return rc;
+	if ((v = map_get(tc, "Targets")) && (rc = load_targets(c, v, cfg)) < 0)
+		return rc;
+	if ((v = map_get(tc, "Duration")) &&
+	    (rc = get_seconds(c, v, "Duration", 0, MAX_DURATION_S, &cfg->duration_s)) < 0)
+		return rc;
+	if ((v = map_get(tc, "Syscalls")) && (rc = load_syscalls(c, v, cfg)) < 0)
+		return rc;
+	v = map_get(tc, "Mode");
+	if (v) {
+		rc = get_word(c, v, "Mode", modes, 2, "full or triggered", &mode);
+		if (rc < 0)
+			return rc;
+		cfg->mode = mode ? NX_MODE_TRIGGERED : NX_MODE_FULL;
+	}
+	if ((v = map_get(tc, "Health")) && (rc = load_health(c, v, cfg)) < 0)
+		return rc;
+	return 0;
+}
+
+/* ---- entry points ---- */
+
+void nx_config_init(struct nx_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->logs_dir = default_logs_dir;
+	cfg->follow = true;
+	cfg->mode = NX_MODE_FULL;
+	cfg->health.interval_ms = 1000;
+	cfg->health.cpu_pct = 90;
+	cfg->health.disk_pct = 90;
+}
+
+void nx_config_release(struct nx_config *cfg)
+{
+	uint32_t i, j;
+
+	if (!cfg)
+		return;
+	free(cfg->path);
+	free(cfg->text);
+	free(cfg->command);
+	nx_argv_free(cfg->argv);
+	nx_argv_free(cfg->noexec_names);
+	if (cfg->logs_dir != default_logs_dir)
+		free(cfg->logs_dir);
+	free(cfg->script_path);
+	for (i = 0; i < cfg->ntargets; i++) {
+		struct nx_config_target *t = &cfg->targets[i];
+
+		for (j = 0; j < t->nfuncs; j++) {
+			struct nx_config_func *f = &t->funcs[j];
+
+			free(f->func);
+			for (uint32_t k = 0; k < f->ntriggers; k++)
+				free(f->triggers[k].text);
+			free(f->triggers);
+			nx_argv_free(f->args);
+		}
+		free(t->funcs);
+		free(t->path);
+	}
+	free(cfg->targets);
+	free(cfg->syscalls);
+	nx_config_init(cfg);
+}
+
+/* Parses text it takes ownership of (text[len] == '\0'). */
+static int parse_owned(struct nx_config *cfg, const char *name, char *text, size_t len,
+		       const struct nx_config_opts *opts, struct nx_err *err)
+{
+	struct ctx c = { .name = name, .text = text, .len = len, .err = err };
+	struct node *root = NULL;
+	int rc;
+
+	nx_config_init(cfg);
+	cfg->text = text;
+	cfg->text_len = len;
+	cfg->path = strdup(name);
+	if (!cfg->path) {
+		rc = nx_err_set(err, -ENOMEM, "%s: out of memory", name);
+		goto out;
+	}
+	if (len > NX_CONFIG_MAX_BYTES) {
+		rc = nx_err_set(err, -EINVAL, "%s: the config is larger than %u bytes", name,
+				NX_CONFIG_MAX_BYTES);
+		goto out;
+	}
+	if (!yaml_parser_initialize(&c.parser)) {
+		rc = nx_err_set(err, -ENOMEM, "%s: out of memory", name);
+		goto out;
+	}
+	yaml_parser_set_input_string(&c.parser, (const unsigned char *)text, len);
+	rc = load_tree(&c, &root);
+	yaml_parser_delete(&c.parser);
+	if (rc < 0)
+		goto out;
+	rc = load_root(&c, root, opts, cfg);
+out:
+	node_free(root);
+	if (rc < 0)
+		nx_config_release(cfg);
+	return rc;
+}
+
+int nx_config_parse_opts(struct nx_config *cfg, const char *name, const char *text, size_t len,
+			 const struct nx_config_opts *opts, struct nx_err *err)
+{
+	char *copy;
+
+	nx_config_init(cfg);
+	if (len > NX_CONFIG_MAX_BYTES)
+		return nx_err_set(err, -EINVAL, "%s: the config is larger than %u bytes", name,
+				  NX_CONFIG_MAX_BYTES);
+	copy = malloc(len + 1);
+	if (!copy)
+		return nx_err_set(err, -ENOMEM, "%s: out of memory", name);
+	memcpy(copy, text, len);
+	copy[len] = '\0';
+	return parse_owned(cfg, name, copy, len, opts, err);
+}
+
+int nx_config_parse(struct nx_config *cfg, const char *name, const char *text, size_t len,
+		    struct nx_err *err)
+{
+	return nx_config_parse_opts(cfg, name, text, len, NULL, err);
+}
+
+/*
+ * Under sudo the file is opened with the invoking user's file-system ids and
+ * groups, set on a short-lived thread with the raw syscalls (glibc's wrappers
+ * would change every thread of the process): the kernel keeps these ids per
+ * thread, and an fsuid other than 0 drops the file capabilities, so the
+ * permission check is exactly the user's, ACLs included.
+ */
+struct user_open {
+	const char *path;
+	uid_t uid;
+	gid_t gid;
+	gid_t *groups;
+	int ngroups;
+	int fd;
+	int err;
+};
+
+static void *open_as_user(void *arg)
+{
+	struct user_open *u = arg;
+
+	u->fd = -1;
+	if (syscall(SYS_setgroups, (size_t)u->ngroups, u->groups) < 0) {
+		u->err = errno;
+		return NULL;
+	}
+	syscall(SYS_setfsgid, u->gid);
+	syscall(SYS_setfsuid, u->uid);
+	/* setfs*id return the previous id and cannot report failure: ask again */
+	if ((uid_t)syscall(SYS_setfsuid, (uid_t)-1) != u->uid ||
+	    (gid_t)syscall(SYS_setfsgid, (gid_t)-1) != u->gid) {
+		u->err = EPERM;
+		return NULL;
+	}
+	u->fd = open(u->path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	u->err = u->fd < 0 ? errno : 0;
+	return NULL;
+}
+
+static int open_config(const char *path, struct nx_err *err)
+{
+	struct nx_launch_ids ids = { 0 };
+	struct user_open u = { .path = path, .fd = -1 };
+	pthread_t th;
+	int rc, fd;
+
+	if (geteuid() != 0 || !getenv("SUDO_UID")) {
+		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+		if (fd < 0)
+			return nx_err_set(err, -errno, "%s: cannot open the config: %s", path,
+					  strerror(errno));
+		return fd;
+	}
+	rc = nx_launch_ids_from_env(&ids, false, err);
+	if (rc < 0)
+		return rc;
+	if (!ids.drop) {	/* SUDO_UID=0: root invoked sudo */
+		nx_launch_ids_release(&ids);
+		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+		if (fd < 0)
+			return nx_err_set(err, -errno, "%s: cannot open the config: %s", path,
+					  strerror(errno));
+		return fd;
+	}
+	rc = nx_launch_ids_groups(&ids, &u.groups, &u.ngroups, err);
+	if (rc < 0)
+		goto out;
+	u.uid = ids.uid;
+	u.gid = ids.gid;
+	rc = -pthread_create(&th, NULL, open_as_user, &u);
+	if (rc < 0) {
+		nx_err_set(err, rc, "%s: cannot open the config: %s", path, strerror(-rc));
+		goto out;
+	}
+	pthread_join(th, NULL);
+	if (u.fd < 0) {
+		rc = nx_err_set(err, -u.err, "%s: cannot open the config as uid %u: %s", path,
+				(unsigned)ids.uid, strerror(u.err));
+		goto out;
+	}
+	rc = u.fd;
+out:
+	free(u.groups);
+	nx_launch_ids_release(&ids);
+	return rc;
+}
+
+int nx_config_load_opts(struct nx_config *cfg, const char *path,
+			const struct nx_config_opts *opts, struct nx_err *err)
+{
+	size_t len = 0, cap = 4096;
+	char *buf = NULL, *nb;
+	ssize_t n;
+	int fd, rc;
+
+	nx_config_init(cfg);
+	fd = open_config(path, err);
+	if (fd < 0)
+		return fd;
+	buf = malloc(cap);
+	if (!buf) {
+		rc = nx_err_set(err, -ENOMEM, "%s: out of memory", path);
+		goto out;
+	}
+	for (;;) {
+		if (len + 1 >= cap) {
+			if (cap > NX_CONFIG_MAX_BYTES) {
+				rc = nx_err_set(err, -EINVAL, "%s: the config is larger than %u bytes",
+						path, NX_CONFIG_MAX_BYTES);
+				goto out;
+			}
+			nb = realloc(buf, cap * 2);
+			if (!nb) {
+				rc = nx_err_set(err, -ENOMEM, "%s: out of memory", path);
+				goto out;
+			}
+			buf = nb;
+			cap *= 2;
+		}
+		n = read(fd, buf + len, cap - 1 - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			rc = nx_err_set(err, -errno, "%s: cannot read the config: %s", path,
+					strerror(errno));
+			goto out;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	buf[len] = '\0';
+	close(fd);
+	fd = -1;
+	rc = parse_owned(cfg, path, buf, len, opts, err);
+	buf = NULL;		/* owned by cfg, or freed with it */
+out:
+	if (fd >= 0)
+		close(fd);
+	free(buf);
+	return rc;
+}
+
+int nx_config_load(struct nx_config *cfg, const char *path, struct nx_err *err)
+{
+	return nx_config_load_opts(cfg, path, NULL, err);
+}
+
+/* ---- command lines ---- */
+
+void nx_argv_free(char **argv)
+{
+	char **a;
+
+	if (!argv)
+		return;
+	for (a = argv; *a; a++)
+		free(*a);
+	free(argv);
+}
+
+/*
+ * Like a POSIX shell's word splitting with nothing expanded: blanks (space,
+ * tab, newline) separate words; '...' keeps everything literally; "..."
+ * keeps everything but \" \\ \$ \` and backslash-newline; a backslash
+ * outside quotes takes the next character literally (backslash-newline
+ * joins lines), and at the very end stands for itself, as in sh.
+ */
+int nx_argv_split(const char *line, char ***argvp, uint32_t *argcp, struct nx_err *err)
+{
+	size_t n, i, w = 0, quote_at = 0;
+	char **argv = NULL, *word = NULL;
+	uint32_t argc = 0;
+	bool in_word = false;
+	char quote = 0, ch;
+	int rc = 0;
+
+	*argvp = NULL;
+	*argcp = 0;
+	if (!line)
+		return nx_err_set(err, -EINVAL, "no command line");
+	n = strlen(line);
+	word = malloc(n + 1);
+	argv = calloc(1, sizeof(*argv));
+	if (!word || !argv) {
+		rc = nx_err_set(err, -ENOMEM, "out of memory");
+		goto out;
+	}
+	for (i = 0; i <= n; i++) {
+		ch = line[i];
+		if (quote == '\'') {
+			if (i == n)
+				break;
+			if (ch == '\'')
+				quote = 0;
+			else
+				word[w++] = ch;
+			continue;
+		}
+		if (quote == '"') {
+			if (i == n)
+				break;
+			if (ch == '"') {
+				quote = 0;
+			} else if (ch == '\\' && strchr("\"\\$`\n", line[i + 1]) && line[i + 1]) {
+				if (line[++i] != '\n')
+					word[w++] = line[i];
+			} else {
+				word[w++] = ch;
+			}
+			continue;
+		}
+		if (i == n || ch == ' ' || ch == '\t' || ch == '\n') {
+			if (in_word) {
+				char **a = realloc(argv, sizeof(*a) * (argc + 2));
+
+				if (!a) {
+					rc = nx_err_set(err, -ENOMEM, "out of memory");
+					goto out;
+				}
+				argv = a;
+				argv[argc] = strndup(word, w);
+				if (!argv[argc]) {
+					rc = nx_err_set(err, -ENOMEM, "out of memory");
+					goto out;
+				}
+				argv[++argc] = NULL;
+				in_word = false;
+				w = 0;
+			}
+			continue;
+		}
+		if (ch == '\\') {
+			if (i + 1 == n) {
+				word[w++] = '\\';	/* sh keeps a final backslash */
+			} else if (line[++i] == '\n') {
+				continue;		/* line continuation */
+			} else {
+				word[w++] = line[i];
+			}
+			in_word = true;
+			continue;
+		}
+		in_word = true;
+		if (ch == '\'' || ch == '"') {
+			quote = ch;
+			quote_at = i + 1;
+			continue;
+		}
+		word[w++] = ch;
+	}
+	if (quote)
+		rc = nx_err_set(err, -EINVAL, "unterminated %s quote (opened at character %zu)",
+				quote == '"' ? "double" : "single", quote_at);
+out:
+	free(word);
+	if (rc < 0) {
+		nx_argv_free(argv);
+		return rc;
+	}
+	*argvp = argv;
+	*argcp = argc;
+	return 0;
+}

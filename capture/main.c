@@ -1,0 +1,363 @@
+/*
+ * capture/main.c: nexus-record, the front end.
+ *
+ * Options and the config become one struct nx_record_opts (the command line
+ * overrides the file); everything is checked before anything is created or
+ * loaded: a bad config or a malformed SUDO_UID exits 2 with no file and no
+ * BPF. Then capture/record.c does the run; this file prints the live status
+ * line (on a terminal), the summary, and exits with the command's status
+ * (128+N when a signal N killed it), like time(1) and strace.
+ */
+#include <argp.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "capture/config.h"
+#include "capture/launch.h"
+#include "capture/record.h"
+#include "format/event.h"
+
+#define PROG "nexus-record"
+
+static volatile sig_atomic_t stop_sig;
+
+struct args {
+	const char *config;
+	const char *out;
+	bool force, all, quiet, verbose, no_wait_children;
+	double duration;
+	pid_t *pids;
+	uint32_t npids;
+	uint64_t ringbuf;
+	uint32_t wake;
+	enum nxr_sync sync;
+};
+
+const char *argp_program_version = PROG " " NX_VERSION;
+static const char doc[] =
+	"Record the syscalls and process events of a command (or of running or "
+	"matching processes) into a .nxr file.\v"
+	"CONFIG is the TraceCondition YAML (see the README). Without it, -p or --all "
+	"says what to trace. The exit status is the command's (128+N if signal N "
+	"killed it); 1 on a runtime error, 2 on bad usage or a bad config.";
+
+enum { OPT_ALL = 256, OPT_RING, OPT_NOWAIT, OPT_SYNC, OPT_WAKE };
+
+static const struct argp_option options[] = {
+	{ "output", 'o', "FILE", 0, "Write the recording to FILE (default: LogsDir/run-<UTC time>.nxr)", 0 },
+	{ "force", 'f', NULL, 0, "Replace FILE if it exists", 0 },
+	{ "duration", 'd', "SECONDS", 0, "Stop after SECONDS (overrides Duration)", 0 },
+	{ "pid", 'p', "PID", 0, "Trace this running process and its children (repeatable)", 0 },
+	{ "all", OPT_ALL, NULL, 0, "Trace every process (but the recorder)", 0 },
+	{ "ringbuf-size", OPT_RING, "BYTES", 0, "BPF ring buffer size, a power of two; K, M, G suffixes (default 64M)", 0 },
+	{ "no-wait-children", OPT_NOWAIT, NULL, 0, "Stop when the command exits, without waiting for its children", 0 },
+	{ "sync", OPT_SYNC, "WHEN", 0, "segment (default: fdatasync closed segments, at most once a second), end, or none", 0 },
+	{ "wakeup-bytes", OPT_WAKE, "BYTES", OPTION_HIDDEN, "wake the drain past this much data (0: per event)", 0 },
+	{ "quiet", 'q', NULL, 0, "No status line, no summary", 0 },
+	{ "verbose", 'v', NULL, 0, "Show libbpf's messages and the verifier log", 0 },
+	{ 0 }
+};
+
+static int parse_size(const char *s, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s)
+		return -1;
+	switch (*end) {
+	case 'k': case 'K': v <<= 10; end++; break;
+	case 'm': case 'M': v <<= 20; end++; break;
+	case 'g': case 'G': v <<= 30; end++; break;
+	}
+	if (*end == 'i' || *end == 'B')
+		end += (*end == 'i' && end[1] == 'B') ? 2 : 1;
+	if (*end)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static error_t parse_opt(int key, char *arg, struct argp_state *state)
+{
+	struct args *a = state->input;
+	char *end;
+
+	switch (key) {
+	case 'o': a->out = arg; break;
+	case 'f': a->force = true; break;
+	case 'q': a->quiet = true; break;
+	case 'v': a->verbose = true; break;
+	case OPT_ALL: a->all = true; break;
+	case OPT_NOWAIT: a->no_wait_children = true; break;
+	case 'd':
+		errno = 0;
+		a->duration = strtod(arg, &end);
+		if (errno || end == arg || *end || !(a->duration > 0) || a->duration > 1e9)
+			argp_error(state, "-d %s: not a positive number of seconds", arg);
+		break;
+	case 'p': {
+		long v;
+		pid_t *np;
+
+		errno = 0;
+		v = strtol(arg, &end, 10);
+		if (errno || end == arg || *end || v <= 0 || v > 4194304)
+			argp_error(state, "-p %s: not a process id", arg);
+		np = realloc(a->pids, (a->npids + 1) * sizeof(*np));
+		if (!np)
+			argp_failure(state, 1, ENOMEM, "out of memory");
+		a->pids = np;
+		a->pids[a->npids++] = v;
+		break;
+	}
+	case OPT_RING:
+		if (parse_size(arg, &a->ringbuf) < 0 || a->ringbuf < (16u << 10) ||
+		    (a->ringbuf & (a->ringbuf - 1)) || a->ringbuf > (1ull << 31))
+			argp_error(state, "--ringbuf-size %s: not a power of two between 16K and 2G",
+				   arg);
+		break;
+	case OPT_WAKE: {
+		uint64_t v;
+
+		if (parse_size(arg, &v) < 0 || v >= UINT32_MAX)
+			argp_error(state, "--wakeup-bytes %s: not a size", arg);
+		a->wake = v ? (uint32_t)v : UINT32_MAX;
+		break;
+	}
+	case OPT_SYNC:
+		if (!strcmp(arg, "segment"))
+			a->sync = NXR_SYNC_SEGMENT;
+		else if (!strcmp(arg, "end"))
+			a->sync = NXR_SYNC_END;
+		else if (!strcmp(arg, "none"))
+			a->sync = NXR_SYNC_NONE;
+		else
+			argp_error(state, "--sync %s: not one of segment, end, none", arg);
+		break;
+	case ARGP_KEY_ARG:
+		if (a->config)
+			argp_error(state, "one CONFIG only (%s, then %s)", a->config, arg);
+		a->config = arg;
+		break;
+	case ARGP_KEY_END:
+		if (!a->config && !a->npids && !a->all)
+			argp_error(state, "a CONFIG, -p PID or --all is needed");
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+static void on_signal(int sig)
+{
+	stop_sig = sig;
+}
+
+static void log_line(void *ctx, const char *line)
+{
+	(void)ctx;
+	fprintf(stderr, PROG ": libbpf: %s\n", line);
+}
+
+static void human(char *buf, size_t len, double v, const char *unit)
+{
+	if (v >= 1e9)
+		snprintf(buf, len, "%.2f G%s", v / 1e9, unit);
+	else if (v >= 1e6)
+		snprintf(buf, len, "%.2f M%s", v / 1e6, unit);
+	else if (v >= 1e3)
+		snprintf(buf, len, "%.1f k%s", v / 1e3, unit);
+	else
+		snprintf(buf, len, "%.0f %s", v, unit);
+}
+
+static uint64_t lost_total(const struct nx_record_status *st)
+{
+	return st->lost[NX_LOSS_RINGBUF] + st->lost[NX_LOSS_BACKLOG] + st->lost[NX_LOSS_DISK];
+}
+
+struct status_ctx {
+	uint64_t prev_events;
+	double prev_s;
+	int shown;
+};
+
+static void on_status(void *ctx, const struct nx_record_status *st)
+{
+	struct status_ctx *sc = ctx;
+	double dt = st->elapsed_s - sc->prev_s;
+	char rate[32], ev[32];
+
+	human(rate, sizeof(rate), dt > 0 ? (st->events - sc->prev_events) / dt : 0, "ev/s");
+	human(ev, sizeof(ev), st->events, "events");
+	fprintf(stderr, "\r" PROG ": %6.1fs  %s  %s  lost %" PRIu64 "  %.1f MB written\033[K",
+		st->elapsed_s, ev, rate, lost_total(st), st->file_bytes / 1e6);
+	sc->prev_events = st->events;
+	sc->prev_s = st->elapsed_s;
+	sc->shown = 1;
+}
+
+static void summary(const struct nx_record_result *res)
+{
+	const struct nx_record_status *st = &res->st;
+	const char *sep = "";
+	uint64_t lost = lost_total(st);
+	char kinds[512] = "";
+	size_t n = 0;
+	unsigned nk;
+	const struct nxr_kind_desc *kd = nxr_kind_descs(&nk);
+
+	for (unsigned i = 0; i < nk; i++) {
+		if (kd[i].kind > NX_KIND_MAX_ID || !st->by_kind[kd[i].kind] ||
+		    kd[i].kind == NX_KIND_LOSS)
+			continue;
+		n += snprintf(kinds + n, n < sizeof(kinds) ? sizeof(kinds) - n : 0, "%s%" PRIu64 " %s",
+			      sep, st->by_kind[kd[i].kind], kd[i].name);
+		sep = ", ";
+	}
+	fprintf(stderr, PROG ": %s: %" PRIu64 " events in %.2f s (%s), %.2f MB on disk "
+		"(%.1f bytes/event, %" PRIu64 " segments); ",
+		res->path, st->events - st->by_kind[NX_KIND_LOSS], st->elapsed_s,
+		kinds[0] ? kinds : "none", st->file_bytes / 1e6,
+		st->events ? (double)st->file_bytes / st->events : 0.0, st->segments);
+	if (!lost)
+		fprintf(stderr, "no events lost.\n");
+	else
+		fprintf(stderr, "LOST %" PRIu64 " events (ring buffer full %" PRIu64
+			", writer backlog %" PRIu64 ", disk %" PRIu64 "; kernel counted %" PRIu64 ").\n",
+			lost, st->lost[NX_LOSS_RINGBUF], st->lost[NX_LOSS_BACKLOG],
+			st->lost[NX_LOSS_DISK], st->lost_kernel);
+	if (res->bad_records)
+		fprintf(stderr, PROG ": warning: %" PRIu64 " malformed ring records skipped\n",
+			res->bad_records);
+}
+
+int main(int argc, char **argv)
+{
+	struct argp argp = { options, parse_opt, "CONFIG", doc, NULL, NULL, NULL };
+	struct args a = { .sync = NXR_SYNC_SEGMENT };
+	struct nx_launch_ids ids = { 0 }, owner = { 0 };
+	struct nx_record_result res = { 0 };
+	struct status_ctx sc = { 0 };
+	struct nx_record_opts o = { 0 };
+	struct nx_config cfg;
+	struct nx_err err = { 0 };
+	struct sigaction sa = { 0 };
+	char cmdline[1024];
+	int rc, status = 0;
+
+	argp_err_exit_status = 2;
+	nx_config_init(&cfg);
+	if (argp_parse(&argp, argc, argv, 0, NULL, &a))
+		return 2;
+	if (a.config && nx_config_load(&cfg, a.config, &err) < 0) {
+		fprintf(stderr, PROG ": %s\n", err.msg);
+		return 2;
+	}
+	if (nx_launch_ids_from_env(&ids, cfg.sudo, &err) < 0 ||
+	    nx_launch_ids_from_env(&owner, false, &err) < 0) {
+		fprintf(stderr, PROG ": %s\n", err.msg);
+		rc = 2;
+		goto out;
+	}
+	o.follow = cfg.follow;
+	o.wait_children = !a.no_wait_children;
+	o.all = a.all || cfg.noexec_all;
+	o.pids = a.pids;
+	o.npids = a.npids;
+	if (cfg.noexec && !cfg.noexec_all) {
+		o.noexec = true;
+		o.names = cfg.noexec_names;
+		o.nnames = cfg.nnoexec_names;
+	}
+	if (!cfg.noexec && !a.npids && cfg.argv && cfg.argc)
+		o.argv = cfg.argv;
+	if (!o.argv && !o.all && !o.noexec && !o.npids) {
+		fprintf(stderr, PROG ": %s: no Command to launch, and no -p or --all\n",
+			a.config ? a.config : "(no config)");
+		rc = 2;
+		goto out;
+	}
+	o.ids = &ids;
+	o.no_syscalls = cfg.syscalls_none;
+	o.syscalls = cfg.syscalls_none ? NULL : cfg.syscalls;
+	o.nsyscalls = cfg.nsyscalls;
+	o.duration_s = a.duration > 0 ? a.duration : cfg.duration_s;
+	o.ringbuf_bytes = a.ringbuf;
+	o.wake_bytes = a.wake;
+	if (a.verbose)
+		o.log = log_line;
+	o.out_path = a.out;
+	o.logs_dir = cfg.logs_dir;
+	o.force = a.force;
+	o.chown = owner.drop;
+	o.uid = owner.uid;
+	o.gid = owner.gid;
+	o.sync = a.sync;
+	if (o.argv)
+		snprintf(cmdline, sizeof(cmdline), "%s", cfg.command);
+	else if (o.npids)
+		snprintf(cmdline, sizeof(cmdline), "-p %d%s", (int)a.pids[0],
+			 a.npids > 1 ? " ..." : "");
+	else if (o.noexec)
+		snprintf(cmdline, sizeof(cmdline), "NoExec %s", cfg.command ? cfg.command : "");
+	else
+		snprintf(cmdline, sizeof(cmdline), "--all");
+	o.command = cmdline;
+	o.config_text = cfg.text;
+	o.stop_sig = &stop_sig;
+	if (!a.quiet && isatty(STDERR_FILENO)) {
+		o.status = on_status;
+		o.status_ctx = &sc;
+	}
+	if (geteuid() != 0) {
+		fprintf(stderr, PROG ": must run as root: it loads BPF programs (try sudo)\n");
+		rc = 1;
+		goto out;
+	}
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	rc = nx_record_run(&o, &res, &err);
+	if (sc.shown)
+		fprintf(stderr, "\r\033[K");
+	if (rc < 0) {
+		fprintf(stderr, PROG ": %s\n", err.msg[0] ? err.msg : strerror(-rc));
+		if (res.path && !a.quiet)
+			summary(&res);
+		rc = 1;
+		goto out;
+	}
+	if (!a.quiet)
+		summary(&res);
+	if (res.cmd_exited) {
+		status = res.cmd_status;
+		rc = WIFEXITED(status) ? WEXITSTATUS(status) :
+		     WIFSIGNALED(status) ? 128 + WTERMSIG(status) : 1;
+	} else if (res.stop_signal) {
+		rc = 128 + res.stop_signal;
+	} else {
+		rc = 0;
+	}
+out:
+	nx_record_result_release(&res);
+	nx_launch_ids_release(&ids);
+	nx_launch_ids_release(&owner);
+	nx_config_release(&cfg);
+	free(a.pids);
+	return rc;
+}

@@ -1,0 +1,184 @@
+/*
+ * tests/bench/bench_tools.c: the offline tools' throughput on a synthetic
+ * recording of N syscall events (default 10 M) of 64 processes, each figure
+ * printed beside its target (issue 5) as a ratio:
+ *   read      the reader alone (the floor of every tool; no target)
+ *   split     nexus-split's engine, log format        >= 10 M events/s
+ *   import    nexus-query's import, indexes included  >= 2 M rows/s, <= 10 s at 10 M
+ *   group by  SELECT nr, count(*) FROM syscalls GROUP BY nr   <= 0.5 s
+ * Files go to a temporary directory under $TMPDIR (default /tmp), removed at
+ * the end. Usage: bench_tools [events]
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "analyze/split.h"
+#include "analyze/sqlimport.h"
+#include "format/reader.h"
+#include "format/writer.h"
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int write_recording(const char *path, uint64_t n, struct nx_err *err)
+{
+	static const struct nxr_meta meta = { .hostname = "bench", .kernel = "6.18",
+					      .arch = "x86_64", .tool_version = NX_VERSION,
+					      .command = "bench_tools", .config_text = "" };
+	struct nxr_writer_opts wo = { .segment_age_ns = UINT64_MAX, .sync = NXR_SYNC_NONE };
+	struct nxr_writer *w;
+	struct nxr_event ev = { 0 };
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+
+	if (fd < 0)
+		return nx_err_set(err, -errno, "%s: %s", path, strerror(errno));
+	w = nxr_writer_open_fd(fd, path, &meta, &wo, err);
+	if (!w)
+		return err->code;
+	for (uint32_t k = 0; k < 64; k++) {
+		char comm[8];
+
+		snprintf(comm, sizeof(comm), "b%u", k);
+		ev = (struct nxr_event){ .kind = NX_KIND_EXEC, .pid = 2000 + k, .tid = 2000 + k,
+					 .ts_ns = 1000000000ull + k };
+		ev.exec.comm = (struct nxr_str){ comm, (uint32_t)strlen(comm) };
+		ev.exec.filename = (struct nxr_str){ "/bin/b", 6 };
+		if (nxr_writer_append(w, &ev, err) < 0)
+			goto fail;
+	}
+	for (uint64_t i = 0; i < n; i++) {
+		uint32_t pid = 2000 + (uint32_t)(i % 64);
+
+		ev = (struct nxr_event){ .kind = NX_KIND_SYSCALL, .pid = pid, .tid = pid,
+					 .ts_ns = 1000001000ull + i * 100 };
+		ev.syscall.nr = (uint32_t)(i % 300);
+		ev.syscall.arg1 = i;
+		ev.syscall.arg2 = 0x7ffd0000;
+		ev.syscall.arg3 = 4096;
+		ev.syscall.ret = i % 7 == 0 ? -2 : (int64_t)(i % 4096);
+		ev.syscall.dur_ns = 500 + i % 1000;
+		ev.syscall.flags = NX_SYS_EXITED;
+		if (nxr_writer_append(w, &ev, err) < 0)
+			goto fail;
+	}
+	return nxr_writer_close(w, err);
+fail:
+	nxr_writer_free(w);
+	return err->code;
+}
+
+static void line(const char *what, double value, const char *unit, double target, bool at_least)
+{
+	double ratio = at_least ? value / target : target / value;
+
+	printf("%-10s %12.3f %-10s target %s %-8g %s  (x%.2f of target)\n", what, value, unit,
+	       at_least ? ">=" : "<=", target, unit, ratio);
+}
+
+int main(int argc, char **argv)
+{
+	uint64_t n = argc > 1 ? strtoull(argv[1], NULL, 0) : 10000000ull;
+	const char *tmpdir = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+	char dir[4096], rec[4200], out[4200], db[4200], cmd[8600];
+	struct nx_err err = { 0 };
+	struct nxr_reader *r = NULL;
+	struct nx_split_stats ss;
+	struct nx_sqlimport_stats is;
+	struct nxr_event ev;
+	struct stat st;
+	sqlite3 *h = NULL;
+	sqlite3_stmt *s = NULL;
+	double t, dt;
+	uint64_t cnt = 0, groups = 0;
+	int dfd, rc = 1;
+
+	snprintf(dir, sizeof(dir), "%s/bench_tools.XXXXXX", tmpdir);
+	if (!mkdtemp(dir)) {
+		perror("bench_tools: mkdtemp");
+		return 1;
+	}
+	snprintf(rec, sizeof(rec), "%s/big.nxr", dir);
+	snprintf(out, sizeof(out), "%s/split", dir);
+	snprintf(db, sizeof(db), "%s/big.nxr.sqlite", dir);
+	printf("bench_tools: %" PRIu64 " syscall events, 64 processes\n", n);
+
+	t = now_s();
+	if (write_recording(rec, n, &err) < 0)
+		goto fail;
+	dt = now_s() - t;
+	stat(rec, &st);
+	printf("%-10s %12.3f s          (%.1f M events/s, %.1f MB file; no target)\n", "write",
+	       dt, n / dt / 1e6, st.st_size / 1e6);
+
+	r = nxr_reader_open(rec, NULL, &err);
+	if (!r)
+		goto fail;
+	t = now_s();
+	while ((rc = nxr_reader_next(r, &ev, &err)) > 0)
+		cnt++;
+	dt = now_s() - t;
+	if (rc < 0)
+		goto fail;
+	printf("%-10s %12.3f M events/s (the reader alone; no target)\n", "read",
+	       cnt / dt / 1e6);
+
+	if (nxr_reader_rewind(r, &err) < 0 || mkdir(out, 0700) < 0)
+		goto fail;
+	dfd = open(out, O_RDONLY | O_DIRECTORY);
+	t = now_s();
+	rc = nx_split_run(r, dfd, out, NULL, &ss, &err);
+	dt = now_s() - t;
+	close(dfd);
+	if (rc < 0)
+		goto fail;
+	line("split", ss.events / dt / 1e6, "M ev/s", 10, true);
+
+	if (nxr_reader_rewind(r, &err) < 0)
+		goto fail;
+	rc = nx_sqlimport_build(r, &st, db, NULL, &is, &err);
+	if (rc < 0)
+		goto fail;
+	line("import", is.syscall_rows / is.seconds / 1e6, "M rows/s", 2, true);
+	line("import", is.seconds * 1e7 / (double)(n ? n : 1), "s/10M", 10, false);
+	printf("%-10s %12.3f s          (indexes, within the import)\n", "", is.index_seconds);
+
+	if (sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(h, "SELECT nr, count(*) FROM syscalls GROUP BY nr", -1, &s,
+			       NULL) != SQLITE_OK) {
+		fprintf(stderr, "bench_tools: %s\n", sqlite3_errmsg(h));
+		rc = -1;
+		goto out;
+	}
+	t = now_s();
+	while (sqlite3_step(s) == SQLITE_ROW)
+		groups++;
+	dt = now_s() - t;
+	line("group by", dt, "s", 0.5, false);
+	printf("%-10s %12" PRIu64 " groups\n", "", groups);
+	rc = 0;
+	goto out;
+fail:
+	fprintf(stderr, "bench_tools: %s\n", err.msg);
+	rc = -1;
+out:
+	sqlite3_finalize(s);
+	sqlite3_close(h);
+	nxr_reader_close(r);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "bench_tools: could not remove %s\n", dir);
+	return rc < 0 ? 1 : 0;
+}
