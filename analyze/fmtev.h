@@ -1,4 +1,4 @@
-#ifndef NX_ANALYZE_FMTEV_H	/* analyze/fmtev.h: one event as a strace-like line or a JSON object */
+#ifndef NX_ANALYZE_FMTEV_H	/* analyze/fmtev.h: an event as a strace-like line or JSON */
 #define NX_ANALYZE_FMTEV_H
 
 #include <stdint.h>

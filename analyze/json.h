@@ -1,4 +1,4 @@
-#ifndef NX_ANALYZE_JSON_H	/* analyze/json.h: a growable text buffer with JSON and C escaping */
+#ifndef NX_ANALYZE_JSON_H	/* analyze/json.h: text buffer with JSON and C escaping */
 #define NX_ANALYZE_JSON_H
 
 #include <stdarg.h>

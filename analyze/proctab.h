@@ -1,4 +1,4 @@
-#ifndef NX_ANALYZE_PROCTAB_H	/* analyze/proctab.h: what each process was called, from the events */
+#ifndef NX_ANALYZE_PROCTAB_H	/* analyze/proctab.h: pid -> process name, from events */
 #define NX_ANALYZE_PROCTAB_H
 
 #include <stdbool.h>

@@ -66,6 +66,7 @@ struct split {
 
 	struct slot *slots;
 	uint32_t nslots, used_slots;
+	uint32_t nslots_limit;	/* <= nslots: lowered when descriptors run out */
 	uint32_t head, tail;
 
 	struct nx_proctab *procs;
@@ -303,14 +304,20 @@ static struct slot *slot_get(struct split *s, uint32_t oi)
 		}
 		return &s->slots[i];
 	}
-	if (s->used_slots == s->nslots && slot_close(s, s->tail) < 0)
-		return NULL;
-	for (i = 0; i < s->nslots && s->slots[i].out != NO_SLOT; i++)
-		;
+	while (s->used_slots && s->used_slots >= s->nslots_limit)
+		if (slot_close(s, s->tail) < 0)
+			return NULL;
 	if (name_of(s, o, name) < 0)
 		return NULL;
 	if (o->created) {
 		fd = openat(s->dirfd, name, O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC);
+		/* fewer descriptors than max_open: make do with what is open */
+		while (fd < 0 && (errno == EMFILE || errno == ENFILE) && s->used_slots) {
+			if (slot_close(s, s->tail) < 0)
+				return NULL;
+			s->nslots_limit = s->used_slots ? s->used_slots : 1;
+			fd = openat(s->dirfd, name, O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC);
+		}
 		if (fd < 0) {
 			nx_err_set(s->err, -errno, "%s/%s: cannot reopen: %s", s->dirname, name,
 				   strerror(errno));
@@ -319,11 +326,19 @@ static struct slot *slot_get(struct split *s, uint32_t oi)
 		s->st->reopens++;
 	} else {
 		fd = create_file(s, name);
+		while (fd == -EMFILE || fd == -ENFILE) {
+			if (!s->used_slots || slot_close(s, s->tail) < 0)
+				return NULL;
+			s->nslots_limit = s->used_slots ? s->used_slots : 1;
+			fd = create_file(s, name);
+		}
 		if (fd < 0)
 			return NULL;
 		o->created = true;
 		s->st->outputs++;
 	}
+	for (i = 0; i < s->nslots && s->slots[i].out != NO_SLOT; i++)
+		;
 	sl = &s->slots[i];
 	sl->fd = fd;
 	sl->len = 0;
@@ -505,7 +520,9 @@ int nx_split_run(struct nxr_reader *r, int dirfd, const char *dirname,
 	s.dirname = dirname;
 	s.st = st;
 	s.err = err ? err : &local;
-	s.ext = s.o->format == NX_SPLIT_JSONL ? "jsonl" : s.o->format == NX_SPLIT_NXR ? "nxr" : "log";
+	s.ext = s.o->format == NX_SPLIT_JSONL ? "jsonl"
+		: s.o->format == NX_SPLIT_NXR ? "nxr"
+		: "log";
 	s.fo.meta = nxr_reader_meta(r);
 	{
 		const struct nxr_segment_info *seg;
@@ -539,6 +556,7 @@ int nx_split_run(struct nxr_reader *r, int dirfd, const char *dirname,
 		}
 	}
 	s.head = s.tail = NO_SLOT;
+	s.nslots_limit = s.nslots;
 	s.batch_lo = 0;
 	s.batch_hi = s.nslots;
 	for (;;) {
@@ -548,7 +566,8 @@ int nx_split_run(struct nxr_reader *r, int dirfd, const char *dirname,
 			goto out;
 		if (s.o->on_pass)
 			s.o->on_pass(s.o->ctx, st->passes,
-				     s.o->format == NX_SPLIT_NXR ? (s.nouts + s.nslots - 1) / s.nslots : 1);
+				     s.o->format == NX_SPLIT_NXR ?
+					     (s.nouts + s.nslots - 1) / s.nslots : 1);
 		if (s.o->format != NX_SPLIT_NXR || s.batch_hi >= s.nouts)
 			break;
 		while (s.head != NO_SLOT) {

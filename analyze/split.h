@@ -1,4 +1,4 @@
-#ifndef NX_ANALYZE_SPLIT_H	/* analyze/split.h: one output file per (comm, pid) of a recording */
+#ifndef NX_ANALYZE_SPLIT_H	/* analyze/split.h: one output file per (comm, pid) */
 #define NX_ANALYZE_SPLIT_H
 
 #include <stdbool.h>

@@ -33,7 +33,7 @@
 #include "analyze/syscalls.h"
 #include "format/event.h"
 
-#define SYS_BATCH 16
+#define SYS_BATCH 64
 #define PEND_CALLS 32
 #define MAX_TABLE_COLS 48
 
@@ -432,8 +432,9 @@ static int bind_event(sqlite3_stmt *s, int i, uint64_t id, const struct nxr_even
 
 		if (f->type == NXR_FT_STR)
 			bind_str(s, i, nxr_field_str(ev, f));
-		else if (unfinished_sys && (f->offset == offsetof(struct nxr_event, syscall.ret) ||
-					    f->offset == offsetof(struct nxr_event, syscall.dur_ns)))
+		else if (unfinished_sys &&
+			 (f->offset == offsetof(struct nxr_event, syscall.ret) ||
+			  f->offset == offsetof(struct nxr_event, syscall.dur_ns)))
 			sqlite3_bind_null(s, i);
 		else
 			bind_u64(s, i, nxr_field_u64(ev, f));
@@ -709,8 +710,10 @@ static int sys_event(struct imp *im, uint64_t id, const struct nxr_event *ev)
 	int rc;
 
 	if (ev->syscall.flags & NX_SYS_EXITED) {
-		if (p && p->used && p->ev.syscall.nr == ev->syscall.nr) {
-			/* the exit record of the pending entry: one row, the entry's id */
+		/* the exit record of the pending entry (same number, and the entry's time
+		 * or no duration of its own): one row, with the entry's id */
+		if (p && p->used && p->ev.syscall.nr == ev->syscall.nr &&
+		    (ev->ts_ns == p->ev.ts_ns || ev->syscall.dur_ns == 0)) {
 			struct nxr_event m = p->ev;
 
 			m.syscall.ret = ev->syscall.ret;
@@ -1217,15 +1220,16 @@ int nx_sqlimport_build(struct nxr_reader *r, const struct stat *src, const char 
 		tmp = NULL;
 		goto out;
 	}
-	if (sqlite3_open_v2(tmp, &im.db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW, NULL) !=
-	    SQLITE_OK) {
+	if (sqlite3_open_v2(tmp, &im.db,
+			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_NOMUTEX,
+			    NULL) != SQLITE_OK) {
 		rc = nx_err_set(im.err, -EIO, "%s: %s", tmp,
 				im.db ? sqlite3_errmsg(im.db) : "cannot open");
 		goto out;
 	}
 	rc = exec_sql(&im, "PRAGMA page_size=8192; PRAGMA journal_mode=OFF; "
 			   "PRAGMA synchronous=OFF; PRAGMA locking_mode=EXCLUSIVE; "
-			   "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-262144; PRAGMA threads=2; "
+			   "PRAGMA cache_size=-262144; PRAGMA threads=2; "
 			   "BEGIN");
 	rc = rc ?: create_tables(&im);
 	rc = rc ?: prepare_all(&im);

@@ -292,7 +292,8 @@ static __attribute__((noreturn)) void child_run(const struct child_args *a)
 			child_fail(st, STEP_VERIFY, EPERM);
 	}
 	/* after the drop: a change of ids clears the parent-death signal */
-
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+		child_fail(st, STEP_DEATHSIG, errno);
 	if (getppid() != a->parent)
 		_exit(127);	/* the recorder is already gone */
 

@@ -127,6 +127,7 @@ static void loss_event(struct run *r, uint64_t now, uint64_t count, uint32_t rea
 	append(r, &ev);
 }
 
+/* Called with stats_mu held. */
 static void report_loss(struct run *r)
 {
 	unsigned ncpu = nx_loader_ncpus(r->ld);
@@ -147,10 +148,8 @@ static void report_loss(struct run *r)
 		loss_event(r, now, ds.backlog_lost - r->backlog_prev, NX_LOSS_BACKLOG, 0xffffffffu);
 	r->backlog_prev = ds.backlog_lost;
 	r->loss_since = now;
-	pthread_mutex_lock(&r->stats_mu);
 	r->st.lost_kernel = kernel;
 	r->st.ring_bytes = ds.bytes;
-	pthread_mutex_unlock(&r->stats_mu);
 }
 
 static void publish(struct run *r)
@@ -198,6 +197,8 @@ static void *writer_main(void *arg)
 	pthread_mutex_lock(&r->stats_mu);
 	report_loss(r);
 	pthread_mutex_unlock(&r->stats_mu);
+	if (!r->failed && nxr_writer_flush(r->w, &r->werr) < 0)
+		__atomic_store_n(&r->failed, 1, __ATOMIC_SEQ_CST);
 	publish(r);
 	return NULL;
 }

@@ -86,17 +86,12 @@ static inline unsigned nxr_varint_len(uint64_t v)
  * when the bytes end first or the value has more than 10 bytes (*pp is then
  * unspecified). A 10th byte may only carry the top bit of 64.
  */
-static inline int nxr_get_varint(const uint8_t **pp, const uint8_t *end, uint64_t *v)
+static inline int nxr_get_varint_slow(const uint8_t **pp, const uint8_t *end, uint64_t *v)
 {
 	const uint8_t *p = *pp;
 	uint64_t r = 0;
 	unsigned shift = 0;
 
-	if (p < end && *p < 0x80) {	/* the common one-byte case */
-		*v = *p;
-		*pp = p + 1;
-		return 0;
-	}
 	while (p < end) {
 		uint8_t b = *p++;
 
@@ -113,6 +108,23 @@ static inline int nxr_get_varint(const uint8_t **pp, const uint8_t *end, uint64_
 			return -1;
 	}
 	return -1;
+}
+
+static inline int nxr_get_varint(const uint8_t **pp, const uint8_t *end, uint64_t *v)
+{
+	const uint8_t *p = *pp;
+
+	if (p < end && *p < 0x80) {	/* the common one-byte case */
+		*v = *p;
+		*pp = p + 1;
+		return 0;
+	}
+	if (end - p >= 2 && p[1] < 0x80) {	/* two bytes: time deltas, durations */
+		*v = (uint64_t)(p[0] & 0x7f) | (uint64_t)p[1] << 7;
+		*pp = p + 2;
+		return 0;
+	}
+	return nxr_get_varint_slow(pp, end, v);
 }
 
 #endif

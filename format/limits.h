@@ -35,7 +35,7 @@
 #define NXR_MAX_SEG_EVENTS (NXR_MAX_SEG_RAW / 3u)
 /* zstd window: 2^24 = 16 MiB >= NXR_MAX_SEG_RAW, so one frame always fits. */
 #define NXR_ZSTD_WINDOWLOG_MAX 24
-#define NXR_ZSTD_LEVEL_DEFAULT 3
+#define NXR_ZSTD_LEVEL_DEFAULT 1	/* chosen on bench_format: see FORMAT.md */
 #define NXR_ZSTD_LEVEL_MAX 19
 
 /* Segments per file: the trailer's index must fit NXR_MAX_TRAILER. */

@@ -54,6 +54,7 @@ struct nxr_reader {
 	uint8_t *seg_flags;		/* SEG_* per segment */
 	uint32_t nsegs, segs_cap;
 	uint64_t data_end;		/* end of segment data (trailer offset, or scan end) */
+	uint64_t scan_from;		/* where a scan starts: the end of the header */
 	struct nxr_reader_stats st;
 
 	ZSTD_DCtx *dctx;
@@ -366,7 +367,7 @@ out:
 
 static int scan(struct nxr_reader *r, struct nx_err *err)
 {
-	uint64_t off = r->hdr.header_len;
+	uint64_t off = r->scan_from;
 	int64_t last_seq = -1;
 	int rc;
 
@@ -412,6 +413,96 @@ static int scan(struct nxr_reader *r, struct nx_err *err)
 	return 0;
 }
 
+/* ---- a damaged header ---- */
+
+/*
+ * The header failed its checks but starts with our magic and major version:
+ * its metadata is lost, yet every segment carries the file id. Take the id
+ * from a valid footer, else from the first segment whose header and end are
+ * valid, and read on from there.
+ */
+static int header_fallback(struct nxr_reader *r, const char *why, struct nx_err *err)
+{
+	static const char none[] = "";
+	struct nxr_meta *m = &r->hdr.meta;
+	uint8_t fbuf[NXR_FOOTER_SIZE], *chunk = NULL;
+	struct nxr_footer f;
+	bool have_id = false;
+	uint64_t off = 16;
+	int rc = 0;
+
+	nxr_header_release(&r->hdr);
+	memset(&r->hdr, 0, sizeof(r->hdr));
+	r->hdr.major = NXR_VERSION_MAJOR;
+	r->hdr.header_len = 16;		/* magic, version: what could be checked */
+	m->hostname = m->kernel = m->arch = none;
+	m->tool_version = m->command = m->config_text = none;
+	if (r->size >= 16 + NXR_FOOTER_SIZE) {
+		rc = src_read(r, r->size - NXR_FOOTER_SIZE, fbuf, sizeof(fbuf), err);
+		if (rc < 0)
+			return rc;
+		if (!nxr_footer_parse(fbuf, &f)) {
+			memcpy(r->hdr.file_id, f.file_id, 16);
+			have_id = true;
+		}
+	}
+	chunk = malloc(SCAN_CHUNK);
+	if (!chunk)
+		return nx_err_set(err, -ENOMEM, "%s: out of memory", r->path);
+	r->scan_from = r->size;
+	while (off + NXR_SEG_HDR_SIZE <= r->size && r->scan_from == r->size) {
+		size_t n = r->size - off < SCAN_CHUNK ? (size_t)(r->size - off) : SCAN_CHUNK;
+
+		rc = src_read(r, off, chunk, n, err);
+		if (rc < 0)
+			goto out;
+		for (size_t i = 0; i + 4 <= n; i++) {
+			uint8_t hb[NXR_SEG_HDR_MAX], eb[NXR_SEG_END_SIZE];
+			struct nxr_seg_hdr h;
+			size_t avail;
+			uint8_t *mg = memchr(chunk + i, 'N', n - 3 - i);
+
+			if (!mg)
+				break;
+			i = (size_t)(mg - chunk);
+			if (memcmp(mg, NXR_SEG_MAGIC, 4) != 0)
+				continue;
+			avail = r->size - (off + i) < sizeof(hb) ? (size_t)(r->size - (off + i))
+								 : sizeof(hb);
+			rc = src_read(r, off + i, hb, avail, err);
+			if (rc < 0)
+				goto out;
+			if (nxr_seg_hdr_parse(hb, avail, &h) ||
+			    (have_id && memcmp(h.file_id, r->hdr.file_id, 16) != 0) ||
+			    nxr_seg_total(&h) > r->size - (off + i))
+				continue;
+			rc = src_read(r, off + i + nxr_seg_total(&h) - NXR_SEG_END_SIZE, eb,
+				      sizeof(eb), err);
+			if (rc < 0)
+				goto out;
+			if (nxr_seg_end_check(eb, nxr_seg_total(&h)))
+				continue;
+			memcpy(r->hdr.file_id, h.file_id, 16);
+			have_id = true;
+			r->scan_from = off + i;
+			break;
+		}
+		if (n < SCAN_CHUNK)
+			break;
+		off += n - 3;
+	}
+	if (!have_id) {
+		rc = nx_err_set(err, -EBADMSG, "%s: %s, and no segment follows it", r->path, why);
+		goto out;
+	}
+	damage(r, "%s: header damaged (%s): its metadata is lost; reading the segments",
+	       r->path, why);
+	rc = 0;
+out:
+	free(chunk);
+	return rc;
+}
+
 /* ---- open / close ---- */
 
 static struct nxr_reader *reader_open(struct nxr_reader *r, const struct nxr_reader_opts *opts,
@@ -431,12 +522,21 @@ static struct nxr_reader *reader_open(struct nxr_reader *r, const struct nxr_rea
 		goto fail;
 	rc = nxr_header_peek(peek, r->size < sizeof(peek) ? (size_t)r->size : sizeof(peek), &hlen,
 			     err);
+	if (rc == -EBADMSG && r->size >= sizeof(peek) &&
+	    memcmp(peek, NXR_FILE_MAGIC, NXR_FILE_MAGIC_LEN) == 0) {
+		nx_err_clear(err);
+		rc = header_fallback(r, "header length out of range", err);
+		if (rc < 0)
+			goto fail;
+		goto segments;
+	}
 	if (rc < 0)
-		goto prefixed;
+		goto prefixed;	/* empty, not .nxr, or another major version */
 	if (hlen > r->size) {
-		rc = nx_err_set(err, -EBADMSG, "header cut short (%" PRIu64 " of %u bytes)",
-				r->size, hlen);
-		goto prefixed;
+		rc = header_fallback(r, "header cut short", err);
+		if (rc < 0)
+			goto fail;
+		goto segments;
 	}
 	hbuf = malloc(hlen);
 	if (!hbuf) {
@@ -446,12 +546,24 @@ static struct nxr_reader *reader_open(struct nxr_reader *r, const struct nxr_rea
 	rc = src_read(r, 0, hbuf, hlen, err);
 	if (rc < 0)
 		goto fail;
+	/* a checksum mismatch is an accident: read the segments without the
+	 * metadata; a header with a valid checksum that does not parse was
+	 * written wrong on purpose or by a bug, and is refused */
+	if (nxr_crc32c(0, hbuf, hlen - 4) != nxr_get_le32(hbuf + hlen - 4)) {
+		free(hbuf);
+		hbuf = NULL;
+		rc = header_fallback(r, "header checksum mismatch", err);
+		if (rc < 0)
+			goto fail;
+		goto segments;
+	}
 	rc = nxr_header_parse(hbuf, hlen, &r->hdr, err);
-	if (rc < 0)
-		goto prefixed;
 	free(hbuf);
 	hbuf = NULL;
-
+	if (rc < 0)
+		goto prefixed;	/* unknown incompatible features, out of memory */
+	r->scan_from = r->hdr.header_len;
+segments:
 	rc = load_index(r, &why, err);
 	if (rc < 0)
 		goto fail;

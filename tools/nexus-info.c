@@ -201,14 +201,16 @@ int main(int argc, char **argv)
 		nx_json_s64(&out, (int64_t)first + m->mono_to_wall_ns);
 		nx_json_printf(&out, ",\"duration_s\":%.9f", dur_s);
 		nx_json_printf(&out, ",\"events_per_s\":%.1f", dur_s > 0 ? events / dur_s : 0.0);
-		nx_json_printf(&out, ",\"closed_cleanly\":%s", rs.closed_cleanly ? "true" : "false");
+		nx_json_printf(&out, ",\"closed_cleanly\":%s",
+			       rs.closed_cleanly ? "true" : "false");
 		nx_json_key(&out, "probes", false);
 		nx_json_putc(&out, '[');
 		for (uint32_t i = 0; i < m->nprobes; i++) {
 			const struct nxr_probe *p = &m->probes[i];
 
-			nx_json_printf(&out, "%s{\"id\":%u,\"hook\":\"%s\",\"path\":", i ? "," : "",
-				       p->id, p->hook == NXR_HOOK_URETPROBE ? "uretprobe" : "uprobe");
+			nx_json_printf(&out, "%s{\"id\":%u,\"hook\":\"%s\",\"path\":",
+				       i ? "," : "", p->id,
+				       p->hook == NXR_HOOK_URETPROBE ? "uretprobe" : "uprobe");
 			nx_json_str(&out, p->path ? p->path : "", p->path ? strlen(p->path) : 0);
 			nx_json_puts(&out, ",\"function\":");
 			nx_json_str(&out, p->func ? p->func : "", p->func ? strlen(p->func) : 0);

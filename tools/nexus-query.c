@@ -6,6 +6,7 @@
  */
 #include <argp.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -419,6 +420,69 @@ out:
 	return rc;
 }
 
+/*
+ * A cache is only ever replaced when it is one: an existing file that is not
+ * an SQLite database (a typo in --db, the recording itself) is left alone.
+ */
+static int check_replaceable(const struct nx_tool *t, const char *db, const struct stat *src)
+{
+	char magic[16];
+	struct stat st;
+	ssize_t n;
+	int fd;
+
+	if (lstat(db, &st) < 0)
+		return 0;
+	if (S_ISLNK(st.st_mode))
+		return 0;	/* replaced by the rename, never followed */
+	if (st.st_dev == src->st_dev && st.st_ino == src->st_ino) {
+		fprintf(stderr, "%s: %s: is the recording itself, not a cache\n", t->prog, db);
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		fprintf(stderr, "%s: %s: not a regular file, not replaced\n", t->prog, db);
+		return -1;
+	}
+	if (st.st_size == 0)
+		return 0;
+	fd = open(db, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	n = fd >= 0 ? read(fd, magic, sizeof(magic)) : -1;
+	if (fd >= 0)
+		close(fd);
+	if (n == (ssize_t)sizeof(magic) && memcmp(magic, "SQLite format 3", 16) == 0)
+		return 0;
+	if (fd < 0 && st.st_uid != geteuid())
+		return 0;	/* someone else's unreadable file: the rename replaces it */
+	fprintf(stderr, "%s: %s: exists and is not an SQLite database, not replaced\n", t->prog,
+		db);
+	return -1;
+}
+
+/* A cache made from a damaged recording says so again each time it is used. */
+static void warn_cached_damage(const struct nx_tool *t, const char *path, const char *db)
+{
+	sqlite3 *h = NULL;
+	sqlite3_stmt *s = NULL;
+
+	if (sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOFOLLOW, NULL) ==
+		    SQLITE_OK &&
+	    sqlite3_prepare_v2(h, "SELECT (SELECT value FROM meta WHERE key='damaged_segments'),"
+				  "(SELECT value FROM meta WHERE key='closed_cleanly')", -1, &s,
+			       NULL) == SQLITE_OK &&
+	    sqlite3_step(s) == SQLITE_ROW) {
+		long long damaged = sqlite3_column_int64(s, 0);
+		int closed = sqlite3_column_int(s, 1);
+
+		if (damaged || !closed)
+			fprintf(stderr, "%s: warning: %s: %lld damaged segment(s) skipped%s when "
+				"imported; results cover what was readable\n", t->prog, path,
+				damaged,
+				closed ? "" : ", not closed cleanly");
+	}
+	sqlite3_finalize(s);
+	sqlite3_close_v2(h);
+}
+
 int main(int argc, char **argv)
 {
 	struct args a = { 0 };
@@ -457,6 +521,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (a.rebuild || !nx_sqlimport_cache_valid(dbpath, &src)) {
+		if (check_replaceable(&tool, dbpath, &src) < 0)
+			goto out;
 		r = nx_tool_open(&tool, a.path, NULL);
 		if (!r)
 			goto out;
@@ -470,6 +536,8 @@ int main(int argc, char **argv)
 		}
 		nxr_reader_close(r);
 		r = NULL;
+	} else {
+		warn_cached_damage(&tool, a.path, dbpath);
 	}
 	if (!a.sql) {
 		execlp("sqlite3", "sqlite3", "-readonly", dbpath, (char *)NULL);

@@ -114,7 +114,6 @@ int main(int argc, char **argv)
 	struct argp argp = { options, parse_opt, "RECORDING", doc, NULL, NULL, NULL };
 	struct nx_tool tool = { .prog = "nexus-split" };
 	struct nx_split_stats st;
-	struct nxr_reader_stats rs;
 	struct nxr_reader *r = NULL;
 	struct nx_err err = { 0 };
 	int dirfd = -1, rc = 1;
@@ -137,14 +136,10 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if (nx_split_run(r, dirfd, a.dir, &a.o, &st, &err) < 0) {
-		fprintf(stderr, "%s: %s\n", tool.prog, err.msg);	/* names the file at fault */
+		/* the message names the output file at fault */
+		fprintf(stderr, "%s: %s\n", tool.prog, err.msg);
 		goto out;
 	}
-	nxr_reader_get_stats(r, &rs);
-	if (rs.damaged_segments || !rs.closed_cleanly)
-		fprintf(stderr, "%s: warning: %s: %u damaged segment(s) skipped%s; the files hold "
-			"what was readable\n", tool.prog, a.path, rs.damaged_segments,
-			rs.closed_cleanly ? "" : ", not closed cleanly");
 	rc = 0;
 out:
 	if (dirfd >= 0)

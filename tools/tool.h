@@ -43,7 +43,8 @@ static inline void nx_tool_error(const struct nx_tool *t, const char *path, cons
 	if (path && strncmp(e->msg, path, n) == 0 && e->msg[n] == ':')
 		fprintf(stderr, "%s: %s\n", t->prog, e->msg);
 	else
-		fprintf(stderr, "%s: %s: %s\n", t->prog, path, e->msg[0] ? e->msg : strerror(-e->code));
+		fprintf(stderr, "%s: %s: %s\n", t->prog, path,
+			e->msg[0] ? e->msg : strerror(-e->code));
 }
 
 /* Opens path with damage reported on stderr; NULL after printing the error. */

@@ -80,6 +80,69 @@ fail:
 	return err->code;
 }
 
+/*
+ * SQLite's own ceiling on this machine, for reading the import figure: the
+ * same row shape (16 integers and a short text), 16 rows per statement, same
+ * pragmas, no decoding; then the same three indexes.
+ */
+static int sqlite_baseline(const char *path, uint64_t n, double *rows_s, double *index_s)
+{
+	sqlite3 *h = NULL;
+	sqlite3_stmt *st = NULL;
+	char sql[8192];
+	size_t k = 0;
+	double t;
+	int rc = -1;
+
+	if (sqlite3_open_v2(path, &h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+				     SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
+		goto out;
+	if (sqlite3_exec(h, "PRAGMA page_size=8192; PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"
+			    "PRAGMA locking_mode=EXCLUSIVE; PRAGMA cache_size=-262144; PRAGMA threads=2;"
+			    "CREATE TABLE s (event_id INTEGER PRIMARY KEY, ts_ns, pid, tid, a1, a2, a3,"
+			    " a4, a5, a6, ret, dur, nr, flags, x, y, name); BEGIN", NULL, NULL,
+			 NULL) != SQLITE_OK)
+		goto out;
+	k = (size_t)snprintf(sql, sizeof(sql), "INSERT INTO s VALUES ");
+	for (int r = 0; r < 16; r++)
+		k += (size_t)snprintf(sql + k, sizeof(sql) - k, "%s(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+				      r ? "," : "");
+	if (sqlite3_prepare_v2(h, sql, -1, &st, NULL) != SQLITE_OK)
+		goto out;
+	t = now_s();
+	for (uint64_t i = 0; i + 16 <= n; i += 16) {
+		for (int r = 0; r < 16; r++) {
+			uint64_t e = i + (uint64_t)r;
+			int b = r * 17 + 1;
+			const sqlite3_int64 v[16] = { (sqlite3_int64)e, 1000001000 + (sqlite3_int64)e * 100,
+				2000 + (sqlite3_int64)(e % 64), 2000 + (sqlite3_int64)(e % 64),
+				(sqlite3_int64)e, 0x7ffd0000, 4096, 0, 0, 0, (sqlite3_int64)(e % 4096),
+				500 + (sqlite3_int64)(e % 1000), (sqlite3_int64)(e % 300), 1, 0, 0 };
+
+			for (int c = 0; c < 16; c++)
+				sqlite3_bind_int64(st, b + c, v[c]);
+			sqlite3_bind_text(st, b + 16, "openat", 6, SQLITE_STATIC);
+		}
+		if (sqlite3_step(st) != SQLITE_DONE)
+			goto out;
+		sqlite3_reset(st);
+	}
+	*rows_s = (double)n / (now_s() - t);
+	t = now_s();
+	if (sqlite3_exec(h, "CREATE INDEX i1 ON s(pid); CREATE INDEX i2 ON s(nr);"
+			    "CREATE INDEX i3 ON s(ts_ns); COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+		goto out;
+	*index_s = now_s() - t;
+	rc = 0;
+out:
+	if (rc < 0)
+		fprintf(stderr, "bench_tools: baseline: %s\n", h ? sqlite3_errmsg(h) : "open");
+	sqlite3_finalize(st);
+	sqlite3_close(h);
+	unlink(path);
+	return rc;
+}
+
 static void line(const char *what, double value, const char *unit, double target, bool at_least)
 {
 	double ratio = at_least ? value / target : target / value;
@@ -154,6 +217,18 @@ int main(int argc, char **argv)
 	line("import", is.syscall_rows / is.seconds / 1e6, "M rows/s", 2, true);
 	line("import", is.seconds * 1e7 / (double)(n ? n : 1), "s/10M", 10, false);
 	printf("%-10s %12.3f s          (indexes, within the import)\n", "", is.index_seconds);
+	{
+		char base[4300];
+		double brows = 0, bidx = 0;
+
+		snprintf(base, sizeof(base), "%s/baseline.sqlite", dir);
+		if (sqlite_baseline(base, n, &brows, &bidx) == 0)
+			printf("%-10s %12.3f M rows/s   (SQLite alone here: same rows, no decoding; "
+			       "import reaches x%.2f of it)\n%-10s %12.3f s          (SQLite alone: "
+			       "the same three indexes)\n", "baseline", brows / 1e6,
+			       (is.syscall_rows / (is.seconds - is.index_seconds)) / brows, "",
+			       bidx);
+	}
 
 	if (sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(h, "SELECT nr, count(*) FROM syscalls GROUP BY nr", -1, &s,

@@ -159,11 +159,15 @@ static void test_bpftrace_filters_agree_with_the_tree(void **state)
 		trig_bt_ret((long)in->ret);
 	}
 	trig_bt_done();
+	/* the maps print at exit: @k last written, NCALLS - 1, proves they did */
+	if (!read_until(out, "@k: ", line, sizeof(line)) || atoi(line + 4) != NCALLS - 1)
+		fail_msg("bpftrace did not print its maps at exit");
 	while (read_until(out, "", line, sizeof(line)))
 		;
 	fclose(out);
+	/* its exit status is not checked: without tracefs, bpftrace 0.17 fails to
+	 * detach perf-event uprobes ("failed to detach probe") after a good run */
 	assert_int_equal(waitpid(child, &status, 0), child);
-	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 
 	for (int i = 0; i < NTRIG; i++) {
 		for (int k = 0; k < NCALLS; k++) {

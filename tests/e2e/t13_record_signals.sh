@@ -1,0 +1,46 @@
+#!/bin/bash
+# t13: SIGINT, SIGTERM and SIGHUP in the middle leave a closed, complete file
+# (exit 128+N); SIGKILL leaves a file whose complete segments all read back,
+# and no BPF program of ours stays loaded.
+. "$(dirname "$0")/reclib.bash"
+config "$T/c.yaml" "$FX/fx_loop sleep 5 100000"
+ours() { bpftool prog show 2>/dev/null | grep -cE ' name (on_sys_enter|on_sys_exit|on_fork|on_exec|on_exit) '; }
+base=$(ours)
+for sig in INT TERM HUP; do
+	"$REC" -q -o "$T/$sig.nxr" "$T/c.yaml" &
+	rec=$!
+	sleep 1.5
+	kill -$sig $rec
+	wait $rec
+	rc=$?
+	want=$((128 + $(kill -l $sig)))
+	[ $rc = $want ] || fail "SIG$sig: exit $rc, want $want"
+	events "$T/$sig.nxr" > "$T/$sig.ev"
+	grep -q '^stats closed=1 .* damaged=0 ' "$T/$sig.ev" || fail "SIG$sig: $(tail -n 1 "$T/$sig.ev")"
+	! grep -q '^damage' "$T/$sig.ev" || fail "SIG$sig: $(grep ^damage "$T/$sig.ev")"
+	tg=$(field "$(grep '^exec .*comm=fx_loop' "$T/$sig.ev")" pid)
+	[ -n "$tg" ] || fail "SIG$sig: exec missing"
+	KILL_PIDS="${KILL_PIDS:-} $tg"
+	n=$(grep -c "^syscall pid=$tg .* nr=110 " "$T/$sig.ev")
+	[ "$n" -ge 100 ] || fail "SIG$sig: only $n getppid recorded in 1.5 s"
+	kill -9 $tg
+	ok "SIG$sig: exit $rc, closed file, $n getppid"
+done
+
+"$REC" -q --sync=none -o "$T/kill.nxr" "$T/c.yaml" &
+rec=$!
+sleep 3.5
+[ "$(ours)" -gt "$base" ] || fail "our programs are not listed by bpftool while recording"
+kill -9 $rec
+wait $rec 2>/dev/null
+events "$T/kill.nxr" > "$T/kill.ev"
+grep -q '^stats closed=0 ' "$T/kill.ev" || fail "SIGKILL: $(tail -n 1 "$T/kill.ev")"
+segs=$(sed -n 's/^stats .*segments=\([0-9]*\) damaged=\([0-9]*\) .*/\1 \2/p' "$T/kill.ev")
+[ "${segs% *}" -ge 2 ] && [ "${segs#* }" = 0 ] || fail "SIGKILL: segments/damaged $segs"
+tg=$(field "$(grep '^exec .*comm=fx_loop' "$T/kill.ev")" pid)
+KILL_PIDS="${KILL_PIDS:-} $tg"
+n=$(grep -c "^syscall pid=$tg .* nr=110 " "$T/kill.ev")
+[ "$n" -ge 300 ] || fail "SIGKILL: $n getppid read back from 3.5 s"
+for i in $(seq 50); do [ "$(ours)" -le "$base" ] && break; sleep 0.1; done
+[ "$(ours)" -le "$base" ] || fail "BPF programs left loaded after SIGKILL: $(bpftool prog show | grep -E 'on_sys|on_fork|on_exec|on_exit')"
+ok "SIGKILL: ${segs% *} complete segments, $n getppid read back, no program left"

@@ -1,0 +1,360 @@
+/* tests/unit/test_sqlimport.c: the SQLite import on recordings whose content is known (toolfx.h). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "analyze/sqlimport.h"
+#include "format/reader.h"
+#include "format/writer.h"
+#include "tests/unit/toolfx.h"
+
+struct ctx {
+	char dir[64], rec[128], db[128];
+	struct stat src;
+	sqlite3 *h;
+};
+
+static int write_file(const char *path, const uint8_t *buf, size_t len)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = write(fd, buf, len);
+	close(fd);
+	return n == (ssize_t)len ? 0 : -1;
+}
+
+static int import(struct ctx *c, struct nx_sqlimport_stats *st, struct nx_err *err)
+{
+	struct nxr_reader *r;
+	int rc;
+
+	if (stat(c->rec, &c->src) < 0)
+		return -errno;
+	r = nxr_reader_open(c->rec, NULL, err);
+	if (!r)
+		return err->code;
+	rc = nx_sqlimport_build(r, &c->src, c->db, NULL, st, err);
+	nxr_reader_close(r);
+	if (rc == 0 && sqlite3_open_v2(c->db, &c->h, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
+		rc = -EIO;
+	return rc;
+}
+
+static int setup_rec(void **state, const char *scenario, uint64_t n)
+{
+	struct ctx *c = calloc(1, sizeof(*c));
+	struct nx_sqlimport_stats st;
+	struct nx_err err = { 0 };
+	uint8_t *buf;
+	size_t len;
+
+	if (!c)
+		return -1;
+	*state = c;
+	snprintf(c->dir, sizeof(c->dir), "/tmp/test_sqlimport.XXXXXX");
+	if (!mkdtemp(c->dir))
+		return -1;
+	snprintf(c->rec, sizeof(c->rec), "%s/run.nxr", c->dir);
+	snprintf(c->db, sizeof(c->db), "%s/run.nxr.sqlite", c->dir);
+	buf = toolfx_build(scenario, n, 0, 1, &len, &err);
+	if (!buf || write_file(c->rec, buf, len) < 0)
+		return -1;
+	free(buf);
+	if (import(c, &st, &err) < 0) {
+		fprintf(stderr, "import: %s\n", err.msg);
+		return -1;
+	}
+	return 0;
+}
+
+static int setup_basic(void **state)
+{
+	return setup_rec(state, "basic", 0);
+}
+
+static int teardown(void **state)
+{
+	struct ctx *c = *state;
+	char cmd[128];
+
+	if (!c)
+		return 0;
+	sqlite3_close(c->h);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", c->dir);
+	if (system(cmd) != 0)
+		return -1;
+	free(c);
+	return 0;
+}
+
+/* The first column of the first row of sql, as text ("NULL" for NULL). */
+static char *q(struct ctx *c, const char *sql)
+{
+	static char out[4096];
+	sqlite3_stmt *s = NULL;
+
+	if (sqlite3_prepare_v2(c->h, sql, -1, &s, NULL) != SQLITE_OK)
+		fail_msg("%s: %s", sql, sqlite3_errmsg(c->h));
+	if (sqlite3_step(s) != SQLITE_ROW) {
+		snprintf(out, sizeof(out), "(no row)");
+	} else if (sqlite3_column_type(s, 0) == SQLITE_NULL) {
+		snprintf(out, sizeof(out), "NULL");
+	} else {
+		snprintf(out, sizeof(out), "%s", (const char *)sqlite3_column_text(s, 0));
+	}
+	sqlite3_finalize(s);
+	return out;
+}
+
+static void test_syscalls_table_counts_and_names(void **state)
+{
+	struct ctx *c = *state;
+
+	assert_string_equal(q(c, "SELECT count(*) FROM syscalls"), "10");
+	assert_string_equal(q(c, "SELECT count(*) FROM syscalls WHERE name='getppid'"), "1");
+	assert_string_equal(q(c, "SELECT count(*) FROM syscalls WHERE name='openat'"), "2");
+	assert_string_equal(q(c, "SELECT ret FROM syscalls WHERE name='openat' ORDER BY ts_ns"),
+			    "-2");
+	assert_string_equal(q(c, "SELECT group_concat(nr, ' ') FROM (SELECT nr FROM syscalls "
+				 "WHERE pid=100 ORDER BY event_id)"), "39 56 61 35");
+	/* event_id is the position in the file, as nexus-dump numbers them */
+	assert_string_equal(q(c, "SELECT event_id FROM syscalls WHERE name='write'"), "17");
+	/* the syscall that never returned */
+	assert_string_equal(q(c, "SELECT ret IS NULL AND duration_ns IS NULL FROM syscalls "
+				 "WHERE name='nanosleep'"), "1");
+	assert_string_equal(q(c, "SELECT duration_ns FROM syscalls WHERE name='read'"), "2000");
+	assert_string_equal(q(c, "SELECT arg1 FROM syscalls WHERE name='wait4'"), "-1");
+	assert_string_equal(q(c, "SELECT tid FROM syscalls WHERE name='read'"), "102");
+}
+
+static void test_summary_tables(void **state)
+{
+	struct ctx *c = *state;
+
+	assert_string_equal(q(c, "SELECT calls || ',' || errors || ',' || total_ns FROM "
+				 "syscall_counts WHERE name='openat'"), "2,1,4000");
+	assert_string_equal(q(c, "SELECT sum(calls) FROM syscall_counts"), "10");
+	assert_string_equal(q(c, "SELECT events FROM kinds WHERE name='syscall'"), "10");
+	assert_string_equal(q(c, "SELECT sum(events) FROM kinds"), "23");
+}
+
+static void test_processes_and_threads(void **state)
+{
+	struct ctx *c = *state;
+
+	assert_string_equal(q(c, "SELECT count(*) FROM processes"), "3");
+	assert_string_equal(q(c, "SELECT ppid || ' ' || comm || ' ' || filename || ' ' || "
+				 "exit_code || ' ' || duration_ns || ' ' || syscalls FROM processes "
+				 "WHERE pid=100"), "1 sh /bin/sh 1 20000000 4");
+	assert_string_equal(q(c, "SELECT ppid || ' ' || hex(comm) || ' ' || filename || ' ' || "
+				 "start_ns || ' ' || end_ns FROM processes WHERE pid=101"),
+			    "100 65762F2E2E2F696C0A /tmp/evil 1003000000 1018000000");
+	assert_string_equal(q(c, "SELECT comm IS NULL AND ppid IS NULL AND end_ns IS NULL "
+				 "FROM processes WHERE pid=200"), "1");
+	assert_string_equal(q(c, "SELECT count(*) FROM threads WHERE pid=101"), "2");
+	assert_string_equal(q(c, "SELECT syscalls FROM threads WHERE tid=102"), "1");
+}
+
+static void test_calls_paired_with_returns(void **state)
+{
+	struct ctx *c = *state;
+
+	assert_string_equal(q(c, "SELECT count(*) FROM calls"), "1");
+	assert_string_equal(q(c, "SELECT function || ' ' || arg2 || ' ' || ret || ' ' || "
+				 "duration_ns || ' ' || triggers || ' ' || ret_event_id FROM calls"),
+			    "ioctl 21532 0 1000000 1 11");
+	assert_string_equal(q(c, "SELECT data FROM calls"), "tty\n");
+}
+
+static void test_loss_health_meta_probes(void **state)
+{
+	struct ctx *c = *state;
+	char want[64];
+
+	assert_string_equal(q(c, "SELECT count || ' ' || cpu || ' ' || reason_name FROM lost"),
+			    "5 1 ringbuf");
+	assert_string_equal(q(c, "SELECT cpu_busy FROM health"), "1234");
+	assert_string_equal(q(c, "SELECT count FROM filtered"), "7");
+	assert_string_equal(q(c, "SELECT note FROM adaptations"), "learned");
+	assert_string_equal(q(c, "SELECT filename FROM execs WHERE pid=101 ORDER BY ts_ns"),
+			    "/bin/ls");
+	assert_string_equal(q(c, "SELECT hook || ' ' || function FROM probes WHERE id=2"),
+			    "uretprobe ioctl");
+	assert_string_equal(q(c, "SELECT value FROM meta WHERE key='hostname'"), "toolhost");
+	assert_string_equal(q(c, "SELECT value FROM meta WHERE key='lost_ringbuf'"), "5");
+	snprintf(want, sizeof(want), "%lld", (long long)c->src.st_size);
+	assert_string_equal(q(c, "SELECT value FROM meta WHERE key='source_size'"), want);
+}
+
+static void test_indexes_serve_pid_nr_and_time(void **state)
+{
+	struct ctx *c = *state;
+
+	assert_string_equal(q(c, "SELECT group_concat(name, ',') FROM (SELECT name FROM "
+				 "sqlite_master WHERE type='index' AND tbl_name='syscalls' "
+				 "ORDER BY name)"), "syscalls_nr,syscalls_pid,syscalls_ts");
+	{
+		sqlite3_stmt *s;
+		int used = 0;
+
+		assert_int_equal(sqlite3_prepare_v2(c->h, "EXPLAIN QUERY PLAN SELECT nr, count(*) "
+						       "FROM syscalls GROUP BY nr", -1, &s, NULL),
+				 SQLITE_OK);
+		while (sqlite3_step(s) == SQLITE_ROW)
+			used |= strstr((const char *)sqlite3_column_text(s, 3), "syscalls_nr") != NULL;
+		sqlite3_finalize(s);
+		assert_true(used);
+	}
+}
+
+static void test_cache_validity_follows_the_recording(void **state)
+{
+	struct ctx *c = *state;
+	struct stat st;
+	struct timespec ts[2] = { { 0, UTIME_NOW }, { 12345, 0 } };
+	char link[160];
+
+	assert_int_equal(nx_sqlimport_cache_valid(c->db, &c->src), 1);
+	/* mode 0600, no journal left behind */
+	assert_int_equal(stat(c->db, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	/* the recording changed: its mtime moved */
+	assert_int_equal(utimensat(AT_FDCWD, c->rec, ts, 0), 0);
+	assert_int_equal(stat(c->rec, &st), 0);
+	assert_int_equal(nx_sqlimport_cache_valid(c->db, &st), 0);
+	/* a cache others may write is not trusted */
+	assert_int_equal(chmod(c->db, 0666), 0);
+	assert_int_equal(nx_sqlimport_cache_valid(c->db, &c->src), 0);
+	assert_int_equal(chmod(c->db, 0600), 0);
+	/* a symlink is not a cache */
+	snprintf(link, sizeof(link), "%s/link.sqlite", c->dir);
+	assert_int_equal(symlink(c->db, link), 0);
+	assert_int_equal(nx_sqlimport_cache_valid(link, &c->src), 0);
+	/* absent, or not a database */
+	assert_int_equal(nx_sqlimport_cache_valid("/nonexistent/x.sqlite", &c->src), 0);
+	assert_int_equal(nx_sqlimport_cache_valid(c->rec, &c->src), 0);
+}
+
+static void test_rebuild_replaces_a_symlinked_cache_without_following(void **state)
+{
+	struct ctx *c = *state;
+	struct nx_sqlimport_stats st;
+	struct nx_err err = { 0 };
+	char victim[160];
+	struct stat vs, ds;
+	int fd;
+
+	sqlite3_close(c->h);
+	c->h = NULL;
+	snprintf(victim, sizeof(victim), "%s/victim", c->dir);
+	fd = open(victim, O_WRONLY | O_CREAT, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "keep", 4), 4);
+	close(fd);
+	assert_int_equal(unlink(c->db), 0);
+	assert_int_equal(symlink(victim, c->db), 0);
+	assert_int_equal(import(c, &st, &err), 0);
+	assert_int_equal(lstat(c->db, &ds), 0);
+	assert_true(S_ISREG(ds.st_mode));
+	assert_int_equal(stat(victim, &vs), 0);
+	assert_int_equal(vs.st_size, 4);
+	assert_string_equal(q(c, "SELECT count(*) FROM syscalls"), "10");
+}
+
+static void test_schema_text_names_every_table(void **state)
+{
+	const char *s = nx_sqlimport_schema();
+	static const char *const tables[] = { "syscalls", "calls", "processes", "threads",
+					      "health", "lost", "probes", "meta", "execs",
+					      "forks", "exits", "adaptations", "filtered",
+					      "syscall_counts", "kinds" };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
+		char want[64];
+
+		snprintf(want, sizeof(want), "CREATE TABLE %s (", tables[i]);
+		if (!strstr(s, want))
+			fail_msg("schema lacks %s", tables[i]);
+	}
+	assert_non_null(strstr(s, "duration_ns INTEGER"));
+	assert_non_null(strstr(s, "arg6 INTEGER"));
+}
+
+/* A recorder may send a syscall's entry and exit as two records: one row. */
+static void test_entry_and_exit_records_are_paired(void **state)
+{
+	struct ctx *c = *state;
+	struct nxr_writer_opts wo = { .segment_age_ns = UINT64_MAX, .sync = NXR_SYNC_NONE };
+	struct nx_sqlimport_stats st;
+	struct nx_err err = { 0 };
+	struct nxr_writer *w;
+	struct nxr_event ev = { .kind = NX_KIND_SYSCALL, .pid = 5, .tid = 6, .ts_ns = 1000 };
+	int fd;
+
+	sqlite3_close(c->h);
+	c->h = NULL;
+	fd = open(c->rec, O_WRONLY | O_TRUNC);
+	assert_true(fd >= 0);
+	w = nxr_writer_open_fd(fd, c->rec, toolfx_meta(), &wo, &err);
+	assert_non_null(w);
+	ev.syscall.nr = 0;
+	ev.syscall.arg1 = 3;
+	assert_int_equal(nxr_writer_append(w, &ev, &err), 0);	/* read entry on tid 6 */
+	ev.tid = 7;
+	ev.syscall.nr = 1;
+	assert_int_equal(nxr_writer_append(w, &ev, &err), 0);	/* write entry on tid 7 */
+	ev.tid = 6;
+	ev.ts_ns = 1500;
+	ev.syscall.nr = 0;
+	ev.syscall.ret = 42;
+	ev.syscall.flags = NX_SYS_EXITED;
+	assert_int_equal(nxr_writer_append(w, &ev, &err), 0);	/* read exit */
+	assert_int_equal(nxr_writer_close(w, &err), 0);
+	assert_int_equal(import(c, &st, &err), 0);
+	assert_string_equal(q(c, "SELECT count(*) FROM syscalls"), "2");
+	assert_string_equal(q(c, "SELECT event_id || ' ' || ret || ' ' || duration_ns || ' ' || "
+				 "arg1 FROM syscalls WHERE nr=0"), "0 42 500 3");
+	assert_string_equal(q(c, "SELECT ret IS NULL FROM syscalls WHERE nr=1"), "1");
+	assert_string_equal(q(c, "SELECT calls FROM syscall_counts WHERE nr=0"), "1");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_syscalls_table_counts_and_names, setup_basic,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_summary_tables, setup_basic, teardown),
+		cmocka_unit_test_setup_teardown(test_processes_and_threads, setup_basic, teardown),
+		cmocka_unit_test_setup_teardown(test_calls_paired_with_returns, setup_basic,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_loss_health_meta_probes, setup_basic,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_indexes_serve_pid_nr_and_time, setup_basic,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_cache_validity_follows_the_recording,
+						setup_basic, teardown),
+		cmocka_unit_test_setup_teardown(test_rebuild_replaces_a_symlinked_cache_without_following,
+						setup_basic, teardown),
+		cmocka_unit_test(test_schema_text_names_every_table),
+		cmocka_unit_test_setup_teardown(test_entry_and_exit_records_are_paired, setup_basic,
+						teardown),
+	};
+
+	return cmocka_run_group_tests_name("sqlimport", tests, NULL, NULL);
+}
