@@ -380,7 +380,7 @@ static int slot_put(struct split *s, struct slot *sl, const char *p, size_t n)
 	return 0;
 }
 
-static int put_log(struct split *s, uint32_t oi, const struct nxr_event *ev)
+static int put_log(struct split *s, uint32_t oi, uint32_t nr)
 {
 	struct out *o = &s->outs[oi];
 	struct slot *sl = slot_get(s, oi);
@@ -394,7 +394,7 @@ static int put_log(struct split *s, uint32_t oi, const struct nxr_event *ev)
 	o->nonempty = true;
 	if (s->o->names) {
 		char nb[32];
-		const char *nm = nx_syscall_name(ev->syscall.nr, nb, sizeof(nb));
+		const char *nm = nx_syscall_name(nr, nb, sizeof(nb));
 		size_t k = strlen(nm);
 
 		if (k > sizeof(tmp) - 1)
@@ -404,7 +404,7 @@ static int put_log(struct split *s, uint32_t oi, const struct nxr_event *ev)
 	} else {
 		char d[12];
 		int k = sizeof(d);
-		uint32_t v = ev->syscall.nr;
+		uint32_t v = nr;
 
 		do {
 			d[--k] = (char)('0' + v % 10);
@@ -422,7 +422,7 @@ static int put_event(struct split *s, uint32_t oi, const struct nxr_event *ev,
 	struct slot *sl;
 
 	if (s->o->format == NX_SPLIT_LOG)
-		return put_log(s, oi, ev);
+		return put_log(s, oi, ev->syscall.nr);
 	if (s->o->format == NX_SPLIT_NXR && (oi < s->batch_lo || oi >= s->batch_hi))
 		return 0;
 	sl = slot_get(s, oi);
@@ -443,6 +443,8 @@ static int pass(struct split *s, bool first)
 {
 	struct nxr_event ev;
 	uint64_t id = 0;
+	uint32_t last_pid = 0;	/* the process of the last output lookup (LOG), 0: none */
+	int64_t last_oi = 0;
 	bool oom = false;
 	int n, rc;
 
@@ -456,6 +458,7 @@ static int pass(struct split *s, bool first)
 
 		id++;
 		if (ev.kind == NX_KIND_EXEC || ev.kind == NX_KIND_FORK) {
+			last_pid = 0;	/* pid 0 is never looked up: no process */
 			p = nx_proctab_observe(s->procs, &ev, &oom);
 			if (p)
 				p->user = 0;	/* new comm: new output */
@@ -472,12 +475,20 @@ static int pass(struct split *s, bool first)
 				s->st->unowned++;
 			continue;
 		}
-		p = nx_proctab_get(s->procs, ev.pid);
-		if (!p)
-			return nx_err_set(s->err, -ENOMEM, "out of memory");
-		oi = out_of(s, p);
-		if (oi < 0)
-			return nx_err_set(s->err, -ENOMEM, "out of memory");
+		if (s->o->format == NX_SPLIT_LOG && ev.pid == last_pid) {
+			/* a run of one process: its output cannot have changed */
+			p = NULL;
+			oi = last_oi;
+		} else {
+			p = nx_proctab_get(s->procs, ev.pid);
+			if (!p)
+				return nx_err_set(s->err, -ENOMEM, "out of memory");
+			oi = out_of(s, p);
+			if (oi < 0)
+				return nx_err_set(s->err, -ENOMEM, "out of memory");
+			last_pid = ev.pid;
+			last_oi = oi;
+		}
 		rc = put_event(s, (uint32_t)oi, &ev, p, id - 1);
 		if (rc < 0)
 			return rc;

@@ -500,7 +500,6 @@ static int bind_syscall(struct imp *im, sqlite3_stmt *s, int i, uint64_t id,
 	char nb[32];
 	const char *name = nx_syscall_name(ev->syscall.nr, nb, sizeof(nb));
 
-	(void)im;
 	i = bind_event(s, i, id, ev, im->sysd, unfinished);
 	sqlite3_bind_text(s, i, name, -1, name == nb ? SQLITE_TRANSIENT : SQLITE_STATIC);
 	return i + 1;
@@ -723,8 +722,10 @@ static int sys_event(struct imp *im, uint64_t id, const struct nxr_event *ev)
 			p->used = false;
 			im->st->syscall_rows--;	/* the entry was counted once already */
 			rc = count_syscall(im, &m);
-			im->counts[im->last_nr_idx].calls--;
-			return rc < 0 ? rc : insert_syscall(im, p->id, &m);
+			if (rc < 0)
+				return rc;
+			im->counts[im->last_nr_idx].calls--;	/* counted at its entry */
+			return insert_syscall(im, p->id, &m);
 		}
 		rc = count_syscall(im, ev);
 		return rc < 0 ? rc : insert_syscall(im, id, ev);
@@ -1149,7 +1150,7 @@ static int import_events(struct imp *im, const struct nx_sqlimport_opts *o)
 		if (rc < 0)
 			return rc;
 		if (o && o->on_progress && (id & 0xfffff) == 0)
-			o->on_progress(o->ctx, id, rs.events);
+			o->on_progress(o->ctx, "events", id, rs.events);
 	}
 	im->st->events = id;
 	if (n < 0)
@@ -1158,7 +1159,7 @@ static int import_events(struct imp *im, const struct nx_sqlimport_opts *o)
 	rc = rc ?: flush_syscalls(im);
 	rc = rc ?: flush_pending_calls(im);
 	if (o && o->on_progress)
-		o->on_progress(o->ctx, id, id);
+		o->on_progress(o->ctx, "events", id, id);
 	return rc;
 }
 
@@ -1237,7 +1238,11 @@ int nx_sqlimport_build(struct nxr_reader *r, const struct stat *src, const char 
 	rc = rc ?: write_summaries(&im);
 	rc = rc ?: write_meta(&im, src);
 	ti = now_s();
+	if (rc == 0 && opts && opts->on_progress)
+		opts->on_progress(opts->ctx, "indexes", 0, 1);
 	rc = rc ?: create_indexes(&im);
+	if (rc == 0 && opts && opts->on_progress)
+		opts->on_progress(opts->ctx, "indexes", 1, 1);
 	rc = rc ?: exec_sql(&im, "COMMIT");
 	st->index_seconds = now_s() - ti;
 	if (rc < 0)

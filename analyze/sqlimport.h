@@ -38,8 +38,9 @@
 #define NX_SQLIMPORT_SCHEMA_VERSION 1
 
 struct nx_sqlimport_opts {
-	/* progress: done of total segments; called a few times a second at most */
-	void (*on_progress)(void *ctx, uint64_t done, uint64_t total);
+	/* progress of a phase ("events": done of total events; "indexes": 0 of 1 when it
+	 * starts, 1 of 1 when done); every million events at most */
+	void (*on_progress)(void *ctx, const char *phase, uint64_t done, uint64_t total);
 	void *ctx;
 };
 

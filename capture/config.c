@@ -469,6 +469,12 @@ static int get_word(struct ctx *c, const struct node *n, const char *key,
 
 /* ---- mappings ---- */
 
+static size_t min3(size_t a, size_t b, size_t c)
+{
+	return a < b ? (a < c ? a : c) : (b < c ? b : c);
+}
+
+/* Levenshtein distance, case-insensitive (a key written in the wrong case is 0 away). */
 static size_t edit_distance(const char *a, const char *b)
 {
 	size_t la = strlen(a), lb = strlen(b), i, j, prev, cur, d[33];
@@ -482,9 +488,10 @@ static size_t edit_distance(const char *a, const char *b)
 		d[0] = i;
 		for (j = 1; j <= lb; j++) {
 			cur = d[j];
-			d[j] = tolower((unsigned char)a[i - 1]) == tolower((unsigned char)b[j - 1]) ?
-				       prev : 1 + (prev < d[j] ? (prev < d[j - 1] ? prev : d[j - 1]) :
-							 (d[j] < d[j - 1] ? d[j] : d[j - 1]));
+			if (tolower((unsigned char)a[i - 1]) == tolower((unsigned char)b[j - 1]))
+				d[j] = prev;
+			else
+				d[j] = 1 + min3(prev, d[j], d[j - 1]);
 			prev = cur;
 		}
 	}
@@ -531,7 +538,8 @@ static int check_keys(struct ctx *c, const struct node *map, const char *const *
 		for (j = 0; j < i; j += 2)
 			if (!strcmp(map->kids[j]->str, k->str))
 				return fail(c, k, "duplicate key '%s' in %s (first at line %u)",
-					    k->str, where, map->kids[j]->pos.line);
+					    shown(k->str, k->len, tok), where,
+					    map->kids[j]->pos.line);
 	}
 	return 0;
 }
@@ -597,12 +605,13 @@ static int add_trigger(struct ctx *c, const struct node *it, void *arg)
 {
 	struct nx_config_func *f = arg;
 	struct nx_config_trigger *t;
+	char tok[TOKEN_SHOWN + 4];
 
 	if (it->len == 0)
 		return fail(c, it, "Triggers: an empty trigger");
 	if (f->ntriggers >= NX_CONFIG_MAX_TRIGGERS)
 		return fail(c, it, "Triggers: more than %u triggers for function '%s'",
-			    NX_CONFIG_MAX_TRIGGERS, f->func);
+			    NX_CONFIG_MAX_TRIGGERS, shown(f->func, strlen(f->func), tok));
 	t = realloc(f->triggers, sizeof(*t) * (f->ntriggers + 1));
 	if (!t)
 		return nomem(c);
@@ -690,7 +699,7 @@ static const char *const target_keys[] = { "FilePath", "Functions", NULL };
 static int load_target(struct ctx *c, const struct node *n, struct nx_config_target *t,
 		       uint32_t *nprobes)
 {
-	char b[TOKEN_SHOWN + 8];
+	char b[TOKEN_SHOWN + 8], tok[TOKEN_SHOWN + 4];
 	const struct node *v;
 	uint32_t i;
 	int rc;
@@ -710,12 +719,14 @@ static int load_target(struct ctx *c, const struct node *n, struct nx_config_tar
 		return rc;
 	v = map_get(n, "Functions");
 	if (!v)
-		return fail(c, n, "missing key 'Functions' in the target '%s'", t->path);
+		return fail(c, n, "missing key 'Functions' in the target '%s'",
+			    shown(t->path, strlen(t->path), tok));
 	if (v->type != N_SEQ)
 		return fail(c, v, "Functions: expected a list of functions, found %s",
 			    found(v, b));
 	if (v->nkids == 0)
-		return fail(c, v, "Functions: an empty list for the target '%s'", t->path);
+		return fail(c, v, "Functions: an empty list for the target '%s'",
+			    shown(t->path, strlen(t->path), tok));
 	if (*nprobes + v->nkids > MAX_PROBES)
 		return fail(c, v, "Functions: more than %u functions in all", MAX_PROBES);
 	*nprobes += v->nkids;
@@ -786,8 +797,8 @@ static int load_syscalls(struct ctx *c, const struct node *v, struct nx_config *
 		return 0;
 	}
 	if (is_null(v) || v->type == N_MAP)
-		return fail(c, v, "Syscalls: expected all, none or a list of syscall names, found %s",
-			    found(v, b));
+		return fail(c, v, "Syscalls: expected all, none or a list of syscall names, "
+			    "found %s", found(v, b));
 	if (v->type == N_SEQ && v->nkids == 0)
 		return fail(c, v, "Syscalls: an empty list (write 'none' to record no syscalls)");
 	return each_string(c, v, "Syscalls", add_syscall, cfg);
@@ -911,6 +922,8 @@ static int load_command(struct ctx *c, const struct node *v, struct nx_config *c
 		return fail(c, v, "Command: %s", e.msg);
 	if (cfg->argc == 0)
 		return fail(c, v, "Command is empty");
+	if (!cfg->noexec && cfg->argc == 1 && !strcmp(cfg->argv[0], "*"))
+		return fail(c, v, "Command: '*' (every process) needs NoExec: True");
 	if (cfg->noexec)
 		return add_noexec_name(c, v, cfg->argv[0], cfg);
 	return 0;
@@ -1208,8 +1221,8 @@ int nx_config_load_opts(struct nx_config *cfg, const char *path,
 	for (;;) {
 		if (len + 1 >= cap) {
 			if (cap > NX_CONFIG_MAX_BYTES) {
-				rc = nx_err_set(err, -EINVAL, "%s: the config is larger than %u bytes",
-						path, NX_CONFIG_MAX_BYTES);
+				rc = nx_err_set(err, -EINVAL, "%s: the config is larger than "
+						"%u bytes", path, NX_CONFIG_MAX_BYTES);
 				goto out;
 			}
 			nb = realloc(buf, cap * 2);

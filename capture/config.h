@@ -86,23 +86,29 @@ struct nx_config_opts {
 
 /*
  * Reads and checks the file. Errors (-EINVAL for bad content, -ENOENT,
- * -EACCES) say "path:line:col: what is wrong" with the key or token at fault.
- * On error cfg is left released and initialised again.
+ * -EACCES) say "path:line:col: what is wrong" with the key or token at fault;
+ * those about the file as a whole have no position ("path: cannot open the
+ * config: ...", "path: the config is larger than 1048576 bytes"). cfg need
+ * not be initialised before (its old content is not freed). On error cfg is
+ * left released and initialised again. Under sudo (euid 0 with SUDO_UID set)
+ * the file is opened with the invoking user's permissions: a config that user
+ * cannot read is refused with -EACCES and none of it is echoed; a malformed
+ * SUDO_UID is -EINVAL.
  */
 int nx_config_load(struct nx_config *cfg, const char *path, struct nx_err *err);
 /* Same over text in memory; name stands in for the path in messages. */
 int nx_config_parse(struct nx_config *cfg, const char *name, const char *text, size_t len,
 		    struct nx_err *err);
-/* The same two with options. Under sudo (euid 0 with SUDO_UID set), the load
- * opens the file with the invoking user's permissions: a config that user
- * cannot read is refused with -EACCES and none of it is echoed. */
+/* The same two with options. */
 int nx_config_load_opts(struct nx_config *cfg, const char *path,
 			const struct nx_config_opts *opts, struct nx_err *err);
 int nx_config_parse_opts(struct nx_config *cfg, const char *name, const char *text, size_t len,
 			 const struct nx_config_opts *opts, struct nx_err *err);
 
 /* Splits a command line like a shell without expansion: quotes and
- * backslashes; NULL-terminated array owned by the caller (nx_argv_free). */
+ * backslashes; NULL-terminated array owned by the caller (nx_argv_free).
+ * A blank line gives argc 0; an unterminated quote is -EINVAL with
+ * "unterminated double quote (opened at character N)". */
 int nx_argv_split(const char *line, char ***argvp, uint32_t *argcp, struct nx_err *err);
 void nx_argv_free(char **argv);
 

@@ -19,6 +19,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <bpf/libbpf.h>
 
@@ -27,6 +28,7 @@
 #define DEFAULT_BATCH 4096u
 #define DEFAULT_ARENA (256u << 10)
 #define DEFAULT_POLL_MS 10
+#define FLUSH_MS 50
 
 struct nx_drain {
 	struct nx_drain_opts o;
@@ -172,14 +174,28 @@ static int on_record(void *ctx, void *data, size_t size)
 	return 0;
 }
 
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 static void *drain_main(void *arg)
 {
 	struct nx_drain *d = arg;
 
+	uint64_t last_flush = mono_ms();
+
 	while (!d->stop) {
 		ring_buffer__poll(d->rb, d->o.poll_ms);
 		ring_buffer__consume(d->rb);	/* records submitted without a wakeup */
-		batch_flush(d);
+		/* part-filled batches go every FLUSH_MS: small batches would fill the queue */
+		if (mono_ms() - last_flush >= FLUSH_MS) {
+			batch_flush(d);
+			last_flush = mono_ms();
+		}
 	}
 	ring_buffer__consume(d->rb);
 	batch_flush(d);

@@ -246,8 +246,48 @@ static int close_others(int keep_a, int keep_b)
 	return n < 0 ? -errno : 0;
 }
 
+/*
+ * The dropped command's environment: ours with HOME, USER and LOGNAME of the
+ * user it runs as (sudo set them for root), built before fork. *envp holds
+ * borrowed pointers into environ plus *own, the three new strings.
+ */
+static int user_env(uid_t uid, char ***envp, char *own[3])
+{
+	static const char *const replaced[] = { "HOME=", "USER=", "LOGNAME=" };
+	struct passwd pw, *res = NULL;
+	char buf[16384], **e;
+	size_t n = 0, i, j;
+
+	*envp = NULL;
+	own[0] = own[1] = own[2] = NULL;
+	if (getpwuid_r(uid, &pw, buf, sizeof(buf), &res) || !res)
+		return 0;	/* no passwd entry: nothing better to say */
+	for (e = environ; e && *e; e++)
+		n++;
+	*envp = calloc(n + 4, sizeof(**envp));
+	if (asprintf(&own[0], "HOME=%s", pw.pw_dir) < 0)
+		own[0] = NULL;
+	if (asprintf(&own[1], "USER=%s", pw.pw_name) < 0)
+		own[1] = NULL;
+	if (asprintf(&own[2], "LOGNAME=%s", pw.pw_name) < 0)
+		own[2] = NULL;
+	if (!*envp || !own[0] || !own[1] || !own[2])
+		return -ENOMEM;
+	for (i = 0, e = environ; e && *e; e++) {
+		for (j = 0; j < 3; j++)
+			if (!strncmp(*e, replaced[j], strlen(replaced[j])))
+				break;
+		if (j == 3)
+			(*envp)[i++] = *e;
+	}
+	for (j = 0; j < 3; j++)
+		(*envp)[i++] = own[j];
+	return 0;
+}
+
 struct child_args {
 	char *const *argv;
+	char **envp;		/* NULL: keep environ */
 	const struct nx_launch_ids *ids;
 	const gid_t *groups;
 	int ngroups;
@@ -326,6 +366,8 @@ static __attribute__((noreturn)) void child_run(const struct child_args *a)
 	if (memcmp(go, "go", 2))
 		_exit(127);
 	close(a->go_fd);
+	if (a->envp)
+		environ = a->envp;
 	execvp(a->argv[0], a->argv);
 	child_fail(st, STEP_EXEC, errno);
 }
@@ -424,6 +466,7 @@ int nx_launch_start(struct nx_launch *l, char *const argv[], const struct nx_lau
 	int go[2] = { -1, -1 }, st[2] = { -1, -1 };
 	struct child_args a = { .argv = argv, .ids = ids };
 	gid_t *groups = NULL;
+	char *env_own[3] = { NULL, NULL, NULL };
 	struct report r;
 	pid_t pid;
 	int rc;
@@ -441,6 +484,11 @@ int nx_launch_start(struct nx_launch *l, char *const argv[], const struct nx_lau
 		if (rc < 0)
 			return rc;
 		a.groups = groups;
+		rc = user_env(ids->uid, &a.envp, env_own);
+		if (rc < 0) {
+			nx_err_set(err, rc, "cannot start '%s': out of memory", l->name);
+			goto out;
+		}
 	}
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, go) < 0 ||
 	    pipe2(st, O_CLOEXEC) < 0) {
@@ -489,6 +537,10 @@ out:
 	close_fd(&st[0]);
 	close_fd(&st[1]);
 	free(groups);
+	free(a.envp);
+	free(env_own[0]);
+	free(env_own[1]);
+	free(env_own[2]);
 	return rc;
 }
 

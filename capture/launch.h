@@ -33,7 +33,8 @@ int nx_launch_ids_groups(const struct nx_launch_ids *ids, gid_t **groups, int *n
 /*
  * A child forked and held: it has dropped privileges (the user's groups,
  * setresgid, setresuid, verified with getres*id and a setuid(0) that must
- * fail), reset its signal mask and every disposition, closed every other
+ * fail; HOME, USER and LOGNAME then name that user, as sudo -u would set
+ * them), reset its signal mask and every disposition, closed every other
  * descriptor (0-2 are kept, opened on /dev/null if we had none), and waits on
  * a socket pair for "go". nx_launch_go() lets it exec; if the recorder dies or
  * calls nx_launch_abort() first, the socket closes and the child exits (status
@@ -44,7 +45,7 @@ int nx_launch_ids_groups(const struct nx_launch_ids *ids, gid_t **groups, int *n
 struct nx_launch {
 	pid_t pid;			/* the child, 0 when none */
 	int go_fd;			/* our end of the go socket, -1 once used */
-	int status_fd;			/* read end: errno of a failed drop or exec, CLOEXEC */
+	int status_fd;			/* read end: a failed step's errno, CLOEXEC */
 	uid_t uid;			/* who the command runs as, for messages */
 	char name[128];			/* argv[0], for messages */
 };

@@ -184,10 +184,11 @@ static void *writer_main(void *arg)
 			pthread_mutex_lock(&r->stats_mu);
 			report_loss(r);
 			pthread_mutex_unlock(&r->stats_mu);
-			if (!r->failed && nxr_writer_tick(r->w, &r->werr) < 0)
-				__atomic_store_n(&r->failed, 1, __ATOMIC_SEQ_CST);
 			next = mono_ns() + LOSS_EVERY_NS;
 		}
+		/* closes a segment once it is a second old: a kill loses at most that */
+		if (!r->failed && nxr_writer_tick(r->w, &r->werr) < 0)
+			__atomic_store_n(&r->failed, 1, __ATOMIC_SEQ_CST);
 		if (b)
 			publish(r);
 		else if (nx_queue_closed_empty(r->q))

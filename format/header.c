@@ -202,8 +202,8 @@ int nxr_header_parse(const uint8_t *buf, size_t len, struct nxr_header *h, struc
 	if (h->incompat & ~NXR_INCOMPAT_KNOWN)
 		return nx_err_set(err, -EPROTONOSUPPORT,
 				  "recording uses unknown incompatible features 0x%" PRIx64
-				  " (format %u.%u)", (uint64_t)(h->incompat & ~NXR_INCOMPAT_KNOWN), h->major,
-				  h->minor);
+				  " (format %u.%u)", (uint64_t)(h->incompat & ~NXR_INCOMPAT_KNOWN),
+				  h->major, h->minor);
 	memcpy(h->file_id, buf + 32, 16);
 	m->created_wall_ns = nxr_get_le64(buf + 48);
 	m->mono_to_wall_ns = (int64_t)nxr_get_le64(buf + 56);

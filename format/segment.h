@@ -1,4 +1,4 @@
-#ifndef NX_FORMAT_SEGMENT_H	/* format/segment.h: fixed blocks of a .nxr file, see FORMAT.md */
+#ifndef NX_FORMAT_SEGMENT_H	/* format/segment.h: fixed blocks of .nxr files, FORMAT.md */
 #define NX_FORMAT_SEGMENT_H
 /*
  * Packing and checking of the fixed-layout blocks: segment header and end,

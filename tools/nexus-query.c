@@ -95,12 +95,16 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
-static void on_progress(void *ctx, uint64_t done, uint64_t total)
+static void on_progress(void *ctx, const char *phase, uint64_t done, uint64_t total)
 {
 	const char *prog = ctx;
 
+	if (strcmp(phase, "indexes") == 0) {
+		fprintf(stderr, done ? "done\n" : "%s: building indexes... ", prog);
+		return;
+	}
 	if (total)
-		fprintf(stderr, "\r%s: importing %3u%%", prog,
+		fprintf(stderr, "\r%s: importing events %3u%%", prog,
 			(unsigned)(done >= total ? 100 : done * 100 / total));
 	if (done >= total)
 		fputc('\n', stderr);
@@ -260,7 +264,7 @@ static int run_stmt(sqlite3_stmt *s, enum fmt f, bool *first_set, struct nx_json
 		nx_json_putc(out, '\n');
 	}
 	if (f == FMT_JSON)
-		nx_json_puts(out, *first_set ? "[" : ",\n[");
+		nx_json_puts(out, *first_set ? "[" : "\n[");	/* an array per statement */
 	*first_set = false;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		if (f == FMT_JSON) {

@@ -385,7 +385,8 @@ static double alt_columns(const struct nxr_event *evs, size_t n, int level, doub
 			const struct nxr_event *e = &evs[i];
 			const struct nxr_syscall *y = &e->syscall;
 
-			pos[C_TS] = nxr_put_varint(pos[C_TS], nxr_zigzag((int64_t)(e->ts_ns - pts)));
+			pos[C_TS] = nxr_put_varint(pos[C_TS],
+						   nxr_zigzag((int64_t)(e->ts_ns - pts)));
 			pts = e->ts_ns;
 			if (e->pid == ppid && e->tid == ptid) {
 				*pos[C_TASK]++ = 0;
@@ -396,7 +397,8 @@ static double alt_columns(const struct nxr_event *evs, size_t n, int level, doub
 				ppid = e->pid;
 				ptid = e->tid;
 			}
-			pos[C_NR] = nxr_put_varint(pos[C_NR], e->kind == NX_KIND_SYSCALL ? y->nr : 1000);
+			pos[C_NR] = nxr_put_varint(pos[C_NR],
+						   e->kind == NX_KIND_SYSCALL ? y->nr : 1000);
 			pos[C_A1 + 0] = nxr_put_varint(pos[C_A1 + 0], y->arg1);
 			pos[C_A1 + 1] = nxr_put_varint(pos[C_A1 + 1], y->arg2);
 			pos[C_A1 + 2] = nxr_put_varint(pos[C_A1 + 2], y->arg3);
@@ -496,7 +498,8 @@ int main(int argc, char **argv)
 		goto out;
 	bpe = (double)file.len / total;
 	raw_ratio = (double)sizeof(struct nx_wire_syscall) * total / file.len;
-	printf("  %-34s %12.1f M/s   target >= %4.0f M/s   %s\n", "encode+compress (zstd 1, default)",
+	printf("  %-34s %12.1f M/s   target >= %4.0f M/s   %s\n",
+	       "encode+compress (zstd 1, default)",
 	       enc / 1e6, TARGET_ENCODE / 1e6, verdict(enc >= TARGET_ENCODE));
 	printf("  %-34s %12.1f M/s   target >= %4.0f M/s   %s\n", "decompress+decode", dec / 1e6,
 	       TARGET_DECODE / 1e6, verdict(dec >= TARGET_DECODE));
@@ -515,14 +518,16 @@ int main(int argc, char **argv)
 			free(f.buf);
 			goto out;
 		}
-		printf("  row varint (this format), zstd %2d  %6.2f B  %6.1f M/s enc  %6.1f M/s dec\n",
+		printf("  row varint (this format), zstd %2d  %6.2f B  %6.1f M/s enc"
+		       "  %6.1f M/s dec\n",
 		       levels[i], (double)f.len / n, e / 1e6, d / 1e6);
 		free(f.buf);
 	}
 	for (int l = 1; l <= 3; l += 2) {
 		double e, b = alt_columns(evs, n, l, &e);
 
-		printf("  column streams, zstd %2d           %6.2f B  %6.1f M/s enc\n", l, b, e / 1e6);
+		printf("  column streams, zstd %2d           %6.2f B  %6.1f M/s enc\n", l, b,
+		       e / 1e6);
 	}
 	printf("  raw wire structs, zstd 3          %6.2f B\n", alt_wire_structs(evs, n, 3));
 	rc = 0;

@@ -91,3 +91,14 @@ expect_rc 0 "$Q" --db "$T/link.sqlite" "$T/b.nxr" "SELECT 1"
 [ -L "$T/link.sqlite" ] && fail "a symlinked cache was kept"
 [ "$(cat "$T/notes.txt")" = precious ] || fail "the symlink's target was written"
 ok "never replaces a non-database, the recording, or writes through a symlink"
+
+# without SQL on a terminal: the sqlite3 shell, read-only, on the cache
+if command -v script > /dev/null && command -v sqlite3 > /dev/null; then
+	out=$(printf "SELECT 'n=' || count(*) FROM syscalls;\nDELETE FROM syscalls;\n.quit\n" |
+		script -qec "$Q $T/b.nxr" /dev/null 2>&1)
+	grep -q 'n=7' <<< "$out" || fail "sqlite3 shell: $out"
+	grep -q 'readonly' <<< "$out" || fail "the shell could write: $out"
+	ok "no SQL on a terminal: the sqlite3 shell, read-only"
+else
+	echo "note: script(1) or sqlite3 missing, shell case not checked"
+fi

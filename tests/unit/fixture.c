@@ -52,7 +52,8 @@ void nxr_fixture_event(uint64_t i, struct nxr_event *ev)
 		ev->syscall.arg4 = 0;
 		ev->syscall.arg5 = h;
 		ev->syscall.arg6 = i;
-		ev->syscall.ret = (i % 7 == 0) ? -11 : (i % 13 == 0 ? INT64_MIN : (int64_t)(i % 4096));
+		ev->syscall.ret = (i % 7 == 0) ? -11
+				  : (i % 13 == 0 ? INT64_MIN : (int64_t)(i % 4096));
 		if (i % 17 == 0)
 			ev->syscall.ret = INT64_MAX;
 		ev->syscall.dur_ns = 300 + i % 1000;

@@ -1,4 +1,4 @@
-#ifndef NX_TESTS_UNIT_FIXTURE_H	/* tests/unit/fixture.h: recordings built in memory for tests */
+#ifndef NX_TESTS_UNIT_FIXTURE_H	/* tests/unit/fixture.h: in-memory recordings for tests */
 #define NX_TESTS_UNIT_FIXTURE_H
 /*
  * nxr_fixture_build() writes a recording of known events through the real

@@ -16,6 +16,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,54 @@
 
 #include "capture/config.h"
 #include "format/meta.h"
+
+/*
+ * Allocation failure injection (the Makefile links this suite with
+ * --wrap=malloc,calloc,realloc,strdup,strndup): when fail_at is k > 0, the
+ * k-th allocation of our code fails. libyaml's allocations are its own.
+ */
+static long fail_at, nallocs;
+
+void *__real_malloc(size_t n);
+void *__real_calloc(size_t m, size_t n);
+void *__real_realloc(void *p, size_t n);
+char *__real_strdup(const char *s);
+char *__real_strndup(const char *s, size_t n);
+void *__wrap_malloc(size_t n);
+void *__wrap_calloc(size_t m, size_t n);
+void *__wrap_realloc(void *p, size_t n);
+char *__wrap_strdup(const char *s);
+char *__wrap_strndup(const char *s, size_t n);
+
+static bool inject(void)
+{
+	return fail_at > 0 && ++nallocs == fail_at;
+}
+
+void *__wrap_malloc(size_t n)
+{
+	return inject() ? NULL : __real_malloc(n);
+}
+
+void *__wrap_calloc(size_t m, size_t n)
+{
+	return inject() ? NULL : __real_calloc(m, n);
+}
+
+void *__wrap_realloc(void *p, size_t n)
+{
+	return inject() ? NULL : __real_realloc(p, n);
+}
+
+char *__wrap_strdup(const char *s)
+{
+	return inject() ? NULL : __real_strdup(s);
+}
+
+char *__wrap_strndup(const char *s, size_t n)
+{
+	return inject() ? NULL : __real_strndup(s, n);
+}
 
 #define BAD_DIR "tests/configs/bad"
 #define GOOD_DIR "tests/configs/good"
@@ -323,6 +372,56 @@ static void test_boolean_spellings(void **state)
 	}
 }
 
+/* Shorthands and edge values that are valid. */
+static void test_short_forms(void **state)
+{
+	static const char *const texts[] = {
+		"TraceCondition:\n  Command: ls\n  Syscalls: openat\n  Duration: .5\n",
+		"TraceCondition:\n  Command: ls\n  Syscalls: [syscall_2, close]\n  Health: ~\n",
+		"TraceCondition:\n  Command: ls\n  Health: {Interval: 0.0104, Cpu: 0, Disk: 100}\n",
+		"TraceCondition:\n  NoExec: true\n  Command: [a, '*', b]\n  Mode: TRIGGERED\n",
+		"TraceCondition:\n  Command: ls\n  Targets: []\n  Syscalls: NONE\n",
+	};
+	struct nx_config c;
+	struct nx_err err = { 0 };
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		if (nx_config_parse(&c, "s.yaml", texts[i], strlen(texts[i]), &err) < 0)
+			fail_msg("%s: %s", texts[i], err.msg);
+		switch (i) {
+		case 0:
+			assert_int_equal(c.nsyscalls, 1);
+			assert_int_equal(c.syscalls[0], SYS_openat);
+			assert_true(c.duration_s == 0.5);
+			break;
+		case 1:
+			assert_int_equal(c.nsyscalls, 2);
+			assert_int_equal(c.syscalls[0], 2);
+			assert_int_equal(c.syscalls[1], SYS_close);
+			assert_int_equal(c.health.interval_ms, 1000);
+			break;
+		case 2:
+			assert_int_equal(c.health.interval_ms, 10);
+			assert_int_equal(c.health.cpu_pct, 0);
+			assert_int_equal(c.health.disk_pct, 100);
+			break;
+		case 3:
+			assert_true(c.noexec_all);
+			assert_int_equal(c.nnoexec_names, 2);
+			assert_string_equal(c.command, "a * b");
+			assert_int_equal(c.mode, NX_MODE_TRIGGERED);
+			break;
+		case 4:
+			assert_int_equal(c.ntargets, 0);
+			assert_true(c.syscalls_none);
+			break;
+		}
+		nx_config_release(&c);
+	}
+}
+
 /* ---- bad configs ---- */
 
 static void test_bad_configs_give_their_exact_message(void **state)
@@ -524,6 +623,66 @@ static void test_every_truncation_is_handled(void **state)
 	free(text);
 }
 
+/* The k-th allocation fails, for every k: -ENOMEM and a released config (leaks: ASan, valgrind). */
+static void test_every_allocation_failure_is_clean(void **state)
+{
+	static const char *const files[] = { GOOD_DIR "/02-every-key.yaml",
+					     GOOD_DIR "/03-noexec-names.yaml",
+					     BAD_DIR "/63-too-many-triggers.yaml" };
+	struct nx_config c;
+	struct nx_err err;
+	size_t f;
+	long k;
+	int rc;
+
+	(void)state;
+	for (f = 0; f < sizeof(files) / sizeof(files[0]); f++) {
+		char *text = read_text(files[f]);
+		int want;
+
+		assert_non_null(text);
+		want = nx_config_parse(&c, "m.yaml", text, strlen(text), &err);
+		nx_config_release(&c);
+		for (k = 1;; k++) {
+			memset(&err, 0, sizeof(err));
+			nallocs = 0;
+			fail_at = k;
+			rc = nx_config_parse(&c, "m.yaml", text, strlen(text), &err);
+			fail_at = 0;
+			if (nallocs < k) {	/* no allocation left to fail: the normal result */
+				assert_int_equal(rc, want);
+				nx_config_release(&c);
+				break;
+			}
+			if (rc != -ENOMEM)
+				fail_msg("%s: allocation %ld failed, got %d: %s", files[f], k, rc,
+					 err.msg);
+			assert_string_equal(err.msg, "m.yaml: out of memory");
+			assert_defaults(&c);
+		}
+		assert_true(k > 20);
+		free(text);
+	}
+	/* the splitter alone */
+	for (k = 1;; k++) {
+		char **argv;
+		uint32_t argc;
+
+		nallocs = 0;
+		fail_at = k;
+		rc = nx_argv_split("a 'b c' \\\"d e f g h i", &argv, &argc, &err);
+		fail_at = 0;
+		if (nallocs < k) {
+			assert_int_equal(rc, 0);
+			assert_int_equal(argc, 8);
+			nx_argv_free(argv);
+			break;
+		}
+		assert_int_equal(rc, -ENOMEM);
+		assert_null(argv);
+	}
+}
+
 /* ---- nx_argv_split ---- */
 
 static void test_argv_split(void **state)
@@ -593,12 +752,14 @@ int main(void)
 		cmocka_unit_test(test_minimal_and_flow_style),
 		cmocka_unit_test(test_every_good_config_loads),
 		cmocka_unit_test(test_boolean_spellings),
+		cmocka_unit_test(test_short_forms),
 		cmocka_unit_test(test_bad_configs_give_their_exact_message),
 		cmocka_unit_test(test_unreadable_files),
 		cmocka_unit_test(test_config_the_user_cannot_read_is_refused),
 		cmocka_unit_test(test_size_limit),
 		cmocka_unit_test(test_command_optional),
 		cmocka_unit_test(test_every_truncation_is_handled),
+		cmocka_unit_test(test_every_allocation_failure_is_clean),
 		cmocka_unit_test(test_argv_split),
 	};
 	struct stat st;

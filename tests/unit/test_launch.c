@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -364,6 +365,19 @@ static void test_privilege_drop(void **state)
 	assert_line(&r, "SigBlk=0000000000000000");
 	assert_line(&r, "SigIgn=0000000000000000");
 	assert_line(&r, "fds=");
+	{	/* the environment names the user, not root */
+		struct passwd *pw = getpwuid(65534);
+		char want[PATH_MAX + 16];
+
+		if (pw) {
+			snprintf(want, sizeof(want), "HOME=%s", pw->pw_dir);
+			assert_line(&r, want);
+			snprintf(want, sizeof(want), "USER=%s", pw->pw_name);
+			assert_line(&r, want);
+			snprintf(want, sizeof(want), "LOGNAME=%s", pw->pw_name);
+			assert_line(&r, want);
+		}
+	}
 
 	/* the same through the environment, with the passwd name for the groups */
 	setenv("SUDO_UID", "65534", 1);
@@ -414,6 +428,12 @@ static void test_keep_root_keeps_root(void **state)
 	nx_launch_ids_release(&ids);
 	run_fx_ids(NULL, &r);	/* NULL ids: same */
 	assert_line(&r, "euid=0");
+	{	/* and the environment is ours, untouched */
+		char want[PATH_MAX + 16];
+
+		snprintf(want, sizeof(want), "HOME=%s", getenv("HOME") ? getenv("HOME") : "");
+		assert_line(&r, want);
+	}
 	unsetenv("SUDO_UID");
 	unsetenv("SUDO_GID");
 }

@@ -1,0 +1,107 @@
+#!/bin/bash
+# tests/bench/bench_record.sh: what recording costs the traced program.
+#
+# Syscall-bound loops (fx_loop: getppid; 1-byte write+read pairs on a pipe),
+# each run untraced, under nexus-record (every syscall, entry and exit,
+# arguments and return value), under bpftrace counting syscalls by number,
+# under bpftrace printing every event to a file, and under strace -f -o.
+# The loop times itself (FX_TIME), so tracer start-up is not counted. Prints
+# the median loop time of RUNS runs, its ratio to untraced, and for
+# nexus-record the events recorded per second, the events lost and the bytes
+# per event on disk.
+#
+# bpftrace 0.17 attaches syscalls through tracefs, which is not mounted on
+# every machine (nexus-record does not need it): it is mounted in a private
+# mount namespace for bpftrace's runs only. Usage: bench_record.sh [N [RUNS]]
+# (as root; O=build folder).
+set -u
+O=${O:-build}
+O=$(cd "$O" && pwd)
+N=${1:-2000000}
+RUNS=${2:-3}
+REC="$O/nexus-record"
+LOOP="$O/fixtures/fx_loop"
+[ "$(id -u)" = 0 ] || { echo "bench_record: needs root (BPF)"; exit 77; }
+[ -x "$REC" ] && [ -x "$LOOP" ] || { echo "bench_record: build $REC and $LOOP first"; exit 77; }
+T=$(mktemp -d /tmp/nxbench.XXXXXX)
+trap 'rm -rf "$T"' EXIT
+export FX_TIME=1
+
+have_bpftrace=0
+if command -v bpftrace > /dev/null &&
+   unshare -m sh -c 'mountpoint -q /sys/kernel/tracing || mount -t tracefs nodev /sys/kernel/tracing' 2>/dev/null; then
+	have_bpftrace=1
+fi
+have_strace=0
+command -v strace > /dev/null && have_strace=1
+
+median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+loop_ns() { sed -n 's/.*loop_ns=\([0-9]*\).*/\1/p' "$1" | tail -n 1; }
+
+# run_one LABEL MODE: one measurement, loop ns on stdout; side figures in $T/side
+run_one() {
+	local tracer=$1 mode=$2 cmd="$LOOP $mode $N"
+	: > "$T/side"
+	case $tracer in
+	untraced)
+		$cmd 2> "$T/err" ;;
+	nexus)
+		printf 'TraceCondition:\n  Command: %s\n  Sudo: True\n' "$cmd" > "$T/c.yaml"
+		rm -f "$T/r.nxr"
+		"$REC" -o "$T/r.nxr" "$T/c.yaml" 2> "$T/err" > /dev/null
+		sed -n 's/.*: \([0-9]*\) events in \([0-9.]*\) s.*/\1 \2/p' "$T/err" > "$T/side.ev"
+		lost=$(sed -n 's/.*LOST \([0-9]*\) events.*/\1/p' "$T/err")
+		echo "$(cat "$T/side.ev") ${lost:-0} $(stat -c %s "$T/r.nxr")" > "$T/side" ;;
+	bt-count)
+		unshare -m sh -c "mountpoint -q /sys/kernel/tracing || mount -t tracefs nodev /sys/kernel/tracing; \
+			exec bpftrace -q -e 'tracepoint:raw_syscalls:sys_enter /pid == cpid/ { @[args->id] = count(); }' -c '$cmd'" \
+			> "$T/bt.out" 2> "$T/err" ;;
+	bt-print)
+		rm -f "$T/bt.txt"
+		unshare -m sh -c "mountpoint -q /sys/kernel/tracing || mount -t tracefs nodev /sys/kernel/tracing; \
+			exec bpftrace -q -o $T/bt.txt -e 'tracepoint:raw_syscalls:sys_enter /pid == cpid/ { printf(\"%d %d %d %d %d\\n\", nsecs, tid, args->id, args->args[0], args->args[2]); } \
+			tracepoint:raw_syscalls:sys_exit /pid == cpid/ { printf(\"%d %d %d\\n\", nsecs, tid, args->ret); }' -c '$cmd'" \
+			2> "$T/err"
+		grep -h 'Lost [0-9]* events' "$T/err" "$T/bt.txt" 2>/dev/null | sed 's/.*Lost \([0-9]*\).*/\1/' | awk '{ s += $1 } END { print "lost " s + 0 }' > "$T/side" ;;
+	strace)
+		strace -f -o "$T/strace.txt" $cmd 2> "$T/err" ;;
+	esac
+	loop_ns "$T/err"
+}
+
+printf '%-8s %-34s %9s %7s %12s %10s %10s\n' loop tracer "loop (s)" ratio "events/s" lost "bytes/ev"
+for mode in getppid rw; do
+	base=""
+	for tracer in untraced nexus bt-count bt-print strace; do
+		case $tracer in
+		bt-*) [ $have_bpftrace = 1 ] || { printf '%-8s %-34s %s\n' $mode "bpftrace ($tracer)" "cannot run here (no tracefs)"; continue; } ;;
+		strace) [ $have_strace = 1 ] || { printf '%-8s %-34s %s\n' $mode strace "not installed"; continue; } ;;
+		esac
+		runs=$RUNS
+		[ $tracer = strace ] || [ $tracer = bt-print ] && runs=1
+		: > "$T/times"; : > "$T/sides"
+		for i in $(seq $runs); do
+			t=$(run_one $tracer $mode)
+			[ -n "$t" ] || { echo "bench_record: $tracer $mode failed: $(tail -n 2 "$T/err")" >&2; exit 1; }
+			echo "$t" >> "$T/times"
+			cat "$T/side" >> "$T/sides"
+		done
+		med=$(median < "$T/times")
+		[ -n "$base" ] || base=$med
+		ratio=$(awk -v a="$med" -v b="$base" 'BEGIN { printf "%.2fx", a / b }')
+		case $tracer in
+		untraced) label="untraced" extra="" ;;
+		nexus) label="nexus-record (everything)"
+			extra=$(awk 'NF == 4 { ev += $1; s += $2; lost += $3; by += $4; n++ }
+				END { if (n) printf "%12.0f %10d %10.1f", ev / s, lost, by / ev }' "$T/sides") ;;
+		bt-count) label="bpftrace counting syscalls" extra="" ;;
+		bt-print) label="bpftrace printing each event" extra=$(printf '%12s %10s' - "$(sed -n 's/lost //p' "$T/sides")") ;;
+		strace) label="strace -f -o" extra="" ;;
+		esac
+		printf '%-8s %-34s %9.3f %7s %s\n' $mode "$label" "$(awk -v a="$med" 'BEGIN { print a / 1e9 }')" "$ratio" "$extra"
+	done
+done
+echo
+echo "targets: nexus-record below bpftrace counting; <= 3x on getppid and <= 2.5x on rw with zero loss"
+[ $have_bpftrace = 1 ] && echo "note: bpftrace ran with tracefs mounted in a private mount namespace"
+exit 0
