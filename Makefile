@@ -217,7 +217,7 @@ e2e: all $(NXCHECK)
 
 bench: deps
 	$(Q)$(MAKE) --no-print-directory all $(BENCHES)
-	$(Q)O=$(O) tests/bench/run.sh $(BENCHES)
+	$(Q)O=$(O) tests/bench/run.sh $(BENCHES) $(wildcard tests/bench/bench_*.sh)
 
 # Sanitized build in its own tree; the e2e tests use the sanitized binaries too.
 asan: deps

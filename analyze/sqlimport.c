@@ -33,7 +33,8 @@
 #include "analyze/syscalls.h"
 #include "format/event.h"
 
-#define SYS_BATCH 64
+#define SYS_BATCH 1024
+#define SYS_MAX_COLS 24
 #define PEND_CALLS 32
 #define MAX_TABLE_COLS 48
 
@@ -130,6 +131,14 @@ struct pend_sys {		/* an entry waiting for its exit record */
 	bool used;
 };
 
+/* A syscalls row ready for SQLite: integers, which are NULL, and the name. */
+struct sysrow {
+	sqlite3_int64 v[SYS_MAX_COLS];
+	uint32_t nulls;			/* bit c: column c is NULL */
+	const char *name;		/* static, or nb */
+	char nb[24];
+};
+
 struct pend_call {
 	uint64_t id;
 	struct nxr_event ev;	/* data points into data_copy */
@@ -156,12 +165,9 @@ struct imp {
 	struct nx_sqlimport_stats *st;
 
 	const struct nxr_kind_desc *sysd;
-	sqlite3_stmt *sys_batch, *sys_one, *call_ins;
+	sqlite3_stmt *sys_batch, *call_ins;
 	unsigned sys_cols, sys_n;
-	struct {
-		uint64_t id;
-		struct nxr_event ev;	/* syscalls carry no strings: a copy is whole */
-	} sysbuf[SYS_BATCH];
+	struct sysrow *sysbuf;		/* SYS_BATCH rows read by the nx_sysbatch table */
 	struct ktable kt[NX_KIND_MAX_ID + 1];
 	uint64_t kind_counts[NX_KIND_MAX_ID + 1];
 	uint64_t other_kinds;
@@ -376,6 +382,144 @@ static int prepare(struct imp *im, const char *table, unsigned ncols, unsigned r
 	return rc;
 }
 
+/*
+ * nx_sysbatch: an eponymous virtual table over the rows buffered in
+ * im->sysbuf, so a batch goes in as one "INSERT INTO syscalls SELECT * FROM
+ * nx_sysbatch": SQLite reads the integers straight from the buffer, with no
+ * bind calls and no statement text per row (about twice the rate of 16-row
+ * INSERT ... VALUES statements here). It lives only on the build connection.
+ */
+struct sysvt {
+	sqlite3_vtab base;
+	struct imp *im;
+};
+
+struct sysvt_cur {
+	sqlite3_vtab_cursor base;
+	unsigned row;
+};
+
+static int sysvt_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
+			 sqlite3_vtab **vt, char **errmsg)
+{
+	struct imp *im = aux;
+	struct nx_json_buf b = { 0 };
+	struct sysvt *t;
+	int rc;
+
+	(void)argc;
+	(void)argv;
+	(void)errmsg;
+	nx_json_puts(&b, "CREATE TABLE x(");
+	for (unsigned c = 0; c < im->sys_cols; c++)
+		nx_json_printf(&b, "%sc%u", c ? "," : "", c);
+	nx_json_putc(&b, ')');
+	rc = b.oom ? SQLITE_NOMEM : sqlite3_declare_vtab(db, nx_json_cstr(&b));
+	nx_json_release(&b);
+	if (rc != SQLITE_OK)
+		return rc;
+	t = sqlite3_malloc(sizeof(*t));
+	if (!t)
+		return SQLITE_NOMEM;
+	memset(t, 0, sizeof(*t));
+	t->im = im;
+	*vt = &t->base;
+	return SQLITE_OK;
+}
+
+static int sysvt_best_index(sqlite3_vtab *vt, sqlite3_index_info *info)
+{
+	(void)vt;
+	info->estimatedCost = SYS_BATCH;
+	info->estimatedRows = SYS_BATCH;
+	return SQLITE_OK;
+}
+
+static int sysvt_disconnect(sqlite3_vtab *vt)
+{
+	sqlite3_free(vt);
+	return SQLITE_OK;
+}
+
+static int sysvt_open(sqlite3_vtab *vt, sqlite3_vtab_cursor **cur)
+{
+	struct sysvt_cur *c = sqlite3_malloc(sizeof(*c));
+
+	(void)vt;
+	if (!c)
+		return SQLITE_NOMEM;
+	memset(c, 0, sizeof(*c));
+	*cur = &c->base;
+	return SQLITE_OK;
+}
+
+static int sysvt_close(sqlite3_vtab_cursor *cur)
+{
+	sqlite3_free(cur);
+	return SQLITE_OK;
+}
+
+static int sysvt_filter(sqlite3_vtab_cursor *cur, int idx, const char *idxs, int argc,
+			sqlite3_value **argv)
+{
+	(void)idx;
+	(void)idxs;
+	(void)argc;
+	(void)argv;
+	((struct sysvt_cur *)cur)->row = 0;
+	return SQLITE_OK;
+}
+
+static int sysvt_next(sqlite3_vtab_cursor *cur)
+{
+	((struct sysvt_cur *)cur)->row++;
+	return SQLITE_OK;
+}
+
+static int sysvt_eof(sqlite3_vtab_cursor *cur)
+{
+	struct sysvt_cur *c = (struct sysvt_cur *)cur;
+
+	return c->row >= ((struct sysvt *)cur->pVtab)->im->sys_n;
+}
+
+static int sysvt_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int col)
+{
+	struct sysvt_cur *c = (struct sysvt_cur *)cur;
+	struct imp *im = ((struct sysvt *)cur->pVtab)->im;
+	const struct sysrow *r = &im->sysbuf[c->row];
+
+	if ((unsigned)col + 1 == im->sys_cols)
+		sqlite3_result_text(ctx, r->name, -1, SQLITE_STATIC);
+	else if (r->nulls & (1u << col))
+		sqlite3_result_null(ctx);
+	else
+		sqlite3_result_int64(ctx, r->v[col]);
+	return SQLITE_OK;
+}
+
+static int sysvt_rowid(sqlite3_vtab_cursor *cur, sqlite3_int64 *rowid)
+{
+	*rowid = ((struct sysvt_cur *)cur)->row;
+	return SQLITE_OK;
+}
+
+static const sqlite3_module sysvt_module = {
+	.iVersion = 0,
+	.xCreate = NULL,	/* eponymous only: no CREATE VIRTUAL TABLE */
+	.xConnect = sysvt_connect,
+	.xBestIndex = sysvt_best_index,
+	.xDisconnect = sysvt_disconnect,
+	.xDestroy = sysvt_disconnect,
+	.xOpen = sysvt_open,
+	.xClose = sysvt_close,
+	.xFilter = sysvt_filter,
+	.xNext = sysvt_next,
+	.xEof = sysvt_eof,
+	.xColumn = sysvt_column,
+	.xRowid = sysvt_rowid,
+};
+
 static int prepare_all(struct imp *im)
 {
 	unsigned n;
@@ -384,12 +528,20 @@ static int prepare_all(struct imp *im)
 
 	im->sysd = nxr_kind_desc(NX_KIND_SYSCALL);
 	im->sys_cols = 4 + im->sysd->nfields + 1;
-	rc = prepare(im, "syscalls", im->sys_cols, SYS_BATCH, &im->sys_batch);
-	if (rc == 0)
-		rc = prepare(im, "syscalls", im->sys_cols, 1, &im->sys_one);
-	if (rc == 0)
-		rc = prepare(im, "calls", 4 + nxr_kind_desc(NX_KIND_CALL)->nfields + 4, 1,
-			     &im->call_ins);
+	if (im->sys_cols > SYS_MAX_COLS)
+		return nx_err_set(im->err, -EINVAL, "syscall kind has %u columns, at most %u",
+				  im->sys_cols, SYS_MAX_COLS);
+	im->sysbuf = malloc(SYS_BATCH * sizeof(*im->sysbuf));
+	if (!im->sysbuf)
+		return nx_err_set(im->err, -ENOMEM, "out of memory");
+	if (sqlite3_create_module_v2(im->db, "nx_sysbatch", &sysvt_module, im, NULL) !=
+	    SQLITE_OK)
+		return db_err(im, "nx_sysbatch");
+	if (sqlite3_prepare_v3(im->db, "INSERT INTO syscalls SELECT * FROM nx_sysbatch", -1,
+			       SQLITE_PREPARE_PERSISTENT, &im->sys_batch, NULL) != SQLITE_OK)
+		return db_err(im, "syscalls");
+	rc = prepare(im, "calls", 4 + nxr_kind_desc(NX_KIND_CALL)->nfields + 4, 1,
+		     &im->call_ins);
 	for (unsigned k = 0; rc == 0 && k < n; k++) {
 		const struct nxr_kind_desc *d = &ds[k];
 		struct ktable *t;
@@ -493,45 +645,43 @@ static int count_syscall(struct imp *im, const struct nxr_event *ev)
 }
 
 
-static int bind_syscall(struct imp *im, sqlite3_stmt *s, int i, uint64_t id,
-			const struct nxr_event *ev)
+static int flush_syscalls(struct imp *im)
 {
-	bool unfinished = !(ev->syscall.flags & NX_SYS_EXITED);
-	char nb[32];
-	const char *name = nx_syscall_name(ev->syscall.nr, nb, sizeof(nb));
+	int rc = 0;
 
-	i = bind_event(s, i, id, ev, im->sysd, unfinished);
-	sqlite3_bind_text(s, i, name, -1, name == nb ? SQLITE_TRANSIENT : SQLITE_STATIC);
-	return i + 1;
+	if (im->sys_n)
+		rc = step(im, im->sys_batch, "syscalls");
+	im->sys_n = 0;
+	return rc;
 }
 
+/* Buffers the row (event_id, ts, pid, tid, the fields, name); a full buffer goes in. */
 static int insert_syscall(struct imp *im, uint64_t id, const struct nxr_event *ev)
 {
-	int i = 1;
+	const struct nxr_kind_desc *d = im->sysd;
+	struct sysrow *r = &im->sysbuf[im->sys_n];
+	bool unfinished = !(ev->syscall.flags & NX_SYS_EXITED);
+	unsigned c = 0;
 
-	im->sysbuf[im->sys_n].id = id;
-	im->sysbuf[im->sys_n].ev = *ev;
+	r->v[c++] = (sqlite3_int64)id;
+	r->v[c++] = (sqlite3_int64)ev->ts_ns;
+	r->v[c++] = ev->pid;
+	r->v[c++] = ev->tid;
+	r->nulls = 0;
+	for (unsigned k = 0; k < d->nfields; k++, c++) {
+		const struct nxr_field_desc *f = &d->fields[k];
+
+		if (unfinished && (f->offset == offsetof(struct nxr_event, syscall.ret) ||
+				   f->offset == offsetof(struct nxr_event, syscall.dur_ns)))
+			r->nulls |= 1u << c;
+		else
+			r->v[c] = (sqlite3_int64)nxr_field_u64(ev, f);
+	}
+	r->name = nx_syscall_name(ev->syscall.nr, r->nb, sizeof(r->nb));
 	im->st->syscall_rows++;
 	if (++im->sys_n < SYS_BATCH)
 		return 0;
-	for (unsigned r = 0; r < SYS_BATCH; r++)
-		i = bind_syscall(im, im->sys_batch, i, im->sysbuf[r].id, &im->sysbuf[r].ev);
-	im->sys_n = 0;
-	return step(im, im->sys_batch, "syscalls");
-}
-
-static int flush_syscalls(struct imp *im)
-{
-	for (unsigned r = 0; r < im->sys_n; r++) {
-		int rc;
-
-		bind_syscall(im, im->sys_one, 1, im->sysbuf[r].id, &im->sysbuf[r].ev);
-		rc = step(im, im->sys_one, "syscalls");
-		if (rc < 0)
-			return rc;
-	}
-	im->sys_n = 0;
-	return 0;
+	return flush_syscalls(im);
 }
 
 /* ---- processes and threads ---- */
@@ -1166,7 +1316,7 @@ static int import_events(struct imp *im, const struct nx_sqlimport_opts *o)
 static void imp_release(struct imp *im)
 {
 	sqlite3_finalize(im->sys_batch);
-	sqlite3_finalize(im->sys_one);
+	free(im->sysbuf);
 	sqlite3_finalize(im->call_ins);
 	for (unsigned k = 0; k <= NX_KIND_MAX_ID; k++)
 		sqlite3_finalize(im->kt[k].ins);
@@ -1230,7 +1380,7 @@ int nx_sqlimport_build(struct nxr_reader *r, const struct stat *src, const char 
 	}
 	rc = exec_sql(&im, "PRAGMA page_size=8192; PRAGMA journal_mode=OFF; "
 			   "PRAGMA synchronous=OFF; PRAGMA locking_mode=EXCLUSIVE; "
-			   "PRAGMA cache_size=-262144; PRAGMA threads=2; "
+			   "PRAGMA cache_size=-262144; PRAGMA temp_store=MEMORY; PRAGMA threads=2; "
 			   "BEGIN");
 	rc = rc ?: create_tables(&im);
 	rc = rc ?: prepare_all(&im);

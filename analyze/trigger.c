@@ -34,8 +34,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analyze/rare.h"
 #include "bpf/events.h"
 #include "format/meta.h"
+
+/* The wire layout BPF shares (bpf/trigger.h): no implicit padding, and the
+ * power-of-two sizes its evaluator masks indices with. */
+_Static_assert(sizeof(struct nx_trig_insn) == 16, "nx_trig_insn layout");
+_Static_assert(sizeof(struct nx_trig_prog) == 8 + 16 * NX_TRIG_MAX_INSNS, "nx_trig_prog layout");
+_Static_assert(sizeof(struct nx_trig_input) == 104, "nx_trig_input layout");
+_Static_assert((NX_TRIG_MAX_INSNS & (NX_TRIG_MAX_INSNS - 1)) == 0, "insns: a power of two");
+_Static_assert((NX_TRIG_STACK & (NX_TRIG_STACK - 1)) == 0, "stack: a power of two");
+_Static_assert(NX_TRIGGER_MAX_AUTO == NX_RARE_MAX_VALS, "auto values feed analyze/rare.c");
 
 #define MAX_NODES NX_TRIG_MAX_INSNS
 #define MAX_DEPTH 32		/* nested parentheses and '!' */
@@ -237,8 +247,9 @@ static int lex(struct parser *ps)
 	char c, c2;
 	int rc = 0;
 
-	while (ps->pos < ps->len && (s[ps->pos] == ' ' || s[ps->pos] == '\t'))
-		ps->pos++;
+	while (ps->pos < ps->len && (s[ps->pos] == ' ' || s[ps->pos] == '\t' ||
+				     s[ps->pos] == '\n' || s[ps->pos] == '\r'))
+		ps->pos++;	/* newlines too: a YAML block scalar may hold them */
 	p = ps->pos;
 	memset(tk, 0, sizeof(*tk));
 	tk->pos = p;

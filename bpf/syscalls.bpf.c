@@ -6,7 +6,8 @@
  * the duration (NX_SYS_EXITED). One ring-buffer record per syscall instead of
  * two halves the ring traffic and the reserve/submit cost. A syscall that
  * never returns (exit, exit_group) is flushed by proc.bpf.c at
- * sched_process_exit with NX_SYS_EXITED clear.
+ * sched_process_exit with NX_SYS_EXITED clear; one still blocked when the
+ * recording stops is flushed the same way by nx_flush, a task iterator.
  *
  * Every reservation that fails is counted in nx_lost (per cpu): the loader
  * writes the deltas into the recording, so loss is never silent.
@@ -69,6 +70,27 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 	if (!p || !p->active)
 		return 0;
 	nx_sys_emit(p, pt, ret, NX_SYS_EXITED);
+	p->active = 0;
+	return 0;
+}
+
+/*
+ * Run once by the loader after the other programs are detached (a task
+ * iterator): every syscall still blocked keeps its entry, flushed as a
+ * record with NX_SYS_EXITED clear, like exit_group's.
+ */
+SEC("iter/task")
+int nx_flush(struct bpf_iter__task *ctx)
+{
+	struct task_struct *task = ctx->task;
+	struct nx_pending *p;
+
+	if (!task)
+		return 0;
+	p = bpf_task_storage_get(&nx_pending, task, NULL, 0);
+	if (!p || !p->active)
+		return 0;
+	nx_sys_emit(p, (__u64)task->tgid << 32 | (__u32)task->pid, 0, 0);
 	p->active = 0;
 	return 0;
 }

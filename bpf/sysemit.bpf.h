@@ -3,7 +3,10 @@
 
 #include "bpf/maps.bpf.h"
 
-/* flags NX_SYS_EXITED: ret and the duration are valid; 0: flushed unreturned. */
+/*
+ * pt: the thread's pid_tgid (tgid << 32 | tid). flags NX_SYS_EXITED: ret and
+ * the duration are valid; 0: flushed unreturned.
+ */
 static __always_inline void nx_sys_emit(struct nx_pending *p, __u64 pt, __s64 ret, __u32 flags)
 {
 	struct nx_wire_syscall *e;

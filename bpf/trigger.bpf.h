@@ -65,7 +65,8 @@ static __always_inline __s64 nx_trig_bpf_var(const struct nx_trig_input *in, __u
 	}
 }
 
-static long nx_trig_bpf_step(__u32 i, void *ctx)
+/* One instruction; 1 stops bpf_loop. */
+static __attribute__((unused)) long nx_trig_bpf_step(__u32 i, void *ctx)
 {
 	struct nx_trig_run *r = ctx;
 	struct nx_trig_scratch *s = r->s;

@@ -83,7 +83,7 @@ struct nx_trig_input {
 	__u32 cpu_busy;		/* latest sample, percent x 100 */
 	__u32 disk_busy;	/* latest sample, percent x 100 */
 	__u32 pad;
-	__u8 comm[NX_TRIG_COMM_LEN];	/* NUL-terminated task name */
+	__u8 comm[NX_TRIG_COMM_LEN];	/* task name; bytes after its NUL do not matter */
 };
 
 #endif

@@ -37,6 +37,7 @@ struct nx_loader {
 	size_t shared_len;
 	uint64_t ring_bytes;
 	unsigned ncpus;
+	bool no_syscalls;
 };
 
 static const struct nx_loader_opts *log_opts;	/* the loader being opened, for the hook */
@@ -118,7 +119,12 @@ struct nx_loader *nx_loader_open(const struct nx_loader_opts *o, struct nx_err *
 		goto fail;
 	}
 	l->ncpus = ncpus;
-	l->skel = nexus_bpf__open();
+	{
+		/* with a log callback (-v), the verifier's log of every program too */
+		LIBBPF_OPTS(bpf_object_open_opts, oo, .kernel_log_level = o->log ? 1 : 0);
+
+		l->skel = nexus_bpf__open_opts(&oo);
+	}
 	if (!l->skel) {
 		fail(err, -errno, "opening the BPF skeleton");
 		goto fail;
@@ -133,7 +139,7 @@ struct nx_loader *nx_loader_open(const struct nx_loader_opts *o, struct nx_err *
 	else if (o->wake_bytes)
 		ro->nx_wake_bytes = o->wake_bytes;
 	else
-		ro->nx_wake_bytes = l->ring_bytes / 4 < (1u << 20) ? l->ring_bytes / 4 : 1u << 20;
+		ro->nx_wake_bytes = l->ring_bytes / 4 < (8u << 20) ? l->ring_bytes / 4 : 8u << 20;
 	if (o->syscalls) {
 		ro->nx_sys_filter_on = 1;
 		for (uint32_t i = 0; i < o->nsyscalls; i++) {
@@ -154,6 +160,10 @@ struct nx_loader *nx_loader_open(const struct nx_loader_opts *o, struct nx_err *
 		bpf_program__set_autoload(l->skel->progs.on_sys_enter, false);
 		bpf_program__set_autoload(l->skel->progs.on_sys_exit, false);
 	}
+	bpf_program__set_autoattach(l->skel->progs.nx_flush, false);	/* run at the end */
+	if (o->no_syscalls)
+		bpf_program__set_autoload(l->skel->progs.nx_flush, false);
+	l->no_syscalls = o->no_syscalls;
 	rc = nexus_bpf__load(l->skel);
 	if (rc) {
 		fail(err, rc, "loading the BPF programs");
@@ -235,6 +245,34 @@ void nx_loader_detach(struct nx_loader *l)
 {
 	if (l && l->skel)
 		nexus_bpf__detach(l->skel);
+}
+
+int nx_loader_flush_pending(struct nx_loader *l, struct nx_err *err)
+{
+	struct bpf_link *link;
+	char buf[64];
+	int fd, rc = 0;
+	ssize_t n;
+
+	if (l->no_syscalls)
+		return 0;
+	link = bpf_program__attach_iter(l->skel->progs.nx_flush, NULL);
+	if (!link)
+		return fail(err, -errno, "starting the task iterator for blocked syscalls");
+	fd = bpf_iter_create(bpf_link__fd(link));
+	if (fd < 0) {
+		rc = fail(err, -errno, "starting the task iterator for blocked syscalls");
+		goto out;
+	}
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		;
+	if (n < 0)
+		rc = nx_err_set(err, -errno, "walking the tasks for blocked syscalls: %s",
+				strerror(errno));
+	close(fd);
+out:
+	bpf_link__destroy(link);
+	return rc;
 }
 
 void nx_loader_close(struct nx_loader *l)

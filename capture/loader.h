@@ -10,7 +10,7 @@
 struct nx_loader_opts {		/* zero: trace nothing until nx_loader_mark, every syscall */
 	uint64_t ringbuf_bytes;	/* power of two, >= 16 KiB; 0 = 64 MiB */
 	uint32_t wake_bytes;	/* wake the drain past this much data; 0 = a quarter of the ring,
-				 * at most 1 MiB; UINT32_MAX: libbpf's default wakeup per event */
+				 * at most 8 MiB; UINT32_MAX: libbpf's default wakeup per event */
 	bool trace_all;		/* every process but the recorder */
 	bool follow;		/* children of relevant processes are relevant */
 	bool noexec;		/* an exec of a name in names makes its process relevant */
@@ -47,6 +47,9 @@ unsigned nx_loader_ncpus(const struct nx_loader *l);
 int nx_loader_read_lost(const struct nx_loader *l, uint64_t *lost, struct nx_err *err);
 /* Detaches every program: no event is generated after this returns. */
 void nx_loader_detach(struct nx_loader *l);
+/* After detach: emits the entry of every syscall still blocked (NX_SYS_EXITED
+ * clear) into the ring buffer, so that the drain records it. */
+int nx_loader_flush_pending(struct nx_loader *l, struct nx_err *err);
 void nx_loader_close(struct nx_loader *l);	/* detaches and unloads; NULL: no-op */
 
 #endif

@@ -166,7 +166,7 @@ static void on_signal(int sig)
 static void log_line(void *ctx, const char *line)
 {
 	(void)ctx;
-	fprintf(stderr, PROG ": libbpf: %s\n", line);
+	fprintf(stderr, PROG ": %s%s\n", strncmp(line, "libbpf: ", 8) ? "libbpf: " : "", line);
 }
 
 static void human(char *buf, size_t len, double v, const char *unit)

@@ -266,6 +266,17 @@ static void synth_exec(struct run *r, struct nx_batch *b, pid_t pid)
 	(void)r;
 }
 
+/* The thread group of a pid or tid (-p accepts either); -ESRCH when gone. */
+static pid_t tgid_of(pid_t pid)
+{
+	char path[64], buf[4096], *p;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	if (read_small(path, buf, sizeof(buf)) < 0 || !(p = strstr(buf, "\nTgid:")))
+		return -ESRCH;
+	return (pid_t)strtol(p + 6, NULL, 10);
+}
+
 static void push_synth(struct run *r, struct nx_batch *b)
 {
 	if (b->n && nx_queue_push(r->q, b) == 0)
@@ -283,19 +294,16 @@ static int attach_existing(struct run *r, struct nx_err *err)
 	if (!b)
 		return nx_err_set(err, -ENOMEM, "out of memory");
 	for (uint32_t i = 0; i < o->npids; i++) {
-		char path[64];
+		pid_t tgid = tgid_of(o->pids[i]);
 
-		snprintf(path, sizeof(path), "/proc/%d", (int)o->pids[i]);
-		if (access(path, F_OK) < 0) {
-			nx_batch_free(b);
-			return nx_err_set(err, -ESRCH, "-p %d: no such process", (int)o->pids[i]);
-		}
-		rc = nx_loader_mark(r->ld, o->pids[i], true, err);
+		if (tgid <= 0)		/* it exited since the check at the start */
+			continue;
+		rc = nx_loader_mark(r->ld, tgid, true, err);
 		if (rc < 0) {
 			nx_batch_free(b);
 			return rc;
 		}
-		synth_exec(r, b, o->pids[i]);
+		synth_exec(r, b, tgid);
 	}
 	if (o->all) {
 		DIR *d = opendir("/proc");
@@ -380,6 +388,12 @@ int nx_record_run(const struct nx_record_opts *o, struct nx_record_result *res,
 		return nx_err_set(err, -ENOMEM, "out of memory");
 	r->o = o;
 	pthread_mutex_init(&r->stats_mu, NULL);
+	for (uint32_t i = 0; i < o->npids; i++) {
+		if (tgid_of(o->pids[i]) <= 0) {
+			rc = nx_err_set(err, -ESRCH, "-p %d: no such process", (int)o->pids[i]);
+			goto out;
+		}
+	}
 
 	r->ld = nx_loader_open(&lo, err);
 	if (!r->ld) {
@@ -496,6 +510,7 @@ int nx_record_run(const struct nx_record_opts *o, struct nx_record_result *res,
 	rc = 0;
 stop:
 	nx_loader_detach(r->ld);
+	nx_loader_flush_pending(r->ld, NULL);	/* best effort: the entries of blocked syscalls */
 	nx_drain_stop(r->dr);
 	nx_queue_close(r->q);
 	if (r->wstarted) {

@@ -15,7 +15,11 @@
  * Invariants: encode never writes more than nxr_codec_bound(); decode never
  * reads outside [*pp, end) and rejects any value its field type cannot hold.
  * Per-kind encoders and decoders are expanded from NX_KINDS: no per-field
- * loop or type switch at run time.
+ * loop or type switch at run time. Varints move as one 64-bit word
+ * (format/bytes.h, *_wide): encode relies on the NXR_VARINT_MAX bytes
+ * nxr_codec_bound() reserves per value; decode loads 8 bytes only while they
+ * lie before the end of the caller's buffer, and checks every value's end
+ * against its record's body as the byte-wise reader does.
  */
 #include "format/codec.h"
 
@@ -83,11 +87,11 @@ size_t nxr_codec_bound(const struct nxr_event *ev)
 #define MASK_STR(C, name) m |= 1ull << bit;
 #define MASK_FIELD(C, T, name, doc) MASK_##T(C, name) bit++;
 
-#define PUT_U32(C, name) p = nxr_put_varint(p, ev->C.name);
-#define PUT_U64(C, name) p = nxr_put_varint(p, ev->C.name);
-#define PUT_S64(C, name) p = nxr_put_varint(p, nxr_zigzag(ev->C.name));
+#define PUT_U32(C, name) p = nxr_put_varint_wide(p, ev->C.name);
+#define PUT_U64(C, name) p = nxr_put_varint_wide(p, ev->C.name);
+#define PUT_S64(C, name) p = nxr_put_varint_wide(p, nxr_zigzag(ev->C.name));
 #define PUT_STR(C, name)					\
-	p = nxr_put_varint(p, ev->C.name.len);			\
+	p = nxr_put_varint_wide(p, ev->C.name.len);		\
 	if (ev->C.name.len)					\
 		memcpy(p, ev->C.name.ptr, ev->C.name.len);	\
 	p += ev->C.name.len;
@@ -106,7 +110,7 @@ size_t nxr_codec_bound(const struct nxr_event *ev)
 		unsigned bit = 0;						\
 										\
 		NX_FIELDS_##KIND(MASK_FIELD, member)				\
-		p = nxr_put_varint(p, m);					\
+		p = nxr_put_varint_wide(p, m);					\
 		bit = 0;							\
 		NX_FIELDS_##KIND(PUT_FIELD, member)				\
 		c->prev.member = ev->member;					\
@@ -136,15 +140,15 @@ size_t nxr_codec_encode(struct nxr_codec *c, const struct nxr_event *ev, uint8_t
 		tag |= NXR_TAG_TID_IS_PID;
 	*p++ = (uint8_t)tag;
 	if ((tag & NXR_TAG_KIND_MASK) == NXR_TAG_KIND_ESC)
-		p = nxr_put_varint(p, ev->kind);
+		p = nxr_put_varint_wide(p, ev->kind);
 	if (!(tag & NXR_TAG_SAME_TASK)) {
-		p = nxr_put_varint(p, ev->pid);
+		p = nxr_put_varint_wide(p, ev->pid);
 		if (!(tag & NXR_TAG_TID_IS_PID))
-			p = nxr_put_varint(p, ev->tid);
+			p = nxr_put_varint_wide(p, ev->tid);
 	}
 	/* one byte reserved for the body length, moved along if it needs more */
 	body = p + 1;
-	end = nxr_put_varint(body, nxr_zigzag((int64_t)(key - c->key)));
+	end = nxr_put_varint_wide(body, nxr_zigzag((int64_t)(key - c->key)));
 	switch (ev->kind) {
 #define ENC_CASE(KIND, id, member, str)		\
 	case id:				\
@@ -167,19 +171,19 @@ size_t nxr_codec_encode(struct nxr_codec *c, const struct nxr_event *ev, uint8_t
 /* ---- decode ---- */
 
 #define GET_U32(dst)								\
-	if (nxr_get_varint(&p, end, &v) || v > UINT32_MAX)			\
+	if (nxr_get_varint_wide(&p, end, limit, &v) || v > UINT32_MAX)	\
 		return -1;							\
 	dst = (uint32_t)v;
 #define GET_U64(dst)								\
-	if (nxr_get_varint(&p, end, &v))					\
+	if (nxr_get_varint_wide(&p, end, limit, &v))				\
 		return -1;							\
 	dst = v;
 #define GET_S64(dst)								\
-	if (nxr_get_varint(&p, end, &v))					\
+	if (nxr_get_varint_wide(&p, end, limit, &v))				\
 		return -1;							\
 	dst = nxr_unzigzag(v);
 #define GET_STR(dst)								\
-	if (nxr_get_varint(&p, end, &v) || v > NXR_MAX_EVENT_STR ||		\
+	if (nxr_get_varint_wide(&p, end, limit, &v) || v > NXR_MAX_EVENT_STR ||	\
 	    v > (uint64_t)(end - p))						\
 		return -1;							\
 	dst.ptr = (const char *)p;						\
@@ -193,15 +197,17 @@ size_t nxr_codec_encode(struct nxr_codec *c, const struct nxr_event *ev, uint8_t
 	bit++;
 
 /* 1 ok, -1 corrupt. Present fields past the known ones (appended by a newer
- * writer) are left for the caller to skip with the body. */
+ * writer) are left for the caller to skip with the body. The body ends at
+ * end; bytes up to limit (>= end) may be loaded, never used. */
 #define DEC_KIND(KIND, id, member, str)							\
 	static inline int dec_##member(struct nxr_codec *c, const uint8_t *p,		\
-				       const uint8_t *end, struct nxr_event *ev)	\
+				       const uint8_t *end, const uint8_t *limit,	\
+				       struct nxr_event *ev)				\
 	{										\
 		uint64_t m, v;								\
 		unsigned bit = 0;							\
 											\
-		if (nxr_get_varint(&p, end, &m))					\
+		if (nxr_get_varint_wide(&p, end, limit, &m))				\
 			return -1;							\
 		NX_FIELDS_##KIND(GET_FIELD, member)					\
 		(void)v;								\
@@ -226,7 +232,8 @@ int nxr_codec_decode(struct nxr_codec *c, const uint8_t **pp, const uint8_t *end
 		return -1;
 	kind = tag & NXR_TAG_KIND_MASK;
 	if (kind == NXR_TAG_KIND_ESC) {
-		if (nxr_get_varint(&p, end, &kind) || kind < NXR_TAG_KIND_ESC || kind > UINT32_MAX)
+		if (nxr_get_varint_wide(&p, end, end, &kind) || kind < NXR_TAG_KIND_ESC ||
+		    kind > UINT32_MAX)
 			return -1;
 	}
 	if (kind == 0)
@@ -235,22 +242,22 @@ int nxr_codec_decode(struct nxr_codec *c, const uint8_t **pp, const uint8_t *end
 		if (tag & NXR_TAG_TID_IS_PID)
 			return -1;
 	} else {
-		if (nxr_get_varint(&p, end, &v) || v > UINT32_MAX)
+		if (nxr_get_varint_wide(&p, end, end, &v) || v > UINT32_MAX)
 			return -1;
 		c->pid = (uint32_t)v;
 		if (tag & NXR_TAG_TID_IS_PID) {
 			c->tid = c->pid;
 		} else {
-			if (nxr_get_varint(&p, end, &v) || v > UINT32_MAX)
+			if (nxr_get_varint_wide(&p, end, end, &v) || v > UINT32_MAX)
 				return -1;
 			c->tid = (uint32_t)v;
 		}
 	}
-	if (nxr_get_varint(&p, end, &blen) || blen == 0 || blen > NXR_MAX_EVENT_BYTES ||
+	if (nxr_get_varint_wide(&p, end, end, &blen) || blen == 0 || blen > NXR_MAX_EVENT_BYTES ||
 	    blen > (uint64_t)(end - p))
 		return -1;
 	bend = p + blen;
-	if (nxr_get_varint(&p, bend, &v))
+	if (nxr_get_varint_wide(&p, bend, end, &v))
 		return -1;
 	c->key += (uint64_t)nxr_unzigzag(v);
 	ev->kind = (uint32_t)kind;
@@ -261,7 +268,7 @@ int nxr_codec_decode(struct nxr_codec *c, const uint8_t **pp, const uint8_t *end
 	switch (kind) {
 #define DEC_CASE(KIND, id, member, str)			\
 	case id:					\
-		rc = dec_##member(c, p, bend, ev);	\
+		rc = dec_##member(c, p, bend, end, ev);	\
 		break;
 	NX_KINDS(DEC_CASE)
 #undef DEC_CASE

@@ -1,16 +1,23 @@
 /*
- * format/crc.c: CRC-32C in software, table-driven (slicing by 8), no
- * dependency. Polynomial 0x1EDC6F41, reflected (0x82F63B78), initial value
- * and final xor 0xFFFFFFFF. The tables are built once, on first use.
+ * format/crc.c: CRC-32C, no dependency. Polynomial 0x1EDC6F41, reflected
+ * (0x82F63B78), initial value and final xor 0xFFFFFFFF.
+ *
+ * Two implementations with identical results: the SSE4.2 crc32 instruction
+ * (x86-64, chosen at run time when the CPU has it: about 8 bytes per cycle
+ * against 1-2 for the table), and table-driven slicing by 8 everywhere else.
+ * The choice and the tables are made once, on first use.
  */
 #include "format/crc.h"
 
 #include <pthread.h>
+#include <stdbool.h>
+#include <string.h>
 
 static uint32_t table[8][256];
-static pthread_once_t table_once = PTHREAD_ONCE_INIT;
+static bool use_hw;
+static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 
-static void table_build(void)
+static void init(void)
 {
 	for (uint32_t i = 0; i < 256; i++) {
 		uint32_t c = i;
@@ -22,14 +29,15 @@ static void table_build(void)
 	for (uint32_t i = 0; i < 256; i++)
 		for (int t = 1; t < 8; t++)
 			table[t][i] = (table[t - 1][i] >> 8) ^ table[0][table[t - 1][i] & 0xff];
+#if defined(__x86_64__) && !defined(NXR_CRC_NO_HW)
+	__builtin_cpu_init();
+	use_hw = __builtin_cpu_supports("sse4.2");
+#endif
 }
 
-uint32_t nxr_crc32c(uint32_t crc, const void *buf, size_t len)
+/* On the inverted crc, like the table loop. */
+static uint32_t crc_table(uint32_t crc, const uint8_t *p, size_t len)
 {
-	const uint8_t *p = buf;
-
-	pthread_once(&table_once, table_build);
-	crc = ~crc;
 	while (len >= 8) {
 		uint32_t lo = crc ^ ((uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
 				     (uint32_t)p[3] << 24);
@@ -45,5 +53,44 @@ uint32_t nxr_crc32c(uint32_t crc, const void *buf, size_t len)
 	}
 	while (len--)
 		crc = (crc >> 8) ^ table[0][(crc ^ *p++) & 0xff];
-	return ~crc;
+	return crc;
+}
+
+#if defined(__x86_64__) && !defined(NXR_CRC_NO_HW)
+/* x86 is little-endian: a 64-bit load is the bytes in file order. */
+__attribute__((target("sse4.2")))
+static uint32_t crc_hw(uint32_t crc, const uint8_t *p, size_t len)
+{
+	uint64_t c = crc;
+
+	while (len >= 8) {
+		uint64_t w;
+
+		memcpy(&w, p, 8);
+		c = __builtin_ia32_crc32di(c, w);
+		p += 8;
+		len -= 8;
+	}
+	crc = (uint32_t)c;
+	while (len--)
+		crc = __builtin_ia32_crc32qi(crc, *p++);
+	return crc;
+}
+#endif
+
+uint32_t nxr_crc32c(uint32_t crc, const void *buf, size_t len)
+{
+	pthread_once(&init_once, init);
+#if defined(__x86_64__) && !defined(NXR_CRC_NO_HW)
+	if (use_hw)
+		return ~crc_hw(~crc, buf, len);
+#endif
+	return ~crc_table(~crc, buf, len);
+}
+
+/* The table path alone, for tests that compare the two. */
+uint32_t nxr_crc32c_sw(uint32_t crc, const void *buf, size_t len)
+{
+	pthread_once(&init_once, init);
+	return ~crc_table(~crc, buf, len);
 }

@@ -1,6 +1,6 @@
 #!/bin/bash
 # t13: SIGINT, SIGTERM and SIGHUP in the middle leave a closed, complete file
-# (exit 128+N); SIGKILL leaves a file whose complete segments all read back,
+# (exit 128+N) in which the syscall blocked at the end keeps its entry; SIGKILL leaves a file whose complete segments all read back,
 # and no BPF program of ours stays loaded.
 . "$(dirname "$0")/reclib.bash"
 config "$T/c.yaml" "$FX/fx_loop sleep 5 100000"
@@ -24,7 +24,11 @@ for sig in INT TERM HUP; do
 	n=$(grep -c "^syscall pid=$tg .* nr=110 " "$T/$sig.ev")
 	[ "$n" -ge 100 ] || fail "SIG$sig: only $n getppid recorded in 1.5 s"
 	kill -9 $tg
-	ok "SIG$sig: exit $rc, closed file, $n getppid"
+	# the loop sleeps 5 ms between calls: the sleep it was in keeps its entry, unreturned
+	last=$(grep "^syscall pid=$tg " "$T/$sig.ev" | tail -n 1)
+	[ "$(field "$last" nr) $(field "$last" flags) $(field "$last" dur_ns)" = "230 0 0" ] ||
+		fail "SIG$sig: the blocked clock_nanosleep is not the last, unreturned, record: $last"
+	ok "SIG$sig: exit $rc, closed file, $n getppid, the blocked sleep kept its entry"
 done
 
 "$REC" -q --sync=none -o "$T/kill.nxr" "$T/c.yaml" &

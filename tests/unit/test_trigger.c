@@ -78,6 +78,7 @@ static const struct good goods[] = {
 	{ "arg1 == -0x8000000000000000", "arg1 == -0x8000000000000000" },
 	{ "pid == 1 || tid == 2 || uid == 0", "pid == 1 || tid == 2 || uid == 0" },
 	{ "\targ6\t>=\t0 ", "arg6 >= 0" },
+	{ "arg1 == 1 ||\n  arg2 == 2\r\n", "arg1 == 1 || arg2 == 2" },
 	{ "7", "7" },
 	{ "ret < 0", "ret < 0", true },
 	{ "ret == -1 && comm == \"sh\"", "ret == -1 && comm == \"sh\"", true },
@@ -240,11 +241,17 @@ static void test_overlong_text_is_refused_before_lexing(void **state)
 	nx_trigger_free(parse_ok(text, NULL));
 	assert_null(nx_trigger_parse(NULL, NULL, &col, &err));
 	assert_int_equal(col, 0);
+	struct nx_trigger_ctx bad_hook = { .hook = 7 };
+
+	assert_null(nx_trigger_parse("arg1", &bad_hook, &col, &err));
+	assert_int_equal(err.code, -EINVAL);
+	assert_string_equal(err.msg, "unknown hook type 7");
 }
 
 /* ---- semantics ---- */
 
-static bool holds(const char *text, const struct nx_trigger_ctx *ctx, const struct nx_trig_input *in)
+static bool holds(const char *text, const struct nx_trigger_ctx *ctx,
+		  const struct nx_trig_input *in)
 {
 	struct nx_trigger *t = parse_ok(text, ctx);
 	struct nx_trig_prog p;
@@ -505,7 +512,8 @@ static void test_format_truncates_like_snprintf(void **state)
 	assert_int_equal(nx_trigger_format(t, buf, sizeof(buf)), 27);
 	assert_string_equal(buf, "arg1 ==");
 	assert_int_equal(nx_trigger_format(t, NULL, 0), 27);
-	assert_int_equal(nx_trigger_to_bpftrace(t, buf, 1, &err), 38);	/* ((int64)arg0 == 1) && (comm == "bash") */
+	/* ((int64)arg0 == 1) && (comm == "bash") */
+	assert_int_equal(nx_trigger_to_bpftrace(t, buf, 1, &err), 38);
 	assert_string_equal(buf, "");
 	nx_trigger_free(t);
 }
