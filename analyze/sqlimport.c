@@ -1380,7 +1380,7 @@ int nx_sqlimport_build(struct nxr_reader *r, const struct stat *src, const char 
 	}
 	rc = exec_sql(&im, "PRAGMA page_size=8192; PRAGMA journal_mode=OFF; "
 			   "PRAGMA synchronous=OFF; PRAGMA locking_mode=EXCLUSIVE; "
-			   "PRAGMA cache_size=-262144; PRAGMA temp_store=MEMORY; PRAGMA threads=2; "
+			   "PRAGMA cache_size=-262144; PRAGMA threads=2; "
 			   "BEGIN");
 	rc = rc ?: create_tables(&im);
 	rc = rc ?: prepare_all(&im);

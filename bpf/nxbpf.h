@@ -29,12 +29,23 @@ struct nx_shared {
 	__u8 rel[NX_PID_LIMIT];		/* enum nx_rel, indexed by thread group id */
 };
 
-/* The syscall a thread is in, kept in task storage until sys_exit. */
+#define NX_SYS_REC 96			/* sizeof(struct nx_wire_syscall), checked in loader.c */
+#define NX_SYS_BATCH 8			/* completed syscalls a thread buffers per ring record */
+
+/*
+ * Per thread, in task storage: the syscall it is in (until sys_exit), and
+ * the records of its last completed syscalls, handed to the ring buffer
+ * NX_SYS_BATCH at a time (one reservation instead of eight), and sooner when
+ * the thread is switched out, execs, forks or exits, or the run ends.
+ */
 struct nx_pending {
 	__u64 ts_ns;
 	__u64 args[6];
 	__u32 nr;
 	__u32 active;
+	__u32 nbuf;			/* records in buf */
+	__u32 pad;
+	__u8 buf[NX_SYS_BATCH * NX_SYS_REC];	/* struct nx_wire_syscall each */
 };
 
 #endif

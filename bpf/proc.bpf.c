@@ -38,6 +38,7 @@ int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
 
 	if (!nx_relevant(ptgid))
 		return 0;
+	nx_sys_flush_current();		/* the parent's earlier syscalls come first */
 	if (ctgid != ptgid && nx_follow && !nx_trace_all) {
 		s = nx_shared_get();
 		if (s) {
@@ -88,6 +89,7 @@ int BPF_PROG(on_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 			return 0;
 		s->rel[tgid & (NX_PID_LIMIT - 1)] = NX_REL_YES;
 	}
+	nx_sys_flush_current();
 	e = bpf_ringbuf_reserve(&nx_events, EXEC_REC, 0);
 	if (!e) {
 		nx_count_lost();
@@ -125,9 +127,12 @@ int BPF_PROG(on_exit, struct task_struct *p, bool group_dead)
 		return 0;
 	/* exit and exit_group never reach sys_exit: their entry is flushed here. */
 	pend = bpf_task_storage_get(&nx_pending, bpf_get_current_task_btf(), NULL, 0);
-	if (pend && pend->active) {
-		nx_sys_emit(pend, pt, 0, 0);
-		pend->active = 0;
+	if (pend) {
+		if (pend->active) {
+			nx_sys_emit(pend, pt, 0, 0);
+			pend->active = 0;
+		}
+		nx_sys_flush(pend);
 	}
 	e = bpf_ringbuf_reserve(&nx_events, sizeof(*e), 0);
 	if (e) {

@@ -2,9 +2,11 @@
  * bpf/syscalls.bpf.c: one SYSCALL record per syscall of a relevant thread.
  *
  * sys_enter keeps the entry (time, number, six argument registers) in the
- * thread's task storage; sys_exit emits one record with the return value and
- * the duration (NX_SYS_EXITED). One ring-buffer record per syscall instead of
- * two halves the ring traffic and the reserve/submit cost. A syscall that
+ * thread's task storage; sys_exit makes one record with the return value and
+ * the duration (NX_SYS_EXITED). One record per syscall instead of two halves
+ * the ring traffic, and a thread buffers NX_SYS_BATCH of them per ring-buffer
+ * reservation (flushed when it is switched out, execs, forks or exits, and
+ * by nx_flush at the end), so that the reserve/submit cost is shared. A syscall that
  * never returns (exit, exit_group) is flushed by proc.bpf.c at
  * sched_process_exit with NX_SYS_EXITED clear; one still blocked when the
  * recording stops is flushed the same way by nx_flush, a task iterator.
@@ -77,7 +79,8 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 /*
  * Run once by the loader after the other programs are detached (a task
  * iterator): every syscall still blocked keeps its entry, flushed as a
- * record with NX_SYS_EXITED clear, like exit_group's.
+ * record with NX_SYS_EXITED clear, like exit_group's; every thread's
+ * buffered records go to the ring.
  */
 SEC("iter/task")
 int nx_flush(struct bpf_iter__task *ctx)
@@ -88,9 +91,27 @@ int nx_flush(struct bpf_iter__task *ctx)
 	if (!task)
 		return 0;
 	p = bpf_task_storage_get(&nx_pending, task, NULL, 0);
-	if (!p || !p->active)
+	if (!p)
 		return 0;
-	nx_sys_emit(p, (__u64)task->tgid << 32 | (__u32)task->pid, 0, 0);
-	p->active = 0;
+	if (p->active) {
+		nx_sys_emit(p, (__u64)task->tgid << 32 | (__u32)task->pid, 0, 0);
+		p->active = 0;
+	}
+	nx_sys_flush(p);
+	return 0;
+}
+
+/* A thread leaving the cpu hands its buffered records over: they are never
+ * held longer than the thread runs. */
+SEC("tp_btf/sched_switch")
+int BPF_PROG(on_switch, bool preempt, struct task_struct *prev)
+{
+	struct nx_pending *p;
+
+	if (!nx_relevant(prev->tgid))
+		return 0;
+	p = bpf_task_storage_get(&nx_pending, bpf_get_current_task_btf(), NULL, 0);
+	if (p && p->nbuf)
+		nx_sys_flush(p);
 	return 0;
 }

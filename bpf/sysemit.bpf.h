@@ -1,21 +1,48 @@
-#ifndef NX_BPF_SYSEMIT_BPF_H	/* bpf/sysemit.bpf.h: emit a pending syscall as one SYSCALL record */
+#ifndef NX_BPF_SYSEMIT_BPF_H	/* bpf/sysemit.bpf.h: SYSCALL records, buffered per thread */
 #define NX_BPF_SYSEMIT_BPF_H
 
 #include "bpf/maps.bpf.h"
 
+/* Hands the thread's buffered records to the ring buffer as one record of
+ * p->nbuf wire records back to back; counts them lost if the ring is full. */
+static __always_inline void nx_sys_flush(struct nx_pending *p)
+{
+	__u32 n = p->nbuf;
+	__u64 size;
+
+	if (!n)
+		return;
+	if (n > NX_SYS_BATCH)
+		n = NX_SYS_BATCH;
+	size = (__u64)n * NX_SYS_REC;
+	barrier_var(size);	/* bound the size itself, where the verifier can see it */
+	if (size > sizeof(p->buf))
+		size = sizeof(p->buf);
+	if (bpf_ringbuf_output(&nx_events, p->buf, size, nx_wake_flags()) < 0) {
+		__u32 zero = 0;
+		__u64 *c = bpf_map_lookup_elem(&nx_lost, &zero);
+
+		if (c)
+			__sync_fetch_and_add(c, n);
+	}
+	p->nbuf = 0;
+}
+
 /*
- * pt: the thread's pid_tgid (tgid << 32 | tid). flags NX_SYS_EXITED: ret and
- * the duration are valid; 0: flushed unreturned.
+ * Appends the pending syscall as a record to the thread's buffer (flushed
+ * when full). pt: the thread's pid_tgid (tgid << 32 | tid). flags
+ * NX_SYS_EXITED: ret and the duration are valid; 0: flushed unreturned.
  */
 static __always_inline void nx_sys_emit(struct nx_pending *p, __u64 pt, __s64 ret, __u32 flags)
 {
 	struct nx_wire_syscall *e;
+	__u32 i = p->nbuf;
 
-	e = bpf_ringbuf_reserve(&nx_events, sizeof(*e), 0);
-	if (!e) {
-		nx_count_lost();
-		return;
+	if (i >= NX_SYS_BATCH) {
+		nx_sys_flush(p);
+		i = 0;
 	}
+	e = (void *)&p->buf[(i & (NX_SYS_BATCH - 1)) * NX_SYS_REC];
 	e->hdr.kind = NX_KIND_SYSCALL;
 	e->hdr.len = sizeof(*e);
 	e->hdr.pid = pt >> 32;
@@ -37,7 +64,19 @@ static __always_inline void nx_sys_emit(struct nx_pending *p, __u64 pt, __s64 re
 		e->ret = 0;
 		e->dur_ns = 0;
 	}
-	bpf_ringbuf_submit(e, nx_wake_flags());
+	p->nbuf = i + 1;
+	if (p->nbuf >= NX_SYS_BATCH)
+		nx_sys_flush(p);
+}
+
+/* Flushes the current thread's buffer, before an event that must follow it. */
+static __always_inline void nx_sys_flush_current(void)
+{
+	struct nx_pending *p;
+
+	p = bpf_task_storage_get(&nx_pending, bpf_get_current_task_btf(), NULL, 0);
+	if (p)
+		nx_sys_flush(p);
 }
 
 #endif

@@ -139,13 +139,12 @@ static void batch_flush(struct nx_drain *d)
 	nx_batch_reset(b);
 }
 
-static int on_record(void *ctx, void *data, size_t size)
+/* One wire record (of a ring record that may hold several). */
+static void take_one(struct nx_drain *d, const void *data, size_t size)
 {
-	struct nx_drain *d = ctx;
 	struct nx_err err;
 	int rc;
 
-	__atomic_store_n(&d->st.bytes, d->st.bytes + size, __ATOMIC_RELAXED);
 	__atomic_store_n(&d->st.records, d->st.records + 1, __ATOMIC_RELAXED);
 	for (int tries = 0; tries < 2; tries++) {
 		if (!d->cur) {
@@ -156,7 +155,7 @@ static int on_record(void *ctx, void *data, size_t size)
 		rc = nx_drain_convert(data, size, d->cur, &err);
 		if (rc < 0) {
 			__atomic_store_n(&d->st.bad, d->st.bad + 1, __ATOMIC_RELAXED);
-			return 0;
+			return;
 		}
 		if (rc == 1) {
 			__u16 kind = d->cur->ev[d->cur->n - 1].kind;
@@ -166,11 +165,34 @@ static int on_record(void *ctx, void *data, size_t size)
 						 __ATOMIC_RELAXED);
 			if (d->cur->n == d->cur->cap)
 				batch_flush(d);
-			return 0;
+			return;
 		}
 		batch_flush(d);		/* no room: hand it over and retry once */
 	}
 	__atomic_fetch_add(&d->st.backlog_lost, 1, __ATOMIC_RELAXED);	/* no memory */
+}
+
+/*
+ * A ring record holds one wire record, or (syscalls, buffered per thread in
+ * the kernel) several back to back, each 8-byte aligned with its own length.
+ */
+static int on_record(void *ctx, void *data, size_t size)
+{
+	struct nx_drain *d = ctx;
+	size_t off = 0;
+
+	__atomic_store_n(&d->st.bytes, d->st.bytes + size, __ATOMIC_RELAXED);
+	while (size - off >= sizeof(struct nx_wire_hdr)) {
+		struct nx_wire_hdr h;
+
+		memcpy(&h, (char *)data + off, sizeof(h));
+		if (h.len < sizeof(h) || h.len > size - off) {
+			__atomic_store_n(&d->st.bad, d->st.bad + 1, __ATOMIC_RELAXED);
+			break;
+		}
+		take_one(d, (char *)data + off, h.len);
+		off += (h.len + 7u) & ~7u;
+	}
 	return 0;
 }
 

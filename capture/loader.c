@@ -25,8 +25,12 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "bpf/events.h"
 #include "bpf/nxbpf.h"
 #include "nexus.skel.h"
+
+_Static_assert(sizeof(struct nx_wire_syscall) == NX_SYS_REC, "NX_SYS_REC is not the wire size");
+_Static_assert(sizeof(struct nx_wire_syscall) % 8 == 0, "syscall records must pack 8-aligned");
 
 #define DEFAULT_RING (64ull << 20)
 #define MIN_RING (16ull << 10)
@@ -45,26 +49,30 @@ static char last_warn[256];
 
 static int print_hook(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
-	char buf[2048], *line, *save = NULL;
+	char *buf, *line, *save = NULL;
 
-	vsnprintf(buf, sizeof(buf), fmt, ap);
+	if (vasprintf(&buf, fmt, ap) < 0)	/* a verifier log comes as one message */
+		return 0;
 	if (level == LIBBPF_WARN) {
 		size_t n = strcspn(buf, "\n");
 
 		snprintf(last_warn, sizeof(last_warn), "%.*s", (int)n, buf);
 	}
-	if (!log_opts || !log_opts->log)
-		return 0;
-	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
-		log_opts->log(log_opts->log_ctx, line);
+	if (log_opts && log_opts->log)
+		for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+			log_opts->log(log_opts->log_ctx, line);
+	free(buf);
 	return 0;
 }
 
 static int fail(struct nx_err *err, int rc, const char *step)
 {
-	if (rc == -EPERM || rc == -EACCES)
+	if (rc == -EPERM)
 		return nx_err_set(err, rc, "%s failed: %s (loading BPF programs needs root)", step,
 				  strerror(-rc));
+	if (rc == -EACCES)
+		return nx_err_set(err, rc, "%s failed: the kernel's verifier refused them (%s; -v "
+				  "shows its log)", step, last_warn[0] ? last_warn : strerror(-rc));
 	if (rc == -ENOSYS || rc == -EOPNOTSUPP)
 		return nx_err_set(err, rc, "%s failed: this kernel has no BPF support (%s)", step,
 				  strerror(-rc));
@@ -159,6 +167,7 @@ struct nx_loader *nx_loader_open(const struct nx_loader_opts *o, struct nx_err *
 	if (o->no_syscalls) {
 		bpf_program__set_autoload(l->skel->progs.on_sys_enter, false);
 		bpf_program__set_autoload(l->skel->progs.on_sys_exit, false);
+		bpf_program__set_autoload(l->skel->progs.on_switch, false);
 	}
 	bpf_program__set_autoattach(l->skel->progs.nx_flush, false);	/* run at the end */
 	if (o->no_syscalls)

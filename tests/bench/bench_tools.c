@@ -224,10 +224,14 @@ int main(int argc, char **argv)
 		snprintf(base, sizeof(base), "%s/baseline.sqlite", dir);
 		if (sqlite_baseline(base, n, &brows, &bidx) == 0)
 			printf("%-10s %12.3f M rows/s   (SQLite alone here: same rows, no decoding; "
-			       "import reaches x%.2f of it)\n%-10s %12.3f s          (SQLite alone: "
-			       "the same three indexes)\n", "baseline", brows / 1e6,
+			       "import's rows reach x%.2f of it)\n%-10s %12.3f s          (SQLite "
+			       "alone: the same three indexes; import's take x%.2f of it)\n%-10s "
+			       "%12.3f s/10M      (SQLite alone, rows and indexes; import takes x%.2f "
+			       "of it)\n", "baseline", brows / 1e6,
 			       (is.syscall_rows / (is.seconds - is.index_seconds)) / brows, "",
-			       bidx);
+			       bidx, is.index_seconds / bidx, "",
+			       ((double)n / brows + bidx) * 1e7 / (double)(n ? n : 1),
+			       is.seconds / ((double)n / brows + bidx));
 	}
 
 	if (sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
