@@ -296,6 +296,22 @@ struct child_args {
 	int status_fd;		/* write end of the status pipe */
 };
 
+/* The kernel's struct sigaction for rt_sigaction(2) on the arches where
+ * it is { handler, flags, restorer, mask } (x86_64, arm64 and most others). */
+struct kernel_sigaction {
+	void (*handler)(int);
+	unsigned long flags;
+	void (*restorer)(void);
+	unsigned long mask;
+};
+
+static void reset_signal_raw(int sig)
+{
+	struct kernel_sigaction dfl = { .handler = SIG_DFL };
+
+	syscall(SYS_rt_sigaction, sig, &dfl, NULL, sizeof(dfl.mask));
+}
+
 static __attribute__((noreturn)) void child_run(const struct child_args *a)
 {
 	struct sigaction dfl = { .sa_handler = SIG_DFL };
@@ -307,10 +323,12 @@ static __attribute__((noreturn)) void child_run(const struct child_args *a)
 	ssize_t n;
 	int sig, fd, st = a->status_fd;
 
-	/* dispositions and mask: ignored signals stay ignored across exec */
+	/* dispositions and mask: ignored signals stay ignored across exec.
+	 * glibc refuses its own two real-time signals (32, 33) with EINVAL, yet
+	 * an ignored one is inherited too: reset those through the kernel. */
 	for (sig = 1; sig < NSIG; sig++)
-		if (sig != SIGKILL && sig != SIGSTOP)
-			sigaction(sig, &dfl, NULL);	/* EINVAL for glibc's own: fine */
+		if (sig != SIGKILL && sig != SIGSTOP && sigaction(sig, &dfl, NULL) < 0)
+			reset_signal_raw(sig);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 

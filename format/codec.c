@@ -73,6 +73,26 @@ size_t nxr_codec_bound(const struct nxr_event *ev)
 	return HEAD_BOUND;
 }
 
+size_t nxr_codec_check_bound(const struct nxr_event *ev)
+{
+	switch (ev->kind) {
+#define CHB_KIND(KIND, id, member, str)				\
+	case id:						\
+		NX_FIELDS_##KIND(CHB_FIELD, member)			\
+		return HEAD_BOUND + NX_FIELDS_##KIND(BND_FIELD, member) 0;
+#define CHB_FIELD(C, T, name, doc) CHB_##T(ev->C.name)
+#define CHB_U32(v)
+#define CHB_U64(v)
+#define CHB_S64(v)
+#define CHB_STR(v)							\
+	if ((v).len > NXR_MAX_EVENT_STR || ((v).len && !(v).ptr))	\
+		return 0;
+	NX_KINDS(CHB_KIND)
+#undef CHB_KIND
+	}
+	return 0;
+}
+
 /* ---- encode ---- */
 
 /*

@@ -66,6 +66,7 @@ struct nxr_reader {
 	const uint8_t *p, *end;
 	uint32_t left;			/* events still to decode in it */
 	struct nxr_codec codec;
+	bool filtered;			/* any event filter in opts */
 };
 
 /* strdup through malloc, so that tests wrapping malloc can fail it too */
@@ -516,6 +517,7 @@ static struct nxr_reader *reader_open(struct nxr_reader *r, const struct nxr_rea
 
 	if (opts)
 		r->opts = *opts;
+	r->filtered = r->opts.kinds || r->opts.pid || r->opts.t_min_ns || r->opts.t_max_ns;
 	r->st.file_bytes = r->size;
 	rc = src_read(r, 0, peek, r->size < sizeof(peek) ? (size_t)r->size : sizeof(peek), err);
 	if (rc < 0)
@@ -837,7 +839,7 @@ int nxr_reader_next(struct nxr_reader *r, struct nxr_event *ev, struct nx_err *e
 			else if (ev->kind == NX_KIND_FILTER)
 				r->st.filtered += ev->filter.count;
 		}
-		if (ev_wanted(r, ev))
+		if (!r->filtered || ev_wanted(r, ev))
 			return 1;
 	}
 }

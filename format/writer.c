@@ -370,11 +370,11 @@ int nxr_writer_append(struct nxr_writer *w, const struct nxr_event *ev, struct n
 
 	if (w->failed)
 		return failed_again(w, err);
-	if (nxr_codec_check(ev) < 0)
+	bound = nxr_codec_check_bound(ev);
+	if (!bound)
 		return nx_err_set(err, -EINVAL, "%s: event of kind %u cannot be recorded "
 				  "(unknown kind or string longer than %u bytes)", w->name,
 				  ev->kind, NXR_MAX_EVENT_STR);
-	bound = nxr_codec_bound(ev);
 	if (w->raw_len + bound > w->raw_cap) {
 		size_t cap = w->raw_len + bound + (64u << 10);
 		uint8_t *raw = NULL, *zbuf = NULL;
