@@ -383,7 +383,8 @@ static __attribute__((noreturn)) void child_run(const struct child_args *a)
 	}
 	if (memcmp(go, "go", 2))
 		_exit(127);
-	close(a->go_fd);
+	/* go_fd is close-on-exec: closing it here would be the first syscall
+	 * recorded, before the command's own */
 	if (a->envp)
 		environ = a->envp;
 	execvp(a->argv[0], a->argv);
