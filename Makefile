@@ -73,7 +73,7 @@ all: $(BINS) $(FIXTURES) $(EXAMPLES) $(O)/tests/mkrec
 # ---- dependencies: Debian packages, installed only when one is missing ----
 DEB_PKGS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libzstd-dev \
 	    libsqlite3-dev libyaml-dev libcmocka-dev pkg-config make gcc libc6-dev \
-	    linux-libc-dev
+	    linux-libc-dev python3 bpftrace strace util-linux
 deps:
 	$(Q)missing=$$(for p in $(DEB_PKGS) $(EXTRA_DEB_PKGS); do \
 		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; \
@@ -206,7 +206,7 @@ check-root:
 
 # The runner prints one line per test and the closing "N passed, N failed".
 test: deps
-	$(Q)$(MAKE) --no-print-directory all $(UNIT_BINS) $(O)/tests/fuzz_replay $(NXCHECK)
+	$(Q)$(MAKE) --no-print-directory -j$$(nproc) all $(UNIT_BINS) $(O)/tests/fuzz_replay $(NXCHECK)
 	$(Q)O=$(O) tests/run.sh $(UNIT_BINS) $(O)/tests/fuzz_replay $(sort $(wildcard tests/e2e/t*.sh))
 
 unit: $(UNIT_BINS)

@@ -10,9 +10,28 @@
  *
  * Speed: one transaction, journal and sync off (the database is a temporary
  * file until the rename: a crash leaves no half cache under the real name),
- * syscalls inserted SYS_BATCH rows per statement, indexes built after the
+ * syscall rows buffered SYS_BATCH at a time as ready integers and inserted by
+ * "INSERT INTO syscalls SELECT * FROM nx_sysbatch", a virtual table over the
+ * buffer (no bind call, no statement text per row), indexes built after the
  * rows. Memory is bounded by the number of processes, threads and syscall
  * numbers, and by the calls pending on each thread (PEND_CALLS at most).
+ *
+ * Measured (bench_tools, 2 shared cores, fuzzers beside; ratios to SQLite
+ * alone in the same run, which does the same rows with 16-row INSERTs and no
+ * decoding, then the same three indexes):
+ *   2 M rows, CPU s  SQLite 16-row INSERTs 3.0, SQLite INSERT..SELECT from a
+ *                    virtual table 1.8-2.0, this import's rows with decoding
+ *                    1.8-1.9 (64-row INSERTs before: 1.8-3.1); indexes 4.9
+ *                    in both (70 % of the import).
+ *   5 M rows, wall   rows x0.92, indexes x1.08, whole x1.08 of SQLite alone
+ *                    (64-row INSERTs in the same conditions: x0.90, x0.75,
+ *                    x0.86): the import runs at SQLite's own rate, and
+ *                    CREATE INDEX (SQLite's sorter, pid and nr have many
+ *                    ties) is most of it.
+ * Tried, not kept (no gain beyond noise): page_size 16384 and mmap_size,
+ * cache_size small enough for several sorter runs (threads=2), ts index
+ * created before the rows, all indexes before the rows (x1.3 slower),
+ * temp_store=MEMORY (and it unbounds memory on big recordings).
  *
  * Invariant: every row of an event table has the event's position in the
  * file as its rowid, so rows join back to nexus-dump's event_id.
@@ -573,7 +592,7 @@ static inline void bind_str(sqlite3_stmt *s, int i, struct nxr_str v)
 
 /* event_id, ts, pid, tid, then the kind's fields; returns the next index. */
 static int bind_event(sqlite3_stmt *s, int i, uint64_t id, const struct nxr_event *ev,
-		      const struct nxr_kind_desc *d, bool unfinished_sys)
+		      const struct nxr_kind_desc *d)
 {
 	bind_u64(s, i++, id);
 	bind_u64(s, i++, ev->ts_ns);
@@ -584,10 +603,6 @@ static int bind_event(sqlite3_stmt *s, int i, uint64_t id, const struct nxr_even
 
 		if (f->type == NXR_FT_STR)
 			bind_str(s, i, nxr_field_str(ev, f));
-		else if (unfinished_sys &&
-			 (f->offset == offsetof(struct nxr_event, syscall.ret) ||
-			  f->offset == offsetof(struct nxr_event, syscall.dur_ns)))
-			sqlite3_bind_null(s, i);
 		else
 			bind_u64(s, i, nxr_field_u64(ev, f));
 	}
@@ -944,7 +959,7 @@ static int insert_call(struct imp *im, uint64_t id, const struct nxr_event *call
 	int i;
 
 	if (call) {
-		i = bind_event(s, 1, id, call, d, false);
+		i = bind_event(s, 1, id, call, d);
 		f = probe_func(im, call->call.probe, nb, sizeof(nb));
 	} else {
 		i = 1;
@@ -1089,7 +1104,7 @@ static int kind_event(struct imp *im, uint64_t id, const struct nxr_event *ev)
 
 	if (!t || !t->ins)
 		return 0;
-	i = bind_event(t->ins, 1, id, ev, t->d, false);
+	i = bind_event(t->ins, 1, id, ev, t->d);
 	if (t->lost)
 		sqlite3_bind_text(t->ins, i, nx_fmtev_loss_reason(ev->loss.reason), -1,
 				  SQLITE_STATIC);
