@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -35,6 +36,16 @@ static double now_s(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* CPU seconds of the process, all threads: steadier than wall time on a shared machine. */
+static double cpu_s(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+	       (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 }
 
 static int write_recording(const char *path, uint64_t n, struct nx_err *err)
@@ -89,7 +100,8 @@ fail:
  * same row shape (16 integers and a short text), 16 rows per statement, same
  * pragmas, no decoding; then the same three indexes.
  */
-static int sqlite_baseline(const char *path, uint64_t n, double *rows_s, double *index_s)
+static int sqlite_baseline(const char *path, uint64_t n, double *rows_s, double *index_s,
+			   double *cpu)
 {
 	sqlite3 *h = NULL;
 	sqlite3_stmt *st = NULL;
@@ -115,6 +127,7 @@ static int sqlite_baseline(const char *path, uint64_t n, double *rows_s, double 
 	if (sqlite3_prepare_v2(h, sql, -1, &st, NULL) != SQLITE_OK)
 		goto out;
 	t = now_s();
+	*cpu = cpu_s();
 	for (uint64_t i = 0; i + 16 <= n; i += 16) {
 		for (int r = 0; r < 16; r++) {
 			uint64_t e = i + (uint64_t)r;
@@ -138,6 +151,7 @@ static int sqlite_baseline(const char *path, uint64_t n, double *rows_s, double 
 			    "CREATE INDEX i3 ON s(ts_ns); COMMIT", NULL, NULL, NULL) != SQLITE_OK)
 		goto out;
 	*index_s = now_s() - t;
+	*cpu = cpu_s() - *cpu;
 	rc = 0;
 out:
 	if (rc < 0)
@@ -169,7 +183,7 @@ int main(int argc, char **argv)
 	struct stat st;
 	sqlite3 *h = NULL;
 	sqlite3_stmt *s = NULL;
-	double t, dt;
+	double t, dt, icpu;
 	uint64_t cnt = 0, groups = 0;
 	int dfd, rc = 1;
 
@@ -216,7 +230,9 @@ int main(int argc, char **argv)
 
 	if (nxr_reader_rewind(r, &err) < 0)
 		goto fail;
+	icpu = cpu_s();
 	rc = nx_sqlimport_build(r, &st, db, NULL, &is, &err);
+	icpu = cpu_s() - icpu;
 	if (rc < 0)
 		goto fail;
 	line("import", is.syscall_rows / is.seconds / 1e6, "M rows/s", 2, true);
@@ -224,10 +240,10 @@ int main(int argc, char **argv)
 	printf("%-10s %12.3f s          (indexes, within the import)\n", "", is.index_seconds);
 	{
 		char base[4300];
-		double brows = 0, bidx = 0;
+		double brows = 0, bidx = 0, bcpu = 0;
 
 		snprintf(base, sizeof(base), "%s/baseline.sqlite", dir);
-		if (sqlite_baseline(base, n, &brows, &bidx) == 0) {
+		if (sqlite_baseline(base, n, &brows, &bidx, &bcpu) == 0) {
 			double rows_s = is.syscall_rows / (is.seconds - is.index_seconds);
 			double whole = (double)n / brows + bidx;
 
@@ -239,6 +255,9 @@ int main(int argc, char **argv)
 			printf("%-10s %12.3f s/10M      (SQLite alone, rows and indexes; import "
 			       "takes x%.2f of it)\n", "", whole * 1e7 / (double)(n ? n : 1),
 			       is.seconds / whole);
+			printf("%-10s %12.3f s CPU      (import, rows and indexes; SQLite alone "
+			       "%.3f s CPU: import takes x%.2f of it)\n", "", icpu, bcpu,
+			       icpu / bcpu);
 		}
 	}
 
