@@ -7,6 +7,10 @@
 # $O/test-logs/<name>.log and is shown when it does not pass.
 set -u
 O=${O:-build}
+# `sudo make test` passes the invoking user in SUDO_*: nexus-record would then
+# run every fixture as that user. The tests that check privileges set these
+# themselves; all others run as plain root whoever started them.
+unset SUDO_UID SUDO_GID SUDO_USER SUDO_COMMAND
 logs="$O/test-logs"
 mkdir -p "$logs"
 pass=0 fail=0 skip=0
