@@ -16,22 +16,26 @@
  * rows. Memory is bounded by the number of processes, threads and syscall
  * numbers, and by the calls pending on each thread (PEND_CALLS at most).
  *
- * Measured (bench_tools, 2 shared cores, fuzzers beside; ratios to SQLite
- * alone in the same run, which does the same rows with 16-row INSERTs and no
- * decoding, then the same three indexes):
- *   2 M rows, CPU s  SQLite 16-row INSERTs 3.0, SQLite INSERT..SELECT from a
- *                    virtual table 1.8-2.0, this import's rows with decoding
- *                    1.8-1.9 (64-row INSERTs before: 1.8-3.1); indexes 4.9
- *                    in both (70 % of the import).
- *   5 M rows, wall   rows x0.92, indexes x1.08, whole x1.08 of SQLite alone
- *                    (64-row INSERTs in the same conditions: x0.90, x0.75,
- *                    x0.86): the import runs at SQLite's own rate, and
- *                    CREATE INDEX (SQLite's sorter, pid and nr have many
- *                    ties) is most of it.
- * Tried, not kept (no gain beyond noise): page_size 16384 and mmap_size,
- * cache_size small enough for several sorter runs (threads=2), ts index
- * created before the rows, all indexes before the rows (x1.3 slower),
- * temp_store=MEMORY (and it unbounds memory on big recordings).
+ * Measured. The machine is shared (2 cores, fuzzers beside): CPU and wall
+ * times of the same run vary by +-30 %, so the figures that decide are
+ * instruction counts (callgrind) and ratios to SQLite alone in the same run
+ * (bench_tools: the same rows with 16-row INSERTs and no decoding, then the
+ * same three indexes).
+ *   instructions, 300 k syscalls, rows without indexes: 64-row INSERTs with
+ *     binds 2.10 G, this virtual table 1.93 G (-8 %); of the rest ~75 % is
+ *     SQLite's own (VDBE, the rowid uniqueness seek, b-tree), ~12 % decoding.
+ *   bench_tools 10 M: import 48.6 s = rows 16.8 s (x0.77 of SQLite's bare
+ *     rate) + indexes 31.8 s (x0.95 of SQLite's CREATE INDEX); whole x1.05
+ *     of SQLite alone (46.3 s). The indexes are two thirds of the import and
+ *     are SQLite's sorter at work (pid and nr: keys with many ties).
+ *   bench_tools 5 M, CPU ratio to SQLite alone, runs alternated: this
+ *     x1.15, x1.01; 64-row INSERTs x0.78, x0.84. CPU time moves +-30 % from
+ *     run to run here, more than that gap; the instruction count, which does
+ *     not move, favours the virtual table.
+ * Tried, not kept (no gain beyond noise): page_size 16384 with mmap_size,
+ * a small cache_size so the sorter makes several runs (threads=2), the ts
+ * index created before the rows; all indexes before the rows is x1.3
+ * slower; temp_store=MEMORY would unbound memory on big recordings.
  *
  * Invariant: every row of an event table has the event's position in the
  * file as its rowid, so rows join back to nexus-dump's event_id.

@@ -174,7 +174,8 @@ static void take_one(struct nx_drain *d, const void *data, size_t size)
 
 /*
  * A ring record holds one wire record, or (syscalls, buffered per thread in
- * the kernel) several back to back, each 8-byte aligned with its own length.
+ * the kernel) several syscall records back to back, each 8-byte aligned with
+ * its own length.
  */
 static int on_record(void *ctx, void *data, size_t size)
 {
@@ -191,6 +192,10 @@ static int on_record(void *ctx, void *data, size_t size)
 			break;
 		}
 		take_one(d, (char *)data + off, h.len);
+		/* only syscall batches hold several; any other record is one,
+		 * reserved at its maximum size with h.len its used part */
+		if (h.kind != NX_KIND_SYSCALL)
+			break;
 		off += (h.len + 7u) & ~7u;
 	}
 	return 0;

@@ -6,12 +6,14 @@
 . "$(dirname "$0")/reclib.bash"
 N=25
 config "$T/c.yaml" "$FX/fx_script $N"
-"$REC" -q -o "$T/r.nxr" "$T/c.yaml" &
+"$REC" -q -o "$T/r.nxr" "$T/c.yaml" 2> "$T/rec.err" &
 recpid=$!
 wait $recpid
 rc=$?
 [ $rc -eq 7 ] || fail "nexus-record exited $rc, the command exited 7"
 ok "exit status 7 passed through"
+# -q: a clean run says nothing (no malformed-record or loss warning)
+[ ! -s "$T/rec.err" ] || fail "nexus-record -q printed: $(cat "$T/rec.err")"
 events "$T/r.nxr" > "$T/ev"
 grep -q '^stats closed=1 .* damaged=0 .* lost_ringbuf=0 lost_backlog=0 lost_disk=0' "$T/ev" ||
 	fail "not a clean lossless file: $(tail -n 1 "$T/ev")"
