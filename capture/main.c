@@ -237,6 +237,11 @@ static void summary(const struct nx_record_result *res)
 			", writer backlog %" PRIu64 ", disk %" PRIu64 "; kernel counted %" PRIu64 ").\n",
 			lost, st->lost[NX_LOSS_RINGBUF], st->lost[NX_LOSS_BACKLOG],
 			st->lost[NX_LOSS_DISK], st->lost_kernel);
+}
+
+/* Shown even with -q: a malformed record is a defect, never routine. */
+static void warn_bad_records(const struct nx_record_result *res)
+{
 	if (res->bad_records)
 		fprintf(stderr, PROG ": warning: %" PRIu64 " malformed ring records skipped\n",
 			res->bad_records);
@@ -339,11 +344,13 @@ int main(int argc, char **argv)
 		fprintf(stderr, PROG ": %s\n", err.msg[0] ? err.msg : strerror(-rc));
 		if (res.path && !a.quiet)
 			summary(&res);
+		warn_bad_records(&res);
 		rc = 1;
 		goto out;
 	}
 	if (!a.quiet)
 		summary(&res);
+	warn_bad_records(&res);
 	if (res.cmd_exited) {
 		status = res.cmd_status;
 		rc = WIFEXITED(status) ? WEXITSTATUS(status) :
