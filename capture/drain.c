@@ -4,7 +4,8 @@
  * It does as little as possible per record: check the wire header, widen
  * the record into a struct nxr_event (copying strings into the batch's
  * arena) and hand full batches to the queue. Encoding, compression and I/O
- * happen on the writer thread, so they never stall this one. The programs
+ * happen on the writer thread; when it falls behind and the queue is full,
+ * this thread waits for room (bounded), leaving the burst in the ring. The programs
  * submit with BPF_RB_NO_WAKEUP below a fill level (bpf/maps.bpf.h), so the
  * thread also consumes on a short poll timeout.
  *
@@ -29,6 +30,7 @@
 #define DEFAULT_ARENA (256u << 10)
 #define DEFAULT_POLL_MS 10
 #define FLUSH_MS 50
+#define PUSH_WAIT_MS 1000
 
 struct nx_drain {
 	struct nx_drain_opts o;
@@ -124,14 +126,19 @@ static struct nx_batch *batch_get(struct nx_drain *d)
 	return b ? b : nx_batch_new(d->o.batch_events, d->o.batch_arena);
 }
 
-/* Hands the current batch over; a full queue turns its events into counted loss. */
+/*
+ * Hands the current batch over. A full queue is waited for, up to
+ * PUSH_WAIT_MS: meanwhile the ring buffer, not this thread's memory, holds
+ * what keeps arriving (and the kernel counts what it cannot). Only a writer
+ * stuck that long turns the batch into counted backlog loss.
+ */
 static void batch_flush(struct nx_drain *d)
 {
 	struct nx_batch *b = d->cur;
 
 	if (!b || !b->n)
 		return;
-	if (nx_queue_push(d->o.queue, b) == 0) {
+	if (nx_queue_push_wait(d->o.queue, b, PUSH_WAIT_MS) == 0) {
 		d->cur = batch_get(d);
 		return;
 	}

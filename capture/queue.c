@@ -2,10 +2,13 @@
  * capture/queue.c: the bounded queue between the drain thread and the writer
  * thread.
  *
- * A mutex, one condition variable for "not empty", a FIFO of batches and a
- * spare list. It never blocks the producer: a full queue is -EAGAIN and the
- * drain counts those events as NX_LOSS_BACKLOG, so a slow disk or compressor
- * costs counted events, never unbounded memory and never a stalled drain.
+ * A mutex, condition variables for "not empty" and "not full", a FIFO of
+ * batches and a spare list. A full queue is -EAGAIN, or with
+ * nx_queue_push_wait a bounded wait for room: the drain then stops emptying
+ * the ring buffer for a moment, so the ring (64 MiB by default, compact wire
+ * records) absorbs a burst the writer cannot follow, and only what neither
+ * holds is lost, counted by the kernel or as NX_LOSS_BACKLOG: never
+ * unbounded memory.
  * Invariants: depth <= max; a batch is in at most one list; once closed
  * nothing new enters.
  */
@@ -19,7 +22,7 @@
 
 struct nx_queue {
 	pthread_mutex_t mu;
-	pthread_cond_t nonempty;
+	pthread_cond_t nonempty, nonfull;
 	struct nx_batch *head, *tail, *spare;
 	uint32_t depth, max, nspare;
 	int closed;
@@ -83,15 +86,33 @@ struct nx_queue *nx_queue_new(uint32_t max_batches, struct nx_err *err)
 	}
 	pthread_mutex_init(&q->mu, NULL);
 	pthread_cond_init(&q->nonempty, NULL);
+	pthread_cond_init(&q->nonfull, NULL);
 	q->max = max_batches;
 	return q;
 }
 
-int nx_queue_push(struct nx_queue *q, struct nx_batch *b)
+static void deadline_in(struct timespec *dl, int timeout_ms)
 {
+	clock_gettime(CLOCK_REALTIME, dl);
+	dl->tv_sec += timeout_ms / 1000;
+	dl->tv_nsec += (long)(timeout_ms % 1000) * 1000000;
+	if (dl->tv_nsec >= 1000000000) {
+		dl->tv_sec++;
+		dl->tv_nsec -= 1000000000;
+	}
+}
+
+int nx_queue_push_wait(struct nx_queue *q, struct nx_batch *b, int timeout_ms)
+{
+	struct timespec dl;
 	int rc = 0;
 
+	if (timeout_ms > 0)
+		deadline_in(&dl, timeout_ms);
 	pthread_mutex_lock(&q->mu);
+	while (!q->closed && q->depth >= q->max && timeout_ms > 0)
+		if (pthread_cond_timedwait(&q->nonfull, &q->mu, &dl) == ETIMEDOUT)
+			break;
 	if (q->closed) {
 		rc = -EPIPE;
 	} else if (q->depth >= q->max) {
@@ -110,20 +131,18 @@ int nx_queue_push(struct nx_queue *q, struct nx_batch *b)
 	return rc;
 }
 
+int nx_queue_push(struct nx_queue *q, struct nx_batch *b)
+{
+	return nx_queue_push_wait(q, b, 0);
+}
+
 struct nx_batch *nx_queue_pop(struct nx_queue *q, int timeout_ms)
 {
 	struct nx_batch *b = NULL;
 	struct timespec dl;
 
-	if (timeout_ms >= 0) {
-		clock_gettime(CLOCK_REALTIME, &dl);
-		dl.tv_sec += timeout_ms / 1000;
-		dl.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
-		if (dl.tv_nsec >= 1000000000) {
-			dl.tv_sec++;
-			dl.tv_nsec -= 1000000000;
-		}
-	}
+	if (timeout_ms >= 0)
+		deadline_in(&dl, timeout_ms);
 	pthread_mutex_lock(&q->mu);
 	while (!q->head && !q->closed) {
 		if (timeout_ms < 0)
@@ -138,6 +157,7 @@ struct nx_batch *nx_queue_pop(struct nx_queue *q, int timeout_ms)
 			q->tail = NULL;
 		q->depth--;
 		b->next = NULL;
+		pthread_cond_signal(&q->nonfull);
 	}
 	pthread_mutex_unlock(&q->mu);
 	return b;
@@ -148,6 +168,7 @@ void nx_queue_close(struct nx_queue *q)
 	pthread_mutex_lock(&q->mu);
 	q->closed = 1;
 	pthread_cond_broadcast(&q->nonempty);
+	pthread_cond_broadcast(&q->nonfull);
 	pthread_mutex_unlock(&q->mu);
 }
 
@@ -220,5 +241,6 @@ void nx_queue_free(struct nx_queue *q)
 	free_list(q->spare);
 	pthread_mutex_destroy(&q->mu);
 	pthread_cond_destroy(&q->nonempty);
+	pthread_cond_destroy(&q->nonfull);
 	free(q);
 }

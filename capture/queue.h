@@ -35,6 +35,8 @@ struct nx_queue;
 struct nx_queue *nx_queue_new(uint32_t max_batches, struct nx_err *err);
 /* Hands b over; -EAGAIN (b still the caller's) when the queue is full, -EPIPE once closed. */
 int nx_queue_push(struct nx_queue *q, struct nx_batch *b);
+/* The same, waiting up to timeout_ms for room first. */
+int nx_queue_push_wait(struct nx_queue *q, struct nx_batch *b, int timeout_ms);
 /* The oldest batch; NULL after timeout_ms (-1: forever) or once closed and empty. */
 struct nx_batch *nx_queue_pop(struct nx_queue *q, int timeout_ms);
 /* After close, pushes fail and pops drain what is left, then return NULL. */

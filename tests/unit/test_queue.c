@@ -11,6 +11,8 @@
 #include <errno.h>
 #include <pthread.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "capture/queue.h"
 
@@ -69,6 +71,50 @@ static void test_pop_times_out(void **state)
 
 	(void)state;
 	assert_null(nx_queue_pop(q, 20));
+	nx_queue_free(q);
+}
+
+struct slow_consumer {
+	struct nx_queue *q;
+	struct nx_batch *got;
+};
+
+static void *pop_later(void *arg)
+{
+	struct slow_consumer *c = arg;
+
+	usleep(50 * 1000);
+	c->got = nx_queue_pop(c->q, -1);
+	return NULL;
+}
+
+/* The drain's back-pressure: a full queue makes push_wait wait for room
+ * (a pop on another thread), and give up with -EAGAIN only at its timeout. */
+static void test_push_wait_waits_for_room_then_gives_up(void **state)
+{
+	struct nx_queue *q = nx_queue_new(1, NULL);
+	struct nx_batch *a = batch_with(1), *b = batch_with(2), *c = batch_with(3);
+	struct slow_consumer sc = { .q = q };
+	struct timespec t0, t1;
+	pthread_t t;
+
+	(void)state;
+	assert_int_equal(nx_queue_push(q, a), 0);
+	assert_int_equal(pthread_create(&t, NULL, pop_later, &sc), 0);
+	assert_int_equal(nx_queue_push_wait(q, b, 5000), 0);	/* room after the pop */
+	pthread_join(t, NULL);
+	assert_ptr_equal(sc.got, a);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(nx_queue_push_wait(q, c, 30), -EAGAIN);	/* nobody pops */
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	assert_true((t1.tv_sec - t0.tv_sec) * 1000000000L + (t1.tv_nsec - t0.tv_nsec) >=
+		    25 * 1000000L);
+	nx_queue_close(q);
+	assert_int_equal(nx_queue_push_wait(q, c, 5000), -EPIPE);	/* closed: no wait */
+	assert_ptr_equal(nx_queue_pop(q, 0), b);
+	nx_batch_free(a);
+	nx_batch_free(b);
+	nx_batch_free(c);
 	nx_queue_free(q);
 }
 
@@ -157,6 +203,7 @@ int main(void)
 		cmocka_unit_test(test_full_queue_refuses_without_blocking),
 		cmocka_unit_test(test_close_drains_then_ends),
 		cmocka_unit_test(test_pop_times_out),
+		cmocka_unit_test(test_push_wait_waits_for_room_then_gives_up),
 		cmocka_unit_test(test_recycled_batches_come_back_reset),
 		cmocka_unit_test(test_arena_refuses_what_does_not_fit),
 		cmocka_unit_test(test_every_batch_is_handed_over_or_refused),
