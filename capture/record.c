@@ -101,12 +101,25 @@ static int64_t mono_to_wall(void)
 
 /* ---- the writer thread ---- */
 
+/* Once the file failed (disk full, I/O error), what reaches here is lost to
+ * the disk: counted, so the summary never says "no events lost" after it. */
+static void count_unwritten(struct run *r, const struct nxr_event *ev)
+{
+	if (ev->kind == NX_KIND_LOSS && ev->loss.reason < 4)
+		r->st.lost[ev->loss.reason] += ev->loss.count;
+	else
+		r->st.lost[NX_LOSS_DISK]++;
+}
+
 static void append(struct run *r, const struct nxr_event *ev)
 {
-	if (r->failed)
+	if (r->failed) {
+		count_unwritten(r, ev);
 		return;
+	}
 	if (nxr_writer_append(r->w, ev, &r->werr) < 0) {
 		__atomic_store_n(&r->failed, 1, __ATOMIC_SEQ_CST);
+		count_unwritten(r, ev);
 		return;
 	}
 	r->st.events++;

@@ -8,6 +8,7 @@
  */
 #include <argp.h>
 #include <errno.h>
+#include <math.h>
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -72,7 +73,8 @@ static int parse_secs(const char *s, double *v)
 
 	errno = 0;
 	*v = strtod(s, &end);
-	return (errno || end == s || *end || *v < 0) ? -1 : 0;
+	/* finite and at most a century: it becomes a uint64_t of nanoseconds */
+	return (errno || end == s || *end || !isfinite(*v) || *v < 0 || *v > 3.2e9) ? -1 : 0;
 }
 
 static error_t parse_opt(int key, char *arg, struct argp_state *state)

@@ -38,7 +38,7 @@ static inline void nx_tool_on_damage(void *ctx, const struct nx_err *what)
 /* The error line: the message names the path; prefix it when it does not. */
 static inline void nx_tool_error(const struct nx_tool *t, const char *path, const struct nx_err *e)
 {
-	size_t n = strlen(path);
+	size_t n = path ? strlen(path) : 0;
 
 	if (path && strncmp(e->msg, path, n) == 0 && e->msg[n] == ':')
 		fprintf(stderr, "%s: %s\n", t->prog, e->msg);

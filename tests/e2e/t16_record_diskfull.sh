@@ -21,3 +21,14 @@ segs=$(sed -n 's/.*segments=\([0-9]*\) damaged=\([0-9]*\).*/\1 \2/p' <<< "$st")
 n=$(grep -c '^syscall ' "$T/ev")
 [ "$n" -gt 1000 ] || fail "only $n syscalls read back"
 ok "$n syscalls in ${segs% *} intact segments read back"
+
+# Without -q the summary counts what the full disk cost: never "no events lost".
+rm -f "$T/full/r.nxr"
+timeout 120 "$REC" -o "$T/full/r2.nxr" "$T/c.yaml" 2> "$T/err2"
+rc=$?
+[ $rc = 1 ] || fail "second run: exit $rc, want 1: $(cat "$T/err2")"
+tg=$(field "$("$CHECK" "$T/full/r2.nxr" | grep '^exec .*comm=fx_loop')" pid)
+[ -n "$tg" ] && kill -9 "$tg" 2>/dev/null
+grep -q 'LOST [0-9]* events (.*disk [1-9][0-9]*;' "$T/err2" ||
+	fail "the summary does not count the disk loss: $(cat "$T/err2")"
+ok "summary: $(grep -o 'LOST.*' "$T/err2")"
