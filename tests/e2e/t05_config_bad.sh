@@ -52,3 +52,14 @@ for bad in "" abc -1 1e3 99999999999 " 1000"; do
 	[ ! -e "$T/out.nxr" ] || fail "SUDO_UID='$bad': left an output file"
 done
 echo "ok: malformed SUDO_UID values stop the run"
+
+# Sizes that overflow when scaled are refused, not wrapped to a valid size.
+for bad in 34359738369G 18014398509481984K 3M 0 12Q; do
+	env -u SUDO_UID -u SUDO_GID "$REC" -q --ringbuf-size "$bad" -o "$T/out.nxr" \
+		tests/configs/good/05-minimal.yaml > /dev/null 2> "$T/stderr"
+	rc=$?
+	[ $rc = 2 ] || fail "--ringbuf-size $bad: exit $rc, want 2"
+	grep -q "^nexus-record: --ringbuf-size $bad: " "$T/stderr" || fail "--ringbuf-size $bad: $(head -n 1 "$T/stderr")"
+	[ ! -e "$T/out.nxr" ] || fail "--ringbuf-size $bad: left an output file"
+done
+echo "ok: overflowing or invalid --ringbuf-size values exit 2"

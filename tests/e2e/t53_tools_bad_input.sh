@@ -59,3 +59,11 @@ grep -qx 'closed cleanly   no' "$T/out.nexus-info.cut" || fail "info cut"
 "$B/nexus-query" "$T/cut.nxr" "SELECT 1" > /dev/null 2> "$T/err" || fail "cached query"
 grep -q "warning" "$T/err" || fail "a cache of a damaged recording does not say so"
 ok "corrupted and truncated: one warning each, results of what was readable"
+
+# Times that cannot become nanoseconds are bad usage, not a silent empty dump.
+for bad in nan inf -inf 1e300 -1 5x; do
+	expect_rc 2 "$B/nexus-dump" --since "$bad" "$T/m.nxr"
+	grep -q "^nexus-dump: --since: '$bad' is not a number of seconds" "$T/err" ||
+		fail "--since $bad: $(head -n 1 "$T/err")"
+done
+ok "--since nan, inf, 1e300, -1, 5x: exit 2 with the reason"
