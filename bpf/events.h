@@ -133,6 +133,7 @@ enum nx_loss_reason {
 	NX_LOSS_RINGBUF = 1,		/* ring buffer full: bpf_ringbuf_reserve failed */
 	NX_LOSS_BACKLOG = 2,		/* the writer fell behind the drain */
 	NX_LOSS_DISK = 3,		/* the file could not take them (disk full, I/O error) */
+	NX_LOSS_NREASONS = 4,		/* size of per-reason arrays; index 0: unknown reason */
 };
 
 /* ---- kernel wire format: what the BPF programs put in the ring buffer ---- */

@@ -70,13 +70,14 @@ static __always_inline int nx_relevant(__u32 tgid)
 	return s->rel[tgid & (NX_PID_LIMIT - 1)] != NX_REL_NO;
 }
 
-static __always_inline void nx_count_lost(void)
+/* n events the ring buffer could not take, counted on this cpu */
+static __always_inline void nx_count_lost(__u64 n)
 {
 	__u32 zero = 0;
 	__u64 *c = bpf_map_lookup_elem(&nx_lost, &zero);
 
 	if (c)
-		__sync_fetch_and_add(c, 1);
+		__sync_fetch_and_add(c, n);
 }
 
 static __always_inline __u64 nx_wake_flags(void)

@@ -52,7 +52,7 @@ int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
 	}
 	e = bpf_ringbuf_reserve(&nx_events, sizeof(*e) + NX_NAME_LEN, 0);
 	if (!e) {
-		nx_count_lost();
+		nx_count_lost(1);
 		return 0;
 	}
 	e->child_pid = ctgid;
@@ -92,7 +92,7 @@ int BPF_PROG(on_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 	nx_sys_flush_current();
 	e = bpf_ringbuf_reserve(&nx_events, EXEC_REC, 0);
 	if (!e) {
-		nx_count_lost();
+		nx_count_lost(1);
 		return 0;
 	}
 	e->ppid = BPF_CORE_READ(p, real_parent, tgid);
@@ -141,7 +141,7 @@ int BPF_PROG(on_exit, struct task_struct *p, bool group_dead)
 		hdr_fill(&e->hdr, NX_KIND_EXIT, sizeof(*e), tgid, (__u32)pt);
 		bpf_ringbuf_submit(e, nx_wake_flags());
 	} else {
-		nx_count_lost();
+		nx_count_lost(1);
 	}
 	if (group_dead && !nx_trace_all) {
 		s = nx_shared_get();

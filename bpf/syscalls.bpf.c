@@ -45,7 +45,7 @@ int BPF_PROG(on_sys_enter, struct pt_regs *regs, long id)
 	p = bpf_task_storage_get(&nx_pending, bpf_get_current_task_btf(), NULL,
 				 BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (!p) {
-		nx_count_lost();
+		nx_count_lost(1);
 		return 0;
 	}
 	p->ts_ns = bpf_ktime_get_ns();

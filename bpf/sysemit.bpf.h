@@ -18,13 +18,8 @@ static __always_inline void nx_sys_flush(struct nx_pending *p)
 	barrier_var(size);	/* bound the size itself, where the verifier can see it */
 	if (size > sizeof(p->buf))
 		size = sizeof(p->buf);
-	if (bpf_ringbuf_output(&nx_events, p->buf, size, nx_wake_flags()) < 0) {
-		__u32 zero = 0;
-		__u64 *c = bpf_map_lookup_elem(&nx_lost, &zero);
-
-		if (c)
-			__sync_fetch_and_add(c, n);
-	}
+	if (bpf_ringbuf_output(&nx_events, p->buf, size, nx_wake_flags()) < 0)
+		nx_count_lost(n);
 	p->nbuf = 0;
 }
 

@@ -230,11 +230,6 @@ int nx_loader_ringbuf_fd(const struct nx_loader *l)
 	return bpf_map__fd(l->skel->maps.nx_events);
 }
 
-uint64_t nx_loader_ringbuf_bytes(const struct nx_loader *l)
-{
-	return l->ring_bytes;
-}
-
 unsigned nx_loader_ncpus(const struct nx_loader *l)
 {
 	return l->ncpus;

@@ -39,7 +39,6 @@ int nx_loader_mark(struct nx_loader *l, pid_t tgid, bool wait, struct nx_err *er
 int64_t nx_loader_live(const struct nx_loader *l);
 /* The ring buffer map's fd, for the drain (borrowed). */
 int nx_loader_ringbuf_fd(const struct nx_loader *l);
-uint64_t nx_loader_ringbuf_bytes(const struct nx_loader *l);
 /* Number of cpus the loss counters cover. */
 unsigned nx_loader_ncpus(const struct nx_loader *l);
 /* Reads the per-cpu count of events the kernel could not hand over into

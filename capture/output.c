@@ -105,7 +105,7 @@ static int mkdirs(const char *dir, const struct nx_output_opts *o, struct nx_err
 
 		*p = '\0';
 		if (mkdir(buf, 0750) == 0) {
-			if (o->chown && chown(buf, o->uid, o->gid) < 0)
+			if (o->chown && fchownat(AT_FDCWD, buf, o->uid, o->gid, AT_SYMLINK_NOFOLLOW) < 0)
 				return nx_err_set(err, -errno, "%s: cannot hand it to uid %u: %s",
 						  buf, (unsigned)o->uid, strerror(errno));
 		} else if (errno != EEXIST) {

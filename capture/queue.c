@@ -76,6 +76,7 @@ void nx_batch_free(struct nx_batch *b)
 
 struct nx_queue *nx_queue_new(uint32_t max_batches, struct nx_err *err)
 {
+	pthread_condattr_t ca;
 	struct nx_queue *q = calloc(1, sizeof(*q));
 
 	if (!q || !max_batches) {
@@ -85,15 +86,20 @@ struct nx_queue *nx_queue_new(uint32_t max_batches, struct nx_err *err)
 		return NULL;
 	}
 	pthread_mutex_init(&q->mu, NULL);
-	pthread_cond_init(&q->nonempty, NULL);
-	pthread_cond_init(&q->nonfull, NULL);
+	/* deadlines on the monotonic clock: a wall-clock step neither stretches
+	 * nor skips a wait */
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&q->nonempty, &ca);
+	pthread_cond_init(&q->nonfull, &ca);
+	pthread_condattr_destroy(&ca);
 	q->max = max_batches;
 	return q;
 }
 
 static void deadline_in(struct timespec *dl, int timeout_ms)
 {
-	clock_gettime(CLOCK_REALTIME, dl);
+	clock_gettime(CLOCK_MONOTONIC, dl);
 	dl->tv_sec += timeout_ms / 1000;
 	dl->tv_nsec += (long)(timeout_ms % 1000) * 1000000;
 	if (dl->tv_nsec >= 1000000000) {

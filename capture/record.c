@@ -105,7 +105,7 @@ static int64_t mono_to_wall(void)
  * the disk: counted, so the summary never says "no events lost" after it. */
 static void count_unwritten(struct run *r, const struct nxr_event *ev)
 {
-	if (ev->kind == NX_KIND_LOSS && ev->loss.reason < 4)
+	if (ev->kind == NX_KIND_LOSS && ev->loss.reason < NX_LOSS_NREASONS)
 		r->st.lost[ev->loss.reason] += ev->loss.count;
 	else
 		r->st.lost[NX_LOSS_DISK]++;
@@ -125,7 +125,7 @@ static void append(struct run *r, const struct nxr_event *ev)
 	r->st.events++;
 	if (ev->kind <= NX_KIND_MAX_ID)
 		r->st.by_kind[ev->kind]++;
-	if (ev->kind == NX_KIND_LOSS && ev->loss.reason < 4)
+	if (ev->kind == NX_KIND_LOSS && ev->loss.reason < NX_LOSS_NREASONS)
 		r->st.lost[ev->loss.reason] += ev->loss.count;
 }
 

@@ -16,7 +16,7 @@ struct nx_record_status {
 	double elapsed_s;
 	uint64_t events;			/* appended to the recording */
 	uint64_t by_kind[NX_KIND_MAX_ID + 1];
-	uint64_t lost[4];			/* by enum nx_loss_reason, as written */
+	uint64_t lost[NX_LOSS_NREASONS];			/* by enum nx_loss_reason, as written */
 	uint64_t lost_kernel;			/* counted by the BPF programs */
 	uint64_t file_bytes, raw_bytes, segments;
 	uint64_t ring_bytes;			/* consumed from the ring buffer */

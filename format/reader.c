@@ -834,7 +834,7 @@ int nxr_reader_next(struct nxr_reader *r, struct nxr_event *ev, struct nx_err *e
 			continue;	/* a kind from a newer writer */
 		if (!r->st.closed_cleanly && !(r->seg_flags[r->loaded] & SEG_ACCOUNTED)) {
 			if (ev->kind == NX_KIND_LOSS)
-				r->st.lost[ev->loss.reason < 4 ? ev->loss.reason : 0] +=
+				r->st.lost[ev->loss.reason < NX_LOSS_NREASONS ? ev->loss.reason : 0] +=
 					ev->loss.count;
 			else if (ev->kind == NX_KIND_FILTER)
 				r->st.filtered += ev->filter.count;

@@ -41,7 +41,7 @@ struct nxr_reader_stats {
 	uint64_t events;		/* sum over good segments */
 	uint64_t raw_bytes, zbytes;	/* encoded and compressed payload totals */
 	uint64_t first_ts_ns, last_ts_ns;
-	uint64_t lost[4];		/* by enum nx_loss_reason (trailer, or summed LOSS events) */
+	uint64_t lost[NX_LOSS_NREASONS];		/* by enum nx_loss_reason (trailer, or summed LOSS events) */
 	uint64_t filtered;
 };
 

@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "format/event.h"	/* NX_LOSS_NREASONS */
+
 #define NXR_FILE_MAGIC "\x89NXR\r\n\x1a\n"	/* 8 bytes, the file's first */
 #define NXR_FILE_MAGIC_LEN 8
 #define NXR_SEG_MAGIC "NXSG"
@@ -67,7 +69,7 @@ struct nxr_trailer {
 	uint32_t flags;
 	uint64_t events, raw_bytes, zbytes;
 	uint64_t first_ts, last_ts;
-	uint64_t lost[4];
+	uint64_t lost[NX_LOSS_NREASONS];
 	uint64_t filtered;
 	uint32_t fixed_len, entry_size;
 };

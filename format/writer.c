@@ -406,7 +406,7 @@ int nxr_writer_append(struct nxr_writer *w, const struct nxr_event *ev, struct n
 	w->st.events++;
 	if (ev->kind == NX_KIND_LOSS) {
 		w->seg_lost += ev->loss.count;
-		w->st.lost[ev->loss.reason < 4 ? ev->loss.reason : 0] += ev->loss.count;
+		w->st.lost[ev->loss.reason < NX_LOSS_NREASONS ? ev->loss.reason : 0] += ev->loss.count;
 	} else if (ev->kind == NX_KIND_FILTER) {
 		w->st.filtered += ev->filter.count;
 	}

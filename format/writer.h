@@ -39,7 +39,7 @@ struct nxr_writer_stats {
 	uint64_t segments;		/* closed so far */
 	uint64_t raw_bytes;		/* encoded, before compression */
 	uint64_t file_bytes;		/* written to the sink, header included */
-	uint64_t lost[4];		/* by enum nx_loss_reason, from LOSS events appended */
+	uint64_t lost[NX_LOSS_NREASONS];		/* by enum nx_loss_reason, from LOSS events appended */
 	uint64_t filtered;		/* from FILTER events appended */
 };
 

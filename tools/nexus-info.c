@@ -130,7 +130,7 @@ int main(int argc, char **argv)
 	struct nx_err err = { 0 };
 	struct nxr_event ev;
 	uint64_t *nr_counts = NULL, nr_other = 0, events = 0, per_kind[NX_KIND_MAX_ID + 2] = { 0 };
-	uint64_t first = UINT64_MAX, last = 0, lost_events[4] = { 0 }, filtered_events = 0;
+	uint64_t first = UINT64_MAX, last = 0, lost_events[NX_LOSS_NREASONS] = { 0 }, filtered_events = 0;
 	struct rank *ranks = NULL;
 	uint32_t nsegs, pos = 0, nranks = 0;
 	bool f = true, oom = false;
@@ -160,7 +160,7 @@ int main(int argc, char **argv)
 			else
 				nr_other++;
 		} else if (ev.kind == NX_KIND_LOSS) {
-			lost_events[ev.loss.reason < 4 ? ev.loss.reason : 0] += ev.loss.count;
+			lost_events[ev.loss.reason < NX_LOSS_NREASONS ? ev.loss.reason : 0] += ev.loss.count;
 		} else if (ev.kind == NX_KIND_FILTER) {
 			filtered_events += ev.filter.count;
 		}
