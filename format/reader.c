@@ -31,6 +31,7 @@
 #include <zstd.h>
 #include <zstd_errors.h>
 
+#include "format/alloc.h"
 #include "format/bytes.h"
 #include "format/codec.h"
 #include "format/crc.h"
@@ -68,29 +69,6 @@ struct nxr_reader {
 	struct nxr_codec codec;
 	bool filtered;			/* any event filter in opts */
 };
-
-/* strdup through malloc, so that tests wrapping malloc can fail it too */
-static char *str_dup(const char *s)
-{
-	size_t n = strlen(s) + 1;
-	char *d = malloc(n);
-
-	if (d)
-		memcpy(d, s, n);
-	return d;
-}
-
-static void *zalloc(void *opaque, size_t size)
-{
-	(void)opaque;
-	return malloc(size);
-}
-
-static void zfree(void *opaque, void *p)
-{
-	(void)opaque;
-	free(p);
-}
 
 /* ---- source: the file or the caller's bytes ---- */
 
@@ -509,7 +487,7 @@ out:
 static struct nxr_reader *reader_open(struct nxr_reader *r, const struct nxr_reader_opts *opts,
 				      struct nx_err *err)
 {
-	ZSTD_customMem mem = { zalloc, zfree, NULL };
+	ZSTD_customMem mem = { nxr_zstd_alloc, nxr_zstd_free, NULL };
 	uint8_t peek[16], *hbuf = NULL;
 	uint32_t hlen;
 	const char *why = NULL;
@@ -605,7 +583,7 @@ static struct nxr_reader *reader_alloc(const char *path, struct nx_err *err)
 		return NULL;
 	}
 	r->fd = -1;
-	r->path = str_dup(path);
+	r->path = nxr_strdup(path);
 	if (!r->path) {
 		free(r);
 		nx_err_set(err, -ENOMEM, "%s: out of memory", path);

@@ -30,6 +30,7 @@
 #include <zstd.h>
 #include <zstd_errors.h>
 
+#include "format/alloc.h"
 #include "format/codec.h"
 #include "format/crc.h"
 #include "format/header.h"
@@ -77,29 +78,6 @@ static uint64_t mono_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-/* strdup through malloc, so that tests wrapping malloc can fail it too */
-static char *str_dup(const char *s)
-{
-	size_t n = strlen(s) + 1;
-	char *d = malloc(n);
-
-	if (d)
-		memcpy(d, s, n);
-	return d;
-}
-
-static void *zalloc(void *opaque, size_t size)
-{
-	(void)opaque;
-	return malloc(size);
-}
-
-static void zfree(void *opaque, void *p)
-{
-	(void)opaque;
-	free(p);
 }
 
 static ssize_t fd_write(void *ctx, const void *buf, size_t len)
@@ -259,7 +237,7 @@ struct nxr_writer *nxr_writer_new(const struct nxr_sink *sink, const char *name,
 				  struct nx_err *err)
 {
 	static const struct nxr_writer_opts defaults;
-	ZSTD_customMem mem = { zalloc, zfree, NULL };
+	ZSTD_customMem mem = { nxr_zstd_alloc, nxr_zstd_free, NULL };
 	struct nxr_writer *w = NULL;
 	uint8_t *hdr = NULL;
 	size_t hlen;
@@ -287,7 +265,7 @@ struct nxr_writer *nxr_writer_new(const struct nxr_sink *sink, const char *name,
 		goto nomem;
 	w->fd = -1;
 	w->sink = *sink;
-	w->name = str_dup(name);
+	w->name = nxr_strdup(name);
 	if (!w->name)
 		goto nomem;
 	w->seg_bytes = opts->segment_bytes ? opts->segment_bytes : DEFAULT_SEG_BYTES;
