@@ -251,12 +251,29 @@ static void warn_bad_records(const struct nx_record_result *res)
 			res->bad_records);
 }
 
+/* Parts of the config this build parses and checks but cannot act on yet:
+ * said once, never silently dropped. */
+static void warn_unsupported(const struct nx_config *cfg)
+{
+	uint32_t nfuncs = 0;
+
+	for (uint32_t i = 0; i < cfg->ntargets; i++)
+		nfuncs += cfg->targets[i].nfuncs;
+	if (nfuncs)
+		fprintf(stderr, PROG ": warning: %s: Targets (%u functions) are not attached: "
+			"this build records syscalls and process events only\n", cfg->path, nfuncs);
+	if (cfg->script_path)
+		fprintf(stderr, PROG ": warning: %s: ScriptPath: the bpftrace program is not "
+			"written by this build\n", cfg->path);
+}
+
 int main(int argc, char **argv)
 {
 	struct argp argp = { options, parse_opt, "CONFIG", doc, NULL, NULL, NULL };
 	struct args a = { .sync = NXR_SYNC_SEGMENT };
 	struct nx_launch_ids ids = { 0 }, owner = { 0 };
 	struct nx_record_result res = { 0 };
+	struct nx_config_opts copts = { 0 };
 	struct status_ctx sc = { 0 };
 	struct nx_record_opts o = { 0 };
 	struct nx_config cfg;
@@ -269,10 +286,13 @@ int main(int argc, char **argv)
 	nx_config_init(&cfg);
 	if (argp_parse(&argp, argc, argv, 0, NULL, &a))
 		return 2;
-	if (a.config && nx_config_load(&cfg, a.config, &err) < 0) {
+	/* with -p or --all the processes are named here: Command may be absent */
+	copts.command_optional = a.npids || a.all;
+	if (a.config && nx_config_load_opts(&cfg, a.config, &copts, &err) < 0) {
 		fprintf(stderr, PROG ": %s\n", err.msg);
 		return 2;
 	}
+	warn_unsupported(&cfg);
 	if (nx_launch_ids_from_env(&ids, cfg.sudo, &err) < 0 ||
 	    nx_launch_ids_from_env(&owner, false, &err) < 0) {
 		fprintf(stderr, PROG ": %s\n", err.msg);

@@ -1,0 +1,23 @@
+#!/bin/bash
+# t17: parts of a config this build checks but does not act on are said, not
+# dropped: Targets and ScriptPath each give one warning naming the config, and
+# the syscalls are still recorded. With -p, a config needs no Command.
+. "$(dirname "$0")/reclib.bash"
+config "$T/c.yaml" "$FX/fx_loop getppid 10" "ScriptPath: $T/s.bt" \
+	"Targets:" "- FilePath: /bin/true" "  Functions:" "    - Func: main" "      Triggers: [arg1 == 1]"
+"$REC" -q -o "$T/r.nxr" "$T/c.yaml" 2> "$T/err" || fail "exit $?: $(cat "$T/err")"
+grep -qx "nexus-record: warning: $T/c.yaml: Targets (1 functions) are not attached: this build records syscalls and process events only" "$T/err" ||
+	fail "no Targets warning: $(cat "$T/err")"
+grep -qx "nexus-record: warning: $T/c.yaml: ScriptPath: the bpftrace program is not written by this build" "$T/err" ||
+	fail "no ScriptPath warning: $(cat "$T/err")"
+[ "$(wc -l < "$T/err")" = 2 ] || fail "more than the two warnings: $(cat "$T/err")"
+n=$("$CHECK" "$T/r.nxr" | grep -c '^syscall .* nr=110 ')
+[ "$n" = 10 ] || fail "$n getppid recorded, want 10"
+ok "Targets and ScriptPath warned about once each; 10 getppid recorded"
+
+printf 'TraceCondition:\n  Sudo: True\n' > "$T/nocmd.yaml"
+sleep 30 & sp=$!
+KILL_PIDS="$sp"
+"$REC" -q -d 0.3 -p "$sp" -o "$T/p.nxr" "$T/nocmd.yaml" 2> "$T/err2" || fail "-p without Command: exit $?: $(cat "$T/err2")"
+"$CHECK" "$T/p.nxr" | grep -q "^exec .*pid=$sp .*flags=1" || fail "-p $sp: no synthetic exec of the sleeping process"
+ok "-p with a config that has no Command"
