@@ -37,7 +37,7 @@ struct nx_drain {
 	struct ring_buffer *rb;
 	pthread_t thread;
 	int started, stopped;
-	volatile int stop;
+	int stop;			/* set by nx_drain_stop, read by the thread: atomics */
 	struct nx_batch *cur;
 	struct nx_drain_stats st;
 };
@@ -222,7 +222,7 @@ static void *drain_main(void *arg)
 
 	uint64_t last_flush = mono_ms();
 
-	while (!d->stop) {
+	while (!__atomic_load_n(&d->stop, __ATOMIC_ACQUIRE)) {
 		ring_buffer__poll(d->rb, d->o.poll_ms);
 		ring_buffer__consume(d->rb);	/* records submitted without a wakeup */
 		/* part-filled batches go every FLUSH_MS: small batches would fill the queue */
@@ -278,7 +278,7 @@ void nx_drain_stop(struct nx_drain *d)
 {
 	if (!d || !d->started || d->stopped)
 		return;
-	d->stop = 1;
+	__atomic_store_n(&d->stop, 1, __ATOMIC_RELEASE);
 	pthread_join(d->thread, NULL);
 	d->stopped = 1;
 }
