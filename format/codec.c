@@ -12,12 +12,12 @@
  * The length up front lets an older reader skip a kind it does not know and
  * the fields appended to a kind it knows.
  *
- * Invariants: encode never writes more than nxr_codec_bound(); decode never
+ * Invariants: encode never writes more than nxr_codec_check_bound(); decode never
  * reads outside [*pp, end) and rejects any value its field type cannot hold.
  * Per-kind encoders and decoders are expanded from NX_KINDS: no per-field
  * loop or type switch at run time. Varints move as one 64-bit word
  * (format/bytes.h, *_wide): encode relies on the NXR_VARINT_MAX bytes
- * nxr_codec_bound() reserves per value; decode loads 8 bytes only while they
+ * nxr_codec_check_bound() reserves per value; decode loads 8 bytes only while they
  * lie before the end of the caller's buffer, and checks every value's end
  * against its record's body as the byte-wise reader does.
  */
@@ -31,14 +31,6 @@
 
 /* ---- check and bound ---- */
 
-#define CHK_U32(v)
-#define CHK_U64(v)
-#define CHK_S64(v)
-#define CHK_STR(v)							\
-	if ((v).len > NXR_MAX_EVENT_STR || ((v).len && !(v).ptr))	\
-		return -EINVAL;
-#define CHK_FIELD(C, T, name, doc) CHK_##T(ev->C.name)
-
 #define BND_U32(v) NXR_VARINT_MAX +
 #define BND_U64(v) NXR_VARINT_MAX +
 #define BND_S64(v) NXR_VARINT_MAX +
@@ -48,31 +40,8 @@
 /* tag, kind, pid, tid, body length (3), time delta, presence mask */
 #define HEAD_BOUND (1 + 5 * NXR_VARINT_MAX + 3)
 
-int nxr_codec_check(const struct nxr_event *ev)
-{
-	switch (ev->kind) {
-#define CHK_KIND(KIND, id, member, str)				\
-	case id:						\
-		NX_FIELDS_##KIND(CHK_FIELD, member)			\
-		return 0;
-	NX_KINDS(CHK_KIND)
-#undef CHK_KIND
-	}
-	return -EINVAL;
-}
-
-size_t nxr_codec_bound(const struct nxr_event *ev)
-{
-	switch (ev->kind) {
-#define BND_KIND(KIND, id, member, str)				\
-	case id:						\
-		return HEAD_BOUND + NX_FIELDS_##KIND(BND_FIELD, member) 0;
-	NX_KINDS(BND_KIND)
-#undef BND_KIND
-	}
-	return HEAD_BOUND;
-}
-
+/* One pass per event on the writer's path: the strings are checked, then the
+ * bound is summed from the same field list. */
 size_t nxr_codec_check_bound(const struct nxr_event *ev)
 {
 	switch (ev->kind) {

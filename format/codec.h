@@ -27,13 +27,10 @@ static inline void nxr_codec_reset(struct nxr_codec *c)
 	memset(c, 0, sizeof(*c));
 }
 
-/* 0 if the writer can encode ev, else -EINVAL (unknown kind, string too long). */
-int nxr_codec_check(const struct nxr_event *ev);
-/* Upper bound of the bytes nxr_codec_encode() writes for ev (checked first). */
-size_t nxr_codec_bound(const struct nxr_event *ev);
-/* Both in one: nxr_codec_bound(ev) if the writer can encode ev, else 0. */
+/* An upper bound of the bytes nxr_codec_encode() writes for ev, or 0 when the
+ * writer cannot encode ev (unknown kind, string too long or NULL). */
 size_t nxr_codec_check_bound(const struct nxr_event *ev);
-/* Encodes a checked ev at out (room for nxr_codec_bound bytes); returns the bytes written. */
+/* Encodes a checked ev at out (room for its bound); returns the bytes written. */
 size_t nxr_codec_encode(struct nxr_codec *c, const struct nxr_event *ev, uint8_t *out);
 
 /*

@@ -14,6 +14,10 @@
 #include "format/crc.h"
 #include "format/limits.h"
 
+/* The trailer has room for four loss counters (FORMAT.md): a new reason is a
+ * format change, not a silent truncation. */
+_Static_assert(NX_LOSS_NREASONS == 4, "trailer layout holds 4 loss counters");
+
 void nxr_seg_hdr_pack(const struct nxr_seg_hdr *h, uint8_t out[NXR_SEG_HDR_SIZE])
 {
 	memcpy(out, NXR_SEG_MAGIC, 4);
@@ -109,7 +113,7 @@ void nxr_trailer_pack(struct nxr_trailer *t, const struct nxr_index_entry *idx, 
 	nxr_put_le64(out + 48, t->zbytes);
 	nxr_put_le64(out + 56, t->first_ts);
 	nxr_put_le64(out + 64, t->last_ts);
-	for (int i = 0; i < 4; i++)
+	for (int i = 0; i < NX_LOSS_NREASONS; i++)
 		nxr_put_le64(out + 72 + 8 * i, t->lost[i]);
 	nxr_put_le64(out + 104, t->filtered);
 	nxr_put_le32(out + 112, t->fixed_len);
@@ -138,7 +142,7 @@ const char *nxr_trailer_parse(const uint8_t *buf, size_t len, struct nxr_trailer
 	t->zbytes = nxr_get_le64(buf + 48);
 	t->first_ts = nxr_get_le64(buf + 56);
 	t->last_ts = nxr_get_le64(buf + 64);
-	for (int i = 0; i < 4; i++)
+	for (int i = 0; i < NX_LOSS_NREASONS; i++)
 		t->lost[i] = nxr_get_le64(buf + 72 + 8 * i);
 	t->filtered = nxr_get_le64(buf + 104);
 	t->fixed_len = nxr_get_le32(buf + 112);

@@ -70,7 +70,7 @@ static void decode_raw(const uint8_t *data, size_t size)
 			break;
 		if (p <= before || p > end)	/* must always progress, never overrun */
 			__builtin_trap();
-		if (rc == 1 && nxr_codec_check(&ev) == 0) {
+		if (rc == 1 && nxr_codec_check_bound(&ev) > 0) {
 			/* whatever decodes re-encodes, and decodes to the same event */
 			static uint8_t buf[4 * 65536 + 1024];
 			struct nxr_codec c2 = { 0 }, c3 = { 0 };
@@ -78,7 +78,7 @@ static void decode_raw(const uint8_t *data, size_t size)
 			const uint8_t *q = buf;
 			size_t n;
 
-			if (nxr_codec_bound(&ev) > sizeof(buf))
+			if (nxr_codec_check_bound(&ev) > sizeof(buf))
 				__builtin_trap();
 			n = nxr_codec_encode(&c2, &ev, buf);
 			if (nxr_codec_decode(&c3, &q, buf + n, &back) != 1 || q != buf + n ||
