@@ -28,7 +28,8 @@
 	K(HEALTH,   7, health,  "health")			\
 	K(ADAPT,    8, adapt,   "adapt")			\
 	K(LOSS,     9, loss,    "loss")				\
-	K(FILTER,  10, filter,  "filter")
+	K(FILTER,  10, filter,  "filter")				\
+	K(PAYLOAD, 11, payload, "payload")
 
 /* F(C, TYPE, name, "meaning"): C is passed through untouched, for expansions
  * that need to know the kind (e.g. offsetof(struct nxr_event, C.name)). */
@@ -102,6 +103,21 @@
 	F(C, U64, since_ns, "start of the window (ts_ns is its end)")	\
 	F(C, U32, probe, "probe id")
 
+/*
+ * Data behind a syscall's arguments: a path string, an exec's argv, or the
+ * first bytes of an I/O buffer. A PAYLOAD event carries the tid and the entry
+ * ts_ns of the SYSCALL it belongs to, and in that thread's order it comes
+ * right before that SYSCALL event (a syscall may have several: rename's two
+ * paths). Readers join the two on (tid, ts_ns).
+ */
+#define NX_FIELDS_PAYLOAD(F, C)						\
+	F(C, U32, nr, "syscall number of the syscall it belongs to")	\
+	F(C, U32, arg, "argument it was read from, 1..6")			\
+	F(C, U32, type, "NX_PAYLOAD_* type: what data holds")		\
+	F(C, U32, full_len, "PATH: string bytes without the NUL; ARGV: argument count; BUF: byte count of the call (write: its count, read: what it returned)") \
+	F(C, U32, flags, "NX_PAYLOAD_* flags")				\
+	F(C, STR, data, "the bytes captured, at most the configured limit")
+
 enum nx_sys_flags {
 	NX_SYS_EXITED = 1u << 0,	/* the exit was seen: ret and dur_ns are valid */
 };
@@ -118,6 +134,15 @@ enum nx_exit_flags {
 enum nx_call_flags {
 	NX_CALL_TRUNCATED = 1u << 0,	/* a captured string was cut at its limit */
 	NX_CALL_FAULT = 1u << 1,	/* user memory could not be read */
+};
+enum nx_payload_type {
+	NX_PAYLOAD_PATH = 1,		/* a NUL-terminated string argument (data without the NUL) */
+	NX_PAYLOAD_ARGV = 2,		/* exec argv: each argument NUL-terminated, in order */
+	NX_PAYLOAD_BUF = 3,		/* the first bytes of an I/O buffer */
+};
+enum nx_payload_flags {
+	NX_PAYLOAD_TRUNCATED = 1u << 0,	/* data was cut at the capture limit */
+	NX_PAYLOAD_FAULT = 1u << 1,	/* user memory could not be read: data is empty */
 };
 enum nx_health_flags {
 	NX_HEALTH_CPU_HIGH = 1u << 0,
@@ -164,7 +189,7 @@ NX_KINDS(NX_WIRE_STRUCT)
 #undef NX_WIRE_STRUCT
 
 #define NX_KIND_ENUM(KIND, id, member, str) NX_KIND_##KIND = id,
-enum nx_kind { NX_KINDS(NX_KIND_ENUM) NX_KIND_MAX_ID = 10 };
+enum nx_kind { NX_KINDS(NX_KIND_ENUM) NX_KIND_MAX_ID = 11 };
 #undef NX_KIND_ENUM
 
 #endif

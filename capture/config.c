@@ -620,6 +620,7 @@ static int add_trigger(struct ctx *c, const struct node *it, void *arg)
 	if (!t[f->ntriggers].text)
 		return nomem(c);
 	t[f->ntriggers].pos = it->pos;
+	t[f->ntriggers].comment = NULL;
 	f->ntriggers++;
 	return 0;
 }
@@ -1040,8 +1041,10 @@ void nx_config_release(struct nx_config *cfg)
 			struct nx_config_func *f = &t->funcs[j];
 
 			free(f->func);
-			for (uint32_t k = 0; k < f->ntriggers; k++)
+			for (uint32_t k = 0; k < f->ntriggers; k++) {
 				free(f->triggers[k].text);
+				free(f->triggers[k].comment);
+			}
 			free(f->triggers);
 			nx_argv_free(f->args);
 		}

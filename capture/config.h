@@ -17,6 +17,7 @@ struct nx_pos {
 struct nx_config_trigger {
 	char *text;			/* as written, e.g. "arg2 == 0x541c" */
 	struct nx_pos pos;		/* of the scalar, for errors found later */
+	char *comment;			/* owned, NULL: written before it by nx_config_write */
 };
 
 struct nx_config_func {

@@ -129,6 +129,15 @@ void nxr_fixture_event(uint64_t i, struct nxr_event *ev)
 		ev->filter.since_ns = ev->ts_ns - 5000;
 		ev->filter.probe = 2;
 		break;
+	case 10:
+		ev->kind = NX_KIND_PAYLOAD;
+		ev->payload.nr = 257;
+		ev->payload.arg = 1 + (uint32_t)(i % 6);
+		ev->payload.type = 1 + (uint32_t)(i % 3);
+		ev->payload.full_len = (i & 8) ? UINT32_MAX : (uint32_t)i;
+		ev->payload.flags = (uint32_t)(i % 4);
+		ev->payload.data = pick_str(i + 5);
+		break;
 	}
 }
 
