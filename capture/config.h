@@ -30,6 +30,20 @@ struct nx_config_func {
 	struct nx_pos pos;
 };
 
+/*
+ * A filter on one syscall (a Syscalls list item written as a map, e.g.
+ * `read: "arg3 > 1024"` or `openat: {Trigger: "...", PathPrefix: /etc/}`):
+ * only the calls for which it holds are recorded, decided in the kernel.
+ * Those it drops are counted, never silent.
+ */
+struct nx_config_sysfilter {
+	uint32_t nr;			/* syscall number */
+	char *trigger;			/* trigger expression over arg1..arg6 and ret, or NULL */
+	struct nx_pos trigger_pos;
+	char *path_prefix;		/* only calls whose path argument starts with it, or NULL */
+	struct nx_pos pos;
+};
+
 struct nx_config_target {
 	char *path;			/* FilePath */
 	struct nx_config_func *funcs;
@@ -61,6 +75,8 @@ struct nx_config {
 	bool syscalls_none;		/* Syscalls: none */
 	uint32_t *syscalls;		/* Syscalls: [names] as numbers; NULL = all */
 	uint32_t nsyscalls;
+	struct nx_config_sysfilter *sysfilters;	/* Syscalls items with a filter (their nr is in syscalls too) */
+	uint32_t nsysfilters;
 	bool follow;			/* Follow, default true */
 	enum nx_mode mode;		/* Mode, default full */
 	struct {
