@@ -18,6 +18,18 @@ struct nx_config_trigger {
 	char *text;			/* as written, e.g. "arg2 == 0x541c" */
 	struct nx_pos pos;		/* of the scalar, for errors found later */
 	char *comment;			/* owned, NULL: written before it by nx_config_write */
+	/*
+	 * auto triggers only: tuples known to be common before the run (a tuned
+	 * config from nexus-replay -o), written as a mapping item
+	 *   - Trigger: auto arg1 arg2
+	 *     Common: [[3, 0x541c], [4, 21505]]
+	 * ncommon tuples of ncommon_vals values each (= the trigger's arity),
+	 * back to back in common; nexus-record preloads them into the kernel's
+	 * common-value map (nx_adapt_preload) so the run starts adapted.
+	 */
+	uint64_t *common;		/* owned, NULL when ncommon == 0 */
+	uint32_t ncommon;
+	uint32_t ncommon_vals;
 };
 
 struct nx_config_func {
