@@ -18,10 +18,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "capture/caps.h"
 #include "capture/config.h"
 #include "capture/launch.h"
 #include "capture/record.h"
 #include "format/event.h"
+#include "format/meta.h"
 
 #define PROG "nexus-record"
 
@@ -31,6 +33,7 @@ struct args {
 	const char *config;
 	const char *out;
 	bool force, all, quiet, verbose, no_wait_children;
+	bool check, json;
 	double duration;
 	pid_t *pids;
 	uint32_t npids;
@@ -47,7 +50,7 @@ static const char doc[] =
 	"says what to trace. The exit status is the command's (128+N if signal N "
 	"killed it); 1 on a runtime error, 2 on bad usage or a bad config.";
 
-enum { OPT_ALL = 256, OPT_RING, OPT_NOWAIT, OPT_SYNC, OPT_WAKE };
+enum { OPT_ALL = 256, OPT_RING, OPT_NOWAIT, OPT_SYNC, OPT_WAKE, OPT_CHECK, OPT_JSON };
 
 static const struct argp_option options[] = {
 	{ "output", 'o', "FILE", 0, "Write the recording to FILE (default: LogsDir/run-<UTC time>.nxr)", 0 },
@@ -59,6 +62,8 @@ static const struct argp_option options[] = {
 	{ "no-wait-children", OPT_NOWAIT, NULL, 0, "Stop when the command exits, without waiting for its children", 0 },
 	{ "sync", OPT_SYNC, "WHEN", 0, "segment (default: fdatasync closed segments, at most once a second), end, or none", 0 },
 	{ "wakeup-bytes", OPT_WAKE, "BYTES", OPTION_HIDDEN, "wake the drain past this much data (0: per event)", 0 },
+	{ "check", OPT_CHECK, NULL, 0, "Probe what this machine supports (privileges, BTF, ring buffer, tp_btf, uprobes...), print it and exit", 0 },
+	{ "json", OPT_JSON, NULL, 0, "With --check: one JSON object", 0 },
 	{ "quiet", 'q', NULL, 0, "No status line, no summary", 0 },
 	{ "verbose", 'v', NULL, 0, "Show libbpf's messages and the verifier log", 0 },
 	{ 0 }
@@ -102,6 +107,8 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case 'v': a->verbose = true; break;
 	case OPT_ALL: a->all = true; break;
 	case OPT_NOWAIT: a->no_wait_children = true; break;
+	case OPT_CHECK: a->check = true; break;
+	case OPT_JSON: a->json = true; break;
 	case 'd':
 		errno = 0;
 		a->duration = strtod(arg, &end);
@@ -153,6 +160,10 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		a->config = arg;
 		break;
 	case ARGP_KEY_END:
+		if (a->json && !a->check)
+			argp_error(state, "--json goes with --check");
+		if (a->check)
+			break;
 		if (!a->config && !a->npids && !a->all)
 			argp_error(state, "a CONFIG, -p PID or --all is needed");
 		break;
@@ -267,6 +278,35 @@ static void warn_unsupported(const struct nx_config *cfg)
 			"written by this build\n", cfg->path);
 }
 
+/* --check: every capability, probed; exit 0 when a run can start here. */
+static int run_check(bool json)
+{
+	struct nx_caps caps;
+	struct nx_err err = { 0 };
+
+	nx_caps_probe(&caps, 0);
+	nx_caps_print(stdout, &caps, json);
+	if (fflush(stdout) == EOF) {
+		fprintf(stderr, PROG ": standard output: %s\n", strerror(errno));
+		return 1;
+	}
+	return nx_caps_require(&caps, NX_CAPS_BASE, &err) < 0 ? 1 : 0;
+}
+
+/* Before a run: what this config needs, probed as --check does. */
+static int check_caps(const struct nx_config *cfg, struct nx_err *err)
+{
+	uint32_t need = NX_CAPS_BASE;
+	struct nx_caps caps;
+
+	for (uint32_t i = 0; i < cfg->ntargets; i++)
+		for (uint32_t j = 0; j < cfg->targets[i].nfuncs; j++)
+			need |= cfg->targets[i].funcs[j].hook == NXR_HOOK_URETPROBE ?
+				NX_CAPS_URETPROBE : NX_CAPS_UPROBE;
+	nx_caps_probe(&caps, need);
+	return nx_caps_require(&caps, need, err);
+}
+
 int main(int argc, char **argv)
 {
 	struct argp argp = { options, parse_opt, "CONFIG", doc, NULL, NULL, NULL };
@@ -286,6 +326,8 @@ int main(int argc, char **argv)
 	nx_config_init(&cfg);
 	if (argp_parse(&argp, argc, argv, 0, NULL, &a))
 		return 2;
+	if (a.check)
+		return run_check(a.json);
 	/* with -p or --all the processes are named here: Command may be absent */
 	copts.command_optional = a.npids || a.all;
 	if (a.config && nx_config_load_opts(&cfg, a.config, &copts, &err) < 0) {
@@ -349,8 +391,8 @@ int main(int argc, char **argv)
 		o.status = on_status;
 		o.status_ctx = &sc;
 	}
-	if (geteuid() != 0) {
-		fprintf(stderr, PROG ": must run as root: it loads BPF programs (try sudo)\n");
+	if (check_caps(&cfg, &err) < 0) {
+		fprintf(stderr, PROG ": %s\n", err.msg);
 		rc = 1;
 		goto out;
 	}
