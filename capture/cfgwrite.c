@@ -87,6 +87,72 @@ static void put_command(FILE *f, const struct nx_config *cfg)
 	}
 }
 
+/* Syscalls with filters, as a block list whose filtered items are maps
+ * (config.h struct nx_config_sysfilter). */
+static void put_syscall_filters(FILE *f, const struct nx_config *cfg)
+{
+	char name[32];
+
+	fputs("  Syscalls:\n", f);
+	for (uint32_t i = 0; i < cfg->nsyscalls; i++) {
+		const struct nx_config_sysfilter *sf = NULL;
+
+		for (uint32_t j = 0; j < cfg->nsysfilters && !sf; j++)
+			if (cfg->sysfilters[j].nr == cfg->syscalls[i])
+				sf = &cfg->sysfilters[j];
+		fprintf(f, "    - %s", nx_syscall_name(cfg->syscalls[i], name, sizeof(name)));
+		if (sf && sf->trigger && !sf->path_prefix) {
+			fputs(": ", f);
+			put_quoted(f, sf->trigger);
+		} else if (sf) {
+			fputs(": {", f);
+			if (sf->trigger) {
+				fputs("Trigger: ", f);
+				put_quoted(f, sf->trigger);
+			}
+			if (sf->path_prefix) {
+				fputs(sf->trigger ? ", PathPrefix: " : "PathPrefix: ", f);
+				put_quoted(f, sf->path_prefix);
+			}
+			fputc('}', f);
+		}
+		fputc('\n', f);
+	}
+}
+
+/* Filter and SyscallPrint (config.h). */
+static void put_filter_prints(FILE *f, const struct nx_config *cfg)
+{
+	const struct nx_config_filter *fl = &cfg->filter;
+	char name[32];
+
+	if (fl->npids || fl->nuids || fl->ncomms) {
+		fputs("  Filter:\n", f);
+		if (fl->npids)
+			fputs("    Pid: [", f);
+		for (uint32_t i = 0; i < fl->npids; i++)
+			fprintf(f, "%s%u%s", i ? ", " : "", fl->pids[i], i + 1 == fl->npids ? "]\n" : "");
+		if (fl->nuids)
+			fputs("    Uid: [", f);
+		for (uint32_t i = 0; i < fl->nuids; i++)
+			fprintf(f, "%s%u%s", i ? ", " : "", fl->uids[i], i + 1 == fl->nuids ? "]\n" : "");
+		if (fl->ncomms)
+			fputs("    Comm: [", f);
+		for (uint32_t i = 0; i < fl->ncomms; i++) {
+			fputs(i ? ", " : "", f);
+			put_quoted(f, fl->comms[i]);
+			fputs(i + 1 == fl->ncomms ? "]\n" : "", f);
+		}
+	}
+	if (cfg->nsysprints)
+		fputs("  SyscallPrint:\n", f);
+	for (uint32_t i = 0; i < cfg->nsysprints; i++) {
+		fprintf(f, "    %s: ", nx_syscall_name(cfg->sysprints[i].nr, name, sizeof(name)));
+		put_quoted(f, cfg->sysprints[i].print);
+		fputc('\n', f);
+	}
+}
+
 static void put_syscalls(FILE *f, const struct nx_config *cfg)
 {
 	char name[32];
@@ -97,6 +163,10 @@ static void put_syscalls(FILE *f, const struct nx_config *cfg)
 	}
 	if (!cfg->syscalls)
 		return;
+	if (cfg->nsysfilters) {
+		put_syscall_filters(f, cfg);
+		return;
+	}
 	fputs("  Syscalls: [", f);
 	for (uint32_t i = 0; i < cfg->nsyscalls; i++)
 		fprintf(f, "%s%s", i ? ", " : "",
@@ -127,6 +197,11 @@ static void put_function(FILE *f, const struct nx_config_func *fn)
 			put_quoted(f, fn->args[i]);
 		}
 		fputs("]\n", f);
+	}
+	if (fn->print) {
+		fputs("        Print: ", f);
+		put_quoted(f, fn->print);
+		fputc('\n', f);
 	}
 }
 
@@ -179,6 +254,7 @@ int nx_config_write(FILE *f, const struct nx_config *cfg, const char *comment,
 			cfg->health.interval_ms / 1000.0, cfg->health.cpu_pct,
 			cfg->health.disk_pct);
 	put_targets(f, cfg);
+	put_filter_prints(f, cfg);
 	if (fflush(f) || ferror(f))
 		return nx_err_set(err, -EIO, "cannot write the config: %s", strerror(errno));
 	return 0;

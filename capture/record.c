@@ -360,8 +360,10 @@ static void fill_meta(struct nxr_meta *m, struct utsname *u, char *host, size_t 
 	kv[1] = (struct nxr_kv){ "ringbuf_bytes", ring };
 	kv[2] = (struct nxr_kv){ "target", o->argv ? "launch" : o->all ? "all" :
 				 o->noexec ? "noexec" : "pids" };
+	for (uint32_t i = 0; i < o->nmeta_kv; i++)
+		kv[3 + i] = o->meta_kv[i];
 	m->kv = kv;
-	m->nkv = 3;
+	m->nkv = 3 + o->nmeta_kv;
 }
 
 static void status_now(struct run *r, struct nx_record_status *st)
@@ -390,7 +392,7 @@ int nx_record_run(const struct nx_record_opts *o, struct nx_record_result *res,
 	struct run *r;
 	struct nxr_meta meta;
 	struct utsname uts;
-	struct nxr_kv kv[3];
+	struct nxr_kv *kv = NULL;
 	char host[256], ring[32];
 	uint64_t next_status, deadline = 0;
 	int rc = 0, fd = -1, launched = 0;
@@ -431,6 +433,13 @@ int nx_record_run(const struct nx_record_opts *o, struct nx_record_result *res,
 	}
 	if (fd < 0) {
 		rc = fd;
+		goto out;
+	}
+	kv = calloc(3 + o->nmeta_kv, sizeof(*kv));
+	if (!kv) {
+		close(fd);
+		fd = -1;
+		rc = nx_err_set(err, -ENOMEM, "out of memory");
 		goto out;
 	}
 	fill_meta(&meta, &uts, host, sizeof(host), o, kv, ring, sizeof(ring));
@@ -576,6 +585,7 @@ out:
 	free(r->lost_now);
 	pthread_mutex_destroy(&r->stats_mu);
 	free(r);
+	free(kv);
 	return rc;
 }
 

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "capture/config.h"
 #include "capture/launch.h"
 #include "format/err.h"
 #include "format/event.h"
@@ -53,6 +54,9 @@ struct nx_record_opts {
 	enum nxr_sync sync;
 	const char *command;		/* header: what was traced */
 	const char *config_text;	/* header: the YAML, may be NULL */
+	const struct nxr_kv *meta_kv;	/* header: more key/values (print formats), may be NULL */
+	uint32_t nmeta_kv;
+	const struct nx_config_filter *filter;	/* Filter: processes recorded; NULL: all */
 	/* control */
 	volatile sig_atomic_t *stop_sig;	/* a signal handler sets the signal number */
 	void (*status)(void *ctx, const struct nx_record_status *st);	/* every status_ms */
