@@ -96,14 +96,14 @@ int nx_printfmt_parse(struct nx_printfmt *pf, const char *text, uint32_t allow,
 	memset(pf, 0, sizeof(*pf));
 	if (err_col)
 		*err_col = 0;
-	if (len > NX_PRINTFMT_MAX_TEXT)
-		return bad(err, err_col, NX_PRINTFMT_MAX_TEXT, "format longer than %u characters",
+	while (text[i] == ' ' || text[i] == '\t')
+		i++;
+	if (len - i > NX_PRINTFMT_MAX_TEXT)
+		return bad(err, err_col, i + NX_PRINTFMT_MAX_TEXT, "format longer than %u characters",
 			   NX_PRINTFMT_MAX_TEXT);
 	pf->lit = malloc(len + 1);
 	if (!pf->lit)
 		return nx_err_set(err, -ENOMEM, "out of memory");
-	while (text[i] == ' ' || text[i] == '\t')
-		i++;
 	if (text[i] != '"') {
 		rc = bad(err, err_col, i, "expected a double-quoted format string");
 		goto fail;

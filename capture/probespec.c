@@ -373,6 +373,7 @@ static int parse_pred(const char *spec, size_t *i, struct parsed *p, uint32_t *e
 	struct nx_trigger *t;
 	struct nx_err e = { 0 };
 	uint32_t col = 0;
+	char *padded;
 
 	for (; spec[j]; j++) {
 		if (quoted) {
@@ -392,11 +393,20 @@ static int parse_pred(const char *spec, size_t *i, struct parsed *p, uint32_t *e
 		return bad(err, err_col, j, "unbalanced parenthesis: expected ')' to close the '(' "
 			   "at column %zu, found end of text", open + 1);
 	p->pred = strndup(spec + open + 1, j - open - 1);
-	if (!p->pred)
+	padded = strndup(spec, j);
+	if (!p->pred || !padded) {
+		free(padded);
 		return nx_err_set(err, -ENOMEM, "out of memory");
-	t = nx_trigger_parse(p->pred, &ctx, &col, &e);
+	}
+	/* blanks up to the '(': the parser's columns (in every message) are the spec's */
+	memset(padded, ' ', open + 1);
+	t = nx_trigger_parse(padded, &ctx, &col, &e);
+	free(padded);
+	if (!t && p->nr >= 0 && p->type == 'p' && strstr(e.msg, "'ret' is only available"))
+		return bad(err, err_col, col - 1, "'ret' is only known at return: write "
+			   "r::sys_%s", p->func);
 	if (!t)
-		return moved(err, err_col, open + 1, col, &e);
+		return moved(err, err_col, 0, col, &e);
 	if (p->nr >= 0 && nx_trigger_type(t) != NX_TRIGGER_MANUAL) {
 		nx_trigger_free(t);
 		return bad(err, err_col, open + 1, "a syscall is filtered by an expression, not by "
@@ -416,8 +426,16 @@ static int parse_format(const char *spec, size_t *i, struct parsed *p, uint32_t 
 	struct nx_err e = { 0 };
 	uint32_t col = 0;
 
-	if (nx_printfmt_parse(&pf, spec + *i, allow, &col, &e) < 0)
-		return moved(err, err_col, *i, col, &e);
+	char *padded = strdup(spec);
+	int rc;
+
+	if (!padded)
+		return nx_err_set(err, -ENOMEM, "out of memory");
+	memset(padded, ' ', *i);	/* columns in every message are the spec's */
+	rc = nx_printfmt_parse(&pf, padded, allow, &col, &e);
+	free(padded);
+	if (rc < 0)
+		return moved(err, err_col, 0, col, &e);
 	p->print = strdup(spec + *i);
 	for (uint32_t k = 0; p->print && p->nr < 0 && k < pf.nconv; k++) {
 		char want[16];
