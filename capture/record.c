@@ -38,6 +38,7 @@
 #include "capture/drain.h"
 #include "capture/loader.h"
 #include "capture/output.h"
+#include "capture/procfilter.h"
 #include "capture/queue.h"
 
 #define QUEUE_BATCHES 64
@@ -257,6 +258,8 @@ static void synth_exec(struct run *r, struct nx_batch *b, pid_t pid)
 	if (read_small(path, comm, sizeof(comm)) < 0)
 		comm[0] = '\0';
 	comm[strcspn(comm, "\n")] = '\0';
+	if (!nx_procfilter_match(r->o->filter, pid, uid, comm))
+		return;			/* Filter: the kernel judges it out too */
 	snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
 	n = readlink(path, exe, sizeof(exe) - 1);
 	exe[n > 0 ? n : 0] = '\0';
@@ -276,7 +279,6 @@ static void synth_exec(struct run *r, struct nx_batch *b, pid_t pid)
 	if (!ev->exec.comm.ptr || !ev->exec.filename.ptr)
 		return;
 	b->n++;
-	(void)r;
 }
 
 /* The thread group of a pid or tid (-p accepts either); -ESRCH when gone. */
@@ -381,7 +383,7 @@ int nx_record_run(const struct nx_record_opts *o, struct nx_record_result *res,
 		.ringbuf_bytes = o->ringbuf_bytes, .wake_bytes = o->wake_bytes,
 		.trace_all = o->all, .follow = o->follow, .noexec = o->noexec,
 		.names = o->names, .nnames = o->nnames, .no_syscalls = o->no_syscalls,
-		.syscalls = o->syscalls, .nsyscalls = o->nsyscalls, .log = o->log,
+		.syscalls = o->syscalls, .nsyscalls = o->nsyscalls, .filter = o->filter, .log = o->log,
 		.log_ctx = o->log_ctx,
 	};
 	struct nx_output_opts oo = { .force = o->force, .chown = o->chown, .uid = o->uid,
