@@ -1,0 +1,61 @@
+#!/bin/bash
+# t71: nexus-record -e SPEC. Bad specs: one line naming the spec and the column
+# at fault, exit 2, no file, nothing loaded. --print-config prints YAML that
+# loads back (printed again it is the same). A recording made with -e holds
+# only the syscalls the specs name, its header keeps the config that ran and
+# the print formats, and nexus-dump prints the calls with them.
+. "$(dirname "$0")/reclib.bash"
+DUMP="$O/nexus-dump"
+[ -x "$DUMP" ] || skip "$DUMP is not built"
+
+bad() {	# bad SPEC LINE: exit 2, exactly LINE on stderr, no output file
+	"$REC" -q -o "$T/bad.nxr" -e "$1" -- /bin/true > "$T/out" 2> "$T/err"
+	rc=$?
+	[ $rc = 2 ] || fail "-e '$1': exit $rc, want 2: $(cat "$T/err")"
+	[ "$(cat "$T/err")" = "nexus-record: -e '$1': $2" ] || fail "-e '$1':
+  got:  $(cat "$T/err")
+  want: nexus-record: -e '$1': $2"
+	[ ! -e "$T/bad.nxr" ] || fail "-e '$1' left a file"
+}
+bad 'p:c:ioctl (arg7 == 1)' "column 12: no such argument 'arg7' (arg1..arg6)"
+bad 'sys_reed' "column 5: unknown syscall 'reed'"
+bad 'u:lib:usdt_probe' "column 1: USDT probes (u:lib:usdt_probe) are not supported by this build: use p:LIB:FUNC on a function"
+bad 'vfs_read' "column 1: 'vfs_read' is a kernel function: nexus traces syscalls (sys_NAME) and user functions (p:LIB:FUNC), not kprobes"
+bad 'sys_read (arg3 > 1' "column 19: unbalanced parenthesis: expected ')' to close the '(' at column 10, found end of text"
+bad 'r:c:malloc "%s", ret' "column 13: %s needs an argument whose string can be captured, not ret"
+bad 'p:nosuchlib_nx:f' "column 3: library 'nosuchlib_nx' not found (no libnosuchlib_nx.so* in /etc/ld.so.cache nor in the default folders)"
+ok "bad specs: one line with the column, exit 2, no file"
+
+# --print-config: YAML, no recording; printed again from the file, the same YAML
+"$REC" -e 'p:c:ioctl (arg2 == 0x541c) "ioctl %x on fd %d", arg2, arg1' -e 'r:c:malloc (ret == 0)' \
+	-e 'p:c:fopen "open %s", arg1' -e 'sys_write "wrote %d", arg3' --comm 'fx_*' --uid 0 \
+	--print-config -- "$FX/fx_loop" rw 3 > "$T/a.yaml" 2> "$T/err" || fail "--print-config: $(cat "$T/err")"
+libc=$(ldconfig -p | awk '$1 ~ /^libc\.so\./ && /x86-64|AArch64|64bit/ { print $NF; exit }')
+[ -n "$libc" ] || libc=$(ldconfig -p | awk '$1 ~ /^libc\.so\./ { print $NF; exit }')
+grep -qx "  - FilePath: \"$libc\"" "$T/a.yaml" || fail "c is not $libc (ldconfig -p): $(cat "$T/a.yaml")"
+grep -qx '  Mode: triggered' "$T/a.yaml" || fail "a predicate did not make Mode triggered"
+grep -qx '  Syscalls: \[write\]' "$T/a.yaml" || fail "Syscalls is not [write]"
+"$REC" --print-config "$T/a.yaml" > "$T/b.yaml" 2> "$T/err" || fail "printed config does not load: $(cat "$T/err")"
+diff <(grep -v '^#' "$T/a.yaml") <(grep -v '^#' "$T/b.yaml") > "$T/diff" || fail "loaded back differently: $(cat "$T/diff")"
+ok "--print-config loads back to the same YAML ($(wc -l < "$T/a.yaml") lines)"
+
+# a recording from specs alone: only the named syscalls; formats in the dump
+"$REC" -q -o "$T/r.nxr" -e 'sys_write "wrote %d byte to fd %d", arg3, arg1' -e 'r::sys_getppid' \
+	-- "$FX/fx_loop" rw 3 2> "$T/err" || fail "record: exit $?: $(cat "$T/err")"
+events "$T/r.nxr" > /dev/null
+others=$(awk '$1 == "syscall" { for (i = 2; i <= NF; i++) if ($i ~ /^nr=/) print $i }' "$T/r.nxr.txt" |
+	grep -vx 'nr=1' | grep -vx 'nr=110' | sort | uniq -c)
+[ -z "$others" ] || fail "syscalls the specs do not name were recorded: $others"
+nw=$(grep -c '^syscall .* nr=1 ' "$T/r.nxr.txt")
+[ "$nw" = 3 ] || fail "$nw write recorded, want 3"
+grep -q '^exec ' "$T/r.nxr.txt" || fail "no exec event: process events must stay"
+"$DUMP" "$T/r.nxr" > "$T/dump" || fail "nexus-dump failed"
+n=$(grep -cE '^[0-9.]+ fx_loop [0-9]+/[0-9]+ write: wrote 1 byte to fd [0-9]+ = 1 <' "$T/dump")
+[ "$n" = 3 ] || fail "$n dump lines with the format, want 3: $(grep write "$T/dump")"
+"$DUMP" --json "$T/r.nxr" | grep -c '"name":"write","message":"wrote 1 byte to fd' | grep -qx 3 ||
+	fail "JSON has no message for the 3 writes"
+"$O/nexus-query" -f csv --db "$T/r.sqlite" "$T/r.nxr" "SELECT value FROM meta WHERE key = 'config_text'" > "$T/cfg" ||
+	fail "nexus-query failed"
+grep -q '^  Syscalls: \[write, getppid\]$' "$T/cfg" && grep -q "^#   -e 'sys_write" "$T/cfg" ||
+	fail "the header does not hold the config that ran: $(cat "$T/cfg")"
+ok "only write and getppid recorded; 3 writes printed with their format; the config is in the header"
