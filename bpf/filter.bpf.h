@@ -10,12 +10,12 @@
  *
  * A comm pattern is exact or a glob with * and ? (capture/config.c refuses
  * anything else, and user space judges processes already running with
- * fnmatch(3), which agrees on those two), matched by a two-pointer walk with
- * one backtrack point, one step per bpf_loop iteration: at most
- * 16 x 16 + 16 steps for 15-byte names and patterns.
+ * fnmatch(3), which agrees on those two: test_procfilter compares them),
+ * matched by bpf/glob.h's walk, one step per bpf_loop iteration.
  *
  * Needs vmlinux.h, bpf_helpers.h and bpf/nxbpf.h first.
  */
+#include "bpf/glob.h"
 
 const volatile __u32 nx_filter_on __weak = 0;		/* NX_FILT_* kinds in use */
 const volatile __u32 nx_filt_npids __weak = 0;
@@ -26,38 +26,12 @@ const volatile __u32 nx_filt_ncomms __weak = 0;
 const volatile char nx_filt_comms[NX_FILT_MAX][NX_NAME_LEN] __weak = {};
 const volatile __u32 nx_filt_comm_len[NX_FILT_MAX] __weak = {};	/* strlen of each */
 
-struct nx_glob {
-	char str[NX_NAME_LEN];
-	__s32 p, s, star, mark, plen, slen;
-	__u32 idx, match;
-};
-
-static long nx_glob_step(__u32 i, struct nx_glob *g)
+static long nx_glob_cb(__u32 i, struct nx_glob *g)
 {
 	char pc = g->p < g->plen ?
 		  nx_filt_comms[g->idx & (NX_FILT_MAX - 1)][g->p & (NX_NAME_LEN - 1)] : 0;
 
-	if (g->s < g->slen) {
-		if (g->p < g->plen && (pc == '?' || pc == g->str[g->s & (NX_NAME_LEN - 1)])) {
-			g->p++;
-			g->s++;
-		} else if (g->p < g->plen && pc == '*') {
-			g->star = g->p++;
-			g->mark = g->s;
-		} else if (g->star >= 0) {
-			g->p = g->star + 1;
-			g->s = ++g->mark;
-		} else {
-			return 1;		/* no match */
-		}
-		return 0;
-	}
-	if (g->p < g->plen && pc == '*') {	/* trailing stars match nothing */
-		g->p++;
-		return 0;
-	}
-	g->match = g->p == g->plen;
-	return 1;
+	return nx_glob_step(g, pc);
 }
 
 static __noinline int nx_filt_comm_ok(void)
@@ -71,11 +45,8 @@ static __noinline int nx_filt_comm_ok(void)
 		if (i >= nx_filt_ncomms)	/* rodata: the verifier knows where this ends */
 			break;
 		g.idx = i;
-		g.plen = nx_filt_comm_len[i] & (NX_NAME_LEN - 1);
-		g.p = g.s = g.mark = 0;
-		g.star = -1;
-		g.match = 0;
-		bpf_loop(2 * NX_NAME_LEN * NX_NAME_LEN, nx_glob_step, &g, 0);
+		nx_glob_init(&g, nx_filt_comm_len[i] & (NX_NAME_LEN - 1), g.slen);
+		bpf_loop(NX_GLOB_STEPS, nx_glob_cb, &g, 0);
 		if (g.match)
 			return 1;
 	}
