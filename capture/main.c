@@ -603,7 +603,7 @@ int main(int argc, char **argv)
 	if (!cfg.noexec && !a.npids && cfg.argv && cfg.argc)
 		o.argv = cfg.argv;
 	if (!o.argv && !o.all && !o.noexec && !o.npids) {
-		fprintf(stderr, PROG ": %s: no Command to launch, and no -p or --all\n",
+		fprintf(stderr, PROG ": %s: no Command to launch (in the config or after --), and no -p or --all\n",
 			a.config ? a.config : "(no config)");
 		rc = 2;
 		goto out;
