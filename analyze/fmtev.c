@@ -122,6 +122,8 @@ static const struct nx_printfmt *message_of(const struct nxr_event *ev,
 		in->vals[4] = ev->syscall.arg5;
 		in->vals[5] = ev->syscall.arg6;
 		in->vals[6] = (uint64_t)ev->syscall.ret;
+		if (pf)
+			nx_strcache_fill(o->strs, ev, in);
 	} else if (ev->kind == NX_KIND_CALL) {
 		const char *s = ev->call.data.ptr, *end = s + ev->call.data.len;
 

@@ -41,6 +41,7 @@ struct nx_fmtev_opts {
 	 * call or return reads "name: <message>" in place of "name(args)", and
 	 * the JSON payload gets "message". */
 	const struct nx_printtab *prints;
+	const struct nx_strcache *strs;		/* PAYLOAD strings for %s of syscalls; NULL: none */
 };
 
 /* proc: the entry of ev->pid after nx_proctab_observe(ev), or NULL if none. */

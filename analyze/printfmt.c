@@ -413,3 +413,87 @@ int nx_printtab_str_arg(const struct nx_printtab *t, uint32_t probe, unsigned i)
 
 	return p && i < 6 ? p->str_arg[i] : -1;
 }
+
+/* ---- strings behind syscall arguments ---- */
+
+#define STRCACHE_SLOTS 1024
+
+struct strslot {
+	uint32_t tid;
+	uint64_t ts_ns;
+	char *str[6];
+	size_t len[6];
+};
+
+struct nx_strcache {
+	struct strslot slot[STRCACHE_SLOTS];
+};
+
+struct nx_strcache *nx_strcache_new(void)
+{
+	return calloc(1, sizeof(struct nx_strcache));
+}
+
+static void slot_clear(struct strslot *s)
+{
+	for (int i = 0; i < 6; i++) {
+		free(s->str[i]);
+		s->str[i] = NULL;
+		s->len[i] = 0;
+	}
+}
+
+void nx_strcache_free(struct nx_strcache *c)
+{
+	if (!c)
+		return;
+	for (unsigned i = 0; i < STRCACHE_SLOTS; i++)
+		slot_clear(&c->slot[i]);
+	free(c);
+}
+
+void nx_strcache_observe(struct nx_strcache *c, const struct nxr_event *ev)
+{
+	struct strslot *s;
+	uint32_t a;
+	size_t n;
+
+	if (!c || ev->kind != NX_KIND_PAYLOAD)
+		return;
+	a = ev->payload.arg;
+	if (a < 1 || a > 6 || (ev->payload.flags & NX_PAYLOAD_FAULT))
+		return;			/* untrusted: an argument we do not have */
+	s = &c->slot[ev->tid % STRCACHE_SLOTS];
+	if (s->tid != ev->tid || s->ts_ns != ev->ts_ns) {
+		slot_clear(s);
+		s->tid = ev->tid;
+		s->ts_ns = ev->ts_ns;
+	}
+	n = ev->payload.data.len < NX_STRCACHE_MAX ? ev->payload.data.len : NX_STRCACHE_MAX;
+	free(s->str[a - 1]);
+	s->str[a - 1] = malloc(n + 1);
+	s->len[a - 1] = 0;
+	if (!s->str[a - 1])
+		return;
+	if (n)
+		memcpy(s->str[a - 1], ev->payload.data.ptr, n);
+	s->str[a - 1][n] = '\0';
+	s->len[a - 1] = n;
+}
+
+void nx_strcache_fill(const struct nx_strcache *c, const struct nxr_event *ev,
+		      struct nx_printfmt_in *in)
+{
+	const struct strslot *s;
+
+	if (!c || ev->kind != NX_KIND_SYSCALL)
+		return;
+	s = &c->slot[ev->tid % STRCACHE_SLOTS];
+	if (s->tid != ev->tid || s->ts_ns != ev->ts_ns)
+		return;
+	for (int i = 0; i < 6; i++)
+		if (s->str[i]) {
+			in->str[i] = s->str[i];
+			in->str_len[i] = s->len[i];
+		}
+}

@@ -153,6 +153,7 @@ int main(int argc, char **argv)
 	struct nx_json_buf out = { 0 };
 	struct nx_proctab *procs = NULL;
 	struct nx_printtab *prints = NULL;
+	struct nx_strcache *strs = NULL;
 	struct nxr_reader *r = NULL;
 	struct nx_fmtev_opts fo = { 0 };
 	struct nx_err err = { 0 };
@@ -175,6 +176,7 @@ int main(int argc, char **argv)
 	fo.t0_ns = nx_tool_t0(r);
 	fo.meta = nxr_reader_meta(r);
 	fo.prints = prints = nx_printtab_new(fo.meta);	/* NULL without memory: raw lines */
+	fo.strs = strs = nx_strcache_new();		/* NULL: %s prints pointers */
 	since_ns = fo.t0_ns + (uint64_t)(a.since * 1e9);
 	until_ns = a.until < 0 ? UINT64_MAX : fo.t0_ns + (uint64_t)(a.until * 1e9);
 
@@ -183,6 +185,7 @@ int main(int argc, char **argv)
 		struct nx_proc *p;
 
 		nx_proctab_observe(procs, &ev, &oom);
+		nx_strcache_observe(strs, &ev);
 		if (a.kinds && !(ev.kind < 32 && (a.kinds & (1u << ev.kind))))
 			continue;
 		if (!pid_wanted(&a, ev.pid))
@@ -218,6 +221,7 @@ out:
 	nx_json_release(&out);
 	nx_proctab_free(procs);
 	nx_printtab_free(prints);
+	nx_strcache_free(strs);
 	nxr_reader_close(r);
 	return rc;
 }

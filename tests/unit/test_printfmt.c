@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analyze/fmtev.h"
 #include "analyze/printfmt.h"
 #include "analyze/syscalls.h"
 #include "bpf/trigger.h"
@@ -157,6 +158,70 @@ static void test_printtab_reads_the_header(void **state)
 	nx_printtab_free(NULL);
 }
 
+static char *line_of(const struct nxr_event *ev, const struct nx_fmtev_opts *o)
+{
+	struct nx_json_buf b = { 0 };
+	char *out;
+
+	nx_fmtev_text(&b, ev, NULL, o);
+	out = strndup(b.p, b.len);
+	nx_json_release(&b);
+	return out;
+}
+
+/* %s of a syscall prints the PAYLOAD string of that call (same tid, same ts). */
+static void test_syscall_strings_come_from_payloads(void **state)
+{
+	const struct nxr_kv kv[] = { { "print.sys.openat", "\"open %s flags %x\", arg2, arg3" } };
+	struct nxr_meta m = { .kv = kv, .nkv = 1 };
+	struct nx_printtab *t = nx_printtab_new(&m);
+	struct nx_strcache *c = nx_strcache_new();
+	struct nx_fmtev_opts o = { .t0_ns = 0, .meta = &m, .prints = t, .strs = c };
+	struct nxr_event sys = { .kind = NX_KIND_SYSCALL, .pid = 7, .tid = 7, .ts_ns = 1000 };
+	struct nxr_event pay = { .kind = NX_KIND_PAYLOAD, .pid = 7, .tid = 7, .ts_ns = 1000 };
+	char *line;
+
+	(void)state;
+	assert_non_null(t);
+	assert_non_null(c);
+	sys.syscall.nr = (uint32_t)nx_syscall_number("openat");
+	sys.syscall.arg2 = 0x7ffd0000;
+	sys.syscall.arg3 = 0x80000;
+	sys.syscall.flags = 1;
+	line = line_of(&sys, &o);		/* nothing captured: the pointer */
+	assert_non_null(strstr(line, "openat: open 0x7ffd0000 flags 80000 = 0"));
+	free(line);
+	pay.payload.nr = sys.syscall.nr;
+	pay.payload.arg = 2;
+	pay.payload.type = NX_PAYLOAD_PATH;
+	pay.payload.data = (struct nxr_str){ "/etc/passwd", 11 };
+	nx_strcache_observe(c, &pay);
+	pay.payload.arg = 7;			/* no such argument: ignored */
+	nx_strcache_observe(c, &pay);
+	line = line_of(&sys, &o);
+	assert_non_null(strstr(line, "openat: open /etc/passwd flags 80000 = 0"));
+	free(line);
+	sys.ts_ns = 2000;			/* another call of the thread: not its string */
+	line = line_of(&sys, &o);
+	assert_non_null(strstr(line, "open 0x7ffd0000"));
+	free(line);
+	pay.ts_ns = 2000;
+	pay.tid = 7 + 1024;			/* a thread on the same slot takes it over */
+	pay.payload.arg = 2;
+	nx_strcache_observe(c, &pay);
+	line = line_of(&sys, &o);
+	assert_non_null(strstr(line, "open 0x7ffd0000"));
+	free(line);
+	pay.tid = 7;
+	pay.payload.flags = NX_PAYLOAD_FAULT;	/* unreadable: nothing to print */
+	nx_strcache_observe(c, &pay);
+	line = line_of(&sys, &o);
+	assert_non_null(strstr(line, "open 0x7ffd0000"));
+	free(line);
+	nx_strcache_free(c);
+	nx_printtab_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -164,6 +229,7 @@ int main(void)
 		cmocka_unit_test(test_captured_string_is_escaped),
 		cmocka_unit_test(test_bad_formats_point_at_the_fault),
 		cmocka_unit_test(test_printtab_reads_the_header),
+		cmocka_unit_test(test_syscall_strings_come_from_payloads),
 	};
 
 	return cmocka_run_group_tests_name("printfmt", tests, NULL, NULL);
