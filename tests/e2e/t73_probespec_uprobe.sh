@@ -29,3 +29,12 @@ ok "exactly the 3 ioctl calls with 0x541c recorded, 3 filtered"
 printf 'call ioctl: TIOCSTI x on fd 3\ncall ioctl: TIOCSTI y on fd 4\ncall ioctl: TIOCSTI z on fd 5\n' > "$T/want"
 diff "$T/want" "$T/lines" > "$T/diff" || fail "nexus-dump lines: $(cat "$T/diff")"
 ok "nexus-dump prints the calls with the spec's format, the string of arg3 captured"
+
+# process filters apply to function calls too: judged out, nothing of fx_ioctl
+"$REC" -q -o "$T/f.nxr" -e 'p:c:ioctl' --comm 'fx_io*' -- "$FX/fx_ioctl" 2> "$T/err" || fail "--comm: exit $?: $(cat "$T/err")"
+n=$("$CHECK" "$T/f.nxr" | grep -c '^call ')
+[ "$n" = 6 ] || fail "--comm 'fx_io*': $n ioctl calls, want 6"
+"$REC" -q -o "$T/g.nxr" -e 'p:c:ioctl' --comm 'fx_io*' --uid 65534 -- "$FX/fx_ioctl" 2> "$T/err" || fail "--uid: exit $?"
+n=$("$CHECK" "$T/g.nxr" | grep -cE '^(call|exec|syscall) ')
+[ "$n" = 0 ] || fail "--uid 65534 (fx_ioctl runs as root): $n events recorded, want 0"
+ok "--comm 'fx_io*' keeps the 6 calls; --uid 65534 none"
