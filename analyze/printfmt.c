@@ -33,6 +33,9 @@ static int bad(struct nx_err *err, uint32_t *err_col, size_t off, const char *fm
 	va_start(ap, fmt);
 	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
+	for (char *c = what; *c; c++)		/* tokens echoed: one line, no control bytes */
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = '?';
 	if (err_col)
 		*err_col = (uint32_t)off + 1;
 	return nx_err_set(err, -EINVAL, "column %zu: %s", off + 1, what);

@@ -46,6 +46,9 @@ static int bad(struct nx_err *err, uint32_t *err_col, size_t off, const char *fm
 	va_start(ap, fmt);
 	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
+	for (char *c = what; *c; c++)		/* tokens echoed: one line, no control bytes */
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = '?';
 	*err_col = (uint32_t)off + 1;
 	return nx_err_set(err, -EINVAL, "column %zu: %s", off + 1, what);
 }
@@ -610,6 +613,27 @@ nomem:
 	return nx_err_set(err, -ENOMEM, "out of memory");
 }
 
+/* Offset of the first byte that is not part of valid UTF-8, or -1: a config
+ * must be UTF-8 (libyaml refuses anything else), and a spec becomes one. */
+static long bad_utf8(const unsigned char *s)
+{
+	for (const unsigned char *p = s; *p;) {
+		int n = *p < 0x80 ? 0 : (*p & 0xe0) == 0xc0 && *p >= 0xc2 ? 1 :
+			(*p & 0xf0) == 0xe0 ? 2 : (*p & 0xf8) == 0xf0 && *p <= 0xf4 ? 3 : -1;
+
+		if (n < 0)
+			return p - s;
+		for (int i = 1; i <= n; i++)
+			if ((p[i] & 0xc0) != 0x80)
+				return p - s;
+		if ((n == 2 && ((*p == 0xe0 && p[1] < 0xa0) || (*p == 0xed && p[1] > 0x9f))) ||
+		    (n == 3 && ((*p == 0xf0 && p[1] < 0x90) || (*p == 0xf4 && p[1] > 0x8f))))
+			return p - s;		/* overlong, surrogate, beyond U+10FFFF */
+		p += n + 1;
+	}
+	return -1;
+}
+
 int nx_probespec_add(struct nx_config *cfg, const char *spec, uint32_t *err_col,
 		     struct nx_err *err)
 {
@@ -623,6 +647,13 @@ int nx_probespec_add(struct nx_config *cfg, const char *spec, uint32_t *err_col,
 	if (strlen(spec) > NX_TRIGGER_MAX_TEXT)
 		return nx_err_set(err, -EINVAL, "the spec is longer than %u characters",
 				  NX_TRIGGER_MAX_TEXT);
+	{
+		long at = bad_utf8((const unsigned char *)spec);
+
+		if (at >= 0)
+			return bad(err, err_col, (size_t)at, "not UTF-8 text (byte 0x%02x)",
+				   (unsigned char)spec[at]);
+	}
 	rc = parse_spec(spec, &p, err_col, err);
 	if (rc == 0)
 		rc = p.nr >= 0 ? add_syscall(cfg, &p, spec, err_col, err) :
