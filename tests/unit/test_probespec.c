@@ -236,7 +236,7 @@ static const struct bad bads[] = {
 	{ "p:c:ioctl \"%q\", arg1", -EINVAL, 12, "unknown conversion '%q'" },
 	{ "p:c:io\xff" "ctl", -EINVAL, 7, "not UTF-8 text (byte 0xff)" },
 	{ "p:c:ioctl \"%-6\n\", arg1", -EINVAL, 12, "unknown conversion '%-6?'" },
-	{ "p:c:io\nctl", -EINVAL, 7, "unexpected '?' in the name 'io?ctl'" },
+	{ "p:c:io\x01" "ctl", -EINVAL, 7, "unexpected '?' in the name 'io?ctl'" },
 	{ "p:c:ioctl (arg1 == 1) \"abc", -EINVAL, 27, "unterminated format string (opened at "
 	  "column 23)" },
 };
