@@ -358,7 +358,16 @@ static void probe_uprobe(struct nx_caps *caps, enum nx_cap c, bool ret, bool coo
 		answer(caps, c, "cannot find this binary's own code in /proc/self/maps");
 		return;
 	}
-	pfd = open_probe_event("uprobe", ret, path, off, why, sizeof(why));
+	{
+		/* our own executable through /proc/self/exe: still found when the file
+		 * was replaced (a rebuild) while we run */
+		char exe[400];
+		ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+		exe[n > 0 ? n : 0] = '\0';
+		pfd = open_probe_event("uprobe", ret, strcmp(exe, path) ? path : "/proc/self/exe",
+				       off, why, sizeof(why));
+	}
 	if (pfd < 0) {
 		answer(caps, c, "%s", why);
 		return;
