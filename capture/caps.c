@@ -348,6 +348,31 @@ static int open_probe_event(const char *pmu, bool ret, const char *name, uint64_
 	return pfd;
 }
 
+/* Without attach (the check before a run): the PMU and the program only. */
+static void probe_uprobe_quick(struct nx_caps *caps, enum nx_cap c, bool ret, bool cookie)
+{
+	char why[200];
+	int type, bit, fd;
+
+	if (pmu_int("uprobe", "type", &type) < 0) {
+		answer(caps, c, "no uprobe PMU in " PMU_DIR " (kernel built without "
+		       "CONFIG_UPROBE_EVENTS?)");
+		return;
+	}
+	if (ret && pmu_int("uprobe", "format/retprobe", &bit) < 0) {
+		answer(caps, c, "the uprobe PMU has no retprobe format bit");
+		return;
+	}
+	fd = load_prog(BPF_PROG_TYPE_KPROBE, 0, 0, cookie, why, sizeof(why));
+	if (fd < 0) {
+		answer(caps, c, "%s%s", cookie ? "bpf_get_attach_cookie: " : "", why);
+		return;
+	}
+	close(fd);
+	caps->r[c].ok = true;
+	answer(caps, c, "the uprobe PMU is there and the program loads (the run attaches)");
+}
+
 static void probe_uprobe(struct nx_caps *caps, enum nx_cap c, bool ret, bool cookie)
 {
 	char path[400], why[200];
@@ -427,7 +452,7 @@ static void probe_kprobe(struct nx_caps *caps)
 	close(pfd);
 }
 
-int nx_caps_probe(struct nx_caps *caps, uint32_t mask)
+static int caps_probe(struct nx_caps *caps, uint32_t mask, bool attach_uprobes)
 {
 	libbpf_print_fn_t old = libbpf_set_print(quiet_print);
 	struct btf *vmlinux = NULL;
@@ -449,11 +474,12 @@ int nx_caps_probe(struct nx_caps *caps, uint32_t mask)
 		probe_btf_prog(caps, NX_CAP_TP_BTF, vmlinux, TP_BTF, BTF_KIND_TYPEDEF,
 			       BPF_TRACE_RAW_TP);
 	if (want & (1u << NX_CAP_UPROBE))
-		probe_uprobe(caps, NX_CAP_UPROBE, false, false);
+		(attach_uprobes ? probe_uprobe : probe_uprobe_quick)(caps, NX_CAP_UPROBE, false, false);
 	if (want & (1u << NX_CAP_URETPROBE))
-		probe_uprobe(caps, NX_CAP_URETPROBE, true, false);
+		(attach_uprobes ? probe_uprobe : probe_uprobe_quick)(caps, NX_CAP_URETPROBE, true,
+								      false);
 	if (want & (1u << NX_CAP_COOKIE))
-		probe_uprobe(caps, NX_CAP_COOKIE, false, true);
+		(attach_uprobes ? probe_uprobe : probe_uprobe_quick)(caps, NX_CAP_COOKIE, false, true);
 	if (want & (1u << NX_CAP_KPROBE))
 		probe_kprobe(caps);
 	if (want & (1u << NX_CAP_FENTRY))
@@ -479,6 +505,16 @@ int nx_caps_probe(struct nx_caps *caps, uint32_t mask)
 	btf__free(vmlinux);
 	libbpf_set_print(old);
 	return 0;
+}
+
+int nx_caps_probe(struct nx_caps *caps, uint32_t mask)
+{
+	return caps_probe(caps, mask, true);
+}
+
+int nx_caps_probe_prerun(struct nx_caps *caps, uint32_t mask)
+{
+	return caps_probe(caps, mask, false);
 }
 
 int nx_caps_require(const struct nx_caps *caps, uint32_t need, struct nx_err *err)

@@ -53,6 +53,14 @@ const char *nx_cap_without(enum nx_cap c);
  * 0; a failed probe is an answer (ok false), not an error.
  */
 int nx_caps_probe(struct nx_caps *caps, uint32_t mask);
+/*
+ * The same before a run, but uprobes, uretprobes and cookies are answered
+ * by their PMU and by loading the program, not by attaching it: taking a
+ * uprobe down waits for a kernel grace period (~100 ms each, 0.3 s for the
+ * three), and the run attaches its own a moment later, its failure named by
+ * the loader.
+ */
+int nx_caps_probe_prerun(struct nx_caps *caps, uint32_t mask);
 
 /* The capabilities every run needs, and those Targets add. */
 #define NX_CAPS_BASE ((1u << NX_CAP_PRIV) | (1u << NX_CAP_BTF) | (1u << NX_CAP_BPF_SYSCALL) | \

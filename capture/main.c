@@ -512,7 +512,7 @@ static int check_caps(const struct nx_config *cfg, struct nx_err *err)
 		for (uint32_t j = 0; j < cfg->targets[i].nfuncs; j++)
 			need |= cfg->targets[i].funcs[j].hook == NXR_HOOK_URETPROBE ?
 				NX_CAPS_URETPROBE : NX_CAPS_UPROBE;
-	nx_caps_probe(&caps, need);
+	nx_caps_probe_prerun(&caps, need);
 	return nx_caps_require(&caps, need, err);
 }
 
@@ -648,17 +648,18 @@ int main(int argc, char **argv)
 		o.status = on_status;
 		o.status_ctx = &sc;
 	}
-	if (check_caps(&cfg, &err) < 0) {
-		fprintf(stderr, PROG ": %s\n", err.msg);
-		rc = 1;
-		goto out;
-	}
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	/* after the handlers: a signal meanwhile ends the run, it is never lost */
+	if (check_caps(&cfg, &err) < 0) {
+		fprintf(stderr, PROG ": %s\n", err.msg);
+		rc = 1;
+		goto out;
+	}
 
 	rc = nx_record_run(&o, &res, &err);
 	if (sc.shown)
