@@ -1,0 +1,60 @@
+# tests/e2e/bpflib.bash: shared by the tests that run the generated bpftrace
+# program (t31..t34), after reclib.bash. Sourced, not run.
+command -v bpftrace > /dev/null || skip "bpftrace is not installed (apt-get install bpftrace)"
+command -v unshare > /dev/null || skip "unshare is not installed (util-linux)"
+[ -x "$FX/fx_bpfscript" ] || skip "$FX/fx_bpfscript is not built (make O=$O all)"
+
+# bt ARGS...: bpftrace ARGS in a mount namespace of its own, where tracefs is
+# mounted if it is not already: the program's tracepoint: probes need it,
+# and a private namespace leaves the machine's mounts as they were (the
+# mount goes away with the namespace). Its stdout is bpftrace's.
+bt() {
+	unshare -m --propagation private /bin/sh -c '
+		if ! mountpoint -q /sys/kernel/tracing; then
+			mount -t tracefs nodev /sys/kernel/tracing || exit 99
+		fi
+		exec bpftrace "$@"' bt "$@"
+}
+
+# fxcfg FILE COMMAND EXTRA...: a config hooking fx_bpfscript's functions,
+# with manual triggers that hold for known calls, an auto and a health
+# trigger, and the extra lines (Syscalls, NoExec, Follow...).
+fxcfg() {
+	local f=$1 cmd=$2
+	shift 2
+	config "$f" "$cmd" "$@" \
+		"Targets:" \
+		"- FilePath: $FX/fx_bpfscript" \
+		"  Functions:" \
+		"    - Func: fxb_op" \
+		"      Triggers:" \
+		"        - arg2 == 0x541c" \
+		"        - arg1 > 8 && arg3 & 1" \
+		"        - auto arg1" \
+		"    - Func: fxb_ret" \
+		"      HookType: uretprobe" \
+		"      Triggers: [ret < 0 && ret != -3]" \
+		"    - Func: fxb_plain" \
+		"      Triggers: [cpu > 50]"
+}
+
+# want_calls N [fork]: the call/return lines fx_bpfscript N [fork] makes that
+# fxcfg's triggers select, without their pid= tid= comm= tail, in order.
+want_calls() {
+	local n=$1 i a2
+	for ((i = 0; i < n; i++)); do
+		a2=$i
+		((i % 3)) || a2=21532
+		if ((a2 == 21532 || (i > 8 && i % 2))); then
+			echo "call fxb_op($i, $a2, $((-i)), 0, 0, 0)"
+		fi
+		if ((i - 5 < 0 && i - 5 != -3)); then
+			echo "return fxb_ret = $((i - 5))"
+		fi
+		echo "call fxb_plain($i, 0, 0, 0, 0, 0)"
+	done
+	if [ "${2:-}" = fork ]; then
+		echo "call fxb_op(100, 21532, 7, 0, 0, 0)"
+		echo "return fxb_ret = -100"
+	fi
+}
