@@ -330,7 +330,8 @@ int main(int argc, char **argv)
 	/* generated now, so that a config bpftrace cannot express stops the run
 	 * (exit 2) before anything is created or loaded */
 	if ((a.emit_bpftrace || cfg.script_path) &&
-	    nx_bpfscript_generate(&cfg, a.emit_bpftrace ? a.emit_bpftrace : cfg.script_path,
+	    nx_bpfscript_generate(&cfg, !a.emit_bpftrace ? cfg.script_path :
+				  strcmp(a.emit_bpftrace, "-") ? a.emit_bpftrace : NULL,
 				  &script, &script_len, &err) < 0) {
 		fprintf(stderr, PROG ": %s\n", err.msg);
 		rc = 2;
