@@ -45,16 +45,20 @@ one_line "$T/err" "nexus-record: $T/l.bt: is a symbolic link, refusing to write 
 [ ! -e "$T/victim" ] || fail "written through the symlink"
 ok "an existing file needs -f (exit 1 without), a symlink is refused even with -f"
 
-SUDO_UID=65534 SUDO_GID=65534 "$REC" --emit-bpftrace "$T/s.bt" "$T/c.yaml" 2> "$T/err" ||
-	fail "under sudo: exit $?: $(cat "$T/err")"
-[ "$(stat -c %a:%u:%g "$T/s.bt")" = 600:65534:65534 ] || fail "s.bt is $(stat -c %a:%u:%g "$T/s.bt")"
 mkdir -m 777 "$T/nobody"
+SUDO_UID=65534 SUDO_GID=65534 "$REC" --emit-bpftrace "$T/nobody/s.bt" "$T/c.yaml" 2> "$T/err" ||
+	fail "under sudo: exit $?: $(cat "$T/err")"
+[ "$(stat -c %a:%u:%g "$T/nobody/s.bt")" = 600:65534:65534 ] ||
+	fail "s.bt is $(stat -c %a:%u:%g "$T/nobody/s.bt")"
+SUDO_UID=65534 SUDO_GID=65534 "$REC" --emit-bpftrace "$T/s.bt" "$T/c.yaml" 2> "$T/err"
+[ $? = 1 ] || fail "under sudo, a folder the user cannot write: exit not 1"
+one_line "$T/err" "nexus-record: $T/s.bt: cannot create it: Permission denied"
 cp "$T/c.yaml" "$T/nobody/c.yaml" && chmod 644 "$T/nobody/c.yaml"
 setpriv --reuid=65534 --regid=65534 --clear-groups \
 	"$REC" --emit-bpftrace "$T/nobody/n.bt" "$T/nobody/c.yaml" 2> "$T/err" ||
 	fail "as nobody: exit $?: $(cat "$T/err")"
 [ "$(stat -c %a:%u "$T/nobody/n.bt")" = 600:65534 ] || fail "n.bt is $(stat -c %a:%u "$T/nobody/n.bt")"
-ok "owned by the invoking user under sudo; a user without root can emit"
+ok "created as the invoking user under sudo (refused where that user cannot write); a user without root can emit"
 
 "$REC" --emit-bpftrace "$T/x.bt" 2> "$T/err"
 [ $? = 2 ] || fail "no CONFIG: exit not 2"
@@ -88,13 +92,17 @@ ok "ScriptPath written at record time, 0600, the same program as --emit-bpftrace
 [ $? = 1 ] || fail "existing ScriptPath: exit not 1"
 one_line "$T/err" "nexus-record: ScriptPath $T/rec.bt: exists (use -f to replace it)"
 [ ! -e "$T/r2.nxr" ] || fail "recorded although ScriptPath was refused"
-SUDO_UID=65534 SUDO_GID=65534 "$REC" -q -f -o "$T/r2.nxr" "$T/r.yaml" 2> "$T/err" ||
-	fail "-f under sudo: exit $?: $(cat "$T/err")"
-[ "$(stat -c %a:%u "$T/rec.bt")" = 600:65534 ] && [ "$(stat -c %u "$T/r2.nxr")" = 65534 ] ||
-	fail "rec.bt $(stat -c %a:%u "$T/rec.bt"), r2.nxr owner $(stat -c %u "$T/r2.nxr")"
+echo old > "$T/rec.bt"
+"$REC" -q -f -o "$T/r2.nxr" "$T/r.yaml" 2> "$T/err" || fail "-f: exit $?: $(cat "$T/err")"
+cmp -s "$T/rec.first" "$T/rec.bt" || fail "-f: ScriptPath not rewritten"
+cp "$T/c.yaml" "$T/ru.yaml" && echo "  ScriptPath: $T/nobody/rec.bt" >> "$T/ru.yaml"
+SUDO_UID=65534 SUDO_GID=65534 "$REC" -q -o "$T/nobody/r3.nxr" "$T/ru.yaml" 2> "$T/err" ||
+	fail "under sudo: exit $?: $(cat "$T/err")"
+[ "$(stat -c %a:%u "$T/nobody/rec.bt")" = 600:65534 ] ||
+	fail "rec.bt under sudo is $(stat -c %a:%u "$T/nobody/rec.bt")"
 cp "$T/wild.yaml" "$T/rw.yaml" && echo "  ScriptPath: $T/rw.bt" >> "$T/rw.yaml"
 "$REC" -q -o "$T/rw.nxr" "$T/rw.yaml" 2> "$T/err"
 [ $? = 2 ] || fail "ScriptPath bpftrace cannot write: exit not 2"
 grep -q "^nexus-record: $T/rw.yaml:5:5: FilePath '/lib/\*/libc.so.6': " "$T/err" || fail "$(cat "$T/err")"
 [ ! -e "$T/rw.nxr" ] && [ ! -e "$T/rw.bt" ] || fail "files created for a config refused"
-ok "an existing ScriptPath stops the run (exit 1, nothing recorded); -f replaces it as the user; an unwritable program is exit 2 before anything"
+ok "an existing ScriptPath stops the run (exit 1, nothing recorded); -f replaces it; under sudo it is the user's; an unwritable program is exit 2 before anything"
