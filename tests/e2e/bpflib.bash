@@ -7,13 +7,26 @@ command -v unshare > /dev/null || skip "unshare is not installed (util-linux)"
 # bt ARGS...: bpftrace ARGS in a mount namespace of its own, where tracefs is
 # mounted if it is not already: the program's tracepoint: probes need it,
 # and a private namespace leaves the machine's mounts as they were (the
-# mount goes away with the namespace). Its stdout is bpftrace's.
-bt() {
-	unshare -m --propagation private /bin/sh -c '
+# mount goes away with the namespace). Its stdout is bpftrace's. exec_bt
+# replaces the calling shell: `exec_bt ... &` makes $! bpftrace's pid, so
+# that a signal sent to $! reaches bpftrace (unshare and sh exec it too).
+bt() { (exec_bt "$@"); }
+exec_bt() {
+	exec unshare -m --propagation private /bin/sh -c '
 		if ! mountpoint -q /sys/kernel/tracing; then
 			mount -t tracefs nodev /sys/kernel/tracing || exit 99
 		fi
-		exec bpftrace "$@"' bt "$@"
+		exec bpftrace -B line "$@"' bt "$@"
+}
+
+# wait_line FILE PATTERN: until a line of FILE matches (bpftrace prints
+# events as it reads them: a process that exited may not be printed yet).
+wait_line() {
+	for ((i = 0; i < 100; i++)); do
+		grep -q -- "$2" "$1" && return 0
+		sleep 0.1
+	done
+	fail "no line '$2' in 10 s: $(tail -n 3 "$1")"
 }
 
 # fxcfg FILE COMMAND EXTRA...: a config hooking fx_bpfscript's functions,
