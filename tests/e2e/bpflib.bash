@@ -29,12 +29,18 @@ wait_line() {
 	fail "no line '$2' in 10 s: $(tail -n 3 "$1")"
 }
 
-# fxcfg FILE COMMAND EXTRA...: a config hooking fx_bpfscript's functions,
-# with manual triggers that hold for known calls, an auto and a health
-# trigger, and the extra lines (Syscalls, NoExec, Follow...).
+# fxcfg FILE COMMAND EXTRA...: a config hooking fx_bpfscript's functions
+# (probes 1 fxb_op, 2 fxb_ret, 3 fxb_plain), with manual triggers that hold
+# for known calls, an auto and a health trigger, and the extra lines
+# (Syscalls, NoExec, Follow...). MANUAL_ONLY=1: without the auto and health
+# triggers (fxb_plain then has none).
 fxcfg() {
-	local f=$1 cmd=$2
+	local f=$1 cmd=$2 auto='        - auto arg1' plain='      Triggers: [cpu > 50]'
 	shift 2
+	if [ "${MANUAL_ONLY:-}" = 1 ]; then
+		auto='        # no auto trigger'
+		plain='      # no trigger'
+	fi
 	config "$f" "$cmd" "$@" \
 		"Targets:" \
 		"- FilePath: $FX/fx_bpfscript" \
@@ -43,12 +49,12 @@ fxcfg() {
 		"      Triggers:" \
 		"        - arg2 == 0x541c" \
 		"        - arg1 > 8 && arg3 & 1" \
-		"        - auto arg1" \
+		"$auto" \
 		"    - Func: fxb_ret" \
 		"      HookType: uretprobe" \
 		"      Triggers: [ret < 0 && ret != -3]" \
 		"    - Func: fxb_plain" \
-		"      Triggers: [cpu > 50]"
+		"$plain"
 }
 
 # want_calls N [fork]: the call/return lines fx_bpfscript N [fork] makes that
