@@ -363,6 +363,11 @@ static int put_func(struct gen *g, const struct nx_config_target *t,
 
 	if ((rc = check_func(g->cfg, fn, err)) < 0)
 		return rc;
+	for (uint32_t i = 0; i < fn->nargs; i++)	/* config.c allows "argN:str" only */
+		if (strlen(fn->args[i]) != 8 || strncmp(fn->args[i], "arg", 3) ||
+		    fn->args[i][3] < '1' || fn->args[i][3] > '6' || strcmp(fn->args[i] + 4, ":str"))
+			return nx_err_set(err, -EINVAL, "%s:%u:%u: Args: '%s' is not argN:str",
+					  g->cfg->path, fn->pos.line, fn->pos.col, fn->args[i]);
 	if ((rc = trigger_filter(g, fn, &filter, err)) < 0)
 		return rc;
 	fprintf(f, "%s:\"%s\":%s\n/%s", ret ? "uretprobe" : "uprobe", t->path, fn->func, g->rel);
@@ -378,7 +383,7 @@ static int put_func(struct gen *g, const struct nx_config_target *t,
 			fprintf(f, " %.4s=\\\"%%s\\\"", fn->args[i]);
 		fputs(" " LINE_END "\",\n\t       (int64)arg0, (int64)arg1, (int64)arg2, "
 		      "(int64)arg3, (int64)arg4, (int64)arg5,", f);
-		for (uint32_t i = 0; i < fn->nargs; i++)	/* "argN:str", checked by config.c */
+		for (uint32_t i = 0; i < fn->nargs; i++)	/* "argN:str", checked above */
 			fprintf(f, " str(arg%d),", fn->args[i][3] - '1');
 		fputs(" " LINE_ARGS ");\n", f);
 	}

@@ -411,6 +411,12 @@ static void bad_trigger(struct nx_config *cfg)
 	cfg->targets[0].funcs[0].triggers[0].text = strdup("arg1 == 1 arg7");
 }
 
+static void bad_args(struct nx_config *cfg)
+{
+	free(cfg->targets[0].funcs[0].args[0]);
+	cfg->targets[0].funcs[0].args[0] = strdup("arg7:str");
+}
+
 static void test_what_bpftrace_cannot_say_is_refused(void **state)
 {
 	static const struct {
@@ -441,6 +447,9 @@ static void test_what_bpftrace_cannot_say_is_refused(void **state)
 		  "    Functions:\n      - Func: f\n        Triggers: [arg1 == 1]\n", bad_trigger,
 		  "c.yaml:7:30: unexpected 'arg7' after the expression: expected an operator or "
 		  "the end" },
+		{ "TraceCondition:\n  Command: x\n  Targets:\n  - FilePath: /lib/a.so\n"
+		  "    Functions:\n      - Func: f\n        Args: [arg1:str]\n", bad_args,
+		  "c.yaml:6:9: Args: 'arg7:str' is not argN:str" },
 	};
 	struct nx_err err;
 
