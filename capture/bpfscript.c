@@ -147,15 +147,16 @@ static void put_header(struct gen *g, const char *script)
 		fprintf(f, "%s:\n//     bpftrace %s\n", g->all ? "" : ")", script);
 	} else if (cfg->argc) {
 		fputs(", with the command it traces:\n//     bpftrace -c ", f);
-		if (!put_dash_c(f, cfg))
-			fputs("'CMD'", f);
-		fprintf(f, " %s\n", script);
+		if (put_dash_c(f, cfg)) {
+			fprintf(f, " %s\n", script);
+		} else {
+			fprintf(f, "'CMD' %s\n// where CMD is a script that runs the Command, ", script);
+			put_safe(f, cfg->command ? cfg->command : "");
+			fputs("\n// (-c splits at spaces and knows no quotes).\n", f);
+		}
 		fputs("// bpftrace starts the command held until the probes are attached, as "
-		      "nexus-record\n// does; cpid is its pid. -c splits at spaces and knows no "
-		      "quotes, and wants the\n// program's full path when PATH has it twice:", f);
-		fputs(" put a command that needs quoting\n// (Command: ", f);
-		put_safe(f, cfg->command ? cfg->command : "");
-		fputs(")\n// in a script and give -c the script.\n", f);
+		      "nexus-record\n// does; cpid is its pid. -c wants the program's full path "
+		      "when PATH has it twice.\n", f);
 	} else {
 		fprintf(f, ", with the command to trace:\n//     bpftrace -c 'CMD' %s\n", script);
 	}
