@@ -4,7 +4,8 @@
 # calls, three with request 0x541c, on fds 3, 4, 5: tests/fixtures/fx_ioctl.c)
 # while other processes call ioctl: bpftrace prints exactly those three, the
 # calls nexus-record tags with the manual trigger's bit for the same config;
-# the program says why auto and cpu are not in its filter.
+# the program says why auto and cpu are not in its filter. Then string
+# capture on libfxcalls.so's fx_str: bpftrace prints the strings nexus keeps.
 . "$(dirname "$0")/reclib.bash"
 . "$(dirname "$0")/bpflib.bash"
 [ -x "$FX/fx_ioctl" ] || skip "$FX/fx_ioctl is not built"
@@ -43,3 +44,23 @@ tagged=$(awk -v p="$np" '$1 == "call" { for (i = 2; i <= NF; i++) { split($i, kv
 	if (f["triggers"] % 2) printf "%s:%d:%d\n", (f["pid"] == p ? "P" : f["pid"]), f["arg1"], f["arg2"] }' "$T/ev" | fdorder)
 [ "$tagged" = "${got//$sp:/P:}" ] || fail "nexus tagged $tagged, bpftrace printed ${got//$sp:/P:}"
 ok "nexus-record tags (trigger bit 0) the same 3 calls bpftrace printed"
+
+# strings: fx_calls str calls fx_str(tag, s) in libfxcalls.so, tag 1 "hello",
+# 2 "", 3 255 x 'a' (tests/fixtures/fx_calls.c); Args: [arg2:str] prints s
+# with bpftrace's str(), 64 bytes with its NUL by default (BPFTRACE_STRLEN):
+# the first 63 of nexus's 255.
+LIB="$FX/libfxcalls.so"
+[ -x "$FX/fx_calls" ] && [ -f "$LIB" ] || fail "fixtures fx_calls, libfxcalls.so not built"
+config "$T/s.yaml" "$FX/fx_calls str" "Syscalls: none" "Mode: triggered" "Targets:" "- FilePath: $LIB" \
+	"  Functions:" "    - Func: fx_str" "      Args: [arg2:str]" "      Triggers: [arg1 <= 3]"
+"$REC" --emit-bpftrace "$T/s.bt" "$T/s.yaml" || fail "emit: exit $?"
+bt -c "$FX/fx_calls str" "$T/s.bt" > "$T/sout" 2> "$T/sout.err" ||
+	fail "bpftrace exited $?: $(grep -v MEMLOCK "$T/sout.err" | head -n 5)"
+got=$(grep '^call fx_str(' "$T/sout" | sed 's/^call fx_str(\([0-9-]*\), .*) arg2="\(.*\)" pid=.*/\1 \2/')
+a63=$(printf '%63s' '' | tr ' ' a)
+[ "$got" = "$(printf '1 hello\n2 \n3 %s' "$a63")" ] || fail "bpftrace printed: $got"
+"$REC" -q -o "$T/s.nxr" "$T/s.yaml" 2> "$T/err" || fail "nexus-record: exit $?: $(cat "$T/err")"
+nx=$(events "$T/s.nxr" | awk '$1 == "call" { for (i = 2; i <= NF; i++) { n = index($i, "="); f[substr($i, 1, n - 1)] = substr($i, n + 1) }
+	d = f["data"]; sub(/\\x00$/, "", d); print f["arg1"], substr(d, 1, 63) }')
+[ "$nx" = "$got" ] || fail "nexus kept (first 63 bytes): $nx; bpftrace printed: $got"
+ok "Args: [arg2:str]: bpftrace prints the strings of the 3 calls nexus keeps (the first 63 bytes)"
