@@ -50,3 +50,23 @@ sy=$(grep '^sys_' "$T/out")
 [ "$(grep -c "^exit pid=$cp " "$T/out")" = 1 ] && [ "$(grep -c "^exit pid=$sp " "$T/out")" = 1 ] ||
 	fail "exit lines: $(grep '^exit' "$T/out")"
 ok "Syscalls: [wait4] gives the parent's one wait4 returning the child; one exit each"
+
+# Syscalls: all (the default): bpftrace compiles the name table of every
+# syscall this build knows, and prints the fixture's syscalls by name, its
+# child's too, and no other process's.
+config "$T/all.yaml" "$FX/fx_bpfscript 2 fork"
+"$REC" --emit-bpftrace "$T/all.bt" "$T/all.yaml" || fail "emit: exit $?"
+bt -c "$FX/fx_bpfscript 2 fork" "$T/all.bt" > "$T/all.out" 2> "$T/all.err" ||
+	fail "bpftrace exited $?: $(grep -v MEMLOCK "$T/all.err" | head -n 5)"
+ex=$(grep "^exec $FX/fx_bpfscript " "$T/all.out")
+sp=$(field "$ex" pid)
+cp=$(grep "^fork .* pid=$sp " "$T/all.out" | sed 's/^fork child=\([0-9]*\) .*/\1/')
+[ -n "$sp" ] && [ -n "$cp" ] || fail "no exec and fork: $(head -n 5 "$T/all.out")"
+grep '^sys_' "$T/all.out" | grep -v " pid=$sp " | grep -v " pid=$cp " > "$T/strays"
+[ ! -s "$T/strays" ] || fail "syscalls of other processes: $(head -n 3 "$T/strays")"
+! grep -qE '^sys_(enter \(|exit  =)' "$T/all.out" || fail "a syscall without a name: $(grep -m1 -E '^sys_(enter \(|exit  =)' "$T/all.out")"
+for want in "sys_exit execve = 0 pid=$sp " "sys_enter clone(.* pid=$sp " "sys_enter wait4($cp, .* pid=$sp " \
+	"sys_enter exit_group(0, .* pid=$sp " "sys_enter exit_group(0, .* pid=$cp "; do
+	grep -q "^$want" "$T/all.out" || fail "no line '$want'"
+done
+ok "Syscalls: all: $(grep -c '^sys_enter' "$T/all.out") syscalls by name, the fixture's and its child's only"
