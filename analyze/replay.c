@@ -230,20 +230,21 @@ out:
 	return rc;
 }
 
-/* "column C: rest" -> "column C+shift: rest" */
-static void shift_column(struct nx_err *err, uint32_t *err_col, uint32_t shift)
+/* "column C: rest" -> "column C+shift: rest"; returns the new column. */
+static uint32_t shift_column(struct nx_err *err, uint32_t col, uint32_t shift)
 {
 	char rest[NX_ERR_MSG_MAX];
 	const char *p;
 
-	if (!err || !err_col || !*err_col || !shift)
-		return;
-	p = strstr(err->msg, ": ");
+	if (!col || !shift)
+		return col;
+	col += shift;
+	p = err ? strstr(err->msg, ": ") : NULL;
 	if (!p)
-		return;
+		return col;
 	snprintf(rest, sizeof(rest), "%s", p + 2);
-	*err_col += shift;
-	nx_err_set(err, err->code, "column %u: %s", *err_col, rest);
+	nx_err_set(err, err->code, "column %u: %s", col, rest);
+	return col;
 }
 
 static bool is_ident_start(char c)
@@ -314,9 +315,9 @@ int nx_replay_add_candidate(struct nx_replay *rp, const char *arg, uint64_t tag,
 				  (int)flen, func);
 	if (err)
 		*err = first;
+	first_col = shift_column(err, first_col, (uint32_t)(expr - arg));
 	if (err_col)
 		*err_col = first_col;
-	shift_column(err, err_col, (uint32_t)(expr - arg));
 	return -EINVAL;
 }
 

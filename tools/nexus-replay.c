@@ -450,14 +450,15 @@ int main(int argc, char **argv)
 	/* what the recording does not hold, said on stderr and in the tuned config */
 	if (have_cfg && cfg.mode == NX_MODE_TRIGGERED) {
 		k = snprintf(note + nl, sizeof(note) - nl,
-			     "Recorded in Mode: triggered: the replay saw only the calls kept; "
+			     "recorded in Mode: triggered: the replay saw only the calls kept; "
 			     "%" PRIu64 " were filtered out", tot.filtered);
 		nl += k > 0 ? (size_t)k : 0;
 		for (uint32_t i = 0; i < nprobes && nl < sizeof(note); i++) {
 			if (!probes[i].filtered)
 				continue;
-			k = snprintf(note + nl, sizeof(note) - nl, ", %" PRIu64 " of probe %u (%s)",
-				     probes[i].filtered, probes[i].id, probes[i].func);
+			k = snprintf(note + nl, sizeof(note) - nl, ", %" PRIu64 " of probe %u (%s %s)",
+				     probes[i].filtered, probes[i].id, probes[i].func,
+				     hook_name(probes[i].hook));
 			nl += k > 0 ? (size_t)k : 0;
 		}
 		if (nl < sizeof(note))

@@ -45,7 +45,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (replayfx_meta(argv[optind]))	/* nexus-replay's scenarios */
-		buf = replayfx_build(argv[optind], n, &len, &err);
+		buf = replayfx_build(argv[optind], n, per_seg, &len, &err);
 	else
 		buf = toolfx_build(argv[optind], n, per_seg, closed, &len, &err);
 	if (!buf) {

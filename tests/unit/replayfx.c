@@ -78,6 +78,7 @@ struct gen {
 	struct nxr_writer *w;
 	struct nx_err *err;
 	uint64_t t;
+	uint32_t per_seg, since_flush;
 	int rc;
 };
 
@@ -87,6 +88,10 @@ static void put(struct gen *g, struct nxr_event *ev)
 	g->t += MS;
 	if (g->rc >= 0)
 		g->rc = nxr_writer_append(g->w, ev, g->err);
+	if (g->rc >= 0 && g->per_seg && ++g->since_flush == g->per_seg) {
+		g->since_flush = 0;
+		g->rc = nxr_writer_flush(g->w, g->err);
+	}
 }
 
 static void health(struct gen *g, uint32_t cpu)
@@ -244,13 +249,14 @@ static int msink_sync(void *ctx)
 	return 0;
 }
 
-uint8_t *replayfx_build(const char *scenario, uint64_t n, size_t *len, struct nx_err *err)
+uint8_t *replayfx_build(const char *scenario, uint64_t n, uint32_t per_seg, size_t *len,
+			struct nx_err *err)
 {
 	struct nxr_writer_opts opts = { .segment_age_ns = UINT64_MAX, .sync = NXR_SYNC_NONE };
 	const struct nxr_meta *meta = replayfx_meta(scenario);
 	struct msink m = { 0 };
 	struct nxr_sink sink = { msink_write, msink_sync, &m };
-	struct gen g = { .err = err, .t = REPLAYFX_T0 };
+	struct gen g = { .err = err, .t = REPLAYFX_T0, .per_seg = per_seg };
 
 	if (!meta) {
 		nx_err_set(err, -EINVAL, "unknown scenario '%s'", scenario);

@@ -36,9 +36,11 @@
 #define REPLAYFX_T0 1000000000ull
 
 const struct nxr_meta *replayfx_meta(const char *scenario);
-/* The whole recording in memory (closed); NULL on failure or an unknown
- * scenario. free() the result. */
-uint8_t *replayfx_build(const char *scenario, uint64_t n, size_t *len, struct nx_err *err);
+/* The whole recording in memory (closed), a segment closed after every
+ * per_seg events (0: only the writer's limits); NULL on failure or an
+ * unknown scenario. free() the result. */
+uint8_t *replayfx_build(const char *scenario, uint64_t n, uint32_t per_seg, size_t *len,
+			struct nx_err *err);
 /* The event id (0-based position) of fx_work's CALL i; its RETURN is id + 1. */
 uint64_t replayfx_call_event(uint64_t n, uint64_t i);
 

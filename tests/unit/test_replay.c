@@ -36,7 +36,7 @@ static void fx_open(struct fx *fx, const char *scenario, uint64_t n,
 	struct nx_err err = { 0 };
 
 	memset(fx, 0, sizeof(*fx));
-	fx->buf = replayfx_build(scenario, n, &fx->len, &err);
+	fx->buf = replayfx_build(scenario, n, 0, &fx->len, &err);
 	if (!fx->buf)
 		fail_msg("%s", err.msg);
 	fx->r = nxr_reader_open_mem(fx->buf, fx->len, NULL, &err);

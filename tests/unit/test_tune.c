@@ -52,7 +52,7 @@ static int fx_open(struct fx *fx, const char *yaml, struct nx_err *err)
 
 	memset(fx, 0, sizeof(*fx));
 	nx_config_init(&fx->cfg);
-	fx->buf = replayfx_build("calls", N, &fx->len, err);
+	fx->buf = replayfx_build("calls", N, 0, &fx->len, err);
 	assert_non_null(fx->buf);
 	fx->r = nxr_reader_open_mem(fx->buf, fx->len, NULL, err);
 	assert_non_null(fx->r);
