@@ -185,8 +185,8 @@ static void text_trigger(struct nx_json_buf *b, const struct nx_replay_trigger *
 	}
 	if (r->type != NX_TRIGGER_AUTO)
 		return;
-	nx_json_printf(b, "    %" PRIu64 " distinct tuples, common from %" PRIu64
-		       " calls on: %u common, %" PRIu64 " rare\n", r->distinct, r->threshold,
+	nx_json_printf(b, "    %" PRIu64 " distinct tuples, threshold %" PRIu64
+		       " calls: %u common, %" PRIu64 " rare\n", r->distinct, r->threshold,
 		       r->ncommon, r->nrare);
 	for (uint32_t i = 0; i < r->ncommon && i < list; i++) {
 		nx_replay_value_format(&r->common[i], v, sizeof(v));

@@ -61,7 +61,7 @@ for want in \
 	'  [config trigger 0, manual] arg2 == 0x541c' \
 	'    hits 2 of 1000 calls (0.2 %); the recorder marked 2' \
 	'    first 0.207000 s pid 500/500 event #207' \
-	'    6 distinct tuples, common from 8 calls on: 3 common, 3 rare' \
+	'    6 distinct tuples, threshold 8 calls: 3 common, 3 rare' \
 	'    common (3, 0x5401) x498' \
 	'    rare   (9, 9) x2 first 1.991000 s pid 501/501 event #1991, last 2.001000 s pid 501/501 event #2001' \
 	'    rare   (-5) x1 first 0.408000 s pid 500/500 event #408' \

@@ -58,7 +58,7 @@ grep -qxF "nexus-replay: $T/n.nxr: the recording holds no config to tune: give o
 	fail "$(cat "$T/err")"
 [ ! -e "$T/x.yaml" ] || fail "wrote a config anyway"
 expect_rc 0 "$B/nexus-replay" -t 'auto arg1 arg2' "$T/n.nxr"
-grep -qxF '    6 distinct tuples, common from 8 calls on: 3 common, 3 rare' "$T/out" ||
+grep -qxF '    6 distinct tuples, threshold 8 calls: 3 common, 3 rare' "$T/out" ||
 	fail "-t auto on a recording without config"
 expect_rc 0 "$B/nexus-replay" -c "$T/tuned.yaml" -o "$T/x.yaml" "$T/n.nxr"
 grep -q '              - \[3, 0x5401\]' "$T/x.yaml" || fail "-c then -o"
