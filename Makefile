@@ -184,7 +184,7 @@ $(O)/examples/%: examples/%.c | $(O)/examples
 
 # The offline tools' e2e tests write synthetic recordings with this helper.
 $(O)/tests/mkrec: $(O)/tests/e2e/mkrec.o $(O)/tests/unit/toolfx.o $(O)/tests/unit/replayfx.o \
-		$(FORMAT_LIB) | $(O)/tests
+		$(O)/tests/unit/fixture.o $(FORMAT_LIB) | $(O)/tests
 	@echo "  LD      $@"
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS_ALL) -o $@
 

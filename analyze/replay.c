@@ -100,7 +100,8 @@ struct nx_replay *nx_replay_new(const struct nxr_meta *meta, const struct nx_rep
 		rp->probes[i] = (struct nx_replay_probe){ .id = p->id, .hook = p->hook,
 			.path = p->path ? p->path : "", .func = p->func ? p->func : "" };
 	}
-	qsort(rp->probes, rp->nprobes, sizeof(*rp->probes), by_id);
+	if (rp->nprobes)
+		qsort(rp->probes, rp->nprobes, sizeof(*rp->probes), by_id);
 	return rp;
 nomem:
 	nx_err_set(err, -ENOMEM, "replay: out of memory");

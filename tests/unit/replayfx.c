@@ -11,6 +11,7 @@
 
 #include "format/event.h"
 #include "format/writer.h"
+#include "tests/unit/fixture.h"	/* nxr_memsink */
 
 #define MS 1000000ull
 
@@ -217,45 +218,13 @@ static void noprobes(struct gen *g)
 	}
 }
 
-struct msink {
-	uint8_t *buf;
-	size_t len, cap;
-};
-
-static ssize_t msink_write(void *ctx, const void *buf, size_t len)
-{
-	struct msink *m = ctx;
-
-	if (m->len + len > m->cap) {
-		size_t cap = m->cap ? m->cap : 65536;
-		uint8_t *p;
-
-		while (cap < m->len + len)
-			cap *= 2;
-		p = realloc(m->buf, cap);
-		if (!p)
-			return -ENOMEM;
-		m->buf = p;
-		m->cap = cap;
-	}
-	memcpy(m->buf + m->len, buf, len);
-	m->len += len;
-	return (ssize_t)len;
-}
-
-static int msink_sync(void *ctx)
-{
-	(void)ctx;
-	return 0;
-}
-
 uint8_t *replayfx_build(const char *scenario, uint64_t n, uint32_t per_seg, size_t *len,
 			struct nx_err *err)
 {
 	struct nxr_writer_opts opts = { .segment_age_ns = UINT64_MAX, .sync = NXR_SYNC_NONE };
 	const struct nxr_meta *meta = replayfx_meta(scenario);
-	struct msink m = { 0 };
-	struct nxr_sink sink = { msink_write, msink_sync, &m };
+	struct nxr_memsink m = { 0 };
+	struct nxr_sink sink = nxr_memsink_sink(&m);
 	struct gen g = { .err = err, .t = REPLAYFX_T0, .per_seg = per_seg };
 
 	if (!meta) {
@@ -282,6 +251,6 @@ uint8_t *replayfx_build(const char *scenario, uint64_t n, uint32_t per_seg, size
 	*len = m.len;
 	return m.buf;
 fail:
-	free(m.buf);
+	nxr_memsink_release(&m);
 	return NULL;
 }
