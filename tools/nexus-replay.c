@@ -36,6 +36,7 @@ struct args {
 	const char *cand[MAX_CANDIDATES];
 	unsigned ncand;
 	bool json, force;
+	int mode;		/* of the tuned config: -1 = the replayed config's */
 	unsigned list;
 };
 
@@ -47,18 +48,21 @@ static const char doc[] =
 	"with -t: per trigger the hits, the selectivity (hits / calls of its probe), the first "
 	"and last hit; for each auto trigger the exact count of every tuple, with the rare "
 	"ones and where they occurred. -o writes the config for the next run: each auto "
-	"trigger with the tuples found common preloaded (Common), so the run starts adapted.\n\n"
+	"trigger with the tuples found common preloaded (Common), so the run starts adapted; "
+	"with --mode triggered, the next run keeps only the calls a trigger wants.\n\n"
 	"-t EXPR tries EXPR on every probe where it parses (`ret < 0`: uretprobes); "
 	"-t FUNC:EXPR on the probes of function FUNC; -t ID:EXPR on probe ID.\n\n"
 	"Exit status: 0 ok, 1 runtime error, 2 bad usage, config or trigger.";
 
-enum { OPT_FORCE = 'f', OPT_LIST = 'n' };
+enum { OPT_FORCE = 'f', OPT_LIST = 'n', OPT_MODE = 'm' };
 
 static const struct argp_option options[] = {
 	{ "config", 'c', "FILE", 0, "replay this config instead of the recorded one", 0 },
 	{ "trigger", 't', "[FUNC:|ID:]EXPR", 0, "a candidate trigger (repeatable)", 0 },
 	{ "output", 'o', "FILE", 0, "write the tuned config for the next run", 0 },
 	{ "force", OPT_FORCE, NULL, 0, "replace an existing -o file", 0 },
+	{ "mode", OPT_MODE, "MODE", 0, "Mode of the -o config: full or triggered (default: the "
+	  "replayed config's)", 0 },
 	{ "json", 'j', NULL, 0, "one JSON object", 0 },
 	{ "list", OPT_LIST, "N", 0, "rare tuples listed per auto trigger (default 10)", 0 },
 	{ 0 }
@@ -86,6 +90,14 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_FORCE:
 		a->force = true;
+		break;
+	case OPT_MODE:
+		if (!strcmp(arg, "full"))
+			a->mode = NX_MODE_FULL;
+		else if (!strcmp(arg, "triggered"))
+			a->mode = NX_MODE_TRIGGERED;
+		else
+			argp_error(state, "--mode: '%s' is not full or triggered", arg);
 		break;
 	case 'j':
 		a->json = true;
@@ -287,6 +299,8 @@ static int write_tuned(const struct args *a, const char *prog, struct nx_config 
 	FILE *f;
 	int fd = -1, rc = 1, wrc;
 
+	if (a->mode >= 0)
+		cfg->mode = (enum nx_mode)a->mode;
 	if (nx_tune_apply(cfg, rp, a->path, &err) < 0) {
 		fprintf(stderr, "%s: %s\n", prog, err.msg);
 		return 1;
@@ -350,7 +364,7 @@ out:
 
 int main(int argc, char **argv)
 {
-	struct args a = { .list = 10 };
+	struct args a = { .list = 10, .mode = -1 };
 	struct argp argp = { options, parse_opt, "RECORDING", doc, NULL, NULL, NULL };
 	struct nx_tool tool = { .prog = "nexus-replay" };
 	struct unmatched_ctx um = { .prog = "nexus-replay" };

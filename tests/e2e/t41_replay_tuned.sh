@@ -63,3 +63,13 @@ grep -qxF '    6 distinct tuples, threshold 8 calls: 3 common, 3 rare' "$T/out" 
 expect_rc 0 "$B/nexus-replay" -c "$T/tuned.yaml" -o "$T/x.yaml" "$T/n.nxr"
 grep -q '              - \[3, 0x5401\]' "$T/x.yaml" || fail "-c then -o"
 ok "no recorded config: -o refused (exit 2), -t and -c work"
+
+# --mode sets the tuned config's Mode (a tuned run usually keeps only what
+# the triggers want); anything but full or triggered is bad usage
+expect_rc 0 "$B/nexus-replay" --mode triggered -o "$T/trig.yaml" "$T/c.nxr"
+grep -qx '  Mode: triggered' "$T/trig.yaml" || fail "--mode triggered: $(grep Mode "$T/trig.yaml")"
+expect_rc 2 "$B/nexus-replay" --mode often -o "$T/bad.yaml" "$T/c.nxr"
+[ "$(head -n 1 "$T/err")" = "nexus-replay: --mode: 'often' is not full or triggered" ] ||
+	fail "--mode often: $(cat "$T/err")"
+[ ! -e "$T/bad.yaml" ] || fail "--mode often wrote a config"
+ok "--mode triggered; a bad --mode exits 2"
