@@ -21,7 +21,7 @@ else
 Q := @
 endif
 
-PKGS       := libbpf libzstd sqlite3 yaml-0.1
+PKGS       := libbpf libzstd sqlite3 yaml-0.1 libelf
 PKG_CFLAGS  = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS    = $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lbpf -lelf -lz -lzstd -lsqlite3 -lyaml)
 CMOCKA_LIBS = $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
@@ -178,7 +178,10 @@ FX_SO := $(if $(filter tests/fixtures/libfxprobe.c,$(FIXTURE_LIBS)),$(O)/fixture
 $(O)/fixtures/fx_%: tests/fixtures/fx_%.c $(FX_SO) | $(O)/fixtures
 	@echo "  FX      $@"
 	$(Q)$(CC) $(FX_CFLAGS) $< -o $@ -L$(O)/fixtures -Wl,-rpath,'$$ORIGIN' -Wl,--no-as-needed \
-		$(if $(FX_SO),-lfxprobe) -lpthread
+		$(if $(FX_SO),-lfxprobe) $(FX_LINK_$*) -lpthread
+# fx_calls calls the functions of libfxcalls.so that the uprobe tests hook.
+FX_LINK_calls := -lfxcalls
+$(O)/fixtures/fx_calls: $(O)/fixtures/libfxcalls.so
 $(O)/examples/%: examples/%.c | $(O)/examples
 	$(Q)$(CC) $(FX_CFLAGS) $< -o $@
 

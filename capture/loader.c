@@ -169,6 +169,18 @@ struct nx_loader *nx_loader_open(const struct nx_loader_opts *o, struct nx_err *
 		bpf_program__set_autoload(l->skel->progs.on_sys_exit, false);
 		bpf_program__set_autoload(l->skel->progs.on_switch, false);
 	}
+	/* uprobes are attached per hooked function by capture/probes.c */
+	bpf_program__set_autoattach(l->skel->progs.nx_uprobe, false);
+	bpf_program__set_autoattach(l->skel->progs.nx_uretprobe, false);
+	if (!o->nprobes) {
+		bpf_program__set_autoload(l->skel->progs.nx_uprobe, false);
+		bpf_program__set_autoload(l->skel->progs.nx_uretprobe, false);
+	} else if (bpf_map__set_max_entries(l->skel->maps.nx_up_probes, o->nprobes + 1) ||
+		   bpf_map__set_max_entries(l->skel->maps.nx_up_filtered, o->nprobes + 1) ||
+		   bpf_map__set_max_entries(l->skel->maps.nx_up_trigs, o->ntrigs ? o->ntrigs : 1)) {
+		fail(err, -errno, "sizing the probe maps");
+		goto fail;
+	}
 	bpf_program__set_autoattach(l->skel->progs.nx_flush, false);	/* run at the end */
 	if (o->no_syscalls)
 		bpf_program__set_autoload(l->skel->progs.nx_flush, false);
@@ -243,6 +255,11 @@ int nx_loader_read_lost(const struct nx_loader *l, uint64_t *lost, struct nx_err
 		return nx_err_set(err, -errno, "reading the kernel's loss counters: %s",
 				  strerror(errno));
 	return 0;
+}
+
+struct bpf_object *nx_loader_object(const struct nx_loader *l)
+{
+	return l->skel->obj;
 }
 
 void nx_loader_detach(struct nx_loader *l)

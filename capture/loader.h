@@ -19,6 +19,9 @@ struct nx_loader_opts {		/* zero: trace nothing until nx_loader_mark, every sysc
 	bool no_syscalls;	/* process events only */
 	const uint32_t *syscalls;	/* only these numbers; NULL = every syscall */
 	uint32_t nsyscalls;
+	uint32_t nprobes;	/* hooked functions (capture/probes.h): 0 leaves the uprobe
+				 * programs unloaded; probe ids are 1..nprobes */
+	uint32_t ntrigs;	/* their triggers, all probes together */
 	/* libbpf's messages, verifier log included, one call per line; NULL: dropped. */
 	void (*log)(void *ctx, const char *line);
 	void *log_ctx;
@@ -44,6 +47,9 @@ unsigned nx_loader_ncpus(const struct nx_loader *l);
 /* Reads the per-cpu count of events the kernel could not hand over into
  * lost[0..ncpus-1] (totals since load). */
 int nx_loader_read_lost(const struct nx_loader *l, uint64_t *lost, struct nx_err *err);
+/* The loaded BPF object, for capture/probes.c to find its maps and programs
+ * (borrowed, valid until nx_loader_close). */
+struct bpf_object *nx_loader_object(const struct nx_loader *l);
 /* Detaches every program: no event is generated after this returns. */
 void nx_loader_detach(struct nx_loader *l);
 /* After detach: emits the entry of every syscall still blocked (NX_SYS_EXITED

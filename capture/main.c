@@ -20,6 +20,7 @@
 
 #include "capture/config.h"
 #include "capture/launch.h"
+#include "capture/probes.h"
 #include "capture/record.h"
 #include "format/event.h"
 
@@ -234,6 +235,8 @@ static void summary(const struct nx_record_result *res)
 		res->path, st->events - st->by_kind[NX_KIND_LOSS], st->elapsed_s,
 		kinds[0] ? kinds : "none", st->file_bytes / 1e6,
 		st->events ? (double)st->file_bytes / st->events : 0.0, st->segments);
+	if (st->filtered)
+		fprintf(stderr, "%" PRIu64 " calls filtered out by triggers; ", st->filtered);
 	if (!lost)
 		fprintf(stderr, "no events lost.\n");
 	else
@@ -255,13 +258,6 @@ static void warn_bad_records(const struct nx_record_result *res)
  * said once, never silently dropped. */
 static void warn_unsupported(const struct nx_config *cfg)
 {
-	uint32_t nfuncs = 0;
-
-	for (uint32_t i = 0; i < cfg->ntargets; i++)
-		nfuncs += cfg->targets[i].nfuncs;
-	if (nfuncs)
-		fprintf(stderr, PROG ": warning: %s: Targets (%u functions) are not attached: "
-			"this build records syscalls and process events only\n", cfg->path, nfuncs);
 	if (cfg->script_path)
 		fprintf(stderr, PROG ": warning: %s: ScriptPath: the bpftrace program is not "
 			"written by this build\n", cfg->path);
@@ -277,6 +273,7 @@ int main(int argc, char **argv)
 	struct status_ctx sc = { 0 };
 	struct nx_record_opts o = { 0 };
 	struct nx_config cfg;
+	struct nx_probes *probes = NULL;
 	struct nx_err err = { 0 };
 	struct sigaction sa = { 0 };
 	char cmdline[1024];
@@ -293,6 +290,13 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	warn_unsupported(&cfg);
+	/* triggers, FilePaths and symbols: checked before anything is created */
+	probes = nx_probes_new(&cfg, &err);
+	if (!probes) {
+		fprintf(stderr, PROG ": %s\n", err.msg);
+		rc = 2;
+		goto out;
+	}
 	if (nx_launch_ids_from_env(&ids, cfg.sudo, &err) < 0 ||
 	    nx_launch_ids_from_env(&owner, false, &err) < 0) {
 		fprintf(stderr, PROG ": %s\n", err.msg);
@@ -322,6 +326,7 @@ int main(int argc, char **argv)
 	o.syscalls = cfg.syscalls_none ? NULL : cfg.syscalls;
 	o.nsyscalls = cfg.nsyscalls;
 	o.duration_s = a.duration > 0 ? a.duration : cfg.duration_s;
+	o.probes = probes;
 	o.ringbuf_bytes = a.ringbuf;
 	o.wake_bytes = a.wake;
 	if (a.verbose)
@@ -385,6 +390,7 @@ int main(int argc, char **argv)
 		rc = 0;
 	}
 out:
+	nx_probes_free(probes);
 	nx_record_result_release(&res);
 	nx_launch_ids_release(&ids);
 	nx_launch_ids_release(&owner);

@@ -57,6 +57,8 @@ struct run {
 	uint64_t *lost_now;
 	uint64_t backlog_prev;
 	uint64_t loss_since;
+	uint64_t *filt_prev;		/* per probe id, reported so far */
+	uint64_t *filt_now;
 	int failed;			/* the writer returned an error */
 	struct nx_err werr;
 	/* shared */
@@ -127,6 +129,8 @@ static void append(struct run *r, const struct nxr_event *ev)
 		r->st.by_kind[ev->kind]++;
 	if (ev->kind == NX_KIND_LOSS && ev->loss.reason < NX_LOSS_NREASONS)
 		r->st.lost[ev->loss.reason] += ev->loss.count;
+	if (ev->kind == NX_KIND_FILTER)
+		r->st.filtered += ev->filter.count;
 }
 
 static void loss_event(struct run *r, uint64_t now, uint64_t count, uint32_t reason, uint32_t cpu)
@@ -138,6 +142,27 @@ static void loss_event(struct run *r, uint64_t now, uint64_t count, uint32_t rea
 	ev.loss.reason = reason;
 	ev.loss.cpu = cpu;
 	append(r, &ev);
+}
+
+/* The calls each probe's triggers dropped in the kernel since the last
+ * report, as FILTER events: recorded + filtered = calls. */
+static void report_filtered(struct run *r, uint64_t now)
+{
+	uint32_t n = nx_probes_count(r->o->probes);
+
+	if (!n || nx_probes_read_filtered(r->o->probes, r->filt_now, NULL) < 0)
+		return;
+	for (uint32_t id = 1; id <= n; id++) {
+		if (r->filt_now[id] > r->filt_prev[id]) {
+			struct nxr_event ev = { .kind = NX_KIND_FILTER, .ts_ns = now };
+
+			ev.filter.count = r->filt_now[id] - r->filt_prev[id];
+			ev.filter.since_ns = r->loss_since;
+			ev.filter.probe = id;
+			append(r, &ev);
+		}
+		r->filt_prev[id] = r->filt_now[id];
+	}
 }
 
 /* Called with stats_mu held. */
@@ -160,6 +185,7 @@ static void report_loss(struct run *r)
 	if (ds.backlog_lost > r->backlog_prev)
 		loss_event(r, now, ds.backlog_lost - r->backlog_prev, NX_LOSS_BACKLOG, 0xffffffffu);
 	r->backlog_prev = ds.backlog_lost;
+	report_filtered(r, now);
 	r->loss_since = now;
 	r->st.lost_kernel = kernel;
 	r->st.ring_bytes = ds.bytes;
@@ -380,7 +406,8 @@ int nx_record_run(const struct nx_record_opts *o, struct nx_record_result *res,
 		.trace_all = o->all, .follow = o->follow, .noexec = o->noexec,
 		.names = o->names, .nnames = o->nnames, .no_syscalls = o->no_syscalls,
 		.syscalls = o->syscalls, .nsyscalls = o->nsyscalls, .log = o->log,
-		.log_ctx = o->log_ctx,
+		.log_ctx = o->log_ctx, .nprobes = nx_probes_count(o->probes),
+		.ntrigs = nx_probes_ntrigs(o->probes),
 	};
 	struct nx_output_opts oo = { .force = o->force, .chown = o->chown, .uid = o->uid,
 				     .gid = o->gid };
@@ -415,10 +442,16 @@ int nx_record_run(const struct nx_record_opts *o, struct nx_record_result *res,
 	}
 	r->lost_prev = calloc(nx_loader_ncpus(r->ld), sizeof(uint64_t));
 	r->lost_now = calloc(nx_loader_ncpus(r->ld), sizeof(uint64_t));
-	if (!r->lost_prev || !r->lost_now) {
+	r->filt_prev = calloc(nx_probes_count(o->probes) + 1, sizeof(uint64_t));
+	r->filt_now = calloc(nx_probes_count(o->probes) + 1, sizeof(uint64_t));
+	if (!r->lost_prev || !r->lost_now || !r->filt_prev || !r->filt_now) {
 		rc = nx_err_set(err, -ENOMEM, "out of memory");
 		goto out;
 	}
+	/* before the file exists: a function libbpf cannot hook leaves nothing behind */
+	rc = nx_probes_attach(o->probes, nx_loader_object(r->ld), err);
+	if (rc < 0)
+		goto out;
 	if (o->out_path) {
 		fd = nx_output_create(o->out_path, &oo, err);
 		if (fd >= 0 && !(res->path = strdup(o->out_path))) {
@@ -434,6 +467,8 @@ int nx_record_run(const struct nx_record_opts *o, struct nx_record_result *res,
 		goto out;
 	}
 	fill_meta(&meta, &uts, host, sizeof(host), o, kv, ring, sizeof(ring));
+	meta.probes = nx_probes_table(o->probes);
+	meta.nprobes = nx_probes_count(o->probes);
 	r->w = nxr_writer_open_fd(fd, res->path, &meta, &wo, err);
 	fd = -1;	/* the writer's now, closed by it even on failure */
 	if (!r->w) {
@@ -522,6 +557,7 @@ int nx_record_run(const struct nx_record_opts *o, struct nx_record_result *res,
 	}
 	rc = 0;
 stop:
+	nx_probes_detach(o->probes);
 	nx_loader_detach(r->ld);
 	nx_loader_flush_pending(r->ld, NULL);	/* best effort: the entries of blocked syscalls */
 	nx_drain_stop(r->dr);
@@ -571,9 +607,12 @@ out:
 		nxr_writer_close(r->w, NULL);
 	if (fd >= 0)
 		close(fd);
+	nx_probes_detach(o->probes);
 	nx_loader_close(r->ld);
 	free(r->lost_prev);
 	free(r->lost_now);
+	free(r->filt_prev);
+	free(r->filt_now);
 	pthread_mutex_destroy(&r->stats_mu);
 	free(r);
 	return rc;

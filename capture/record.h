@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include "capture/launch.h"
+#include "capture/probes.h"
 #include "format/err.h"
 #include "format/event.h"
 #include "format/writer.h"
@@ -20,6 +21,7 @@ struct nx_record_status {
 	uint64_t lost_kernel;			/* counted by the BPF programs */
 	uint64_t file_bytes, raw_bytes, segments;
 	uint64_t ring_bytes;			/* consumed from the ring buffer */
+	uint64_t filtered;			/* calls the kernel dropped (Mode triggered), as written */
 };
 
 struct nx_record_opts {
@@ -38,6 +40,8 @@ struct nx_record_opts {
 	const uint32_t *syscalls;	/* NULL: all */
 	uint32_t nsyscalls;
 	double duration_s;		/* 0: no limit */
+	struct nx_probes *probes;	/* hooked functions (capture/probes.h), attached and
+					 * detached by the run; NULL: none */
 	/* BPF */
 	uint64_t ringbuf_bytes;		/* 0: 64 MiB */
 	uint32_t wake_bytes;		/* see nx_loader_opts */

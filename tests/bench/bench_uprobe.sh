@@ -1,0 +1,82 @@
+#!/bin/bash
+# tests/bench/bench_uprobe.sh: what hooking a function costs the traced program.
+#
+# fx_calls hot N calls libfxcalls.so's fx_hot(v) N times (v in 0..3, with
+# N / 100000 planted values >= 1000) and times its own loop (FX_TIME: wall and
+# cpu time of the calls only, so tracer start-up is not counted). One run each:
+#   untraced
+#   nexus full       every call recorded (a CALL event each)
+#   nexus triggered  trigger `arg1 >= 1000`: the kernel keeps the N / 100000
+#                    planted calls and counts the rest (FILTER events)
+#   bpftrace         the same filter, printing each kept call to a file
+# Prints wall and cpu time, the ratio to untraced and the cost per call in ns
+# (traced minus untraced, over N). Syscalls are not recorded (Syscalls: none),
+# so the figures are the uprobe path alone. Usage: bench_uprobe.sh [N] (root).
+set -u
+O=${O:-build}
+O=$(cd "$O" && pwd)
+N=${1:-1000000}
+REC="$O/nexus-record"
+FXC="$O/fixtures/fx_calls"
+LIB="$O/fixtures/libfxcalls.so"
+[ "$(id -u)" = 0 ] || { echo "bench_uprobe: skipped: needs root (it loads BPF programs)"; exit 0; }
+[ -x "$REC" ] && [ -x "$FXC" ] || { echo "bench_uprobe: build $REC and $FXC first"; exit 77; }
+T=$(mktemp -d /tmp/nxbench.XXXXXX)
+trap 'rm -rf "$T"' EXIT
+export FX_TIME=1
+loop_ns() { sed -n 's/.*loop_ns=\([0-9]*\) cpu_ns=\([0-9]*\).*/\1 \2/p' "$1" | tail -n 1; }
+
+nexus_cfg() {
+	{
+		echo "TraceCondition:"
+		echo "  Command: $FXC hot $N"
+		echo "  Sudo: True"
+		echo "  Syscalls: none"
+		echo "  Mode: $1"
+		echo "  Targets:"
+		echo "  - FilePath: $LIB"
+		echo "    Functions:"
+		echo "      - Func: fx_hot"
+		[ "$1" = triggered ] && echo "        Triggers: [arg1 >= 1000]"
+	} > "$T/c.yaml"
+}
+
+have_bpftrace=0
+if command -v bpftrace > /dev/null &&
+   unshare -m sh -c 'mountpoint -q /sys/kernel/tracing || mount -t tracefs nodev /sys/kernel/tracing' 2>/dev/null; then
+	have_bpftrace=1
+fi
+
+printf '%-34s %9s %7s %9s %7s %9s %s\n' tracer "wall (s)" ratio "cpu (s)" ratio "ns/call" "recorded"
+base="" cbase=""
+for tracer in untraced full triggered bpftrace; do
+	side=""
+	case $tracer in
+	untraced)
+		label="untraced"
+		"$FXC" hot "$N" 2> "$T/err" ;;
+	full|triggered)
+		label="nexus-record Mode: $tracer"
+		nexus_cfg $tracer
+		rm -f "$T/r.nxr"
+		"$REC" -q -o "$T/r.nxr" "$T/c.yaml" 2> "$T/err" > /dev/null
+		side=$("$O/nexus-info" "$T/r.nxr" 2>/dev/null | sed -n 's/^ *call *\([0-9]*\).*/\1 calls/p' | head -n 1) ;;
+	bpftrace)
+		label="bpftrace, same filter, printing"
+		[ $have_bpftrace = 1 ] || { printf '%-34s %s\n' "$label" "cannot run here (no bpftrace or tracefs)"; continue; }
+		unshare -m sh -c "mountpoint -q /sys/kernel/tracing || mount -t tracefs nodev /sys/kernel/tracing; \
+			exec bpftrace -q -o $T/bt.txt -e 'uprobe:$LIB:fx_hot /(int64)arg0 >= 1000/ { printf(\"%d %d %d\\n\", nsecs, tid, arg0); }' -c '$FXC hot $N'" \
+			> /dev/null 2> "$T/err"
+		side="$(grep -c '^-\?[0-9]' "$T/bt.txt" 2>/dev/null) lines" ;;
+	esac
+	t=$(loop_ns "$T/err")
+	[ -n "$t" ] || { echo "bench_uprobe: $tracer failed: $(tail -n 2 "$T/err")" >&2; exit 1; }
+	set -- $t
+	[ -n "$base" ] || { base=$1; cbase=$2; }
+	awk -v l="$label" -v w="$1" -v c="$2" -v b="$base" -v cb="$cbase" -v n="$N" -v s="$side" 'BEGIN {
+		printf "%-34s %9.3f %6.2fx %9.3f %6.2fx %9.0f %s\n", l, w / 1e9, w / b, c / 1e9, c / cb, (w - b) / n, s }'
+done
+echo
+echo "N = $N calls; ns/call = (traced wall - untraced wall) / N"
+echo "load average during the run: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cpus"
+exit 0
