@@ -38,6 +38,7 @@ struct args {
 	bool json, force;
 	int mode;		/* of the tuned config: -1 = the replayed config's */
 	unsigned list;
+	uint64_t max_tuples;	/* 0: the exact counter's default */
 };
 
 const char *argp_program_version = "nexus-replay " NX_VERSION;
@@ -54,7 +55,7 @@ static const char doc[] =
 	"-t FUNC:EXPR on the probes of function FUNC; -t ID:EXPR on probe ID.\n\n"
 	"Exit status: 0 ok, 1 runtime error, 2 bad usage, config or trigger.";
 
-enum { OPT_FORCE = 'f', OPT_LIST = 'n', OPT_MODE = 'm' };
+enum { OPT_FORCE = 'f', OPT_LIST = 'n', OPT_MODE = 'm', OPT_MAX_TUPLES = 0x100 };
 
 static const struct argp_option options[] = {
 	{ "config", 'c', "FILE", 0, "replay this config instead of the recorded one", 0 },
@@ -65,6 +66,8 @@ static const struct argp_option options[] = {
 	  "replayed config's)", 0 },
 	{ "json", 'j', NULL, 0, "one JSON object", 0 },
 	{ "list", OPT_LIST, "N", 0, "rare tuples listed per auto trigger (default 10)", 0 },
+	{ "max-tuples", OPT_MAX_TUPLES, "N", 0, "distinct tuples an auto trigger may count "
+	  "(default 4194304, at most 2147483648)", 0 },
 	{ 0 }
 };
 
@@ -108,6 +111,14 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		if (errno || *end || !*arg || v < 1 || v > 100000)
 			argp_error(state, "--list: '%s' is not a count from 1 to 100000", arg);
 		a->list = (unsigned)v;
+		break;
+	case OPT_MAX_TUPLES:
+		errno = 0;
+		v = strtoul(arg, &end, 10);
+		if (errno || *end || !*arg || v < 1 || v > (1ul << 31))
+			argp_error(state, "--max-tuples: '%s' is not a count from 1 to 2147483648",
+				   arg);
+		a->max_tuples = v;
 		break;
 	case ARGP_KEY_ARG:
 		if (a->path)
@@ -430,6 +441,7 @@ int main(int argc, char **argv)
 		ro.disk_pct = cfg.health.disk_pct;
 	}
 	ro.max_listed = a.list;
+	ro.rare.exact_max = a.max_tuples;
 	rp = nx_replay_new(m, &ro, &err);
 	if (!rp) {
 		fprintf(stderr, "%s: %s\n", tool.prog, err.msg);
@@ -454,7 +466,12 @@ int main(int argc, char **argv)
 			have_cfg ? "the config has none on the recorded probes" :
 				   "the recording holds no config: give -c or -t");
 	if (nx_replay_run(rp, r, &err) < 0) {
-		nx_tool_error(&tool, a.path, &err);
+		if (err.code == -E2BIG) {	/* the exact counter is full: say how to raise it */
+			nx_err_prefix(&err, "%s", a.path);
+			fprintf(stderr, "%s: %s (--max-tuples)\n", tool.prog, err.msg);
+		} else {
+			nx_tool_error(&tool, a.path, &err);
+		}
 		goto out;
 	}
 	nx_replay_get_totals(rp, &tot);

@@ -40,7 +40,10 @@ for f in missing.nxr text.nxr future.nxr np.nxr; do
 done
 grep -qxF "nexus-replay: $T/np.nxr: the recording has no probes (no Targets were traced): nothing to replay" "$T/err" ||
 	fail "no probes: $(cat "$T/err")"
-ok "missing, non-.nxr, future version, no probes: one line, exit 1"
+expect_rc 1 "$R" -t 'fx_work:auto arg3' --max-tuples 100 "$T/c.nxr"	# arg3 = the call's number
+[ "$(cat "$T/err")" = "nexus-replay: $T/c.nxr: trigger 'auto arg3' of probe 1: rare: more than 100 distinct values to count: raise the exact counter's limit (--max-tuples)" ] ||
+	fail "exact counter full: $(cat "$T/err")"
+ok "missing, non-.nxr, future version, no probes, exact counter full: one line, exit 1"
 
 check_usage() {	# check_usage WANT_LINE ARGS...: exit 2 and exactly that line
 	local want=$1
