@@ -346,16 +346,16 @@ static void fill_proc(struct nx_replay *rp, const struct nxr_event *ev, struct n
 static int feed_call(struct nx_replay *rp, uint64_t id, const struct nxr_event *ev,
 		     struct nx_err *err)
 {
-	uint32_t pid_ = ev->kind == NX_KIND_CALL ? ev->call.probe : ev->uret.probe;
+	uint32_t probe = ev->kind == NX_KIND_CALL ? ev->call.probe : ev->uret.probe;
 	struct nx_trig_input in = { 0 };
 	struct nx_replay_probe *p;
 	struct probe_impl *pi;
 	int idx;
 
-	if (rp->last_probe < rp->nprobes && rp->probes[rp->last_probe].id == pid_) {
+	if (rp->last_probe < rp->nprobes && rp->probes[rp->last_probe].id == probe) {
 		idx = (int)rp->last_probe;
 	} else {
-		idx = probe_index(rp, pid_);
+		idx = probe_index(rp, probe);
 		if (idx < 0) {
 			rp->tot.unknown_probe++;
 			return 0;
