@@ -424,7 +424,8 @@ int main(int argc, char **argv)
 		snprintf(name, sizeof(name), "%s (recorded config)", a.path);
 		if (nx_config_parse_opts(&cfg, name, m->config_text, strlen(m->config_text), &co,
 					 &err) < 0) {
-			fprintf(stderr, "%s: %s\n", tool.prog, err.msg);
+			/* e.g. written by a nexus-record that knows keys this build does not */
+			fprintf(stderr, "%s: %s (give a config with -c)\n", tool.prog, err.msg);
 			goto out;
 		}
 		have_cfg = recorded_cfg = true;

@@ -10,6 +10,14 @@
 R="$B/nexus-replay"
 "$MKREC" -n 1000 calls-triggered "$T/t.nxr" || fail "mkrec calls-triggered"
 "$MKREC" -n 1000 calls "$T/c.nxr" || fail "mkrec calls"
+cat > "$T/extra.yaml" <<'YAML'
+TraceCondition:
+  Targets:
+  - FilePath: /opt/fx/libfx.so
+    Functions:
+      - {Func: fx_work, Triggers: [arg1 == 9]}
+      - {Func: fx_gone, Triggers: [arg1 == 1]}
+YAML
 
 expect_rc 0 "$R" -o "$T/tuned.yaml" "$T/t.nxr"
 [ "$(wc -l < "$T/err")" = 2 ] || fail "want two warnings: $(cat "$T/err")"
@@ -43,7 +51,12 @@ grep -qxF "nexus-replay: $T/np.nxr: the recording has no probes (no Targets were
 expect_rc 1 "$R" -t 'fx_work:auto arg3' --max-tuples 100 "$T/c.nxr"	# arg3 = the call's number
 [ "$(cat "$T/err")" = "nexus-replay: $T/c.nxr: trigger 'auto arg3' of probe 1: rare: more than 100 distinct values to count: raise the exact counter's limit (--max-tuples)" ] ||
 	fail "exact counter full: $(cat "$T/err")"
-ok "missing, non-.nxr, future version, no probes, exact counter full: one line, exit 1"
+"$MKREC" -n 1000 calls-newconfig "$T/new.nxr" || fail "mkrec calls-newconfig"
+expect_rc 1 "$R" "$T/new.nxr"
+[ "$(cat "$T/err")" = "nexus-replay: $T/new.nxr (recorded config):17:3: unknown key 'Sampling' in TraceCondition (give a config with -c)" ] ||
+	fail "recorded config not understood: $(cat "$T/err")"
+expect_rc 0 "$R" -c "$T/extra.yaml" "$T/new.nxr"
+ok "missing, non-.nxr, future version, no probes, exact counter full, recorded config not understood: one line, exit 1"
 
 check_usage() {	# check_usage WANT_LINE ARGS...: exit 2 and exactly that line
 	local want=$1
@@ -81,14 +94,6 @@ expect_rc 2 "$R" --list 0 "$T/c.nxr"
 ok "bad -t, bad -c, a trigger that does not fit its probe, bad options: one line, exit 2"
 
 # a function of the config without a probe: a warning, the rest replayed
-cat > "$T/extra.yaml" <<'YAML'
-TraceCondition:
-  Targets:
-  - FilePath: /opt/fx/libfx.so
-    Functions:
-      - {Func: fx_work, Triggers: [arg1 == 9]}
-      - {Func: fx_gone, Triggers: [arg1 == 1]}
-YAML
 expect_rc 0 "$R" -c "$T/extra.yaml" "$T/c.nxr"
 grep -qxF "nexus-replay: warning: $T/c.nxr: /opt/fx/libfx.so:fx_gone (uprobe) has no probe in the recording: its triggers are not replayed" "$T/err" ||
 	fail "unmatched: $(cat "$T/err")"

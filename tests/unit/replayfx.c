@@ -58,6 +58,8 @@ const struct nxr_meta *replayfx_meta(const char *scenario)
 		meta.config_text = CONFIG_HEAD "  Mode: triggered\n";
 	else if (!strcmp(scenario, "calls-noconfig"))
 		meta.config_text = "";
+	else if (!strcmp(scenario, "calls-newconfig"))	/* a key this build does not know */
+		meta.config_text = CONFIG_HEAD "  Mode: full\n  Sampling: 10\n";
 	else if (!strcmp(scenario, "noprobes"))
 		meta.nprobes = 0;
 	else if (strcmp(scenario, "calls"))
