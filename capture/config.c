@@ -617,6 +617,7 @@ static int add_trigger(struct ctx *c, const struct node *it, void *arg)
 	if (!t)
 		return nomem(c);
 	f->triggers = t;
+	memset(&t[f->ntriggers], 0, sizeof(*t));	/* common, ncommon: none */
 	t[f->ntriggers].text = strdup(it->str);
 	if (!t[f->ntriggers].text)
 		return nomem(c);

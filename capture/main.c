@@ -246,6 +246,35 @@ static void summary(const struct nx_record_result *res)
 			st->lost[NX_LOSS_DISK], st->lost_kernel);
 }
 
+/* What live adaptation did, when it did anything: the rate of uprobe events
+ * crossing the ring buffer before the first learned value reached the
+ * kernel and after it (the recorder's own counters). */
+static void summary_live(const struct nx_live *live)
+{
+	struct nx_live_stats ls;
+	double before_s, after_s;
+
+	nx_live_get_stats(live, &ls);
+	if (ls.samples)
+		fprintf(stderr, PROG ": health: %" PRIu64 " samples, %" PRIu64 " gate changes\n",
+			ls.samples, ls.gate_flips);
+	if (!ls.added && !ls.preloaded)
+		return;
+	fprintf(stderr, PROG ": adapt: %" PRIu64 " tuples made common (%" PRIu64 " preloaded), %"
+		PRIu64 " made rare again", ls.added + ls.preloaded, ls.preloaded, ls.removed);
+	if (ls.adapt_ns && ls.first_ns && ls.adapt_ns > ls.first_ns && ls.last_ns > ls.adapt_ns) {
+		before_s = (ls.adapt_ns - ls.first_ns) / 1e9;
+		after_s = (ls.last_ns - ls.adapt_ns) / 1e9;
+		fprintf(stderr, "; uprobe events crossing the ring: %.0f/s before the first change"
+			" (%" PRIu64 " in %.3f s), %.0f/s after (%" PRIu64 " in %.3f s)",
+			ls.calls_before / before_s, ls.calls_before, before_s,
+			(ls.calls - ls.calls_before) / after_s, ls.calls - ls.calls_before, after_s);
+	}
+	if (ls.errors)
+		fprintf(stderr, "; %" PRIu64 " failed updates", ls.errors);
+	fputc('\n', stderr);
+}
+
 /* Shown even with -q: a malformed record is a defect, never routine. */
 static void warn_bad_records(const struct nx_record_result *res)
 {
@@ -274,6 +303,7 @@ int main(int argc, char **argv)
 	struct nx_record_opts o = { 0 };
 	struct nx_config cfg;
 	struct nx_probes *probes = NULL;
+	struct nx_live *live = NULL;
 	struct nx_err err = { 0 };
 	struct sigaction sa = { 0 };
 	char cmdline[1024];
@@ -327,6 +357,20 @@ int main(int argc, char **argv)
 	o.nsyscalls = cfg.nsyscalls;
 	o.duration_s = a.duration > 0 ? a.duration : cfg.duration_s;
 	o.probes = probes;
+	{
+		struct nx_live_opts lo = { .probes = probes,
+					   .health_interval_ms = cfg.health.interval_ms,
+					   .health_cpu_pct = cfg.health.cpu_pct,
+					   .health_disk_pct = cfg.health.disk_pct };
+
+		live = nx_live_new(&lo, &err);
+		if (!live) {
+			fprintf(stderr, PROG ": %s\n", err.msg);
+			rc = 1;
+			goto out;
+		}
+		o.live = live;
+	}
 	o.ringbuf_bytes = a.ringbuf;
 	o.wake_bytes = a.wake;
 	if (a.verbose)
@@ -377,8 +421,10 @@ int main(int argc, char **argv)
 		rc = 1;
 		goto out;
 	}
-	if (!a.quiet)
+	if (!a.quiet) {
 		summary(&res);
+		summary_live(live);
+	}
 	warn_bad_records(&res);
 	if (res.cmd_exited) {
 		status = res.cmd_status;
@@ -390,6 +436,7 @@ int main(int argc, char **argv)
 		rc = 0;
 	}
 out:
+	nx_live_free(live);
 	nx_probes_free(probes);
 	nx_record_result_release(&res);
 	nx_launch_ids_release(&ids);
