@@ -198,8 +198,11 @@ static void text_trigger(struct nx_json_buf *b, const struct nx_replay_trigger *
 	put_text(b, r->text);
 	nx_json_printf(b, "\n    hits %" PRIu64 " of %" PRIu64 " calls (%.4g %%)", r->hits, r->calls,
 		       pct(r->hits, r->calls));
-	if (recorded_cfg && r->mask_bit >= 0 && r->type != NX_TRIGGER_AUTO)
-		nx_json_printf(b, "; the recorder marked %" PRIu64, r->recorded);
+	/* auto: what the live detector let through (warm-up included), beside
+	 * the exact count; the others should agree call for call */
+	if (recorded_cfg && r->mask_bit >= 0)
+		nx_json_printf(b, "; the recorder%s marked %" PRIu64,
+			       r->type == NX_TRIGGER_AUTO ? "'s live detector" : "", r->recorded);
 	nx_json_putc(b, '\n');
 	if (r->hits) {
 		nx_replay_at_format(&r->first, t0, x, sizeof(x));
@@ -272,7 +275,7 @@ static void json_trigger(struct nx_json_buf *b, const struct nx_replay_trigger *
 	nx_json_printf(b, ",\"type\":\"%s\",\"calls\":%" PRIu64 ",\"hits\":%" PRIu64
 		       ",\"selectivity\":%.9g", type_name(r->type), r->calls, r->hits,
 		       r->calls ? (double)r->hits / (double)r->calls : 0.0);
-	if (recorded_cfg && r->mask_bit >= 0 && r->type != NX_TRIGGER_AUTO)
+	if (recorded_cfg && r->mask_bit >= 0)
 		nx_json_printf(b, ",\"recorded\":%" PRIu64, r->recorded);
 	if (r->hits) {
 		json_at(b, "first", &r->first, t0);
