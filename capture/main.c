@@ -19,6 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "capture/bpfscript.h"
 #include "capture/caps.h"
 #include "capture/config.h"
 #include "capture/launch.h"
@@ -36,6 +37,7 @@ static volatile sig_atomic_t stop_sig;
 struct args {
 	const char *config;
 	const char *out;
+	const char *emit_bpftrace;	/* --emit-bpftrace FILE: write it, record nothing */
 	bool force, all, quiet, verbose, no_wait_children;
 	bool check, json, print_config;
 	char **specs;			/* -e, in order */
@@ -61,7 +63,7 @@ static const char doc[] =
 	"says what to trace. The exit status is the command's (128+N if signal N "
 	"killed it); 1 on a runtime error, 2 on bad usage or a bad config.";
 
-enum { OPT_ALL = 256, OPT_RING, OPT_NOWAIT, OPT_SYNC, OPT_WAKE, OPT_CHECK, OPT_JSON,
+enum { OPT_ALL = 256, OPT_RING, OPT_NOWAIT, OPT_SYNC, OPT_WAKE, OPT_EMIT_BT, OPT_CHECK, OPT_JSON,
        OPT_PRINT_CONFIG, OPT_COMM, OPT_UID };
 
 static const struct argp_option options[] = {
@@ -74,6 +76,7 @@ static const struct argp_option options[] = {
 	{ "no-wait-children", OPT_NOWAIT, NULL, 0, "Stop when the command exits, without waiting for its children", 0 },
 	{ "sync", OPT_SYNC, "WHEN", 0, "segment (default: fdatasync closed segments, at most once a second), end, or none", 0 },
 	{ "wakeup-bytes", OPT_WAKE, "BYTES", OPTION_HIDDEN, "wake the drain past this much data (0: per event)", 0 },
+	{ "emit-bpftrace", OPT_EMIT_BT, "FILE", 0, "Write the bpftrace program equivalent to CONFIG to FILE ('-': standard output) and exit: records nothing, needs no root", 0 },
 	{ "probe", 'e', "SPEC", 0, "Trace SPEC, BCC trace's syntax: 'sys_read (arg3 > 1024)', "
 	  "'p:c:ioctl (arg2 == 0x541c) \"req %x\", arg2', 'r:c:malloc (ret == 0)' (repeatable; "
 	  "combines with CONFIG; the command goes after --)", 0 },
@@ -140,6 +143,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case 'v': a->verbose = true; break;
 	case OPT_ALL: a->all = true; break;
 	case OPT_NOWAIT: a->no_wait_children = true; break;
+	case OPT_EMIT_BT: a->emit_bpftrace = arg; break;
 	case OPT_CHECK: a->check = true; break;
 	case OPT_PRINT_CONFIG: a->print_config = true; break;
 	case 'e':
@@ -232,6 +236,8 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 			argp_error(state, "--json goes with --check");
 		if (a->check)
 			break;
+		if (a->emit_bpftrace && !a->config && !a->nspecs)
+			argp_error(state, "--emit-bpftrace needs a CONFIG or -e SPEC");
 		if (a->ncomms > NX_FILTER_MAX || a->nuids > NX_FILTER_MAX)
 			argp_error(state, "at most %u --comm and %u --uid", NX_FILTER_MAX,
 				   NX_FILTER_MAX);
@@ -327,6 +333,35 @@ static void summary(const struct nx_record_result *res)
 			st->lost[NX_LOSS_DISK], st->lost_kernel);
 }
 
+/* What live adaptation did, when it did anything: the rate of uprobe events
+ * crossing the ring buffer before the first learned value reached the
+ * kernel and after it (the recorder's own counters). */
+static void summary_live(const struct nx_live *live)
+{
+	struct nx_live_stats ls;
+	double before_s, after_s;
+
+	nx_live_get_stats(live, &ls);
+	if (ls.samples)
+		fprintf(stderr, PROG ": health: %" PRIu64 " samples, %" PRIu64 " gate changes\n",
+			ls.samples, ls.gate_flips);
+	if (!ls.added && !ls.preloaded)
+		return;
+	fprintf(stderr, PROG ": adapt: %" PRIu64 " tuples made common (%" PRIu64 " preloaded), %"
+		PRIu64 " made rare again", ls.added + ls.preloaded, ls.preloaded, ls.removed);
+	if (ls.adapt_ns && ls.first_ns && ls.adapt_ns > ls.first_ns && ls.last_ns > ls.adapt_ns) {
+		before_s = (ls.adapt_ns - ls.first_ns) / 1e9;
+		after_s = (ls.last_ns - ls.adapt_ns) / 1e9;
+		fprintf(stderr, "; uprobe events crossing the ring: %.0f/s before the first change"
+			" (%" PRIu64 " in %.3f s), %.0f/s after (%" PRIu64 " in %.3f s)",
+			ls.calls_before / before_s, ls.calls_before, before_s,
+			(ls.calls - ls.calls_before) / after_s, ls.calls - ls.calls_before, after_s);
+	}
+	if (ls.errors)
+		fprintf(stderr, "; %" PRIu64 " failed updates", ls.errors);
+	fputc('\n', stderr);
+}
+
 /* Shown even with -q: a malformed record is a defect, never routine. */
 static void warn_bad_records(const struct nx_record_result *res)
 {
@@ -335,13 +370,35 @@ static void warn_bad_records(const struct nx_record_result *res)
 			res->bad_records);
 }
 
-/* Parts of the config this build parses and checks but cannot act on yet:
- * said once, never silently dropped. */
-static void warn_unsupported(const struct nx_config *cfg)
+/* --emit-bpftrace: the program to path ("-": stdout), created like the
+ * recording (as the invoking user under sudo); exit 0 or 1. */
+static int emit_bpftrace(const char *path, const char *text, size_t len, bool force)
 {
-	if (cfg->script_path)
-		fprintf(stderr, PROG ": warning: %s: ScriptPath: the bpftrace program is not "
-			"written by this build\n", cfg->path);
+	struct nx_launch_ids owner = { 0 };
+	struct nx_output_opts so = { .force = force };
+	struct nx_err err = { 0 };
+	int rc = 0;
+
+	if (!strcmp(path, "-")) {
+		if (fwrite(text, 1, len, stdout) != len || fflush(stdout) == EOF) {
+			fprintf(stderr, PROG ": standard output: %s\n", strerror(errno));
+			return 1;
+		}
+		return 0;
+	}
+	if (nx_launch_ids_from_env(&owner, false, &err) < 0) {
+		fprintf(stderr, PROG ": %s\n", err.msg);
+		return 2;
+	}
+	so.chown = owner.drop;
+	so.uid = owner.uid;
+	so.gid = owner.gid;
+	if (nx_bpfscript_save(path, text, len, &so, &err) < 0) {
+		fprintf(stderr, PROG ": %s\n", err.msg);
+		rc = 1;
+	}
+	nx_launch_ids_release(&owner);
+	return rc;
 }
 
 /* A word of a command line as the config's Command splitting reads it back. */
@@ -527,9 +584,11 @@ int main(int argc, char **argv)
 	struct nx_record_opts o = { 0 };
 	struct nx_config cfg;
 	struct nx_probes *probes = NULL;
+	struct nx_live *live = NULL;
 	struct nx_err err = { 0 };
 	struct sigaction sa = { 0 };
-	char cmdline[1024];
+	char cmdline[1024], *script = NULL;
+	size_t script_len = 0;
 	char *gen_yaml = NULL;
 	struct nxr_kv *meta_kv = NULL;
 	uint32_t nmeta_kv = 0;
@@ -580,7 +639,20 @@ int main(int argc, char **argv)
 		rc = 1;
 		goto out;
 	}
-	warn_unsupported(&cfg);
+	/* generated now, so that a config bpftrace cannot express stops the run
+	 * (exit 2) before anything is created or loaded */
+	if ((a.emit_bpftrace || cfg.script_path) &&
+	    nx_bpfscript_generate(&cfg, !a.emit_bpftrace ? cfg.script_path :
+				  strcmp(a.emit_bpftrace, "-") ? a.emit_bpftrace : NULL,
+				  &script, &script_len, &err) < 0) {
+		fprintf(stderr, PROG ": %s\n", err.msg);
+		rc = 2;
+		goto out;
+	}
+	if (a.emit_bpftrace) {
+		rc = emit_bpftrace(a.emit_bpftrace, script, script_len, a.force);
+		goto out;
+	}
 	/* triggers, FilePaths and symbols: checked before anything is created */
 	probes = nx_probes_new(&cfg, &err);
 	if (!probes) {
@@ -618,6 +690,20 @@ int main(int argc, char **argv)
 	o.nsyscalls = cfg.nsyscalls;
 	o.duration_s = a.duration > 0 ? a.duration : cfg.duration_s;
 	o.probes = probes;
+	{
+		struct nx_live_opts lo = { .probes = probes,
+					   .health_interval_ms = cfg.health.interval_ms,
+					   .health_cpu_pct = cfg.health.cpu_pct,
+					   .health_disk_pct = cfg.health.disk_pct };
+
+		live = nx_live_new(&lo, &err);
+		if (!live) {
+			fprintf(stderr, PROG ": %s\n", err.msg);
+			rc = 1;
+			goto out;
+		}
+		o.live = live;
+	}
 	o.ringbuf_bytes = a.ringbuf;
 	o.wake_bytes = a.wake;
 	if (a.verbose)
@@ -660,6 +746,16 @@ int main(int argc, char **argv)
 		rc = 1;
 		goto out;
 	}
+	if (script) {
+		struct nx_output_opts so = { .force = a.force, .chown = owner.drop,
+					     .uid = owner.uid, .gid = owner.gid };
+
+		if (nx_bpfscript_save(cfg.script_path, script, script_len, &so, &err) < 0) {
+			fprintf(stderr, PROG ": ScriptPath %s\n", err.msg);
+			rc = 1;
+			goto out;
+		}
+	}
 
 	rc = nx_record_run(&o, &res, &err);
 	if (sc.shown)
@@ -672,8 +768,10 @@ int main(int argc, char **argv)
 		rc = 1;
 		goto out;
 	}
-	if (!a.quiet)
+	if (!a.quiet) {
 		summary(&res);
+		summary_live(live);
+	}
 	warn_bad_records(&res);
 	if (res.cmd_exited) {
 		status = res.cmd_status;
@@ -685,6 +783,7 @@ int main(int argc, char **argv)
 		rc = 0;
 	}
 out:
+	nx_live_free(live);
 	nx_probes_free(probes);
 	nx_record_result_release(&res);
 	nx_launch_ids_release(&ids);
@@ -692,6 +791,7 @@ out:
 	nx_config_release(&cfg);
 	nx_probespec_kv_free(meta_kv, nmeta_kv);
 	free(gen_yaml);
+	free(script);
 	free(a.pids);
 	free(a.specs);
 	free(a.comms);

@@ -35,6 +35,11 @@
 #include "bpf/trigger.h"
 #include "bpf/uprobe.h"
 
+struct preload {
+	uint64_t *vals;			/* n tuples of nvals values, owned */
+	uint32_t n, nvals;
+};
+
 struct def {
 	char *path;			/* as written, for the table and messages */
 	char *abspath;			/* for libbpf */
@@ -44,6 +49,7 @@ struct def {
 	uint32_t ntrig;
 	uint32_t trig_base;
 	struct nx_trigger **trigs;
+	struct preload *pre;		/* per trigger: common tuples from a tuned config */
 	uint32_t nstr;
 	uint8_t str_arg[NX_UP_MAX_STR];
 	struct bpf_link *link;
@@ -217,8 +223,22 @@ static int add_def(struct nx_probes *p, const struct nx_config *cfg,
 	d->spec = make_spec(f);
 	d->abspath = realpath(t->path, real) ? strdup(real) : strdup(t->path);
 	d->trigs = calloc(f->ntriggers ? f->ntriggers : 1, sizeof(*d->trigs));
-	if (!d->path || !d->func || !d->spec || !d->abspath || !d->trigs)
+	d->pre = calloc(f->ntriggers ? f->ntriggers : 1, sizeof(*d->pre));
+	if (!d->path || !d->func || !d->spec || !d->abspath || !d->trigs || !d->pre)
 		return nx_err_set(err, -ENOMEM, "out of memory");
+	for (uint32_t i = 0; i < f->ntriggers; i++) {
+		const struct nx_config_trigger *t = &f->triggers[i];
+		size_t bytes = (size_t)t->ncommon * t->ncommon_vals * sizeof(uint64_t);
+
+		if (!t->ncommon || !t->ncommon_vals || !t->common)
+			continue;
+		d->pre[i].vals = malloc(bytes);
+		if (!d->pre[i].vals)
+			return nx_err_set(err, -ENOMEM, "out of memory");
+		memcpy(d->pre[i].vals, t->common, bytes);
+		d->pre[i].n = t->ncommon;
+		d->pre[i].nvals = t->ncommon_vals;
+	}
 	d->trig_base = p->ntrigs;
 	for (uint32_t i = 0; i < f->ntriggers; i++) {
 		int rc = parse_trigger(cfg, f, &f->triggers[i], &d->trigs[i], err);
@@ -281,6 +301,9 @@ void nx_probes_free(struct nx_probes *p)
 
 		for (uint32_t k = 0; k < d->ntrig; k++)
 			nx_trigger_free(d->trigs[k]);
+		for (uint32_t k = 0; d->pre && k < d->ntrig; k++)
+			free(d->pre[k].vals);
+		free(d->pre);
 		free(d->trigs);
 		free(d->path);
 		free(d->abspath);
@@ -318,6 +341,20 @@ const struct nx_trigger *nx_probes_trigger(const struct nx_probes *p, uint32_t i
 	if (i >= nx_probes_ntriggers_of(p, id))
 		return NULL;
 	return p->defs[id - 1].trigs[i];
+}
+
+const uint64_t *nx_probes_preload(const struct nx_probes *p, uint32_t id, uint32_t i,
+				  uint32_t *ntuples, uint32_t *nvals)
+{
+	const struct preload *pre;
+
+	*ntuples = *nvals = 0;
+	if (i >= nx_probes_ntriggers_of(p, id))
+		return NULL;
+	pre = &p->defs[id - 1].pre[i];
+	*ntuples = pre->n;
+	*nvals = pre->nvals;
+	return pre->vals;
 }
 
 /* ---- the kernel side ---- */

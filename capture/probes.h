@@ -46,6 +46,11 @@ const struct nxr_probe *nx_probes_table(const struct nx_probes *p);
 /* Trigger i of probe id (borrowed), NULL when there is none. */
 const struct nx_trigger *nx_probes_trigger(const struct nx_probes *p, uint32_t id, uint32_t i);
 uint32_t nx_probes_ntriggers_of(const struct nx_probes *p, uint32_t id);
+/* The common tuples a tuned config gave trigger i of probe id (its
+ * Common: list): *ntuples tuples of *nvals values, back to back (borrowed);
+ * NULL with both 0 when there are none. */
+const uint64_t *nx_probes_preload(const struct nx_probes *p, uint32_t id, uint32_t i,
+				  uint32_t *ntuples, uint32_t *nvals);
 
 /*
  * Fills the kernel maps of obj (loaded with nx_loader_opts.nprobes/ntrigs

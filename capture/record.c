@@ -204,6 +204,15 @@ static void publish(struct run *r)
 	pthread_mutex_unlock(&r->stats_mu);
 }
 
+/* capture/live's way into the recording (ADAPT and HEALTH events). */
+static int live_record(void *ctx, const struct nxr_event *ev)
+{
+	struct run *r = ctx;
+
+	append(r, ev);
+	return r->failed ? -EIO : 0;
+}
+
 static void *writer_main(void *arg)
 {
 	struct run *r = arg;
@@ -211,14 +220,21 @@ static void *writer_main(void *arg)
 	struct nx_batch *b;
 
 	for (;;) {
-		b = nx_queue_pop(r->q, 100);
+		b = nx_queue_pop(r->q, nx_live_wait_ms(r->o->live, mono_ns()));
 		if (b) {
 			/* st.events etc. are written here only; readers take stats_mu */
 			pthread_mutex_lock(&r->stats_mu);
-			for (uint32_t i = 0; i < b->n; i++)
+			for (uint32_t i = 0; i < b->n; i++) {
+				nx_live_observe(r->o->live, &b->ev[i]);
 				append(r, &b->ev[i]);
+			}
 			pthread_mutex_unlock(&r->stats_mu);
 			nx_queue_recycle(r->q, b);
+		}
+		if (nx_live_active(r->o->live)) {
+			pthread_mutex_lock(&r->stats_mu);
+			nx_live_tick(r->o->live, mono_ns(), NULL);	/* counted in its stats */
+			pthread_mutex_unlock(&r->stats_mu);
 		}
 		if (mono_ns() >= next) {
 			pthread_mutex_lock(&r->stats_mu);
@@ -500,6 +516,10 @@ int nx_record_run(const struct nx_record_opts *o, struct nx_record_result *res,
 	}
 	r->t0 = mono_ns();
 	r->loss_since = r->t0;
+	/* preloaded common values: in the kernel before the command starts */
+	rc = nx_live_start(o->live, live_record, r, r->t0, err);
+	if (rc < 0)
+		goto out;
 	rc = pthread_create(&r->wthread, NULL, writer_main, r);
 	if (rc) {
 		rc = nx_err_set(err, -rc, "starting the writer thread: %s", strerror(rc));

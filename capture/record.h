@@ -8,6 +8,7 @@
 
 #include "capture/config.h"
 #include "capture/launch.h"
+#include "capture/live.h"
 #include "capture/probes.h"
 #include "format/err.h"
 #include "format/event.h"
@@ -43,6 +44,8 @@ struct nx_record_opts {
 	double duration_s;		/* 0: no limit */
 	struct nx_probes *probes;	/* hooked functions (capture/probes.h), attached and
 					 * detached by the run; NULL: none */
+	struct nx_live *live;		/* live adaptation and health gating (capture/live.h),
+					 * run on the writer thread; NULL: none */
 	/* BPF */
 	uint64_t ringbuf_bytes;		/* 0: 64 MiB */
 	uint32_t wake_bytes;		/* see nx_loader_opts */

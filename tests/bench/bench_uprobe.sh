@@ -8,7 +8,10 @@
 #   nexus full       every call recorded (a CALL event each)
 #   nexus triggered  trigger `arg1 >= 1000`: the kernel keeps the N / 100000
 #                    planted calls and counts the rest (FILTER events)
-#   bpftrace         the same filter, printing each kept call to a file
+#   nexus auto       trigger `auto arg1` (Mode triggered): learns 0..3 as common
+#                    after its warm-up; the recorder's summary gives the ring
+#                    traffic before and after (issue 6's live benchmark)
+#   bpftrace         the same filter as triggered, printing each kept call
 # Prints wall and cpu time, the ratio to untraced and the cost per call in ns
 # (traced minus untraced, over N). Syscalls are not recorded (Syscalls: none),
 # so the figures are the uprobe path alone. Usage: bench_uprobe.sh [N] (root).
@@ -38,6 +41,7 @@ nexus_cfg() {
 		echo "    Functions:"
 		echo "      - Func: fx_hot"
 		[ "$1" = triggered ] && echo "        Triggers: [arg1 >= 1000]"
+		[ "$1" = auto ] && echo "        Triggers: [auto arg1]"
 	} > "$T/c.yaml"
 }
 
@@ -49,17 +53,20 @@ fi
 
 printf '%-34s %9s %7s %9s %7s %9s %s\n' tracer "wall (s)" ratio "cpu (s)" ratio "ns/call" "recorded"
 base="" cbase=""
-for tracer in untraced full triggered bpftrace; do
+for tracer in untraced full triggered auto bpftrace; do
 	side=""
 	case $tracer in
 	untraced)
 		label="untraced"
 		"$FXC" hot "$N" 2> "$T/err" ;;
-	full|triggered)
+	full|triggered|auto)
 		label="nexus-record Mode: $tracer"
+		[ $tracer = auto ] && label="nexus-record triggered, auto arg1"
 		nexus_cfg $tracer
+		[ $tracer = auto ] && sed -i 's/Mode: auto/Mode: triggered/' "$T/c.yaml"
 		rm -f "$T/r.nxr"
-		"$REC" -q -o "$T/r.nxr" "$T/c.yaml" 2> "$T/err" > /dev/null
+		"$REC" -o "$T/r.nxr" "$T/c.yaml" 2> "$T/err" > /dev/null
+		[ $tracer = auto ] && sed -n 's/^nexus-record: adapt: .*; uprobe events/uprobe events/p' "$T/err" > "$T/adapt"
 		side=$("$O/nexus-info" "$T/r.nxr" 2>/dev/null | sed -n 's/^ *call *\([0-9]*\).*/\1 calls/p' | head -n 1) ;;
 	bpftrace)
 		label="bpftrace, same filter, printing"
@@ -77,6 +84,7 @@ for tracer in untraced full triggered bpftrace; do
 		printf "%-34s %9.3f %6.2fx %9.3f %6.2fx %9.0f %s\n", l, w / 1e9, w / b, c / 1e9, c / cb, (w - b) / n, s }'
 done
 echo
+[ -s "$T/adapt" ] && echo "auto arg1, ring traffic: $(cat "$T/adapt")"
 echo "N = $N calls; ns/call = (traced wall - untraced wall) / N"
 echo "load average during the run: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cpus"
 exit 0

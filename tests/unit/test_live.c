@@ -1,0 +1,222 @@
+/*
+ * tests/unit/test_live.c: capture/live.c without BPF. The probes come from a
+ * config hooking a function of this test binary (never attached, so the
+ * kernel maps are absent: health updates are no-ops, common-value updates
+ * are refused), the health sampler reads fake /proc files: a `cpu` trigger
+ * gets one HEALTH event per interval and a gate event per flip of its flag;
+ * an `auto` trigger whose kernel update is refused records no ADAPT event
+ * (a recording never claims a filter the kernel does not have); a run with
+ * neither does nothing.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "capture/config.h"
+#include "capture/live.h"
+#include "capture/probes.h"
+
+__attribute__((noinline, used)) long nx_live_test_func(long a)
+{
+	return a * 2;
+}
+
+static char exe[PATH_MAX];
+
+struct rec {
+	struct nxr_event ev[64];
+	char notes[64][128];
+	unsigned n;
+};
+
+static int rec_cb(void *ctx, const struct nxr_event *ev)
+{
+	struct rec *r = ctx;
+
+	assert_true(r->n < 64);
+	r->ev[r->n] = *ev;
+	if (ev->kind == NX_KIND_ADAPT)
+		snprintf(r->notes[r->n], sizeof(r->notes[0]), "%.*s", (int)ev->adapt.note.len,
+			 ev->adapt.note.ptr);
+	r->n++;
+	return 0;
+}
+
+static void put(const char *dir, const char *name, const char *text)
+{
+	char path[PATH_MAX];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	assert_int_equal(fclose(f), 0);
+}
+
+static struct nx_probes *probes_for(const char *trigger, struct nx_config *cfg)
+{
+	struct nx_err err = { 0 };
+	char text[PATH_MAX + 512];
+	struct nx_probes *p;
+
+	snprintf(text, sizeof(text), "TraceCondition:\n  Command: ls\n  Targets:\n"
+		 "  - FilePath: %s\n    Functions:\n      - Func: nx_live_test_func\n"
+		 "        Triggers: ['%s']\n", exe, trigger);
+	assert_int_equal(nx_config_parse(cfg, "c.yaml", text, strlen(text), &err), 0);
+	p = nx_probes_new(cfg, &err);
+	if (!p)
+		fail_msg("%s", err.msg);
+	return p;
+}
+
+static void test_health_gate(void **state)
+{
+	char dir[] = "/tmp/nx-live-XXXXXX";
+	struct nx_config cfg;
+	struct nx_probes *p;
+	struct nx_live *l;
+	struct nx_live_stats st;
+	struct nx_err err = { 0 };
+	struct rec *r = calloc(1, sizeof(*r));
+	uint64_t t = 1000000000ull;
+
+	(void)state;
+	assert_non_null(r);
+	assert_non_null(mkdtemp(dir));
+	put(dir, "stat", "cpu  100 0 100 800 0 0 0 0 0 0\n");
+	put(dir, "diskstats", "   8       0 sda 10 0 80 5 20 0 160 9 0 100 14 0 0 0 0 0 0\n");
+	p = probes_for("cpu", &cfg);
+	l = nx_live_new(&(struct nx_live_opts){ .probes = p, .health_interval_ms = 10,
+						 .health_cpu_pct = 50, .health_disk_pct = 90,
+						 .proc_root = dir }, &err);
+	assert_non_null(l);
+	assert_true(nx_live_active(l));
+	assert_int_equal(nx_live_start(l, rec_cb, r, t, &err), 0);
+	assert_int_equal(r->n, 0);			/* the first sample only primes */
+	assert_int_equal(nx_live_wait_ms(l, t), 10);
+	assert_int_equal(nx_live_tick(l, t + 5000000, &err), 0);	/* not due */
+	assert_int_equal(r->n, 0);
+	put(dir, "stat", "cpu  1100 0 100 800 0 0 0 0 0 0\n");	/* 100 % busy */
+	assert_int_equal(nx_live_tick(l, t + 10000000, &err), 0);
+	assert_int_equal(r->n, 2);
+	assert_int_equal(r->ev[0].kind, NX_KIND_HEALTH);
+	assert_int_equal(r->ev[0].health.cpu_busy, 10000);
+	assert_int_equal(r->ev[0].health.flags, NX_HEALTH_CPU_HIGH);
+	assert_int_equal(r->ev[1].kind, NX_KIND_ADAPT);
+	assert_int_equal(r->ev[1].adapt.action, NX_ADAPT_GATE_ON);
+	assert_int_equal(r->ev[1].adapt.value, NX_HEALTH_CPU_HIGH);
+	assert_int_equal(r->ev[1].adapt.probe, 0);
+	assert_int_equal(r->ev[1].ts_ns, r->ev[0].ts_ns);
+	assert_string_equal(r->notes[1], "cpu busy 100.00% > 50%: cpu triggers hold");
+	put(dir, "stat", "cpu  2100 0 100 800 0 0 0 0 0 0\n");	/* still busy: no flip */
+	assert_int_equal(nx_live_tick(l, t + 20000000, &err), 0);
+	assert_int_equal(r->n, 3);
+	assert_int_equal(r->ev[2].kind, NX_KIND_HEALTH);
+	put(dir, "stat", "cpu  2150 0 100 1750 0 0 0 0 0 0\n");	/* 5 % busy */
+	assert_int_equal(nx_live_tick(l, t + 30000000, &err), 0);
+	assert_int_equal(r->n, 5);
+	assert_int_equal(r->ev[3].health.cpu_busy, 500);
+	assert_int_equal(r->ev[3].health.flags, 0);
+	assert_int_equal(r->ev[4].adapt.action, NX_ADAPT_GATE_OFF);
+	assert_string_equal(r->notes[4], "cpu busy 5.00% <= 50%: cpu triggers no longer hold");
+	nx_live_get_stats(l, &st);
+	assert_int_equal(st.samples, 3);
+	assert_int_equal(st.gate_flips, 2);
+	assert_int_equal(st.errors, 0);
+	nx_live_free(l);
+	nx_probes_free(p);
+	nx_config_release(&cfg);
+	put(dir, "stat", "");
+	unlink(strcat(strcpy(r->notes[0], dir), "/stat"));
+	unlink(strcat(strcpy(r->notes[0], dir), "/diskstats"));
+	rmdir(dir);
+	free(r);
+}
+
+static void test_refused_filter_is_not_recorded(void **state)
+{
+	struct nx_config cfg;
+	struct nx_probes *p;
+	struct nx_live *l;
+	struct nx_live_stats st;
+	struct nx_err err = { 0 };
+	struct rec *r = calloc(1, sizeof(*r));
+	struct nxr_event ev = { .kind = NX_KIND_CALL, .pid = 1, .tid = 1 };
+
+	(void)state;
+	assert_non_null(r);
+	p = probes_for("auto arg1", &cfg);
+	l = nx_live_new(&(struct nx_live_opts){ .probes = p }, &err);
+	assert_non_null(l);
+	assert_true(nx_live_active(l));
+	assert_int_equal(nx_live_start(l, rec_cb, r, 1, &err), 0);
+	ev.call.probe = 1;
+	for (uint64_t i = 0; i < 20000; i++) {
+		ev.ts_ns = 100 + i;
+		ev.call.arg1 = i & 1;
+		nx_live_observe(l, &ev);
+	}
+	assert_true(nx_live_tick(l, 1000000000ull, &err) < 0);	/* no kernel map: refused */
+	assert_int_equal(r->n, 0);
+	nx_live_get_stats(l, &st);
+	assert_int_equal(st.calls, 20000);
+	assert_int_equal(st.calls_before, 20000);
+	assert_int_equal(st.first_ns, 100);
+	assert_int_equal(st.last_ns, 20099);
+	assert_int_equal(st.added, 0);
+	assert_int_equal(st.adapt_ns, 0);
+	assert_int_equal(st.errors, 1);
+	nx_live_free(l);
+	nx_probes_free(p);
+	nx_config_release(&cfg);
+	free(r);
+}
+
+static void test_nothing_to_do(void **state)
+{
+	struct nx_config cfg;
+	struct nx_probes *p;
+	struct nx_live *l;
+	struct nx_err err = { 0 };
+
+	(void)state;
+	p = probes_for("arg1 == 1", &cfg);
+	l = nx_live_new(&(struct nx_live_opts){ .probes = p }, &err);
+	assert_non_null(l);
+	assert_false(nx_live_active(l));
+	assert_int_equal(nx_live_start(l, rec_cb, NULL, 1, &err), 0);
+	assert_int_equal(nx_live_tick(l, 5000000000ull, &err), 0);
+	assert_int_equal(nx_live_wait_ms(l, 0), 100);
+	nx_live_free(l);
+	nx_live_free(NULL);
+	assert_false(nx_live_active(NULL));
+	nx_probes_free(p);
+	nx_config_release(&cfg);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_health_gate),
+		cmocka_unit_test(test_refused_filter_is_not_recorded),
+		cmocka_unit_test(test_nothing_to_do),
+	};
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+	if (n <= 0)
+		return 1;
+	exe[n] = '\0';
+	nx_live_test_func(n);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
