@@ -24,22 +24,6 @@
 
 #define MARK '\x01'
 
-__attribute__((format(printf, 4, 5)))
-static int bad(struct nx_err *err, uint32_t *err_col, size_t off, const char *fmt, ...)
-{
-	char what[NX_ERR_MSG_MAX];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(what, sizeof(what), fmt, ap);
-	va_end(ap);
-	for (char *c = what; *c; c++)		/* tokens echoed: one line, no control bytes */
-		if ((unsigned char)*c < 0x20 || *c == 0x7f)
-			*c = '?';
-	if (err_col)
-		*err_col = (uint32_t)off + 1;
-	return nx_err_set(err, -EINVAL, "column %zu: %s", off + 1, what);
-}
 
 /* One conversion at text[*i] == '%'; appends its spec to c. 1: a conversion,
  * 0: "%%", <0: error. */
@@ -63,7 +47,7 @@ static int parse_conv(const char *text, size_t *i, struct nx_printfmt_conv *c,
 			c->spec[n++] = text[j++];
 	}
 	if (isdigit((unsigned char)text[j]))
-		return bad(err, err_col, at, "width or precision too large in the conversion");
+		return nx_err_col(err, err_col, at, "width or precision too large in the conversion");
 	c->wide = false;
 	while (strchr("hlzjt", text[j]) && text[j]) {
 		if (text[j] != 'h')
@@ -71,7 +55,7 @@ static int parse_conv(const char *text, size_t *i, struct nx_printfmt_conv *c,
 		j++;
 	}
 	if (!text[j] || !strchr("diuxXocps", text[j]))
-		return bad(err, err_col, at, "unknown conversion '%%%.*s': expected %%d %%i %%u %%x "
+		return nx_err_col(err, err_col, at, "unknown conversion '%%%.*s': expected %%d %%i %%u %%x "
 			   "%%X %%o %%c %%p %%s or %%%%", text[j] ? (int)(j - at) : (int)(j - at - 1),
 			   text + at + 1);
 	c->conv = text[j];
@@ -102,13 +86,13 @@ int nx_printfmt_parse(struct nx_printfmt *pf, const char *text, uint32_t allow,
 	while (text[i] == ' ' || text[i] == '\t')
 		i++;
 	if (len - i > NX_PRINTFMT_MAX_TEXT)
-		return bad(err, err_col, i + NX_PRINTFMT_MAX_TEXT, "format longer than %u characters",
+		return nx_err_col(err, err_col, i + NX_PRINTFMT_MAX_TEXT, "format longer than %u characters",
 			   NX_PRINTFMT_MAX_TEXT);
 	pf->lit = malloc(len + 1);
 	if (!pf->lit)
 		return nx_err_set(err, -ENOMEM, "out of memory");
 	if (text[i] != '"') {
-		rc = bad(err, err_col, i, "expected a double-quoted format string");
+		rc = nx_err_col(err, err_col, i, "expected a double-quoted format string");
 		goto fail;
 	}
 	open = i++;
@@ -116,7 +100,7 @@ int nx_printfmt_parse(struct nx_printfmt *pf, const char *text, uint32_t allow,
 		char ch = text[i];
 
 		if (!ch) {
-			rc = bad(err, err_col, i, "unterminated format string (opened at column %zu)",
+			rc = nx_err_col(err, err_col, i, "unterminated format string (opened at column %zu)",
 				 open + 1);
 			goto fail;
 		}
@@ -128,7 +112,7 @@ int nx_printfmt_parse(struct nx_printfmt *pf, const char *text, uint32_t allow,
 			const char *from = "\"\\nt", *to = "\"\\\n\t", *p = strchr(from, text[i + 1]);
 
 			if (!text[i + 1] || !p) {
-				rc = bad(err, err_col, i, "unknown escape '\\%c': expected \\\" \\\\ "
+				rc = nx_err_col(err, err_col, i, "unknown escape '\\%c': expected \\\" \\\\ "
 					 "\\n or \\t", text[i + 1] ? text[i + 1] : ' ');
 				goto fail;
 			}
@@ -148,7 +132,7 @@ int nx_printfmt_parse(struct nx_printfmt *pf, const char *text, uint32_t allow,
 				continue;
 			}
 			if (pf->nconv == NX_PRINTFMT_MAX) {
-				rc = bad(err, err_col, at, "more than %u conversions", NX_PRINTFMT_MAX);
+				rc = nx_err_col(err, err_col, at, "more than %u conversions", NX_PRINTFMT_MAX);
 				goto fail;
 			}
 			conv_at[pf->nconv] = at;
@@ -169,7 +153,7 @@ int nx_printfmt_parse(struct nx_printfmt *pf, const char *text, uint32_t allow,
 		if (!text[i])
 			break;
 		if (text[i] != ',') {
-			rc = bad(err, err_col, i, "expected ',' and a value after the format string");
+			rc = nx_err_col(err, err_col, i, "expected ',' and a value after the format string");
 			goto fail;
 		}
 		i++;
@@ -180,20 +164,20 @@ int nx_printfmt_parse(struct nx_printfmt *pf, const char *text, uint32_t allow,
 			i++;
 		v = var_of(text + at, n);
 		if (v < 0) {
-			rc = bad(err, err_col, at, n ? "unknown value '%.*s': expected arg1..arg6 or ret"
+			rc = nx_err_col(err, err_col, at, n ? "unknown value '%.*s': expected arg1..arg6 or ret"
 				 : "expected a value (arg1..arg6 or ret)%.*s", (int)n, text + at);
 			goto fail;
 		}
 		if (nargs == pf->nconv) {
-			rc = bad(err, err_col, at, "more values than conversions (%u)", pf->nconv);
+			rc = nx_err_col(err, err_col, at, "more values than conversions (%u)", pf->nconv);
 			goto fail;
 		}
 		if (v == NX_TRIG_VAR_RET && !(allow & NX_PRINTFMT_RET)) {
-			rc = bad(err, err_col, at, "'ret' is only known at return (r:)");
+			rc = nx_err_col(err, err_col, at, "'ret' is only known at return (r:)");
 			goto fail;
 		}
 		if (v != NX_TRIG_VAR_RET && !(allow & NX_PRINTFMT_ARGS)) {
-			rc = bad(err, err_col, at, "'%.*s' is gone at return: expected ret", (int)n,
+			rc = nx_err_col(err, err_col, at, "'%.*s' is gone at return: expected ret", (int)n,
 				 text + at);
 			goto fail;
 		}
@@ -201,7 +185,7 @@ int nx_printfmt_parse(struct nx_printfmt *pf, const char *text, uint32_t allow,
 			size_t cat = conv_at[nargs];
 
 			if (v == NX_TRIG_VAR_RET || !(allow & NX_PRINTFMT_STR)) {
-				rc = bad(err, err_col, cat, "%%s needs an argument whose string can be "
+				rc = nx_err_col(err, err_col, cat, "%%s needs an argument whose string can be "
 					 "captured%s", v == NX_TRIG_VAR_RET ? ", not ret" : " here");
 				goto fail;
 			}
@@ -209,7 +193,7 @@ int nx_printfmt_parse(struct nx_printfmt *pf, const char *text, uint32_t allow,
 		pf->conv[nargs++].var = (uint8_t)v;
 	}
 	if (nargs < pf->nconv) {
-		rc = bad(err, err_col, i, "%u conversions but %zu values", pf->nconv, nargs);
+		rc = nx_err_col(err, err_col, i, "%u conversions but %zu values", pf->nconv, nargs);
 		goto fail;
 	}
 	return 0;

@@ -37,21 +37,6 @@
 #define LD_CACHE "/etc/ld.so.cache"
 #define CACHE_MAX (64u << 20)
 
-__attribute__((format(printf, 4, 5)))
-static int bad(struct nx_err *err, uint32_t *err_col, size_t off, const char *fmt, ...)
-{
-	char what[NX_ERR_MSG_MAX];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(what, sizeof(what), fmt, ap);
-	va_end(ap);
-	for (char *c = what; *c; c++)		/* tokens echoed: one line, no control bytes */
-		if ((unsigned char)*c < 0x20 || *c == 0x7f)
-			*c = '?';
-	*err_col = (uint32_t)off + 1;
-	return nx_err_set(err, -EINVAL, "column %zu: %s", off + 1, what);
-}
 
 /* A sub-parser's "column C: msg" moved by off characters into the spec. */
 static int moved(struct nx_err *err, uint32_t *err_col, size_t off, uint32_t col,
@@ -280,16 +265,16 @@ static int parse_probe(const char *spec, size_t *i, struct parsed *p, uint32_t *
 		end++;
 	}
 	if (end == start)
-		return bad(err, err_col, start, "expected a probe: sys_NAME, p:LIB:FUNC or r:LIB:FUNC");
+		return nx_err_col(err, err_col, start, "expected a probe: sys_NAME, p:LIB:FUNC or r:LIB:FUNC");
 	if (ncolon > 2)
-		return bad(err, err_col, colon[2], "too many ':': expected [p|r]:[LIB]:NAME");
+		return nx_err_col(err, err_col, colon[2], "too many ':': expected [p|r]:[LIB]:NAME");
 	p->type = 'p';
 	name_at = start;
 	if (ncolon == 2) {
 		size_t tlen = colon[0] - start;
 
 		if (tlen != 1 || !strchr("prut", spec[start]))
-			return bad(err, err_col, start, "unknown probe type '%.*s': expected p "
+			return nx_err_col(err, err_col, start, "unknown probe type '%.*s': expected p "
 				   "(entry) or r (return)", (int)tlen, spec + start);
 		p->type = spec[start];
 		lib_at = colon[0] + 1;
@@ -315,13 +300,13 @@ static int parse_probe(const char *spec, size_t *i, struct parsed *p, uint32_t *
 				  "use sys_NAME for a syscall", start + 1);
 	}
 	if (!name_len)
-		return bad(err, err_col, name_at, "expected a function or syscall name after ':'");
+		return nx_err_col(err, err_col, name_at, "expected a function or syscall name after ':'");
 	if (name_len >= sizeof(p->func))
-		return bad(err, err_col, name_at, "name longer than %zu characters",
+		return nx_err_col(err, err_col, name_at, "name longer than %zu characters",
 			   sizeof(p->func) - 1);
 	for (size_t k = 0; k < name_len; k++)
 		if (!ident_char(name[k]))
-			return bad(err, err_col, name_at + k, "unexpected '%c' in the name '%.*s'",
+			return nx_err_col(err, err_col, name_at + k, "unexpected '%c' in the name '%.*s'",
 				   name[k], (int)name_len, name);
 	memcpy(p->func, name, name_len);
 	p->func[name_len] = '\0';
@@ -339,18 +324,18 @@ static int parse_probe(const char *spec, size_t *i, struct parsed *p, uint32_t *
 		}
 		p->nr = nx_syscall_number(sys);
 		if (p->nr < 0)
-			return bad(err, err_col, name_at + (size_t)(sys - p->func),
+			return nx_err_col(err, err_col, name_at + (size_t)(sys - p->func),
 				   "unknown syscall '%s'", sys);
 		memmove(p->func, sys, strlen(sys) + 1);
 		return 0;
 	}
 	if (lib_len >= sizeof(p->lib))
-		return bad(err, err_col, lib_at, "library path too long");
+		return nx_err_col(err, err_col, lib_at, "library path too long");
 	memcpy(p->lib, spec + lib_at, lib_len);
 	p->lib[lib_len] = '\0';
 	if (strchr(p->lib, '/')) {
 		if (access(p->lib, R_OK) < 0)
-			return bad(err, err_col, lib_at, "%s: %s", p->lib, strerror(errno));
+			return nx_err_col(err, err_col, lib_at, "%s: %s", p->lib, strerror(errno));
 	} else {
 		char name_copy[sizeof(p->lib)];
 		struct nx_err e = { 0 };
@@ -393,7 +378,7 @@ static int parse_pred(const char *spec, size_t *i, struct parsed *p, uint32_t *e
 		}
 	}
 	if (depth)
-		return bad(err, err_col, j, "unbalanced parenthesis: expected ')' to close the '(' "
+		return nx_err_col(err, err_col, j, "unbalanced parenthesis: expected ')' to close the '(' "
 			   "at column %zu, found end of text", open + 1);
 	p->pred = strndup(spec + open + 1, j - open - 1);
 	padded = strndup(spec, j);
@@ -406,13 +391,13 @@ static int parse_pred(const char *spec, size_t *i, struct parsed *p, uint32_t *e
 	t = nx_trigger_parse(padded, &ctx, &col, &e);
 	free(padded);
 	if (!t && p->nr >= 0 && p->type == 'p' && strstr(e.msg, "'ret' is only available"))
-		return bad(err, err_col, col - 1, "'ret' is only known at return: write "
+		return nx_err_col(err, err_col, col - 1, "'ret' is only known at return: write "
 			   "r::sys_%s", p->func);
 	if (!t)
 		return moved(err, err_col, 0, col, &e);
 	if (p->nr >= 0 && nx_trigger_type(t) != NX_TRIGGER_MANUAL) {
 		nx_trigger_free(t);
-		return bad(err, err_col, open + 1, "a syscall is filtered by an expression, not by "
+		return nx_err_col(err, err_col, open + 1, "a syscall is filtered by an expression, not by "
 			   "'%s' (auto, cpu and disk watch functions)", p->pred);
 	}
 	nx_trigger_free(t);
@@ -484,7 +469,7 @@ static int parse_spec(const char *spec, struct parsed *p, uint32_t *err_col, str
 			return rc;
 	}
 	if (spec[i])
-		return bad(err, err_col, i, "unexpected '%c': expected a (predicate) or a "
+		return nx_err_col(err, err_col, i, "unexpected '%c': expected a (predicate) or a "
 			   "\"format\", values", spec[i]);
 	return 0;
 }
@@ -499,11 +484,11 @@ static int add_syscall(struct nx_config *cfg, struct parsed *p, const char *spec
 
 	for (uint32_t i = 0; i < cfg->nsysfilters; i++)
 		if (cfg->sysfilters[i].nr == nr && p->pred)
-			return bad(err, err_col, 0, "syscall %s already has a filter: write one "
+			return nx_err_col(err, err_col, 0, "syscall %s already has a filter: write one "
 				   "predicate joined with && or ||", p->func);
 	for (uint32_t i = 0; i < cfg->nsysprints; i++)
 		if (cfg->sysprints[i].nr == nr && p->print)
-			return bad(err, err_col, 0, "syscall %s already has a print format", p->func);
+			return nx_err_col(err, err_col, 0, "syscall %s already has a print format", p->func);
 	for (uint32_t i = 0; i < cfg->nsyscalls && !listed; i++)
 		listed = cfg->syscalls[i] == nr;
 	if (p->pred) {
@@ -559,7 +544,7 @@ static int add_function(struct nx_config *cfg, struct parsed *p, uint32_t *err_c
 			t = &cfg->targets[i];
 	for (uint32_t i = 0; t && i < t->nfuncs; i++)
 		if (!strcmp(t->funcs[i].func, p->func) && t->funcs[i].hook == hook)
-			return bad(err, err_col, 0, "%s of %s in %s is already probed: one spec "
+			return nx_err_col(err, err_col, 0, "%s of %s in %s is already probed: one spec "
 				   "per function and hook", hook == NXR_HOOK_URETPROBE ?
 				   "the return" : "the entry", p->func, p->lib);
 	if (!t) {
@@ -651,7 +636,7 @@ int nx_probespec_add(struct nx_config *cfg, const char *spec, uint32_t *err_col,
 		long at = bad_utf8((const unsigned char *)spec);
 
 		if (at >= 0)
-			return bad(err, err_col, (size_t)at, "not UTF-8 text (byte 0x%02x)",
+			return nx_err_col(err, err_col, (size_t)at, "not UTF-8 text (byte 0x%02x)",
 				   (unsigned char)spec[at]);
 	}
 	rc = parse_spec(spec, &p, err_col, err);
