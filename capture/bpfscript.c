@@ -406,6 +406,9 @@ int nx_bpfscript_write(FILE *f, const struct nx_config *cfg, const char *script,
 		if ((rc = check_path(cfg, &cfg->targets[i], err)) < 0)
 			return rc;
 	put_header(&g, script ? script : "script.bt");
+	if (cfg->filter.npids || cfg->filter.nuids || cfg->filter.ncomms)
+		fputs("// Filter (Pid, Uid, Comm; --comm, --uid) is not applied here: this program\n"
+		      "// also prints the processes nexus-record filters out, a superset.\n\n", f);
 	put_begin(&g, sys_probes);
 	if ((rc = put_sched(&g, err)) < 0)
 		return rc;
