@@ -36,6 +36,20 @@ check "$T/comm.nxr" 8 2 '^fx_loop$'
 check "$T/exact.nxr" 0 1 '^true$'
 ok "--comm 'fx_l*' and --comm true: only those processes, all of their syscalls"
 
+# the kernel's glob walk on more patterns, against the name fx_loop (sh is never it)
+for pm in '*_l??p:3' 'f*o*p:3' '*:3' '*p:3' 'fx_loo:0' '?x_loop?:0' 'fx_loop*:3' '*x*x*:0'; do
+	pat=${pm%:*} want=${pm##*:}
+	"$REC" -q -o "$T/g.nxr" -f --comm "$pat" -- sh -c "$L getppid 3; exit 0" 2> "$T/err" ||
+		fail "--comm '$pat': exit $?: $(cat "$T/err")"
+	n=$("$CHECK" "$T/g.nxr" | awk '$1 == "exec" && / comm=fx_loop / { sub(/pid=/, "", $2); p[$2] = 1 }
+		$1 == "syscall" && / nr=110 / { sub(/pid=/, "", $2); if ($2 in p) n++ } END { print n + 0 }')
+	[ "$n" = "$want" ] || fail "--comm '$pat': $n getppid of fx_loop recorded, want $want"
+	if [ "$pat" != '*' ]; then
+		"$CHECK" "$T/g.nxr" | grep -q '^exec .*comm=sh ' && fail "--comm '$pat' recorded sh"
+	fi
+done
+ok "globs judged in the kernel: *_l??p f*o*p * *p fx_loop* match fx_loop; fx_loo ?x_loop? *x*x* do not"
+
 # --uid: the same program as root and as nobody (setpriv changes uid, then execs)
 cmd="$L getppid 2; setpriv --reuid=65534 --regid=65534 --clear-groups $L getppid 4; exit 0"
 "$REC" -q -o "$T/uid.nxr" --uid 65534 -- sh -c "$cmd" 2> "$T/err" || fail "--uid: exit $?: $(cat "$T/err")"
