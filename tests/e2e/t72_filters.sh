@@ -73,3 +73,15 @@ grep -q "^exec pid=$lp .*flags=1" "$T/pid.nxr.txt" || fail "no synthetic exec of
 n=$(grep -c "^syscall pid=$lp .* nr=110 " "$T/pid.nxr.txt")
 [ "$n" -ge 5 ] || fail "only $n getppid of $lp in 1 s (it makes one every 50 ms)"
 ok "Filter.Pid $lp among every process: only it ($n getppid)"
+
+# --pid is -p (trace that running process); with --comm it is judged too
+"$L" sleep 50 40 & lp2=$!
+KILL_PIDS="$KILL_PIDS $lp2"
+sleep 0.2
+"$REC" -q -d 0.6 -o "$T/p2.nxr" --pid "$lp2" -e sys_getppid 2> "$T/err" || fail "--pid: exit $?: $(cat "$T/err")"
+n=$("$CHECK" "$T/p2.nxr" | grep -c "^syscall pid=$lp2 .* nr=110 ")
+[ "$n" -ge 3 ] || fail "--pid $lp2: $n getppid recorded"
+[ "$("$CHECK" "$T/p2.nxr" | grep '^syscall ' | grep -vc " pid=$lp2 ")" = 0 ] || fail "--pid $lp2: other processes recorded"
+"$REC" -q -d 0.6 -o "$T/p3.nxr" --pid "$lp2" --comm nomatch -e sys_getppid 2> "$T/err" || fail "--pid --comm: exit $?"
+[ "$("$CHECK" "$T/p3.nxr" | grep -cE '^(syscall|exec) ')" = 0 ] || fail "--pid $lp2 --comm nomatch recorded events"
+ok "--pid $lp2 (= -p): only it ($n getppid); with --comm nomatch nothing"
