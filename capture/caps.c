@@ -210,8 +210,8 @@ static int load_prog(enum bpf_prog_type type, enum bpf_attach_type expected, __u
 		int e = errno;
 
 		if (!log[0]) {
-			/* log_level 1 keeps quiet on success only; retry without a log for
-			 * kernels that refuse the log buffer itself */
+			/* refused before the verifier wrote a word: maybe the log buffer
+			 * itself (old kernels), so once more without it */
 			o.log_buf = NULL;
 			o.log_size = 0;
 			o.log_level = 0;
