@@ -35,6 +35,7 @@
 #include <yaml.h>
 
 #include "analyze/syscalls.h"
+#include "bpf/payload.h"
 #include "capture/launch.h"
 #include "format/meta.h"
 
@@ -805,6 +806,73 @@ static int load_syscalls(struct ctx *c, const struct node *v, struct nx_config *
 	return each_string(c, v, "Syscalls", add_syscall, cfg);
 }
 
+/*
+ * Payloads: {write: 256, read: 64, Paths: 512, Argv: 16, ArgvBytes: 2048}:
+ * bytes of the I/O buffers kept per syscall (off unless named), and the
+ * limits of path and argv payloads (0 turns them off).
+ */
+static int load_payloads(struct ctx *c, const struct node *v, struct nx_config *cfg)
+{
+	static const char *const opt_keys[] = { "Paths", "Argv", "ArgvBytes" };
+	static const uint32_t opt_max[] = { NX_PAY_PATH_LIMIT, NX_PAY_ARGC_LIMIT,
+					    NX_PAY_ARGV_LIMIT };
+	uint32_t *opt_out[] = { &cfg->payloads.path_max, &cfg->payloads.argc_max,
+				&cfg->payloads.argv_bytes };
+	const char *keys[16];
+	char tok[TOKEN_SHOWN + 4], b[TOKEN_SHOWN + 8], what[64];
+	uint32_t i, nk = 0, max, *out;
+	double d;
+	int rc, slot;
+
+	if (is_null(v))
+		return 0;
+	rc = want_map(c, v, "Payloads");
+	if (rc < 0)
+		return rc;
+	for (i = 0; i < 3; i++)
+		keys[nk++] = opt_keys[i];
+#define BUFKEY(name, nr, slot, ret) keys[nk++] = #name;
+	NX_BUF_SYSCALLS(BUFKEY)
+#undef BUFKEY
+	keys[nk] = NULL;
+	for (i = 0; i < v->nkids; i += 2) {
+		const struct node *k = v->kids[i];
+
+		if (k->type == N_SCALAR && nx_syscall_number(k->str) >= 0 &&
+		    nx_paycfg_buf_slot((uint32_t)nx_syscall_number(k->str)) < 0)
+			return fail(c, k, "Payloads: %s has no buffer nexus captures (read, write, "
+				    "pread64, pwrite64, sendto, recvfrom have)",
+				    shown(k->str, k->len, tok));
+	}
+	rc = check_keys(c, v, keys, "Payloads");
+	if (rc < 0)
+		return rc;
+	for (i = 0; i < v->nkids; i += 2) {
+		const struct node *k = v->kids[i], *x = v->kids[i + 1];
+
+		slot = -1;
+		for (uint32_t j = 0; j < 3; j++)
+			if (!strcmp(k->str, opt_keys[j]))
+				slot = (int)j;
+		if (slot >= 0) {
+			max = opt_max[slot];
+			out = opt_out[slot];
+		} else {
+			max = NX_PAY_BUF_LIMIT;
+			out = &cfg->payloads.buf[nx_paycfg_buf_slot(
+				(uint32_t)nx_syscall_number(k->str)) & 7];
+		}
+		snprintf(what, sizeof(what), "Payloads.%s", k->str);
+		if (x->type != N_SCALAR || !parse_number(x->str, &d) || strchr(x->str, '.'))
+			return fail(c, x, "%s: expected a whole number of %s from 0 to %u, found "
+				    "%s", what, slot == 1 ? "arguments" : "bytes", max, found(x, b));
+		if (d > max)
+			return fail(c, x, "%s: %s is past the limit of %u", what, x->str, max);
+		*out = (uint32_t)d;
+	}
+	return 0;
+}
+
 static const char *const health_keys[] = { "Interval", "Cpu", "Disk", NULL };
 
 static int load_health(struct ctx *c, const struct node *v, struct nx_config *cfg)
@@ -932,7 +1000,7 @@ static int load_command(struct ctx *c, const struct node *v, struct nx_config *c
 
 static const char *const tc_keys[] = { "Command", "Sudo", "NoExec", "LogsDir", "ScriptPath",
 				       "Targets", "Duration", "Syscalls", "Follow", "Mode",
-				       "Health", NULL };
+				       "Health", "Payloads", NULL };
 static const char *const root_keys[] = { "TraceCondition", NULL };
 
 static int load_root(struct ctx *c, const struct node *root, const struct nx_config_opts *opts,
@@ -1004,6 +1072,8 @@ static int load_root(struct ctx *c, const struct node *root, const struct nx_con
 	}
 	if ((v = map_get(tc, "Health")) && (rc = load_health(c, v, cfg)) < 0)
 		return rc;
+	if ((v = map_get(tc, "Payloads")) && (rc = load_payloads(c, v, cfg)) < 0)
+		return rc;
 	return 0;
 }
 
@@ -1018,6 +1088,7 @@ void nx_config_init(struct nx_config *cfg)
 	cfg->health.interval_ms = 1000;
 	cfg->health.cpu_pct = 90;
 	cfg->health.disk_pct = 90;
+	nx_paycfg_default(&cfg->payloads);
 }
 
 void nx_config_release(struct nx_config *cfg)

@@ -97,6 +97,27 @@ static int fill_names(struct nx_loader *l, const struct nx_loader_opts *o, struc
 	return 0;
 }
 
+static int set_payloads(struct nexus_bpf__rodata *ro, const struct nx_paycfg *c,
+			struct nx_err *err)
+{
+	struct nx_pay_rodata pr;
+	int rc = nx_paycfg_rodata(c, &pr, err);
+
+	if (rc < 0)
+		return rc;
+	_Static_assert(sizeof(ro->nx_pay_class) == sizeof(pr.cls), "class array size");
+	_Static_assert(sizeof(ro->nx_pay_buf) == sizeof(pr.buf), "buffer limits size");
+	ro->nx_pay_on = pr.on;
+	memcpy((void *)ro->nx_pay_class, pr.cls, sizeof(pr.cls));
+	ro->nx_pay_path_max = pr.path_max;
+	ro->nx_pay_argc_max = pr.argc_max;
+	ro->nx_pay_argv_bytes = pr.argv_bytes;
+	ro->nx_pay_argv_pow2 = pr.argv_pow2;
+	memcpy((void *)ro->nx_pay_buf, pr.buf, sizeof(pr.buf));
+	ro->nx_pay_buf_max = pr.buf_max;
+	return 0;
+}
+
 struct nx_loader *nx_loader_open(const struct nx_loader_opts *o, struct nx_err *err)
 {
 	static const struct nx_loader_opts none = { 0 };
@@ -159,6 +180,8 @@ struct nx_loader *nx_loader_open(const struct nx_loader_opts *o, struct nx_err *
 			ro->nx_sys_filter[o->syscalls[i] / 64] |= 1ull << (o->syscalls[i] % 64);
 		}
 	}
+	if (o->payloads && set_payloads(ro, o->payloads, err) < 0)
+		goto fail;
 	rc = bpf_map__set_max_entries(l->skel->maps.nx_events, l->ring_bytes);
 	if (rc) {
 		fail(err, rc, "sizing the ring buffer");

@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "capture/paycfg.h"
 #include "format/err.h"
 
 struct nx_loader_opts {		/* zero: trace nothing until nx_loader_mark, every syscall */
@@ -19,6 +20,7 @@ struct nx_loader_opts {		/* zero: trace nothing until nx_loader_mark, every sysc
 	bool no_syscalls;	/* process events only */
 	const uint32_t *syscalls;	/* only these numbers; NULL = every syscall */
 	uint32_t nsyscalls;
+	const struct nx_paycfg *payloads;	/* PAYLOAD capture; NULL: none */
 	/* libbpf's messages, verifier log included, one call per line; NULL: dropped. */
 	void (*log)(void *ctx, const char *line);
 	void *log_ctx;

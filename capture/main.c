@@ -321,6 +321,7 @@ int main(int argc, char **argv)
 	o.no_syscalls = cfg.syscalls_none;
 	o.syscalls = cfg.syscalls_none ? NULL : cfg.syscalls;
 	o.nsyscalls = cfg.nsyscalls;
+	o.payloads = &cfg.payloads;
 	o.duration_s = a.duration > 0 ? a.duration : cfg.duration_s;
 	o.ringbuf_bytes = a.ringbuf;
 	o.wake_bytes = a.wake;

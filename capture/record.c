@@ -380,6 +380,7 @@ int nx_record_run(const struct nx_record_opts *o, struct nx_record_result *res,
 		.trace_all = o->all, .follow = o->follow, .noexec = o->noexec,
 		.names = o->names, .nnames = o->nnames, .no_syscalls = o->no_syscalls,
 		.syscalls = o->syscalls, .nsyscalls = o->nsyscalls, .log = o->log,
+		.payloads = o->payloads,
 		.log_ctx = o->log_ctx,
 	};
 	struct nx_output_opts oo = { .force = o->force, .chown = o->chown, .uid = o->uid,

@@ -37,6 +37,7 @@ struct nx_record_opts {
 	bool no_syscalls;
 	const uint32_t *syscalls;	/* NULL: all */
 	uint32_t nsyscalls;
+	const struct nx_paycfg *payloads;	/* PAYLOAD capture; NULL: none */
 	double duration_s;		/* 0: no limit */
 	/* BPF */
 	uint64_t ringbuf_bytes;		/* 0: 64 MiB */
