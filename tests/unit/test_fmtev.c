@@ -60,7 +60,7 @@ static void test_text_lines_are_strace_like(void **state)
 		"0.001000 sh 100/100 getpid(0, 0, 0, 0, 0, 0) = 100 <0.000002>\n",
 		"0.003000 sh 100/100 fork child 101/101 comm \"sh\"\n",
 		"0.004000 sh 101/101 getppid(0, 0, 0, 0, 0, 0) = 100 <0.000002>\n",
-		"0.006000 ls 101/101 openat(0xffffff9c, 0x7ffd0000, 0x80000, 0, 0, 0) = -1 ENOENT "
+		"0.006000 ls 101/101 openat(AT_FDCWD, 0x7ffd0000, O_RDONLY|O_CLOEXEC) = -1 ENOENT "
 		"(No such file or directory) <0.000002>\n",
 		"0.008000 ls 101/101 clone thread 101/102 comm \"ls\"\n",
 		"0.010000 ls 101/101 call ioctl(0x3, 0x541c, 0x7ffd0400, 0, 0, 0) probe 1 triggers "
