@@ -217,7 +217,8 @@ static void put_data(struct nx_json_buf *b, const struct nx_payset *set, uint32_
 			p->payload.full_len > p->payload.data.len);
 }
 
-/* argv: ["a", "b"]; ", ..." when arguments were left out, a cut last one "x"... */
+/* argv: ["a", "b"]; ", ..." when arguments were left out; a cut last one
+ * (no NUL after it) "x"... */
 static void put_argv(struct nx_json_buf *b, const struct nx_payset *set, uint32_t arg, uint64_t v)
 {
 	const struct nxr_event *p = nx_payset_find(set, arg, NX_PAYLOAD_ARGV);
@@ -237,9 +238,7 @@ static void put_argv(struct nx_json_buf *b, const struct nx_payset *set, uint32_
 			z = end;
 		if (n++)
 			nx_json_put(b, ", ", 2);
-		nx_sysfmt_quote(b, s, (size_t)(z - s),
-				z + 1 >= end && (p->payload.flags & NX_PAYLOAD_TRUNCATED) &&
-				n == p->payload.full_len);
+		nx_sysfmt_quote(b, s, (size_t)(z - s), z == end);	/* no NUL: cut */
 		s = z + 1;
 	}
 	if (n < p->payload.full_len || (p->payload.flags & NX_PAYLOAD_FAULT))

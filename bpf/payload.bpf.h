@@ -145,8 +145,9 @@ static long nx_pay_count_step(__u64 k, void *ctx)
 
 /*
  * exec's argv: each argument NUL-terminated, at most nx_pay_argc_max of them
- * and nx_pay_argv_bytes bytes (NULs included; a cut argument keeps what fits,
- * its last byte a NUL). full_len: the argument count. The record is reserved
+ * and nx_pay_argv_bytes bytes (NULs included); an argument cut by the byte
+ * limit keeps what fits and has no NUL, so a reader tells it apart. full_len:
+ * the argument count. The record is reserved
  * at twice the byte limit's power of two, so that a masked offset plus a
  * bounded size stays inside it where the verifier can see it.
  */
@@ -193,8 +194,7 @@ static __always_inline void nx_pay_argv(const struct nx_pending *p, __u64 pt, __
 			cnt.done = 1;
 			break;
 		}
-		if ((__u64)n > room) {	/* cut: keep room bytes, the last one a NUL */
-			data[(off + room - 1) & (2 * nx_pay_argv_pow2 - 1)] = 0;
+		if ((__u64)n > room) {	/* cut: keep room bytes, without a NUL */
 			off += room;
 			flags |= NX_PAYLOAD_TRUNCATED;
 			i++;
