@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "analyze/syscalls.h"
+#include "bpf/payload.h"
 #include "format/meta.h"
 
 static void put_quoted(FILE *f, const char *s)
@@ -104,6 +105,26 @@ static void put_syscalls(FILE *f, const struct nx_config *cfg)
 	fputs("]\n", f);
 }
 
+/* Payloads, when they differ from the defaults: every limit, so the text
+ * says what the run captures. */
+static void put_payloads(FILE *f, const struct nx_paycfg *p, const struct nx_paycfg *def)
+{
+	static const char *const bufs[8] = {
+#define BUFNAME(name, nr, slot, ret) [slot] = #name,
+		NX_BUF_SYSCALLS(BUFNAME)
+#undef BUFNAME
+	};
+
+	if (!memcmp(p, def, sizeof(*p)))
+		return;
+	fprintf(f, "  Payloads: {Paths: %u, Argv: %u, ArgvBytes: %u", p->path_max, p->argc_max,
+		p->argv_bytes);
+	for (int i = 0; i < 8; i++)
+		if (p->buf[i] && bufs[i])
+			fprintf(f, ", %s: %u", bufs[i], p->buf[i]);
+	fputs("}\n", f);
+}
+
 static void put_function(FILE *f, const struct nx_config_func *fn)
 {
 	fputs("      - Func: ", f);
@@ -178,6 +199,7 @@ int nx_config_write(FILE *f, const struct nx_config *cfg, const char *comment,
 		fprintf(f, "  Health:\n    Interval: %.17g\n    Cpu: %u\n    Disk: %u\n",
 			cfg->health.interval_ms / 1000.0, cfg->health.cpu_pct,
 			cfg->health.disk_pct);
+	put_payloads(f, &cfg->payloads, &defaults.payloads);
 	put_targets(f, cfg);
 	if (fflush(f) || ferror(f))
 		return nx_err_set(err, -EIO, "cannot write the config: %s", strerror(errno));

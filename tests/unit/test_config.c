@@ -317,6 +317,30 @@ static void test_minimal_and_flow_style(void **state)
 	nx_config_release(&c);
 }
 
+static void test_payloads(void **state)
+{
+	struct nx_config c;
+	struct nx_err err = { 0 };
+
+	(void)state;
+	assert_int_equal(nx_config_load(&c, GOOD_DIR "/05-minimal.yaml", &err), 0);
+	assert_int_equal(c.payloads.path_max, 256);	/* the defaults: paths and argv on */
+	assert_int_equal(c.payloads.argc_max, 32);
+	assert_int_equal(c.payloads.argv_bytes, 1024);
+	for (int i = 0; i < 8; i++)
+		assert_int_equal(c.payloads.buf[i], 0);	/* I/O buffers off */
+	nx_config_release(&c);
+
+	assert_int_equal(nx_config_load(&c, GOOD_DIR "/60-payloads.yaml", &err), 0);
+	assert_int_equal(c.payloads.path_max, 128);
+	assert_int_equal(c.payloads.argc_max, 8);
+	assert_int_equal(c.payloads.argv_bytes, 512);
+	assert_int_equal(c.payloads.buf[nx_paycfg_buf_slot(1)], 256);	/* write */
+	assert_int_equal(c.payloads.buf[nx_paycfg_buf_slot(45)], 64);	/* recvfrom */
+	assert_int_equal(c.payloads.buf[nx_paycfg_buf_slot(0)], 0);	/* read: not named */
+	nx_config_release(&c);
+}
+
 static void test_every_good_config_loads(void **state)
 {
 	struct nx_config c;
@@ -751,6 +775,7 @@ int main(void)
 		cmocka_unit_test(test_noexec_forms),
 		cmocka_unit_test(test_minimal_and_flow_style),
 		cmocka_unit_test(test_every_good_config_loads),
+		cmocka_unit_test(test_payloads),
 		cmocka_unit_test(test_boolean_spellings),
 		cmocka_unit_test(test_short_forms),
 		cmocka_unit_test(test_bad_configs_give_their_exact_message),
