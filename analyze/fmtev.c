@@ -132,8 +132,14 @@ void nx_fmtev_text_pay(struct nx_json_buf *b, const struct nxr_event *ev,
 		return;
 	}
 	if (ev->kind == NX_KIND_FILTER) {
-		nx_json_printf(b, "[FILTERED %llu events, probe %u]",
-			       (unsigned long long)ev->filter.count, ev->filter.probe);
+		if (ev->filter.probe & NX_FILTER_PROBE_SYSCALL)
+			nx_json_printf(b, "[FILTERED %llu events, syscall %s]",
+				       (unsigned long long)ev->filter.count,
+				       nx_syscall_name(ev->filter.probe & ~NX_FILTER_PROBE_SYSCALL,
+						       nbuf, sizeof(nbuf)));
+		else
+			nx_json_printf(b, "[FILTERED %llu events, probe %u]",
+				       (unsigned long long)ev->filter.count, ev->filter.probe);
 		return;
 	}
 	if (ev->kind == NX_KIND_HEALTH) {

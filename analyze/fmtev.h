@@ -32,6 +32,7 @@
  *	adapt    adapt action probe P value 0xV "note"
  *	loss     [LOST n events, cpu c, reason]
  *	filter   [FILTERED n events, probe P]
+ *	         ([FILTERED n events, syscall name] for a Syscalls filter)
  * Strings are C-escaped (never a control byte). JSON (one object, no newline):
  *	{"event_id":N,"event_type":"syscall","timestamp_ns":T,"pid":P,"tid":T,
  *	 "ppid":P,"comm":"..","payload":{<every field of the event table>, ...}}

@@ -103,6 +103,10 @@
 	F(C, U64, since_ns, "start of the window (ts_ns is its end)")	\
 	F(C, U32, probe, "probe id")
 
+/* FILTER.probe of a syscall filter (a Syscalls item with a Trigger or a
+ * PathPrefix): this bit or'ed with the syscall number. */
+#define NX_FILTER_PROBE_SYSCALL 0x80000000u
+
 /*
  * Data behind a syscall's arguments: a path string, an exec's argv, or the
  * first bytes of an I/O buffer. A PAYLOAD event carries the tid and the entry

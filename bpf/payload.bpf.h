@@ -25,9 +25,13 @@
  * Settings are const volatile rodata: with nx_pay_on 0 the verifier prunes
  * all of it, and a syscall whose class is 0 costs one array load.
  */
+#include <bpf/bpf_core_read.h>
+
 #include "bpf/maps.bpf.h"
 #include "bpf/payload.h"
 #include "bpf/sysemit.bpf.h"
+#include "bpf/sysfilt.h"
+#include "bpf/trigger.bpf.h"
 
 const volatile __u32 nx_pay_on = 0;		/* any payload at all this run */
 const volatile __u16 nx_pay_class[NX_SYS_MAX] = {};	/* NX_PAYC_* per syscall number */
@@ -50,6 +54,22 @@ struct {
 	__type(key, __u32);
 	__type(value, struct nx_pay_scratch);
 } nx_pay_scratch SEC(".maps");
+
+/* Syscall filters (bpf/sysfilt.h), filled by the loader; what they drop is
+ * counted per syscall number and cpu. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, NX_SYSFILT_MAX);
+	__type(key, __u32);
+	__type(value, struct nx_sysfilt);
+} nx_sysfilt SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, NX_SYS_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} nx_sysfilt_drops SEC(".maps");
 
 static __always_inline __u32 nx_pay_class_of(__u32 nr)
 {
@@ -269,12 +289,12 @@ static __always_inline void nx_pay_exec(struct nx_pending *p, __u64 pt, __u32 cl
 	int i;
 
 	if (ret == 0) {
-		struct mm_struct *mm = bpf_get_current_task_btf()->mm;
+		struct task_struct *task = bpf_get_current_task_btf();
 
-		if (mm) {
-			fname = mm->env_end;
-			argv = mm->start_stack + 8;
-		}
+		fname = BPF_CORE_READ(task, mm, env_end);
+		argv = BPF_CORE_READ(task, mm, start_stack);
+		if (argv)
+			argv += 8;	/* past argc */
 	} else {
 		if (a >= 1 && a <= 6)
 			argv = p->args[(a - 1) & 7];
@@ -292,21 +312,87 @@ static __always_inline void nx_pay_exec(struct nx_pending *p, __u64 pt, __u32 cl
 		nx_pay_argv(p, pt, a, argv);
 }
 
-/* At sys_exit, before the SYSCALL record is buffered: paths and buffers. */
-static __always_inline void nx_pay_exit(struct nx_pending *p, __u64 pt, __s64 ret)
+static __always_inline int nx_is_exec(__u32 nr)
+{
+#define EXECNR(name, n, ...) if (nr == n) return 1;
+	NX_EXEC_SYSCALLS(EXECNR)
+#undef EXECNR
+	return 0;
+}
+
+/*
+ * Whether the syscall's filter holds, at exit. PathPrefix compares the
+ * start of the path argument (read onto the stack: a prefix is short), the
+ * trigger runs on the arguments, the return value and the thread.
+ */
+static __always_inline int nx_sysfilt_pass(const struct nx_pending *p, __u64 pt, __s64 ret)
+{
+	__u32 nr = p->nr, len, i;
+	struct nx_sysfilt *f = bpf_map_lookup_elem(&nx_sysfilt, &nr);
+	char buf[NX_SYSFILT_PREFIX_MAX + 1];
+	__u64 uptr;
+	long n;
+
+	if (!f)
+		return 1;
+	if (f->flags & NX_SYSFILT_PREFIX) {
+		uptr = p->args[(f->path_arg - 1) & 7];
+		if (nx_is_exec(nr) && ret == 0)		/* the old memory is gone */
+			uptr = BPF_CORE_READ(bpf_get_current_task_btf(), mm, env_end);
+		len = f->prefix_len;
+		n = uptr ? bpf_probe_read_user_str(buf, sizeof(buf), (const void *)uptr) : -1;
+		if (n <= 0 || (__u32)(n - 1) < len)
+			return 0;
+		for (i = 0; i < NX_SYSFILT_PREFIX_MAX; i++) {
+			if (i >= len)
+				break;
+			if (buf[i] != (char)f->prefix[i])
+				return 0;
+		}
+	}
+	if (f->flags & NX_SYSFILT_TRIGGER) {
+		struct nx_trig_input in = {};
+
+		__builtin_memcpy(in.args, p->args, sizeof(in.args));
+		in.ret = ret;
+		in.pid = pt >> 32;
+		in.tid = (__u32)pt;
+		in.uid = (__u32)bpf_get_current_uid_gid();
+		bpf_get_current_comm(in.comm, sizeof(in.comm));
+		if (!nx_trig_bpf_eval(&f->prog, &in))
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * At sys_exit, before the SYSCALL record is buffered: the filter, then the
+ * paths and buffers. 0: the filter dropped the syscall (counted): nothing
+ * of it is recorded.
+ */
+static __always_inline int nx_pay_exit(struct nx_pending *p, __u64 pt, __s64 ret)
 {
 	__u32 cls = nx_pay_class_of(p->nr);
 
+	if ((cls & NX_PAYC_FILTER) && !nx_sysfilt_pass(p, pt, ret)) {
+		__u32 nr = p->nr;
+		__u64 *c = bpf_map_lookup_elem(&nx_sysfilt_drops, &nr);
+
+		if (c)
+			*c += 1;	/* per cpu: no atomic needed */
+		return 0;
+	}
 	if (!(cls & ~NX_PAYC_FILTER))
-		return;
+		return 1;
 	nx_sys_flush(p);
 	if (cls & NX_PAYC_EXEC) {
 		nx_pay_exec(p, pt, cls, ret);
-		return;
+		return 1;
 	}
 	nx_pay_paths(p, pt, cls & NX_PAYC_PATHS);
 	if ((cls >> NX_PAYC_SLOT_SHIFT) & 7)
 		nx_pay_buf_out(p, pt, cls, ret);
+	return 1;
 }
 
 #endif

@@ -96,6 +96,36 @@ static void put_syscalls(FILE *f, const struct nx_config *cfg)
 		fputs("  Syscalls: none\n", f);
 		return;
 	}
+	if (cfg->nsysfilters) {		/* the list form, a filter as a map item */
+		fputs("  Syscalls:\n", f);
+		if (!cfg->syscalls)
+			fputs("    - all\n", f);
+		for (uint32_t i = 0; i < cfg->nsyscalls; i++) {
+			const struct nx_config_sysfilter *sf = NULL;
+
+			for (uint32_t j = 0; j < cfg->nsysfilters; j++)
+				if (cfg->sysfilters[j].nr == cfg->syscalls[i])
+					sf = &cfg->sysfilters[j];
+			if (!sf)
+				fprintf(f, "    - %s\n",
+					nx_syscall_name(cfg->syscalls[i], name, sizeof(name)));
+		}
+		for (uint32_t j = 0; j < cfg->nsysfilters; j++) {
+			const struct nx_config_sysfilter *sf = &cfg->sysfilters[j];
+
+			fprintf(f, "    - %s: {", nx_syscall_name(sf->nr, name, sizeof(name)));
+			if (sf->trigger) {
+				fputs("Trigger: ", f);
+				put_quoted(f, sf->trigger);
+			}
+			if (sf->path_prefix) {
+				fputs(sf->trigger ? ", PathPrefix: " : "PathPrefix: ", f);
+				put_quoted(f, sf->path_prefix);
+			}
+			fputs("}\n", f);
+		}
+		return;
+	}
 	if (!cfg->syscalls)
 		return;
 	fputs("  Syscalls: [", f);

@@ -21,11 +21,14 @@ struct nx_loader_opts {		/* zero: trace nothing until nx_loader_mark, every sysc
 	const uint32_t *syscalls;	/* only these numbers; NULL = every syscall */
 	uint32_t nsyscalls;
 	const struct nx_paycfg *payloads;	/* PAYLOAD capture; NULL: none */
+	const struct nx_config_sysfilter *sysfilters;	/* kernel syscall filters */
+	uint32_t nsysfilters;
 	/* libbpf's messages, verifier log included, one call per line; NULL: dropped. */
 	void (*log)(void *ctx, const char *line);
 	void *log_ctx;
 };
 
+struct nx_config_sysfilter;	/* capture/config.h */
 struct nx_loader;		/* opaque: the skeleton and the mapped relevancy table */
 
 /*
@@ -51,6 +54,9 @@ void nx_loader_detach(struct nx_loader *l);
 /* After detach: emits the entry of every syscall still blocked (NX_SYS_EXITED
  * clear) into the ring buffer, so that the drain records it. */
 int nx_loader_flush_pending(struct nx_loader *l, struct nx_err *err);
+/* Syscalls the filter of syscall nr dropped so far (every cpu). */
+int nx_loader_read_filtered(const struct nx_loader *l, uint32_t nr, uint64_t *total,
+			    struct nx_err *err);
 void nx_loader_close(struct nx_loader *l);	/* detaches and unloads; NULL: no-op */
 
 #endif

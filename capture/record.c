@@ -35,6 +35,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bpf/sysfilt.h"
+#include "capture/config.h"
 #include "capture/drain.h"
 #include "capture/loader.h"
 #include "capture/output.h"
@@ -56,6 +58,7 @@ struct run {
 	uint64_t *lost_prev;		/* per cpu, reported so far */
 	uint64_t *lost_now;
 	uint64_t backlog_prev;
+	uint64_t filtered_prev[NX_SYSFILT_MAX];	/* per Syscalls filter, reported so far */
 	uint64_t loss_since;
 	int failed;			/* the writer returned an error */
 	struct nx_err werr;
@@ -140,6 +143,26 @@ static void loss_event(struct run *r, uint64_t now, uint64_t count, uint32_t rea
 	append(r, &ev);
 }
 
+/* What the kernel's syscall filters dropped since the last report, as
+ * FILTER events (probe NX_FILTER_PROBE_SYSCALL | nr): filtered, never silent. */
+static void report_filtered(struct run *r, uint64_t now)
+{
+	for (uint32_t i = 0; i < r->o->nsysfilters && i < NX_SYSFILT_MAX; i++) {
+		struct nxr_event ev = { .kind = NX_KIND_FILTER, .ts_ns = now };
+		uint32_t nr = r->o->sysfilters[i].nr;
+		uint64_t total;
+
+		if (nx_loader_read_filtered(r->ld, nr, &total, NULL) < 0 ||
+		    total <= r->filtered_prev[i])
+			continue;
+		ev.filter.count = total - r->filtered_prev[i];
+		ev.filter.since_ns = r->loss_since;
+		ev.filter.probe = NX_FILTER_PROBE_SYSCALL | nr;
+		r->filtered_prev[i] = total;
+		append(r, &ev);
+	}
+}
+
 /* Called with stats_mu held. */
 static void report_loss(struct run *r)
 {
@@ -160,6 +183,7 @@ static void report_loss(struct run *r)
 	if (ds.backlog_lost > r->backlog_prev)
 		loss_event(r, now, ds.backlog_lost - r->backlog_prev, NX_LOSS_BACKLOG, 0xffffffffu);
 	r->backlog_prev = ds.backlog_lost;
+	report_filtered(r, now);
 	r->loss_since = now;
 	r->st.lost_kernel = kernel;
 	r->st.ring_bytes = ds.bytes;
@@ -380,7 +404,8 @@ int nx_record_run(const struct nx_record_opts *o, struct nx_record_result *res,
 		.trace_all = o->all, .follow = o->follow, .noexec = o->noexec,
 		.names = o->names, .nnames = o->nnames, .no_syscalls = o->no_syscalls,
 		.syscalls = o->syscalls, .nsyscalls = o->nsyscalls, .log = o->log,
-		.payloads = o->payloads,
+		.payloads = o->payloads, .sysfilters = o->sysfilters,
+		.nsysfilters = o->nsysfilters,
 		.log_ctx = o->log_ctx,
 	};
 	struct nx_output_opts oo = { .force = o->force, .chown = o->chown, .uid = o->uid,

@@ -38,6 +38,8 @@ struct nx_record_opts {
 	const uint32_t *syscalls;	/* NULL: all */
 	uint32_t nsyscalls;
 	const struct nx_paycfg *payloads;	/* PAYLOAD capture; NULL: none */
+	const struct nx_config_sysfilter *sysfilters;	/* syscall filters (FILTER events) */
+	uint32_t nsysfilters;
 	double duration_s;		/* 0: no limit */
 	/* BPF */
 	uint64_t ringbuf_bytes;		/* 0: 64 MiB */

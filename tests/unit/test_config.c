@@ -341,6 +341,35 @@ static void test_payloads(void **state)
 	nx_config_release(&c);
 }
 
+static void test_syscall_filters(void **state)
+{
+	struct nx_config c;
+	struct nx_err err = { 0 };
+
+	(void)state;
+	assert_int_equal(nx_config_load(&c, GOOD_DIR "/61-syscall-filters.yaml", &err), 0);
+	assert_null(c.syscalls);			/* "all": every syscall */
+	assert_int_equal(c.nsysfilters, 3);
+	assert_int_equal(c.sysfilters[0].nr, 0);	/* read */
+	assert_string_equal(c.sysfilters[0].trigger, "arg3 > 1024");
+	assert_null(c.sysfilters[0].path_prefix);
+	assert_int_equal(c.sysfilters[1].nr, 257);	/* openat */
+	assert_string_equal(c.sysfilters[1].trigger, "ret >= 0");
+	assert_string_equal(c.sysfilters[1].path_prefix, "/etc/");
+	assert_int_equal(c.sysfilters[1].trigger_pos.line, 7);
+	assert_null(c.sysfilters[2].trigger);
+	assert_string_equal(c.sysfilters[2].path_prefix, "/tmp/");
+	nx_config_release(&c);
+
+	assert_int_equal(nx_config_load(&c, GOOD_DIR "/62-syscall-filters-list.yaml", &err), 0);
+	assert_int_equal(c.nsyscalls, 2);		/* a filter names its syscall too */
+	assert_int_equal(c.syscalls[0], 257);
+	assert_int_equal(c.syscalls[1], 1);
+	assert_int_equal(c.nsysfilters, 1);
+	assert_string_equal(c.sysfilters[0].trigger, "arg1 == 1 || arg1 == 2");
+	nx_config_release(&c);
+}
+
 static void test_every_good_config_loads(void **state)
 {
 	struct nx_config c;
@@ -776,6 +805,7 @@ int main(void)
 		cmocka_unit_test(test_minimal_and_flow_style),
 		cmocka_unit_test(test_every_good_config_loads),
 		cmocka_unit_test(test_payloads),
+		cmocka_unit_test(test_syscall_filters),
 		cmocka_unit_test(test_boolean_spellings),
 		cmocka_unit_test(test_short_forms),
 		cmocka_unit_test(test_bad_configs_give_their_exact_message),
