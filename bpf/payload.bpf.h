@@ -225,6 +225,8 @@ static __always_inline void nx_pay_argv(const struct nx_pending *p, __u64 pt, __
 	cnt.i = i;
 	if (!cnt.done)		/* count the arguments left out */
 		bpf_loop(NX_PAY_ARGC_SCAN, nx_pay_count_step, &cnt, 0);
+	if (cnt.i > i)		/* some were left out (the loop's bound, or the count) */
+		flags |= NX_PAYLOAD_TRUNCATED;
 	if (off > nx_pay_argv_bytes)
 		off = nx_pay_argv_bytes;
 	nx_pay_fill(e, p, pt, arg, NX_PAYLOAD_ARGV, off);
