@@ -4,7 +4,8 @@
 # writes and reads are recorded exactly, cut at 8 with the full count beside;
 # a path of exactly 9 bytes is whole, an 11-byte one cut; argv is cut by its
 # byte limit in the middle of an argument (no NUL after it), with the full
-# argument count. A Payloads key with a bad value stops the run (exit 2).
+# argument count. Paths: 0, Argv: 0 records no payload. A Payloads key with
+# a bad value stops the run (exit 2).
 . "$(dirname "$0")/reclib.bash"
 [ -x "$FX/fx_paths" ] || skip "$FX/fx_paths is not built"
 QUERY="$O/nexus-query" DUMP="$O/nexus-dump"
@@ -49,6 +50,15 @@ grep -q 'execve("/proc/sel"..., \["fx_paths", "child", "t"..., ...\], 0x[0-9a-f]
 grep -q " $pid/$pid write(1, \"payload:\"..., 16) = 16" "$T/dump" || fail "dump: no cut write line"
 grep -q " $pid/$pid read(3, \"0123456789\", 64) = 10" "$T/dump" || fail "dump: no read line"
 ok "a path of exactly the limit is whole; argv cut inside an argument"
+
+config "$T/off.yaml" "$FX/fx_paths" "Payloads: {Paths: 0, Argv: 0}"
+(cd "$T/w" && "$REC" -q -o "$T/off.nxr" "$T/off.yaml" > /dev/null 2> "$T/err") ||
+	fail "payloads off: exit $?: $(cat "$T/err")"
+[ "$("$QUERY" -q -f csv "$T/off.nxr" "SELECT count(*) FROM payloads" | sed -n 2p)" = 0 ] ||
+	fail "payloads recorded with Paths: 0, Argv: 0"
+[ "$("$QUERY" -q -f csv "$T/off.nxr" "SELECT count(*) FROM syscalls WHERE nr = 82" | sed -n 2p)" = 1 ] ||
+	fail "payloads off: the rename syscall itself is missing"
+ok "Paths: 0, Argv: 0: syscalls recorded, no payload at all"
 
 config "$T/bad.yaml" "$FX/fx_paths" "Payloads: {write: 5000}"
 "$REC" -q -o "$T/bad.nxr" "$T/bad.yaml" > /dev/null 2> "$T/err"
