@@ -149,6 +149,9 @@ static void assert_defaults(const struct nx_config *c)
 	assert_int_equal(c->health.interval_ms, 1000);
 	assert_int_equal(c->health.cpu_pct, 90);
 	assert_int_equal(c->health.disk_pct, 90);
+	assert_null(c->sysfilters);
+	assert_int_equal(c->nsysfilters, 0);
+	assert_int_equal(c->payloads.path_max, 256);
 }
 
 /* ---- good configs ---- */
@@ -681,6 +684,7 @@ static void test_every_allocation_failure_is_clean(void **state)
 {
 	static const char *const files[] = { GOOD_DIR "/02-every-key.yaml",
 					     GOOD_DIR "/03-noexec-names.yaml",
+					     GOOD_DIR "/61-syscall-filters.yaml",
 					     BAD_DIR "/63-too-many-triggers.yaml" };
 	struct nx_config c;
 	struct nx_err err;
