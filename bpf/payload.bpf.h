@@ -11,13 +11,13 @@
  * flushed before the first payload of a syscall: the earlier syscalls come
  * first, then the payloads, then (later, from the buffer) this syscall.
  *
- * When: paths and I/O buffers at sys_exit, exec's filename and argv at
- * sys_enter. At exit the kernel has itself read the string, so its pages are
- * resident (a BPF program cannot fault a page in: at entry a path in a page
- * not touched yet would read as a fault) and the return value is known (read
- * keeps what it returned). exec is the exception: a successful exec replaces
- * the memory its arguments were in. A syscall that never returns (or is
- * still blocked when the recording stops) has no path payload.
+ * When: at sys_exit. By then the kernel has itself read the string, so its
+ * pages are resident (a BPF program cannot fault a page in: at entry a path
+ * literal in a freshly forked child reads as a fault), and the return value
+ * is known (read keeps what it returned; a Syscalls filter may test it). A
+ * successful exec has replaced the memory its arguments were in: they are
+ * read from the new stack (nx_pay_exec). A syscall that never returns (or
+ * is still blocked when the recording stops) has no payload.
  *
  * Records are reserved at their largest size (a run's limits are constants
  * to the verifier) and hdr.len gives the used part, as for the other
