@@ -73,7 +73,8 @@
 	P(fchmodat2, 452, 0x2)
 
 /* E(name, nr, paths, argv): exec: paths as above, argv the argument holding
- * the argument vector. Read at entry: a successful exec replaces the memory. */
+ * the argument vector. A successful exec replaced that memory: both are read
+ * from the new stack then (bpf/payload.bpf.h). */
 #define NX_EXEC_SYSCALLS(E)					\
 	E(execve, 59, 0x1, 2)					\
 	E(execveat, 322, 0x2, 3)
@@ -94,7 +95,7 @@
 /*
  * nx_pay_class[nr], set by the loader for this run (0: nothing to capture):
  * bits 0..5 the path arguments (only when paths are on), bit 6 exec (argv
- * in the argument bits 8..10 name, read at entry with the paths), bits
+ * in the argument bits 8..10 name), bits
  * 11..13 the buffer slot + 1 (only for a syscall with a limit), bit 14 the
  * buffer's length is the return value, bit 15 a filter (nx_sysfilt) applies.
  */
