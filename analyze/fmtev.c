@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "analyze/syscalls.h"
+#include "analyze/sysfmt.h"
 
 const char *nx_fmtev_loss_reason(uint32_t reason)
 {
@@ -107,6 +108,13 @@ static void put_dur(struct nx_json_buf *b, uint64_t ns)
 void nx_fmtev_text(struct nx_json_buf *b, const struct nxr_event *ev, const struct nx_proc *proc,
 		   const struct nx_fmtev_opts *o)
 {
+	nx_fmtev_text_pay(b, ev, proc, o, NULL);
+}
+
+void nx_fmtev_text_pay(struct nx_json_buf *b, const struct nxr_event *ev,
+		       const struct nx_proc *proc, const struct nx_fmtev_opts *o,
+		       const struct nx_payset *pay)
+{
 	char nbuf[32];
 
 	put_time(b, ev->ts_ns, o->t0_ns);
@@ -124,8 +132,14 @@ void nx_fmtev_text(struct nx_json_buf *b, const struct nxr_event *ev, const stru
 		return;
 	}
 	if (ev->kind == NX_KIND_FILTER) {
-		nx_json_printf(b, "[FILTERED %llu events, probe %u]",
-			       (unsigned long long)ev->filter.count, ev->filter.probe);
+		if (ev->filter.probe & NX_FILTER_PROBE_SYSCALL)
+			nx_json_printf(b, "[FILTERED %llu events, syscall %s]",
+				       (unsigned long long)ev->filter.count,
+				       nx_syscall_name(ev->filter.probe & ~NX_FILTER_PROBE_SYSCALL,
+						       nbuf, sizeof(nbuf)));
+		else
+			nx_json_printf(b, "[FILTERED %llu events, probe %u]",
+				       (unsigned long long)ev->filter.count, ev->filter.probe);
 		return;
 	}
 	if (ev->kind == NX_KIND_HEALTH) {
@@ -149,7 +163,8 @@ void nx_fmtev_text(struct nx_json_buf *b, const struct nxr_event *ev, const stru
 					ev->syscall.arg4, ev->syscall.arg5, ev->syscall.arg6 };
 
 		nx_json_puts(b, nx_syscall_name(ev->syscall.nr, nbuf, sizeof(nbuf)));
-		put_args(b, a);
+		if (!nx_sysfmt_args(b, ev, pay))
+			put_args(b, a);
 		nx_json_put(b, " = ", 3);
 		if (!(ev->syscall.flags & NX_SYS_EXITED)) {
 			nx_json_putc(b, '?');
@@ -226,6 +241,9 @@ void nx_fmtev_text(struct nx_json_buf *b, const struct nxr_event *ev, const stru
 			put_qstr(b, ev->adapt.note);
 		}
 		break;
+	case NX_KIND_PAYLOAD:
+		nx_sysfmt_payload(b, ev);
+		break;
 	default:
 		nx_json_printf(b, "kind%u", ev->kind);
 		break;
@@ -281,8 +299,9 @@ void nx_fmtev_json(struct nx_json_buf *b, const struct nxr_event *ev, uint64_t e
 			break;
 		}
 	}
-	if (ev->kind == NX_KIND_SYSCALL) {
-		const char *n = nx_syscall_name(ev->syscall.nr, nbuf, sizeof(nbuf));
+	if (ev->kind == NX_KIND_SYSCALL || ev->kind == NX_KIND_PAYLOAD) {
+		const char *n = nx_syscall_name(ev->kind == NX_KIND_SYSCALL ? ev->syscall.nr :
+						ev->payload.nr, nbuf, sizeof(nbuf));
 
 		nx_json_key(b, "name", !d || !d->nfields);
 		nx_json_str(b, n, strlen(n));

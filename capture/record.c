@@ -35,6 +35,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bpf/sysfilt.h"
+#include "capture/config.h"
 #include "capture/drain.h"
 #include "capture/loader.h"
 #include "capture/output.h"
@@ -56,6 +58,7 @@ struct run {
 	uint64_t *lost_prev;		/* per cpu, reported so far */
 	uint64_t *lost_now;
 	uint64_t backlog_prev;
+	uint64_t filtered_prev[NX_SYSFILT_MAX];	/* per Syscalls filter, reported so far */
 	uint64_t loss_since;
 	uint64_t *filt_prev;		/* per probe id, reported so far */
 	uint64_t *filt_now;
@@ -146,7 +149,7 @@ static void loss_event(struct run *r, uint64_t now, uint64_t count, uint32_t rea
 
 /* The calls each probe's triggers dropped in the kernel since the last
  * report, as FILTER events: recorded + filtered = calls. */
-static void report_filtered(struct run *r, uint64_t now)
+static void report_probe_filtered(struct run *r, uint64_t now)
 {
 	uint32_t n = nx_probes_count(r->o->probes);
 
@@ -162,6 +165,26 @@ static void report_filtered(struct run *r, uint64_t now)
 			append(r, &ev);
 		}
 		r->filt_prev[id] = r->filt_now[id];
+	}
+}
+
+/* What the kernel's syscall filters dropped since the last report, as
+ * FILTER events (probe NX_FILTER_PROBE_SYSCALL | nr): filtered, never silent. */
+static void report_syscall_filtered(struct run *r, uint64_t now)
+{
+	for (uint32_t i = 0; i < r->o->nsysfilters && i < NX_SYSFILT_MAX; i++) {
+		struct nxr_event ev = { .kind = NX_KIND_FILTER, .ts_ns = now };
+		uint32_t nr = r->o->sysfilters[i].nr;
+		uint64_t total;
+
+		if (nx_loader_read_filtered(r->ld, nr, &total, NULL) < 0 ||
+		    total <= r->filtered_prev[i])
+			continue;
+		ev.filter.count = total - r->filtered_prev[i];
+		ev.filter.since_ns = r->loss_since;
+		ev.filter.probe = NX_FILTER_PROBE_SYSCALL | nr;
+		r->filtered_prev[i] = total;
+		append(r, &ev);
 	}
 }
 
@@ -185,7 +208,8 @@ static void report_loss(struct run *r)
 	if (ds.backlog_lost > r->backlog_prev)
 		loss_event(r, now, ds.backlog_lost - r->backlog_prev, NX_LOSS_BACKLOG, 0xffffffffu);
 	r->backlog_prev = ds.backlog_lost;
-	report_filtered(r, now);
+	report_probe_filtered(r, now);
+	report_syscall_filtered(r, now);
 	r->loss_since = now;
 	r->st.lost_kernel = kernel;
 	r->st.ring_bytes = ds.bytes;
@@ -424,6 +448,8 @@ int nx_record_run(const struct nx_record_opts *o, struct nx_record_result *res,
 		.syscalls = o->syscalls, .nsyscalls = o->nsyscalls, .log = o->log,
 		.log_ctx = o->log_ctx, .nprobes = nx_probes_count(o->probes),
 		.ntrigs = nx_probes_ntrigs(o->probes),
+		.payloads = o->payloads, .sysfilters = o->sysfilters,
+		.nsysfilters = o->nsysfilters,
 	};
 	struct nx_output_opts oo = { .force = o->force, .chown = o->chown, .uid = o->uid,
 				     .gid = o->gid };
