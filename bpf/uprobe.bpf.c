@@ -233,14 +233,18 @@ static __always_inline int on_hit(struct pt_regs *ctx, int is_ret)
 		struct mask_run m = { .s = s, .probe = id, .base = p->trig_base,
 				      .ntrig = p->ntrig };
 
+		__u32 needs = p->needs;
+
+		/* only what the triggers read: each helper call costs on every call */
 		in->pid = pt >> 32;
 		in->tid = (__u32)pt;
-		in->uid = (__u32)bpf_get_current_uid_gid();
-		h = bpf_map_lookup_elem(&nx_up_health, &zero);
+		in->uid = needs & NX_UP_NEED_UID ? (__u32)bpf_get_current_uid_gid() : 0;
+		h = needs & NX_UP_NEED_HEALTH ? bpf_map_lookup_elem(&nx_up_health, &zero) : NULL;
 		in->health_flags = h ? h->flags : 0;
 		in->cpu_busy = h ? h->cpu_busy : 0;
 		in->disk_busy = h ? h->disk_busy : 0;
-		bpf_get_current_comm(in->comm, sizeof(in->comm));
+		if (needs & NX_UP_NEED_COMM)
+			bpf_get_current_comm(in->comm, sizeof(in->comm));
 		bpf_loop(NX_UP_MAX_TRIGS, trig_step, &m, 0);
 		mask = m.mask;
 		if (p->triggered && !mask) {
