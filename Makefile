@@ -186,7 +186,8 @@ $(O)/examples/%: examples/%.c | $(O)/examples
 	$(Q)$(CC) $(FX_CFLAGS) $< -o $@
 
 # The offline tools' e2e tests write synthetic recordings with this helper.
-$(O)/tests/mkrec: $(O)/tests/e2e/mkrec.o $(O)/tests/unit/toolfx.o $(FORMAT_LIB) | $(O)/tests
+$(O)/tests/mkrec: $(O)/tests/e2e/mkrec.o $(O)/tests/unit/toolfx.o $(O)/tests/unit/replayfx.o \
+		$(O)/tests/unit/fixture.o $(FORMAT_LIB) | $(O)/tests
 	@echo "  LD      $@"
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS_ALL) -o $@
 

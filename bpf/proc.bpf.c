@@ -106,7 +106,11 @@ int BPF_PROG(on_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 	n = bpf_probe_read_kernel_str(str, NX_PATH_MAX, BPF_CORE_READ(bprm, filename));
 	if (n < 0)
 		n = 1;
-	if (n >= NX_PATH_MAX)
+	/* The kernel refuses an exec path of PATH_MAX bytes or more (NUL
+	 * included), and NX_PATH_MAX is PATH_MAX: a 4095-byte name fits whole.
+	 * n == NX_PATH_MAX with no NUL before it cannot happen, so
+	 * NX_EXEC_TRUNCATED is only set if the limit is ever made smaller. */
+	if (n > NX_PATH_MAX - 1 && str[(NX_PATH_MAX - 1) & (NX_PATH_MAX - 1)] != '\0')
 		e->flags |= NX_EXEC_TRUNCATED;
 	e->filename = n > 0 ? (n - 1) & (NX_PATH_MAX - 1) : 0;
 	hdr_fill(&e->hdr, NX_KIND_EXEC, sizeof(*e) + e->comm + e->filename, tgid, p->pid);

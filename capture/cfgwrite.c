@@ -10,6 +10,7 @@
 #include "capture/cfgwrite.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -104,6 +105,31 @@ static void put_syscalls(FILE *f, const struct nx_config *cfg)
 	fputs("]\n", f);
 }
 
+/* A plain trigger as a string; one with common tuples as a mapping, a tuple a
+ * line (at most NX_CONFIG_MAX_COMMON, the loader's bound). */
+static void put_trigger(FILE *f, const struct nx_config_trigger *t)
+{
+	uint32_t n = t->ncommon < NX_CONFIG_MAX_COMMON ? t->ncommon : NX_CONFIG_MAX_COMMON;
+
+	if (!t->common || !n || !t->ncommon_vals) {
+		fputs("          - ", f);
+		put_quoted(f, t->text);
+		fputc('\n', f);
+		return;
+	}
+	fputs("          - Trigger: ", f);
+	put_quoted(f, t->text);
+	fputs("\n            Common:\n", f);
+	for (uint32_t i = 0; i < n; i++) {
+		const uint64_t *v = &t->common[(size_t)i * t->ncommon_vals];
+
+		fputs("              - [", f);
+		for (uint32_t k = 0; k < t->ncommon_vals; k++)
+			fprintf(f, v[k] < 4096 ? "%s%" PRIu64 : "%s0x%" PRIx64, k ? ", " : "", v[k]);
+		fputs("]\n", f);
+	}
+}
+
 static void put_function(FILE *f, const struct nx_config_func *fn)
 {
 	fputs("      - Func: ", f);
@@ -114,9 +140,7 @@ static void put_function(FILE *f, const struct nx_config_func *fn)
 		fputs("        Triggers:\n", f);
 		for (uint32_t i = 0; i < fn->ntriggers; i++) {
 			put_comment(f, "          ", fn->triggers[i].comment);
-			fputs("          - ", f);
-			put_quoted(f, fn->triggers[i].text);
-			fputc('\n', f);
+			put_trigger(f, &fn->triggers[i]);
 		}
 	}
 	if (fn->nargs) {

@@ -35,6 +35,7 @@
 #include <yaml.h>
 
 #include "analyze/syscalls.h"
+#include "analyze/trigger.h"
 #include "capture/launch.h"
 #include "format/meta.h"
 
@@ -622,7 +623,161 @@ static int add_trigger(struct ctx *c, const struct node *it, void *arg)
 		return nomem(c);
 	t[f->ntriggers].pos = it->pos;
 	t[f->ntriggers].comment = NULL;
+	t[f->ntriggers].common = NULL;
+	t[f->ntriggers].ncommon = 0;
+	t[f->ntriggers].ncommon_vals = 0;
 	f->ntriggers++;
+	return 0;
+}
+
+/* An integer as the trigger language writes one: decimal, -decimal (its
+ * 64-bit pattern) or 0x hex, at most 64 bits. */
+static bool parse_u64(const char *s, uint64_t *out)
+{
+	bool neg = s[0] == '-';
+	const char *p = s + neg;
+	uint64_t v = 0;
+	unsigned base = 10, d;
+
+	if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
+		if (neg)
+			return false;
+		base = 16;
+		p += 2;
+	}
+	if (!*p)
+		return false;
+	for (; *p; p++) {
+		if (*p >= '0' && *p <= '9')
+			d = (unsigned)(*p - '0');
+		else if (base == 16 && *p >= 'a' && *p <= 'f')
+			d = (unsigned)(*p - 'a' + 10);
+		else if (base == 16 && *p >= 'A' && *p <= 'F')
+			d = (unsigned)(*p - 'A' + 10);
+		else
+			return false;
+		if (v > (UINT64_MAX - d) / base)
+			return false;
+		v = v * base + d;
+	}
+	if (neg) {
+		if (v > (uint64_t)INT64_MAX + 1)
+			return false;
+		v = (uint64_t)0 - v;
+	}
+	*out = v;
+	return true;
+}
+
+/*
+ * Common: the tuples a tuned config (nexus-replay -o) preloads for an auto
+ * trigger: a list of lists of n integers (a list of integers when n is 1).
+ */
+static int load_common(struct ctx *c, const struct node *n, struct nx_config_func *f,
+		       struct nx_config_trigger *t)
+{
+	struct nx_trigger_ctx tctx = { .hook = f->hook };
+	uint8_t vars[NX_TRIGGER_MAX_AUTO];
+	char b[TOKEN_SHOWN + 8], tok[TOKEN_SHOWN + 4];
+	struct nx_trigger *tr;
+	unsigned nvars;
+
+	tr = nx_trigger_parse(t->text, &tctx, NULL, NULL);
+	nvars = tr ? nx_trigger_auto_vars(tr, vars) : 0;
+	nx_trigger_free(tr);
+	if (!nvars)
+		return fail(c, n, "Common: only an auto trigger has common values, not '%s'",
+			    shown(t->text, strlen(t->text), tok));
+	if (is_null(n))
+		return 0;
+	if (n->type != N_SEQ)
+		return fail(c, n, "Common: expected a list of tuples, found %s", found(n, b));
+	if (n->nkids > NX_CONFIG_MAX_COMMON)
+		return fail(c, n->kids[NX_CONFIG_MAX_COMMON],
+			    "Common: more than %u tuples for trigger '%s'", NX_CONFIG_MAX_COMMON,
+			    shown(t->text, strlen(t->text), tok));
+	if (!n->nkids)
+		return 0;
+	t->common = calloc((size_t)n->nkids * nvars, sizeof(*t->common));
+	if (!t->common)
+		return nomem(c);
+	t->ncommon_vals = nvars;
+	for (uint32_t i = 0; i < n->nkids; i++) {
+		const struct node *tu = n->kids[i];
+		const struct node *one = tu;
+		uint32_t nv = 1;
+
+		if (tu->type == N_SEQ) {
+			nv = tu->nkids;
+		} else if (tu->type != N_SCALAR || is_null(tu) || nvars != 1) {
+			return fail(c, tu, "Common: expected a list of %u values like the trigger "
+				    "'%s', found %s", nvars, shown(t->text, strlen(t->text), tok),
+				    found(tu, b));
+		}
+		if (nv != nvars)
+			return fail(c, tu, "Common: a tuple of %u value%s, but trigger '%s' watches %u",
+				    nv, nv == 1 ? "" : "s", shown(t->text, strlen(t->text), tok),
+				    nvars);
+		for (uint32_t k = 0; k < nv; k++) {
+			if (tu->type == N_SEQ)
+				one = tu->kids[k];
+			if (one->type != N_SCALAR || !parse_u64(one->str, &t->common[i * nvars + k]))
+				return fail(c, one, "Common: expected a 64-bit integer (decimal, "
+					    "-decimal or 0x hex), found %s", found(one, b));
+		}
+		t->ncommon++;
+	}
+	return 0;
+}
+
+static const char *const trigger_keys[] = { "Trigger", "Common", NULL };
+
+/* A Triggers item written as a mapping: {Trigger: "auto arg1", Common: [...]}. */
+static int add_trigger_map(struct ctx *c, const struct node *it, struct nx_config_func *f)
+{
+	const struct node *v;
+	char b[TOKEN_SHOWN + 8];
+	int rc;
+
+	rc = check_keys(c, it, trigger_keys, "a trigger");
+	if (rc < 0)
+		return rc;
+	v = map_get(it, "Trigger");
+	if (!v)
+		return fail(c, it, "missing key 'Trigger' in a trigger");
+	if (v->type != N_SCALAR || is_null(v))
+		return fail(c, v, "Trigger: expected a string, found %s", found(v, b));
+	rc = add_trigger(c, v, f);
+	if (rc < 0)
+		return rc;
+	v = map_get(it, "Common");
+	if (v)
+		rc = load_common(c, v, f, &f->triggers[f->ntriggers - 1]);
+	return rc;
+}
+
+/* Triggers: one string, or a list of strings and {Trigger, Common} mappings. */
+static int load_triggers(struct ctx *c, const struct node *n, struct nx_config_func *f)
+{
+	char b[TOKEN_SHOWN + 8];
+	int rc;
+
+	if (n->type != N_SEQ)
+		return each_string(c, n, "Triggers", add_trigger, f);
+	for (uint32_t i = 0; i < n->nkids; i++) {
+		const struct node *it = n->kids[i];
+
+		if (it->type == N_MAP)
+			rc = add_trigger_map(c, it, f);
+		else if (it->type != N_SCALAR || is_null(it))
+			rc = fail(c, it, "Triggers: expected a string, found %s", found(it, b));
+		else if (it->len == 0)
+			rc = fail(c, it, "Triggers: an empty string");
+		else
+			rc = add_trigger(c, it, f);
+		if (rc < 0)
+			return rc;
+	}
 	return 0;
 }
 
@@ -686,7 +841,7 @@ static int load_func(struct ctx *c, const struct node *n, struct nx_config_func 
 	}
 	v = map_get(n, "Triggers");
 	if (v) {
-		rc = each_string(c, v, "Triggers", add_trigger, f);
+		rc = load_triggers(c, v, f);
 		if (rc < 0)
 			return rc;
 	}
@@ -1045,6 +1200,7 @@ void nx_config_release(struct nx_config *cfg)
 			for (uint32_t k = 0; k < f->ntriggers; k++) {
 				free(f->triggers[k].text);
 				free(f->triggers[k].comment);
+				free(f->triggers[k].common);
 			}
 			free(f->triggers);
 			nx_argv_free(f->args);

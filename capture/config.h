@@ -112,6 +112,8 @@ struct nx_config_opts {
 #define NX_CONFIG_MAX_BYTES (1u << 20)
 /* Triggers of one function: one bit each in a CALL event's `triggers` mask. */
 #define NX_CONFIG_MAX_TRIGGERS 64u
+/* Common tuples of one auto trigger (loader and nx_config_write alike). */
+#define NX_CONFIG_MAX_COMMON 4096u
 
 /*
  * Reads and checks the file. Errors (-EINVAL for bad content, -ENOENT,

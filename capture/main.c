@@ -18,6 +18,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "capture/bpfscript.h"
 #include "capture/config.h"
 #include "capture/launch.h"
 #include "capture/probes.h"
@@ -31,6 +32,7 @@ static volatile sig_atomic_t stop_sig;
 struct args {
 	const char *config;
 	const char *out;
+	const char *emit_bpftrace;	/* --emit-bpftrace FILE: write it, record nothing */
 	bool force, all, quiet, verbose, no_wait_children;
 	double duration;
 	pid_t *pids;
@@ -48,7 +50,7 @@ static const char doc[] =
 	"says what to trace. The exit status is the command's (128+N if signal N "
 	"killed it); 1 on a runtime error, 2 on bad usage or a bad config.";
 
-enum { OPT_ALL = 256, OPT_RING, OPT_NOWAIT, OPT_SYNC, OPT_WAKE };
+enum { OPT_ALL = 256, OPT_RING, OPT_NOWAIT, OPT_SYNC, OPT_WAKE, OPT_EMIT_BT };
 
 static const struct argp_option options[] = {
 	{ "output", 'o', "FILE", 0, "Write the recording to FILE (default: LogsDir/run-<UTC time>.nxr)", 0 },
@@ -60,6 +62,7 @@ static const struct argp_option options[] = {
 	{ "no-wait-children", OPT_NOWAIT, NULL, 0, "Stop when the command exits, without waiting for its children", 0 },
 	{ "sync", OPT_SYNC, "WHEN", 0, "segment (default: fdatasync closed segments, at most once a second), end, or none", 0 },
 	{ "wakeup-bytes", OPT_WAKE, "BYTES", OPTION_HIDDEN, "wake the drain past this much data (0: per event)", 0 },
+	{ "emit-bpftrace", OPT_EMIT_BT, "FILE", 0, "Write the bpftrace program equivalent to CONFIG to FILE ('-': standard output) and exit: records nothing, needs no root", 0 },
 	{ "quiet", 'q', NULL, 0, "No status line, no summary", 0 },
 	{ "verbose", 'v', NULL, 0, "Show libbpf's messages and the verifier log", 0 },
 	{ 0 }
@@ -103,6 +106,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case 'v': a->verbose = true; break;
 	case OPT_ALL: a->all = true; break;
 	case OPT_NOWAIT: a->no_wait_children = true; break;
+	case OPT_EMIT_BT: a->emit_bpftrace = arg; break;
 	case 'd':
 		errno = 0;
 		a->duration = strtod(arg, &end);
@@ -154,6 +158,8 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		a->config = arg;
 		break;
 	case ARGP_KEY_END:
+		if (a->emit_bpftrace && !a->config)
+			argp_error(state, "--emit-bpftrace needs a CONFIG");
 		if (!a->config && !a->npids && !a->all)
 			argp_error(state, "a CONFIG, -p PID or --all is needed");
 		break;
@@ -283,13 +289,35 @@ static void warn_bad_records(const struct nx_record_result *res)
 			res->bad_records);
 }
 
-/* Parts of the config this build parses and checks but cannot act on yet:
- * said once, never silently dropped. */
-static void warn_unsupported(const struct nx_config *cfg)
+/* --emit-bpftrace: the program to path ("-": stdout), created like the
+ * recording (as the invoking user under sudo); exit 0 or 1. */
+static int emit_bpftrace(const char *path, const char *text, size_t len, bool force)
 {
-	if (cfg->script_path)
-		fprintf(stderr, PROG ": warning: %s: ScriptPath: the bpftrace program is not "
-			"written by this build\n", cfg->path);
+	struct nx_launch_ids owner = { 0 };
+	struct nx_output_opts so = { .force = force };
+	struct nx_err err = { 0 };
+	int rc = 0;
+
+	if (!strcmp(path, "-")) {
+		if (fwrite(text, 1, len, stdout) != len || fflush(stdout) == EOF) {
+			fprintf(stderr, PROG ": standard output: %s\n", strerror(errno));
+			return 1;
+		}
+		return 0;
+	}
+	if (nx_launch_ids_from_env(&owner, false, &err) < 0) {
+		fprintf(stderr, PROG ": %s\n", err.msg);
+		return 2;
+	}
+	so.chown = owner.drop;
+	so.uid = owner.uid;
+	so.gid = owner.gid;
+	if (nx_bpfscript_save(path, text, len, &so, &err) < 0) {
+		fprintf(stderr, PROG ": %s\n", err.msg);
+		rc = 1;
+	}
+	nx_launch_ids_release(&owner);
+	return rc;
 }
 
 int main(int argc, char **argv)
@@ -306,7 +334,8 @@ int main(int argc, char **argv)
 	struct nx_live *live = NULL;
 	struct nx_err err = { 0 };
 	struct sigaction sa = { 0 };
-	char cmdline[1024];
+	char cmdline[1024], *script = NULL;
+	size_t script_len = 0;
 	int rc, status = 0;
 
 	argp_err_exit_status = 2;
@@ -319,7 +348,20 @@ int main(int argc, char **argv)
 		fprintf(stderr, PROG ": %s\n", err.msg);
 		return 2;
 	}
-	warn_unsupported(&cfg);
+	/* generated now, so that a config bpftrace cannot express stops the run
+	 * (exit 2) before anything is created or loaded */
+	if ((a.emit_bpftrace || cfg.script_path) &&
+	    nx_bpfscript_generate(&cfg, !a.emit_bpftrace ? cfg.script_path :
+				  strcmp(a.emit_bpftrace, "-") ? a.emit_bpftrace : NULL,
+				  &script, &script_len, &err) < 0) {
+		fprintf(stderr, PROG ": %s\n", err.msg);
+		rc = 2;
+		goto out;
+	}
+	if (a.emit_bpftrace) {
+		rc = emit_bpftrace(a.emit_bpftrace, script, script_len, a.force);
+		goto out;
+	}
 	/* triggers, FilePaths and symbols: checked before anything is created */
 	probes = nx_probes_new(&cfg, &err);
 	if (!probes) {
@@ -409,6 +451,16 @@ int main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	if (script) {
+		struct nx_output_opts so = { .force = a.force, .chown = owner.drop,
+					     .uid = owner.uid, .gid = owner.gid };
+
+		if (nx_bpfscript_save(cfg.script_path, script, script_len, &so, &err) < 0) {
+			fprintf(stderr, PROG ": ScriptPath %s\n", err.msg);
+			rc = 1;
+			goto out;
+		}
+	}
 
 	rc = nx_record_run(&o, &res, &err);
 	if (sc.shown)
@@ -442,6 +494,7 @@ out:
 	nx_launch_ids_release(&ids);
 	nx_launch_ids_release(&owner);
 	nx_config_release(&cfg);
+	free(script);
 	free(a.pids);
 	return rc;
 }

@@ -4,9 +4,15 @@
  * nexus-record runs as root, so the file is created the way that cannot be
  * turned against the system: O_CREAT | O_EXCL | O_NOFOLLOW (never through a
  * symlink someone planted, never over an existing file unless -f, and then
- * only after unlinking a regular file), mode 0600, then fchown'd to the
- * invoking user so that the user can read their recording and nobody else
- * can. The folder is synced so the new name survives a power loss.
+ * only after unlinking a regular file), mode 0600, owned by the invoking
+ * user so that the user can read their recording and nobody else can.
+ *
+ * With opts->chown every file-system step (lstat, unlink, mkdir, open) runs
+ * with the invoking user's file-system ids (setfsuid/setfsgid, per thread):
+ * root's rights are never lent to the path the user chose, so `-o
+ * /etc/x` or a LogsDir under a folder the user cannot write is refused as it
+ * would be for the user. The folder is synced so the new name survives a
+ * power loss.
  */
 #include "capture/output.h"
 
@@ -16,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/fsuid.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -39,14 +46,45 @@ static void sync_dir_of(const char *path)
 	}
 }
 
-int nx_output_create(const char *path, const struct nx_output_opts *o, struct nx_err *err)
+/* File-system ids of the thread before fs_as_user, for fs_restore. */
+struct fs_ids {
+	uid_t uid;
+	gid_t gid;
+	bool changed;
+};
+
+/*
+ * Takes the invoking user's file-system ids when o->chown. setfsuid reports
+ * no error, so a second call reads back what is in force: a refused switch
+ * is -EPERM, never a silent create as root.
+ */
+static int fs_as_user(const struct nx_output_opts *o, struct fs_ids *saved, struct nx_err *err)
 {
-	static const struct nx_output_opts none = { 0 };
+	saved->changed = false;
+	if (!o->chown)
+		return 0;
+	saved->gid = setfsgid(o->gid);
+	saved->uid = setfsuid(o->uid);
+	saved->changed = true;
+	if ((uid_t)setfsuid(o->uid) != o->uid || (gid_t)setfsgid(o->gid) != o->gid)
+		return nx_err_set(err, -EPERM, "cannot take the file-system ids of uid %u gid %u",
+				  (unsigned)o->uid, (unsigned)o->gid);
+	return 0;
+}
+
+static void fs_restore(const struct fs_ids *saved)
+{
+	if (!saved->changed)
+		return;
+	setfsuid(saved->uid);
+	setfsgid(saved->gid);
+}
+
+static int output_create(const char *path, const struct nx_output_opts *o, struct nx_err *err)
+{
 	struct stat st;
 	int fd;
 
-	if (!o)
-		o = &none;
 	if (lstat(path, &st) == 0) {
 		if (S_ISLNK(st.st_mode))
 			return nx_err_set(err, -ELOOP, "%s: is a symbolic link, refusing to write "
@@ -89,6 +127,21 @@ int nx_output_create(const char *path, const struct nx_output_opts *o, struct nx
 	return fd;
 }
 
+int nx_output_create(const char *path, const struct nx_output_opts *opts, struct nx_err *err)
+{
+	static const struct nx_output_opts none = { 0 };
+	struct fs_ids saved;
+	int rc;
+
+	if (!opts)
+		opts = &none;
+	rc = fs_as_user(opts, &saved, err);
+	if (rc == 0)
+		rc = output_create(path, opts, err);
+	fs_restore(&saved);
+	return rc;
+}
+
 static int mkdirs(const char *dir, const struct nx_output_opts *o, struct nx_err *err)
 {
 	char buf[PATH_MAX];
@@ -125,12 +178,18 @@ int nx_output_create_in(const char *logs_dir, const struct nx_output_opts *o, ch
 			struct nx_err *err)
 {
 	char stamp[32], path[PATH_MAX];
+	struct fs_ids saved;
 	time_t now = time(NULL);
 	struct tm tm;
 	int rc;
 
 	*path_out = NULL;
-	rc = mkdirs(logs_dir, o ? o : &(struct nx_output_opts){ 0 }, err);
+	if (!o)
+		o = &(struct nx_output_opts){ 0 };
+	rc = fs_as_user(o, &saved, err);
+	if (rc == 0)
+		rc = mkdirs(logs_dir, o, err);
+	fs_restore(&saved);
 	if (rc < 0)
 		return rc;
 	gmtime_r(&now, &tm);
@@ -142,7 +201,7 @@ int nx_output_create_in(const char *logs_dir, const struct nx_output_opts *o, ch
 			rc = snprintf(path, sizeof(path), "%s/run-%s.nxr", logs_dir, stamp);
 		if (rc < 0 || (size_t)rc >= sizeof(path))
 			return nx_err_set(err, -ENAMETOOLONG, "LogsDir %s: path too long", logs_dir);
-		struct nx_output_opts oo = o ? *o : (struct nx_output_opts){ 0 };
+		struct nx_output_opts oo = *o;
 
 		oo.force = false;
 		rc = nx_output_create(path, &oo, err);

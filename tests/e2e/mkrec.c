@@ -1,7 +1,7 @@
 /*
- * tests/e2e/mkrec.c: writes the scripted recordings of tests/unit/toolfx.h to
- * a file, for the offline tools' end-to-end tests (a test helper, not part of
- * any tool).
+ * tests/e2e/mkrec.c: writes the scripted recordings of tests/unit/toolfx.h
+ * (and replayfx.h's "calls*" and "noprobes") to a file, for the offline
+ * tools' end-to-end tests (a test helper, not part of any tool).
  *
  *	mkrec [-n N] [-s EVENTS_PER_SEGMENT] [-u] [-F] SCENARIO OUT
  *
@@ -17,6 +17,7 @@
 
 #include "format/crc.h"
 #include "format/limits.h"
+#include "tests/unit/replayfx.h"
 #include "tests/unit/toolfx.h"
 
 int main(int argc, char **argv)
@@ -43,7 +44,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: mkrec [-n N] [-s PER_SEG] [-u] [-F] SCENARIO OUT\n");
 		return 2;
 	}
-	buf = toolfx_build(argv[optind], n, per_seg, closed, &len, &err);
+	if (replayfx_meta(argv[optind]))	/* nexus-replay's scenarios */
+		buf = replayfx_build(argv[optind], n, per_seg, &len, &err);
+	else
+		buf = toolfx_build(argv[optind], n, per_seg, closed, &len, &err);
 	if (!buf) {
 		fprintf(stderr, "mkrec: %s\n", err.msg);
 		return 1;

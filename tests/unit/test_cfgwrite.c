@@ -34,8 +34,17 @@ static void assert_func_equal(const struct nx_config_func *a, const struct nx_co
 	assert_string_equal(a->func, b->func);
 	assert_int_equal(a->hook, b->hook);
 	assert_int_equal(a->ntriggers, b->ntriggers);
-	for (uint32_t i = 0; i < a->ntriggers; i++)
-		assert_string_equal(a->triggers[i].text, b->triggers[i].text);
+	for (uint32_t i = 0; i < a->ntriggers; i++) {
+		const struct nx_config_trigger *x = &a->triggers[i], *y = &b->triggers[i];
+
+		assert_string_equal(x->text, y->text);
+		assert_int_equal(x->ncommon, y->ncommon);
+		assert_int_equal(x->ncommon_vals, y->ncommon_vals);
+		assert_int_equal(!x->common, !y->common);
+		if (x->ncommon)
+			assert_memory_equal(x->common, y->common,
+					    sizeof(*x->common) * x->ncommon * x->ncommon_vals);
+	}
 	assert_int_equal(a->nargs, b->nargs);
 	for (uint32_t i = 0; i < a->nargs; i++)
 		assert_string_equal(a->args[i], b->args[i]);
@@ -151,11 +160,55 @@ static void test_comments_and_awkward_strings(void **state)
 	nx_config_release(&b);
 }
 
+/* Common tuples go out as a mapping item, a tuple a line, and come back equal;
+ * the trigger's comment stays right before its item. */
+static void test_common_tuples_round_trip(void **state)
+{
+	static const char yaml[] =
+		"TraceCondition:\n"
+		"  Command: ./a\n"
+		"  Targets:\n"
+		"  - FilePath: /lib/x.so\n"
+		"    Functions:\n"
+		"      - Func: f\n"
+		"        Triggers: [\"auto arg1 arg2\", \"arg1 == 1\"]\n";
+	static const uint64_t tuples[] = { 3, 0x541c, 4, 21505, UINT64_MAX, 0 };
+	struct nx_config a, b;
+	struct nx_config_trigger *t;
+	struct nx_err err = { 0 };
+	char *text;
+
+	(void)state;
+	if (nx_config_parse(&a, "in.yaml", yaml, sizeof(yaml) - 1, &err) < 0)
+		fail_msg("%s", err.msg);
+	t = &a.targets[0].funcs[0].triggers[0];
+	t->common = malloc(sizeof(tuples));
+	assert_non_null(t->common);
+	memcpy(t->common, tuples, sizeof(tuples));
+	t->ncommon = 3;
+	t->ncommon_vals = 2;
+	t->comment = strdup("replay: 3 common tuples");
+	text = write_and_parse(&a, NULL, &b);
+	assert_config_equal(&a, &b);
+	assert_non_null(strstr(text, "          # replay: 3 common tuples\n"
+				     "          - Trigger: \"auto arg1 arg2\"\n"
+				     "            Common:\n"
+				     "              - [3, 0x541c]\n"
+				     "              - [4, 0x5401]\n"
+				     "              - [0xffffffffffffffff, 0]\n"
+				     "          - \"arg1 == 1\"\n"));
+	assert_int_equal(b.targets[0].funcs[0].triggers[0].ncommon, 3);
+	free(text);
+	nx_config_release(&a);
+	nx_config_release(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_good_configs_round_trip),
 		cmocka_unit_test(test_comments_and_awkward_strings),
+		cmocka_unit_test(test_common_tuples_round_trip),
 	};
 
 	return cmocka_run_group_tests_name("cfgwrite", tests, NULL, NULL);

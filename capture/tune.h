@@ -1,0 +1,47 @@
+#ifndef NX_CAPTURE_TUNE_H	/* capture/tune.h: a config replayed, and the tuned config made from it */
+#define NX_CAPTURE_TUNE_H
+
+#include <stdint.h>
+
+#include "analyze/replay.h"
+#include "capture/config.h"
+#include "format/err.h"
+#include "format/meta.h"
+
+/*
+ * The config's half of nexus-replay. A recording names its probes in the
+ * header's probe table (id, hook, path, func); a config names functions in
+ * Targets. A function is the probe with the same path, func and hook; when the
+ * config lists the same (path, func, hook) twice, its k-th occurrence is the
+ * k-th such probe, in table order (the order the recorder attached them).
+ */
+
+/* The tag of a config trigger in the replay: target t, function f, trigger k. */
+#define NX_TUNE_TAG_CONFIG (1ull << 63)
+#define NX_TUNE_TAG(t, f, k) \
+	(NX_TUNE_TAG_CONFIG | (uint64_t)(t) << 40 | (uint64_t)(f) << 16 | (uint64_t)(k))
+
+/*
+ * Attaches every trigger of cfg's functions to its probe in rp, tagged
+ * NX_TUNE_TAG(t, f, k) and, on a uprobe, checked against bit k of the
+ * recorded CALLs' triggers mask (a RETURN carries none). on_unmatched (may be NULL) is told of each function with no
+ * probe in the table (its triggers are not replayed). A trigger that does not
+ * parse on its probe is -EINVAL: "cfg:line:col: trigger 'text': column C: ...".
+ */
+int nx_tune_attach(struct nx_replay *rp, const struct nx_config *cfg, const struct nxr_meta *meta,
+		   void (*on_unmatched)(void *ctx, const struct nx_config_target *t,
+					const struct nx_config_func *f),
+		   void *ctx, struct nx_err *err);
+
+/*
+ * Makes cfg the config for the next run, from what rp (finished) saw: each
+ * replayed auto trigger gets the tuples found common as its Common (the most
+ * frequent NX_CONFIG_MAX_COMMON when there are more), replacing any it had;
+ * every replayed trigger gets a comment (nx_config_trigger.comment, replaced)
+ * saying what the replay of `source` saw. Triggers of functions not in the
+ * recording are left as they were. 0 or -ENOMEM.
+ */
+int nx_tune_apply(struct nx_config *cfg, const struct nx_replay *rp, const char *source,
+		  struct nx_err *err);
+
+#endif
