@@ -146,6 +146,31 @@ static void loss_event(struct run *r, uint64_t now, uint64_t count, uint32_t rea
 	append(r, &ev);
 }
 
+/* One FILTER or LOSS event per probe whose counter grew since the last report. */
+static void report_deltas(struct run *r, uint64_t now, uint32_t kind, const uint64_t *cur,
+			  uint64_t *prev)
+{
+	for (uint32_t id = 1; id <= nx_probes_count(r->o->probes); id++) {
+		struct nxr_event ev = { .kind = kind, .ts_ns = now };
+
+		if (cur[id] <= prev[id])
+			continue;
+		if (kind == NX_KIND_FILTER) {
+			ev.filter.count = cur[id] - prev[id];
+			ev.filter.since_ns = r->loss_since;
+			ev.filter.probe = id;
+		} else {
+			ev.loss.count = cur[id] - prev[id];
+			ev.loss.since_ns = r->loss_since;
+			ev.loss.reason = NX_LOSS_RINGBUF;
+			ev.loss.cpu = 0xffffffffu;	/* summed over cpus */
+			ev.loss.probe = id;
+		}
+		append(r, &ev);
+		prev[id] = cur[id];
+	}
+}
+
 /* Per probe: the calls its triggers dropped in the kernel since the last
  * report, as FILTER events (recorded + filtered = calls), and those the ring
  * buffer had no room for, as LOSS events naming the probe. Returns the
@@ -157,34 +182,10 @@ static uint64_t report_probes(struct run *r, uint64_t now)
 
 	if (!n)
 		return 0;
-	if (nx_probes_read_filtered(r->o->probes, r->filt_now, NULL) == 0) {
-		for (uint32_t id = 1; id <= n; id++) {
-			if (r->filt_now[id] > r->filt_prev[id]) {
-				struct nxr_event ev = { .kind = NX_KIND_FILTER, .ts_ns = now };
-
-				ev.filter.count = r->filt_now[id] - r->filt_prev[id];
-				ev.filter.since_ns = r->loss_since;
-				ev.filter.probe = id;
-				append(r, &ev);
-			}
-			r->filt_prev[id] = r->filt_now[id];
-		}
-	}
-	if (nx_probes_read_lost(r->o->probes, r->plost_now, NULL) == 0) {
-		for (uint32_t id = 1; id <= n; id++) {
-			if (r->plost_now[id] > r->plost_prev[id]) {
-				struct nxr_event ev = { .kind = NX_KIND_LOSS, .ts_ns = now };
-
-				ev.loss.count = r->plost_now[id] - r->plost_prev[id];
-				ev.loss.since_ns = r->loss_since;
-				ev.loss.reason = NX_LOSS_RINGBUF;
-				ev.loss.cpu = 0xffffffffu;	/* summed over cpus */
-				ev.loss.probe = id;
-				append(r, &ev);
-			}
-			r->plost_prev[id] = r->plost_now[id];
-		}
-	}
+	if (nx_probes_read_filtered(r->o->probes, r->filt_now, NULL) == 0)
+		report_deltas(r, now, NX_KIND_FILTER, r->filt_now, r->filt_prev);
+	if (nx_probes_read_lost(r->o->probes, r->plost_now, NULL) == 0)
+		report_deltas(r, now, NX_KIND_LOSS, r->plost_now, r->plost_prev);
 	for (uint32_t id = 1; id <= n; id++)
 		kernel += r->plost_prev[id];
 	return kernel;
