@@ -248,6 +248,7 @@ struct nx_loader *nx_loader_open(const struct nx_loader_opts *o, struct nx_err *
 		bpf_program__set_autoload(l->skel->progs.nx_uretprobe, false);
 	} else if (bpf_map__set_max_entries(l->skel->maps.nx_up_probes, o->nprobes + 1) ||
 		   bpf_map__set_max_entries(l->skel->maps.nx_up_filtered, o->nprobes + 1) ||
+		   bpf_map__set_max_entries(l->skel->maps.nx_up_lost, o->nprobes + 1) ||
 		   bpf_map__set_max_entries(l->skel->maps.nx_up_trigs, o->ntrigs ? o->ntrigs : 1)) {
 		fail(err, -errno, "sizing the probe maps");
 		goto fail;
