@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "analyze/syscalls.h"
+#include "analyze/sysfmt.h"
 
 const char *nx_fmtev_loss_reason(uint32_t reason)
 {
@@ -106,7 +107,8 @@ static void put_dur(struct nx_json_buf *b, uint64_t ns)
 
 /* The print format that applies to ev, with its values filled in; NULL if none. */
 static const struct nx_printfmt *message_of(const struct nxr_event *ev,
-					    const struct nx_fmtev_opts *o, struct nx_printfmt_in *in)
+					    const struct nx_fmtev_opts *o,
+					    const struct nx_payset *pay, struct nx_printfmt_in *in)
 {
 	const struct nx_printfmt *pf = NULL;
 
@@ -122,8 +124,17 @@ static const struct nx_printfmt *message_of(const struct nxr_event *ev,
 		in->vals[4] = ev->syscall.arg5;
 		in->vals[5] = ev->syscall.arg6;
 		in->vals[6] = (uint64_t)ev->syscall.ret;
-		if (pf)
-			nx_strcache_fill(o->strs, ev, in);
+		/* %s of an argument: the path or buffer payload of this very call */
+		for (uint32_t i = 0; pf && pay && i < pay->n; i++) {
+			const struct nxr_event *p = &pay->ev[i];
+
+			if (p->payload.arg >= 1 && p->payload.arg <= 6 &&
+			    (p->payload.type == NX_PAYLOAD_PATH || p->payload.type == NX_PAYLOAD_BUF) &&
+			    !(p->payload.flags & NX_PAYLOAD_FAULT)) {
+				in->str[p->payload.arg - 1] = p->payload.data.ptr;
+				in->str_len[p->payload.arg - 1] = p->payload.data.len;
+			}
+		}
 	} else if (ev->kind == NX_KIND_CALL) {
 		const char *s = ev->call.data.ptr, *end = s + ev->call.data.len;
 
@@ -156,9 +167,16 @@ static const struct nx_printfmt *message_of(const struct nxr_event *ev,
 void nx_fmtev_text(struct nx_json_buf *b, const struct nxr_event *ev, const struct nx_proc *proc,
 		   const struct nx_fmtev_opts *o)
 {
+	nx_fmtev_text_pay(b, ev, proc, o, NULL);
+}
+
+void nx_fmtev_text_pay(struct nx_json_buf *b, const struct nxr_event *ev,
+		       const struct nx_proc *proc, const struct nx_fmtev_opts *o,
+		       const struct nx_payset *pay)
+{
 	char nbuf[32];
 	struct nx_printfmt_in pin;
-	const struct nx_printfmt *pf = message_of(ev, o, &pin);
+	const struct nx_printfmt *pf = message_of(ev, o, pay, &pin);
 
 	put_time(b, ev->ts_ns, o->t0_ns);
 	nx_json_putc(b, ' ');
@@ -175,8 +193,14 @@ void nx_fmtev_text(struct nx_json_buf *b, const struct nxr_event *ev, const stru
 		return;
 	}
 	if (ev->kind == NX_KIND_FILTER) {
-		nx_json_printf(b, "[FILTERED %llu events, probe %u]",
-			       (unsigned long long)ev->filter.count, ev->filter.probe);
+		if (ev->filter.probe & NX_FILTER_PROBE_SYSCALL)
+			nx_json_printf(b, "[FILTERED %llu events, syscall %s]",
+				       (unsigned long long)ev->filter.count,
+				       nx_syscall_name(ev->filter.probe & ~NX_FILTER_PROBE_SYSCALL,
+						       nbuf, sizeof(nbuf)));
+		else
+			nx_json_printf(b, "[FILTERED %llu events, probe %u]",
+				       (unsigned long long)ev->filter.count, ev->filter.probe);
 		return;
 	}
 	if (ev->kind == NX_KIND_HEALTH) {
@@ -203,7 +227,7 @@ void nx_fmtev_text(struct nx_json_buf *b, const struct nxr_event *ev, const stru
 		if (pf) {
 			nx_json_put(b, ": ", 2);
 			nx_printfmt_render(pf, &pin, b);
-		} else {
+		} else if (!nx_sysfmt_args(b, ev, pay)) {
 			put_args(b, a);
 		}
 		nx_json_put(b, " = ", 3);
@@ -291,6 +315,9 @@ void nx_fmtev_text(struct nx_json_buf *b, const struct nxr_event *ev, const stru
 			put_qstr(b, ev->adapt.note);
 		}
 		break;
+	case NX_KIND_PAYLOAD:
+		nx_sysfmt_payload(b, ev);
+		break;
 	default:
 		nx_json_printf(b, "kind%u", ev->kind);
 		break;
@@ -303,7 +330,7 @@ void nx_fmtev_json(struct nx_json_buf *b, const struct nxr_event *ev, uint64_t e
 	const struct nxr_kind_desc *d = nxr_kind_desc(ev->kind);
 	char nbuf[32];
 	struct nx_printfmt_in pin;
-	const struct nx_printfmt *pf = message_of(ev, o, &pin);
+	const struct nx_printfmt *pf = message_of(ev, o, NULL, &pin);
 
 	nx_json_puts(b, "{\"event_id\":");
 	nx_json_u64(b, event_id);
@@ -348,8 +375,9 @@ void nx_fmtev_json(struct nx_json_buf *b, const struct nxr_event *ev, uint64_t e
 			break;
 		}
 	}
-	if (ev->kind == NX_KIND_SYSCALL) {
-		const char *n = nx_syscall_name(ev->syscall.nr, nbuf, sizeof(nbuf));
+	if (ev->kind == NX_KIND_SYSCALL || ev->kind == NX_KIND_PAYLOAD) {
+		const char *n = nx_syscall_name(ev->kind == NX_KIND_SYSCALL ? ev->syscall.nr :
+						ev->payload.nr, nbuf, sizeof(nbuf));
 
 		nx_json_key(b, "name", !d || !d->nfields);
 		nx_json_str(b, n, strlen(n));

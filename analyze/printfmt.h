@@ -7,7 +7,6 @@
 
 #include "analyze/json.h"
 #include "format/err.h"
-#include "format/event.h"
 #include "format/meta.h"
 
 /*
@@ -85,24 +84,6 @@ const struct nx_printfmt *nx_printtab_sys(const struct nx_printtab *t, uint32_t 
 const struct nx_printfmt *nx_printtab_probe(const struct nx_printtab *t, uint32_t probe);
 /* For a CALL of probe: which argument (0..5) the i-th captured string is, or -1. */
 int nx_printtab_str_arg(const struct nx_printtab *t, uint32_t probe, unsigned i);
-
-/*
- * The strings behind syscall arguments (PAYLOAD events: a path, the first
- * bytes of a buffer), for %s in a syscall's format. A PAYLOAD comes right
- * before its SYSCALL in the thread's order with the same tid and entry
- * ts_ns (bpf/events.h), so one slot per thread suffices; slots are a fixed
- * direct-mapped table, so memory stays bounded whatever the recording (a
- * collision costs the string: %s then prints the pointer).
- */
-struct nx_strcache;
-struct nx_strcache *nx_strcache_new(void);		/* NULL: no memory */
-void nx_strcache_free(struct nx_strcache *c);		/* NULL: no-op */
-/* Keeps a copy of a PAYLOAD's data (at most NX_STRCACHE_MAX bytes); other kinds are ignored. */
-void nx_strcache_observe(struct nx_strcache *c, const struct nxr_event *ev);
-/* Points in->str[] at the strings kept for SYSCALL ev (valid until the next observe). */
-void nx_strcache_fill(const struct nx_strcache *c, const struct nxr_event *ev,
-		      struct nx_printfmt_in *in);
-#define NX_STRCACHE_MAX 4096
 
 /* The header key of a probe's format or strings ("print." / "strings."), in buf. */
 int nx_printtab_probe_key(char *buf, size_t len, const char *what, uint32_t hook,

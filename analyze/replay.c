@@ -162,7 +162,7 @@ static bool prog_needs_proc(const struct nx_trig_prog *p)
 int nx_replay_add_trigger(struct nx_replay *rp, uint32_t probe, const char *text, uint64_t tag,
 			  int mask_bit, uint32_t *err_col, struct nx_err *err)
 {
-	struct nx_trigger_ctx tctx;
+	struct nx_trigger_ctx tctx = { 0 };
 	struct nx_replay_trigger *r;
 	struct trig_impl im = { 0 };
 	struct probe_impl *pi;

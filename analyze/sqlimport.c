@@ -243,6 +243,7 @@ static const char *table_of(const struct nxr_kind_desc *d, char *buf, size_t len
 		{ "syscall", "syscalls" }, { "exec", "execs" },	     { "fork", "forks" },
 		{ "exit", "exits" },	   { "health", "health" },   { "adapt", "adaptations" },
 		{ "loss", "lost" },	   { "filter", "filtered" },
+		{ "payload", "payloads" },
 	};
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
@@ -304,6 +305,10 @@ static void schema_build(struct nx_json_buf *b)
 			c[k++] = (struct scol){ "name", "TEXT", "syscall_<nr> when unknown" };
 			nx_json_puts(b, "-- syscalls, entry and exit paired: ret and duration_ns "
 					"are NULL for one that never returned\n");
+		} else if (d->kind == NX_KIND_PAYLOAD) {
+			nx_json_puts(b, "-- data behind syscall arguments (README \"Payloads\"), joined to "
+					"syscalls on (tid, ts_ns);\n-- data: a path as TEXT, argv as a "
+					"JSON array of strings (TEXT), I/O bytes as a BLOB\n");
 		} else if (d->kind == NX_KIND_LOSS) {
 			c[k++] = (struct scol){ "reason_name", "TEXT", "ringbuf, backlog, disk" };
 			nx_json_puts(b, "-- events the kernel or the recorder could not keep\n");
@@ -342,11 +347,22 @@ static void schema_build(struct nx_json_buf *b)
 		"-- header metadata, source identity (source_size, source_mtime_ns, source_ino,\n"
 		"-- source_dev), totals (events, lost_*, filtered, damaged_segments)\n"
 		"CREATE TABLE meta (\n  key TEXT PRIMARY KEY,\n  value TEXT\n);\n"
+		"-- one row per path argument of a syscall (open, stat, rename's two...)\n"
+		"CREATE VIEW paths AS SELECT s.event_id AS syscall_id, s.ts_ns, s.pid, s.tid, "
+		"s.nr, s.name,\n  p.arg, p.data AS path, p.full_len, p.flags, s.ret\n"
+		"  FROM payloads p JOIN syscalls s ON s.tid = p.tid AND s.ts_ns = p.ts_ns\n"
+		"  WHERE p.type = 1;\n"
+		"-- one row per exec with its arguments (argv: a JSON array; argc: the full count)\n"
+		"CREATE VIEW argv AS SELECT s.event_id AS syscall_id, s.ts_ns, s.pid, s.tid, "
+		"s.name,\n  p.data AS argv, p.full_len AS argc, p.flags, s.ret\n"
+		"  FROM payloads p JOIN syscalls s ON s.tid = p.tid AND s.ts_ns = p.ts_ns\n"
+		"  WHERE p.type = 2;\n"
 		"CREATE INDEX syscalls_pid ON syscalls(pid);\n"
 		"CREATE INDEX syscalls_nr ON syscalls(nr);\n"
 		"CREATE INDEX syscalls_ts ON syscalls(ts_ns);\n"
 		"CREATE INDEX calls_pid ON calls(pid);\n"
-		"CREATE INDEX calls_function ON calls(function);\n");
+		"CREATE INDEX calls_function ON calls(function);\n"
+		"CREATE INDEX payloads_tid_ts ON payloads(tid, ts_ns);\n");
 }
 
 const char *nx_sqlimport_schema(void)
@@ -1101,6 +1117,35 @@ static int flush_pending_calls(struct imp *im)
 
 /* ---- the generic tables ---- */
 
+/* A payload's data column: argv as a JSON array (its NUL-separated bytes
+ * would read as one string cut at the first NUL), I/O bytes as a BLOB. */
+static void bind_payload_data(sqlite3_stmt *s, int i, const struct nxr_event *ev)
+{
+	const char *p = ev->payload.data.ptr, *end = p + ev->payload.data.len, *z;
+	struct nx_json_buf b = { 0 };
+
+	if (ev->payload.type == NX_PAYLOAD_BUF) {
+		sqlite3_bind_blob(s, i, ev->payload.data.len ? p : "", (int)ev->payload.data.len,
+				  SQLITE_TRANSIENT);
+		return;
+	}
+	if (ev->payload.type != NX_PAYLOAD_ARGV)
+		return;
+	nx_json_putc(&b, '[');
+	for (unsigned n = 0; p < end; n++, p = z + 1) {
+		z = memchr(p, '\0', (size_t)(end - p));
+		if (!z)
+			z = end;
+		if (n)
+			nx_json_putc(&b, ',');
+		nx_json_str(&b, p, (size_t)(z - p));
+	}
+	nx_json_putc(&b, ']');
+	if (!b.oom)
+		sqlite3_bind_text(s, i, b.p, (int)b.len, SQLITE_TRANSIENT);
+	nx_json_release(&b);
+}
+
 static int kind_event(struct imp *im, uint64_t id, const struct nxr_event *ev)
 {
 	struct ktable *t = ev->kind <= NX_KIND_MAX_ID ? &im->kt[ev->kind] : NULL;
@@ -1109,6 +1154,8 @@ static int kind_event(struct imp *im, uint64_t id, const struct nxr_event *ev)
 	if (!t || !t->ins)
 		return 0;
 	i = bind_event(t->ins, 1, id, ev, t->d);
+	if (ev->kind == NX_KIND_PAYLOAD)
+		bind_payload_data(t->ins, i - 1, ev);	/* data: the last field */
 	if (t->lost)
 		sqlite3_bind_text(t->ins, i, nx_fmtev_loss_reason(ev->loss.reason), -1,
 				  SQLITE_STATIC);

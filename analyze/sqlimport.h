@@ -20,6 +20,10 @@
  *   calls        uprobe calls paired with their return on the same thread
  *                (probe, function, args, triggers, data, ret, duration_ns)
  *   execs, forks, exits, adaptations, filtered, health, lost (+ reason_name)
+ *   payloads     data behind syscall arguments (data: a path as TEXT, argv as
+ *                a JSON array, I/O bytes as a BLOB); views joining them to
+ *                syscalls on (tid, ts_ns): paths (one row per path
+ *                argument) and argv (one row per exec)
  *   processes    pid, ppid, comm, filename, uid, start_ns, end_ns, exit_code,
  *                exit_signal, duration_ns, syscalls (one row per process
  *                lifetime: a reused pid starts a new row)
@@ -29,13 +33,13 @@
  *   probes       id, hook, path, function, spec (the header's probe table)
  *   meta         key, value (header metadata, source file identity, totals)
  * Indexes: syscalls(pid), syscalls(nr), syscalls(ts_ns), calls(pid),
- * calls(function).
+ * calls(function), payloads(tid, ts_ns).
  *
  * u64 values are stored as SQLite's signed 64-bit integers: 2^64-1 reads -1.
  * Strings are stored as TEXT with their bytes unchanged.
  */
 
-#define NX_SQLIMPORT_SCHEMA_VERSION 1
+#define NX_SQLIMPORT_SCHEMA_VERSION 2
 
 struct nx_sqlimport_opts {
 	/* progress of a phase ("events": done of total events; "indexes": 0 of 1 when it

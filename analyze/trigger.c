@@ -67,6 +67,7 @@ struct node {
 struct nx_trigger {
 	enum nx_trigger_type type;
 	uint32_t hook;
+	bool syscall;		/* a syscall filter: args and ret */
 	/* manual */
 	struct node nodes[MAX_NODES];
 	unsigned nnodes, root, cost;
@@ -373,13 +374,13 @@ static int parse_var(struct parser *ps, unsigned *idx)
 			return fail(ps, pos, -EINVAL, "no such argument %s (arg1..arg6%s)",
 				    tok_text(ps, &ps->tok, buf, sizeof(buf)),
 				    argn == 0 ? ": our arg1 is bpftrace's arg0" : "");
-		if (t->hook == NXR_HOOK_URETPROBE)
+		if (t->hook == NXR_HOOK_URETPROBE && !t->syscall)
 			return fail(ps, pos, -EINVAL, "%s is not available on a uretprobe: "
 				    "the arguments are gone at return, expected ret",
 				    tok_text(ps, &ps->tok, buf, sizeof(buf)));
 		n.var = (uint8_t)(NX_TRIG_VAR_ARG1 + argn - 1);
 	} else if (tok_is(ps, "ret")) {
-		if (t->hook != NXR_HOOK_URETPROBE)
+		if (t->hook != NXR_HOOK_URETPROBE && !t->syscall)
 			return fail(ps, pos, -EINVAL, "'ret' is only available on a uretprobe");
 		n.var = NX_TRIG_VAR_RET;
 	} else if (tok_is(ps, "pid")) {
@@ -687,6 +688,7 @@ struct nx_trigger *nx_trigger_parse(const char *text, const struct nx_trigger_ct
 		return NULL;
 	}
 	t->hook = ctx ? ctx->hook : NXR_HOOK_UPROBE;
+	t->syscall = ctx && ctx->syscall;
 	ps.t = t;
 	if ((rc = lex(&ps)))
 		goto out;

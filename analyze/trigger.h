@@ -37,6 +37,8 @@ enum nx_trigger_health {
 
 struct nx_trigger_ctx {		/* NULL or zero: a uprobe */
 	uint32_t hook;		/* enum nxr_hook (format/meta.h): uprobe or uretprobe */
+	uint32_t syscall;	/* 1: a syscall filter, decided at exit: arg1..arg6 and
+				 * ret both exist (hook is then ignored) */
 };
 
 struct nx_trigger;		/* opaque: a checked syntax tree, invariants in trigger.c */

@@ -103,6 +103,10 @@
 	F(C, U64, since_ns, "start of the window (ts_ns is its end)")	\
 	F(C, U32, probe, "probe id")
 
+/* FILTER.probe of a syscall filter (a Syscalls item with a Trigger or a
+ * PathPrefix): this bit or'ed with the syscall number. */
+#define NX_FILTER_PROBE_SYSCALL 0x80000000u
+
 /*
  * Data behind a syscall's arguments: a path string, an exec's argv, or the
  * first bytes of an I/O buffer. A PAYLOAD event carries the tid and the entry
@@ -137,12 +141,14 @@ enum nx_call_flags {
 };
 enum nx_payload_type {
 	NX_PAYLOAD_PATH = 1,		/* a NUL-terminated string argument (data without the NUL) */
-	NX_PAYLOAD_ARGV = 2,		/* exec argv: each argument NUL-terminated, in order */
+	NX_PAYLOAD_ARGV = 2,		/* exec argv: each argument NUL-terminated, in order
+					 * (one cut by the byte limit has no NUL) */
 	NX_PAYLOAD_BUF = 3,		/* the first bytes of an I/O buffer */
 };
 enum nx_payload_flags {
 	NX_PAYLOAD_TRUNCATED = 1u << 0,	/* data was cut at the capture limit */
-	NX_PAYLOAD_FAULT = 1u << 1,	/* user memory could not be read: data is empty */
+	NX_PAYLOAD_FAULT = 1u << 1,	/* user memory could not be read: data is empty
+					 * (ARGV: the arguments read before the fault) */
 };
 enum nx_health_flags {
 	NX_HEALTH_CPU_HIGH = 1u << 0,

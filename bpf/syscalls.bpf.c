@@ -20,6 +20,7 @@
 
 #include "bpf/maps.bpf.h"
 #include "bpf/sysemit.bpf.h"
+#include "bpf/payload.bpf.h"
 
 const volatile __u32 nx_sys_filter_on = 0;	/* 0: every syscall */
 const volatile __u64 nx_sys_filter[NX_SYS_WORDS] = {};
@@ -71,6 +72,10 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 	p = bpf_task_storage_get(&nx_pending, bpf_get_current_task_btf(), NULL, 0);
 	if (!p || !p->active)
 		return 0;
+	if (!nx_pay_exit(p, pt, ret)) {	/* a Syscalls filter dropped it */
+		p->active = 0;
+		return 0;
+	}
 	nx_sys_emit(p, pt, ret, NX_SYS_EXITED);
 	p->active = 0;
 	return 0;

@@ -12,7 +12,9 @@
  * unless its tuple is in nx_up_common, which user space fills with what it
  * learned to be common (capture/adapt.c). Mode triggered drops a call whose
  * mask is 0 and counts it per probe and cpu (nx_up_filtered): the recorder
- * writes the deltas as FILTER events, so recorded + filtered = calls.
+ * writes the deltas as FILTER events, so recorded + filtered = calls. A
+ * record the ring buffer has no room for is counted per probe and cpu too
+ * (nx_up_lost), written as LOSS events naming the probe.
  *
  * Order: a thread's completed syscalls wait in its task storage
  * (bpf/sysemit.bpf.h). A call or return flushes them before its own record,
@@ -68,6 +70,15 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64);
 } nx_up_filtered SEC(".maps");
+
+/* Per probe and cpu: records the ring buffer had no room for (LOSS events
+ * with the probe's id). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} nx_up_lost SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -129,12 +140,13 @@ static long trig_step(__u32 i, void *ctx)
 	return 0;
 }
 
-static __always_inline void count_filtered(__u32 id)
+/* per cpu, and programs do not nest on a cpu: a plain increment */
+static __always_inline void count_in(void *map, __u32 id)
 {
-	__u64 *c = bpf_map_lookup_elem(&nx_up_filtered, &id);
+	__u64 *c = bpf_map_lookup_elem(map, &id);
 
 	if (c)
-		*c += 1;	/* per cpu, and programs do not nest on a cpu */
+		*c += 1;
 }
 
 static __always_inline void hdr_set(struct nx_wire_hdr *h, __u16 kind, __u16 len, __u64 pt,
@@ -233,18 +245,22 @@ static __always_inline int on_hit(struct pt_regs *ctx, int is_ret)
 		struct mask_run m = { .s = s, .probe = id, .base = p->trig_base,
 				      .ntrig = p->ntrig };
 
+		__u32 needs = p->needs;
+
+		/* only what the triggers read: each helper call costs on every call */
 		in->pid = pt >> 32;
 		in->tid = (__u32)pt;
-		in->uid = (__u32)bpf_get_current_uid_gid();
-		h = bpf_map_lookup_elem(&nx_up_health, &zero);
+		in->uid = needs & NX_UP_NEED_UID ? (__u32)bpf_get_current_uid_gid() : 0;
+		h = needs & NX_UP_NEED_HEALTH ? bpf_map_lookup_elem(&nx_up_health, &zero) : NULL;
 		in->health_flags = h ? h->flags : 0;
 		in->cpu_busy = h ? h->cpu_busy : 0;
 		in->disk_busy = h ? h->disk_busy : 0;
-		bpf_get_current_comm(in->comm, sizeof(in->comm));
+		if (needs & NX_UP_NEED_COMM)
+			bpf_get_current_comm(in->comm, sizeof(in->comm));
 		bpf_loop(NX_UP_MAX_TRIGS, trig_step, &m, 0);
 		mask = m.mask;
 		if (p->triggered && !mask) {
-			count_filtered(id);
+			count_in(&nx_up_filtered, id);
 			return 0;
 		}
 	}
@@ -253,7 +269,7 @@ static __always_inline int on_hit(struct pt_regs *ctx, int is_ret)
 		struct nx_wire_uret *r = bpf_ringbuf_reserve(&nx_events, sizeof(*r), 0);
 
 		if (!r) {
-			nx_count_lost(1);
+			count_in(&nx_up_lost, id);
 			return 0;
 		}
 		r->ret = in->ret;
@@ -267,7 +283,7 @@ static __always_inline int on_hit(struct pt_regs *ctx, int is_ret)
 		struct nx_wire_call *e = bpf_ringbuf_reserve(&nx_events, sizeof(*e), 0);
 
 		if (!e) {
-			nx_count_lost(1);
+			count_in(&nx_up_lost, id);
 			return 0;
 		}
 		call_fill(e, in, id, mask);
@@ -279,7 +295,7 @@ static __always_inline int on_hit(struct pt_regs *ctx, int is_ret)
 		__u32 len;
 
 		if (!e) {
-			nx_count_lost(1);
+			count_in(&nx_up_lost, id);
 			return 0;
 		}
 		call_fill(e, in, id, mask);

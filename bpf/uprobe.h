@@ -34,13 +34,19 @@ struct nx_up_trig {
 	struct nx_trig_prog prog;	/* PROG only */
 };
 
+enum nx_up_needs {
+	NX_UP_NEED_UID = 1u << 0,
+	NX_UP_NEED_COMM = 1u << 1,
+	NX_UP_NEED_HEALTH = 1u << 2,	/* health flags, cpu_busy, disk_busy */
+};
+
 struct nx_up_probe {
 	__u32 hook;		/* enum nxr_hook (format/meta.h): 0 uprobe, 1 uretprobe */
 	__u32 triggered;	/* Mode triggered: a call whose mask is 0 is dropped, counted */
 	__u32 ntrig;		/* triggers, 0..NX_UP_MAX_TRIGS */
 	__u32 trig_base;	/* index of trigger 0 in nx_up_trigs */
 	__u32 nstr;		/* strings captured, 0..NX_UP_MAX_STR */
-	__u32 pad;
+	__u32 needs;		/* NX_UP_NEED_*: inputs its triggers read beyond args, ret, pid, tid */
 	__u8 str_arg[8];	/* argument of each string, 0..5 (arg1..arg6), in Args order */
 };
 

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "analyze/syscalls.h"
+#include "bpf/payload.h"
 #include "format/meta.h"
 
 static void put_quoted(FILE *f, const char *s)
@@ -88,39 +89,6 @@ static void put_command(FILE *f, const struct nx_config *cfg)
 	}
 }
 
-/* Syscalls with filters, as a block list whose filtered items are maps
- * (config.h struct nx_config_sysfilter). */
-static void put_syscall_filters(FILE *f, const struct nx_config *cfg)
-{
-	char name[32];
-
-	fputs("  Syscalls:\n", f);
-	for (uint32_t i = 0; i < cfg->nsyscalls; i++) {
-		const struct nx_config_sysfilter *sf = NULL;
-
-		for (uint32_t j = 0; j < cfg->nsysfilters && !sf; j++)
-			if (cfg->sysfilters[j].nr == cfg->syscalls[i])
-				sf = &cfg->sysfilters[j];
-		fprintf(f, "    - %s", nx_syscall_name(cfg->syscalls[i], name, sizeof(name)));
-		if (sf && sf->trigger && !sf->path_prefix) {
-			fputs(": ", f);
-			put_quoted(f, sf->trigger);
-		} else if (sf) {
-			fputs(": {", f);
-			if (sf->trigger) {
-				fputs("Trigger: ", f);
-				put_quoted(f, sf->trigger);
-			}
-			if (sf->path_prefix) {
-				fputs(sf->trigger ? ", PathPrefix: " : "PathPrefix: ", f);
-				put_quoted(f, sf->path_prefix);
-			}
-			fputc('}', f);
-		}
-		fputc('\n', f);
-	}
-}
-
 /* Filter and SyscallPrint (config.h). */
 static void put_filter_prints(FILE *f, const struct nx_config *cfg)
 {
@@ -162,12 +130,38 @@ static void put_syscalls(FILE *f, const struct nx_config *cfg)
 		fputs("  Syscalls: none\n", f);
 		return;
 	}
-	if (!cfg->syscalls)
-		return;
-	if (cfg->nsysfilters) {
-		put_syscall_filters(f, cfg);
+	if (cfg->nsysfilters) {		/* the list form, a filter as a map item */
+		fputs("  Syscalls:\n", f);
+		if (!cfg->syscalls)
+			fputs("    - all\n", f);
+		for (uint32_t i = 0; i < cfg->nsyscalls; i++) {
+			const struct nx_config_sysfilter *sf = NULL;
+
+			for (uint32_t j = 0; j < cfg->nsysfilters; j++)
+				if (cfg->sysfilters[j].nr == cfg->syscalls[i])
+					sf = &cfg->sysfilters[j];
+			if (!sf)
+				fprintf(f, "    - %s\n",
+					nx_syscall_name(cfg->syscalls[i], name, sizeof(name)));
+		}
+		for (uint32_t j = 0; j < cfg->nsysfilters; j++) {
+			const struct nx_config_sysfilter *sf = &cfg->sysfilters[j];
+
+			fprintf(f, "    - %s: {", nx_syscall_name(sf->nr, name, sizeof(name)));
+			if (sf->trigger) {
+				fputs("Trigger: ", f);
+				put_quoted(f, sf->trigger);
+			}
+			if (sf->path_prefix) {
+				fputs(sf->trigger ? ", PathPrefix: " : "PathPrefix: ", f);
+				put_quoted(f, sf->path_prefix);
+			}
+			fputs("}\n", f);
+		}
 		return;
 	}
+	if (!cfg->syscalls)
+		return;
 	fputs("  Syscalls: [", f);
 	for (uint32_t i = 0; i < cfg->nsyscalls; i++)
 		fprintf(f, "%s%s", i ? ", " : "",
@@ -198,6 +192,26 @@ static void put_trigger(FILE *f, const struct nx_config_trigger *t)
 			fprintf(f, v[k] < 4096 ? "%s%" PRIu64 : "%s0x%" PRIx64, k ? ", " : "", v[k]);
 		fputs("]\n", f);
 	}
+}
+
+/* Payloads, when they differ from the defaults: every limit, so the text
+ * says what the run captures. */
+static void put_payloads(FILE *f, const struct nx_paycfg *p, const struct nx_paycfg *def)
+{
+	static const char *const bufs[8] = {
+#define BUFNAME(name, nr, slot, ret) [slot] = #name,
+		NX_BUF_SYSCALLS(BUFNAME)
+#undef BUFNAME
+	};
+
+	if (!memcmp(p, def, sizeof(*p)))
+		return;
+	fprintf(f, "  Payloads: {Paths: %u, Argv: %u, ArgvBytes: %u", p->path_max, p->argc_max,
+		p->argv_bytes);
+	for (int i = 0; i < 8; i++)
+		if (p->buf[i] && bufs[i])
+			fprintf(f, ", %s: %u", bufs[i], p->buf[i]);
+	fputs("}\n", f);
 }
 
 static void put_function(FILE *f, const struct nx_config_func *fn)
@@ -277,6 +291,7 @@ int nx_config_write(FILE *f, const struct nx_config *cfg, const char *comment,
 		fprintf(f, "  Health:\n    Interval: %.17g\n    Cpu: %u\n    Disk: %u\n",
 			cfg->health.interval_ms / 1000.0, cfg->health.cpu_pct,
 			cfg->health.disk_pct);
+	put_payloads(f, &cfg->payloads, &defaults.payloads);
 	put_targets(f, cfg);
 	put_filter_prints(f, cfg);
 	if (fflush(f) || ferror(f))

@@ -37,6 +37,8 @@
 #include "analyze/printfmt.h"
 #include "analyze/syscalls.h"
 #include "analyze/trigger.h"
+#include "bpf/payload.h"
+#include "capture/sysfilt.h"
 #include "capture/launch.h"
 #include "format/meta.h"
 
@@ -974,6 +976,118 @@ static int add_syscall(struct ctx *c, const struct node *it, void *arg)
 	return 0;
 }
 
+/* The trigger of a syscall filter, checked now so that a typo is a config
+ * error at its own line and column: arg1..arg6, ret, pid, tid, uid, comm. */
+static int check_sysfilter_trigger(struct ctx *c, const struct node *x, const char *name)
+{
+	struct nx_trigger_ctx tctx = { .syscall = 1 };
+	struct nx_trigger *t;
+	struct nx_err e = { 0 };
+	struct nx_pos at = x->pos;
+	uint32_t col = 0;
+	const char *msg;
+
+	if (x->type != N_SCALAR || is_null(x) || !x->len)
+		return fail(c, x, "Syscalls.%s: expected a trigger expression", name);
+	t = nx_trigger_parse(x->str, &tctx, &col, &e);
+	if (!t) {
+		if (e.code == -ENOMEM)
+			return nomem(c);
+		msg = strstr(e.msg, ": ");
+		/* point at the token when the scalar is written as it reads */
+		if (col && !strchr(x->str, '\n') && (x->plain || !strpbrk(x->str, "\\'\"")))
+			at.col += col - (x->plain ? 1 : 0);
+		return fail_at(c, at, "Syscalls.%s: %s", name, msg ? msg + 2 : e.msg);
+	}
+	if (nx_trigger_type(t) != NX_TRIGGER_MANUAL) {
+		nx_trigger_free(t);
+		return fail(c, x, "Syscalls.%s: only an expression filters a syscall (not auto, "
+			    "cpu or disk)", name);
+	}
+	nx_trigger_free(t);
+	return 0;
+}
+
+static const char *const sysfilter_keys[] = { "Trigger", "PathPrefix", NULL };
+
+/*
+ * A Syscalls item written as a map: `read: "arg3 > 1024"` or
+ * `openat: {Trigger: "...", PathPrefix: /etc/}` (bpf/payload.h names the
+ * syscalls that have a path; PathPrefix needs one).
+ */
+static int add_sysfilter(struct ctx *c, const struct node *it, struct nx_config *cfg)
+{
+	char tok[TOKEN_SHOWN + 4];
+	const struct node *k, *x, *y;
+	struct nx_config_sysfilter *f;
+	uint32_t nr;
+	int rc, n;
+
+	if (it->nkids != 2)
+		return fail(c, it, "Syscalls: a filter names one syscall (name: trigger)");
+	k = it->kids[0];
+	x = it->kids[1];
+	if (k->type != N_SCALAR || (n = nx_syscall_number(k->str)) < 0)
+		return fail(c, k, "Syscalls: unknown syscall '%s'",
+			    k->type == N_SCALAR ? shown(k->str, k->len, tok) : "?");
+	nr = (uint32_t)n;
+	for (uint32_t i = 0; i < cfg->nsysfilters; i++)
+		if (cfg->sysfilters[i].nr == nr)
+			return fail(c, k, "Syscalls: a second filter for %s", k->str);
+	if (cfg->nsysfilters >= NX_SYSFILT_MAX)
+		return fail(c, k, "Syscalls: more than %u filters", NX_SYSFILT_MAX);
+	rc = add_syscall(c, k, cfg);
+	if (rc < 0)
+		return rc;
+	f = realloc(cfg->sysfilters, sizeof(*f) * (cfg->nsysfilters + 1));
+	if (!f)
+		return nomem(c);
+	cfg->sysfilters = f;
+	f = &f[cfg->nsysfilters++];
+	memset(f, 0, sizeof(*f));
+	f->nr = nr;
+	f->pos = k->pos;
+	if (x->type == N_SCALAR) {
+		y = x;
+		x = NULL;
+	} else {
+		rc = want_map(c, x, "Syscalls filter");
+		if (rc < 0)
+			return rc;
+		rc = check_keys(c, x, sysfilter_keys, "a syscall filter");
+		if (rc < 0)
+			return rc;
+		y = map_get(x, "Trigger");
+	}
+	if (y) {
+		rc = check_sysfilter_trigger(c, y, k->str);
+		if (rc < 0)
+			return rc;
+		f->trigger = strdup(y->str);
+		if (!f->trigger)
+			return nomem(c);
+		f->trigger_pos = y->pos;
+	}
+	y = x ? map_get(x, "PathPrefix") : NULL;
+	if (y) {
+		if (y->type != N_SCALAR || is_null(y) || !y->len)
+			return fail(c, y, "Syscalls.%s.PathPrefix: expected a path", k->str);
+		if (y->len > NX_SYSFILT_PREFIX_MAX)
+			return fail(c, y, "Syscalls.%s.PathPrefix: longer than %u bytes", k->str,
+				    NX_SYSFILT_PREFIX_MAX);
+		if (!nx_sysfilt_path_arg(nr))
+			return fail(c, y, "Syscalls.%s.PathPrefix: %s has no path argument",
+				    k->str, k->str);
+		f->path_prefix = strdup(y->str);
+		if (!f->path_prefix)
+			return nomem(c);
+	}
+	if (!f->trigger && !f->path_prefix)
+		return fail(c, x ? x : k, "Syscalls.%s: a filter needs a Trigger or a PathPrefix",
+			    k->str);
+	return 0;
+}
+
 static int load_syscalls(struct ctx *c, const struct node *v, struct nx_config *cfg)
 {
 	char b[TOKEN_SHOWN + 8];
@@ -989,6 +1103,29 @@ static int load_syscalls(struct ctx *c, const struct node *v, struct nx_config *
 			    "found %s", found(v, b));
 	if (v->type == N_SEQ && v->nkids == 0)
 		return fail(c, v, "Syscalls: an empty list (write 'none' to record no syscalls)");
+	if (v->type == N_SEQ) {
+		bool all = false;	/* [all, {openat: ...}]: every syscall, some filtered */
+
+		for (uint32_t i = 0; i < v->nkids; i++) {
+			const struct node *it = v->kids[i];
+			int rc;
+
+			if (it->type == N_SCALAR && !strcasecmp(it->str, "all")) {
+				all = true;
+				continue;
+			}
+			rc = it->type == N_MAP ? add_sysfilter(c, it, cfg)
+					       : each_string(c, it, "Syscalls", add_syscall, cfg);
+			if (rc < 0)
+				return rc;
+		}
+		if (all) {
+			free(cfg->syscalls);
+			cfg->syscalls = NULL;
+			cfg->nsyscalls = 0;
+		}
+		return 0;
+	}
 	return each_string(c, v, "Syscalls", add_syscall, cfg);
 }
 
@@ -1101,6 +1238,73 @@ static int load_sysprints(struct ctx *c, const struct node *v, struct nx_config 
 			return rc;
 		sp->nr = (uint32_t)nr;
 		cfg->nsysprints++;
+	}
+	return 0;
+}
+
+/*
+ * Payloads: {write: 256, read: 64, Paths: 512, Argv: 16, ArgvBytes: 2048}:
+ * bytes of the I/O buffers kept per syscall (off unless named), and the
+ * limits of path and argv payloads (0 turns them off).
+ */
+static int load_payloads(struct ctx *c, const struct node *v, struct nx_config *cfg)
+{
+	static const char *const opt_keys[] = { "Paths", "Argv", "ArgvBytes" };
+	static const uint32_t opt_max[] = { NX_PAY_PATH_LIMIT, NX_PAY_ARGC_LIMIT,
+					    NX_PAY_ARGV_LIMIT };
+	uint32_t *opt_out[] = { &cfg->payloads.path_max, &cfg->payloads.argc_max,
+				&cfg->payloads.argv_bytes };
+	const char *keys[16];
+	char tok[TOKEN_SHOWN + 4], b[TOKEN_SHOWN + 8], what[64];
+	uint32_t i, nk = 0, max, *out;
+	double d;
+	int rc, slot;
+
+	if (is_null(v))
+		return 0;
+	rc = want_map(c, v, "Payloads");
+	if (rc < 0)
+		return rc;
+	for (i = 0; i < 3; i++)
+		keys[nk++] = opt_keys[i];
+#define BUFKEY(name, nr, slot, ret) keys[nk++] = #name;
+	NX_BUF_SYSCALLS(BUFKEY)
+#undef BUFKEY
+	keys[nk] = NULL;
+	for (i = 0; i < v->nkids; i += 2) {
+		const struct node *k = v->kids[i];
+
+		if (k->type == N_SCALAR && nx_syscall_number(k->str) >= 0 &&
+		    nx_paycfg_buf_slot((uint32_t)nx_syscall_number(k->str)) < 0)
+			return fail(c, k, "Payloads: %s has no buffer nexus captures (read, write, "
+				    "pread64, pwrite64, sendto, recvfrom have)",
+				    shown(k->str, k->len, tok));
+	}
+	rc = check_keys(c, v, keys, "Payloads");
+	if (rc < 0)
+		return rc;
+	for (i = 0; i < v->nkids; i += 2) {
+		const struct node *k = v->kids[i], *x = v->kids[i + 1];
+
+		slot = -1;
+		for (uint32_t j = 0; j < 3; j++)
+			if (!strcmp(k->str, opt_keys[j]))
+				slot = (int)j;
+		if (slot >= 0) {
+			max = opt_max[slot];
+			out = opt_out[slot];
+		} else {
+			max = NX_PAY_BUF_LIMIT;
+			out = &cfg->payloads.buf[nx_paycfg_buf_slot(
+				(uint32_t)nx_syscall_number(k->str)) & 7];
+		}
+		snprintf(what, sizeof(what), "Payloads.%s", k->str);
+		if (x->type != N_SCALAR || !parse_number(x->str, &d) || strchr(x->str, '.'))
+			return fail(c, x, "%s: expected a whole number of %s from 0 to %u, found "
+				    "%s", what, slot == 1 ? "arguments" : "bytes", max, found(x, b));
+		if (d > max)
+			return fail(c, x, "%s: %s is past the limit of %u", what, x->str, max);
+		*out = (uint32_t)d;
 	}
 	return 0;
 }
@@ -1232,7 +1436,7 @@ static int load_command(struct ctx *c, const struct node *v, struct nx_config *c
 
 static const char *const tc_keys[] = { "Command", "Sudo", "NoExec", "LogsDir", "ScriptPath",
 				       "Targets", "Duration", "Syscalls", "Follow", "Mode",
-				       "Health", "Filter", "SyscallPrint", NULL };
+				       "Health", "Payloads", "Filter", "SyscallPrint", NULL };
 static const char *const root_keys[] = { "TraceCondition", NULL };
 
 static int load_root(struct ctx *c, const struct node *root, const struct nx_config_opts *opts,
@@ -1304,6 +1508,8 @@ static int load_root(struct ctx *c, const struct node *root, const struct nx_con
 	}
 	if ((v = map_get(tc, "Health")) && (rc = load_health(c, v, cfg)) < 0)
 		return rc;
+	if ((v = map_get(tc, "Payloads")) && (rc = load_payloads(c, v, cfg)) < 0)
+		return rc;
 	if ((v = map_get(tc, "Filter")) && (rc = load_filter(c, v, cfg)) < 0)
 		return rc;
 	if ((v = map_get(tc, "SyscallPrint")) && (rc = load_sysprints(c, v, cfg)) < 0)
@@ -1322,6 +1528,7 @@ void nx_config_init(struct nx_config *cfg)
 	cfg->health.interval_ms = 1000;
 	cfg->health.cpu_pct = 90;
 	cfg->health.disk_pct = 90;
+	nx_paycfg_default(&cfg->payloads);
 }
 
 void nx_config_release(struct nx_config *cfg)
@@ -1359,7 +1566,6 @@ void nx_config_release(struct nx_config *cfg)
 	}
 	free(cfg->targets);
 	free(cfg->syscalls);
-	/* sysfilters: filled by nx_probespec_add (and the Syscalls loader) */
 	for (i = 0; i < cfg->nsysfilters; i++) {
 		free(cfg->sysfilters[i].trigger);
 		free(cfg->sysfilters[i].path_prefix);

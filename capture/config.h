@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "capture/paycfg.h"
 #include "format/err.h"
 
 enum nx_mode { NX_MODE_FULL = 0, NX_MODE_TRIGGERED = 1 };
@@ -117,6 +118,7 @@ struct nx_config {
 	uint32_t nsyscalls;
 	struct nx_config_sysfilter *sysfilters;	/* Syscalls items with a filter (their nr is in syscalls too) */
 	uint32_t nsysfilters;
+	struct nx_paycfg payloads;	/* Payloads: limits of the PAYLOAD events */
 	bool follow;			/* Follow, default true */
 	enum nx_mode mode;		/* Mode, default full */
 	struct {

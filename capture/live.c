@@ -167,7 +167,11 @@ int nx_live_start(struct nx_live *l, int (*rec)(void *ctx, const struct nxr_even
 	l->ctx = ctx;
 	l->next_apply = now_ns;
 	if (l->adapt) {
+		struct nx_adapt_stats as;
+
 		rc = preload(l, now_ns, err);
+		nx_adapt_get_stats(l->adapt, &as);
+		l->st.preloaded = as.preloaded;
 		if (rc < 0)
 			return rc;
 	}

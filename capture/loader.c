@@ -27,6 +27,9 @@
 
 #include "bpf/events.h"
 #include "bpf/nxbpf.h"
+#include "bpf/payload.h"
+#include "capture/config.h"
+#include "capture/sysfilt.h"
 #include "nexus.skel.h"
 
 _Static_assert(sizeof(struct nx_wire_syscall) == NX_SYS_REC, "NX_SYS_REC is not the wire size");
@@ -122,6 +125,61 @@ static int set_filter(struct nexus_bpf__rodata *ro, const struct nx_config_filte
 	return 0;
 }
 
+static int set_payloads(struct nexus_bpf__rodata *ro, const struct nx_paycfg *c,
+			struct nx_err *err)
+{
+	struct nx_pay_rodata pr;
+	int rc = nx_paycfg_rodata(c, &pr, err);
+
+	if (rc < 0)
+		return rc;
+	_Static_assert(sizeof(ro->nx_pay_class) == sizeof(pr.cls), "class array size");
+	_Static_assert(sizeof(ro->nx_pay_buf) == sizeof(pr.buf), "buffer limits size");
+	ro->nx_pay_on = pr.on;
+	memcpy((void *)ro->nx_pay_class, pr.cls, sizeof(pr.cls));
+	ro->nx_pay_path_max = pr.path_max;
+	ro->nx_pay_argc_max = pr.argc_max;
+	ro->nx_pay_argv_bytes = pr.argv_bytes;
+	ro->nx_pay_argv_pow2 = pr.argv_pow2;
+	memcpy((void *)ro->nx_pay_buf, pr.buf, sizeof(pr.buf));
+	ro->nx_pay_buf_max = pr.buf_max;
+	return 0;
+}
+
+static int fill_sysfilters(struct nx_loader *l, const struct nx_loader_opts *o,
+			   struct nx_err *err)
+{
+	int fd = bpf_map__fd(l->skel->maps.nx_sysfilt);
+	struct nx_sysfilt v;
+	int rc;
+
+	for (uint32_t i = 0; i < o->nsysfilters; i++) {
+		__u32 nr = o->sysfilters[i].nr;
+
+		rc = nx_sysfilt_build(&o->sysfilters[i], &v, err);
+		if (rc < 0)
+			return rc;
+		if (bpf_map_update_elem(fd, &nr, &v, BPF_ANY) < 0)
+			return nx_err_set(err, -errno, "syscall filter %u: cannot add it to the "
+					  "kernel map: %s", nr, strerror(errno));
+	}
+	return 0;
+}
+
+int nx_loader_read_filtered(const struct nx_loader *l, uint32_t nr, uint64_t *total,
+			    struct nx_err *err)
+{
+	uint64_t v[l->ncpus];
+
+	*total = 0;
+	if (bpf_map_lookup_elem(bpf_map__fd(l->skel->maps.nx_sysfilt_drops), &nr, v) < 0)
+		return nx_err_set(err, -errno, "reading the syscall filter counters: %s",
+				  strerror(errno));
+	for (unsigned c = 0; c < l->ncpus; c++)
+		*total += v[c];
+	return 0;
+}
+
 struct nx_loader *nx_loader_open(const struct nx_loader_opts *o, struct nx_err *err)
 {
 	static const struct nx_loader_opts none = { 0 };
@@ -186,6 +244,19 @@ struct nx_loader *nx_loader_open(const struct nx_loader_opts *o, struct nx_err *
 	}
 	if (set_filter(ro, o->filter, err) < 0)
 		goto fail;
+	if (o->payloads && set_payloads(ro, o->payloads, err) < 0)
+		goto fail;
+	for (uint32_t i = 0; i < o->nsysfilters; i++) {	/* decided at exit, bpf/payload.bpf.h */
+		uint32_t nr = o->sysfilters[i].nr;
+
+		if (nr >= NX_SYS_MAX) {
+			nx_err_set(err, -EINVAL, "syscall number %u: beyond the filter's %u", nr,
+				   NX_SYS_MAX);
+			goto fail;
+		}
+		((__u16 *)ro->nx_pay_class)[nr] |= NX_PAYC_FILTER;
+		ro->nx_pay_on = 1;
+	}
 	rc = bpf_map__set_max_entries(l->skel->maps.nx_events, l->ring_bytes);
 	if (rc) {
 		fail(err, rc, "sizing the ring buffer");
@@ -204,6 +275,7 @@ struct nx_loader *nx_loader_open(const struct nx_loader_opts *o, struct nx_err *
 		bpf_program__set_autoload(l->skel->progs.nx_uretprobe, false);
 	} else if (bpf_map__set_max_entries(l->skel->maps.nx_up_probes, o->nprobes + 1) ||
 		   bpf_map__set_max_entries(l->skel->maps.nx_up_filtered, o->nprobes + 1) ||
+		   bpf_map__set_max_entries(l->skel->maps.nx_up_lost, o->nprobes + 1) ||
 		   bpf_map__set_max_entries(l->skel->maps.nx_up_trigs, o->ntrigs ? o->ntrigs : 1)) {
 		fail(err, -errno, "sizing the probe maps");
 		goto fail;
@@ -225,7 +297,7 @@ struct nx_loader *nx_loader_open(const struct nx_loader_opts *o, struct nx_err *
 		fail(err, -errno, "mapping the relevancy table");
 		goto fail;
 	}
-	if (fill_names(l, o, err) < 0)
+	if (fill_names(l, o, err) < 0 || fill_sysfilters(l, o, err) < 0)
 		goto fail;
 	rc = nexus_bpf__attach(l->skel);
 	if (rc) {

@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include "capture/config.h"
+#include "capture/paycfg.h"
 #include "format/err.h"
 
 struct nx_loader_opts {		/* zero: trace nothing until nx_loader_mark, every syscall */
@@ -24,11 +25,15 @@ struct nx_loader_opts {		/* zero: trace nothing until nx_loader_mark, every sysc
 	uint32_t nprobes;	/* hooked functions (capture/probes.h): 0 leaves the uprobe
 				 * programs unloaded; probe ids are 1..nprobes */
 	uint32_t ntrigs;	/* their triggers, all probes together */
+	const struct nx_paycfg *payloads;	/* PAYLOAD capture; NULL: none */
+	const struct nx_config_sysfilter *sysfilters;	/* kernel syscall filters */
+	uint32_t nsysfilters;
 	/* libbpf's messages, verifier log included, one call per line; NULL: dropped. */
 	void (*log)(void *ctx, const char *line);
 	void *log_ctx;
 };
 
+struct nx_config_sysfilter;	/* capture/config.h */
 struct nx_loader;		/* opaque: the skeleton and the mapped relevancy table */
 
 /*
@@ -57,6 +62,9 @@ void nx_loader_detach(struct nx_loader *l);
 /* After detach: emits the entry of every syscall still blocked (NX_SYS_EXITED
  * clear) into the ring buffer, so that the drain records it. */
 int nx_loader_flush_pending(struct nx_loader *l, struct nx_err *err);
+/* Syscalls the filter of syscall nr dropped so far (every cpu). */
+int nx_loader_read_filtered(const struct nx_loader *l, uint32_t nr, uint64_t *total,
+			    struct nx_err *err);
 void nx_loader_close(struct nx_loader *l);	/* detaches and unloads; NULL: no-op */
 
 #endif

@@ -688,6 +688,9 @@ int main(int argc, char **argv)
 	o.no_syscalls = cfg.syscalls_none;
 	o.syscalls = cfg.syscalls_none ? NULL : cfg.syscalls;
 	o.nsyscalls = cfg.nsyscalls;
+	o.payloads = &cfg.payloads;
+	o.sysfilters = cfg.sysfilters;
+	o.nsysfilters = cfg.nsysfilters;
 	o.duration_s = a.duration > 0 ? a.duration : cfg.duration_s;
 	o.probes = probes;
 	{

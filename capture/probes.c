@@ -61,7 +61,7 @@ struct nx_probes {
 	uint32_t ntrigs;
 	bool triggered;
 	struct nxr_probe *table;
-	int fd_common, fd_filtered, fd_health;
+	int fd_common, fd_filtered, fd_lost, fd_health;
 	unsigned ncpus;
 	uint64_t *percpu;		/* ncpus values, for reading nx_up_filtered */
 };
@@ -262,7 +262,7 @@ struct nx_probes *nx_probes_new(const struct nx_config *cfg, struct nx_err *err)
 		nx_err_set(err, -ENOMEM, "out of memory");
 		return NULL;
 	}
-	p->fd_common = p->fd_filtered = p->fd_health = -1;
+	p->fd_common = p->fd_filtered = p->fd_lost = p->fd_health = -1;
 	p->triggered = cfg->mode == NX_MODE_TRIGGERED;
 	for (uint32_t i = 0; i < cfg->ntargets; i++)
 		total += cfg->targets[i].nfuncs;
@@ -368,6 +368,27 @@ static int map_fd(struct bpf_object *obj, const char *name, struct nx_err *err)
 	return bpf_map__fd(m);
 }
 
+/* The inputs beyond args, ret, pid and tid that a program reads: the BPF
+ * side fetches only those (each helper call costs on every call). */
+static uint32_t prog_needs(const struct nx_trig_prog *prog)
+{
+	uint32_t needs = 0;
+
+	for (uint32_t k = 0; k < prog->len && k < NX_TRIG_MAX_INSNS; k++) {
+		const struct nx_trig_insn *in = &prog->insns[k];
+
+		if (in->op == NX_TRIG_OP_COMM)
+			needs |= NX_UP_NEED_COMM;
+		else if (in->op == NX_TRIG_OP_VAR && in->a == NX_TRIG_VAR_UID)
+			needs |= NX_UP_NEED_UID;
+		else if (in->op == NX_TRIG_OP_VAR && (in->a == NX_TRIG_VAR_HEALTH ||
+						      in->a == NX_TRIG_VAR_CPU ||
+						      in->a == NX_TRIG_VAR_DISK))
+			needs |= NX_UP_NEED_HEALTH;
+	}
+	return needs;
+}
+
 static int fill_maps(struct nx_probes *p, int fd_probes, int fd_trigs, struct nx_err *err)
 {
 	for (uint32_t id = 1; id <= p->n; id++) {
@@ -390,6 +411,7 @@ static int fill_maps(struct nx_probes *p, int fd_probes, int fd_trigs, struct nx
 				rc = nx_trigger_compile(d->trigs[i], &t.prog, err);
 				if (rc < 0)
 					return rc;
+				up.needs |= prog_needs(&t.prog);
 			}
 			if (bpf_map_update_elem(fd_trigs, &key, &t, BPF_ANY) < 0)
 				return nx_err_set(err, -errno, "probe %u (%s): cannot store trigger "
@@ -418,6 +440,7 @@ int nx_probes_attach(struct nx_probes *p, struct bpf_object *obj, struct nx_err 
 	    (fd_trigs = map_fd(obj, "nx_up_trigs", err)) < 0 ||
 	    (p->fd_common = map_fd(obj, "nx_up_common", err)) < 0 ||
 	    (p->fd_filtered = map_fd(obj, "nx_up_filtered", err)) < 0 ||
+	    (p->fd_lost = map_fd(obj, "nx_up_lost", err)) < 0 ||
 	    (p->fd_health = map_fd(obj, "nx_up_health", err)) < 0)
 		return err ? err->code : -ENOENT;
 	ncpus = libbpf_num_possible_cpus();
@@ -460,20 +483,32 @@ void nx_probes_detach(struct nx_probes *p)
 	}
 }
 
-int nx_probes_read_filtered(struct nx_probes *p, uint64_t *out, struct nx_err *err)
+/* Per-probe totals of a per-cpu counter map, summed over cpus. */
+static int read_counts(struct nx_probes *p, int fd, const char *what, uint64_t *out,
+		       struct nx_err *err)
 {
 	out[0] = 0;
 	for (uint32_t id = 1; id <= nx_probes_count(p); id++) {
 		out[id] = 0;
-		if (p->fd_filtered < 0)
+		if (fd < 0)
 			continue;
-		if (bpf_map_lookup_elem(p->fd_filtered, &id, p->percpu) < 0)
-			return nx_err_set(err, -errno, "reading the filtered-call counters: %s",
+		if (bpf_map_lookup_elem(fd, &id, p->percpu) < 0)
+			return nx_err_set(err, -errno, "reading the %s counters: %s", what,
 					  strerror(errno));
 		for (unsigned c = 0; c < p->ncpus; c++)
 			out[id] += p->percpu[c];
 	}
 	return 0;
+}
+
+int nx_probes_read_filtered(struct nx_probes *p, uint64_t *out, struct nx_err *err)
+{
+	return read_counts(p, p ? p->fd_filtered : -1, "filtered-call", out, err);
+}
+
+int nx_probes_read_lost(struct nx_probes *p, uint64_t *out, struct nx_err *err)
+{
+	return read_counts(p, p ? p->fd_lost : -1, "lost-call", out, err);
 }
 
 int nx_probes_set_common(struct nx_probes *p, uint32_t probe, uint32_t trigger,

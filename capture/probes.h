@@ -64,6 +64,8 @@ void nx_probes_detach(struct nx_probes *p);	/* no call is recorded after this */
 /* Calls dropped in the kernel (Mode triggered), totals since attach summed
  * over cpus: out[id] for id 1..count (out[0] is 0). */
 int nx_probes_read_filtered(struct nx_probes *p, uint64_t *out, struct nx_err *err);
+/* Calls and returns the ring buffer had no room for, the same way. */
+int nx_probes_read_lost(struct nx_probes *p, uint64_t *out, struct nx_err *err);
 
 /* Puts the tuple vals[0..n) of auto trigger `trigger` of probe `probe` into
  * the kernel's common set (common) or takes it out. 0 or -errno. */

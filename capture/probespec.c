@@ -356,8 +356,10 @@ static int parse_pred(const char *spec, size_t *i, struct parsed *p, uint32_t *e
 	size_t open = *i, j = open + 1;
 	int depth = 1;
 	bool quoted = false;
+	/* a syscall's r: sees its arguments too (nexus has both at sys_exit) */
 	struct nx_trigger_ctx ctx = { .hook = p->type == 'r' ? NXR_HOOK_URETPROBE :
-					      NXR_HOOK_UPROBE };
+					      NXR_HOOK_UPROBE,
+				      .syscall = p->nr >= 0 && p->type == 'r' };
 	struct nx_trigger *t;
 	struct nx_err e = { 0 };
 	uint32_t col = 0;

@@ -21,8 +21,9 @@
  *    a PREDICATE becomes its struct nx_config_sysfilter (decided in the
  *    kernel). nexus records a syscall's entry and exit as one event, so
  *    p::sys_X and r::sys_X record the same events; TYPE only says what the
- *    predicate sees: p: the arguments (arg1..arg6), r: the return value
- *    (ret), as in BCC, decided when the syscall returns either way.
+ *    predicate sees: p: the arguments (arg1..arg6), as at entry in BCC; r:
+ *    the return value (ret) and the arguments too, which nexus still has.
+ *    Either way it is decided in the kernel when the syscall returns.
  *  - LIB a path (has a '/'), or a library name resolved as the dynamic
  *    loader would (c = libc: /etc/ld.so.cache, then the default folders):
  *    the function NAME of that file, a Targets entry with HookType uprobe

@@ -35,6 +35,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bpf/sysfilt.h"
+#include "capture/config.h"
 #include "capture/drain.h"
 #include "capture/loader.h"
 #include "capture/output.h"
@@ -57,9 +59,12 @@ struct run {
 	uint64_t *lost_prev;		/* per cpu, reported so far */
 	uint64_t *lost_now;
 	uint64_t backlog_prev;
+	uint64_t filtered_prev[NX_SYSFILT_MAX];	/* per Syscalls filter, reported so far */
 	uint64_t loss_since;
 	uint64_t *filt_prev;		/* per probe id, reported so far */
 	uint64_t *filt_now;
+	uint64_t *plost_prev;		/* per probe id, ring-full, reported so far */
+	uint64_t *plost_now;
 	int failed;			/* the writer returned an error */
 	struct nx_err werr;
 	/* shared */
@@ -145,24 +150,68 @@ static void loss_event(struct run *r, uint64_t now, uint64_t count, uint32_t rea
 	append(r, &ev);
 }
 
-/* The calls each probe's triggers dropped in the kernel since the last
- * report, as FILTER events: recorded + filtered = calls. */
-static void report_filtered(struct run *r, uint64_t now)
+/* One FILTER or LOSS event per probe whose counter grew since the last report. */
+static void report_deltas(struct run *r, uint64_t now, uint32_t kind, const uint64_t *cur,
+			  uint64_t *prev)
 {
-	uint32_t n = nx_probes_count(r->o->probes);
+	for (uint32_t id = 1; id <= nx_probes_count(r->o->probes); id++) {
+		struct nxr_event ev = { .kind = kind, .ts_ns = now };
 
-	if (!n || nx_probes_read_filtered(r->o->probes, r->filt_now, NULL) < 0)
-		return;
-	for (uint32_t id = 1; id <= n; id++) {
-		if (r->filt_now[id] > r->filt_prev[id]) {
-			struct nxr_event ev = { .kind = NX_KIND_FILTER, .ts_ns = now };
-
-			ev.filter.count = r->filt_now[id] - r->filt_prev[id];
+		if (cur[id] <= prev[id])
+			continue;
+		if (kind == NX_KIND_FILTER) {
+			ev.filter.count = cur[id] - prev[id];
 			ev.filter.since_ns = r->loss_since;
 			ev.filter.probe = id;
-			append(r, &ev);
+		} else {
+			ev.loss.count = cur[id] - prev[id];
+			ev.loss.since_ns = r->loss_since;
+			ev.loss.reason = NX_LOSS_RINGBUF;
+			ev.loss.cpu = 0xffffffffu;	/* summed over cpus */
+			ev.loss.probe = id;
 		}
-		r->filt_prev[id] = r->filt_now[id];
+		append(r, &ev);
+		prev[id] = cur[id];
+	}
+}
+
+/* Per probe: the calls its triggers dropped in the kernel since the last
+ * report, as FILTER events (recorded + filtered = calls), and those the ring
+ * buffer had no room for, as LOSS events naming the probe. Returns the
+ * kernel's total of the latter. */
+static uint64_t report_probes(struct run *r, uint64_t now)
+{
+	uint32_t n = nx_probes_count(r->o->probes);
+	uint64_t kernel = 0;
+
+	if (!n)
+		return 0;
+	if (nx_probes_read_filtered(r->o->probes, r->filt_now, NULL) == 0)
+		report_deltas(r, now, NX_KIND_FILTER, r->filt_now, r->filt_prev);
+	if (nx_probes_read_lost(r->o->probes, r->plost_now, NULL) == 0)
+		report_deltas(r, now, NX_KIND_LOSS, r->plost_now, r->plost_prev);
+	for (uint32_t id = 1; id <= n; id++)
+		kernel += r->plost_prev[id];
+	return kernel;
+}
+
+/* What the kernel's syscall filters dropped since the last report, as
+ * FILTER events (probe NX_FILTER_PROBE_SYSCALL | nr): filtered, never silent. */
+static void report_syscall_filtered(struct run *r, uint64_t now)
+{
+	for (uint32_t i = 0; i < r->o->nsysfilters && i < NX_SYSFILT_MAX; i++) {
+		struct nxr_event ev = { .kind = NX_KIND_FILTER, .ts_ns = now };
+		uint32_t nr = r->o->sysfilters[i].nr;
+		uint64_t total;
+
+		if (nx_loader_read_filtered(r->ld, nr, &total, NULL) < 0 ||
+		    total <= r->filtered_prev[i])
+			continue;
+		ev.filter.count = total - r->filtered_prev[i];
+		ev.filter.since_ns = r->loss_since;
+		ev.filter.probe = NX_FILTER_PROBE_SYSCALL | nr;
+		r->filtered_prev[i] = total;
+		append(r, &ev);
 	}
 }
 
@@ -186,7 +235,8 @@ static void report_loss(struct run *r)
 	if (ds.backlog_lost > r->backlog_prev)
 		loss_event(r, now, ds.backlog_lost - r->backlog_prev, NX_LOSS_BACKLOG, 0xffffffffu);
 	r->backlog_prev = ds.backlog_lost;
-	report_filtered(r, now);
+	kernel += report_probes(r, now);
+	report_syscall_filtered(r, now);
 	r->loss_since = now;
 	r->st.lost_kernel = kernel;
 	r->st.ring_bytes = ds.bytes;
@@ -428,6 +478,8 @@ int nx_record_run(const struct nx_record_opts *o, struct nx_record_result *res,
 		.syscalls = o->syscalls, .nsyscalls = o->nsyscalls, .filter = o->filter, .log = o->log,
 		.log_ctx = o->log_ctx, .nprobes = nx_probes_count(o->probes),
 		.ntrigs = nx_probes_ntrigs(o->probes),
+		.payloads = o->payloads, .sysfilters = o->sysfilters,
+		.nsysfilters = o->nsysfilters,
 	};
 	struct nx_output_opts oo = { .force = o->force, .chown = o->chown, .uid = o->uid,
 				     .gid = o->gid };
@@ -464,7 +516,10 @@ int nx_record_run(const struct nx_record_opts *o, struct nx_record_result *res,
 	r->lost_now = calloc(nx_loader_ncpus(r->ld), sizeof(uint64_t));
 	r->filt_prev = calloc(nx_probes_count(o->probes) + 1, sizeof(uint64_t));
 	r->filt_now = calloc(nx_probes_count(o->probes) + 1, sizeof(uint64_t));
-	if (!r->lost_prev || !r->lost_now || !r->filt_prev || !r->filt_now) {
+	r->plost_prev = calloc(nx_probes_count(o->probes) + 1, sizeof(uint64_t));
+	r->plost_now = calloc(nx_probes_count(o->probes) + 1, sizeof(uint64_t));
+	if (!r->lost_prev || !r->lost_now || !r->filt_prev || !r->filt_now || !r->plost_prev ||
+	    !r->plost_now) {
 		rc = nx_err_set(err, -ENOMEM, "out of memory");
 		goto out;
 	}
@@ -644,6 +699,8 @@ out:
 	free(r->lost_now);
 	free(r->filt_prev);
 	free(r->filt_now);
+	free(r->plost_prev);
+	free(r->plost_now);
 	pthread_mutex_destroy(&r->stats_mu);
 	free(r);
 	free(kv);

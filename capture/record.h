@@ -41,6 +41,9 @@ struct nx_record_opts {
 	bool no_syscalls;
 	const uint32_t *syscalls;	/* NULL: all */
 	uint32_t nsyscalls;
+	const struct nx_paycfg *payloads;	/* PAYLOAD capture; NULL: none */
+	const struct nx_config_sysfilter *sysfilters;	/* syscall filters (FILTER events) */
+	uint32_t nsysfilters;
 	double duration_s;		/* 0: no limit */
 	struct nx_probes *probes;	/* hooked functions (capture/probes.h), attached and
 					 * detached by the run; NULL: none */

@@ -145,6 +145,21 @@ static bool pid_wanted(const struct args *a, uint32_t pid)
 	return false;
 }
 
+/* Payloads whose syscall never came (lost, or the recording ended first):
+ * shown on their own lines, never dropped. */
+static void put_orphans(struct nx_json_buf *out, struct nx_payjoin *pj, struct nx_proctab *procs,
+			const struct nx_fmtev_opts *fo)
+{
+	const struct nxr_event *orph;
+	uint32_t n;
+
+	orph = nx_payjoin_orphans(pj, &n);
+	for (uint32_t i = 0; i < n; i++) {
+		nx_fmtev_text(out, &orph[i], nx_proctab_find(procs, orph[i].pid), fo);
+		nx_json_putc(out, '\n');
+	}
+}
+
 int main(int argc, char **argv)
 {
 	struct args a = { .until = -1 };
@@ -153,9 +168,10 @@ int main(int argc, char **argv)
 	struct nx_json_buf out = { 0 };
 	struct nx_proctab *procs = NULL;
 	struct nx_printtab *prints = NULL;
-	struct nx_strcache *strs = NULL;
 	struct nxr_reader *r = NULL;
 	struct nx_fmtev_opts fo = { 0 };
+	const struct nx_payset *pay;
+	struct nx_payjoin *pj = NULL;
 	struct nx_err err = { 0 };
 	struct nxr_event ev;
 	uint64_t id = 0, since_ns, until_ns;
@@ -169,14 +185,14 @@ int main(int argc, char **argv)
 	if (!r)
 		goto out;
 	procs = nx_proctab_new();
-	if (!procs) {
+	pj = nx_payjoin_new();
+	if (!procs || !pj) {
 		fprintf(stderr, "%s: out of memory\n", tool.prog);
 		goto out;
 	}
 	fo.t0_ns = nx_tool_t0(r);
 	fo.meta = nxr_reader_meta(r);
 	fo.prints = prints = nx_printtab_new(fo.meta);	/* NULL without memory: raw lines */
-	fo.strs = strs = nx_strcache_new();		/* NULL: %s prints pointers */
 	since_ns = fo.t0_ns + (uint64_t)(a.since * 1e9);
 	until_ns = a.until < 0 ? UINT64_MAX : fo.t0_ns + (uint64_t)(a.until * 1e9);
 
@@ -185,7 +201,6 @@ int main(int argc, char **argv)
 		struct nx_proc *p;
 
 		nx_proctab_observe(procs, &ev, &oom);
-		nx_strcache_observe(strs, &ev);
 		if (a.kinds && !(ev.kind < 32 && (a.kinds & (1u << ev.kind))))
 			continue;
 		if (!pid_wanted(&a, ev.pid))
@@ -195,10 +210,19 @@ int main(int argc, char **argv)
 		p = ev.pid ? nx_proctab_find(procs, ev.pid) : NULL;
 		if (a.comm && (!p || !p->comm_known || strcmp(p->comm, a.comm) != 0))
 			continue;
+		/* text: a syscall's payloads are shown inside its line, when it is shown */
+		if (!a.json && ev.kind == NX_KIND_PAYLOAD && (!a.kinds ||
+							    (a.kinds & (1u << NX_KIND_SYSCALL)))) {
+			if (nx_payjoin_add(pj, &ev, &err) < 0)
+				oom = true;
+			continue;
+		}
+		pay = !a.json && ev.kind == NX_KIND_SYSCALL ? nx_payjoin_take(pj, &ev) : NULL;
+		put_orphans(&out, pj, procs, &fo);
 		if (a.json)
 			nx_fmtev_json(&out, &ev, this_id, p, &fo);
 		else
-			nx_fmtev_text(&out, &ev, p, &fo);
+			nx_fmtev_text_pay(&out, &ev, p, &fo, pay);
 		nx_json_putc(&out, '\n');
 		if (out.oom || oom) {
 			fprintf(stderr, "%s: out of memory\n", tool.prog);
@@ -207,6 +231,8 @@ int main(int argc, char **argv)
 		if (out.len >= 64 * 1024 && nx_tool_flush(stdout, &out) < 0)
 			break;
 	}
+	nx_payjoin_finish(pj);
+	put_orphans(&out, pj, procs, &fo);
 	if (n < 0) {
 		nx_tool_error(&tool, a.path, &err);
 		nx_tool_flush(stdout, &out);
@@ -221,7 +247,7 @@ out:
 	nx_json_release(&out);
 	nx_proctab_free(procs);
 	nx_printtab_free(prints);
-	nx_strcache_free(strs);
+	nx_payjoin_free(pj);
 	nxr_reader_close(r);
 	return rc;
 }

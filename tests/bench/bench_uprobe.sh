@@ -13,7 +13,8 @@
 #                    traffic before and after (issue 6's live benchmark)
 #   bpftrace         the same filter as triggered, printing each kept call
 # Prints wall and cpu time, the ratio to untraced and the cost per call in ns
-# (traced minus untraced, over N). Syscalls are not recorded (Syscalls: none),
+# (traced minus untraced, over N), and for nexus the time its BPF program
+# takes per call (kernel.bpf_stats_enabled, turned on for the run). Syscalls are not recorded (Syscalls: none),
 # so the figures are the uprobe path alone. Usage: bench_uprobe.sh [N] (root).
 set -u
 O=${O:-build}
@@ -28,6 +29,26 @@ T=$(mktemp -d /tmp/nxbench.XXXXXX)
 trap 'rm -rf "$T"' EXIT
 export FX_TIME=1
 loop_ns() { sed -n 's/.*loop_ns=\([0-9]*\) cpu_ns=\([0-9]*\).*/\1 \2/p' "$1" | tail -n 1; }
+
+# The BPF program's own time per call (kernel.bpf_stats_enabled, on for the
+# run): progs_before notes the kprobe-type programs loaded already;
+# watch_prog PID then samples, while PID lives, the new kprobe-type program
+# that ran most (the tracer's uprobe program); prog_ns prints it.
+progs_before() { bpftool prog show 2> /dev/null | sed -n 's/^\([0-9]*\): kprobe .*/\1/p' > "$T/ids.before"; }
+watch_prog() {
+	: > "$T/stats"
+	while kill -0 "$1" 2> /dev/null; do
+		bpftool prog show 2> /dev/null | awk -v f="$T/ids.before" '
+			BEGIN { while ((getline l < f) > 0) old[l] = 1 }
+			/^[0-9]*: kprobe .*run_time_ns/ { id = $1; sub(/:$/, "", id); if (id in old) next
+				for (i = 1; i < NF; i++) { if ($i == "run_time_ns") t = $(i + 1); if ($i == "run_cnt") c = $(i + 1) }
+				if (c > bc) { bc = c; bt = t } }
+			END { if (bc) print bt, bc }' > "$T/stats.new"
+		[ -s "$T/stats.new" ] && mv "$T/stats.new" "$T/stats"
+		sleep 0.2
+	done
+}
+prog_ns() { awk '$2 { printf ", BPF program %.0f ns/call", $1 / $2 }' "$T/stats"; }
 
 nexus_cfg() {
 	{
@@ -51,6 +72,9 @@ if command -v bpftrace > /dev/null &&
 	have_bpftrace=1
 fi
 
+stats_was=$(sysctl -n kernel.bpf_stats_enabled 2> /dev/null || echo 0)
+sysctl -q -w kernel.bpf_stats_enabled=1 2> /dev/null
+trap 'sysctl -q -w kernel.bpf_stats_enabled=$stats_was 2> /dev/null; rm -rf "$T"' EXIT
 printf '%-34s %9s %7s %9s %7s %9s %s\n' tracer "wall (s)" ratio "cpu (s)" ratio "ns/call" "recorded"
 base="" cbase=""
 for tracer in untraced full triggered auto bpftrace; do
@@ -65,16 +89,25 @@ for tracer in untraced full triggered auto bpftrace; do
 		nexus_cfg $tracer
 		[ $tracer = auto ] && sed -i 's/Mode: auto/Mode: triggered/' "$T/c.yaml"
 		rm -f "$T/r.nxr"
-		"$REC" -o "$T/r.nxr" "$T/c.yaml" 2> "$T/err" > /dev/null
+		progs_before
+		"$REC" -o "$T/r.nxr" "$T/c.yaml" 2> "$T/err" > /dev/null &
+		rp=$!
+		watch_prog $rp
+		wait $rp
 		[ $tracer = auto ] && sed -n 's/^nexus-record: adapt: .*; uprobe events/uprobe events/p' "$T/err" > "$T/adapt"
-		side=$("$O/nexus-info" "$T/r.nxr" 2>/dev/null | sed -n 's/^ *call *\([0-9]*\).*/\1 calls/p' | head -n 1) ;;
+		side=$("$O/nexus-info" "$T/r.nxr" 2>/dev/null | sed -n 's/^ *call *\([0-9]*\).*/\1 calls/p' | head -n 1)
+		side="$side$(prog_ns)" ;;
 	bpftrace)
 		label="bpftrace, same filter, printing"
 		[ $have_bpftrace = 1 ] || { printf '%-34s %s\n' "$label" "cannot run here (no bpftrace or tracefs)"; continue; }
+		progs_before
 		unshare -m sh -c "mountpoint -q /sys/kernel/tracing || mount -t tracefs nodev /sys/kernel/tracing; \
 			exec bpftrace -q -o $T/bt.txt -e 'uprobe:$LIB:fx_hot /(int64)arg0 >= 1000/ { printf(\"%d %d %d\\n\", nsecs, tid, arg0); }' -c '$FXC hot $N'" \
-			> /dev/null 2> "$T/err"
-		side="$(grep -c '^-\?[0-9]' "$T/bt.txt" 2>/dev/null) lines" ;;
+			> /dev/null 2> "$T/err" &
+		rp=$!
+		watch_prog $rp
+		wait $rp
+		side="$(grep -c '^-\?[0-9]' "$T/bt.txt" 2>/dev/null) lines$(prog_ns)" ;;
 	esac
 	t=$(loop_ns "$T/err")
 	[ -n "$t" ] || { echo "bench_uprobe: $tracer failed: $(tail -n 2 "$T/err")" >&2; exit 1; }

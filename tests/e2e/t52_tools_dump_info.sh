@@ -11,7 +11,7 @@ expect_rc 0 "$B/nexus-dump" "$T/b.nxr"
 [ "$(wc -l < "$T/out")" = 23 ] || fail "expected 23 lines"
 for want in \
 	'0.004000 sh 101/101 getppid(0, 0, 0, 0, 0, 0) = 100 <0.000002>' \
-	'0.006000 ls 101/101 openat(0xffffff9c, 0x7ffd0000, 0x80000, 0, 0, 0) = -1 ENOENT (No such file or directory) <0.000002>' \
+	'0.006000 ls 101/101 openat(AT_FDCWD, 0x7ffd0000, O_RDONLY|O_CLOEXEC) = -1 ENOENT (No such file or directory) <0.000002>' \
 	'0.010000 ls 101/101 call ioctl(0x3, 0x541c, 0x7ffd0400, 0, 0, 0) probe 1 triggers 0x1 data "tty\n"' \
 	'0.012000 [LOST 5 events, cpu 1, ringbuf]' \
 	'0.016000 ev/../il\n 101/101 exec "/tmp/evil" comm "ev/../il\n" ppid 100 uid 1000' \

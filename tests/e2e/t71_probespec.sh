@@ -28,13 +28,13 @@ ok "bad specs: one line with the column, exit 2, no file"
 
 # --print-config: YAML, no recording; printed again from the file, the same YAML
 "$REC" -e 'p:c:ioctl (arg2 == 0x541c) "ioctl %x on fd %d", arg2, arg1' -e 'r:c:malloc (ret == 0)' \
-	-e 'p:c:fopen "open %s", arg1' -e 'sys_write "wrote %d", arg3' --comm 'fx_*' --uid 0 \
+	-e 'p:c:fopen "open %s", arg1' -e 'sys_write (arg3 > 3) "wrote %d", arg3' --comm 'fx_*' --uid 0 \
 	--print-config -- "$FX/fx_loop" rw 3 > "$T/a.yaml" 2> "$T/err" || fail "--print-config: $(cat "$T/err")"
 libc=$(ldconfig -p | awk '$1 ~ /^libc\.so\./ && /x86-64|AArch64|64bit/ { print $NF; exit }')
 [ -n "$libc" ] || libc=$(ldconfig -p | awk '$1 ~ /^libc\.so\./ { print $NF; exit }')
 grep -qx "  - FilePath: \"$libc\"" "$T/a.yaml" || fail "c is not $libc (ldconfig -p): $(cat "$T/a.yaml")"
 grep -qx '  Mode: triggered' "$T/a.yaml" || fail "a predicate did not make Mode triggered"
-grep -qx '  Syscalls: \[write\]' "$T/a.yaml" || fail "Syscalls is not [write]"
+grep -qx '    - write: {Trigger: "arg3 > 3"}' "$T/a.yaml" || fail "no filter on write: $(cat "$T/a.yaml")"
 "$REC" --print-config "$T/a.yaml" > "$T/b.yaml" 2> "$T/err" || fail "printed config does not load: $(cat "$T/err")"
 diff <(grep -v '^#' "$T/a.yaml") <(grep -v '^#' "$T/b.yaml") > "$T/diff" || fail "loaded back differently: $(cat "$T/diff")"
 ok "--print-config loads back to the same YAML ($(wc -l < "$T/a.yaml") lines)"
@@ -59,3 +59,18 @@ n=$(grep -cE '^[0-9.]+ fx_loop [0-9]+/[0-9]+ write: wrote 1 byte to fd [0-9]+ = 
 grep -q '^  Syscalls: \[write, getppid\]$' "$T/cfg" && grep -q "^#   -e 'sys_write" "$T/cfg" ||
 	fail "the header does not hold the config that ran: $(cat "$T/cfg")"
 ok "only write and getppid recorded; 3 writes printed with their format; the config is in the header"
+
+# a syscall predicate filters in the kernel: p: over the arguments, r: over ret
+"$REC" -q -o "$T/f.nxr" -e 'sys_write (arg1 == 1 && arg3 > 3) "wrote %d", arg3' \
+	-e 'r::sys_openat (ret < 0) "open %s failed", arg2' \
+	-- sh -c 'printf ab; printf abcdef; printf xyz12345; cat /nonexistent_nx_t71 2>/dev/null; exit 0' > /dev/null
+events "$T/f.nxr" > /dev/null
+got=$(awk '$1 == "syscall" && / nr=1 / { for (i = 2; i <= NF; i++) if ($i ~ /^arg3=/) printf "%s ", $i }' "$T/f.nxr.txt")
+[ "$got" = "arg3=6 arg3=8 " ] || fail "writes kept: $got, want the 6- and 8-byte ones to stdout only"
+n=$(awk '$1 == "syscall" && / nr=257 / && !/ ret=-/' "$T/f.nxr.txt" | wc -l)
+[ "$n" = 0 ] || fail "$n successful openat recorded under (ret < 0)"
+"$DUMP" "$T/f.nxr" > "$T/fdump"
+grep -q 'openat: open /nonexistent_nx_t71 failed = -1 ENOENT' "$T/fdump" || fail "no failed openat of /nonexistent_nx_t71 in the dump"
+nf=$(sed -n 's/^[0-9.]* \[FILTERED \([0-9]*\) events, syscall write\]$/\1/p' "$T/fdump" | awk '{ n += $1 } END { print n + 0 }')
+[ "$nf" -ge 1 ] || fail "the dropped 2-byte write is not counted"
+ok "sys_write (arg1 == 1 && arg3 > 3) kept the 6- and 8-byte writes ($nf filtered); r::sys_openat (ret < 0) only failures, printed with the path"

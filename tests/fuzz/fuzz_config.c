@@ -19,6 +19,8 @@
 #include "analyze/syscalls.h"	/* pulls analyze/ into the fuzz build */
 #include "capture/config.h"
 #include "capture/launch.h"	/* the loader uses it under sudo */
+#include "capture/paycfg.h"	/* Payloads defaults and slots */
+#include "capture/sysfilt.h"	/* Syscalls filters: which argument is a path */
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

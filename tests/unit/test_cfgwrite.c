@@ -76,6 +76,13 @@ static void assert_config_equal(const struct nx_config *a, const struct nx_confi
 	assert_int_equal(a->health.interval_ms, b->health.interval_ms);
 	assert_int_equal(a->health.cpu_pct, b->health.cpu_pct);
 	assert_int_equal(a->health.disk_pct, b->health.disk_pct);
+	assert_memory_equal(&a->payloads, &b->payloads, sizeof(a->payloads));
+	assert_int_equal(a->nsysfilters, b->nsysfilters);
+	for (uint32_t i = 0; i < a->nsysfilters; i++) {
+		assert_int_equal(a->sysfilters[i].nr, b->sysfilters[i].nr);
+		assert_str_equal(a->sysfilters[i].trigger, b->sysfilters[i].trigger);
+		assert_str_equal(a->sysfilters[i].path_prefix, b->sysfilters[i].path_prefix);
+	}
 	assert_int_equal(a->ntargets, b->ntargets);
 	for (uint32_t i = 0; i < a->ntargets; i++) {
 		assert_string_equal(a->targets[i].path, b->targets[i].path);

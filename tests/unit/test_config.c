@@ -149,6 +149,9 @@ static void assert_defaults(const struct nx_config *c)
 	assert_int_equal(c->health.interval_ms, 1000);
 	assert_int_equal(c->health.cpu_pct, 90);
 	assert_int_equal(c->health.disk_pct, 90);
+	assert_null(c->sysfilters);
+	assert_int_equal(c->nsysfilters, 0);
+	assert_int_equal(c->payloads.path_max, 256);
 }
 
 /* ---- good configs ---- */
@@ -314,6 +317,59 @@ static void test_minimal_and_flow_style(void **state)
 	assert_int_equal(c.mode, NX_MODE_FULL);
 	assert_int_equal(c.health.cpu_pct, 100);
 	assert_int_equal(c.health.disk_pct, 90);
+	nx_config_release(&c);
+}
+
+static void test_payloads(void **state)
+{
+	struct nx_config c;
+	struct nx_err err = { 0 };
+
+	(void)state;
+	assert_int_equal(nx_config_load(&c, GOOD_DIR "/05-minimal.yaml", &err), 0);
+	assert_int_equal(c.payloads.path_max, 256);	/* the defaults: paths and argv on */
+	assert_int_equal(c.payloads.argc_max, 32);
+	assert_int_equal(c.payloads.argv_bytes, 1024);
+	for (int i = 0; i < 8; i++)
+		assert_int_equal(c.payloads.buf[i], 0);	/* I/O buffers off */
+	nx_config_release(&c);
+
+	assert_int_equal(nx_config_load(&c, GOOD_DIR "/60-payloads.yaml", &err), 0);
+	assert_int_equal(c.payloads.path_max, 128);
+	assert_int_equal(c.payloads.argc_max, 8);
+	assert_int_equal(c.payloads.argv_bytes, 512);
+	assert_int_equal(c.payloads.buf[nx_paycfg_buf_slot(1)], 256);	/* write */
+	assert_int_equal(c.payloads.buf[nx_paycfg_buf_slot(45)], 64);	/* recvfrom */
+	assert_int_equal(c.payloads.buf[nx_paycfg_buf_slot(0)], 0);	/* read: not named */
+	nx_config_release(&c);
+}
+
+static void test_syscall_filters(void **state)
+{
+	struct nx_config c;
+	struct nx_err err = { 0 };
+
+	(void)state;
+	assert_int_equal(nx_config_load(&c, GOOD_DIR "/61-syscall-filters.yaml", &err), 0);
+	assert_null(c.syscalls);			/* "all": every syscall */
+	assert_int_equal(c.nsysfilters, 3);
+	assert_int_equal(c.sysfilters[0].nr, 0);	/* read */
+	assert_string_equal(c.sysfilters[0].trigger, "arg3 > 1024");
+	assert_null(c.sysfilters[0].path_prefix);
+	assert_int_equal(c.sysfilters[1].nr, 257);	/* openat */
+	assert_string_equal(c.sysfilters[1].trigger, "ret >= 0");
+	assert_string_equal(c.sysfilters[1].path_prefix, "/etc/");
+	assert_int_equal(c.sysfilters[1].trigger_pos.line, 7);
+	assert_null(c.sysfilters[2].trigger);
+	assert_string_equal(c.sysfilters[2].path_prefix, "/tmp/");
+	nx_config_release(&c);
+
+	assert_int_equal(nx_config_load(&c, GOOD_DIR "/62-syscall-filters-list.yaml", &err), 0);
+	assert_int_equal(c.nsyscalls, 2);		/* a filter names its syscall too */
+	assert_int_equal(c.syscalls[0], 257);
+	assert_int_equal(c.syscalls[1], 1);
+	assert_int_equal(c.nsysfilters, 1);
+	assert_string_equal(c.sysfilters[0].trigger, "arg1 == 1 || arg1 == 2");
 	nx_config_release(&c);
 }
 
@@ -628,6 +684,7 @@ static void test_every_allocation_failure_is_clean(void **state)
 {
 	static const char *const files[] = { GOOD_DIR "/02-every-key.yaml",
 					     GOOD_DIR "/03-noexec-names.yaml",
+					     GOOD_DIR "/61-syscall-filters.yaml",
 					     BAD_DIR "/63-too-many-triggers.yaml" };
 	struct nx_config c;
 	struct nx_err err;
@@ -751,6 +808,8 @@ int main(void)
 		cmocka_unit_test(test_noexec_forms),
 		cmocka_unit_test(test_minimal_and_flow_style),
 		cmocka_unit_test(test_every_good_config_loads),
+		cmocka_unit_test(test_payloads),
+		cmocka_unit_test(test_syscall_filters),
 		cmocka_unit_test(test_boolean_spellings),
 		cmocka_unit_test(test_short_forms),
 		cmocka_unit_test(test_bad_configs_give_their_exact_message),

@@ -60,7 +60,7 @@ static void test_text_lines_are_strace_like(void **state)
 		"0.001000 sh 100/100 getpid(0, 0, 0, 0, 0, 0) = 100 <0.000002>\n",
 		"0.003000 sh 100/100 fork child 101/101 comm \"sh\"\n",
 		"0.004000 sh 101/101 getppid(0, 0, 0, 0, 0, 0) = 100 <0.000002>\n",
-		"0.006000 ls 101/101 openat(0xffffff9c, 0x7ffd0000, 0x80000, 0, 0, 0) = -1 ENOENT "
+		"0.006000 ls 101/101 openat(AT_FDCWD, 0x7ffd0000, O_RDONLY|O_CLOEXEC) = -1 ENOENT "
 		"(No such file or directory) <0.000002>\n",
 		"0.008000 ls 101/101 clone thread 101/102 comm \"ls\"\n",
 		"0.010000 ls 101/101 call ioctl(0x3, 0x541c, 0x7ffd0400, 0, 0, 0) probe 1 triggers "
@@ -211,6 +211,54 @@ static void test_proctab_follows_exec_and_fork(void **state)
 	nx_proctab_free(t);
 }
 
+/* A syscall line with its payloads, a payload alone, a syscall filter's line. */
+static void test_payloads_and_syscall_filters(void **state)
+{
+	struct nx_fmtev_opts o = { .t0_ns = 1000 };
+	struct nxr_event sys = { .kind = NX_KIND_SYSCALL, .pid = 9, .tid = 9, .ts_ns = 2000 };
+	struct nxr_event f = { .kind = NX_KIND_FILTER, .ts_ns = 3000 };
+	struct nx_json_buf b = { 0 };
+	struct nx_payset set = { 0 };
+	struct nxr_event *p = &set.ev[set.n++];
+
+	(void)state;
+	p->kind = NX_KIND_PAYLOAD;
+	p->pid = p->tid = 9;
+	p->ts_ns = 2000;
+	p->payload.nr = 87;
+	p->payload.arg = 1;
+	p->payload.type = NX_PAYLOAD_PATH;
+	p->payload.data.ptr = "a\tb";
+	p->payload.data.len = 3;
+	p->payload.full_len = 3;
+	sys.syscall.nr = 87;			/* unlink */
+	sys.syscall.arg1 = 0x7ffd;
+	sys.syscall.ret = -2;
+	sys.syscall.dur_ns = 1000;
+	sys.syscall.flags = NX_SYS_EXITED;
+	nx_fmtev_text_pay(&b, &sys, NULL, &o, &set);
+	nx_json_putc(&b, '\n');
+	nx_fmtev_text(&b, &sys, NULL, &o);	/* without its payload: the pointer */
+	nx_json_putc(&b, '\n');
+	nx_fmtev_text(&b, p, NULL, &o);
+	nx_json_putc(&b, '\n');
+	f.filter.count = 4;
+	f.filter.probe = NX_FILTER_PROBE_SYSCALL | 257;
+	nx_fmtev_text(&b, &f, NULL, &o);
+	assert_string_equal(nx_json_cstr(&b),
+			    "0.000001 ? 9/9 unlink(\"a\\tb\") = -1 ENOENT (No such file or directory) "
+			    "<0.000001>\n"
+			    "0.000001 ? 9/9 unlink(0x7ffd) = -1 ENOENT (No such file or directory) "
+			    "<0.000001>\n"
+			    "0.000001 ? 9/9 payload unlink arg1 path \"a\\tb\"\n"
+			    "0.000002 [FILTERED 4 events, syscall openat]");
+	nx_json_reset(&b);
+	nx_fmtev_json(&b, p, 5, NULL, &o);
+	assert_non_null(strstr(nx_json_cstr(&b), "\"event_type\":\"payload\""));
+	assert_non_null(strstr(nx_json_cstr(&b), "\"data\":\"a\\tb\",\"name\":\"unlink\"}}"));
+	nx_json_release(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -220,6 +268,7 @@ int main(void)
 		cmocka_unit_test(test_c_escapes_leave_no_control_byte),
 		cmocka_unit_test(test_numbers),
 		cmocka_unit_test(test_proctab_follows_exec_and_fork),
+		cmocka_unit_test(test_payloads_and_syscall_filters),
 	};
 
 	return cmocka_run_group_tests_name("fmtev", tests, NULL, NULL);

@@ -22,8 +22,16 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <linux/types.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "bpf/trigger.h"
+#include "bpf/uprobe.h"
 #include "capture/config.h"
 #include "capture/live.h"
+#include "capture/loader.h"
 #include "capture/probes.h"
 
 __attribute__((noinline, used)) long nx_live_test_func(long a)
@@ -183,6 +191,91 @@ static void test_refused_filter_is_not_recorded(void **state)
 	free(r);
 }
 
+/*
+ * Root only (it loads the BPF object, attaches nothing but the probe of this
+ * binary, which is never called by a relevant process): the Common: tuples
+ * of a tuned config (set here as config.c's parser would) land in the
+ * kernel's common-value map under (probe, trigger, tuple) before anything
+ * runs, each with its ADAPT event.
+ */
+static void test_preload_reaches_the_kernel(void **state)
+{
+	static const uint64_t common[] = { 3, 0x541c, 4, 21505 };
+	struct nx_config cfg;
+	struct nx_probes *p;
+	struct nx_live *l;
+	struct nx_loader *ld;
+	struct nx_err err = { 0 };
+	struct nx_up_common_key k, next, *kp = NULL;
+	struct nx_live_stats st;
+	struct rec *r;
+	struct nx_config_trigger *t;
+	unsigned found = 0, total = 0;
+	int fd;
+
+	(void)state;
+	if (geteuid() != 0)
+		skip();
+	r = calloc(1, sizeof(*r));
+	assert_non_null(r);
+	p = probes_for("arg1 == 7", &cfg);	/* trigger 0; the auto one is 1 */
+	nx_probes_free(p);
+	t = realloc(cfg.targets[0].funcs[0].triggers, 2 * sizeof(*t));
+	assert_non_null(t);
+	cfg.targets[0].funcs[0].triggers = t;
+	memset(&t[1], 0, sizeof(t[1]));
+	t[1].text = strdup("auto arg1 arg2");
+	t[1].common = malloc(sizeof(common));
+	assert_non_null(t[1].common);
+	memcpy(t[1].common, common, sizeof(common));
+	t[1].ncommon = 2;
+	t[1].ncommon_vals = 2;
+	cfg.targets[0].funcs[0].ntriggers = 2;
+	p = nx_probes_new(&cfg, &err);
+	free(t[1].common);	/* the probes keep their own copy */
+	t[1].common = NULL;
+	t[1].ncommon = 0;
+	assert_non_null(p);
+	ld = nx_loader_open(&(struct nx_loader_opts){ .no_syscalls = true, .nprobes = 1,
+						       .ntrigs = 2 }, &err);
+	if (!ld)
+		fail_msg("%s", err.msg);
+	assert_int_equal(nx_probes_attach(p, nx_loader_object(ld), &err), 0);
+	l = nx_live_new(&(struct nx_live_opts){ .probes = p }, &err);
+	assert_non_null(l);
+	assert_int_equal(nx_live_start(l, rec_cb, r, 42, &err), 0);
+	assert_int_equal(r->n, 2);
+	for (unsigned i = 0; i < 2; i++) {
+		assert_int_equal(r->ev[i].kind, NX_KIND_ADAPT);
+		assert_int_equal(r->ev[i].adapt.action, NX_ADAPT_COMMON_ADD);
+		assert_int_equal(r->ev[i].adapt.probe, 1);
+		assert_int_equal(r->ev[i].ts_ns, 42);
+		assert_non_null(strstr(r->notes[i], "preloaded from the config"));
+	}
+	assert_string_equal(r->notes[0], "trigger 1: arg1=3 arg2=0x541c preloaded from the config");
+	fd = bpf_map__fd(bpf_object__find_map_by_name(nx_loader_object(ld), "nx_up_common"));
+	assert_true(fd >= 0);
+	while (bpf_map_get_next_key(fd, kp, &next) == 0) {
+		k = next;
+		kp = &k;
+		total++;
+		for (unsigned i = 0; i < 2; i++)
+			if (k.probe == 1 && k.trigger == 1 && k.vals[0] == common[2 * i] &&
+			    k.vals[1] == common[2 * i + 1] && !k.vals[2] && !k.vals[5])
+				found++;
+	}
+	assert_int_equal(total, 2);
+	assert_int_equal(found, 2);
+	nx_live_get_stats(l, &st);
+	assert_int_equal(st.preloaded, 2);
+	assert_int_equal(st.added, 0);
+	nx_live_free(l);
+	nx_probes_free(p);
+	nx_loader_close(ld);
+	nx_config_release(&cfg);
+	free(r);
+}
+
 static void test_nothing_to_do(void **state)
 {
 	struct nx_config cfg;
@@ -211,6 +304,7 @@ int main(void)
 		cmocka_unit_test(test_health_gate),
 		cmocka_unit_test(test_refused_filter_is_not_recorded),
 		cmocka_unit_test(test_nothing_to_do),
+		cmocka_unit_test(test_preload_reaches_the_kernel),
 	};
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 

@@ -158,67 +158,56 @@ static void test_printtab_reads_the_header(void **state)
 	nx_printtab_free(NULL);
 }
 
-static char *line_of(const struct nxr_event *ev, const struct nx_fmtev_opts *o)
+static char *line_of(const struct nxr_event *ev, const struct nx_fmtev_opts *o,
+		     const struct nx_payset *pay)
 {
 	struct nx_json_buf b = { 0 };
 	char *out;
 
-	nx_fmtev_text(&b, ev, NULL, o);
+	nx_fmtev_text_pay(&b, ev, NULL, o, pay);
 	out = strndup(b.p, b.len);
 	nx_json_release(&b);
 	return out;
 }
 
-/* %s of a syscall prints the PAYLOAD string of that call (same tid, same ts). */
+/* %s of a syscall prints the PAYLOAD joined to that call (nx_payjoin's set). */
 static void test_syscall_strings_come_from_payloads(void **state)
 {
 	const struct nxr_kv kv[] = { { "print.sys.openat", "\"open %s flags %x\", arg2, arg3" } };
 	struct nxr_meta m = { .kv = kv, .nkv = 1 };
 	struct nx_printtab *t = nx_printtab_new(&m);
-	struct nx_strcache *c = nx_strcache_new();
-	struct nx_fmtev_opts o = { .t0_ns = 0, .meta = &m, .prints = t, .strs = c };
+	struct nx_fmtev_opts o = { .t0_ns = 0, .meta = &m, .prints = t };
 	struct nxr_event sys = { .kind = NX_KIND_SYSCALL, .pid = 7, .tid = 7, .ts_ns = 1000 };
-	struct nxr_event pay = { .kind = NX_KIND_PAYLOAD, .pid = 7, .tid = 7, .ts_ns = 1000 };
+	struct nx_payset set = { .n = 1 };
+	struct nxr_event *pay = &set.ev[0];
 	char *line;
 
 	(void)state;
 	assert_non_null(t);
-	assert_non_null(c);
 	sys.syscall.nr = (uint32_t)nx_syscall_number("openat");
 	sys.syscall.arg2 = 0x7ffd0000;
 	sys.syscall.arg3 = 0x80000;
 	sys.syscall.flags = 1;
-	line = line_of(&sys, &o);		/* nothing captured: the pointer */
+	line = line_of(&sys, &o, NULL);		/* nothing captured: the pointer */
 	assert_non_null(strstr(line, "openat: open 0x7ffd0000 flags 80000 = 0"));
 	free(line);
-	pay.payload.nr = sys.syscall.nr;
-	pay.payload.arg = 2;
-	pay.payload.type = NX_PAYLOAD_PATH;
-	pay.payload.data = (struct nxr_str){ "/etc/passwd", 11 };
-	nx_strcache_observe(c, &pay);
-	pay.payload.arg = 7;			/* no such argument: ignored */
-	nx_strcache_observe(c, &pay);
-	line = line_of(&sys, &o);
-	assert_non_null(strstr(line, "openat: open /etc/passwd flags 80000 = 0"));
+	*pay = (struct nxr_event){ .kind = NX_KIND_PAYLOAD, .pid = 7, .tid = 7, .ts_ns = 1000 };
+	pay->payload.nr = sys.syscall.nr;
+	pay->payload.arg = 2;
+	pay->payload.type = NX_PAYLOAD_PATH;
+	pay->payload.data = (struct nxr_str){ "/etc/pass\nwd", 12 };
+	line = line_of(&sys, &o, &set);
+	assert_non_null(strstr(line, "openat: open /etc/pass\\nwd flags 80000 = 0"));
 	free(line);
-	sys.ts_ns = 2000;			/* another call of the thread: not its string */
-	line = line_of(&sys, &o);
+	pay->payload.arg = 7;			/* no such argument: ignored */
+	line = line_of(&sys, &o, &set);
 	assert_non_null(strstr(line, "open 0x7ffd0000"));
 	free(line);
-	pay.ts_ns = 2000;
-	pay.tid = 7 + 1024;			/* a thread on the same slot takes it over */
-	pay.payload.arg = 2;
-	nx_strcache_observe(c, &pay);
-	line = line_of(&sys, &o);
+	pay->payload.arg = 2;
+	pay->payload.flags = NX_PAYLOAD_FAULT;	/* unreadable: nothing to print */
+	line = line_of(&sys, &o, &set);
 	assert_non_null(strstr(line, "open 0x7ffd0000"));
 	free(line);
-	pay.tid = 7;
-	pay.payload.flags = NX_PAYLOAD_FAULT;	/* unreadable: nothing to print */
-	nx_strcache_observe(c, &pay);
-	line = line_of(&sys, &o);
-	assert_non_null(strstr(line, "open 0x7ffd0000"));
-	free(line);
-	nx_strcache_free(c);
 	nx_printtab_free(t);
 }
 

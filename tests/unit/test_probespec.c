@@ -85,6 +85,8 @@ static const struct good goods[] = {
 	{ "sys_read (arg3 > 1024)", "read", NULL, NULL, 0, "arg3 > 1024", NULL, NULL },
 	{ "r::sys_openat", "openat", NULL, NULL, 0, NULL, NULL, NULL },
 	{ "r::sys_openat (ret < 0)", "openat", NULL, NULL, 0, "ret < 0", NULL, NULL },
+	{ "r::sys_openat (ret < 0 && arg3 & 0x40)", "openat", NULL, NULL, 0,
+	  "ret < 0 && arg3 & 0x40", NULL, NULL },
 	{ "p::sys_write", "write", NULL, NULL, 0, NULL, NULL, NULL },
 	{ "__x64_sys_close", "close", NULL, NULL, 0, NULL, NULL, NULL },
 	{ "sys_read (arg3 > 1024) \"read %d bytes\", arg3", "read", NULL, NULL, 0, "arg3 > 1024",
@@ -308,7 +310,8 @@ static void test_printed_config_loads_back(void **state)
 		"r:c:malloc (ret == 0)",
 		"p:c:fopen \"open %s\", arg1",
 		"sys_write \"wrote %d\", arg3",
-		"r::sys_openat",
+		"r::sys_openat (ret < 0)",
+		"sys_read (arg3 > 1024)",
 	};
 	struct nx_config a, b;
 	struct nx_config_opts opts = { .command_optional = true };
@@ -332,9 +335,22 @@ static void test_printed_config_loads_back(void **state)
 	if (nx_config_parse_opts(&b, "printed", text, len, &opts, &err) < 0)
 		fail_msg("%s\n%s", err.msg, text);
 	assert_int_equal(b.mode, NX_MODE_TRIGGERED);
-	assert_int_equal(b.nsyscalls, 2);
-	assert_int_equal(b.syscalls[0], a.syscalls[0]);
-	assert_int_equal(b.syscalls[1], a.syscalls[1]);
+	assert_int_equal(b.nsyscalls, 3);
+	for (uint32_t i = 0; i < a.nsyscalls; i++) {
+		bool found = false;
+
+		for (uint32_t j = 0; j < b.nsyscalls; j++)
+			found |= b.syscalls[j] == a.syscalls[i];
+		assert_true(found);
+	}
+	assert_int_equal(b.nsysfilters, 2);
+	for (uint32_t i = 0; i < 2; i++) {
+		const struct nx_config_sysfilter *x = &a.sysfilters[i],
+						 *y = sysfilter_of(&b, x->nr);
+
+		assert_non_null(y);
+		assert_string_equal(x->trigger, y->trigger);
+	}
 	assert_int_equal(b.nsysprints, 1);
 	assert_string_equal(b.sysprints[0].print, "\"wrote %d\", arg3");
 	assert_int_equal(b.ntargets, 1);

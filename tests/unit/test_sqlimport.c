@@ -334,6 +334,68 @@ static void test_entry_and_exit_records_are_paired(void **state)
 	assert_string_equal(q(c, "SELECT calls FROM syscall_counts WHERE nr=0"), "1");
 }
 
+static void append_payload(struct nxr_writer *w, uint32_t tid, uint64_t ts, uint32_t nr,
+			   uint32_t arg, uint32_t type, const char *data, uint32_t len,
+			   uint32_t full, uint32_t flags)
+{
+	struct nxr_event ev = { .kind = NX_KIND_PAYLOAD, .pid = tid, .tid = tid, .ts_ns = ts };
+	struct nx_err err = { 0 };
+
+	ev.payload.nr = nr;
+	ev.payload.arg = arg;
+	ev.payload.type = type;
+	ev.payload.data.ptr = data;
+	ev.payload.data.len = len;
+	ev.payload.full_len = full;
+	ev.payload.flags = flags;
+	assert_int_equal(nxr_writer_append(w, &ev, &err), 0);
+}
+
+/* Payloads: the payloads table, and the paths and argv views joined to their syscall. */
+static void test_payloads_paths_and_argv(void **state)
+{
+	struct ctx *c = *state;
+	struct nxr_writer_opts wo = { .segment_age_ns = UINT64_MAX, .sync = NXR_SYNC_NONE };
+	struct nx_sqlimport_stats st;
+	struct nx_err err = { 0 };
+	struct nxr_writer *w;
+	struct nxr_event ev = { .kind = NX_KIND_SYSCALL, .pid = 5, .tid = 5, .ts_ns = 1000 };
+	int fd;
+
+	sqlite3_close(c->h);
+	c->h = NULL;
+	fd = open(c->rec, O_WRONLY | O_TRUNC);
+	assert_true(fd >= 0);
+	w = nxr_writer_open_fd(fd, c->rec, toolfx_meta(), &wo, &err);
+	assert_non_null(w);
+	append_payload(w, 5, 1000, 82, 1, NX_PAYLOAD_PATH, "a.txt", 5, 5, 0);
+	append_payload(w, 5, 1000, 82, 2, NX_PAYLOAD_PATH, "b.t", 3, 9, NX_PAYLOAD_TRUNCATED);
+	ev.syscall.nr = 82;
+	ev.syscall.flags = NX_SYS_EXITED;
+	assert_int_equal(nxr_writer_append(w, &ev, &err), 0);	/* rename("a.txt", "b.t"...) */
+	append_payload(w, 5, 2000, 59, 2, NX_PAYLOAD_ARGV, "ls\0-l\0a\"b\0", 10, 3, 0);
+	ev.ts_ns = 2000;
+	ev.syscall.nr = 59;
+	assert_int_equal(nxr_writer_append(w, &ev, &err), 0);
+	append_payload(w, 5, 3000, 1, 2, NX_PAYLOAD_BUF, "x\0y", 3, 3, 0);
+	ev.ts_ns = 3000;
+	ev.syscall.nr = 1;
+	assert_int_equal(nxr_writer_append(w, &ev, &err), 0);
+	assert_int_equal(nxr_writer_close(w, &err), 0);
+	assert_int_equal(import(c, &st, &err), 0);
+	assert_string_equal(q(c, "SELECT count(*) FROM payloads"), "4");
+	assert_string_equal(q(c, "SELECT group_concat(path || ':' || full_len || ':' || flags, ' ') "
+				 "FROM (SELECT * FROM paths WHERE name = 'rename' ORDER BY arg)"),
+			    "a.txt:5:0 b.t:9:1");
+	assert_string_equal(q(c, "SELECT syscall_id FROM paths WHERE arg = 2"), "2");
+	assert_string_equal(q(c, "SELECT argv || ' ' || argc FROM argv"), "[\"ls\",\"-l\",\"a\\\"b\"] 3");
+	assert_string_equal(q(c, "SELECT json_extract(argv, '$[2]') FROM argv"), "a\"b");
+	assert_string_equal(q(c, "SELECT typeof(data) || ' ' || hex(data) FROM payloads WHERE type = 3"),
+			    "blob 780079");
+	assert_non_null(strstr(nx_sqlimport_schema(), "CREATE VIEW paths AS"));
+	assert_non_null(strstr(nx_sqlimport_schema(), "CREATE TABLE payloads ("));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -354,6 +416,7 @@ int main(void)
 		cmocka_unit_test(test_schema_text_names_every_table),
 		cmocka_unit_test_setup_teardown(test_entry_and_exit_records_are_paired, setup_basic,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_payloads_paths_and_argv, setup_basic, teardown),
 	};
 
 	return cmocka_run_group_tests_name("sqlimport", tests, NULL, NULL);

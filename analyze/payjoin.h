@@ -1,0 +1,44 @@
+#ifndef NX_ANALYZE_PAYJOIN_H	/* analyze/payjoin.h: PAYLOAD events joined to their SYSCALL */
+#define NX_ANALYZE_PAYJOIN_H
+
+#include <stdint.h>
+
+#include "format/err.h"
+#include "format/event.h"
+
+/*
+ * A PAYLOAD comes before its SYSCALL in the thread's order, with the same
+ * tid and ts_ns (bpf/events.h). A reader streaming the recording keeps the
+ * payloads of each thread here until that thread's SYSCALL arrives. Those
+ * that find no SYSCALL (it was lost, or the recording ends first) become
+ * orphans, handed back to be shown on their own: nothing is dropped.
+ */
+#define NX_PAYSET_MAX 8		/* payloads of one syscall kept: 6 paths, argv, buffer */
+
+struct nx_payset {
+	uint32_t n;
+	struct nxr_event ev[NX_PAYSET_MAX];	/* PAYLOAD events; data owned by the set */
+};
+
+struct nx_payjoin;
+
+struct nx_payjoin *nx_payjoin_new(void);	/* NULL: out of memory */
+void nx_payjoin_free(struct nx_payjoin *j);	/* NULL: no-op */
+
+/* Keeps a copy of the PAYLOAD ev. Pending payloads of the same thread with
+ * another ts_ns become orphans, as does a ninth for one syscall. -ENOMEM. */
+int nx_payjoin_add(struct nx_payjoin *j, const struct nxr_event *ev, struct nx_err *err);
+/* The payloads of the SYSCALL sys (same tid and ts_ns), in the order they came; an
+ * empty set when none. Pending ones of that thread that do not match become
+ * orphans. Valid until the next call on j. */
+const struct nx_payset *nx_payjoin_take(struct nx_payjoin *j, const struct nxr_event *sys);
+/* Orphans so far, in the order they came, and forgets them; valid until
+ * the next call on j. At the end of a stream, nx_payjoin_finish first turns
+ * everything still pending into orphans. */
+const struct nxr_event *nx_payjoin_orphans(struct nx_payjoin *j, uint32_t *n);
+void nx_payjoin_finish(struct nx_payjoin *j);
+
+/* Within a set: the payload of argument arg of type type, or NULL. */
+const struct nxr_event *nx_payset_find(const struct nx_payset *s, uint32_t arg, uint32_t type);
+
+#endif
