@@ -18,8 +18,10 @@
 #include "analyze/printfmt.h"
 #include "capture/cfgwrite.h"
 #include "capture/config.h"
-#include "capture/launch.h"
+#include "capture/launch.h"	/* the config loader uses it */
+#include "capture/paycfg.h"	/* and these two, for Payloads and Syscalls filters */
 #include "capture/probespec.h"
+#include "capture/sysfilt.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
