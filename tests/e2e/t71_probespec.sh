@@ -74,3 +74,16 @@ grep -q 'openat: open /nonexistent_nx_t71 failed = -1 ENOENT' "$T/fdump" || fail
 nf=$(sed -n 's/^[0-9.]* \[FILTERED \([0-9]*\) events, syscall write\]$/\1/p' "$T/fdump" | awk '{ n += $1 } END { print n + 0 }')
 [ "$nf" -ge 1 ] || fail "the dropped 2-byte write is not counted"
 ok "sys_write (arg1 == 1 && arg3 > 3) kept the 6- and 8-byte writes ($nf filtered); r::sys_openat (ret < 0) only failures, printed with the path"
+
+# "-- COMMAND ARGS": the argv reaches the command unchanged, and --print-config
+# quotes it so that the YAML's Command splits back into the same argv
+arg="a b'c\"d\\e"
+"$REC" -q -o "$T/c1.nxr" -e sys_getppid -- sh -c 'test "$1" = "$2" && exit 7' sh "$arg" "$arg" 2> "$T/err"
+rc=$?
+[ $rc = 7 ] || fail "-- sh -c ...: exit $rc, want 7 (argv changed on the way): $(cat "$T/err")"
+"$REC" -e sys_getppid --print-config -- sh -c 'test "$1" = "$2" && exit 7' sh "$arg" "$arg" > "$T/cmd.yaml"
+sed -i 's/^  Sudo: false$/  Sudo: true/' "$T/cmd.yaml"
+"$REC" -q -o "$T/c2.nxr" "$T/cmd.yaml" 2> "$T/err"
+rc=$?
+[ $rc = 7 ] || fail "the printed Command: exit $rc, want 7: $(grep Command "$T/cmd.yaml")"
+ok "-- COMMAND keeps its argv, and its printed Command splits back to it"
