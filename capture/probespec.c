@@ -224,6 +224,35 @@ int nx_probespec_find_lib(const char *name, const char *cache, char *out, size_t
 			  "default folders)", name, name, cache ? cache : LD_CACHE);
 }
 
+int nx_probespec_find_exe(const char *name, char *out, size_t len, struct nx_err *err)
+{
+	const char *path = getenv("PATH"), *p, *end;
+
+	if (!*name || strchr(name, '/'))
+		return nx_err_set(err, -EINVAL, "'%s' is not a program name", name);
+	if (!path || !*path)
+		path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+	for (p = path; *p; p = *end ? end + 1 : end) {
+		char file[4096];
+		struct stat st;
+		size_t n;
+
+		end = strchr(p, ':');
+		if (!end)
+			end = p + strlen(p);
+		n = (size_t)(end - p);
+		if (!n || *p != '/')		/* an empty or relative entry: not for root */
+			continue;
+		snprintf(file, sizeof(file), "%.*s/%s", (int)n, p, name);
+		if (stat(file, &st) == 0 && S_ISREG(st.st_mode) && access(file, X_OK) == 0 &&
+		    elf_ours(file)) {
+			snprintf(out, len, "%s", file);
+			return 0;
+		}
+	}
+	return nx_err_set(err, -ENOENT, "program '%s' not found in PATH", name);
+}
+
 /* ---- the spec ---- */
 
 struct parsed {
@@ -341,9 +370,11 @@ static int parse_probe(const char *spec, size_t *i, struct parsed *p, uint32_t *
 		struct nx_err e = { 0 };
 
 		memcpy(name_copy, p->lib, sizeof(name_copy));
-		if (nx_probespec_find_lib(name_copy, NULL, p->lib, sizeof(p->lib), &e) < 0) {
+		if (nx_probespec_find_lib(name_copy, NULL, p->lib, sizeof(p->lib), &e) < 0 &&
+		    nx_probespec_find_exe(name_copy, p->lib, sizeof(p->lib), NULL) < 0) {
 			*err_col = (uint32_t)lib_at + 1;
-			return nx_err_set(err, e.code, "column %zu: %s", lib_at + 1, e.msg);
+			return nx_err_set(err, e.code, "column %zu: %s, nor a program '%s' in PATH",
+					  lib_at + 1, e.msg, name_copy);
 		}
 	}
 	return 0;

@@ -24,8 +24,9 @@
  *    predicate sees: p: the arguments (arg1..arg6), as at entry in BCC; r:
  *    the return value (ret) and the arguments too, which nexus still has.
  *    Either way it is decided in the kernel when the syscall returns.
- *  - LIB a path (has a '/'), or a library name resolved as the dynamic
- *    loader would (c = libc: /etc/ld.so.cache, then the default folders):
+ *  - LIB a path (has a '/'), a library name resolved as the dynamic loader
+ *    would (c = libc: /etc/ld.so.cache, then the default folders), or else a
+ *    program in PATH (p:bash:readline):
  *    the function NAME of that file, a Targets entry with HookType uprobe
  *    (p) or uretprobe (r). A PREDICATE becomes its one trigger, and, as in
  *    BCC where a predicate filters, Mode becomes triggered.
@@ -51,6 +52,14 @@ int nx_probespec_add(struct nx_config *cfg, const char *spec, uint32_t *err_col,
  */
 int nx_probespec_find_lib(const char *name, const char *cache, char *out, size_t len,
 			  struct nx_err *err);
+
+/*
+ * A program name ("bash"), as BCC resolves p:bash:readline: the first
+ * executable ELF file of our machine named so in a PATH folder (absolute
+ * folders only; the usual system folders when PATH is unset). -ENOENT.
+ * LIB in a spec is tried as a library first, then as a program.
+ */
+int nx_probespec_find_exe(const char *name, char *out, size_t len, struct nx_err *err);
 
 /*
  * The recording header's key/values for cfg's print formats and captured

@@ -23,7 +23,7 @@ bad 'u:lib:usdt_probe' "column 1: USDT probes (u:lib:usdt_probe) are not support
 bad 'vfs_read' "column 1: 'vfs_read' is a kernel function: nexus traces syscalls (sys_NAME) and user functions (p:LIB:FUNC), not kprobes"
 bad 'sys_read (arg3 > 1' "column 19: unbalanced parenthesis: expected ')' to close the '(' at column 10, found end of text"
 bad 'r:c:malloc "%s", ret' "column 13: %s needs an argument whose string can be captured, not ret"
-bad 'p:nosuchlib_nx:f' "column 3: library 'nosuchlib_nx' not found (no libnosuchlib_nx.so* in /etc/ld.so.cache nor in the default folders)"
+bad 'p:nosuchlib_nx:f' "column 3: library 'nosuchlib_nx' not found (no libnosuchlib_nx.so* in /etc/ld.so.cache nor in the default folders), nor a program 'nosuchlib_nx' in PATH"
 ok "bad specs: one line with the column, exit 2, no file"
 
 # --print-config: YAML, no recording; printed again from the file, the same YAML

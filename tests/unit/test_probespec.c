@@ -98,6 +98,7 @@ static const struct good goods[] = {
 	{ "r:c:malloc (ret == 0)", NULL, "libc", "malloc", NXR_HOOK_URETPROBE, "ret == 0", NULL,
 	  NULL },
 	{ "c:malloc", NULL, "libc", "malloc", NXR_HOOK_UPROBE, NULL, NULL, NULL },
+	{ "p:sh:main", NULL, "sh", "main", NXR_HOOK_UPROBE, NULL, NULL, NULL },
 	{ "p:c:ioctl (arg2 == 0x541c && (arg1 == 0 || comm == \"a)b\")) \"ioctl %x\", arg2", NULL,
 	  "libc", "ioctl", NXR_HOOK_UPROBE, "arg2 == 0x541c && (arg1 == 0 || comm == \"a)b\")",
 	  "\"ioctl %x\", arg2", NULL },
@@ -149,7 +150,15 @@ static void check_good(const struct good *g, const char *libc)
 
 		assert_non_null(f);
 		assert_true(cfg.syscalls_none);	/* a function alone adds no syscall */
-		assert_string_equal(path, strcmp(g->lib, "libc") ? g->lib : libc);
+		if (!strcmp(g->lib, "sh")) {	/* a program from PATH: the sh of /bin */
+			char a[PATH_MAX], b[PATH_MAX];
+
+			assert_non_null(realpath(path, a));
+			assert_non_null(realpath("/bin/sh", b));
+			assert_string_equal(a, b);
+		} else {
+			assert_string_equal(path, strcmp(g->lib, "libc") ? g->lib : libc);
+		}
 		assert_int_equal(f->hook, g->hook);
 		if (g->trigger) {
 			assert_int_equal(f->ntriggers, 1);
@@ -217,7 +226,9 @@ static const struct bad bads[] = {
 	{ "vfs_read", -EOPNOTSUPP, 1, "'vfs_read' is a kernel function" },
 	{ "r::do_sys_open", -EOPNOTSUPP, 4, "'do_sys_open' is a kernel function" },
 	{ "sys_reed", -EINVAL, 5, "unknown syscall 'reed'" },
-	{ "p:nosuchlib_nx:f", -ENOENT, 3, "library 'nosuchlib_nx' not found" },
+	{ "p:nosuchlib_nx:f", -ENOENT, 3, "library 'nosuchlib_nx' not found (no "
+	  "libnosuchlib_nx.so* in /etc/ld.so.cache nor in the default folders), nor a program "
+	  "'nosuchlib_nx' in PATH" },
 	{ "p:/no/such/file.so:f", -EINVAL, 3, "/no/such/file.so: No such file or directory" },
 	{ "p:c:ioctl (arg7 == 1)", -EINVAL, 12, "no such argument 'arg7' (arg1..arg6)" },
 	{ "p:c:ioctl (arg2 == 1", -EINVAL, 21, "unbalanced parenthesis: expected ')' to close "
