@@ -13,7 +13,7 @@ TraceCondition:
 YAML
 "$REC" -q -o "$T/r.nxr" "$T/c.yaml" &
 rec=$!
-sleep 1
+wait_file "$T/r.nxr"
 "$T/nxbystander" sleep 20 40 &
 by=$!
 "$T/nxtarget" sleep 20 40 &
