@@ -54,7 +54,7 @@
 #define MEMO_SEGS 8u		/* ... in one segment of 8, and kept for the next 7 */
 
 enum {
-	M_FOR = 0, M_DELTA = 1, M_DICT = 2, M_RLE = 3, M_TREP = 4,
+	M_FOR = 0, M_DELTA = 1, M_DICT = 2, M_RLE = 3, M_TREP = 4, M_TDELTA = 5,
 	M_STR_RAW = 16, M_STR_ZSTD = 17,
 };
 
@@ -334,6 +334,60 @@ static void int_stats(const uint64_t *v, size_t n, size_t *c_for, size_t *c_delt
 	*runs = r;
 }
 
+/*
+ * One FOR block of cnt values over base mn, w bits each; when a few values
+ * need many more bits than the rest (time gaps, durations), a patched block
+ * is smaller: low bits of all values at a width lw < w, then the exceptions'
+ * positions and high bits.
+ */
+static uint8_t *put_block(uint8_t *p, const uint64_t *v, size_t cnt, int64_t mn, unsigned w)
+{
+	uint64_t low[BLK], hi[BLK];
+	uint8_t pos[BLK], *hdr;
+	unsigned hist[65] = { 0 }, best_w = w, above = 0, nexc;
+	size_t best = (cnt * w + 7) / 8;
+
+	if (w >= 6 && cnt >= 16) {
+		for (size_t i = 0; i < cnt; i++)
+			hist[bitw(v[i] - (uint64_t)mn)]++;
+		for (unsigned lw = w; lw-- > 0;) {
+			size_t c;
+
+			above += hist[lw + 1];	/* values needing more than lw bits */
+			if (above > cnt / 4)
+				break;
+			c = (cnt * lw + 7) / 8 + 2 + above + (above * (w - lw) + 7) / 8;
+			if (c < best) {
+				best = c;
+				best_w = lw;
+			}
+		}
+	}
+	hdr = p++;
+	p = nxr_put_varint(p, nxr_zigzag(mn));
+	if (best_w == w) {
+		*hdr = (uint8_t)w;
+		return pack(p, v, cnt, (uint64_t)mn, w);
+	}
+	*hdr = (uint8_t)(best_w | 0x80);
+	nexc = 0;
+	for (size_t i = 0; i < cnt; i++) {
+		uint64_t x = v[i] - (uint64_t)mn;
+
+		low[i] = best_w ? x & ((1ull << best_w) - 1) : 0;
+		if (x >> best_w) {
+			pos[nexc] = (uint8_t)i;
+			hi[nexc++] = x >> best_w;
+		}
+	}
+	p = pack(p, low, cnt, 0, best_w);
+	*p++ = (uint8_t)nexc;
+	memcpy(p, pos, nexc);
+	p += nexc;
+	*p++ = (uint8_t)(w - best_w);
+	return pack(p, hi, nexc, 0, w - best_w);
+}
+
 /* FOR blocks whose minimum and width are known */
 static uint8_t *put_for_known(uint8_t *p, const uint64_t *v, size_t n, const int64_t *mn,
 			      const uint8_t *w)
@@ -341,9 +395,7 @@ static uint8_t *put_for_known(uint8_t *p, const uint64_t *v, size_t n, const int
 	for (size_t s = 0; s < n; s += BLK) {
 		size_t cnt = n - s < BLK ? n - s : BLK;
 
-		*p++ = w[s / BLK];
-		p = nxr_put_varint(p, nxr_zigzag(mn[s / BLK]));
-		p = pack(p, v + s, cnt, (uint64_t)mn[s / BLK], w[s / BLK]);
+		p = put_block(p, v + s, cnt, mn[s / BLK], w[s / BLK]);
 	}
 	return p;
 }
@@ -353,7 +405,6 @@ static uint8_t *put_for(uint8_t *p, const uint64_t *v, size_t n)
 	for (size_t s = 0; s < n; s += BLK) {
 		size_t cnt = n - s < BLK ? n - s : BLK;
 		int64_t mn = (int64_t)v[s], mx = mn;
-		unsigned w;
 
 		for (size_t i = s + 1; i < s + cnt; i++) {
 			int64_t x = (int64_t)v[i];
@@ -361,10 +412,7 @@ static uint8_t *put_for(uint8_t *p, const uint64_t *v, size_t n)
 			mn = x < mn ? x : mn;
 			mx = x > mx ? x : mx;
 		}
-		w = bitw((uint64_t)mx - (uint64_t)mn);
-		*p++ = (uint8_t)w;
-		p = nxr_put_varint(p, nxr_zigzag(mn));
-		p = pack(p, v + s, cnt, (uint64_t)mn, w);
+		p = put_block(p, v + s, cnt, mn, bitw((uint64_t)mx - (uint64_t)mn));
 	}
 	return p;
 }
@@ -503,6 +551,24 @@ static size_t try_trep(struct nxr_colenc *e, int depth, const uint64_t *v, size_
 	return (size_t)(p - out);
 }
 
+static size_t try_tdelta(struct nxr_colenc *e, int depth, const uint64_t *v, size_t n,
+			 const uint32_t *ctx, uint32_t ntasks, uint8_t *out)
+{
+	uint64_t *d = e->a[depth];
+	uint8_t *p = out;
+
+	memset(e->prev, 0, ntasks * sizeof(*e->prev));
+	for (size_t i = 0; i < n; i++) {
+		uint64_t *pv = &e->prev[ctx[i]];
+
+		d[i] = v[i] - *pv;
+		*pv = v[i];
+	}
+	*p++ = M_TDELTA;
+	p += enc_int(e, depth + 1, d, n, NULL, 0, p);
+	return (size_t)(p - out);
+}
+
 /* The cheapest coding of v[0..n), tried in full: see enc_int(). */
 static size_t enc_exact(struct nxr_colenc *e, int depth, const uint64_t *v, size_t n,
 			const uint32_t *ctx, uint32_t ntasks, uint8_t *out)
@@ -531,6 +597,12 @@ static size_t enc_exact(struct nxr_colenc *e, int depth, const uint64_t *v, size
 	}
 	if (depth == 0 && ctx && best * 8 > n) {
 		got = try_trep(e, depth, v, n, ctx, ntasks, e->trial[depth][slot]);
+		if (got < best) {
+			best = got;
+			bestbuf = e->trial[depth][slot];
+			slot ^= 1;
+		}
+		got = try_tdelta(e, depth, v, n, ctx, ntasks, e->trial[depth][slot]);
 		if (got < best) {
 			best = got;
 			bestbuf = e->trial[depth][slot];
@@ -575,6 +647,10 @@ static size_t emit(struct nxr_colenc *e, int depth, unsigned mode, const uint64_
 	case M_TREP:
 		if (depth == 0 && ctx)
 			return try_trep(e, depth, v, n, ctx, ntasks, out);
+		break;
+	case M_TDELTA:
+		if (depth == 0 && ctx)
+			return try_tdelta(e, depth, v, n, ctx, ntasks, out);
 		break;
 	}
 	if (got)
@@ -1132,13 +1208,16 @@ static const uint8_t *get_for(const uint8_t *p, const uint8_t *end, size_t n, ui
 {
 	for (size_t s = 0; s < n; s += BLK) {
 		size_t cnt = n - s < BLK ? n - s : BLK, bytes;
-		uint64_t zb, base;
-		unsigned w;
+		uint64_t zb, base, hi[BLK];
+		const uint8_t *pos;
+		unsigned w, wh, nexc;
+		bool patched;
 
 		if (p >= end)
 			return NULL;
-		w = *p++;
-		if (w > 64 || nxr_get_varint(&p, end, &zb))
+		w = *p & 0x7f;
+		patched = *p++ & 0x80;
+		if (w > 64 || (patched && w == 64) || nxr_get_varint(&p, end, &zb))
 			return NULL;
 		base = (uint64_t)nxr_unzigzag(zb);
 		bytes = (cnt * w + 7) / 8;
@@ -1151,6 +1230,27 @@ static const uint8_t *get_for(const uint8_t *p, const uint8_t *end, size_t n, ui
 			unpack(p, cnt, base, w, out + s);
 		}
 		p += bytes;
+		if (!patched)
+			continue;
+		/* exceptions: count, positions (increasing), high bits above w */
+		if (p >= end)
+			return NULL;
+		nexc = *p++;
+		if (nexc == 0 || nexc > cnt || (size_t)(end - p) < nexc + 1u)
+			return NULL;
+		pos = p;
+		p += nexc;
+		wh = *p++;
+		bytes = (nexc * wh + 7) / 8;
+		if (wh == 0 || wh > 64 - w || bytes > (size_t)(end - p))
+			return NULL;
+		unpack(p, nexc, 0, wh, hi);
+		p += bytes;
+		for (unsigned k = 0; k < nexc; k++) {
+			if (pos[k] >= cnt || (k && pos[k] <= pos[k - 1]))
+				return NULL;
+			out[s + pos[k]] += hi[k] << w;
+		}
 	}
 	return p;
 }
@@ -1219,6 +1319,16 @@ static const uint8_t *dec_int(struct nxr_coldec *d, int depth, const uint8_t *p,
 				*pv = b[k++];
 			out[i] = *pv;
 		}
+		return p;
+	case M_TDELTA:
+		if (depth != 0 || !ctx)
+			return NULL;
+		p = dec_int(d, depth + 1, p, end, n, NULL, 0, a);
+		if (!p)
+			return NULL;
+		memset(d->prev, 0, ntasks * sizeof(*d->prev));
+		for (size_t i = 0; i < n; i++)
+			out[i] = d->prev[ctx[i]] += a[i];
 		return p;
 	}
 	return NULL;

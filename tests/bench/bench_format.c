@@ -18,6 +18,7 @@
  * fork or an exit.
  *
  * Usage: bench_format [EVENTS]   (default 2000000)
+ *        bench_format RECORDING.nxr   (both layouts on a real recording's events)
  * NXR_BENCH_QUICK=1 skips the alternatives (for instruction counts under
  * valgrind --tool=callgrind: see run_writer_once and run_reader inclusive);
  * NXR_BENCH_ONLY=rows or =columns then runs one layout only.
@@ -465,6 +466,105 @@ static double alt_wire_structs(const struct nxr_event *evs, size_t n, int level)
 	return (double)total / n;
 }
 
+/* A real recording's events (copied, strings included), for the same
+ * comparison on real data. */
+static struct nxr_event *load_recording(const char *path, size_t *n, char **arena)
+{
+	struct nx_err err = { 0 };
+	struct nxr_reader *r = nxr_reader_open(path, NULL, &err);
+	struct nxr_event ev, *evs = NULL;
+	size_t cap = 0, alen = 0, acap = 0;
+
+	*n = 0;
+	*arena = NULL;
+	if (!r) {
+		fprintf(stderr, "bench_format: %s\n", err.msg);
+		return NULL;
+	}
+	while (nxr_reader_next(r, &ev, &err) == 1) {
+		const struct nxr_kind_desc *d = nxr_kind_desc(ev.kind);
+
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 1 << 16;
+			evs = realloc(evs, cap * sizeof(*evs));
+			if (!evs)
+				goto nomem;
+		}
+		/* strings: offsets into the arena now, pointers once it stops moving */
+		for (unsigned f = 0; d && f < d->nfields; f++) {
+			struct nxr_str *s = (struct nxr_str *)((char *)&ev + d->fields[f].offset);
+
+			if (d->fields[f].type != NXR_FT_STR)
+				continue;
+			if (alen + s->len > acap) {
+				acap = (alen + s->len) * 2 + 4096;
+				*arena = realloc(*arena, acap);
+				if (!*arena)
+					goto nomem;
+			}
+			if (s->len)
+				memcpy(*arena + alen, s->ptr, s->len);
+			s->ptr = (const char *)(uintptr_t)alen;
+			alen += s->len;
+		}
+		evs[(*n)++] = ev;
+	}
+	nxr_reader_close(r);
+	for (size_t i = 0; i < *n; i++) {
+		const struct nxr_kind_desc *d = nxr_kind_desc(evs[i].kind);
+
+		for (unsigned f = 0; d && f < d->nfields; f++) {
+			struct nxr_str *s = (struct nxr_str *)((char *)&evs[i] + d->fields[f].offset);
+
+			if (d->fields[f].type == NXR_FT_STR)
+				s->ptr = *arena + (uintptr_t)s->ptr;
+		}
+	}
+	return evs;
+nomem:
+	fprintf(stderr, "bench_format: out of memory\n");
+	nxr_reader_close(r);
+	return NULL;
+}
+
+/* bench_format FILE.nxr: both layouts on a real recording's events. */
+static int bench_recording(const char *path)
+{
+	struct membuf f = { 0 };
+	struct nxr_event *evs;
+	char *arena;
+	size_t n, sys = 0;
+	double e[2], d[2], b[2];
+
+	evs = load_recording(path, &n, &arena);
+	if (!evs || n == 0) {
+		fprintf(stderr, "bench_format: %s: no events\n", path);
+		free(evs);
+		free(arena);
+		return 1;
+	}
+	for (size_t i = 0; i < n; i++)
+		sys += evs[i].kind == NX_KIND_SYSCALL;
+	for (int l = 0; l < 2; l++) {
+		if (run_writer(evs, n, n, 0, l ? NXR_LAYOUT_COLUMNS : NXR_LAYOUT_ROWS, &f, &e[l]) < 0 ||
+		    run_reader(&f, n, &d[l]) < 0)
+			return 1;
+		b[l] = (double)f.len / n;
+	}
+	printf("bench_format: %s: %zu events (%zu syscalls), one core\n", path, n, sys);
+	printf("  %-30s %10s %10s %7s\n", "", "rows+zstd1", "columns", "ratio");
+	printf("  %-30s %10.1f %10.1f %6.2fx\n", "encode+compress, M events/s", e[0] / 1e6,
+	       e[1] / 1e6, e[1] / e[0]);
+	printf("  %-30s %10.1f %10.1f %6.2fx\n", "decompress+decode, M events/s", d[0] / 1e6,
+	       d[1] / 1e6, d[1] / d[0]);
+	printf("  %-30s %10.2f %10.2f %6.2fx   target <= %.1f B\n", "bytes per event on disk",
+	       b[0], b[1], b[0] / b[1], TARGET_BYTES);
+	free(f.buf);
+	free(evs);
+	free(arena);
+	return 0;
+}
+
 static const char *verdict(int ok)
 {
 	return ok ? "ok" : "MISSED";
@@ -472,8 +572,8 @@ static const char *verdict(int ok)
 
 int main(int argc, char **argv)
 {
-	size_t total = argc > 1 ? strtoull(argv[1], NULL, 10) : 2000000;
-	size_t n = total < 1000000 ? total : 1000000;
+	size_t total;
+	size_t n;
 	static const int levels[] = { -3, -1, 1, 3, 6 };
 	struct membuf file = { 0 };
 	struct nxr_event *evs;
@@ -481,8 +581,12 @@ int main(int argc, char **argv)
 	const char *only;
 	int rc = 1;
 
+	if (argc > 1 && strchr(argv[1], '.'))
+		return bench_recording(argv[1]);
+	total = argc > 1 ? strtoull(argv[1], NULL, 10) : 2000000;
+	n = total < 1000000 ? total : 1000000;
 	if (total == 0) {
-		fprintf(stderr, "usage: bench_format [EVENTS]\n");
+		fprintf(stderr, "usage: bench_format [EVENTS | RECORDING.nxr]\n");
 		return 2;
 	}
 	evs = gen_stream(n);
