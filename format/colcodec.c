@@ -50,11 +50,15 @@
 #define DEPTHS 3		/* column nesting levels: 0 top, 1 and 2 nested */
 #define DICT_MAX 2048u		/* most distinct values a writer puts in a dictionary */
 #define PART_MAX 256u		/* most selector values a writer groups by */
+#define HM_DIRECT 4096u		/* map keys below this skip the hash */
 #define SAMPLE_RUNS 8u		/* a long column's scheme is chosen on 8 x BLK values */
 #define MEMO_SEGS 8u		/* ... in one segment of 8, and kept for the next 7 */
+/* the memo of a top-level column's i-th nested column (deeper ones have none) */
+#define CHILD(memo, i) ((memo) && depth == 0 ? (memo) + (i) : NULL)
 
 enum {
 	M_FOR = 0, M_DELTA = 1, M_DICT = 2, M_RLE = 3, M_TREP = 4, M_TDELTA = 5,
+	M_DECIDE = 255,		/* (encoder only: FOR or DELTA, whichever is smaller) */
 	M_STR_RAW = 16, M_STR_ZSTD = 17,
 };
 
@@ -104,6 +108,7 @@ static inline unsigned bitw(uint64_t x)
 struct hmap {
 	uint64_t *k;
 	uint32_t *v, *g;
+	uint32_t *dv, *dg;	/* keys below HM_DIRECT: a direct table, no hashing */
 	uint32_t gen, n;
 	unsigned bits;
 };
@@ -113,6 +118,8 @@ static void hm_free(struct hmap *h)
 	free(h->k);
 	free(h->v);
 	free(h->g);
+	free(h->dv);
+	free(h->dg);
 	memset(h, 0, sizeof(*h));
 }
 
@@ -124,7 +131,9 @@ static int hm_alloc(struct hmap *h, unsigned bits)
 	x.k = malloc(n * sizeof(*x.k));
 	x.v = malloc(n * sizeof(*x.v));
 	x.g = calloc(n, sizeof(*x.g));
-	if (!x.k || !x.v || !x.g) {
+	x.dv = malloc(HM_DIRECT * sizeof(*x.dv));
+	x.dg = calloc(HM_DIRECT, sizeof(*x.dg));
+	if (!x.k || !x.v || !x.g || !x.dv || !x.dg) {
 		hm_free(&x);
 		return -ENOMEM;
 	}
@@ -138,6 +147,7 @@ static void hm_clear(struct hmap *h)
 	h->n = 0;
 	if (++h->gen == 0) {
 		memset(h->g, 0, ((size_t)1 << h->bits) * sizeof(*h->g));
+		memset(h->dg, 0, HM_DIRECT * sizeof(*h->dg));
 		h->gen = 1;
 	}
 }
@@ -148,6 +158,15 @@ static inline uint32_t hm_get_put(struct hmap *h, uint64_t key, uint32_t val, bo
 	size_t mask = ((size_t)1 << h->bits) - 1;
 	size_t i = (size_t)((key * 0x9E3779B97F4A7C15ull) >> (64 - h->bits));
 
+	if (key < HM_DIRECT) {
+		*isnew = h->dg[key] != h->gen;
+		if (*isnew) {
+			h->dg[key] = h->gen;
+			h->dv[key] = val;
+			h->n++;
+		}
+		return h->dv[key];
+	}
 	for (;; i = (i + 1) & mask) {
 		if (h->g[i] != h->gen) {
 			h->g[i] = h->gen;
@@ -447,7 +466,7 @@ struct nxr_colenc {
 
 	/* finish() scratch, sized for the staged events */
 	size_t scr_n;
-	uint64_t *a[DEPTHS], *b[DEPTHS], *prev, *grp;
+	uint64_t *a[DEPTHS], *b[DEPTHS], *prev, *grp[MAXF];
 	struct bstats bs[DEPTHS];
 	uint32_t *pos, *inv, *gid, *gtask;
 	uint8_t *trial[DEPTHS][3];
@@ -457,7 +476,7 @@ struct nxr_colenc {
 	size_t blobcap;
 	struct hmap h;			/* dictionaries and selector groups */
 	uint32_t segs;			/* payloads encoded */
-	uint8_t memo[NX_KIND_MAX_ID + 1][MAXF + 1];	/* 1 + scheme chosen per column */
+	uint8_t memo[NX_KIND_MAX_ID + 1][MAXF + 1][3];	/* 1 + scheme per column, its nested ones */
 	uint8_t *out;
 	size_t ocap;
 };
@@ -480,7 +499,8 @@ static size_t enc_for_or_delta(uint8_t *out, const uint64_t *v, size_t n, bool d
 	return (size_t)(put_for_known(p, v, n, bs->mn[delta], bs->w[delta]) - out);
 }
 
-static size_t try_rle(struct nxr_colenc *e, int depth, const uint64_t *v, size_t n, uint8_t *out)
+static size_t try_rle(struct nxr_colenc *e, int depth, const uint64_t *v, size_t n, uint8_t *out,
+		      uint8_t *memo)
 {
 	uint64_t *rv = e->a[depth], *rl = e->b[depth];
 	size_t nr = 0;
@@ -496,13 +516,14 @@ static size_t try_rle(struct nxr_colenc *e, int depth, const uint64_t *v, size_t
 	}
 	*p++ = M_RLE;
 	p = nxr_put_varint(p, nr);
-	p += enc_int(e, depth + 1, rv, nr, NULL, 0, p);
-	p += enc_int(e, depth + 1, rl, nr, NULL, 0, p);
+	p += enc_int_memo(e, depth + 1, rv, nr, NULL, 0, p, CHILD(memo, 1));
+	p += enc_int_memo(e, depth + 1, rl, nr, NULL, 0, p, CHILD(memo, 2));
 	return (size_t)(p - out);
 }
 
 /* 0 when the values do not fit a dictionary */
-static size_t try_dict(struct nxr_colenc *e, int depth, const uint64_t *v, size_t n, uint8_t *out)
+static size_t try_dict(struct nxr_colenc *e, int depth, const uint64_t *v, size_t n, uint8_t *out,
+		       uint8_t *memo)
 {
 	uint64_t *dv = e->a[depth], *ix = e->b[depth];
 	uint32_t nd = 0;
@@ -524,13 +545,38 @@ static size_t try_dict(struct nxr_colenc *e, int depth, const uint64_t *v, size_
 		return 0;
 	*p++ = M_DICT;
 	p = nxr_put_varint(p, nd);
-	p += enc_int(e, depth + 1, dv, nd, NULL, 0, p);
+	p += enc_int_memo(e, depth + 1, dv, nd, NULL, 0, p, CHILD(memo, 1));
 	p = put_for(p, ix, n);
 	return (size_t)(p - out);
 }
 
+/* FOR blocks of 0/1 values: width 0 when a block is all one value */
+static uint8_t *put_flags(uint8_t *p, const uint64_t *fl, size_t n)
+{
+	for (size_t s = 0; s < n; s += BLK) {
+		size_t cnt = n - s < BLK ? n - s : BLK, ones = 0;
+		uint64_t word[2] = { 0, 0 };
+
+		for (size_t i = 0; i < cnt; i++) {
+			word[i >> 6] |= fl[s + i] << (i & 63);
+			ones += fl[s + i];
+		}
+		if (ones == 0 || ones == cnt) {
+			*p++ = 0;
+			*p++ = ones ? 2 : 0;	/* zigzag base 1 or 0 */
+			continue;
+		}
+		*p++ = 1;
+		*p++ = 0;
+		nxr_store_le64(p, word[0]);
+		nxr_store_le64(p + 8, word[1]);
+		p += (cnt + 7) / 8;
+	}
+	return p;
+}
+
 static size_t try_trep(struct nxr_colenc *e, int depth, const uint64_t *v, size_t n,
-		       const uint32_t *ctx, uint32_t ntasks, uint8_t *out)
+		       const uint32_t *ctx, uint32_t ntasks, uint8_t *out, uint8_t *memo)
 {
 	uint64_t *fl = e->a[depth], *ms = e->b[depth];
 	size_t nm = 0;
@@ -546,13 +592,13 @@ static size_t try_trep(struct nxr_colenc *e, int depth, const uint64_t *v, size_
 		*pv = v[i];
 	}
 	*p++ = M_TREP;
-	p = put_for(p, fl, n);	/* blocks of width 0 or 1 */
-	p += enc_int(e, depth + 1, ms, nm, NULL, 0, p);
+	p = put_flags(p, fl, n);
+	p += enc_int_memo(e, depth + 1, ms, nm, NULL, 0, p, CHILD(memo, 1));
 	return (size_t)(p - out);
 }
 
 static size_t try_tdelta(struct nxr_colenc *e, int depth, const uint64_t *v, size_t n,
-			 const uint32_t *ctx, uint32_t ntasks, uint8_t *out)
+			 const uint32_t *ctx, uint32_t ntasks, uint8_t *out, uint8_t *memo)
 {
 	uint64_t *d = e->a[depth];
 	uint8_t *p = out;
@@ -565,7 +611,7 @@ static size_t try_tdelta(struct nxr_colenc *e, int depth, const uint64_t *v, siz
 		*pv = v[i];
 	}
 	*p++ = M_TDELTA;
-	p += enc_int(e, depth + 1, d, n, NULL, 0, p);
+	p += enc_int_memo(e, depth + 1, d, n, NULL, 0, p, CHILD(memo, 1));
 	return (size_t)(p - out);
 }
 
@@ -580,7 +626,7 @@ static size_t enc_exact(struct nxr_colenc *e, int depth, const uint64_t *v, size
 	int_stats(v, n, &c_for, &c_delta, &runs, &e->bs[depth]);
 	best = 1 + (c_for <= c_delta ? c_for : c_delta);
 	if (depth + 1 < DEPTHS && runs * 4 < best) {
-		got = try_rle(e, depth, v, n, e->trial[depth][slot]);
+		got = try_rle(e, depth, v, n, e->trial[depth][slot], NULL);
 		if (got < best) {
 			best = got;
 			bestbuf = e->trial[depth][slot];
@@ -588,7 +634,7 @@ static size_t enc_exact(struct nxr_colenc *e, int depth, const uint64_t *v, size
 		}
 	}
 	if (depth + 1 < DEPTHS && n >= 8 && best * 2 > n) {
-		got = try_dict(e, depth, v, n, e->trial[depth][slot]);
+		got = try_dict(e, depth, v, n, e->trial[depth][slot], NULL);
 		if (got && got < best) {
 			best = got;
 			bestbuf = e->trial[depth][slot];
@@ -596,13 +642,13 @@ static size_t enc_exact(struct nxr_colenc *e, int depth, const uint64_t *v, size
 		}
 	}
 	if (depth == 0 && ctx && best * 8 > n) {
-		got = try_trep(e, depth, v, n, ctx, ntasks, e->trial[depth][slot]);
+		got = try_trep(e, depth, v, n, ctx, ntasks, e->trial[depth][slot], NULL);
 		if (got < best) {
 			best = got;
 			bestbuf = e->trial[depth][slot];
 			slot ^= 1;
 		}
-		got = try_tdelta(e, depth, v, n, ctx, ntasks, e->trial[depth][slot]);
+		got = try_tdelta(e, depth, v, n, ctx, ntasks, e->trial[depth][slot], NULL);
 		if (got < best) {
 			best = got;
 			bestbuf = e->trial[depth][slot];
@@ -631,27 +677,35 @@ static size_t enc_int(struct nxr_colenc *e, int depth, const uint64_t *v, size_t
 
 /* Writes v in the given scheme (one that fits: DICT may not) at out. */
 static size_t emit(struct nxr_colenc *e, int depth, unsigned mode, const uint64_t *v, size_t n,
-		   const uint32_t *ctx, uint32_t ntasks, uint8_t *out)
+		   const uint32_t *ctx, uint32_t ntasks, uint8_t *out, uint8_t *memo)
 {
 	size_t c_for, c_delta, runs, got = 0;
 
 	switch (mode) {
 	case M_RLE:
 		if (depth + 1 < DEPTHS)
-			return try_rle(e, depth, v, n, out);
+			return try_rle(e, depth, v, n, out, memo);
 		break;
 	case M_DICT:
 		if (depth + 1 < DEPTHS)
-			got = try_dict(e, depth, v, n, out);
+			got = try_dict(e, depth, v, n, out, memo);
 		break;
 	case M_TREP:
 		if (depth == 0 && ctx)
-			return try_trep(e, depth, v, n, ctx, ntasks, out);
+			return try_trep(e, depth, v, n, ctx, ntasks, out, memo);
 		break;
 	case M_TDELTA:
 		if (depth == 0 && ctx)
-			return try_tdelta(e, depth, v, n, ctx, ntasks, out);
+			return try_tdelta(e, depth, v, n, ctx, ntasks, out, memo);
 		break;
+	case M_FOR:
+		*out = M_FOR;
+		return (size_t)(put_for(out + 1, v, n) - out);
+	case M_DELTA:
+		for (size_t i = 0; i < n; i++)
+			e->a[depth][i] = v[i] - (i ? v[i - 1] : 0);
+		*out = M_DELTA;
+		return (size_t)(put_for(out + 1, e->a[depth], n) - out);
 	}
 	if (got)
 		return got;
@@ -665,13 +719,14 @@ static size_t enc_int_memo(struct nxr_colenc *e, int depth, const uint64_t *v, s
 	uint64_t *sv = e->sv[depth];
 	uint32_t *sc = e->sc[depth];
 	size_t k = 0, got;
+	unsigned mode;
 
 	if (n == 0) {
 		*out = M_FOR;
 		return 1;
 	}
 	if (memo && *memo && e->segs % MEMO_SEGS)
-		return emit(e, depth, *memo - 1u, v, n, ctx, ntasks, out);
+		return emit(e, depth, *memo - 1u, v, n, ctx, ntasks, out, memo);
 	if (n <= 2 * SAMPLE_RUNS * BLK) {
 		got = enc_exact(e, depth, v, n, ctx, ntasks, out);
 	} else {
@@ -684,7 +739,11 @@ static size_t enc_int_memo(struct nxr_colenc *e, int depth, const uint64_t *v, s
 			k += BLK;
 		}
 		enc_exact(e, depth, sv, k, ctx ? sc : NULL, ntasks, e->trial[depth][2]);
-		got = emit(e, depth, e->trial[depth][2][0], v, n, ctx, ntasks, out);
+		mode = e->trial[depth][2][0];
+		/* FOR against DELTA is decided on all values: the sample's runs
+		 * join with jumps that only DELTA pays for */
+		got = emit(e, depth, mode == M_FOR || mode == M_DELTA ? M_DECIDE : mode, v, n, ctx,
+			   ntasks, out, memo);
 	}
 	if (memo)
 		*memo = (uint8_t)(out[0] + 1);
@@ -737,7 +796,8 @@ void nxr_colenc_free(struct nxr_colenc *e)
 		}
 	}
 	free(e->prev);
-	free(e->grp);
+	for (unsigned f = 0; f < MAXF; f++)
+		free(e->grp[f]);
 	free(e->pos);
 	free(e->inv);
 	free(e->gid);
@@ -933,7 +993,8 @@ static int scratch(struct nxr_colenc *e, size_t n)
 	}
 #define RE(x, sz) do { void *p_ = realloc(e->x, n * (sz)); if (!p_) return -ENOMEM; e->x = p_; } while (0)
 	RE(prev, 8);
-	RE(grp, 8);
+	for (unsigned f = 0; f < MAXF; f++)
+		RE(grp[f], 8);
 	RE(pos, 4);
 	RE(inv, 4);
 	RE(gid, 4);
@@ -1024,6 +1085,38 @@ static bool group(struct nxr_colenc *e, const uint64_t *sel, uint32_t n)
 	return true;
 }
 
+/* The kind's integer fields (but the selector), its tasks and the inverse
+ * order, in grouped order: one pass over the events, per kind. */
+#define RG_U32(b) if ((int)(b) != sel) e->grp[b][q] = ks->f[b][j];
+#define RG_U64(b) RG_U32(b)
+#define RG_S64(b) RG_U32(b)
+#define RG_STR(b)
+#define RG_FIELD(C, T, name, doc) RG_##T(bit) bit++;
+#define RG_KIND(KIND, id, member, str)						\
+	static void regroup_##member(struct nxr_colenc *e, const struct kstage *ks, int sel) \
+	{									\
+		for (uint32_t j = 0; j < ks->n; j++) {				\
+			uint32_t q = e->pos[j];					\
+			unsigned bit = 0;					\
+										\
+			e->gtask[q] = ks->task[j];				\
+			e->inv[q] = j;						\
+			NX_FIELDS_##KIND(RG_FIELD, member)			\
+			(void)bit;						\
+		}								\
+	}
+NX_KINDS(RG_KIND)
+#undef RG_KIND
+
+static void regroup_fields(struct nxr_colenc *e, const struct kstage *ks, uint32_t kind, int sel)
+{
+	switch (kind) {
+#define RG_CASE(KIND, id, member, str) case id: regroup_##member(e, ks, sel); break;
+	NX_KINDS(RG_CASE)
+#undef RG_CASE
+	}
+}
+
 static size_t str_total(const struct kstage *ks, unsigned f)
 {
 	size_t t = 0;
@@ -1069,9 +1162,9 @@ int nxr_colenc_finish(struct nxr_colenc *e, void *zctx, const uint8_t **out, siz
 		p = nxr_put_varint(p, e->tpid[t]);
 		p = nxr_put_varint(p, e->ttid[t]);
 	}
-	p += enc_int_memo(e, 0, e->kind, n, NULL, 0, p, &e->memo[0][0]);
-	p += enc_int_memo(e, 0, e->task, n, NULL, 0, p, &e->memo[0][1]);
-	p += enc_int_memo(e, 0, e->key, n, NULL, 0, p, &e->memo[0][2]);
+	p += enc_int_memo(e, 0, e->kind, n, NULL, 0, p, e->memo[0][0]);
+	p += enc_int_memo(e, 0, e->task, n, NULL, 0, p, e->memo[0][1]);
+	p += enc_int_memo(e, 0, e->key, n, NULL, 0, p, e->memo[0][2]);
 	p = nxr_put_varint(p, nsec);
 	for (uint32_t k = 1; k <= NX_KIND_MAX_ID; k++) {
 		struct kstage *ks = &e->k[k];
@@ -1091,11 +1184,8 @@ int nxr_colenc_finish(struct nxr_colenc *e, void *zctx, const uint8_t **out, siz
 		if (sel >= 0) {
 			q = put_sized(q, enc_int_memo(e, 0, ks->f[sel], ks->n, ks->task,
 						      e->ntasks, q + NXR_VARINT_MAX,
-						      &e->memo[k][MAXF]));
-			for (uint32_t j = 0; j < ks->n; j++) {
-				e->gtask[e->pos[j]] = ks->task[j];
-				e->inv[e->pos[j]] = j;
-			}
+						      e->memo[k][MAXF]));
+			regroup_fields(e, ks, k, sel);
 			ctx = e->gtask;
 			inv = e->inv;
 		}
@@ -1109,13 +1199,11 @@ int nxr_colenc_finish(struct nxr_colenc *e, void *zctx, const uint8_t **out, siz
 				if (rc < 0)
 					return rc;
 			} else if (inv) {
-				for (uint32_t j = 0; j < ks->n; j++)
-					e->grp[e->pos[j]] = ks->f[f][j];
-				cl = enc_int_memo(e, 0, e->grp, ks->n, ctx, e->ntasks,
-						  q + NXR_VARINT_MAX, &e->memo[k][f]);
+				cl = enc_int_memo(e, 0, e->grp[f], ks->n, ctx, e->ntasks,
+						  q + NXR_VARINT_MAX, e->memo[k][f]);
 			} else {
 				cl = enc_int_memo(e, 0, ks->f[f], ks->n, ctx, e->ntasks,
-						  q + NXR_VARINT_MAX, &e->memo[k][f]);
+						  q + NXR_VARINT_MAX, e->memo[k][f]);
 			}
 			q = put_sized(q, cl);
 		}
