@@ -689,6 +689,8 @@ static size_t emit(struct nxr_colenc *e, int depth, unsigned mode, const uint64_
 	case M_DICT:
 		if (depth + 1 < DEPTHS)
 			got = try_dict(e, depth, v, n, out, memo);
+		if (!got)	/* too many values this time: try them all */
+			return enc_exact(e, depth, v, n, ctx, ntasks, out);
 		break;
 	case M_TREP:
 		if (depth == 0 && ctx)
@@ -725,8 +727,11 @@ static size_t enc_int_memo(struct nxr_colenc *e, int depth, const uint64_t *v, s
 		*out = M_FOR;
 		return 1;
 	}
-	if (memo && *memo && e->segs % MEMO_SEGS)
-		return emit(e, depth, *memo - 1u, v, n, ctx, ntasks, out, memo);
+	if (memo && *memo && e->segs % MEMO_SEGS) {
+		got = emit(e, depth, *memo - 1u, v, n, ctx, ntasks, out, memo);
+		*memo = (uint8_t)(out[0] + 1);
+		return got;
+	}
 	if (n <= 2 * SAMPLE_RUNS * BLK) {
 		got = enc_exact(e, depth, v, n, ctx, ntasks, out);
 	} else {

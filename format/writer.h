@@ -28,7 +28,7 @@ enum nxr_sync {
 };
 
 enum nxr_layout {		/* how a segment's events are laid out (FORMAT.md) */
-	NXR_LAYOUT_DEFAULT = 0,	/* the one chosen on bench_format (writer.c, FORMAT.md) */
+	NXR_LAYOUT_DEFAULT = 0,	/* rows, for now: see FORMAT.md, "Why this encoding" */
 	NXR_LAYOUT_COLUMNS,	/* format 1.1 column payload: smaller and faster, needs a 1.1 reader */
 	NXR_LAYOUT_ROWS,	/* format 1.0 records in one zstd frame: readable by 1.0 readers */
 };
