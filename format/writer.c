@@ -335,9 +335,9 @@ struct nxr_writer *nxr_writer_new(const struct nxr_sink *sink, const char *name,
 		nx_err_prefix(err, "%s", name);
 		goto out;
 	}
-	/* a file of row segments only stays readable by 1.0 readers */
+	/* a file of row segments only is a 1.0 file: 1.0 readers read it */
 	if (!w->col)
-		nxr_header_set_incompat(hdr, hlen, 0);
+		nxr_header_set_features(hdr, hlen, 0, 0);
 	w->last_sync_ns = mono_ns();
 	if (sink_put(w, hdr, hlen, "the header", err) < 0)
 		goto out;
