@@ -5,19 +5,24 @@
  * The writer stages a segment's events by field (one array per field of each
  * kind, plus the kind, task and time key of every event) and, at segment
  * close, codes every array as one column. A column is an integer sequence of
- * known length coded with one of five schemes, the cheapest for it:
+ * known length coded with one of six schemes, the cheapest for it:
  *  FOR    blocks of 128 values: width w, base (the block's signed minimum),
  *         then each value - base in w bits, packed little-endian. Uniform
- *         random low bits cost their entropy; constant blocks cost 2 bytes.
+ *         random low bits cost their entropy; constant blocks cost 2 bytes;
+ *         a "patched" block keeps a few much larger values (time gaps,
+ *         durations) out of the others' width.
  *  DELTA  the same blocks over the differences to the previous value.
  *  DICT   the distinct values (a nested column), then their indices in FOR
  *         blocks: for a few large values (addresses, sizes, flags).
  *  RLE    runs: their values and lengths as nested columns (kinds, tasks).
  *  TREP   one bit per value: "differs from this task's previous value in this
  *         column", then the values that differ (unused argument registers).
- * FOR and DELTA costs are computed exactly from block statistics; the other
- * schemes are tried (encoded into a scratch buffer) only when the statistics
- * leave room for them to win. Nesting is at most two levels deep.
+ *  TDELTA the differences to this task's previous value (pointers).
+ * The scheme is chosen on the whole column when it is short, else on a
+ * sample of it (SAMPLE_RUNS x BLK values); FOR and DELTA costs come exactly
+ * from block statistics. The choice is kept for the next MEMO_SEGS - 1
+ * segments (streams change slowly; choosing is the costly part). Nesting is
+ * at most two levels deep.
  *
  * The fields of a kind that has a selector field (named "nr" or "probe":
  * syscall number, probe id) are stored grouped by its value, so that one
@@ -1061,24 +1066,27 @@ static int enc_str(struct nxr_colenc *e, struct kstage *ks, unsigned f, uint32_t
 	return 0;
 }
 
-/* Groups the kind's events by selector value (first appearance order):
- * pos[j] is event j's place in the grouped columns. false: too many values. */
-static bool group(struct nxr_colenc *e, const uint64_t *sel, uint32_t n)
+/* The grouping of FORMAT.md: selector values numbered in order of first
+ * appearance (at most PART_MAX), events stably sorted by that number;
+ * pos[j] is event j's place. start: room for PART_MAX + 1 counters. false:
+ * too many values. Shared by the writer and the reader. */
+static bool group_order(struct hmap *h, const uint64_t *sel, uint32_t n, uint32_t *gid,
+			uint32_t *start, uint32_t *pos)
 {
-	uint32_t ng = 0, *start = (uint32_t *)e->a[0];
+	uint32_t ng = 0;
 	bool isnew;
 
-	hm_clear(&e->h);
+	hm_clear(h);
 	for (uint32_t j = 0; j < n; j++) {
-		uint32_t g = hm_get_put(&e->h, sel[j], ng, &isnew);
+		uint32_t g = hm_get_put(h, sel[j], ng, &isnew);
 
 		if (isnew && ++ng > PART_MAX)
 			return false;
-		e->gid[j] = g;
+		gid[j] = g;
 	}
 	memset(start, 0, ng * sizeof(*start));
 	for (uint32_t j = 0; j < n; j++)
-		start[e->gid[j]]++;
+		start[gid[j]]++;
 	for (uint32_t g = 0, sum = 0; g < ng; g++) {
 		uint32_t c = start[g];
 
@@ -1086,8 +1094,14 @@ static bool group(struct nxr_colenc *e, const uint64_t *sel, uint32_t n)
 		sum += c;
 	}
 	for (uint32_t j = 0; j < n; j++)
-		e->pos[j] = start[e->gid[j]]++;
+		pos[j] = start[gid[j]]++;
 	return true;
+}
+
+/* The writer's grouping of a kind's events (e->pos). */
+static bool group(struct nxr_colenc *e, const uint64_t *sel, uint32_t n)
+{
+	return group_order(&e->h, sel, n, e->gid, (uint32_t *)e->a[0], e->pos);
 }
 
 /* The kind's integer fields (but the selector), its tasks and the inverse
@@ -1533,34 +1547,15 @@ static int kdec_size(struct kdec *ks, uint32_t kind, size_t n)
  * ks->pos, the grouped tasks in d->gtask; sel itself is put in grouped order. */
 static bool regroup(struct nxr_coldec *d, struct kdec *ks, uint64_t *sel)
 {
-	uint32_t ng = 0, n = ks->n, *start = (uint32_t *)d->a[0];
-	bool isnew;
+	if (!group_order(&d->h, sel, ks->n, d->gid, (uint32_t *)d->a[0], ks->pos))
+		return false;
+	for (uint32_t j = 0; j < ks->n; j++) {
+		uint32_t q = ks->pos[j];
 
-	hm_clear(&d->h);
-	for (uint32_t j = 0; j < n; j++) {
-		uint32_t g = hm_get_put(&d->h, sel[j], ng, &isnew);
-
-		if (isnew && ++ng > PART_MAX)
-			return false;
-		d->gid[j] = g;
-	}
-	memset(start, 0, ng * sizeof(*start));
-	for (uint32_t j = 0; j < n; j++)
-		start[d->gid[j]]++;
-	for (uint32_t g = 0, sum = 0; g < ng; g++) {
-		uint32_t c = start[g];
-
-		start[g] = sum;
-		sum += c;
-	}
-	for (uint32_t j = 0; j < n; j++) {
-		uint32_t q = start[d->gid[j]]++;
-
-		ks->pos[j] = q;
 		d->gtask[q] = ks->task[j];
 		d->tmp[q] = sel[j];
 	}
-	memcpy(sel, d->tmp, (size_t)n * 8);
+	memcpy(sel, d->tmp, (size_t)ks->n * 8);
 	return true;
 }
 
