@@ -62,7 +62,7 @@
 #define CHILD(memo, i) ((memo) && depth == 0 ? (memo) + (i) : NULL)
 
 enum {
-	M_FOR = 0, M_DELTA = 1, M_DICT = 2, M_RLE = 3, M_TREP = 4, M_TDELTA = 5,
+	M_FOR = 0, M_DELTA = 1, M_DICT = 2, M_RLE = 3, M_TREP = 4, M_TDELTA = 5, M_ZSTD = 6,
 	M_DECIDE = 255,		/* (encoder only: FOR or DELTA, whichever is smaller) */
 	M_STR_RAW = 16, M_STR_ZSTD = 17,
 };
@@ -481,7 +481,12 @@ struct nxr_colenc {
 	size_t blobcap;
 	struct hmap h;			/* dictionaries and selector groups */
 	uint32_t segs;			/* payloads encoded */
-	uint8_t memo[NX_KIND_MAX_ID + 1][MAXF + 1][3];	/* 1 + scheme per column, its nested ones */
+	/* per column: 1 + its scheme, 1 + its nested ones' schemes, whether zstd
+	 * shrinks it (0 not known, 1 no, 2 yes) */
+	uint8_t memo[NX_KIND_MAX_ID + 1][MAXF + 1][4];
+	void *zctx;			/* the writer's ZSTD_CCtx, during finish() */
+	uint8_t *zbuf;
+	size_t zcap;
 	uint8_t *out;
 	size_t ocap;
 };
@@ -814,6 +819,7 @@ void nxr_colenc_free(struct nxr_colenc *e)
 	free(e->gtask);
 	free(e->blob);
 	free(e->out);
+	free(e->zbuf);
 	free(e);
 }
 
@@ -1157,6 +1163,38 @@ static size_t section_bound(const struct kstage *ks, uint32_t kind)
 	return b;
 }
 
+/*
+ * A top-level column of len bytes at col, replaced in place by ZSTD (mode,
+ * its length, the frame's length, the frame) when zstd takes a tenth off:
+ * the bit-packed columns of recordings of many similar processes repeat
+ * whole byte sequences. Tried on the segments that choose schemes, kept
+ * for the others (memo[3]). Returns the column's new length, or < 0.
+ */
+static long maybe_zstd(struct nxr_colenc *e, uint8_t *col, size_t len, uint8_t *memo)
+{
+	uint8_t *p;
+	size_t zn;
+
+	if (len < 64 || (memo[3] == 1 && e->segs % MEMO_SEGS))
+		return (long)len;
+	if (grow((void **)&e->zbuf, &e->zcap, ZSTD_compressBound(len), 1) < 0)
+		return -ENOMEM;
+	zn = ZSTD_compress2(e->zctx, e->zbuf, e->zcap, col, len);
+	if (ZSTD_isError(zn))
+		return ZSTD_getErrorCode(zn) == ZSTD_error_memory_allocation ? -ENOMEM : -EIO;
+	if (zn + 1 + 2 * NXR_VARINT_MAX >= len || zn > len - len / 10) {
+		memo[3] = 1;
+		return (long)len;
+	}
+	memo[3] = 2;
+	p = col;
+	*p++ = M_ZSTD;
+	p = nxr_put_varint(p, len);
+	p = nxr_put_varint(p, zn);
+	memcpy(p, e->zbuf, zn);
+	return (long)(p + zn - col);
+}
+
 int nxr_colenc_finish(struct nxr_colenc *e, void *zctx, const uint8_t **out, size_t *len)
 {
 	uint32_t n = e->n, nsec = 0;
@@ -1167,6 +1205,7 @@ int nxr_colenc_finish(struct nxr_colenc *e, void *zctx, const uint8_t **out, siz
 	rc = scratch(e, n);
 	if (rc < 0)
 		return rc;
+	e->zctx = zctx;
 	bound = 64 + (size_t)e->ntasks * 10 + 3 * col_bound(n);
 	for (uint32_t k = 1; k <= NX_KIND_MAX_ID; k++)
 		if (e->k[k].n) {
@@ -1217,12 +1256,15 @@ int nxr_colenc_finish(struct nxr_colenc *e, void *zctx, const uint8_t **out, siz
 				rc = enc_str(e, ks, f, ks->n, inv, zctx, q + NXR_VARINT_MAX, &cl);
 				if (rc < 0)
 					return rc;
-			} else if (inv) {
-				cl = enc_int_memo(e, 0, e->grp[f], ks->n, ctx, e->ntasks,
-						  q + NXR_VARINT_MAX, e->memo[k][f]);
 			} else {
-				cl = enc_int_memo(e, 0, ks->f[f], ks->n, ctx, e->ntasks,
-						  q + NXR_VARINT_MAX, e->memo[k][f]);
+				long zl;
+
+				cl = enc_int_memo(e, 0, inv ? e->grp[f] : ks->f[f], ks->n, ctx,
+						  e->ntasks, q + NXR_VARINT_MAX, e->memo[k][f]);
+				zl = maybe_zstd(e, q + NXR_VARINT_MAX, cl, e->memo[k][f]);
+				if (zl < 0)
+					return (int)zl;
+				cl = (size_t)zl;
 			}
 			q = put_sized(q, cl);
 		}
@@ -1264,6 +1306,9 @@ struct nxr_coldec {
 	uint64_t *a[DEPTHS], *b[DEPTHS], *prev, *tmp, *sk;
 	uint32_t *gtask, *gid;
 	struct hmap h;
+	void *dctx;			/* the reader's ZSTD_DCtx, during load() */
+	uint8_t *zcol;			/* a ZSTD column, decompressed */
+	size_t zcolcap;
 	bool nomem;
 };
 
@@ -1307,6 +1352,7 @@ void nxr_coldec_free(struct nxr_coldec *d)
 	free(d->sk);
 	free(d->gtask);
 	free(d->gid);
+	free(d->zcol);
 	hm_free(&d->h);
 	free(d);
 }
@@ -1360,6 +1406,45 @@ static const uint8_t *get_for(const uint8_t *p, const uint8_t *end, size_t n, ui
 		}
 	}
 	return p;
+}
+
+static const uint8_t *dec_int(struct nxr_coldec *d, int depth, const uint8_t *p,
+			      const uint8_t *end, size_t n, const uint32_t *ctx, uint32_t ntasks,
+			      uint64_t *out);
+
+/* A ZSTD column: its decoded length (at most what any column of n values
+ * takes), one frame holding it; decoded, it is a column of the n values in
+ * any other scheme (depth 1 marks "no ZSTD again"). */
+static const uint8_t *dec_zstd(struct nxr_coldec *d, const uint8_t *p, const uint8_t *end,
+			       size_t n, const uint32_t *ctx, uint32_t ntasks, uint64_t *out)
+{
+	uint64_t raw, zn;
+	ZSTD_frameHeader zfh;
+	size_t got;
+
+	if (nxr_get_varint(&p, end, &raw) || raw == 0 || raw > col_bound(n) ||
+	    nxr_get_varint(&p, end, &zn) || zn > (uint64_t)(end - p) ||
+	    ZSTD_getFrameHeader(&zfh, p, zn) != 0 || zfh.frameType != ZSTD_frame ||
+	    zfh.windowSize > (1ull << NXR_ZSTD_WINDOWLOG_MAX) || zfh.frameContentSize != raw)
+		return NULL;
+	got = ZSTD_findFrameCompressedSize(p, zn);
+	if (ZSTD_isError(got) || got != zn)
+		return NULL;
+	if (grow((void **)&d->zcol, &d->zcolcap, raw + NXR_COL_PAD, 1) < 0) {
+		d->nomem = true;
+		return NULL;
+	}
+	got = ZSTD_decompressDCtx(d->dctx, d->zcol, raw, p, zn);
+	if (ZSTD_isError(got) || got != raw) {
+		if (ZSTD_isError(got) && ZSTD_getErrorCode(got) == ZSTD_error_memory_allocation)
+			d->nomem = true;
+		return NULL;
+	}
+	memset(d->zcol + raw, 0, NXR_COL_PAD);
+	if (d->zcol[0] == M_ZSTD ||
+	    dec_int(d, 0, d->zcol, d->zcol + raw, n, ctx, ntasks, out) != d->zcol + raw)
+		return NULL;
+	return p + zn;
 }
 
 /* Decodes an integer column of n values into out; NULL when malformed. */
@@ -1427,6 +1512,8 @@ static const uint8_t *dec_int(struct nxr_coldec *d, int depth, const uint8_t *p,
 			out[i] = *pv;
 		}
 		return p;
+	case M_ZSTD:
+		return depth == 0 ? dec_zstd(d, p, end, n, ctx, ntasks, out) : NULL;
 	case M_TDELTA:
 		if (depth != 0 || !ctx)
 			return NULL;
@@ -1629,6 +1716,7 @@ int nxr_coldec_load(struct nxr_coldec *d, const uint8_t *p, size_t len, uint32_t
 #define BAD(what) do { *why = what; return d->nomem ? -ENOMEM : -EBADMSG; } while (0)
 	d->n = d->i = 0;
 	d->nomem = false;
+	d->dctx = dctx;
 	if (n == 0 || n > NXR_COL_MAX_EVENTS)
 		BAD("event count out of range");
 	if (dec_scratch(d, n) < 0)

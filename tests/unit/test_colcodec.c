@@ -210,6 +210,38 @@ static void test_every_scheme(void **state)
 	free(evs);
 }
 
+/* Many short processes repeating one sequence of syscalls, each with its
+ * own address space layout (a shell loop): zstd-wrapped columns. */
+static void test_similar_processes(void **state)
+{
+	enum { N = 12000, SEQ = 40 };
+	struct nxr_event *evs = calloc(N, sizeof(*evs));
+	uint64_t t = 1000000, base = 0;
+
+	(void)state;
+	assert_non_null(evs);
+	for (unsigned i = 0; i < N; i++) {
+		struct nxr_event *ev = &evs[i];
+		unsigned k = i % SEQ;
+
+		if (k == 0)
+			base = 0x7f0000000000ull + (rnd() & 0xfffffff000ull);
+		t += 500 + rnd() % 3000;
+		ev->kind = NX_KIND_SYSCALL;
+		ev->pid = ev->tid = 1000 + i / SEQ;
+		ev->ts_ns = t;
+		ev->syscall.nr = k % 7;
+		ev->syscall.arg1 = base + k * 4096;
+		ev->syscall.arg2 = k * 8;
+		ev->syscall.arg3 = base + 0x10000 + k;
+		ev->syscall.ret = (int64_t)(base + k * 64);
+		ev->syscall.dur_ns = 300 + k * 17 + rnd() % 8;
+		ev->syscall.flags = NX_SYS_EXITED;
+	}
+	round_trip(evs, N);
+	free(evs);
+}
+
 /* Random events of every kind, random field values of several shapes:
  * the column payload reads back what the row codec reads back. */
 static void test_random_streams_match_the_row_codec(void **state)
@@ -463,6 +495,7 @@ int main(void)
 		cmocka_unit_test(test_every_kind_edge_values),
 		cmocka_unit_test(test_every_block_width),
 		cmocka_unit_test(test_every_scheme),
+		cmocka_unit_test(test_similar_processes),
 		cmocka_unit_test(test_random_streams_match_the_row_codec),
 		cmocka_unit_test(test_fixture_stream),
 		cmocka_unit_test(test_unknown_kinds_and_appended_fields),
