@@ -1412,35 +1412,48 @@ static const uint8_t *dec_int(struct nxr_coldec *d, int depth, const uint8_t *p,
 			      const uint8_t *end, size_t n, const uint32_t *ctx, uint32_t ntasks,
 			      uint64_t *out);
 
+/* One zstd frame of zn bytes at p that must hold exactly want bytes, with
+ * the window and frame checks of row payloads, decompressed into *buf
+ * (grown to want + pad, the pad zeroed). false when malformed (or out of
+ * memory: d->nomem). */
+static bool unzstd(struct nxr_coldec *d, void *dctx, const uint8_t *p, uint64_t zn,
+		   uint64_t want, uint8_t **buf, size_t *cap, size_t pad)
+{
+	ZSTD_frameHeader zfh;
+	size_t got;
+
+	if (ZSTD_getFrameHeader(&zfh, p, zn) != 0 || zfh.frameType != ZSTD_frame ||
+	    zfh.windowSize > (1ull << NXR_ZSTD_WINDOWLOG_MAX) || zfh.frameContentSize != want)
+		return false;
+	got = ZSTD_findFrameCompressedSize(p, zn);
+	if (ZSTD_isError(got) || got != zn)
+		return false;
+	if (grow((void **)buf, cap, want + pad, 1) < 0) {
+		d->nomem = true;
+		return false;
+	}
+	got = ZSTD_decompressDCtx(dctx, *buf, want, p, zn);
+	if (ZSTD_isError(got) || got != want) {
+		if (ZSTD_isError(got) && ZSTD_getErrorCode(got) == ZSTD_error_memory_allocation)
+			d->nomem = true;
+		return false;
+	}
+	memset(*buf + want, 0, pad);
+	return true;
+}
+
 /* A ZSTD column: its decoded length (at most what any column of n values
  * takes), one frame holding it; decoded, it is a column of the n values in
- * any other scheme (depth 1 marks "no ZSTD again"). */
+ * any scheme but ZSTD. */
 static const uint8_t *dec_zstd(struct nxr_coldec *d, const uint8_t *p, const uint8_t *end,
 			       size_t n, const uint32_t *ctx, uint32_t ntasks, uint64_t *out)
 {
 	uint64_t raw, zn;
-	ZSTD_frameHeader zfh;
-	size_t got;
 
 	if (nxr_get_varint(&p, end, &raw) || raw == 0 || raw > col_bound(n) ||
 	    nxr_get_varint(&p, end, &zn) || zn > (uint64_t)(end - p) ||
-	    ZSTD_getFrameHeader(&zfh, p, zn) != 0 || zfh.frameType != ZSTD_frame ||
-	    zfh.windowSize > (1ull << NXR_ZSTD_WINDOWLOG_MAX) || zfh.frameContentSize != raw)
+	    !unzstd(d, d->dctx, p, zn, raw, &d->zcol, &d->zcolcap, NXR_COL_PAD))
 		return NULL;
-	got = ZSTD_findFrameCompressedSize(p, zn);
-	if (ZSTD_isError(got) || got != zn)
-		return NULL;
-	if (grow((void **)&d->zcol, &d->zcolcap, raw + NXR_COL_PAD, 1) < 0) {
-		d->nomem = true;
-		return NULL;
-	}
-	got = ZSTD_decompressDCtx(d->dctx, d->zcol, raw, p, zn);
-	if (ZSTD_isError(got) || got != raw) {
-		if (ZSTD_isError(got) && ZSTD_getErrorCode(got) == ZSTD_error_memory_allocation)
-			d->nomem = true;
-		return NULL;
-	}
-	memset(d->zcol + raw, 0, NXR_COL_PAD);
 	if (d->zcol[0] == M_ZSTD ||
 	    dec_int(d, 0, d->zcol, d->zcol + raw, n, ctx, ntasks, out) != d->zcol + raw)
 		return NULL;
@@ -1532,9 +1545,7 @@ static const uint8_t *dec_str(struct nxr_coldec *d, struct kdec *ks, unsigned f,
 			      const uint8_t *p, const uint8_t *end, size_t n, void *dctx)
 {
 	uint64_t *len = ks->f[f], *off = ks->soff[f], total = 0, zn;
-	ZSTD_frameHeader zfh;
 	unsigned mode;
-	size_t got;
 
 	if (p >= end)
 		return NULL;
@@ -1559,23 +1570,8 @@ static const uint8_t *dec_str(struct nxr_coldec *d, struct kdec *ks, unsigned f,
 		return p + total;
 	}
 	if (nxr_get_varint(&p, end, &zn) || zn > (uint64_t)(end - p) ||
-	    ZSTD_getFrameHeader(&zfh, p, zn) != 0 || zfh.frameType != ZSTD_frame ||
-	    zfh.windowSize > (1ull << NXR_ZSTD_WINDOWLOG_MAX) ||
-	    zfh.frameContentSize != total)
+	    !unzstd(d, dctx, p, zn, total, &ks->sbuf[f], &ks->sbufcap[f], 1))
 		return NULL;
-	got = ZSTD_findFrameCompressedSize(p, zn);
-	if (ZSTD_isError(got) || got != zn)
-		return NULL;
-	if (grow((void **)&ks->sbuf[f], &ks->sbufcap[f], total + 1, 1) < 0) {
-		d->nomem = true;
-		return NULL;
-	}
-	got = ZSTD_decompressDCtx(dctx, ks->sbuf[f], total, p, zn);
-	if (ZSTD_isError(got) || got != total) {
-		if (ZSTD_isError(got) && ZSTD_getErrorCode(got) == ZSTD_error_memory_allocation)
-			d->nomem = true;
-		return NULL;
-	}
 	ks->sbase[f] = ks->sbuf[f];
 	return p + zn;
 }
