@@ -54,7 +54,6 @@
 #define MAXF 16u		/* most fields a kind may have, for this build */
 #define DEPTHS 3		/* column nesting levels: 0 top, 1 and 2 nested */
 #define DICT_MAX 2048u		/* most distinct values a writer puts in a dictionary */
-#define PART_MAX 256u		/* most selector values a writer groups by */
 #define HM_DIRECT 4096u		/* map keys below this skip the hash */
 #define SAMPLE_RUNS 8u		/* a long column's scheme is chosen on 8 x BLK values */
 #define MEMO_SEGS 8u		/* ... in one segment of 8, and kept for the next 7 */
@@ -1073,9 +1072,9 @@ static int enc_str(struct nxr_colenc *e, struct kstage *ks, unsigned f, uint32_t
 }
 
 /* The grouping of FORMAT.md: selector values numbered in order of first
- * appearance (at most PART_MAX), events stably sorted by that number;
- * pos[j] is event j's place. start: room for PART_MAX + 1 counters. false:
- * too many values. Shared by the writer and the reader. */
+ * appearance (at most NXR_COL_MAX_GROUPS), events stably sorted by that
+ * number; pos[j] is event j's place. start: room for a counter per group.
+ * false: too many values. Shared by the writer and the reader. */
 static bool group_order(struct hmap *h, const uint64_t *sel, uint32_t n, uint32_t *gid,
 			uint32_t *start, uint32_t *pos)
 {
@@ -1086,7 +1085,7 @@ static bool group_order(struct hmap *h, const uint64_t *sel, uint32_t n, uint32_
 	for (uint32_t j = 0; j < n; j++) {
 		uint32_t g = hm_get_put(h, sel[j], ng, &isnew);
 
-		if (isnew && ++ng > PART_MAX)
+		if (isnew && ++ng > NXR_COL_MAX_GROUPS)
 			return false;
 		gid[j] = g;
 	}

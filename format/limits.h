@@ -45,6 +45,9 @@
  * more than that plus 4 KiB, so it stays within NXR_MAX_SEG_RAW). */
 #define NXR_COL_MAX_EVENTS 65536u
 #define NXR_COL_STAGE_PER_EVENT 128u
+/* A kind's events are grouped by at most this many selector values (a
+ * writer with more does not group; a reader refuses more). */
+#define NXR_COL_MAX_GROUPS 256u
 
 /* Segments per file: the trailer's index must fit NXR_MAX_TRAILER. */
 #define NXR_MAX_SEGMENTS (1u << 22)
