@@ -270,11 +270,18 @@ int nx_replay_add_candidate(struct nx_replay *rp, const char *arg, uint64_t tag,
 
 	if (err_col)
 		*err_col = 0;
-	if (arg[0] >= '0' && arg[0] <= '9') {
-		while (arg[i] >= '0' && arg[i] <= '9' && i < 10)
-			i++;
+	if (arg[0] == '-' && arg[1] >= '0' && arg[1] <= '9') {
+		i = 1 + strspn(arg + 1, "0123456789");
+		if (arg[i] == ':')
+			return nx_err_set(err, -EINVAL, "probe id %.*s is negative", (int)i, arg);
+	} else if (arg[0] >= '0' && arg[0] <= '9') {
+		i = strspn(arg, "0123456789");
 		if (arg[i] == ':') {
-			id = strtol(arg, NULL, 10);
+			/* every digit counts: a cast would wrap 4294967297 to probe 1 */
+			if (i > 10 || strtoull(arg, NULL, 10) > UINT32_MAX)
+				return nx_err_set(err, -EINVAL, "probe id %.*s is above %u",
+						  (int)i, arg, UINT32_MAX);
+			id = (long)strtoull(arg, NULL, 10);
 			expr = arg + i + 1;
 		}
 	} else if (is_ident_start(arg[0])) {

@@ -343,6 +343,9 @@ static void test_candidates_name_their_probes(void **state)
 		{ "fx_idle:ret < 0", -EINVAL, 9, "column 9: 'ret' is only available on a uretprobe" },
 		{ "arg1 ==", -EINVAL, 8, "column 8: " },
 		{ "3:auto", -EINVAL, 7, "column 7: 'auto' needs the values to watch" },
+		{ "4294967297:arg1 == 1000", -EINVAL, 0, "probe id 4294967297 is above 4294967295" },
+		{ "99999999999999999999:arg1 == 1", -EINVAL, 0, "probe id 99999999999999999999 is above" },
+		{ "-1:arg1 == 1", -EINVAL, 0, "probe id -1 is negative" },
 	};
 	struct fx fx;
 
