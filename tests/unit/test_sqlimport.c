@@ -174,11 +174,15 @@ static void test_calls_paired_with_returns(void **state)
 {
 	struct ctx *c = *state;
 
-	assert_string_equal(q(c, "SELECT count(*) FROM calls"), "1");
-	assert_string_equal(q(c, "SELECT function || ' ' || arg2 || ' ' || ret || ' ' || "
-				 "duration_ns || ' ' || triggers || ' ' || ret_event_id FROM calls"),
-			    "ioctl 21532 0 1000000 1 11");
-	assert_string_equal(q(c, "SELECT data FROM calls"), "tty\n");
+	/* basic's probe 1 has a FILTER event: its call and return are rows of their own */
+	assert_string_equal(q(c, "SELECT count(*) FROM calls"), "2");
+	assert_string_equal(q(c, "SELECT function || ' ' || arg2 || ' ' || quote(ret) || ' ' || "
+				 "quote(duration_ns) || ' ' || triggers || ' ' || "
+				 "quote(ret_event_id) FROM calls WHERE event_id = 10"),
+			    "ioctl 21532 NULL NULL 1 NULL");
+	assert_string_equal(q(c, "SELECT data FROM calls WHERE event_id = 10"), "tty\n");
+	assert_string_equal(q(c, "SELECT ret || ' ' || probe || ' ' || ret_event_id || ' ' || "
+				 "quote(data) FROM calls WHERE event_id = 11"), "0 2 11 NULL");
 }
 
 static void test_loss_health_meta_probes(void **state)
@@ -334,6 +338,72 @@ static void test_entry_and_exit_records_are_paired(void **state)
 	assert_string_equal(q(c, "SELECT calls FROM syscall_counts WHERE nr=0"), "1");
 }
 
+/* A call of ioctl (probe 1) and a return (probe 2) on one thread, then ev2. */
+static void write_call_ret_then(struct ctx *c, const struct nxr_event *ev2)
+{
+	struct nxr_writer_opts wo = { .segment_age_ns = UINT64_MAX, .sync = NXR_SYNC_NONE };
+	struct nx_sqlimport_stats st;
+	struct nx_err err = { 0 };
+	struct nxr_writer *w;
+	struct nxr_event ev = { .kind = NX_KIND_CALL, .pid = 5, .tid = 6, .ts_ns = 100 };
+	int fd;
+
+	sqlite3_close(c->h);
+	c->h = NULL;
+	unlink(c->db);
+	fd = open(c->rec, O_WRONLY | O_TRUNC);
+	assert_true(fd >= 0);
+	w = nxr_writer_open_fd(fd, c->rec, toolfx_meta(), &wo, &err);
+	assert_non_null(w);
+	ev.call.probe = 1;
+	ev.call.arg1 = 1000;
+	assert_int_equal(nxr_writer_append(w, &ev, &err), 0);	/* event 0 */
+	ev = (struct nxr_event){ .kind = NX_KIND_RETURN, .pid = 5, .tid = 6, .ts_ns = 1430 };
+	ev.uret.probe = 2;
+	ev.uret.ret = 1001;
+	assert_int_equal(nxr_writer_append(w, &ev, &err), 0);	/* event 1 */
+	assert_int_equal(nxr_writer_append(w, ev2, &err), 0);	/* event 2 */
+	assert_int_equal(nxr_writer_close(w, &err), 0);
+	assert_int_equal(import(c, &st, &err), 0);
+}
+
+/* In Mode: triggered the kernel drops a call or a return on its own: a call
+ * and a return of a function with FILTER (or per-probe LOSS) events are never
+ * paired, whatever their order; syscall filters leave the pairing alone. */
+static void test_calls_not_paired_when_a_side_was_dropped(void **state)
+{
+	struct ctx *c = *state;
+	struct nxr_event f = { .kind = NX_KIND_FILTER, .ts_ns = 5000 };
+	struct nxr_event l = { .kind = NX_KIND_LOSS, .ts_ns = 5000 };
+
+	f.filter.probe = 1;
+	f.filter.count = 3;
+	write_call_ret_then(c, &f);
+	assert_string_equal(q(c, "SELECT count(*) FROM calls"), "2");
+	assert_string_equal(q(c, "SELECT quote(ret) || ' ' || quote(duration_ns) || ' ' || "
+				 "quote(ret_event_id) || ' ' || arg1 || ' ' || probe FROM calls "
+				 "WHERE event_id = 0"), "NULL NULL NULL 1000 1");
+	assert_string_equal(q(c, "SELECT ts_ns || ' ' || ret || ' ' || ret_event_id || ' ' || "
+				 "probe || ' ' || function || ' ' || quote(arg1) || ' ' || "
+				 "quote(duration_ns) FROM calls WHERE event_id = 1"),
+			    "1430 1001 1 2 ioctl NULL NULL");
+	assert_string_equal(q(c, "SELECT value FROM meta WHERE key = 'calls_unpaired'"), "ioctl");
+
+	l.loss.probe = 2;	/* the uretprobe's side lost */
+	l.loss.count = 1;
+	l.loss.reason = NX_LOSS_RINGBUF;
+	write_call_ret_then(c, &l);
+	assert_string_equal(q(c, "SELECT count(*) FROM calls WHERE ret IS NULL"), "1");
+	assert_string_equal(q(c, "SELECT count(*) FROM calls WHERE ret = 1001"), "1");
+
+	f.filter.probe = NX_FILTER_PROBE_SYSCALL | 16;	/* a Syscalls filter on ioctl */
+	write_call_ret_then(c, &f);
+	assert_string_equal(q(c, "SELECT count(*) FROM calls"), "1");
+	assert_string_equal(q(c, "SELECT ret || ' ' || duration_ns || ' ' || ret_event_id FROM "
+				 "calls"), "1001 1330 1");
+	assert_string_equal(q(c, "SELECT value FROM meta WHERE key = 'calls_unpaired'"), "");
+}
+
 static void append_payload(struct nxr_writer *w, uint32_t tid, uint64_t ts, uint32_t nr,
 			   uint32_t arg, uint32_t type, const char *data, uint32_t len,
 			   uint32_t full, uint32_t flags)
@@ -403,6 +473,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_summary_tables, setup_basic, teardown),
 		cmocka_unit_test_setup_teardown(test_processes_and_threads, setup_basic, teardown),
+		cmocka_unit_test_setup_teardown(test_calls_not_paired_when_a_side_was_dropped,
+						setup_basic, teardown),
 		cmocka_unit_test_setup_teardown(test_calls_paired_with_returns, setup_basic,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_loss_health_meta_probes, setup_basic,
