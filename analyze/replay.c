@@ -473,6 +473,10 @@ int nx_replay_feed(struct nx_replay *rp, const struct nxr_event *ev, struct nx_e
 		}
 		break;
 	case NX_KIND_FILTER:
+		if (ev->filter.probe & NX_FILTER_PROBE_SYSCALL) {
+			rp->tot.filtered_syscalls += ev->filter.count;
+			break;
+		}
 		rp->tot.filtered += ev->filter.count;
 		idx = probe_index(rp, ev->filter.probe);
 		if (idx >= 0)
@@ -481,7 +485,6 @@ int nx_replay_feed(struct nx_replay *rp, const struct nxr_event *ev, struct nx_e
 	case NX_KIND_LOSS:
 		rp->tot.lost[ev->loss.reason < NX_LOSS_NREASONS ? ev->loss.reason : 0] +=
 			ev->loss.count;
-		rp->tot.lost_total += ev->loss.count;
 		idx = ev->loss.probe ? probe_index(rp, ev->loss.probe) : -1;
 		if (idx >= 0)
 			rp->probes[idx].lost += ev->loss.count;

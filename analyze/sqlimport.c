@@ -230,6 +230,7 @@ struct imp {
 	uint32_t ncstacks, cstacks_cap;
 	struct u32map cstackmap;	/* tid -> cstacks index + 1 */
 	struct unsure unsure;		/* calls paired, to be split if a side was dropped */
+	uint64_t filtered[2];		/* FILTER counts: [0] uprobe calls, [1] syscalls */
 };
 
 static int db_err(struct imp *im, const char *what)
@@ -1470,6 +1471,8 @@ static int write_meta(struct imp *im, const struct stat *src)
 	rc = rc ?: meta_putu(im, s, "lost_backlog", rs.lost[NX_LOSS_BACKLOG]);
 	rc = rc ?: meta_putu(im, s, "lost_disk", rs.lost[NX_LOSS_DISK]);
 	rc = rc ?: meta_putu(im, s, "filtered", rs.filtered);
+	rc = rc ?: meta_putu(im, s, "filtered_calls", im->filtered[0]);
+	rc = rc ?: meta_putu(im, s, "filtered_syscalls", im->filtered[1]);
 	rc = rc ?: meta_put(im, s, "calls_unpaired", im->unsure.functions);
 	for (uint32_t i = 0; rc == 0 && i < m->nkv; i++) {
 		char key[256];
@@ -1517,6 +1520,9 @@ static int import_events(struct imp *im, const struct nx_sqlimport_opts *o)
 			break;
 		case NX_KIND_FILTER:
 		case NX_KIND_LOSS:
+			if (ev.kind == NX_KIND_FILTER)
+				im->filtered[!!(ev.filter.probe & NX_FILTER_PROBE_SYSCALL)] +=
+					ev.filter.count;
 			if (unsure_drop(im, &ev) < 0)
 				return nx_err_set(im->err, -ENOMEM, "out of memory");
 			rc = kind_event(im, this_id, &ev);

@@ -35,6 +35,7 @@ python3 -c '
 import json, sys
 r = json.load(open(sys.argv[1]))
 assert r["mode"] == "triggered" and r["filtered"] == 13023 and r["lost"] == 7, r
+assert r["filtered_syscalls"] == 99, r
 assert [p["filtered"] for p in r["probes"]] == [12345, 678, 0]' "$T/out" || fail "json counts"
 ok "triggered recording: filtered per probe and loss, on stderr, in the report and the tuned config"
 
