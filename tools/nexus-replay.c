@@ -184,7 +184,7 @@ static void put_text(struct nx_json_buf *b, const char *s)
 static void text_source(struct nx_json_buf *b, const struct nx_replay_trigger *r)
 {
 	if (r->tag & NX_TUNE_TAG_CONFIG)
-		nx_json_printf(b, "config trigger %" PRIu64, r->tag & 0xffff);
+		nx_json_printf(b, "config trigger %u", NX_TUNE_TAG_INDEX(r->tag));
 	else
 		nx_json_printf(b, "-t %" PRIu64, r->tag + 1);
 }
@@ -271,7 +271,7 @@ static void json_trigger(struct nx_json_buf *b, const struct nx_replay_trigger *
 	nx_json_puts(b, "{\"text\":");
 	nx_json_str(b, r->text, strlen(r->text));
 	if (r->tag & NX_TUNE_TAG_CONFIG)
-		nx_json_printf(b, ",\"source\":\"config\",\"index\":%" PRIu64, r->tag & 0xffff);
+		nx_json_printf(b, ",\"source\":\"config\",\"index\":%u", NX_TUNE_TAG_INDEX(r->tag));
 	else
 		nx_json_printf(b, ",\"source\":\"-t\",\"index\":%" PRIu64, r->tag + 1);
 	nx_json_printf(b, ",\"type\":\"%s\",\"calls\":%" PRIu64 ",\"hits\":%" PRIu64
@@ -316,14 +316,19 @@ static int write_tuned(const struct args *a, const char *prog, struct nx_config 
 	char *text = NULL, *comment = NULL;
 	size_t len = 0;
 	FILE *f;
-	int rc = 1, wrc;
+	int rc = 1, wrc, cut;
 
 	if (a->mode >= 0)
 		cfg->mode = (enum nx_mode)a->mode;
-	if (nx_tune_apply(cfg, rp, a->path, &err) < 0) {
+	cut = nx_tune_apply(cfg, rp, a->path, &err);
+	if (cut < 0) {
 		fprintf(stderr, "%s: %s\n", prog, err.msg);
 		return 1;
 	}
+	if (cut)
+		fprintf(stderr, "%s: warning: %s: %d Common tuples cut: a trigger holds at most %u "
+			"(the comments in the file say which trigger)\n", prog, a->output, cut,
+			NX_CONFIG_MAX_COMMON);
 	if (nx_launch_ids_from_env(&owner, false, &err) < 0) {
 		fprintf(stderr, "%s: %s\n", prog, err.msg);
 		return 2;
