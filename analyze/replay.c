@@ -24,7 +24,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <linux/types.h>
+
 #include "analyze/proctab.h"
+#include "bpf/uprobe.h"
 
 #define DEF_MAX_LISTED 100u
 #define MAX_MAX_LISTED 100000u
@@ -149,16 +152,6 @@ static int probe_index(const struct nx_replay *rp, uint32_t id)
 	return -1;
 }
 
-/* Does the program read uid or comm (which only the process table knows)? */
-static bool prog_needs_proc(const struct nx_trig_prog *p)
-{
-	for (uint32_t i = 0; i < p->len && i < NX_TRIG_MAX_INSNS; i++)
-		if (p->insns[i].op == NX_TRIG_OP_COMM ||
-		    (p->insns[i].op == NX_TRIG_OP_VAR && p->insns[i].a == NX_TRIG_VAR_UID))
-			return true;
-	return false;
-}
-
 int nx_replay_add_trigger(struct nx_replay *rp, uint32_t probe, const char *text, uint64_t tag,
 			  int mask_bit, uint32_t *err_col, struct nx_err *err)
 {
@@ -218,7 +211,8 @@ int nx_replay_add_trigger(struct nx_replay *rp, uint32_t probe, const char *text
 	r->type = nx_trigger_type(im.t);
 	r->mask_bit = mask_bit >= 0 && mask_bit < 64 ? mask_bit : -1;
 	r->nvars = nx_trigger_auto_vars(im.t, r->vars);
-	if (!im.x && prog_needs_proc(&im.prog))
+	/* uid and comm: only the process table knows them */
+	if (!im.x && nx_trig_prog_needs(&im.prog) & (NX_UP_NEED_UID | NX_UP_NEED_COMM))
 		pi->needs_proc = rp->needs_proc = true;
 	rp->impl[rp->ntrigs] = im;
 	return (int)rp->ntrigs++;
