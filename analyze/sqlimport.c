@@ -180,11 +180,15 @@ struct call_stack {
  * FILTER and LOSS events that say so come after the fact (one per window), so
  * pairs are made as the events stream by and, at the end, those of a function
  * whose uprobe or uretprobe has per-probe FILTER or LOSS events are split
- * back into a call row and a return row (unsure_split).
+ * back into a call row and a return row (unsure_split). A loss in user space
+ * (writer backlog, disk) names no probe and may have taken any CALL or
+ * RETURN: then no pair is sure. A ring-buffer loss without a probe is the
+ * syscall programs' (the uprobe programs count theirs per probe).
  */
 struct unsure {
 	uint32_t *dropped;		/* probe ids with FILTER or LOSS events */
 	uint32_t ndropped;
+	bool all_dropped;		/* the recorder lost events of any kind */
 	uint32_t (*kind)[2];		/* (call probe, return probe) of the pairs made */
 	uint32_t nkinds;
 	char *functions;		/* the split functions, comma-separated, for meta */
@@ -1006,6 +1010,9 @@ static int unsure_drop(struct imp *im, const struct nxr_event *ev)
 {
 	uint32_t probe = ev->kind == NX_KIND_FILTER ? ev->filter.probe : ev->loss.probe;
 
+	if (ev->kind == NX_KIND_LOSS && !probe && ev->loss.reason != NX_LOSS_RINGBUF &&
+	    ev->loss.count)
+		im->unsure.all_dropped = true;
 	if (!probe || (ev->kind == NX_KIND_FILTER && (probe & NX_FILTER_PROBE_SYSCALL)))
 		return 0;	/* syscalls and process events: no calls of theirs */
 	if (ev->kind == NX_KIND_FILTER ? !ev->filter.count : !ev->loss.count)
@@ -1043,6 +1050,8 @@ static bool unsure_func_dropped(struct imp *im, const char *f)
 {
 	char b[32];
 
+	if (im->unsure.all_dropped)
+		return true;
 	for (uint32_t i = 0; i < im->unsure.ndropped; i++)
 		if (!strcmp(nx_fmtev_probe_func(im->meta, im->unsure.dropped[i], b, sizeof(b)), f))
 			return true;

@@ -396,6 +396,14 @@ static void test_calls_not_paired_when_a_side_was_dropped(void **state)
 	assert_string_equal(q(c, "SELECT count(*) FROM calls WHERE ret IS NULL"), "1");
 	assert_string_equal(q(c, "SELECT count(*) FROM calls WHERE ret = 1001"), "1");
 
+	l.loss.probe = 0;	/* the writer's backlog: any event may be gone */
+	l.loss.reason = NX_LOSS_BACKLOG;
+	write_call_ret_then(c, &l);
+	assert_string_equal(q(c, "SELECT count(*) FROM calls WHERE ret IS NULL"), "1");
+	l.loss.reason = NX_LOSS_RINGBUF;	/* the syscall programs' ring loss */
+	write_call_ret_then(c, &l);
+	assert_string_equal(q(c, "SELECT count(*) FROM calls"), "1");
+
 	f.filter.probe = NX_FILTER_PROBE_SYSCALL | 16;	/* a Syscalls filter on ioctl */
 	write_call_ret_then(c, &f);
 	assert_string_equal(q(c, "SELECT count(*) FROM calls"), "1");
