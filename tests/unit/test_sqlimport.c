@@ -300,37 +300,45 @@ static void test_schema_text_names_every_table(void **state)
 	assert_non_null(strstr(s, "arg6 INTEGER"));
 }
 
-/* A recorder may send a syscall's entry and exit as two records: one row. */
-static void test_entry_and_exit_records_are_paired(void **state)
+/* The recording replaced by these events (toolfx's header), then imported. */
+static void write_events(struct ctx *c, const struct nxr_event *evs, size_t n)
 {
-	struct ctx *c = *state;
 	struct nxr_writer_opts wo = { .segment_age_ns = UINT64_MAX, .sync = NXR_SYNC_NONE };
 	struct nx_sqlimport_stats st;
 	struct nx_err err = { 0 };
 	struct nxr_writer *w;
-	struct nxr_event ev = { .kind = NX_KIND_SYSCALL, .pid = 5, .tid = 6, .ts_ns = 1000 };
 	int fd;
 
 	sqlite3_close(c->h);
 	c->h = NULL;
+	unlink(c->db);
 	fd = open(c->rec, O_WRONLY | O_TRUNC);
 	assert_true(fd >= 0);
 	w = nxr_writer_open_fd(fd, c->rec, toolfx_meta(), &wo, &err);
 	assert_non_null(w);
-	ev.syscall.nr = 0;
-	ev.syscall.arg1 = 3;
-	assert_int_equal(nxr_writer_append(w, &ev, &err), 0);	/* read entry on tid 6 */
-	ev.tid = 7;
-	ev.syscall.nr = 1;
-	assert_int_equal(nxr_writer_append(w, &ev, &err), 0);	/* write entry on tid 7 */
-	ev.tid = 6;
-	ev.ts_ns = 1500;
-	ev.syscall.nr = 0;
-	ev.syscall.ret = 42;
-	ev.syscall.flags = NX_SYS_EXITED;
-	assert_int_equal(nxr_writer_append(w, &ev, &err), 0);	/* read exit */
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(nxr_writer_append(w, &evs[i], &err), 0);
 	assert_int_equal(nxr_writer_close(w, &err), 0);
 	assert_int_equal(import(c, &st, &err), 0);
+}
+
+/* A recorder may send a syscall's entry and exit as two records: one row. */
+static void test_entry_and_exit_records_are_paired(void **state)
+{
+	struct ctx *c = *state;
+	struct nxr_event ev[3] = {
+		{ .kind = NX_KIND_SYSCALL, .pid = 5, .tid = 6, .ts_ns = 1000 },	/* read entry */
+		{ .kind = NX_KIND_SYSCALL, .pid = 5, .tid = 7, .ts_ns = 1000 },	/* write entry */
+		{ .kind = NX_KIND_SYSCALL, .pid = 5, .tid = 6, .ts_ns = 1500 },	/* read exit */
+	};
+
+	ev[0].syscall.arg1 = 3;
+	ev[1].syscall.nr = 1;
+	ev[1].syscall.arg1 = 3;
+	ev[2].syscall.arg1 = 3;
+	ev[2].syscall.ret = 42;
+	ev[2].syscall.flags = NX_SYS_EXITED;
+	write_events(c, ev, 3);
 	assert_string_equal(q(c, "SELECT count(*) FROM syscalls"), "2");
 	assert_string_equal(q(c, "SELECT event_id || ' ' || ret || ' ' || duration_ns || ' ' || "
 				 "arg1 FROM syscalls WHERE nr=0"), "0 42 500 3");
@@ -341,30 +349,17 @@ static void test_entry_and_exit_records_are_paired(void **state)
 /* A call of ioctl (probe 1) and a return (probe 2) on one thread, then ev2. */
 static void write_call_ret_then(struct ctx *c, const struct nxr_event *ev2)
 {
-	struct nxr_writer_opts wo = { .segment_age_ns = UINT64_MAX, .sync = NXR_SYNC_NONE };
-	struct nx_sqlimport_stats st;
-	struct nx_err err = { 0 };
-	struct nxr_writer *w;
-	struct nxr_event ev = { .kind = NX_KIND_CALL, .pid = 5, .tid = 6, .ts_ns = 100 };
-	int fd;
+	struct nxr_event ev[3] = {
+		{ .kind = NX_KIND_CALL, .pid = 5, .tid = 6, .ts_ns = 100 },
+		{ .kind = NX_KIND_RETURN, .pid = 5, .tid = 6, .ts_ns = 1430 },
+		*ev2,
+	};
 
-	sqlite3_close(c->h);
-	c->h = NULL;
-	unlink(c->db);
-	fd = open(c->rec, O_WRONLY | O_TRUNC);
-	assert_true(fd >= 0);
-	w = nxr_writer_open_fd(fd, c->rec, toolfx_meta(), &wo, &err);
-	assert_non_null(w);
-	ev.call.probe = 1;
-	ev.call.arg1 = 1000;
-	assert_int_equal(nxr_writer_append(w, &ev, &err), 0);	/* event 0 */
-	ev = (struct nxr_event){ .kind = NX_KIND_RETURN, .pid = 5, .tid = 6, .ts_ns = 1430 };
-	ev.uret.probe = 2;
-	ev.uret.ret = 1001;
-	assert_int_equal(nxr_writer_append(w, &ev, &err), 0);	/* event 1 */
-	assert_int_equal(nxr_writer_append(w, ev2, &err), 0);	/* event 2 */
-	assert_int_equal(nxr_writer_close(w, &err), 0);
-	assert_int_equal(import(c, &st, &err), 0);
+	ev[0].call.probe = 1;
+	ev[0].call.arg1 = 1000;
+	ev[1].uret.probe = 2;
+	ev[1].uret.ret = 1001;
+	write_events(c, ev, 3);
 }
 
 /* In Mode: triggered the kernel drops a call or a return on its own: a call
