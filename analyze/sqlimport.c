@@ -183,7 +183,9 @@ struct call_stack {
  * back into a call row and a return row (unsure_split). A loss in user space
  * (writer backlog, disk) names no probe and may have taken any CALL or
  * RETURN: then no pair is sure. A ring-buffer loss without a probe is the
- * syscall programs' (the uprobe programs count theirs per probe).
+ * syscall programs' (the uprobe programs count theirs per probe). A
+ * recording not closed cleanly lacks the FILTER and LOSS counts of its last
+ * window: no pair in it is sure either.
  */
 struct unsure {
 	uint32_t *dropped;		/* probe ids with FILTER or LOSS events */
@@ -1078,8 +1080,12 @@ static int unsure_split(struct imp *im)
 	};
 	struct unsure *u = &im->unsure;
 	struct nx_json_buf names = { 0 };
+	struct nxr_reader_stats rs;
 	int rc = 0;
 
+	nxr_reader_get_stats(im->r, &rs);
+	if (!rs.closed_cleanly)
+		u->all_dropped = true;
 	for (uint32_t i = 0; rc == 0 && i < u->nkinds; i++) {
 		uint32_t c = u->kind[i][0], r = u->kind[i][1];
 		const struct nxr_probe *cp = nxr_meta_probe(im->meta, c);

@@ -300,8 +300,9 @@ static void test_schema_text_names_every_table(void **state)
 	assert_non_null(strstr(s, "arg6 INTEGER"));
 }
 
-/* The recording replaced by these events (toolfx's header), then imported. */
-static void write_events(struct ctx *c, const struct nxr_event *evs, size_t n)
+/* The recording replaced by these events (toolfx's header), closed or not
+ * (no trailer, as after a crash), then imported. */
+static void write_events_closed(struct ctx *c, const struct nxr_event *evs, size_t n, bool closed)
 {
 	struct nxr_writer_opts wo = { .segment_age_ns = UINT64_MAX, .sync = NXR_SYNC_NONE };
 	struct nx_sqlimport_stats st;
@@ -318,8 +319,18 @@ static void write_events(struct ctx *c, const struct nxr_event *evs, size_t n)
 	assert_non_null(w);
 	for (size_t i = 0; i < n; i++)
 		assert_int_equal(nxr_writer_append(w, &evs[i], &err), 0);
-	assert_int_equal(nxr_writer_close(w, &err), 0);
+	if (closed) {
+		assert_int_equal(nxr_writer_close(w, &err), 0);
+	} else {
+		assert_int_equal(nxr_writer_flush(w, &err), 0);
+		nxr_writer_free(w);
+	}
 	assert_int_equal(import(c, &st, &err), 0);
+}
+
+static void write_events(struct ctx *c, const struct nxr_event *evs, size_t n)
+{
+	write_events_closed(c, evs, n, true);
 }
 
 /* A recorder may send a syscall's entry and exit as two records: one row. */
@@ -347,7 +358,7 @@ static void test_entry_and_exit_records_are_paired(void **state)
 }
 
 /* A call of ioctl (probe 1) and a return (probe 2) on one thread, then ev2. */
-static void write_call_ret_then(struct ctx *c, const struct nxr_event *ev2)
+static void write_call_ret_then_closed(struct ctx *c, const struct nxr_event *ev2, bool closed)
 {
 	struct nxr_event ev[3] = {
 		{ .kind = NX_KIND_CALL, .pid = 5, .tid = 6, .ts_ns = 100 },
@@ -359,7 +370,12 @@ static void write_call_ret_then(struct ctx *c, const struct nxr_event *ev2)
 	ev[0].call.arg1 = 1000;
 	ev[1].uret.probe = 2;
 	ev[1].uret.ret = 1001;
-	write_events(c, ev, 3);
+	write_events_closed(c, ev, 3, closed);
+}
+
+static void write_call_ret_then(struct ctx *c, const struct nxr_event *ev2)
+{
+	write_call_ret_then_closed(c, ev2, true);
 }
 
 /* In Mode: triggered the kernel drops a call or a return on its own: a call
@@ -405,6 +421,11 @@ static void test_calls_not_paired_when_a_side_was_dropped(void **state)
 	assert_string_equal(q(c, "SELECT ret || ' ' || duration_ns || ' ' || ret_event_id FROM "
 				 "calls"), "1001 1330 1");
 	assert_string_equal(q(c, "SELECT value FROM meta WHERE key = 'calls_unpaired'"), "");
+	/* not closed cleanly: its last window's FILTER and LOSS counts are missing */
+	write_call_ret_then_closed(c, &f, false);
+	assert_string_equal(q(c, "SELECT value FROM meta WHERE key = 'closed_cleanly'"), "0");
+	assert_string_equal(q(c, "SELECT count(*) FROM calls WHERE ret IS NULL"), "1");
+	assert_string_equal(q(c, "SELECT value FROM meta WHERE key = 'calls_unpaired'"), "ioctl");
 }
 
 static void append_payload(struct nxr_writer *w, uint32_t tid, uint64_t ts, uint32_t nr,
