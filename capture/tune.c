@@ -167,8 +167,8 @@ static int comment_for(const struct nx_replay_trigger *r, const char *source, ui
 			fputs(", preloaded below", f);
 		fprintf(f, "; rare: %" PRIu64, r->nrare);
 		if (cs->old)
-			fprintf(f, "\n%u Common tuples of the replayed config kept below the learned "
-				"ones", cs->old);
+			fprintf(f, "\n%u Common tuples of the replayed config kept below the "
+				"learned ones", cs->old);
 		if (cs->cut)
 			fprintf(f, "\n%u tuples cut: a trigger holds at most %u", cs->cut,
 				NX_CONFIG_MAX_COMMON);
