@@ -36,6 +36,7 @@
 
 #include "analyze/rare.h"
 #include "bpf/events.h"
+#include "bpf/uprobe.h"
 #include "format/meta.h"
 
 /* The wire layout BPF shares (bpf/trigger.h): no implicit padding, and the
@@ -816,6 +817,25 @@ bool nx_trigger_eval_tree(const struct nx_trigger *t, const struct nx_trig_input
 	default:
 		return false;
 	}
+}
+
+uint32_t nx_trig_prog_needs(const struct nx_trig_prog *p)
+{
+	uint32_t needs = 0;
+
+	for (uint32_t k = 0; k < p->len && k < NX_TRIG_MAX_INSNS; k++) {
+		const struct nx_trig_insn *in = &p->insns[k];
+
+		if (in->op == NX_TRIG_OP_COMM)
+			needs |= NX_UP_NEED_COMM;
+		else if (in->op == NX_TRIG_OP_VAR && in->a == NX_TRIG_VAR_UID)
+			needs |= NX_UP_NEED_UID;
+		else if (in->op == NX_TRIG_OP_VAR && (in->a == NX_TRIG_VAR_HEALTH ||
+						      in->a == NX_TRIG_VAR_CPU ||
+						      in->a == NX_TRIG_VAR_DISK))
+			needs |= NX_UP_NEED_HEALTH;
+	}
+	return needs;
 }
 
 /* ---- the program evaluator: the twin of bpf/trigger.bpf.h, step for step ---- */

@@ -80,6 +80,10 @@ bool nx_trigger_eval_tree(const struct nx_trigger *t, const struct nx_trig_input
 /* The user-space twin of nx_trig_bpf_eval() (bpf/trigger.bpf.h): any program,
  * even a malformed one, gives the same answer in both. */
 bool nx_trig_prog_eval(const struct nx_trig_prog *p, const struct nx_trig_input *in);
+/* The inputs beyond args, ret, pid and tid a program reads, as NX_UP_NEED_*
+ * bits (bpf/uprobe.h): the BPF side fetches only those, the replay keeps a
+ * process table only for uid and comm. */
+uint32_t nx_trig_prog_needs(const struct nx_trig_prog *p);
 
 /*
  * Canonical text (snprintf contract: returns the full length, writes at most

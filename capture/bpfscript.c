@@ -464,29 +464,5 @@ int nx_bpfscript_generate(const struct nx_config *cfg, const char *script, char 
 int nx_bpfscript_save(const char *path, const char *text, size_t len,
 		      const struct nx_output_opts *opts, struct nx_err *err)
 {
-	int fd, rc = 0;
-
-	fd = nx_output_create(path, opts, err);
-	if (fd < 0)
-		return fd;
-	while (len) {
-		ssize_t n = write(fd, text, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			rc = nx_err_set(err, n < 0 ? -errno : -EIO, "%s: cannot write it: %s", path,
-					n < 0 ? strerror(errno) : "short write");
-			break;
-		}
-		text += n;
-		len -= (size_t)n;
-	}
-	if (rc == 0 && fsync(fd) < 0 && errno != EINVAL)
-		rc = nx_err_set(err, -errno, "%s: cannot write it: %s", path, strerror(errno));
-	if (close(fd) < 0 && rc == 0 && errno != EINTR)
-		rc = nx_err_set(err, -errno, "%s: cannot write it: %s", path, strerror(errno));
-	if (rc < 0)
-		unlink(path);
-	return rc;
+	return nx_output_write_file(path, text, len, opts, err);
 }

@@ -324,6 +324,9 @@ static void summary(const struct nx_record_result *res)
 		st->events ? (double)st->file_bytes / st->events : 0.0, st->segments);
 	if (st->filtered)
 		fprintf(stderr, "%" PRIu64 " calls filtered out by triggers; ", st->filtered);
+	if (st->filtered_syscalls)
+		fprintf(stderr, "%" PRIu64 " syscalls filtered out by Syscalls filters; ",
+			st->filtered_syscalls);
 	if (!lost)
 		fprintf(stderr, "no events lost.\n");
 	else

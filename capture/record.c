@@ -135,7 +135,9 @@ static void append(struct run *r, const struct nxr_event *ev)
 		r->st.by_kind[ev->kind]++;
 	if (ev->kind == NX_KIND_LOSS && ev->loss.reason < NX_LOSS_NREASONS)
 		r->st.lost[ev->loss.reason] += ev->loss.count;
-	if (ev->kind == NX_KIND_FILTER)
+	if (ev->kind == NX_KIND_FILTER && (ev->filter.probe & NX_FILTER_PROBE_SYSCALL))
+		r->st.filtered_syscalls += ev->filter.count;
+	else if (ev->kind == NX_KIND_FILTER)
 		r->st.filtered += ev->filter.count;
 }
 

@@ -23,7 +23,8 @@ struct nx_record_status {
 	uint64_t lost_kernel;			/* counted by the BPF programs */
 	uint64_t file_bytes, raw_bytes, segments;
 	uint64_t ring_bytes;			/* consumed from the ring buffer */
-	uint64_t filtered;			/* calls the kernel dropped (Mode triggered), as written */
+	uint64_t filtered;			/* uprobe calls triggers dropped (triggered) */
+	uint64_t filtered_syscalls;		/* syscalls the Syscalls filters dropped */
 };
 
 struct nx_record_opts {

@@ -19,6 +19,7 @@
 
 #include "analyze/trigger.h"
 #include "bpf/events.h"
+#include "bpf/uprobe.h"
 #include "format/meta.h"
 #include "tests/unit/trig_gen.h"
 
@@ -635,6 +636,36 @@ static void test_differential_tree_vs_program(void **state)
 		      evals, holds_n);
 }
 
+/* What a program reads beyond args, ret, pid and tid (shared by the probe
+ * loader and the replay). */
+static void test_program_needs(void **state)
+{
+	static const struct {
+		const char *text;
+		uint32_t needs;
+	} cases[] = {
+		{ "arg1 == 3 && pid > 1", 0 },
+		{ "comm == \"sh\"", NX_UP_NEED_COMM },
+		{ "uid == 0", NX_UP_NEED_UID },
+		{ "cpu", NX_UP_NEED_HEALTH },
+		{ "disk > 50", NX_UP_NEED_HEALTH },
+		{ "uid != 0 && comm == \"a\"", NX_UP_NEED_UID | NX_UP_NEED_COMM },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct nx_trigger *t = parse_ok(cases[i].text, NULL);
+		struct nx_trig_prog p;
+		struct nx_err err = { 0 };
+
+		assert_int_equal(nx_trigger_compile(t, &p, &err), 0);
+		if (nx_trig_prog_needs(&p) != cases[i].needs)
+			fail_msg("%s: needs 0x%x, want 0x%x", cases[i].text, nx_trig_prog_needs(&p),
+				 cases[i].needs);
+		nx_trigger_free(t);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -649,6 +680,7 @@ int main(void)
 		cmocka_unit_test(test_bpftrace_translation),
 		cmocka_unit_test(test_format_truncates_like_snprintf),
 		cmocka_unit_test(test_program_limits),
+		cmocka_unit_test(test_program_needs),
 		cmocka_unit_test(test_differential_tree_vs_program),
 	};
 
