@@ -18,6 +18,9 @@
  *    left out of the filter (named in a comment). A function with no manual
  *    trigger prints every call, the superset of what nexus keeps, rather
  *    than nothing: a trace that hides calls is worse than a long one.
+ *  - Syscalls filters are decided at sys_exit on the saved arguments, with
+ *    nx_trigger_to_bpftrace_vars() and strncmp for PathPrefix: exact, as
+ *    nexus decides them (see the Syscalls comment below).
  *  - every string taken from the config lands in a probe name, a string
  *    literal or a comment: what would change the program's meaning there
  *    (quotes, backslashes, control bytes, wildcards) is refused, never
@@ -181,7 +184,11 @@ static void put_header(struct gen *g, const char *script)
 		      "for; this\n// program prints only the calls some trigger holds for.\n", f);
 	if (g->sys && cfg->payloads.path_max)
 		fputs("// sys_exit prints the path arguments (str(): 63 bytes; nexus keeps Paths, "
-		      "256 by\n// default); exec argv and I/O bytes (Payloads) are not printed.\n", f);
+		      "256 by\n// default); ", f);
+	else if (g->sys)
+		fputs("// ", f);
+	if (g->sys)
+		fputs("exec argv and I/O bytes (Payloads) are not printed.\n", f);
 	if (g->sys && cfg->nsysfilters)
 		fputs("// Syscalls filters (Trigger, PathPrefix) are decided at sys_exit, as nexus "
 		      "does:\n// a filtered syscall prints its sys_enter line there, beside its "
