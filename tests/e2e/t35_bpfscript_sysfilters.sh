@@ -24,7 +24,7 @@ NRS=(257 2 0 1 87 59 231)
 config "$T/f.yaml" "$FX/fx_sysfilt" "Syscalls:" \
 	"  - openat: {PathPrefix: in/}" \
 	"  - open: {PathPrefix: $P64}" \
-	'  - read: "arg3 == 100 || arg3 == 200"' \
+	'  - read: "arg3 == 100 || arg3 == 200 || arg3 == 2"' \
 	'  - write: {Trigger: "ret >= 10 && arg1 != 1"}' \
 	'  - unlink: "ret < 0"' \
 	"  - execve: {PathPrefix: /proc/self/}" \
@@ -94,7 +94,10 @@ norm_bt() {
 		else print name, "-", "-", ret, path
 	}' "$1"
 }
-norm_nexus "$T/n.csv" | sort > "$T/n.lines"
+# nexus-record's launcher reads its 2-byte "go" before the exec, recorded
+# or not depending on when the child got there: kept here (arg3 == 2), so
+# that it is never in a FILTER count, and left out (the fixture reads no 2).
+norm_nexus "$T/n.csv" | grep -v '^read [0-9]* 2 ' | sort > "$T/n.lines"
 norm_bt "$T/f.out" | sort > "$T/b.lines"
 cat > "$T/want.src" << EOF
 openat - - 3 in/a.txt
