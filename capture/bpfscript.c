@@ -671,11 +671,6 @@ static int put_syscalls(struct gen *g, struct nx_err *err)
 	return put_sys_exit(g, err);
 }
 
-static bool set_any_saved(const struct gen *g)
-{
-	return set_any(g, SET_SAVED);
-}
-
 /* At a thread's exit: the filtered syscall it entered and never left (exit,
  * exit_group), which nexus keeps; then its saved arguments go. A probe of
  * its own after the syscall probes: bpftrace types @nx_sa at its first
@@ -686,7 +681,7 @@ static void put_unreturned(const struct gen *g)
 	bool first = true;
 	FILE *f = g->f;
 
-	if (!g->sys || !set_any_saved(g))
+	if (!g->sys || !set_any(g, SET_SAVED))
 		return;
 	fputs("tracepoint:sched:sched_process_exit\n{\n\t$s = @nx_sa[tid];\n", f);
 	for (uint32_t i = 0; i < cfg->nsysfilters; i++) {
@@ -859,7 +854,7 @@ int nx_bpfscript_write(FILE *f, const struct nx_config *cfg, const char *script,
 		fputs("\tclear(@nx_self);\n", f);
 	if (sys_probes)
 		fputs("\tclear(@nx_sys);\n", f);
-	if (sys_probes && set_any_saved(&g))
+	if (sys_probes && set_any(&g, SET_SAVED))
 		fputs("\tclear(@nx_sa);\n", f);
 	fputs("}\n", f);
 	if (fflush(f) == EOF || ferror(f))
