@@ -277,10 +277,11 @@ static int put_sched(struct gen *g, struct nx_err *err)
  * beside its sys_exit line, when the filter holds. Saved are the filtered
  * syscalls and, when paths are on, the path-taking ones (bpf/payload.h).
  *
- * The probe bodies read args->id and args->ret once, into $id and $r, and
- * test $id: bpftrace 0.17's LLVM may load args->id again through a ctx
- * pointer plus 8, which the verifier refuses ("dereference of modified ctx
- * ptr"), and does so for a long chain of args->id tests.
+ * The probe bodies read each field of args once (args->id into $id, the
+ * registers into the tuple $s, args->ret into $r) and test $id: bpftrace
+ * 0.17's LLVM may load a field again through a ctx pointer plus its
+ * offset, which the verifier refuses ("dereference of modified ctx ptr"),
+ * and does so for a long chain of args->id tests or a register read twice.
  */
 
 /* The path arguments of nr (bit i: argument i + 1); *exec: an exec, whose
@@ -586,26 +587,21 @@ static void put_sys_enter(const struct gen *g)
 		      LINE_ARGS ");\n}\n\n", f);
 		return;
 	}
-	fputs("\t$id = args->id;\n", f);
+	fputs("\t$id = args->id;\n"
+	      "\t$s = ($id + 1, args->args[0], args->args[1], args->args[2],\n"
+	      "\t      args->args[3], args->args[4], args->args[5]);\n", f);
 	if (!set_any(g, SET_FILTERED)) {
-		fputs("\t" ENTER_FMT "@nx_sys[$id],\n\t       (int64)args->args[0], "
-		      "(int64)args->args[1], (int64)args->args[2],\n\t       "
-		      "(int64)args->args[3], (int64)args->args[4], (int64)args->args[5], "
-		      LINE_ARGS ");\n", f);
+		put_saved_enter(f, "\t", "@nx_sys[$id]");
 	} else {
 		fputs("\tif (!(", f);
 		put_test(g, SET_FILTERED, 0);
-		fputs(")) {\t// a filtered syscall prints at its exit\n"
-		      "\t\t" ENTER_FMT "@nx_sys[$id],\n\t\t       (int64)args->args[0], "
-		      "(int64)args->args[1], (int64)args->args[2],\n\t\t       "
-		      "(int64)args->args[3], (int64)args->args[4], (int64)args->args[5], "
-		      LINE_ARGS ");\n\t}\n", f);
+		fputs(")) {\t// a filtered syscall prints at its exit\n", f);
+		put_saved_enter(f, "\t\t", "@nx_sys[$id]");
+		fputs("\t}\n", f);
 	}
 	fputs("\tif (", f);
 	put_test(g, SET_SAVED, 0);
-	fputs(") {\t// its exit decides or prints paths\n"
-	      "\t\t@nx_sa[tid] = ($id + 1, args->args[0], args->args[1], args->args[2],\n"
-	      "\t\t               args->args[3], args->args[4], args->args[5]);\n\t}\n}\n\n", f);
+	fputs(") {\t// its exit decides or prints paths\n\t\t@nx_sa[tid] = $s;\n\t}\n}\n\n", f);
 }
 
 static int put_sys_exit(const struct gen *g, struct nx_err *err)
