@@ -12,7 +12,9 @@
 #  - for each filtered syscall, nexus's FILTER count is what bpftrace printed
 #    unfiltered minus what it printed filtered;
 #  - the path arguments printed at sys_exit are the paths nexus recorded,
-#    cut at bpftrace's 63 bytes.
+#    cut at bpftrace's 63 bytes;
+#  - Syscalls: all with a filter loads (bpftrace 0.17's verifier refused
+#    an earlier form) and filters only that syscall.
 . "$(dirname "$0")/reclib.bash"
 . "$(dirname "$0")/bpflib.bash"
 [ -x "$FX/fx_sysfilt" ] || skip "$FX/fx_sysfilt is not built (make O=$O all)"
