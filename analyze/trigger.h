@@ -101,5 +101,19 @@ int nx_trigger_format(const struct nx_trigger *t, char *buf, size_t len);
  */
 int nx_trigger_to_bpftrace(const struct nx_trigger *t, char *buf, size_t len,
 			   struct nx_err *err);
+/*
+ * The same with the names of the values given: argN becomes args[N-1] and
+ * ret becomes ret, each written as is (signed 64-bit expressions, e.g.
+ * "(int64)$s.1" and "args->ret" at raw_syscalls:sys_exit, where bpftrace has
+ * no argN nor retval). vars NULL: nx_trigger_to_bpftrace's names; a NULL
+ * name is -EINVAL.
+ */
+struct nx_trigger_bpftrace_vars {
+	const char *args[6];
+	const char *ret;
+};
+int nx_trigger_to_bpftrace_vars(const struct nx_trigger *t,
+				const struct nx_trigger_bpftrace_vars *vars, char *buf, size_t len,
+				struct nx_err *err);
 
 #endif
