@@ -11,7 +11,7 @@
  * Speed: one transaction, journal and sync off (the database is a temporary
  * file until the rename: a crash leaves no half cache under the real name),
  * syscall rows buffered SYS_BATCH at a time as ready integers and inserted by
- * "INSERT INTO syscalls SELECT * FROM nx_sysbatch", a virtual table over the
+ * "INSERT INTO syscall_rows SELECT * FROM nx_sysbatch", a virtual table over the
  * buffer (no bind call, no statement text per row), indexes built after the
  * rows. Memory is bounded by the number of processes, threads and syscall
  * numbers, and by the calls pending on each thread (PEND_CALLS at most).
@@ -154,12 +154,10 @@ struct pend_sys {		/* an entry waiting for its exit record */
 	bool used;
 };
 
-/* A syscalls row ready for SQLite: integers, which are NULL, and the name. */
+/* A syscall_rows row ready for SQLite: integers, and which are NULL. */
 struct sysrow {
 	sqlite3_int64 v[SYS_MAX_COLS];
 	uint32_t nulls;			/* bit c: column c is NULL */
-	const char *name;		/* static, or nb */
-	char nb[24];
 };
 
 struct pend_call {
@@ -285,6 +283,24 @@ static unsigned event_cols(struct scol *c, const struct nxr_kind_desc *d)
 	return n;
 }
 
+/* syscall_rows with the name of each number: syscall_counts has a row for
+ * every number seen, so the LEFT JOIN never yields NULL; it is LEFT so that
+ * SQLite drops the join from queries that do not read name (count(*), GROUP
+ * BY nr), and turns it into an inner join, free to start from the name, when
+ * the WHERE clause tests name. */
+static void syscalls_view(struct nx_json_buf *b)
+{
+	struct scol c[MAX_TABLE_COLS];
+	unsigned k = event_cols(c, nxr_kind_desc(NX_KIND_SYSCALL));
+
+	nx_json_puts(b, "-- syscall_rows with each number's name (syscall_<nr> when unknown)\n"
+			"CREATE VIEW syscalls AS SELECT");
+	for (unsigned i = 0; i < k; i++)
+		nx_json_printf(b, "%s r.%s", i ? "," : "", c[i].name);
+	nx_json_puts(b, ", c.name\n  FROM syscall_rows r LEFT JOIN syscall_counts c ON c.nr = "
+			"r.nr;\n");
+}
+
 static void schema_build(struct nx_json_buf *b)
 {
 	unsigned n, k;
@@ -292,9 +308,9 @@ static void schema_build(struct nx_json_buf *b)
 	struct scol c[MAX_TABLE_COLS];
 	char buf[40];
 
-	nx_json_puts(b, "-- nexus-query schema, version 1. Event tables follow from the event "
+	nx_json_printf(b, "-- nexus-query schema, version %d. Event tables follow from the event "
 			"table (bpf/events.h):\n-- event_id, ts_ns, pid, tid, then the kind's "
-			"fields (dur_ns named duration_ns).\n");
+			"fields (dur_ns named duration_ns).\n", NX_SQLIMPORT_SCHEMA_VERSION);
 	for (unsigned i = 0; i < n; i++) {
 		const struct nxr_kind_desc *d = &ds[i];
 
@@ -302,9 +318,12 @@ static void schema_build(struct nx_json_buf *b)
 			continue;
 		k = event_cols(c, d);
 		if (d->kind == NX_KIND_SYSCALL) {
-			c[k++] = (struct scol){ "name", "TEXT", "syscall_<nr> when unknown" };
+			/* no name per row: the syscalls view joins it from syscall_counts */
 			nx_json_puts(b, "-- syscalls, entry and exit paired: ret and duration_ns "
-					"are NULL for one that never returned\n");
+					"are NULL for one that never returned;\n-- query the "
+					"syscalls view, which adds each number's name\n");
+			schema_table(b, "syscall_rows", c, k);
+			continue;
 		} else if (d->kind == NX_KIND_PAYLOAD) {
 			nx_json_puts(b, "-- data behind syscall arguments (README \"Payloads\"), joined to "
 					"syscalls on (tid, ts_ns);\n-- data: a path as TEXT, argv as a "
@@ -340,6 +359,9 @@ static void schema_build(struct nx_json_buf *b)
 		"CREATE TABLE syscall_counts (\n  nr INTEGER PRIMARY KEY,\n  name TEXT,\n"
 		"  calls INTEGER,\n  errors INTEGER, -- returned -4095..-1\n"
 		"  total_ns INTEGER\n);\n"
+		);
+	syscalls_view(b);
+	nx_json_puts(b,
 		"CREATE TABLE kinds (\n  kind INTEGER PRIMARY KEY,\n  name TEXT,\n"
 		"  events INTEGER\n);\n"
 		"CREATE TABLE probes (\n  id INTEGER PRIMARY KEY,\n  hook TEXT, -- uprobe, "
@@ -357,9 +379,9 @@ static void schema_build(struct nx_json_buf *b)
 		"s.name,\n  p.data AS argv, p.full_len AS argc, p.flags, s.ret\n"
 		"  FROM payloads p JOIN syscalls s ON s.tid = p.tid AND s.ts_ns = p.ts_ns\n"
 		"  WHERE p.type = 2;\n"
-		"CREATE INDEX syscalls_pid ON syscalls(pid);\n"
-		"CREATE INDEX syscalls_nr ON syscalls(nr);\n"
-		"CREATE INDEX syscalls_ts ON syscalls(ts_ns);\n"
+		"CREATE INDEX syscalls_ts ON syscall_rows(ts_ns);\n"
+		"CREATE INDEX syscalls_pid ON syscall_rows(pid);\n"
+		"CREATE INDEX syscalls_nr ON syscall_rows(nr);\n"
 		"CREATE INDEX calls_pid ON calls(pid);\n"
 		"CREATE INDEX calls_function ON calls(function);\n"
 		"CREATE INDEX payloads_tid_ts ON payloads(tid, ts_ns);\n");
@@ -528,9 +550,7 @@ static int sysvt_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int col)
 	struct imp *im = ((struct sysvt *)cur->pVtab)->im;
 	const struct sysrow *r = &im->sysbuf[c->row];
 
-	if ((unsigned)col + 1 == im->sys_cols)
-		sqlite3_result_text(ctx, r->name, -1, SQLITE_STATIC);
-	else if (r->nulls & (1u << col))
+	if (r->nulls & (1u << col))
 		sqlite3_result_null(ctx);
 	else
 		sqlite3_result_int64(ctx, r->v[col]);
@@ -566,7 +586,7 @@ static int prepare_all(struct imp *im)
 	int rc;
 
 	im->sysd = nxr_kind_desc(NX_KIND_SYSCALL);
-	im->sys_cols = 4 + im->sysd->nfields + 1;
+	im->sys_cols = 4 + im->sysd->nfields;
 	if (im->sys_cols > SYS_MAX_COLS)
 		return nx_err_set(im->err, -EINVAL, "syscall kind has %u columns, at most %u",
 				  im->sys_cols, SYS_MAX_COLS);
@@ -576,9 +596,9 @@ static int prepare_all(struct imp *im)
 	if (sqlite3_create_module_v2(im->db, "nx_sysbatch", &sysvt_module, im, NULL) !=
 	    SQLITE_OK)
 		return db_err(im, "nx_sysbatch");
-	if (sqlite3_prepare_v3(im->db, "INSERT INTO syscalls SELECT * FROM nx_sysbatch", -1,
+	if (sqlite3_prepare_v3(im->db, "INSERT INTO syscall_rows SELECT * FROM nx_sysbatch", -1,
 			       SQLITE_PREPARE_PERSISTENT, &im->sys_batch, NULL) != SQLITE_OK)
-		return db_err(im, "syscalls");
+		return db_err(im, "syscall_rows");
 	rc = prepare(im, "calls", 4 + nxr_kind_desc(NX_KIND_CALL)->nfields + 4, 1,
 		     &im->call_ins);
 	for (unsigned k = 0; rc == 0 && k < n; k++) {
@@ -685,12 +705,12 @@ static int flush_syscalls(struct imp *im)
 	int rc = 0;
 
 	if (im->sys_n)
-		rc = step(im, im->sys_batch, "syscalls");
+		rc = step(im, im->sys_batch, "syscall_rows");
 	im->sys_n = 0;
 	return rc;
 }
 
-/* Buffers the row (event_id, ts, pid, tid, the fields, name); a full buffer goes in. */
+/* Buffers the row (event_id, ts, pid, tid, the fields); a full buffer goes in. */
 static int insert_syscall(struct imp *im, uint64_t id, const struct nxr_event *ev)
 {
 	const struct nxr_kind_desc *d = im->sysd;
@@ -712,7 +732,6 @@ static int insert_syscall(struct imp *im, uint64_t id, const struct nxr_event *e
 		else
 			r->v[c] = (sqlite3_int64)nxr_field_u64(ev, f);
 	}
-	r->name = nx_syscall_name(ev->syscall.nr, r->nb, sizeof(r->nb));
 	im->st->syscall_rows++;
 	if (++im->sys_n < SYS_BATCH)
 		return 0;
