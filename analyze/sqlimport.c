@@ -11,31 +11,30 @@
  * Speed: one transaction, journal and sync off (the database is a temporary
  * file until the rename: a crash leaves no half cache under the real name),
  * syscall rows buffered SYS_BATCH at a time as ready integers and inserted by
- * "INSERT INTO syscall_rows SELECT * FROM nx_sysbatch", a virtual table over the
- * buffer (no bind call, no statement text per row), indexes built after the
- * rows. Memory is bounded by the number of processes, threads and syscall
- * numbers, and by the calls pending on each thread (PEND_CALLS at most).
+ * "INSERT INTO syscall_rows SELECT * FROM nx_sysbatch", a virtual table over
+ * the buffer (no bind call, no statement text per row). The rows carry no
+ * name (the syscalls view joins it from syscall_counts); the time index is
+ * kept while they go in (they come nearly in time order: appends on its last
+ * page), the pid and nr indexes are sorted after them. Memory is bounded by
+ * the number of processes, threads and syscall numbers, and by the calls
+ * pending on each thread (PEND_CALLS at most).
  *
- * Measured. The machine is shared (2 cores, fuzzers beside): CPU and wall
- * times of the same run vary by +-30 %, so the figures that decide are
- * instruction counts (callgrind) and ratios to SQLite alone in the same run
- * (bench_tools: the same rows with 16-row INSERTs and no decoding, then the
- * same three indexes).
- *   instructions, 300 k syscalls, rows without indexes: 64-row INSERTs with
- *     binds 2.10 G, this virtual table 1.93 G (-8 %); of the rest ~75 % is
- *     SQLite's own (VDBE, the rowid uniqueness seek, b-tree), ~12 % decoding.
- *   bench_tools 10 M: import 48.6 s = rows 16.8 s (x0.77 of SQLite's bare
- *     rate) + indexes 31.8 s (x0.95 of SQLite's CREATE INDEX); whole x1.05
- *     of SQLite alone (46.3 s). The indexes are two thirds of the import and
- *     are SQLite's sorter at work (pid and nr: keys with many ties).
- *   bench_tools 5 M, CPU ratio to SQLite alone, runs alternated: this
- *     x1.15, x1.01; 64-row INSERTs x0.78, x0.84. CPU time moves +-30 % from
- *     run to run here, more than that gap; the instruction count, which does
- *     not move, favours the virtual table.
- * Tried, not kept (no gain beyond noise): page_size 16384 with mmap_size,
- * a small cache_size so the sorter makes several runs (threads=2), the ts
- * index created before the rows; all indexes before the rows is x1.3
- * slower; temp_store=MEMORY would unbound memory on big recordings.
+ * Measured. The machine is shared (2 cores, fuzzers beside): wall times run
+ * 2-3x CPU times and move from run to run, so the figures that decide are
+ * instruction counts (callgrind) and CPU ratios to SQLite alone in the same
+ * run (bench_tools: the same rows with 16-row INSERTs and no decoding, then
+ * the same indexes).
+ *   callgrind, import of 300 k syscalls: 4.05 G instructions (schema 2, a name
+ *     per row and three indexes sorted after: 4.33 G); rows with the time
+ *     index 46 %, pid and nr indexes 48 % (half of it SQLite's sort: the keys
+ *     tie and every tie is a full record comparison), decoding ~6 %.
+ *   bench_tools 10 M: 22.3 s CPU, x1.02 of SQLite alone doing the same rows
+ *     and indexes; SQLite alone with schema 2's rows needs x1.11 the CPU.
+ * Tried, not kept: a WITHOUT ROWID table clustered on (pid, event_id), x1.22
+ * instructions; every index kept during the rows, x1.9 CPU; 64-row INSERTs
+ * with binds, +8 %; page_size 16384 with mmap_size, a small cache_size so
+ * the sorter makes several runs (threads=2): no gain beyond noise;
+ * temp_store=MEMORY would unbound memory on big recordings.
  *
  * Invariant: every row of an event table has the event's position in the
  * file as its rowid, so rows join back to nexus-dump's event_id.
