@@ -28,8 +28,9 @@
  *     per row and three indexes sorted after: 4.33 G); rows with the time
  *     index 46 %, pid and nr indexes 48 % (half of it SQLite's sort: the keys
  *     tie and every tie is a full record comparison), decoding ~6 %.
- *   bench_tools 10 M: 22.3 s CPU, x1.02 of SQLite alone doing the same rows
- *     and indexes; SQLite alone with schema 2's rows needs x1.11 the CPU.
+ *   bench_tools 10 M, two runs: 22.3 and 21.9 s CPU, x1.02 and x0.97 of
+ *     SQLite alone doing the same rows and indexes; SQLite alone with schema
+ *     2's rows needed x1.11 and x0.99 the CPU (the noise is that large).
  * Tried, not kept: a WITHOUT ROWID table clustered on (pid, event_id), x1.22
  * instructions; every index kept during the rows, x1.9 CPU; one (pid, nr)
  * index for both (skip-scan for nr), -7 % only and GROUP BY nr loses its
