@@ -448,6 +448,15 @@ static int put_event(struct split *s, uint32_t oi, const struct nxr_event *ev,
 	return slot_put(s, sl, s->line.p, s->line.len);
 }
 
+/* Invalidates every pid_cache entry in O(1): a new generation (0 is never one). */
+static void pid_cache_clear(struct split *s)
+{
+	if (++s->pid_gen == 0) {
+		memset(s->pid_cache, 0, sizeof(s->pid_cache));
+		s->pid_gen = 1;
+	}
+}
+
 /* One pass over the recording. */
 static int pass(struct split *s, bool first)
 {
@@ -460,7 +469,7 @@ static int pass(struct split *s, bool first)
 	s->procs = nx_proctab_new();
 	if (!s->procs)
 		return nx_err_set(s->err, -ENOMEM, "out of memory");
-	s->pid_gen++;	/* a new pass: no cached output is valid */
+	pid_cache_clear(s);	/* a new pass: no cached output is valid */
 	while ((n = nxr_reader_next(s->r, &ev, s->err)) > 0) {
 		struct pid_out *pc;
 		struct nx_proc *p;
@@ -468,7 +477,7 @@ static int pass(struct split *s, bool first)
 
 		id++;
 		if (ev.kind == NX_KIND_EXEC || ev.kind == NX_KIND_FORK) {
-			s->pid_gen++;	/* a comm may change: every cached output is stale */
+			pid_cache_clear(s);	/* a comm may change: every cached output is stale */
 			p = nx_proctab_observe(s->procs, &ev, &oom);
 			if (p)
 				p->user = 0;	/* new comm: new output */
