@@ -31,6 +31,7 @@
 
 #define SLOT_BUF (16u << 10)
 #define NO_SLOT UINT32_MAX
+#define PID_CACHE 1024		/* power of two */
 
 struct out {
 	uint32_t pid;
@@ -41,10 +42,14 @@ struct out {
 	uint32_t slot;		/* LRU slot, or NO_SLOT */
 };
 
+struct pid_out {
+	uint32_t pid, oi, gen;
+};
+
 struct slot {
 	uint32_t out;		/* output using this slot, or NO_SLOT */
 	int fd;
-	uint32_t prev, next;	/* LRU list, NO_SLOT-terminated; head = most recent */
+	uint64_t used;		/* s->clock at its last use: the least recent is closed */
 	uint32_t len;
 	struct nxr_writer *w;	/* NXR only */
 	char *buf;
@@ -67,7 +72,11 @@ struct split {
 	struct slot *slots;
 	uint32_t nslots, used_slots;
 	uint32_t nslots_limit;	/* <= nslots: lowered when descriptors run out */
-	uint32_t head, tail;
+	uint64_t clock;		/* ticks once per slot use */
+	/* LOG: pid -> output of its current comm, valid while gen == pid_gen
+	 * (bumped by every EXEC and FORK, the only events that change a comm) */
+	struct pid_out pid_cache[PID_CACHE];
+	uint32_t pid_gen;
 
 	struct nx_proctab *procs;
 	struct nx_json_buf line;
@@ -210,32 +219,20 @@ static int slot_flush(struct split *s, struct slot *sl)
 	return rc;
 }
 
-static void lru_unlink(struct split *s, uint32_t i)
+/*
+ * The least recently used open slot, NO_SLOT when none. A scan, not a list:
+ * it runs only when a file must be closed (beside an open and a close), while
+ * a list would be relinked on every event of an interleaved recording.
+ */
+static uint32_t lru_oldest(const struct split *s)
 {
-	struct slot *sl = &s->slots[i];
+	uint32_t best = NO_SLOT;
 
-	if (sl->prev != NO_SLOT)
-		s->slots[sl->prev].next = sl->next;
-	else
-		s->head = sl->next;
-	if (sl->next != NO_SLOT)
-		s->slots[sl->next].prev = sl->prev;
-	else
-		s->tail = sl->prev;
-	sl->prev = sl->next = NO_SLOT;
-}
-
-static void lru_push_front(struct split *s, uint32_t i)
-{
-	struct slot *sl = &s->slots[i];
-
-	sl->prev = NO_SLOT;
-	sl->next = s->head;
-	if (s->head != NO_SLOT)
-		s->slots[s->head].prev = i;
-	s->head = i;
-	if (s->tail == NO_SLOT)
-		s->tail = i;
+	for (uint32_t i = 0; i < s->nslots; i++)
+		if (s->slots[i].out != NO_SLOT &&
+		    (best == NO_SLOT || s->slots[i].used < s->slots[best].used))
+			best = i;
+	return best;
 }
 
 /* Flushes and closes slot i (its output keeps its file on disk). */
@@ -263,7 +260,6 @@ static int slot_close(struct split *s, uint32_t i)
 	}
 	s->outs[sl->out].slot = NO_SLOT;
 	sl->out = NO_SLOT;
-	lru_unlink(s, i);
 	s->used_slots--;
 	return rc;
 }
@@ -297,15 +293,11 @@ static struct slot *slot_get(struct split *s, uint32_t oi)
 	int fd;
 
 	if (o->slot != NO_SLOT) {
-		i = o->slot;
-		if (s->head != i) {
-			lru_unlink(s, i);
-			lru_push_front(s, i);
-		}
-		return &s->slots[i];
+		s->slots[o->slot].used = ++s->clock;
+		return &s->slots[o->slot];
 	}
 	while (s->used_slots && s->used_slots >= s->nslots_limit)
-		if (slot_close(s, s->tail) < 0)
+		if (slot_close(s, lru_oldest(s)) < 0)
 			return NULL;
 	if (name_of(s, o, name) < 0)
 		return NULL;
@@ -313,7 +305,7 @@ static struct slot *slot_get(struct split *s, uint32_t oi)
 		fd = openat(s->dirfd, name, O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC);
 		/* fewer descriptors than max_open: make do with what is open */
 		while (fd < 0 && (errno == EMFILE || errno == ENFILE) && s->used_slots) {
-			if (slot_close(s, s->tail) < 0)
+			if (slot_close(s, lru_oldest(s)) < 0)
 				return NULL;
 			s->nslots_limit = s->used_slots ? s->used_slots : 1;
 			fd = openat(s->dirfd, name, O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC);
@@ -327,7 +319,7 @@ static struct slot *slot_get(struct split *s, uint32_t oi)
 	} else {
 		fd = create_file(s, name);
 		while (fd == -EMFILE || fd == -ENFILE) {
-			if (!s->used_slots || slot_close(s, s->tail) < 0)
+			if (!s->used_slots || slot_close(s, lru_oldest(s)) < 0)
 				return NULL;
 			s->nslots_limit = s->used_slots ? s->used_slots : 1;
 			fd = create_file(s, name);
@@ -355,9 +347,9 @@ static struct slot *slot_get(struct split *s, uint32_t oi)
 		}
 	}
 	sl->out = oi;
+	sl->used = ++s->clock;
 	o->slot = i;
 	s->used_slots++;
-	lru_push_front(s, i);
 	return sl;
 }
 
@@ -383,24 +375,41 @@ static int slot_put(struct split *s, struct slot *sl, const char *p, size_t n)
 static int put_log(struct split *s, uint32_t oi, uint32_t nr)
 {
 	struct out *o = &s->outs[oi];
-	struct slot *sl = slot_get(s, oi);
-	char tmp[48];
+	struct slot *sl;
+	char *b;
 	size_t n = 0;
 
+	if (o->slot != NO_SLOT) {	/* slot_get's common case, inline */
+		sl = &s->slots[o->slot];
+		sl->used = ++s->clock;
+	} else {
+		sl = slot_get(s, oi);
+	}
 	if (!sl)
 		return s->err ? s->err->code : -EIO;
+	/* room for a separator and a name or number (48 bytes at most), then the
+	 * bytes go straight into the buffer */
+	if (sl->len + 48 > SLOT_BUF && slot_flush(s, sl) < 0)
+		return s->err->code;
+	b = sl->buf + sl->len;
 	if (o->nonempty)
-		tmp[n++] = ' ';
+		b[n++] = ' ';
 	o->nonempty = true;
 	if (s->o->names) {
 		char nb[32];
 		const char *nm = nx_syscall_name(nr, nb, sizeof(nb));
 		size_t k = strlen(nm);
 
-		if (k > sizeof(tmp) - 1)
-			k = sizeof(tmp) - 1;
-		memcpy(tmp + n, nm, k);
+		if (k > 47 - n)
+			k = 47 - n;
+		memcpy(b + n, nm, k);
 		n += k;
+	} else if (nr < 1000) {	/* every syscall number: no loop, no memcpy */
+		if (nr >= 100)
+			b[n++] = (char)('0' + nr / 100);
+		if (nr >= 10)
+			b[n++] = (char)('0' + nr / 10 % 10);
+		b[n++] = (char)('0' + nr % 10);
 	} else {
 		char d[12];
 		int k = sizeof(d);
@@ -410,10 +419,11 @@ static int put_log(struct split *s, uint32_t oi, uint32_t nr)
 			d[--k] = (char)('0' + v % 10);
 			v /= 10;
 		} while (v);
-		memcpy(tmp + n, d + k, sizeof(d) - (size_t)k);
+		memcpy(b + n, d + k, sizeof(d) - (size_t)k);
 		n += sizeof(d) - (size_t)k;
 	}
-	return slot_put(s, sl, tmp, n);
+	sl->len += (uint32_t)n;
+	return 0;
 }
 
 static int put_event(struct split *s, uint32_t oi, const struct nxr_event *ev,
@@ -438,13 +448,20 @@ static int put_event(struct split *s, uint32_t oi, const struct nxr_event *ev,
 	return slot_put(s, sl, s->line.p, s->line.len);
 }
 
+/* Invalidates every pid_cache entry in O(1): a new generation (0 is never one). */
+static void pid_cache_clear(struct split *s)
+{
+	if (++s->pid_gen == 0) {
+		memset(s->pid_cache, 0, sizeof(s->pid_cache));
+		s->pid_gen = 1;
+	}
+}
+
 /* One pass over the recording. */
 static int pass(struct split *s, bool first)
 {
 	struct nxr_event ev;
 	uint64_t id = 0;
-	uint32_t last_pid = 0;	/* the process of the last output lookup (LOG), 0: none */
-	int64_t last_oi = 0;
 	bool oom = false;
 	int n, rc;
 
@@ -452,13 +469,15 @@ static int pass(struct split *s, bool first)
 	s->procs = nx_proctab_new();
 	if (!s->procs)
 		return nx_err_set(s->err, -ENOMEM, "out of memory");
+	pid_cache_clear(s);	/* a new pass: no cached output is valid */
 	while ((n = nxr_reader_next(s->r, &ev, s->err)) > 0) {
+		struct pid_out *pc;
 		struct nx_proc *p;
 		int64_t oi;
 
 		id++;
 		if (ev.kind == NX_KIND_EXEC || ev.kind == NX_KIND_FORK) {
-			last_pid = 0;	/* pid 0 is never looked up: no process */
+			pid_cache_clear(s);	/* a comm may change: every cached output is stale */
 			p = nx_proctab_observe(s->procs, &ev, &oom);
 			if (p)
 				p->user = 0;	/* new comm: new output */
@@ -475,10 +494,11 @@ static int pass(struct split *s, bool first)
 				s->st->unowned++;
 			continue;
 		}
-		if (s->o->format == NX_SPLIT_LOG && ev.pid == last_pid) {
-			/* a run of one process: its output cannot have changed */
+		pc = &s->pid_cache[ev.pid & (PID_CACHE - 1)];
+		if (s->o->format == NX_SPLIT_LOG && pc->gen == s->pid_gen && pc->pid == ev.pid) {
+			/* no exec or fork since the lookup: the output cannot have changed */
 			p = NULL;
-			oi = last_oi;
+			oi = pc->oi;
 		} else {
 			p = nx_proctab_get(s->procs, ev.pid);
 			if (!p)
@@ -486,8 +506,7 @@ static int pass(struct split *s, bool first)
 			oi = out_of(s, p);
 			if (oi < 0)
 				return nx_err_set(s->err, -ENOMEM, "out of memory");
-			last_pid = ev.pid;
-			last_oi = oi;
+			*pc = (struct pid_out){ ev.pid, (uint32_t)oi, s->pid_gen };
 		}
 		rc = put_event(s, (uint32_t)oi, &ev, p, id - 1);
 		if (rc < 0)
@@ -557,7 +576,6 @@ int nx_split_run(struct nxr_reader *r, int dirfd, const char *dirname,
 	for (uint32_t i = 0; i < s.nslots; i++) {
 		s.slots[i].out = NO_SLOT;
 		s.slots[i].fd = -1;
-		s.slots[i].prev = s.slots[i].next = NO_SLOT;
 		if (s.o->format != NX_SPLIT_NXR) {
 			s.slots[i].buf = malloc(SLOT_BUF);
 			if (!s.slots[i].buf) {
@@ -566,7 +584,6 @@ int nx_split_run(struct nxr_reader *r, int dirfd, const char *dirname,
 			}
 		}
 	}
-	s.head = s.tail = NO_SLOT;
 	s.nslots_limit = s.nslots;
 	s.batch_lo = 0;
 	s.batch_hi = s.nslots;
@@ -581,8 +598,8 @@ int nx_split_run(struct nxr_reader *r, int dirfd, const char *dirname,
 					     (s.nouts + s.nslots - 1) / s.nslots : 1);
 		if (s.o->format != NX_SPLIT_NXR || s.batch_hi >= s.nouts)
 			break;
-		while (s.head != NO_SLOT) {
-			rc = slot_close(&s, s.head);
+		for (uint32_t i = 0; i < s.nslots; i++) {
+			rc = slot_close(&s, i);
 			if (rc < 0)
 				goto out;
 		}
@@ -595,8 +612,8 @@ int nx_split_run(struct nxr_reader *r, int dirfd, const char *dirname,
 	if (s.o->format == NX_SPLIT_LOG)
 		rc = finish_logs(&s);
 out:
-	while (s.slots && s.head != NO_SLOT) {
-		int k = slot_close(&s, s.head);
+	for (uint32_t i = 0; s.slots && i < s.nslots; i++) {
+		int k = slot_close(&s, i);
 
 		if (k < 0 && rc == 0)
 			rc = k;

@@ -11,31 +11,33 @@
  * Speed: one transaction, journal and sync off (the database is a temporary
  * file until the rename: a crash leaves no half cache under the real name),
  * syscall rows buffered SYS_BATCH at a time as ready integers and inserted by
- * "INSERT INTO syscalls SELECT * FROM nx_sysbatch", a virtual table over the
- * buffer (no bind call, no statement text per row), indexes built after the
- * rows. Memory is bounded by the number of processes, threads and syscall
- * numbers, and by the calls pending on each thread (PEND_CALLS at most).
+ * "INSERT INTO syscall_rows SELECT * FROM nx_sysbatch", a virtual table over
+ * the buffer (no bind call, no statement text per row). The rows carry no
+ * name (the syscalls view joins it from syscall_counts); the time index is
+ * kept while they go in (they come nearly in time order: appends on its last
+ * page), the pid and nr indexes are sorted after them. Memory is bounded by
+ * the number of processes, threads and syscall numbers, and by the calls
+ * pending on each thread (PEND_CALLS at most).
  *
- * Measured. The machine is shared (2 cores, fuzzers beside): CPU and wall
- * times of the same run vary by +-30 %, so the figures that decide are
- * instruction counts (callgrind) and ratios to SQLite alone in the same run
- * (bench_tools: the same rows with 16-row INSERTs and no decoding, then the
- * same three indexes).
- *   instructions, 300 k syscalls, rows without indexes: 64-row INSERTs with
- *     binds 2.10 G, this virtual table 1.93 G (-8 %); of the rest ~75 % is
- *     SQLite's own (VDBE, the rowid uniqueness seek, b-tree), ~12 % decoding.
- *   bench_tools 10 M: import 48.6 s = rows 16.8 s (x0.77 of SQLite's bare
- *     rate) + indexes 31.8 s (x0.95 of SQLite's CREATE INDEX); whole x1.05
- *     of SQLite alone (46.3 s). The indexes are two thirds of the import and
- *     are SQLite's sorter at work (pid and nr: keys with many ties).
- *   bench_tools 5 M, CPU ratio to SQLite alone, runs alternated: this
- *     x1.15, x1.01; 64-row INSERTs x0.78, x0.84. CPU time moves +-30 % from
- *     run to run here, more than that gap; the instruction count, which does
- *     not move, favours the virtual table.
- * Tried, not kept (no gain beyond noise): page_size 16384 with mmap_size,
- * a small cache_size so the sorter makes several runs (threads=2), the ts
- * index created before the rows; all indexes before the rows is x1.3
- * slower; temp_store=MEMORY would unbound memory on big recordings.
+ * Measured. The machine is shared (2 cores, fuzzers beside): wall times run
+ * 2-3x CPU times and move from run to run, so the figures that decide are
+ * instruction counts (callgrind) and CPU ratios to SQLite alone in the same
+ * run (bench_tools: the same rows with 16-row INSERTs and no decoding, then
+ * the same indexes).
+ *   callgrind, import of 300 k syscalls: 4.05 G instructions (schema 2, a name
+ *     per row and three indexes sorted after: 4.33 G); rows with the time
+ *     index 46 %, pid and nr indexes 48 % (half of it SQLite's sort: the keys
+ *     tie and every tie is a full record comparison), decoding ~6 %.
+ *   bench_tools 10 M, two runs: 22.3 and 21.9 s CPU, x1.02 and x0.97 of
+ *     SQLite alone doing the same rows and indexes; SQLite alone with schema
+ *     2's rows needed x1.11 and x0.99 the CPU (the noise is that large).
+ * Tried, not kept: a WITHOUT ROWID table clustered on (pid, event_id), x1.22
+ * instructions; every index kept during the rows, x1.9 CPU; one (pid, nr)
+ * index for both (skip-scan for nr), -7 % only and GROUP BY nr loses its
+ * index; 16 KB pages, -0.5 %; 64-row INSERTs
+ * with binds, +8 %; page_size 16384 with mmap_size, a small cache_size so
+ * the sorter makes several runs (threads=2): no gain beyond noise;
+ * temp_store=MEMORY would unbound memory on big recordings.
  *
  * Invariant: every row of an event table has the event's position in the
  * file as its rowid, so rows join back to nexus-dump's event_id.
@@ -154,12 +156,10 @@ struct pend_sys {		/* an entry waiting for its exit record */
 	bool used;
 };
 
-/* A syscalls row ready for SQLite: integers, which are NULL, and the name. */
+/* A syscall_rows row ready for SQLite: integers, and which are NULL. */
 struct sysrow {
 	sqlite3_int64 v[SYS_MAX_COLS];
 	uint32_t nulls;			/* bit c: column c is NULL */
-	const char *name;		/* static, or nb */
-	char nb[24];
 };
 
 struct pend_call {
@@ -310,6 +310,24 @@ static unsigned event_cols(struct scol *c, const struct nxr_kind_desc *d)
 	return n;
 }
 
+/* syscall_rows with the name of each number: syscall_counts has a row for
+ * every number seen, so the LEFT JOIN never yields NULL; it is LEFT so that
+ * SQLite drops the join from queries that do not read name (count(*), GROUP
+ * BY nr), and turns it into an inner join, free to start from the name, when
+ * the WHERE clause tests name. */
+static void syscalls_view(struct nx_json_buf *b)
+{
+	struct scol c[MAX_TABLE_COLS];
+	unsigned k = event_cols(c, nxr_kind_desc(NX_KIND_SYSCALL));
+
+	nx_json_puts(b, "-- syscall_rows with each number's name (syscall_<nr> when unknown)\n"
+			"CREATE VIEW syscalls AS SELECT");
+	for (unsigned i = 0; i < k; i++)
+		nx_json_printf(b, "%s r.%s", i ? "," : "", c[i].name);
+	nx_json_puts(b, ", c.name\n  FROM syscall_rows r LEFT JOIN syscall_counts c ON c.nr = "
+			"r.nr;\n");
+}
+
 static void schema_build(struct nx_json_buf *b)
 {
 	unsigned n, k;
@@ -317,9 +335,9 @@ static void schema_build(struct nx_json_buf *b)
 	struct scol c[MAX_TABLE_COLS];
 	char buf[40];
 
-	nx_json_puts(b, "-- nexus-query schema, version 1. Event tables follow from the event "
+	nx_json_printf(b, "-- nexus-query schema, version %d. Event tables follow from the event "
 			"table (bpf/events.h):\n-- event_id, ts_ns, pid, tid, then the kind's "
-			"fields (dur_ns named duration_ns).\n");
+			"fields (dur_ns named duration_ns).\n", NX_SQLIMPORT_SCHEMA_VERSION);
 	for (unsigned i = 0; i < n; i++) {
 		const struct nxr_kind_desc *d = &ds[i];
 
@@ -327,9 +345,12 @@ static void schema_build(struct nx_json_buf *b)
 			continue;
 		k = event_cols(c, d);
 		if (d->kind == NX_KIND_SYSCALL) {
-			c[k++] = (struct scol){ "name", "TEXT", "syscall_<nr> when unknown" };
+			/* no name per row: the syscalls view joins it from syscall_counts */
 			nx_json_puts(b, "-- syscalls, entry and exit paired: ret and duration_ns "
-					"are NULL for one that never returned\n");
+					"are NULL for one that never returned;\n-- query the "
+					"syscalls view, which adds each number's name\n");
+			schema_table(b, "syscall_rows", c, k);
+			continue;
 		} else if (d->kind == NX_KIND_PAYLOAD) {
 			nx_json_puts(b, "-- data behind syscall arguments (README \"Payloads\"), joined to "
 					"syscalls on (tid, ts_ns);\n-- data: a path as TEXT, argv as a "
@@ -368,6 +389,9 @@ static void schema_build(struct nx_json_buf *b)
 		"CREATE TABLE syscall_counts (\n  nr INTEGER PRIMARY KEY,\n  name TEXT,\n"
 		"  calls INTEGER,\n  errors INTEGER, -- returned -4095..-1\n"
 		"  total_ns INTEGER\n);\n"
+		);
+	syscalls_view(b);
+	nx_json_puts(b,
 		"CREATE TABLE kinds (\n  kind INTEGER PRIMARY KEY,\n  name TEXT,\n"
 		"  events INTEGER\n);\n"
 		"CREATE TABLE probes (\n  id INTEGER PRIMARY KEY,\n  hook TEXT, -- uprobe, "
@@ -385,9 +409,9 @@ static void schema_build(struct nx_json_buf *b)
 		"s.name,\n  p.data AS argv, p.full_len AS argc, p.flags, s.ret\n"
 		"  FROM payloads p JOIN syscalls s ON s.tid = p.tid AND s.ts_ns = p.ts_ns\n"
 		"  WHERE p.type = 2;\n"
-		"CREATE INDEX syscalls_pid ON syscalls(pid);\n"
-		"CREATE INDEX syscalls_nr ON syscalls(nr);\n"
-		"CREATE INDEX syscalls_ts ON syscalls(ts_ns);\n"
+		"CREATE INDEX syscalls_ts ON syscall_rows(ts_ns);\n"
+		"CREATE INDEX syscalls_pid ON syscall_rows(pid);\n"
+		"CREATE INDEX syscalls_nr ON syscall_rows(nr);\n"
 		"CREATE INDEX calls_pid ON calls(pid);\n"
 		"CREATE INDEX calls_function ON calls(function);\n"
 		"CREATE INDEX payloads_tid_ts ON payloads(tid, ts_ns);\n");
@@ -402,17 +426,30 @@ const char *nx_sqlimport_schema(void)
 	return nx_json_cstr(&b);
 }
 
-/* The schema text split in two: tables (before the rows) and indexes (after). */
+/*
+ * The schema text split in two: tables, views and the first index,
+ * syscalls_ts (before the rows), then the other indexes (after). The time
+ * index is kept up to date while the rows go in: they come nearly in time
+ * order, so each entry lands at the right edge of the index, where SQLite
+ * appends it without a search, which costs less than sorting it afterwards.
+ */
+static const char *late_indexes(void)
+{
+	const char *idx = strstr(nx_sqlimport_schema(), "CREATE INDEX syscalls_ts ");
+
+	return idx ? strchr(idx, '\n') : NULL;
+}
+
 static int create_tables(struct imp *im)
 {
 	const char *s = nx_sqlimport_schema();
-	const char *idx = strstr(s, "CREATE INDEX");
+	const char *late = late_indexes();
 	char *tables;
 	int rc;
 
-	if (!idx)
-		return nx_err_set(im->err, -EINVAL, "schema has no indexes");
-	tables = strndup(s, (size_t)(idx - s));
+	if (!late)
+		return nx_err_set(im->err, -EINVAL, "schema has no syscalls_ts index");
+	tables = strndup(s, (size_t)(late - s));
 	if (!tables)
 		return nx_err_set(im->err, -ENOMEM, "out of memory");
 	rc = exec_sql(im, tables);
@@ -422,9 +459,7 @@ static int create_tables(struct imp *im)
 
 static int create_indexes(struct imp *im)
 {
-	const char *idx = strstr(nx_sqlimport_schema(), "CREATE INDEX");
-
-	return exec_sql(im, idx);
+	return exec_sql(im, late_indexes());
 }
 
 static int prepare(struct imp *im, const char *table, unsigned ncols, unsigned rows,
@@ -556,9 +591,7 @@ static int sysvt_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int col)
 	struct imp *im = ((struct sysvt *)cur->pVtab)->im;
 	const struct sysrow *r = &im->sysbuf[c->row];
 
-	if ((unsigned)col + 1 == im->sys_cols)
-		sqlite3_result_text(ctx, r->name, -1, SQLITE_STATIC);
-	else if (r->nulls & (1u << col))
+	if (r->nulls & (1u << col))
 		sqlite3_result_null(ctx);
 	else
 		sqlite3_result_int64(ctx, r->v[col]);
@@ -594,7 +627,7 @@ static int prepare_all(struct imp *im)
 	int rc;
 
 	im->sysd = nxr_kind_desc(NX_KIND_SYSCALL);
-	im->sys_cols = 4 + im->sysd->nfields + 1;
+	im->sys_cols = 4 + im->sysd->nfields;
 	if (im->sys_cols > SYS_MAX_COLS)
 		return nx_err_set(im->err, -EINVAL, "syscall kind has %u columns, at most %u",
 				  im->sys_cols, SYS_MAX_COLS);
@@ -604,9 +637,9 @@ static int prepare_all(struct imp *im)
 	if (sqlite3_create_module_v2(im->db, "nx_sysbatch", &sysvt_module, im, NULL) !=
 	    SQLITE_OK)
 		return db_err(im, "nx_sysbatch");
-	if (sqlite3_prepare_v3(im->db, "INSERT INTO syscalls SELECT * FROM nx_sysbatch", -1,
+	if (sqlite3_prepare_v3(im->db, "INSERT INTO syscall_rows SELECT * FROM nx_sysbatch", -1,
 			       SQLITE_PREPARE_PERSISTENT, &im->sys_batch, NULL) != SQLITE_OK)
-		return db_err(im, "syscalls");
+		return db_err(im, "syscall_rows");
 	rc = prepare(im, "calls", 4 + nxr_kind_desc(NX_KIND_CALL)->nfields + 4, 1,
 		     &im->call_ins);
 	for (unsigned k = 0; rc == 0 && k < n; k++) {
@@ -713,12 +746,12 @@ static int flush_syscalls(struct imp *im)
 	int rc = 0;
 
 	if (im->sys_n)
-		rc = step(im, im->sys_batch, "syscalls");
+		rc = step(im, im->sys_batch, "syscall_rows");
 	im->sys_n = 0;
 	return rc;
 }
 
-/* Buffers the row (event_id, ts, pid, tid, the fields, name); a full buffer goes in. */
+/* Buffers the row (event_id, ts, pid, tid, the fields); a full buffer goes in. */
 static int insert_syscall(struct imp *im, uint64_t id, const struct nxr_event *ev)
 {
 	const struct nxr_kind_desc *d = im->sysd;
@@ -740,7 +773,6 @@ static int insert_syscall(struct imp *im, uint64_t id, const struct nxr_event *e
 		else
 			r->v[c] = (sqlite3_int64)nxr_field_u64(ev, f);
 	}
-	r->name = nx_syscall_name(ev->syscall.nr, r->nb, sizeof(r->nb));
 	im->st->syscall_rows++;
 	if (++im->sys_n < SYS_BATCH)
 		return 0;

@@ -15,8 +15,9 @@
  * then the kind's fields in table order (dur_ns is named duration_ns) — and
  * derived tables summarise them:
  *
- *   syscalls     one row per syscall, entry and exit paired (+ name); ret and
+ *   syscall_rows one row per syscall, entry and exit paired; ret and
  *                duration_ns NULL for a syscall that never returned
+ *   syscalls     a view: syscall_rows + name (joined from syscall_counts)
  *   calls        uprobe calls paired with their return on the same thread
  *                (probe, function, args, triggers, data, ret, duration_ns)
  *   execs, forks, exits, adaptations, filtered, health, lost (+ reason_name)
@@ -32,14 +33,14 @@
  *   kinds        kind, name, events
  *   probes       id, hook, path, function, spec (the header's probe table)
  *   meta         key, value (header metadata, source file identity, totals)
- * Indexes: syscalls(pid), syscalls(nr), syscalls(ts_ns), calls(pid),
+ * Indexes: syscall_rows(pid), syscall_rows(nr), syscall_rows(ts_ns), calls(pid),
  * calls(function), payloads(tid, ts_ns).
  *
  * u64 values are stored as SQLite's signed 64-bit integers: 2^64-1 reads -1.
  * Strings are stored as TEXT with their bytes unchanged.
  */
 
-#define NX_SQLIMPORT_SCHEMA_VERSION 3
+#define NX_SQLIMPORT_SCHEMA_VERSION 4
 
 struct nx_sqlimport_opts {
 	/* progress of a phase ("events": done of total events; "indexes": 0 of 1 when it
@@ -52,7 +53,8 @@ struct nx_sqlimport_stats {
 	uint64_t events;
 	uint64_t syscall_rows, call_rows, process_rows;
 	double seconds;			/* wall time of the whole import */
-	double index_seconds;		/* of which building the indexes */
+	double index_seconds;		/* of which building the indexes after the rows
+					 * (all but syscalls_ts, kept during the rows) */
 };
 
 /* The schema text (CREATE statements with comments), static. */

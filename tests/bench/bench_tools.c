@@ -3,13 +3,17 @@
  * recording of N syscall events (default 10 M) of 64 processes, each figure
  * printed beside its target (issue 5) as a ratio:
  *   read      the reader alone (the floor of every tool; no target)
- *   split     nexus-split's engine, log format        >= 10 M events/s
+ *   split     nexus-split's engine, log format        >= 10 M events/s,
+ *             and its rate as a ratio to the reader's (wall and CPU)
  *   import    nexus-query's import, indexes included  >= 2 M rows/s, <= 10 s at 10 M
- *   group by  SELECT nr, count(*) FROM syscalls GROUP BY nr   <= 0.5 s
  *   baseline  SQLite alone in the same run (same rows, no decoding, 16-row
- *             INSERTs, then the same three indexes): the machine is shared
- *             and noisy, so the import is read as a ratio to it (rows,
- *             indexes, whole)
+ *             INSERTs, the time index kept during the rows, then the pid
+ *             and nr indexes): the machine is shared and noisy, so the
+ *             import is read as a ratio to it (rows, indexes, whole, CPU)
+ *   schema 2  SQLite alone with schema 2's rows (a name per row, the three
+ *             indexes built after): what the layout change saved
+ *   group by  SELECT nr, count(*) FROM syscalls GROUP BY nr (the nr index)
+ *   summary   the same counts from syscall_counts      <= 0.5 s
  * Files go to a temporary directory under $TMPDIR (default /tmp), removed at
  * the end. Usage: bench_tools [events]
  */
@@ -97,12 +101,16 @@ fail:
 
 /*
  * SQLite's own ceiling on this machine, for reading the import figure: the
- * same row shape (16 integers and a short text), 16 rows per statement, same
- * pragmas, no decoding; then the same three indexes.
+ * same row shape (event_id as the rowid and 13 integers: syscall_rows), 16
+ * rows per statement, same pragmas, no decoding, the time index kept while
+ * the rows go in; then the same two other indexes. named: schema 2's way
+ * instead, the syscall's name as a TEXT column of every row and all three
+ * indexes built after the rows, to show what the new layout saved.
  */
-static int sqlite_baseline(const char *path, uint64_t n, double *rows_s, double *index_s,
-			   double *cpu)
+static int sqlite_baseline(const char *path, uint64_t n, bool named, double *rows_s,
+			   double *index_s, double *cpu)
 {
+	const int nc = named ? 15 : 14;
 	sqlite3 *h = NULL;
 	sqlite3_stmt *st = NULL;
 	char sql[8192];
@@ -116,14 +124,18 @@ static int sqlite_baseline(const char *path, uint64_t n, double *rows_s, double 
 	if (sqlite3_exec(h, "PRAGMA page_size=8192; PRAGMA journal_mode=OFF; "
 			    "PRAGMA synchronous=OFF; PRAGMA locking_mode=EXCLUSIVE; "
 			    "PRAGMA cache_size=-262144; PRAGMA threads=2; "
-			    "CREATE TABLE s (event_id INTEGER PRIMARY KEY, ts_ns, pid, tid, a1, "
-			    "a2, a3, a4, a5, a6, ret, dur, nr, flags, x, y, name); BEGIN",
-			 NULL, NULL, NULL) != SQLITE_OK)
+			    "CREATE TABLE s (event_id INTEGER PRIMARY KEY, ts_ns INTEGER, "
+			    "pid INTEGER, tid INTEGER, a1 INTEGER, a2 INTEGER, a3 INTEGER, "
+			    "a4 INTEGER, a5 INTEGER, a6 INTEGER, ret INTEGER, dur INTEGER, "
+			    "nr INTEGER, flags INTEGER); BEGIN",
+			 NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_exec(h, named ? "ALTER TABLE s ADD COLUMN name TEXT"
+				  : "CREATE INDEX i3 ON s(ts_ns)", NULL, NULL, NULL) != SQLITE_OK)
 		goto out;
 	k = (size_t)snprintf(sql, sizeof(sql), "INSERT INTO s VALUES ");
 	for (int r = 0; r < 16; r++)
-		k += (size_t)snprintf(sql + k, sizeof(sql) - k,
-				      "%s(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", r ? "," : "");
+		k += (size_t)snprintf(sql + k, sizeof(sql) - k, "%s(?,?,?,?,?,?,?,?,?,?,?,?,?,?%s)",
+				      r ? "," : "", named ? ",?" : "");
 	if (sqlite3_prepare_v2(h, sql, -1, &st, NULL) != SQLITE_OK)
 		goto out;
 	t = now_s();
@@ -131,15 +143,16 @@ static int sqlite_baseline(const char *path, uint64_t n, double *rows_s, double 
 	for (uint64_t i = 0; i + 16 <= n; i += 16) {
 		for (int r = 0; r < 16; r++) {
 			uint64_t e = i + (uint64_t)r;
-			int b = r * 17 + 1;
+			int b = r * nc + 1;
 			sqlite3_int64 x = (sqlite3_int64)e;
-			const sqlite3_int64 v[16] = { x, 1000001000 + x * 100, 2000 + x % 64,
-				2000 + x % 64, x, 0x7ffd0000, 4096, 0, 0, 0, x % 4096,
-				500 + x % 1000, x % 300, 1, 0, 0 };
+			const sqlite3_int64 v[14] = { x, 1000001000 + x * 100, 2000 + x % 64,
+				2000 + x % 64, x, 0x7ffd0000, 4096, 0, 0, 0,
+				x % 7 == 0 ? -2 : x % 4096, 500 + x % 1000, x % 300, 1 };
 
-			for (int c = 0; c < 16; c++)
+			for (int c = 0; c < 14; c++)
 				sqlite3_bind_int64(st, b + c, v[c]);
-			sqlite3_bind_text(st, b + 16, "openat", 6, SQLITE_STATIC);
+			if (named)
+				sqlite3_bind_text(st, b + 14, "openat", 6, SQLITE_STATIC);
 		}
 		if (sqlite3_step(st) != SQLITE_DONE)
 			goto out;
@@ -147,8 +160,10 @@ static int sqlite_baseline(const char *path, uint64_t n, double *rows_s, double 
 	}
 	*rows_s = (double)n / (now_s() - t);
 	t = now_s();
-	if (sqlite3_exec(h, "CREATE INDEX i1 ON s(pid); CREATE INDEX i2 ON s(nr);"
-			    "CREATE INDEX i3 ON s(ts_ns); COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+	if (sqlite3_exec(h, "CREATE INDEX i1 ON s(pid); CREATE INDEX i2 ON s(nr)", NULL, NULL,
+			 NULL) != SQLITE_OK ||
+	    (named && sqlite3_exec(h, "CREATE INDEX i3 ON s(ts_ns)", NULL, NULL, NULL) != SQLITE_OK) ||
+	    sqlite3_exec(h, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
 		goto out;
 	*index_s = now_s() - t;
 	*cpu = cpu_s() - *cpu;
@@ -183,7 +198,7 @@ int main(int argc, char **argv)
 	struct stat st;
 	sqlite3 *h = NULL;
 	sqlite3_stmt *s = NULL;
-	double t, dt, icpu;
+	double t, dt, rdt, rcpu, scpu, icpu;
 	uint64_t cnt = 0, groups = 0;
 	int dfd, rc = 1;
 
@@ -209,24 +224,31 @@ int main(int argc, char **argv)
 	if (!r)
 		goto fail;
 	t = now_s();
+	rcpu = cpu_s();
 	while ((rc = nxr_reader_next(r, &ev, &err)) > 0)
 		cnt++;
-	dt = now_s() - t;
+	rdt = now_s() - t;
+	rcpu = cpu_s() - rcpu;
 	if (rc < 0)
 		goto fail;
 	printf("%-10s %12.3f M events/s (the reader alone; no target)\n", "read",
-	       cnt / dt / 1e6);
+	       cnt / rdt / 1e6);
 
 	if (nxr_reader_rewind(r, &err) < 0 || mkdir(out, 0700) < 0)
 		goto fail;
 	dfd = open(out, O_RDONLY | O_DIRECTORY);
 	t = now_s();
+	scpu = cpu_s();
 	rc = nx_split_run(r, dfd, out, NULL, &ss, &err);
 	dt = now_s() - t;
+	scpu = cpu_s() - scpu;
 	close(dfd);
 	if (rc < 0)
 		goto fail;
 	line("split", ss.events / dt / 1e6, "M ev/s", 10, true);
+	printf("%-10s %12.3f s CPU      (the reader alone %.3f s CPU: split runs at x%.2f of "
+	       "its rate, x%.2f by wall time)\n", "", scpu, rcpu, rcpu / scpu,
+	       (ss.events / dt) / (cnt / rdt));
 
 	if (nxr_reader_rewind(r, &err) < 0)
 		goto fail;
@@ -240,17 +262,17 @@ int main(int argc, char **argv)
 	printf("%-10s %12.3f s          (indexes, within the import)\n", "", is.index_seconds);
 	{
 		char base[4300];
-		double brows = 0, bidx = 0, bcpu = 0;
+		double brows = 0, bidx = 0, bcpu = 0, orows = 0, oidx = 0, ocpu = 0;
 
 		snprintf(base, sizeof(base), "%s/baseline.sqlite", dir);
-		if (sqlite_baseline(base, n, &brows, &bidx, &bcpu) == 0) {
+		if (sqlite_baseline(base, n, false, &brows, &bidx, &bcpu) == 0) {
 			double rows_s = is.syscall_rows / (is.seconds - is.index_seconds);
 			double whole = (double)n / brows + bidx;
 
-			printf("%-10s %12.3f M rows/s   (SQLite alone here: same rows, no "
-			       "decoding; import's rows reach x%.2f of it)\n", "baseline",
-			       brows / 1e6, rows_s / brows);
-			printf("%-10s %12.3f s          (SQLite alone: the same three indexes; "
+			printf("%-10s %12.3f M rows/s   (SQLite alone here: same rows and time "
+			       "index, no decoding; import's rows reach x%.2f of it)\n",
+			       "baseline", brows / 1e6, rows_s / brows);
+			printf("%-10s %12.3f s          (SQLite alone: the pid and nr indexes; "
 			       "import's take x%.2f of it)\n", "", bidx, is.index_seconds / bidx);
 			printf("%-10s %12.3f s/10M      (SQLite alone, rows and indexes; import "
 			       "takes x%.2f of it)\n", "", whole * 1e7 / (double)(n ? n : 1),
@@ -258,6 +280,14 @@ int main(int argc, char **argv)
 			printf("%-10s %12.3f s CPU      (import, rows and indexes; SQLite alone "
 			       "%.3f s CPU: import takes x%.2f of it)\n", "", icpu, bcpu,
 			       icpu / bcpu);
+			if (sqlite_baseline(base, n, true, &orows, &oidx, &ocpu) == 0) {
+				double old = (double)n / orows + oidx;
+
+				printf("%-10s %12.3f s/10M      (SQLite alone, schema 2's rows: a "
+				       "name per row, 3 indexes after; x%.2f of this layout's, "
+				       "CPU x%.2f)\n", "schema 2", old * 1e7 / (double)(n ? n : 1),
+				       old / whole, ocpu / bcpu);
+			}
 		}
 	}
 

@@ -18,6 +18,7 @@
 
 #include "analyze/split.h"
 #include "format/reader.h"
+#include "format/writer.h"
 #include "tests/unit/toolfx.h"
 
 struct ctx {
@@ -142,6 +143,72 @@ static void test_log_files_hold_each_process_syscalls_byte_for_byte(void **state
 	assert_int_equal(st.outputs, 5);
 	assert_int_equal(st.events, TOOLFX_BASIC_EVENTS);
 	assert_int_equal(st.written, TOOLFX_BASIC_SYSCALLS);
+}
+
+/*
+ * Two processes interleaved event by event, one renamed by an exec between
+ * two of the other's syscalls (the per-pid output cache must follow it), and
+ * numbers at each digit-count boundary.
+ */
+static void test_interleaved_processes_and_exec_between(void **state)
+{
+	static const uint32_t nrs[] = { 0, 9, 10, 99, 100, 999, 1000, 4242 };
+	static const struct nxr_meta meta = { .hostname = "h", .kernel = "k", .arch = "x86_64",
+					      .tool_version = "t", .command = "c",
+					      .config_text = "" };
+	struct nxr_writer_opts wo = { .segment_age_ns = UINT64_MAX, .sync = NXR_SYNC_NONE };
+	struct ctx *c = *state;
+	struct nx_split_stats st;
+	struct nx_err err = { 0 };
+	struct nxr_event ev;
+	struct nxr_writer *w;
+	struct nxr_reader *r;
+	char rec[128], out[128];
+	uint64_t t = 1000;
+	int fd, dfd;
+
+	snprintf(rec, sizeof(rec), "%s/i.nxr", c->dir);
+	snprintf(out, sizeof(out), "%s/out", c->dir);
+	assert_int_equal(mkdir(out, 0700), 0);
+	fd = open(rec, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	assert_true(fd >= 0);
+	w = nxr_writer_open_fd(fd, rec, &meta, &wo, &err);
+	assert_non_null(w);
+	for (uint32_t pid = 300; pid <= 301; pid++) {
+		ev = (struct nxr_event){ .kind = NX_KIND_EXEC, .pid = pid, .tid = pid, .ts_ns = t++ };
+		ev.exec.comm = (struct nxr_str){ "a", 1 };
+		ev.exec.filename = (struct nxr_str){ "/a", 2 };
+		assert_int_equal(nxr_writer_append(w, &ev, &err), 0);
+	}
+	for (unsigned i = 0; i < 8; i++) {
+		for (uint32_t pid = 300; pid <= 301; pid++) {
+			ev = (struct nxr_event){ .kind = NX_KIND_SYSCALL, .pid = pid, .tid = pid,
+						 .ts_ns = t++ };
+			ev.syscall.nr = pid == 300 ? nrs[i] : nrs[7 - i];
+			ev.syscall.flags = NX_SYS_EXITED;
+			assert_int_equal(nxr_writer_append(w, &ev, &err), 0);
+		}
+		if (i == 3) {	/* 301 becomes "b" while 300 keeps going */
+			ev = (struct nxr_event){ .kind = NX_KIND_EXEC, .pid = 301, .tid = 301,
+						 .ts_ns = t++ };
+			ev.exec.comm = (struct nxr_str){ "b", 1 };
+			ev.exec.filename = (struct nxr_str){ "/b", 2 };
+			assert_int_equal(nxr_writer_append(w, &ev, &err), 0);
+		}
+	}
+	assert_int_equal(nxr_writer_close(w, &err), 0);
+	r = nxr_reader_open(rec, NULL, &err);
+	assert_non_null(r);
+	dfd = open(out, O_RDONLY | O_DIRECTORY);
+	assert_true(dfd >= 0);
+	assert_int_equal(nx_split_run(r, dfd, out, NULL, &st, &err), 0);
+	nxr_reader_close(r);
+	close(c->dirfd);
+	c->dirfd = dfd;	/* expect_file reads from there; teardown closes it */
+	expect_file(c, "a:300.log", "0 9 10 99 100 999 1000 4242\n");
+	expect_file(c, "a:301.log", "4242 1000 999 100\n");
+	expect_file(c, "b:301.log", "99 10 9 0\n");
+	assert_int_equal(st.outputs, 3);
 }
 
 static void test_names_option_writes_syscall_names(void **state)
@@ -366,6 +433,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_log_files_hold_each_process_syscalls_byte_for_byte,
+						setup_basic, teardown),
+		cmocka_unit_test_setup_teardown(test_interleaved_processes_and_exec_between,
 						setup_basic, teardown),
 		cmocka_unit_test_setup_teardown(test_names_option_writes_syscall_names, setup_basic,
 						teardown),

@@ -205,25 +205,36 @@ static void test_loss_health_meta_probes(void **state)
 	assert_string_equal(q(c, "SELECT value FROM meta WHERE key='source_size'"), want);
 }
 
+/* Whether SQLite's plan for sql mentions what (an index's name). */
+static bool plan_uses(struct ctx *c, const char *sql, const char *what)
+{
+	char eqp[512];
+	sqlite3_stmt *s;
+	bool used = false;
+
+	snprintf(eqp, sizeof(eqp), "EXPLAIN QUERY PLAN %s", sql);
+	assert_int_equal(sqlite3_prepare_v2(c->h, eqp, -1, &s, NULL), SQLITE_OK);
+	while (sqlite3_step(s) == SQLITE_ROW)
+		used |= strstr((const char *)sqlite3_column_text(s, 3), what) != NULL;
+	sqlite3_finalize(s);
+	return used;
+}
+
 static void test_indexes_serve_pid_nr_and_time(void **state)
 {
 	struct ctx *c = *state;
 
 	assert_string_equal(q(c, "SELECT group_concat(name, ',') FROM (SELECT name FROM "
-				 "sqlite_master WHERE type='index' AND tbl_name='syscalls' "
+				 "sqlite_master WHERE type='index' AND tbl_name='syscall_rows' "
 				 "ORDER BY name)"), "syscalls_nr,syscalls_pid,syscalls_ts");
-	{
-		sqlite3_stmt *s;
-		int used = 0;
-
-		assert_int_equal(sqlite3_prepare_v2(c->h, "EXPLAIN QUERY PLAN SELECT nr, count(*) "
-						       "FROM syscalls GROUP BY nr", -1, &s, NULL),
-				 SQLITE_OK);
-		while (sqlite3_step(s) == SQLITE_ROW)
-			used |= strstr((const char *)sqlite3_column_text(s, 3), "syscalls_nr") != NULL;
-		sqlite3_finalize(s);
-		assert_true(used);
-	}
+	/* through the syscalls view, whose name join must not hide them */
+	assert_true(plan_uses(c, "SELECT nr, count(*) FROM syscalls GROUP BY nr", "syscalls_nr"));
+	assert_true(plan_uses(c, "SELECT * FROM syscalls WHERE pid = 101", "syscalls_pid"));
+	assert_true(plan_uses(c, "SELECT * FROM syscalls WHERE ts_ns BETWEEN 1 AND 2",
+			      "syscalls_ts"));
+	assert_true(plan_uses(c, "SELECT count(*) FROM syscalls WHERE name = 'getppid'",
+			      "syscalls_nr"));
+	assert_false(plan_uses(c, "SELECT count(*) FROM syscalls", "syscall_counts"));
 }
 
 static void test_cache_validity_follows_the_recording(void **state)
@@ -252,6 +263,20 @@ static void test_cache_validity_follows_the_recording(void **state)
 	/* absent, or not a database */
 	assert_int_equal(nx_sqlimport_cache_valid("/nonexistent/x.sqlite", &c->src), 0);
 	assert_int_equal(nx_sqlimport_cache_valid(c->rec, &c->src), 0);
+}
+
+/* A cache of another schema version (v2 stored a name in every syscalls row) is rebuilt. */
+static void test_cache_of_an_older_schema_is_not_valid(void **state)
+{
+	struct ctx *c = *state;
+	sqlite3 *w = NULL;
+
+	assert_int_equal(nx_sqlimport_cache_valid(c->db, &c->src), 1);
+	assert_int_equal(sqlite3_open_v2(c->db, &w, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(w, "UPDATE meta SET value = '2' WHERE key = "
+				      "'schema_version'", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(w);
+	assert_int_equal(nx_sqlimport_cache_valid(c->db, &c->src), 0);
 }
 
 static void test_rebuild_replaces_a_symlinked_cache_without_following(void **state)
@@ -283,7 +308,7 @@ static void test_rebuild_replaces_a_symlinked_cache_without_following(void **sta
 static void test_schema_text_names_every_table(void **state)
 {
 	const char *s = nx_sqlimport_schema();
-	static const char *const tables[] = { "syscalls", "calls", "processes", "threads",
+	static const char *const tables[] = { "syscall_rows", "calls", "processes", "threads",
 					      "health", "lost", "probes", "meta", "execs",
 					      "forks", "exits", "adaptations", "filtered",
 					      "syscall_counts", "kinds" };
@@ -298,6 +323,7 @@ static void test_schema_text_names_every_table(void **state)
 	}
 	assert_non_null(strstr(s, "duration_ns INTEGER"));
 	assert_non_null(strstr(s, "arg6 INTEGER"));
+	assert_non_null(strstr(s, "CREATE VIEW syscalls AS SELECT"));
 }
 
 /* The recording replaced by these events (toolfx's header), closed or not
@@ -510,6 +536,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_rebuild_replaces_a_symlinked_cache_without_following,
 						setup_basic, teardown),
 		cmocka_unit_test(test_schema_text_names_every_table),
+		cmocka_unit_test_setup_teardown(test_cache_of_an_older_schema_is_not_valid,
+						setup_basic, teardown),
 		cmocka_unit_test_setup_teardown(test_entry_and_exit_records_are_paired, setup_basic,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_payloads_paths_and_argv, setup_basic, teardown),
