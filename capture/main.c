@@ -53,6 +53,7 @@ struct args {
 	uint64_t ringbuf;
 	uint32_t wake;
 	enum nxr_sync sync;
+	enum nxr_layout layout;
 };
 
 const char *argp_program_version = PROG " " NX_VERSION;
@@ -64,7 +65,7 @@ static const char doc[] =
 	"killed it); 1 on a runtime error, 2 on bad usage or a bad config.";
 
 enum { OPT_ALL = 256, OPT_RING, OPT_NOWAIT, OPT_SYNC, OPT_WAKE, OPT_EMIT_BT, OPT_CHECK, OPT_JSON,
-       OPT_PRINT_CONFIG, OPT_COMM, OPT_UID };
+       OPT_PRINT_CONFIG, OPT_COMM, OPT_UID, OPT_LAYOUT };
 
 static const struct argp_option options[] = {
 	{ "output", 'o', "FILE", 0, "Write the recording to FILE (default: LogsDir/run-<UTC time>.nxr)", 0 },
@@ -75,6 +76,8 @@ static const struct argp_option options[] = {
 	{ "ringbuf-size", OPT_RING, "BYTES", 0, "BPF ring buffer size, a power of two; K, M, G suffixes (default 64M)", 0 },
 	{ "no-wait-children", OPT_NOWAIT, NULL, 0, "Stop when the command exits, without waiting for its children", 0 },
 	{ "sync", OPT_SYNC, "WHEN", 0, "segment (default: fdatasync closed segments, at most once a second), end, or none", 0 },
+	{ "layout", OPT_LAYOUT, "LAYOUT", 0, "rows (default: format 1.0, read by every nexus) or "
+	  "columns (format 1.1: smaller files, needs a 1.1 reader)", 0 },
 	{ "wakeup-bytes", OPT_WAKE, "BYTES", OPTION_HIDDEN, "wake the drain past this much data (0: per event)", 0 },
 	{ "emit-bpftrace", OPT_EMIT_BT, "FILE", 0, "Write the bpftrace program equivalent to CONFIG to FILE ('-': standard output) and exit: records nothing, needs no root", 0 },
 	{ "probe", 'e', "SPEC", 0, "Trace SPEC, BCC trace's syntax: 'sys_read (arg3 > 1024)', "
@@ -210,6 +213,14 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		a->wake = v ? (uint32_t)v : UINT32_MAX;
 		break;
 	}
+	case OPT_LAYOUT:
+		if (!strcmp(arg, "rows"))
+			a->layout = NXR_LAYOUT_ROWS;
+		else if (!strcmp(arg, "columns"))
+			a->layout = NXR_LAYOUT_COLUMNS;
+		else
+			argp_error(state, "--layout %s: not one of rows, columns", arg);
+		break;
 	case OPT_SYNC:
 		if (!strcmp(arg, "segment"))
 			a->sync = NXR_SYNC_SEGMENT;
@@ -721,6 +732,7 @@ int main(int argc, char **argv)
 	o.uid = owner.uid;
 	o.gid = owner.gid;
 	o.sync = a.sync;
+	o.layout = a.layout;
 	if (o.argv)
 		snprintf(cmdline, sizeof(cmdline), "%s", cfg.command);
 	else if (o.npids)

@@ -485,7 +485,7 @@ int nx_record_run(const struct nx_record_opts *o, struct nx_record_result *res,
 	};
 	struct nx_output_opts oo = { .force = o->force, .chown = o->chown, .uid = o->uid,
 				     .gid = o->gid };
-	struct nxr_writer_opts wo = { .sync = o->sync };
+	struct nxr_writer_opts wo = { .sync = o->sync, .layout = o->layout };
 	struct nx_launch launch = { .pid = 0, .go_fd = -1, .status_fd = -1 };
 	struct nx_drain_opts dopts = { 0 };
 	struct run *r;

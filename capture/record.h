@@ -63,6 +63,7 @@ struct nx_record_opts {
 	uid_t uid;
 	gid_t gid;
 	enum nxr_sync sync;
+	enum nxr_layout layout;		/* NXR_LAYOUT_DEFAULT: the writer's default (rows) */
 	const char *command;		/* header: what was traced */
 	const char *config_text;	/* header: the YAML, may be NULL */
 	const struct nxr_kv *meta_kv;	/* header: more key/values (print formats), may be NULL */

@@ -3,10 +3,11 @@
 # syscalls in order with numbers, arguments and return values, the exec,
 # fork and exit events with the right pids, ppids, file names and codes,
 # nothing from other processes; nexus-record exits with the command's 7.
+# NX_REC_ARGS adds options to nexus-record (t18 runs it with --layout columns).
 . "$(dirname "$0")/reclib.bash"
 N=25
 config "$T/c.yaml" "$FX/fx_script $N"
-"$REC" -q -o "$T/r.nxr" "$T/c.yaml" 2> "$T/rec.err" &
+"$REC" -q ${NX_REC_ARGS:-} -o "$T/r.nxr" "$T/c.yaml" 2> "$T/rec.err" &
 recpid=$!
 wait $recpid
 rc=$?
