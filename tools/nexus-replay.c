@@ -122,17 +122,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 				   arg);
 		a->max_tuples = v;
 		break;
-	case ARGP_KEY_ARG:
-		if (a->path)
-			argp_error(state, "one recording at a time");
-		a->path = arg;
-		break;
-	case ARGP_KEY_END:
-		if (!a->path)
-			argp_error(state, "no recording given");
-		break;
 	default:
-		return ARGP_ERR_UNKNOWN;
+		if (!nx_tool_arg_recording(key, arg, state, &a->path))
+			return ARGP_ERR_UNKNOWN;
 	}
 	return 0;
 }

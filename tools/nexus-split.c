@@ -82,13 +82,10 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		a->o.nxr_batch = (unsigned)v;
 		break;
 	case ARGP_KEY_ARG:
-		if (a->path)
-			argp_error(state, "one recording at a time");
-		a->path = arg;
+		nx_tool_arg_recording(key, arg, state, &a->path);
 		break;
 	case ARGP_KEY_END:
-		if (!a->path)
-			argp_error(state, "no recording given");
+		nx_tool_arg_recording(key, arg, state, &a->path);
 		if (a->o.names && a->o.format != NX_SPLIT_LOG)
 			argp_error(state, "--names applies to the log format only");
 		break;

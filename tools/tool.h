@@ -5,7 +5,9 @@
  * errors are one line "prog: path: what", damage a warning line per damaged
  * segment or unclosed file, and the tool goes on with what was readable.
  */
+#include <argp.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -86,6 +88,25 @@ static inline int nx_tool_flush(FILE *f, struct nx_json_buf *b)
 		return -1;
 	b->len = 0;
 	return 0;
+}
+
+/*
+ * The one positional RECORDING of a tool, for its argp parser: the second
+ * one, or none at the end, is a usage error (exit 2). Returns true when key
+ * was ARGP_KEY_ARG or ARGP_KEY_END and is handled.
+ */
+static inline bool nx_tool_arg_recording(int key, char *arg, struct argp_state *state,
+					 const char **path)
+{
+	if (key == ARGP_KEY_ARG) {
+		if (*path)
+			argp_error(state, "one recording at a time");
+		*path = arg;
+		return true;
+	}
+	if (key == ARGP_KEY_END && !*path)
+		argp_error(state, "no recording given");
+	return key == ARGP_KEY_END;
 }
 
 #endif
