@@ -20,7 +20,9 @@
 #define NX_UP_MAX_STR 6		/* captured strings per call (Args: argN:str) */
 #define NX_UP_STR_LEN 256	/* bytes per captured string, NUL included: longer is cut */
 #define NX_UP_MAX_TRIGS 64	/* = NX_CONFIG_MAX_TRIGGERS: one bit each in the mask */
-#define NX_UP_COMMON_MAX 65536	/* tuples the common-value map holds */
+#define NX_UP_COMMON_MAX 65536	/* room in the common-value map for learned tuples; the
+				 * loader adds one entry per preloaded tuple */
+#define NX_UP_PRELOAD_MAX 131072	/* preloaded tuples (Common: lists), all triggers together */
 
 enum nx_up_trig_type {
 	NX_UP_TRIG_PROG = 1,	/* manual or health: run prog */

@@ -264,7 +264,7 @@ static void summary_live(const struct nx_live *live)
 	if (ls.samples)
 		fprintf(stderr, PROG ": health: %" PRIu64 " samples, %" PRIu64 " gate changes\n",
 			ls.samples, ls.gate_flips);
-	if (!ls.added && !ls.preloaded)
+	if (!ls.added && !ls.preloaded && !ls.refused)
 		return;
 	fprintf(stderr, PROG ": adapt: %" PRIu64 " tuples made common (%" PRIu64 " preloaded), %"
 		PRIu64 " made rare again", ls.added + ls.preloaded, ls.preloaded, ls.removed);
@@ -278,6 +278,9 @@ static void summary_live(const struct nx_live *live)
 	}
 	if (ls.errors)
 		fprintf(stderr, "; %" PRIu64 " failed updates", ls.errors);
+	if (ls.refused)
+		fprintf(stderr, "; %" PRIu64 " learned changes refused by the kernel and skipped (%s)",
+			ls.refused, strerror(ls.refused_errno));
 	fputc('\n', stderr);
 }
 

@@ -59,6 +59,7 @@ struct nx_probes {
 	struct def *defs;
 	uint32_t n;
 	uint32_t ntrigs;
+	uint32_t ncommon;		/* preloaded tuples, all triggers: <= NX_UP_PRELOAD_MAX */
 	bool triggered;
 	struct nxr_probe *table;
 	int fd_common, fd_filtered, fd_lost, fd_health;
@@ -232,6 +233,15 @@ static int add_def(struct nx_probes *p, const struct nx_config *cfg,
 
 		if (!t->ncommon || !t->ncommon_vals || !t->common)
 			continue;
+		/* the kernel map is sized for them at load: bounded here, with a
+		 * position, rather than refused by the kernel mid-preload */
+		if (t->ncommon > NX_UP_PRELOAD_MAX - p->ncommon)
+			return nx_err_set(err, -EINVAL, "%s:%u:%u: trigger '%s': Common: more than "
+					  "%u common tuples in the config, all auto triggers "
+					  "together (the kernel map's bound)", cfg->path,
+					  t->pos.line, text_col(cfg, t->pos), t->text,
+					  NX_UP_PRELOAD_MAX);
+		p->ncommon += t->ncommon;
 		d->pre[i].vals = malloc(bytes);
 		if (!d->pre[i].vals)
 			return nx_err_set(err, -ENOMEM, "out of memory");
@@ -324,6 +334,11 @@ uint32_t nx_probes_count(const struct nx_probes *p)
 uint32_t nx_probes_ntrigs(const struct nx_probes *p)
 {
 	return p ? p->ntrigs : 0;
+}
+
+uint32_t nx_probes_ncommon(const struct nx_probes *p)
+{
+	return p ? p->ncommon : 0;
 }
 
 const struct nxr_probe *nx_probes_table(const struct nx_probes *p)

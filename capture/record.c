@@ -473,7 +473,7 @@ int nx_record_run(const struct nx_record_opts *o, struct nx_record_result *res,
 		.names = o->names, .nnames = o->nnames, .no_syscalls = o->no_syscalls,
 		.syscalls = o->syscalls, .nsyscalls = o->nsyscalls, .log = o->log,
 		.log_ctx = o->log_ctx, .nprobes = nx_probes_count(o->probes),
-		.ntrigs = nx_probes_ntrigs(o->probes),
+		.ntrigs = nx_probes_ntrigs(o->probes), .ncommon = nx_probes_ncommon(o->probes),
 		.payloads = o->payloads, .sysfilters = o->sysfilters,
 		.nsysfilters = o->nsysfilters,
 	};
