@@ -548,14 +548,14 @@ int nx_record_run(const struct nx_record_opts *o, struct nx_record_result *res,
 	}
 	r->q = nx_queue_new(QUEUE_BATCHES, err);
 	if (!r->q) {
-		rc = err->code;
+		rc = err ? err->code : -ENOMEM;
 		goto out;
 	}
 	dopts.ringbuf_fd = nx_loader_ringbuf_fd(r->ld);
 	dopts.queue = r->q;
 	r->dr = nx_drain_start(&dopts, err);
 	if (!r->dr) {
-		rc = err->code;
+		rc = err ? err->code : -ENOMEM;
 		goto out;
 	}
 	r->t0 = mono_ns();
