@@ -11,6 +11,7 @@
 #include <argp.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +34,7 @@ struct args {
 	const char *config;
 	const char *out;
 	const char *emit_bpftrace;	/* --emit-bpftrace FILE: write it, record nothing */
+	const char *ready_file;		/* --ready-file FILE: created once tracing is on */
 	bool force, all, quiet, verbose, no_wait_children;
 	double duration;
 	pid_t *pids;
@@ -50,7 +52,7 @@ static const char doc[] =
 	"says what to trace. The exit status is the command's (128+N if signal N "
 	"killed it); 1 on a runtime error, 2 on bad usage or a bad config.";
 
-enum { OPT_ALL = 256, OPT_RING, OPT_NOWAIT, OPT_SYNC, OPT_WAKE, OPT_EMIT_BT };
+enum { OPT_ALL = 256, OPT_RING, OPT_NOWAIT, OPT_SYNC, OPT_WAKE, OPT_EMIT_BT, OPT_READY };
 
 static const struct argp_option options[] = {
 	{ "output", 'o', "FILE", 0, "Write the recording to FILE (default: LogsDir/run-<UTC time>.nxr)", 0 },
@@ -63,6 +65,7 @@ static const struct argp_option options[] = {
 	{ "sync", OPT_SYNC, "WHEN", 0, "segment (default: fdatasync closed segments, at most once a second), end, or none", 0 },
 	{ "wakeup-bytes", OPT_WAKE, "BYTES", OPTION_HIDDEN, "wake the drain past this much data (0: per event)", 0 },
 	{ "emit-bpftrace", OPT_EMIT_BT, "FILE", 0, "Write the bpftrace program equivalent to CONFIG to FILE ('-': standard output) and exit: records nothing, needs no root", 0 },
+	{ "ready-file", OPT_READY, "FILE", 0, "Create FILE (holding the recording's path) once tracing is on: a script can wait for it before starting what is traced", 0 },
 	{ "quiet", 'q', NULL, 0, "No status line, no summary", 0 },
 	{ "verbose", 'v', NULL, 0, "Show libbpf's messages and the verifier log", 0 },
 	{ 0 }
@@ -107,6 +110,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_ALL: a->all = true; break;
 	case OPT_NOWAIT: a->no_wait_children = true; break;
 	case OPT_EMIT_BT: a->emit_bpftrace = arg; break;
+	case OPT_READY: a->ready_file = arg; break;
 	case 'd':
 		errno = 0;
 		a->duration = strtod(arg, &end);
@@ -284,6 +288,27 @@ static void summary_live(const struct nx_live *live)
 	fputc('\n', stderr);
 }
 
+/* --ready-file: every probe is attached and the recording exists. Written
+ * to a temporary name, then renamed: whoever sees FILE sees it whole. */
+static void on_ready(void *ctx, const char *path)
+{
+	const char *file = ctx;
+	char tmp[PATH_MAX];
+	FILE *f;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", file) >= (int)sizeof(tmp))
+		goto fail;
+	f = fopen(tmp, "w");
+	if (!f)
+		goto fail;
+	fprintf(f, "%s\n", path);
+	if (fclose(f) == EOF || rename(tmp, file) < 0)
+		goto fail;
+	return;
+fail:
+	fprintf(stderr, PROG ": warning: --ready-file %s: %s\n", file, strerror(errno));
+}
+
 /* Shown even with -q: a malformed record is a defect, never routine. */
 static void warn_bad_records(const struct nx_record_result *res)
 {
@@ -442,6 +467,10 @@ int main(int argc, char **argv)
 	o.command = cmdline;
 	o.config_text = cfg.text;
 	o.stop_sig = &stop_sig;
+	if (a.ready_file) {
+		o.ready = on_ready;
+		o.ready_ctx = (void *)a.ready_file;
+	}
 	if (!a.quiet && isatty(STDERR_FILENO)) {
 		o.status = on_status;
 		o.status_ctx = &sc;
