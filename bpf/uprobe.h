@@ -44,7 +44,10 @@ enum nx_up_needs {
 
 struct nx_up_probe {
 	__u32 hook;		/* enum nxr_hook (format/meta.h): 0 uprobe, 1 uretprobe */
-	__u32 triggered;	/* Mode triggered: a call whose mask is 0 is dropped, counted */
+	__u32 triggered;	/* Mode triggered: a call whose mask is 0 is dropped, counted.
+				 * The same for every probe, yet kept here: as const volatile
+				 * rodata it measured no faster (bench_uprobe, BPF ns/call,
+				 * 3 alternating runs: triggered 350 -> 382, full 403 -> 412) */
 	__u32 ntrig;		/* triggers, 0..NX_UP_MAX_TRIGS */
 	__u32 trig_base;	/* index of trigger 0 in nx_up_trigs */
 	__u32 nstr;		/* strings captured, 0..NX_UP_MAX_STR */
