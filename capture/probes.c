@@ -50,6 +50,7 @@ struct def {
 	uint32_t trig_base;
 	struct nx_trigger **trigs;
 	struct preload *pre;		/* per trigger: common tuples from a tuned config */
+	uint32_t npre;			/* slots of pre (all the function's triggers) */
 	uint32_t nstr;
 	uint8_t str_arg[NX_UP_MAX_STR];
 	struct bpf_link *link;
@@ -227,6 +228,7 @@ static int add_def(struct nx_probes *p, const struct nx_config *cfg,
 	d->pre = calloc(f->ntriggers ? f->ntriggers : 1, sizeof(*d->pre));
 	if (!d->path || !d->func || !d->spec || !d->abspath || !d->trigs || !d->pre)
 		return nx_err_set(err, -ENOMEM, "out of memory");
+	d->npre = f->ntriggers;	/* freed up to here even when a trigger fails below */
 	for (uint32_t i = 0; i < f->ntriggers; i++) {
 		const struct nx_config_trigger *t = &f->triggers[i];
 		size_t bytes = (size_t)t->ncommon * t->ncommon_vals * sizeof(uint64_t);
@@ -311,7 +313,7 @@ void nx_probes_free(struct nx_probes *p)
 
 		for (uint32_t k = 0; k < d->ntrig; k++)
 			nx_trigger_free(d->trigs[k]);
-		for (uint32_t k = 0; d->pre && k < d->ntrig; k++)
+		for (uint32_t k = 0; d->pre && k < d->npre; k++)
 			free(d->pre[k].vals);
 		free(d->pre);
 		free(d->trigs);
