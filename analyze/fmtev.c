@@ -105,6 +105,65 @@ static void put_dur(struct nx_json_buf *b, uint64_t ns)
 		       (unsigned long long)(ns % 1000000000ull / 1000));
 }
 
+/* The print format that applies to ev, with its values filled in; NULL if none. */
+static const struct nx_printfmt *message_of(const struct nxr_event *ev,
+					    const struct nx_fmtev_opts *o,
+					    const struct nx_payset *pay, struct nx_printfmt_in *in)
+{
+	const struct nx_printfmt *pf = NULL;
+
+	if (!o->prints)
+		return NULL;
+	memset(in, 0, sizeof(*in));
+	if (ev->kind == NX_KIND_SYSCALL) {
+		pf = nx_printtab_sys(o->prints, ev->syscall.nr);
+		in->vals[0] = ev->syscall.arg1;
+		in->vals[1] = ev->syscall.arg2;
+		in->vals[2] = ev->syscall.arg3;
+		in->vals[3] = ev->syscall.arg4;
+		in->vals[4] = ev->syscall.arg5;
+		in->vals[5] = ev->syscall.arg6;
+		in->vals[6] = (uint64_t)ev->syscall.ret;
+		/* %s of an argument: the path or buffer payload of this very call */
+		for (uint32_t i = 0; pf && pay && i < pay->n; i++) {
+			const struct nxr_event *p = &pay->ev[i];
+
+			if (p->payload.arg >= 1 && p->payload.arg <= 6 &&
+			    (p->payload.type == NX_PAYLOAD_PATH || p->payload.type == NX_PAYLOAD_BUF) &&
+			    !(p->payload.flags & NX_PAYLOAD_FAULT)) {
+				in->str[p->payload.arg - 1] = p->payload.data.ptr;
+				in->str_len[p->payload.arg - 1] = p->payload.data.len;
+			}
+		}
+	} else if (ev->kind == NX_KIND_CALL) {
+		const char *s = ev->call.data.ptr, *end = s + ev->call.data.len;
+
+		pf = nx_printtab_probe(o->prints, ev->call.probe);
+		in->vals[0] = ev->call.arg1;
+		in->vals[1] = ev->call.arg2;
+		in->vals[2] = ev->call.arg3;
+		in->vals[3] = ev->call.arg4;
+		in->vals[4] = ev->call.arg5;
+		in->vals[5] = ev->call.arg6;
+		/* data: the captured strings, each NUL-terminated, in Args order */
+		for (unsigned i = 0; pf && s && s < end && i < 6; i++) {
+			const char *nul = memchr(s, '\0', (size_t)(end - s));
+			size_t n = nul ? (size_t)(nul - s) : (size_t)(end - s);
+			int a = nx_printtab_str_arg(o->prints, ev->call.probe, i);
+
+			if (a >= 0) {
+				in->str[a] = s;
+				in->str_len[a] = n;
+			}
+			s += n + 1;
+		}
+	} else if (ev->kind == NX_KIND_RETURN) {
+		pf = nx_printtab_probe(o->prints, ev->uret.probe);
+		in->vals[6] = (uint64_t)ev->uret.ret;
+	}
+	return pf;
+}
+
 void nx_fmtev_text(struct nx_json_buf *b, const struct nxr_event *ev, const struct nx_proc *proc,
 		   const struct nx_fmtev_opts *o)
 {
@@ -116,6 +175,8 @@ void nx_fmtev_text_pay(struct nx_json_buf *b, const struct nxr_event *ev,
 		       const struct nx_payset *pay)
 {
 	char nbuf[32];
+	struct nx_printfmt_in pin;
+	const struct nx_printfmt *pf = message_of(ev, o, pay, &pin);
 
 	put_time(b, ev->ts_ns, o->t0_ns);
 	nx_json_putc(b, ' ');
@@ -163,8 +224,12 @@ void nx_fmtev_text_pay(struct nx_json_buf *b, const struct nxr_event *ev,
 					ev->syscall.arg4, ev->syscall.arg5, ev->syscall.arg6 };
 
 		nx_json_puts(b, nx_syscall_name(ev->syscall.nr, nbuf, sizeof(nbuf)));
-		if (!nx_sysfmt_args(b, ev, pay))
+		if (pf) {
+			nx_json_put(b, ": ", 2);
+			nx_printfmt_render(pf, &pin, b);
+		} else if (!nx_sysfmt_args(b, ev, pay)) {
 			put_args(b, a);
+		}
 		nx_json_put(b, " = ", 3);
 		if (!(ev->syscall.flags & NX_SYS_EXITED)) {
 			nx_json_putc(b, '?');
@@ -213,7 +278,12 @@ void nx_fmtev_text_pay(struct nx_json_buf *b, const struct nxr_event *ev,
 
 		nx_json_puts(b, "call ");
 		nx_json_cesc(b, f, strlen(f));
-		put_args(b, a);
+		if (pf) {
+			nx_json_put(b, ": ", 2);
+			nx_printfmt_render(pf, &pin, b);
+		} else {
+			put_args(b, a);
+		}
 		nx_json_printf(b, " probe %u triggers ", ev->call.probe);
 		nx_json_hex(b, ev->call.triggers);
 		if (ev->call.data.len) {
@@ -227,6 +297,10 @@ void nx_fmtev_text_pay(struct nx_json_buf *b, const struct nxr_event *ev,
 
 		nx_json_puts(b, "return ");
 		nx_json_cesc(b, f, strlen(f));
+		if (pf) {
+			nx_json_put(b, ": ", 2);
+			nx_printfmt_render(pf, &pin, b);
+		}
 		nx_json_put(b, " = ", 3);
 		nx_json_s64(b, ev->uret.ret);
 		nx_json_printf(b, " probe %u", ev->uret.probe);
@@ -255,6 +329,8 @@ void nx_fmtev_json(struct nx_json_buf *b, const struct nxr_event *ev, uint64_t e
 {
 	const struct nxr_kind_desc *d = nxr_kind_desc(ev->kind);
 	char nbuf[32];
+	struct nx_printfmt_in pin;
+	const struct nx_printfmt *pf = message_of(ev, o, NULL, &pin);
 
 	nx_json_puts(b, "{\"event_id\":");
 	nx_json_u64(b, event_id);
@@ -311,6 +387,14 @@ void nx_fmtev_json(struct nx_json_buf *b, const struct nxr_event *ev, uint64_t e
 
 		nx_json_key(b, "function", !d || !d->nfields);
 		nx_json_str(b, f, strlen(f));
+	}
+	if (pf) {
+		struct nx_json_buf m = { 0 };
+
+		nx_printfmt_render(pf, &pin, &m);	/* C-escaped: plain ASCII */
+		nx_json_key(b, "message", false);
+		nx_json_str(b, m.p ? m.p : "", m.len);
+		nx_json_release(&m);
 	}
 	nx_json_put(b, "}}", 2);
 }

@@ -5,6 +5,7 @@
 
 #include "analyze/json.h"
 #include "analyze/payjoin.h"
+#include "analyze/printfmt.h"
 #include "analyze/proctab.h"
 #include "format/event.h"
 #include "format/meta.h"
@@ -42,6 +43,11 @@
 struct nx_fmtev_opts {
 	uint64_t t0_ns;				/* time origin of text lines */
 	const struct nxr_meta *meta;		/* probe names; NULL: probes by id */
+	/* print formats (nx_printtab_new(meta)); NULL: none. With one, a syscall,
+	 * call or return reads "name: <message>" in place of "name(args)", and
+	 * the JSON payload gets "message". %s of a syscall's argument prints
+	 * the path or buffer payload joined to it (nx_fmtev_text_pay). */
+	const struct nx_printtab *prints;
 };
 
 /* proc: the entry of ev->pid after nx_proctab_observe(ev), or NULL if none. */

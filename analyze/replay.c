@@ -24,7 +24,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <linux/types.h>
+
 #include "analyze/proctab.h"
+#include "bpf/uprobe.h"
 
 #define DEF_MAX_LISTED 100u
 #define MAX_MAX_LISTED 100000u
@@ -149,16 +152,6 @@ static int probe_index(const struct nx_replay *rp, uint32_t id)
 	return -1;
 }
 
-/* Does the program read uid or comm (which only the process table knows)? */
-static bool prog_needs_proc(const struct nx_trig_prog *p)
-{
-	for (uint32_t i = 0; i < p->len && i < NX_TRIG_MAX_INSNS; i++)
-		if (p->insns[i].op == NX_TRIG_OP_COMM ||
-		    (p->insns[i].op == NX_TRIG_OP_VAR && p->insns[i].a == NX_TRIG_VAR_UID))
-			return true;
-	return false;
-}
-
 int nx_replay_add_trigger(struct nx_replay *rp, uint32_t probe, const char *text, uint64_t tag,
 			  int mask_bit, uint32_t *err_col, struct nx_err *err)
 {
@@ -218,7 +211,8 @@ int nx_replay_add_trigger(struct nx_replay *rp, uint32_t probe, const char *text
 	r->type = nx_trigger_type(im.t);
 	r->mask_bit = mask_bit >= 0 && mask_bit < 64 ? mask_bit : -1;
 	r->nvars = nx_trigger_auto_vars(im.t, r->vars);
-	if (!im.x && prog_needs_proc(&im.prog))
+	/* uid and comm: only the process table knows them */
+	if (!im.x && nx_trig_prog_needs(&im.prog) & (NX_UP_NEED_UID | NX_UP_NEED_COMM))
 		pi->needs_proc = rp->needs_proc = true;
 	rp->impl[rp->ntrigs] = im;
 	return (int)rp->ntrigs++;
@@ -270,11 +264,18 @@ int nx_replay_add_candidate(struct nx_replay *rp, const char *arg, uint64_t tag,
 
 	if (err_col)
 		*err_col = 0;
-	if (arg[0] >= '0' && arg[0] <= '9') {
-		while (arg[i] >= '0' && arg[i] <= '9' && i < 10)
-			i++;
+	if (arg[0] == '-' && arg[1] >= '0' && arg[1] <= '9') {
+		i = 1 + strspn(arg + 1, "0123456789");
+		if (arg[i] == ':')
+			return nx_err_set(err, -EINVAL, "probe id %.*s is negative", (int)i, arg);
+	} else if (arg[0] >= '0' && arg[0] <= '9') {
+		i = strspn(arg, "0123456789");
 		if (arg[i] == ':') {
-			id = strtol(arg, NULL, 10);
+			/* every digit counts: a cast would wrap 4294967297 to probe 1 */
+			if (i > 10 || strtoull(arg, NULL, 10) > UINT32_MAX)
+				return nx_err_set(err, -EINVAL, "probe id %.*s is above %u",
+						  (int)i, arg, UINT32_MAX);
+			id = (long)strtoull(arg, NULL, 10);
 			expr = arg + i + 1;
 		}
 	} else if (is_ident_start(arg[0])) {
@@ -466,6 +467,10 @@ int nx_replay_feed(struct nx_replay *rp, const struct nxr_event *ev, struct nx_e
 		}
 		break;
 	case NX_KIND_FILTER:
+		if (ev->filter.probe & NX_FILTER_PROBE_SYSCALL) {
+			rp->tot.filtered_syscalls += ev->filter.count;
+			break;
+		}
 		rp->tot.filtered += ev->filter.count;
 		idx = probe_index(rp, ev->filter.probe);
 		if (idx >= 0)
@@ -474,7 +479,6 @@ int nx_replay_feed(struct nx_replay *rp, const struct nxr_event *ev, struct nx_e
 	case NX_KIND_LOSS:
 		rp->tot.lost[ev->loss.reason < NX_LOSS_NREASONS ? ev->loss.reason : 0] +=
 			ev->loss.count;
-		rp->tot.lost_total += ev->loss.count;
 		idx = ev->loss.probe ? probe_index(rp, ev->loss.probe) : -1;
 		if (idx >= 0)
 			rp->probes[idx].lost += ev->loss.count;

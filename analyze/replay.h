@@ -95,11 +95,21 @@ struct nx_replay_totals {
 	uint64_t unknown_probe;		/* CALL/RETURN naming no probe of the table */
 	uint64_t wrong_hook;		/* a CALL of a uretprobe probe or a RETURN of a uprobe one */
 	uint64_t health;		/* HEALTH samples */
-	uint64_t filtered;		/* every FILTER count */
+	uint64_t filtered;		/* FILTER counts of uprobes: calls dropped by triggers */
+	uint64_t filtered_syscalls;	/* FILTER counts of Syscalls filters */
 	uint64_t lost[NX_LOSS_NREASONS];	/* LOSS counts by enum nx_loss_reason (0: unknown) */
-	uint64_t lost_total;
 	uint64_t first_ts_ns, last_ts_ns;	/* of the events read (0, 0 when none) */
 };
+
+/* Every LOSS count, whatever its reason. */
+static inline uint64_t nx_replay_lost_total(const struct nx_replay_totals *t)
+{
+	uint64_t n = 0;
+
+	for (unsigned i = 0; i < NX_LOSS_NREASONS; i++)
+		n += t->lost[i];
+	return n;
+}
 
 /* meta (its probe table) must outlive the replay. NULL on failure: -EINVAL
  * (bad opts), -ENOMEM. */

@@ -173,6 +173,29 @@ struct call_stack {
 	struct pend_call c[PEND_CALLS];
 };
 
+/*
+ * A pairing is right only if neither side of the function was dropped: in
+ * Mode: triggered the kernel filters a call or its return on its own (an old
+ * call would take an unrelated return), and a loss drops one side too. The
+ * FILTER and LOSS events that say so come after the fact (one per window), so
+ * pairs are made as the events stream by and, at the end, those of a function
+ * whose uprobe or uretprobe has per-probe FILTER or LOSS events are split
+ * back into a call row and a return row (unsure_split). A loss in user space
+ * (writer backlog, disk) names no probe and may have taken any CALL or
+ * RETURN: then no pair is sure. A ring-buffer loss without a probe is the
+ * syscall programs' (the uprobe programs count theirs per probe). A
+ * recording not closed cleanly lacks the FILTER and LOSS counts of its last
+ * window: no pair in it is sure either.
+ */
+struct unsure {
+	uint32_t *dropped;		/* probe ids with FILTER or LOSS events */
+	uint32_t ndropped;
+	bool all_dropped;		/* the recorder lost events of any kind */
+	uint32_t (*kind)[2];		/* (call probe, return probe) of the pairs made */
+	uint32_t nkinds;
+	char *functions;		/* the split functions, comma-separated, for meta */
+};
+
 struct ktable {
 	const struct nxr_kind_desc *d;
 	char name[40];
@@ -212,6 +235,8 @@ struct imp {
 	struct call_stack **cstacks;
 	uint32_t ncstacks, cstacks_cap;
 	struct u32map cstackmap;	/* tid -> cstacks index + 1 */
+	struct unsure unsure;		/* calls paired, to be split if a side was dropped */
+	uint64_t filtered[2];		/* FILTER counts: [0] uprobe calls, [1] syscalls */
 };
 
 static int db_err(struct imp *im, const char *what)
@@ -320,10 +345,13 @@ static void schema_build(struct nx_json_buf *b)
 	k = event_cols(c, nxr_kind_desc(NX_KIND_CALL));
 	c[0].doc = "of the call (of the return when no call was seen)";
 	c[k++] = (struct scol){ "function", "TEXT", "the probe's function" };
-	c[k++] = (struct scol){ "ret", "INTEGER", "NULL when the return was not seen" };
+	c[k++] = (struct scol){ "ret", "INTEGER", "NULL when the return was not seen or not "
+				"paired" };
 	c[k++] = (struct scol){ "duration_ns", "INTEGER", "return time minus call time" };
 	c[k++] = (struct scol){ "ret_event_id", "INTEGER", NULL };
-	nx_json_puts(b, "-- uprobe calls paired with their return on the same thread\n");
+	nx_json_puts(b, "-- uprobe calls paired with their return on the same thread; never paired "
+			"(a row each) for a function\n-- whose uprobe or uretprobe has FILTER or "
+			"LOSS events (meta calls_unpaired)\n");
 	schema_table(b, "calls", c, k);
 	nx_json_puts(b,
 		"-- one row per process lifetime (a reused pid starts a new row)\n"
@@ -964,6 +992,147 @@ static int flush_pending_sys(struct imp *im)
 
 /* ---- calls: CALL pushed per thread, RETURN pops the latest of its function ---- */
 
+static int u32_add(uint32_t **a, uint32_t *n, uint32_t v)
+{
+	uint32_t *p;
+
+	for (uint32_t i = 0; i < *n; i++)
+		if ((*a)[i] == v)
+			return 0;
+	p = realloc(*a, (*n + 1) * sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	p[(*n)++] = v;
+	*a = p;
+	return 0;
+}
+
+/* A FILTER or LOSS event of a probe: one side of its function's calls was dropped. */
+static int unsure_drop(struct imp *im, const struct nxr_event *ev)
+{
+	uint32_t probe = ev->kind == NX_KIND_FILTER ? ev->filter.probe : ev->loss.probe;
+
+	if (ev->kind == NX_KIND_LOSS && !probe && ev->loss.reason != NX_LOSS_RINGBUF &&
+	    ev->loss.count)
+		im->unsure.all_dropped = true;
+	if (!probe || (ev->kind == NX_KIND_FILTER && (probe & NX_FILTER_PROBE_SYSCALL)))
+		return 0;	/* syscalls and process events: no calls of theirs */
+	if (ev->kind == NX_KIND_FILTER ? !ev->filter.count : !ev->loss.count)
+		return 0;
+	return u32_add(&im->unsure.dropped, &im->unsure.ndropped, probe);
+}
+
+static int unsure_pair(struct imp *im, uint32_t call, uint32_t ret)
+{
+	struct unsure *u = &im->unsure;
+	uint32_t (*k)[2];
+
+	if (u->nkinds && u->kind[u->nkinds - 1][0] == call && u->kind[u->nkinds - 1][1] == ret)
+		return 0;	/* the usual case: the same pair as last time */
+	for (uint32_t i = 0; i < u->nkinds; i++)
+		if (u->kind[i][0] == call && u->kind[i][1] == ret) {
+			/* keep the last one last for the check above */
+			u->kind[i][0] = u->kind[u->nkinds - 1][0];
+			u->kind[i][1] = u->kind[u->nkinds - 1][1];
+			u->kind[u->nkinds - 1][0] = call;
+			u->kind[u->nkinds - 1][1] = ret;
+			return 0;
+		}
+	k = realloc(u->kind, (u->nkinds + 1) * sizeof(*k));
+	if (!k)
+		return -ENOMEM;
+	k[u->nkinds][0] = call;
+	k[u->nkinds][1] = ret;
+	u->nkinds++;
+	u->kind = k;
+	return 0;
+}
+
+static bool unsure_func_dropped(struct imp *im, const char *f)
+{
+	char b[32];
+
+	if (im->unsure.all_dropped)
+		return true;
+	for (uint32_t i = 0; i < im->unsure.ndropped; i++)
+		if (!strcmp(nx_fmtev_probe_func(im->meta, im->unsure.dropped[i], b, sizeof(b)), f))
+			return true;
+	return false;
+}
+
+/*
+ * The pairs of calls probe C with returns of probe R, for a function with a
+ * dropped side: each row becomes the call alone (ret, duration_ns and
+ * ret_event_id NULL) plus a row of the return alone, as if never paired. The
+ * return's time is the call's plus the duration (a thread's events come in
+ * time order, so the duration was never clamped). When C was paired with
+ * returns of several probes (one function name in two binaries), the rows do
+ * not say which: the split rows name the first return probe of C's binary.
+ */
+static int unsure_split(struct imp *im)
+{
+	static const char *const sql[2] = {
+		"INSERT INTO calls (event_id, ts_ns, pid, tid, probe, function, ret, "
+		"ret_event_id) SELECT ret_event_id, ts_ns + duration_ns, pid, tid, ?2, function, "
+		"ret, ret_event_id FROM calls WHERE probe = ?1 AND ret_event_id <> event_id",
+		"UPDATE calls SET ret = NULL, duration_ns = NULL, ret_event_id = NULL "
+		"WHERE probe = ?1 AND ret_event_id <> event_id",
+	};
+	struct unsure *u = &im->unsure;
+	struct nx_json_buf names = { 0 };
+	struct nxr_reader_stats rs;
+	int rc = 0;
+
+	nxr_reader_get_stats(im->r, &rs);
+	if (!rs.closed_cleanly)
+		u->all_dropped = true;
+	for (uint32_t i = 0; rc == 0 && i < u->nkinds; i++) {
+		uint32_t c = u->kind[i][0], r = u->kind[i][1];
+		const struct nxr_probe *cp = nxr_meta_probe(im->meta, c);
+		char b[32];
+		const char *f = nx_fmtev_probe_func(im->meta, c, b, sizeof(b));
+		bool seen = false;
+
+		for (uint32_t j = 0; j < i; j++)
+			seen |= u->kind[j][0] == c;
+		if (seen || !unsure_func_dropped(im, f))
+			continue;	/* C's rows split already, or sure */
+		for (uint32_t j = u->nkinds; j-- > i && cp && cp->path;) {
+			const struct nxr_probe *rp = nxr_meta_probe(im->meta, u->kind[j][1]);
+
+			if (u->kind[j][0] == c && rp && rp->path && !strcmp(rp->path, cp->path))
+				r = u->kind[j][1];
+		}
+		for (int k = 0; rc == 0 && k < 2; k++) {
+			sqlite3_stmt *s = NULL;
+
+			if (sqlite3_prepare_v2(im->db, sql[k], -1, &s, NULL) != SQLITE_OK) {
+				rc = db_err(im, "calls");
+				break;
+			}
+			bind_u64(s, 1, c);
+			bind_u64(s, 2, r);
+			if (sqlite3_step(s) != SQLITE_DONE)
+				rc = db_err(im, "calls");
+			else if (k == 0)
+				im->st->call_rows += (uint64_t)sqlite3_changes(im->db);
+			sqlite3_finalize(s);
+		}
+		if (names.len)
+			nx_json_putc(&names, ',');
+		nx_json_puts(&names, f);
+	}
+	if (rc == 0 && names.len) {
+		const char *t = nx_json_cstr(&names);
+
+		u->functions = t && !names.oom ? strdup(t) : NULL;
+		if (!u->functions)
+			rc = nx_err_set(im->err, -ENOMEM, "out of memory");
+	}
+	nx_json_release(&names);
+	return rc;
+}
+
 static const char *probe_func(struct imp *im, uint32_t probe, char *buf, size_t len)
 {
 	return nx_fmtev_probe_func(im->meta, probe, buf, len);
@@ -1088,6 +1257,8 @@ static int call_event(struct imp *im, uint64_t id, const struct nxr_event *ev)
 			if (pc->ev.call.probe != ev->uret.probe &&
 			    strcmp(probe_func(im, pc->ev.call.probe, b2, sizeof(b2)), rf) != 0)
 				continue;
+			if (unsure_pair(im, pc->ev.call.probe, ev->uret.probe) < 0)
+				return nx_err_set(im->err, -ENOMEM, "out of memory");
 			rc = insert_call(im, pc->id, &pc->ev, ev, id);
 			free(pc->data_copy);
 			memmove(&cs->c[k], &cs->c[k + 1], (cs->n - k - 1) * sizeof(cs->c[0]));
@@ -1315,6 +1486,9 @@ static int write_meta(struct imp *im, const struct stat *src)
 	rc = rc ?: meta_putu(im, s, "lost_backlog", rs.lost[NX_LOSS_BACKLOG]);
 	rc = rc ?: meta_putu(im, s, "lost_disk", rs.lost[NX_LOSS_DISK]);
 	rc = rc ?: meta_putu(im, s, "filtered", rs.filtered);
+	rc = rc ?: meta_putu(im, s, "filtered_calls", im->filtered[0]);
+	rc = rc ?: meta_putu(im, s, "filtered_syscalls", im->filtered[1]);
+	rc = rc ?: meta_put(im, s, "calls_unpaired", im->unsure.functions);
 	for (uint32_t i = 0; rc == 0 && i < m->nkv; i++) {
 		char key[256];
 
@@ -1359,6 +1533,15 @@ static int import_events(struct imp *im, const struct nx_sqlimport_opts *o)
 		case NX_KIND_RETURN:
 			rc = call_event(im, this_id, &ev);
 			break;
+		case NX_KIND_FILTER:
+		case NX_KIND_LOSS:
+			if (ev.kind == NX_KIND_FILTER)
+				im->filtered[!!(ev.filter.probe & NX_FILTER_PROBE_SYSCALL)] +=
+					ev.filter.count;
+			if (unsure_drop(im, &ev) < 0)
+				return nx_err_set(im->err, -ENOMEM, "out of memory");
+			rc = kind_event(im, this_id, &ev);
+			break;
 		default:
 			rc = kind_event(im, this_id, &ev);
 			break;
@@ -1374,6 +1557,7 @@ static int import_events(struct imp *im, const struct nx_sqlimport_opts *o)
 	rc = flush_pending_sys(im);
 	rc = rc ?: flush_syscalls(im);
 	rc = rc ?: flush_pending_calls(im);
+	rc = rc ?: unsure_split(im);
 	if (o && o->on_progress)
 		o->on_progress(o->ctx, "events", id, id);
 	return rc;
@@ -1398,6 +1582,9 @@ static void imp_release(struct imp *im)
 		free(im->cstacks[i]);
 	}
 	free(im->cstacks);
+	free(im->unsure.dropped);
+	free(im->unsure.kind);
+	free(im->unsure.functions);
 	u32map_free(&im->pidmap);
 	u32map_free(&im->tidmap);
 	u32map_free(&im->nrmap);

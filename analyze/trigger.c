@@ -36,6 +36,7 @@
 
 #include "analyze/rare.h"
 #include "bpf/events.h"
+#include "bpf/uprobe.h"
 #include "format/meta.h"
 
 /* The wire layout BPF shares (bpf/trigger.h): no implicit padding, and the
@@ -818,6 +819,25 @@ bool nx_trigger_eval_tree(const struct nx_trigger *t, const struct nx_trig_input
 	}
 }
 
+uint32_t nx_trig_prog_needs(const struct nx_trig_prog *p)
+{
+	uint32_t needs = 0;
+
+	for (uint32_t k = 0; k < p->len && k < NX_TRIG_MAX_INSNS; k++) {
+		const struct nx_trig_insn *in = &p->insns[k];
+
+		if (in->op == NX_TRIG_OP_COMM)
+			needs |= NX_UP_NEED_COMM;
+		else if (in->op == NX_TRIG_OP_VAR && in->a == NX_TRIG_VAR_UID)
+			needs |= NX_UP_NEED_UID;
+		else if (in->op == NX_TRIG_OP_VAR && (in->a == NX_TRIG_VAR_HEALTH ||
+						      in->a == NX_TRIG_VAR_CPU ||
+						      in->a == NX_TRIG_VAR_DISK))
+			needs |= NX_UP_NEED_HEALTH;
+	}
+	return needs;
+}
+
 /* ---- the program evaluator: the twin of bpf/trigger.bpf.h, step for step ---- */
 
 bool nx_trig_prog_eval(const struct nx_trig_prog *p, const struct nx_trig_input *in)
@@ -1161,7 +1181,8 @@ static bool is_boolean(const struct node *n)
 	       (n->kind == N_BIN && n->op != NX_TRIG_OP_BAND && n->op != NX_TRIG_OP_BOR);
 }
 
-static void bpftrace_node(struct out *o, const struct nx_trigger *t, unsigned i)
+static void bpftrace_node(struct out *o, const struct nx_trigger *t, unsigned i,
+			  const struct nx_trigger_bpftrace_vars *v)
 {
 	const struct node *n = &t->nodes[i];
 	const struct node *c;
@@ -1174,7 +1195,11 @@ static void bpftrace_node(struct out *o, const struct nx_trigger *t, unsigned i)
 			put(o, "%lld", (long long)n->imm);
 		return;
 	case N_VAR:
-		if (n->var < NX_TRIG_VAR_ARG1 + 6)
+		if (v && n->var < NX_TRIG_VAR_ARG1 + 6)
+			put(o, "%s", v->args[n->var - NX_TRIG_VAR_ARG1]);
+		else if (v && n->var == NX_TRIG_VAR_RET)
+			put(o, "%s", v->ret);
+		else if (n->var < NX_TRIG_VAR_ARG1 + 6)
 			put(o, "(int64)arg%u", n->var - NX_TRIG_VAR_ARG1);
 		else if (n->var == NX_TRIG_VAR_RET)
 			put(o, "(int64)retval");
@@ -1189,10 +1214,10 @@ static void bpftrace_node(struct out *o, const struct nx_trigger *t, unsigned i)
 		put(o, "!");
 		if (c->kind == N_BIN || c->kind == N_COMM || c->kind == N_VAR) {
 			put(o, "(");
-			bpftrace_node(o, t, n->l);
+			bpftrace_node(o, t, n->l, v);
 			put(o, ")");
 		} else {
-			bpftrace_node(o, t, n->l);
+			bpftrace_node(o, t, n->l, v);
 		}
 		return;
 	default:
@@ -1208,26 +1233,40 @@ static void bpftrace_node(struct out *o, const struct nx_trigger *t, unsigned i)
 			/* bpftrace types a 0/1 result unsigned, which would turn
 			 * the comparison or bitwise operation around it unsigned */
 			put(o, "(int64)(");
-			bpftrace_node(o, t, ci);
+			bpftrace_node(o, t, ci, v);
 			put(o, ")");
 		} else if (c->kind == N_BIN || c->kind == N_COMM) {
 			put(o, "(");
-			bpftrace_node(o, t, ci);
+			bpftrace_node(o, t, ci, v);
 			put(o, ")");
 		} else {
-			bpftrace_node(o, t, ci);
+			bpftrace_node(o, t, ci, v);
 		}
 	}
 }
 
-int nx_trigger_to_bpftrace(const struct nx_trigger *t, char *buf, size_t len,
-			   struct nx_err *err)
+int nx_trigger_to_bpftrace_vars(const struct nx_trigger *t,
+				const struct nx_trigger_bpftrace_vars *vars, char *buf, size_t len,
+				struct nx_err *err)
 {
 	struct out o = { .buf = buf, .len = len };
 
 	if (t->type != NX_TRIGGER_MANUAL)
 		return nx_err_set(err, -EINVAL, "%s triggers have no bpftrace equivalent",
 				  t->type == NX_TRIGGER_AUTO ? "auto" : "health");
-	bpftrace_node(&o, t, t->root);
+	if (vars) {
+		for (unsigned i = 0; i < 6; i++)
+			if (!vars->args[i])
+				return nx_err_set(err, -EINVAL, "no bpftrace name for arg%u", i + 1);
+		if (!vars->ret)
+			return nx_err_set(err, -EINVAL, "no bpftrace name for ret");
+	}
+	bpftrace_node(&o, t, t->root, vars);
 	return finish(&o);
+}
+
+int nx_trigger_to_bpftrace(const struct nx_trigger *t, char *buf, size_t len,
+			   struct nx_err *err)
+{
+	return nx_trigger_to_bpftrace_vars(t, NULL, buf, len, err);
 }

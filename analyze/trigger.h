@@ -80,6 +80,10 @@ bool nx_trigger_eval_tree(const struct nx_trigger *t, const struct nx_trig_input
 /* The user-space twin of nx_trig_bpf_eval() (bpf/trigger.bpf.h): any program,
  * even a malformed one, gives the same answer in both. */
 bool nx_trig_prog_eval(const struct nx_trig_prog *p, const struct nx_trig_input *in);
+/* The inputs beyond args, ret, pid and tid a program reads, as NX_UP_NEED_*
+ * bits (bpf/uprobe.h): the BPF side fetches only those, the replay keeps a
+ * process table only for uid and comm. */
+uint32_t nx_trig_prog_needs(const struct nx_trig_prog *p);
 
 /*
  * Canonical text (snprintf contract: returns the full length, writes at most
@@ -97,5 +101,19 @@ int nx_trigger_format(const struct nx_trigger *t, char *buf, size_t len);
  */
 int nx_trigger_to_bpftrace(const struct nx_trigger *t, char *buf, size_t len,
 			   struct nx_err *err);
+/*
+ * The same with the names of the values given: argN becomes args[N-1] and
+ * ret becomes ret, each written as is (signed 64-bit expressions, e.g.
+ * "(int64)$s.1" and "args->ret" at raw_syscalls:sys_exit, where bpftrace has
+ * no argN nor retval). vars NULL: nx_trigger_to_bpftrace's names; a NULL
+ * name is -EINVAL.
+ */
+struct nx_trigger_bpftrace_vars {
+	const char *args[6];
+	const char *ret;
+};
+int nx_trigger_to_bpftrace_vars(const struct nx_trigger *t,
+				const struct nx_trigger_bpftrace_vars *vars, char *buf, size_t len,
+				struct nx_err *err);
 
 #endif

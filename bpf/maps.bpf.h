@@ -57,8 +57,36 @@ static __always_inline struct nx_shared *nx_shared_get(void)
 	return bpf_map_lookup_elem(&nx_shared, &zero);
 }
 
-/* The hot path: one inlined array lookup and a byte load. */
+#include "bpf/filter.bpf.h"
+
+/* The hot path: one inlined array lookup and a byte load. With filters
+ * (nx_filter_on, pruned otherwise) a process's first event after its mark,
+ * fork or exec judges it (bpf/filter.bpf.h). */
 static __always_inline int nx_relevant(__u32 tgid)
+{
+	struct nx_shared *s;
+	__u8 *rel, r;
+
+	if (nx_trace_all && !nx_filter_on)
+		return tgid != nx_self_tgid;
+	s = nx_shared_get();
+	if (!s)
+		return 0;
+	rel = &s->rel[tgid & (NX_PID_LIMIT - 1)];
+	if (!nx_filter_on)
+		return *rel != NX_REL_NO;
+	if (tgid == nx_self_tgid)
+		return 0;
+	r = *rel;
+	if (!nx_trace_all && !(r & NX_REL_SEL))
+		return 0;
+	if (!(r & NX_REL_DECIDED))
+		r = nx_filter_decide(rel, r, tgid);
+	return !(r & NX_REL_MUTED);
+}
+
+/* Traced, recorded or not: what following children and waiting go by. */
+static __always_inline int nx_selected(__u32 tgid)
 {
 	struct nx_shared *s;
 
@@ -67,7 +95,7 @@ static __always_inline int nx_relevant(__u32 tgid)
 	s = nx_shared_get();
 	if (!s)
 		return 0;
-	return s->rel[tgid & (NX_PID_LIMIT - 1)] != NX_REL_NO;
+	return (s->rel[tgid & (NX_PID_LIMIT - 1)] & NX_REL_SEL) != NX_REL_NO;
 }
 
 /* n events the ring buffer could not take, counted on this cpu */

@@ -19,6 +19,22 @@ enum nx_rel {
 };
 
 /*
+ * With process filters on (Filter, --comm/--uid), rel[pid] also carries two
+ * flags beside the enum nx_rel in its low bits: the process was judged since
+ * its last exec or fork, and judged out (still followed and waited for, but
+ * nothing of it recorded). Without filters neither is ever set.
+ */
+#define NX_REL_SEL 0x03			/* mask of the enum nx_rel value */
+#define NX_REL_DECIDED 0x40
+#define NX_REL_MUTED 0x80
+
+/* Filter kinds, nx_filter_on bits (bpf/filter.bpf.h). */
+#define NX_FILT_PID (1u << 0)
+#define NX_FILT_UID (1u << 1)
+#define NX_FILT_COMM (1u << 2)
+#define NX_FILT_MAX 16			/* values of one kind: NX_FILTER_MAX of capture/config.h */
+
+/*
  * The relevancy table, one mmap-able array element so that the hot path is
  * one inlined array lookup plus a byte load, and user space sets bytes with
  * plain stores into the mapping (a byte store never races a neighbour).

@@ -36,20 +36,23 @@ int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
 	struct nx_shared *s;
 	long n;
 
-	if (!nx_relevant(ptgid))
+	if (!nx_selected(ptgid))
 		return 0;
-	nx_sys_flush_current();		/* the parent's earlier syscalls come first */
+	if (nx_relevant(ptgid))		/* (a parent filtered out still has its children followed) */
+		nx_sys_flush_current();	/* the parent's earlier syscalls come first */
 	if (ctgid != ptgid && nx_follow && !nx_trace_all) {
 		s = nx_shared_get();
 		if (s) {
 			__u8 *r = &s->rel[ctgid & (NX_PID_LIMIT - 1)];
 
-			if (*r == NX_REL_NO) {
-				*r = NX_REL_WAIT;
+			if ((*r & NX_REL_SEL) == NX_REL_NO) {
+				*r = NX_REL_WAIT;	/* undecided: judged at its first event */
 				__sync_fetch_and_add(&s->live, 1);
 			}
 		}
 	}
+	if (nx_filter_on && !nx_relevant(ptgid))
+		return 0;
 	e = bpf_ringbuf_reserve(&nx_events, sizeof(*e) + NX_NAME_LEN, 0);
 	if (!e) {
 		nx_count_lost(1);
@@ -75,7 +78,7 @@ int BPF_PROG(on_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 	char *str;
 	long n;
 
-	if (!nx_relevant(tgid)) {
+	if (!nx_selected(tgid)) {
 		char name[NX_NAME_LEN] = {};
 		struct nx_shared *s;
 
@@ -88,6 +91,14 @@ int BPF_PROG(on_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 		if (!s)
 			return 0;
 		s->rel[tgid & (NX_PID_LIMIT - 1)] = NX_REL_YES;
+	}
+	if (nx_filter_on) {		/* a new comm and maybe uid: judged again */
+		struct nx_shared *s = nx_shared_get();
+
+		if (s)
+			s->rel[tgid & (NX_PID_LIMIT - 1)] &= ~NX_REL_DECIDED;
+		if (!nx_relevant(tgid))
+			return 0;
 	}
 	nx_sys_flush_current();
 	e = bpf_ringbuf_reserve(&nx_events, EXEC_REC, 0);
@@ -127,8 +138,10 @@ int BPF_PROG(on_exit, struct task_struct *p, bool group_dead)
 	struct nx_wire_exit *e;
 	struct nx_shared *s;
 
-	if (!nx_relevant(tgid))
+	if (!nx_selected(tgid))
 		return 0;
+	if (nx_filter_on && !nx_relevant(tgid))
+		goto gone;
 	/* exit and exit_group never reach sys_exit: their entry is flushed here. */
 	pend = bpf_task_storage_get(&nx_pending, bpf_get_current_task_btf(), NULL, 0);
 	if (pend) {
@@ -147,12 +160,13 @@ int BPF_PROG(on_exit, struct task_struct *p, bool group_dead)
 	} else {
 		nx_count_lost(1);
 	}
-	if (group_dead && !nx_trace_all) {
+gone:
+	if (group_dead && (!nx_trace_all || nx_filter_on)) {	/* a reused pid starts afresh */
 		s = nx_shared_get();
 		if (s) {
 			__u8 *r = &s->rel[tgid & (NX_PID_LIMIT - 1)];
 
-			if (*r == NX_REL_WAIT)
+			if ((*r & NX_REL_SEL) == NX_REL_WAIT)
 				__sync_fetch_and_add(&s->live, -1);
 			*r = NX_REL_NO;
 		}

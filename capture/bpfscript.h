@@ -15,9 +15,12 @@
  * the relevancy map @nx_rel with cpid, the syscall name table), the sched
  * fork/exec/exit tracepoints that keep @nx_rel (Follow, NoExec names) and
  * print process events, raw_syscalls sys_enter/sys_exit limited to the
- * Syscalls list, one uprobe or uretprobe per function of Targets filtered by
- * its manual triggers OR-ed (nx_trigger_to_bpftrace), a Duration interval,
- * and END. Each event prints one line starting with its kind: call, return,
+ * Syscalls list (a filtered syscall decided at sys_exit on the arguments
+ * sys_enter saved per thread in @nx_sa; path arguments printed at
+ * sys_exit), a sched_process_exit probe for filtered syscalls that never
+ * return, one uprobe or uretprobe per function of Targets filtered by its
+ * manual triggers OR-ed (nx_trigger_to_bpftrace), a Duration interval, and
+ * END. Each event prints one line starting with its kind: call, return,
  * sys_enter, sys_exit, fork, exec, exit, and ending with pid= tid= comm=.
  *
  * Triggers bpftrace cannot express (auto, cpu, disk) are named in a comment
@@ -30,8 +33,8 @@
  * script the program in its "how to run" line; NULL: "script.bt").
  * -EINVAL when a part of the config cannot be written in bpftrace (a FilePath
  * or Func with a quote, a control byte, or a character bpftrace would read as
- * a wildcard; a trigger that does not parse), with "path:line:col: what" in
- * err; -EIO when the stream reported an error.
+ * a wildcard; a PathPrefix with a quote, backslash or control byte; a
+ * trigger that does not parse), with "path:line:col: what" in err; -EIO when the stream reported an error.
  */
 int nx_bpfscript_write(FILE *f, const struct nx_config *cfg, const char *script,
 		       struct nx_err *err);

@@ -89,6 +89,39 @@ static void put_command(FILE *f, const struct nx_config *cfg)
 	}
 }
 
+/* Filter and SyscallPrint (config.h). */
+static void put_filter_prints(FILE *f, const struct nx_config *cfg)
+{
+	const struct nx_config_filter *fl = &cfg->filter;
+	char name[32];
+
+	if (fl->npids || fl->nuids || fl->ncomms) {
+		fputs("  Filter:\n", f);
+		if (fl->npids)
+			fputs("    Pid: [", f);
+		for (uint32_t i = 0; i < fl->npids; i++)
+			fprintf(f, "%s%u%s", i ? ", " : "", fl->pids[i], i + 1 == fl->npids ? "]\n" : "");
+		if (fl->nuids)
+			fputs("    Uid: [", f);
+		for (uint32_t i = 0; i < fl->nuids; i++)
+			fprintf(f, "%s%u%s", i ? ", " : "", fl->uids[i], i + 1 == fl->nuids ? "]\n" : "");
+		if (fl->ncomms)
+			fputs("    Comm: [", f);
+		for (uint32_t i = 0; i < fl->ncomms; i++) {
+			fputs(i ? ", " : "", f);
+			put_quoted(f, fl->comms[i]);
+			fputs(i + 1 == fl->ncomms ? "]\n" : "", f);
+		}
+	}
+	if (cfg->nsysprints)
+		fputs("  SyscallPrint:\n", f);
+	for (uint32_t i = 0; i < cfg->nsysprints; i++) {
+		fprintf(f, "    %s: ", nx_syscall_name(cfg->sysprints[i].nr, name, sizeof(name)));
+		put_quoted(f, cfg->sysprints[i].print);
+		fputc('\n', f);
+	}
+}
+
 static void put_syscalls(FILE *f, const struct nx_config *cfg)
 {
 	char name[32];
@@ -203,6 +236,11 @@ static void put_function(FILE *f, const struct nx_config_func *fn)
 		}
 		fputs("]\n", f);
 	}
+	if (fn->print) {
+		fputs("        Print: ", f);
+		put_quoted(f, fn->print);
+		fputc('\n', f);
+	}
 }
 
 static void put_targets(FILE *f, const struct nx_config *cfg)
@@ -255,6 +293,7 @@ int nx_config_write(FILE *f, const struct nx_config *cfg, const char *comment,
 			cfg->health.disk_pct);
 	put_payloads(f, &cfg->payloads, &defaults.payloads);
 	put_targets(f, cfg);
+	put_filter_prints(f, cfg);
 	if (fflush(f) || ferror(f))
 		return nx_err_set(err, -EIO, "cannot write the config: %s", strerror(errno));
 	return 0;

@@ -34,6 +34,7 @@
 #include <unistd.h>
 #include <yaml.h>
 
+#include "analyze/printfmt.h"
 #include "analyze/syscalls.h"
 #include "analyze/trigger.h"
 #include "bpf/payload.h"
@@ -812,7 +813,33 @@ static int add_arg(struct ctx *c, const struct node *it, void *arg)
 	return 0;
 }
 
-static const char *const func_keys[] = { "Func", "HookType", "Triggers", "Args", NULL };
+/*
+ * A print format (Print, SyscallPrint values): checked by analyze/printfmt,
+ * its error placed at the character of the scalar it points to.
+ */
+static int get_print(struct ctx *c, const struct node *n, const char *key, uint32_t allow,
+		     char **out, struct nx_pos *pos)
+{
+	struct nx_printfmt pf;
+	struct nx_err e = { 0 };
+	uint32_t col = 0;
+	int rc = want_scalar(c, n, key, "a format like '\"read %d bytes\", arg3'");
+
+	if (rc < 0)
+		return rc;
+	if (nx_printfmt_parse(&pf, n->str, allow, &col, &e) < 0) {
+		const char *what = strstr(e.msg, ": ");
+
+		return fail_at(c, (struct nx_pos){ n->pos.line, n->pos.col + (col ? col - 1 : 0) +
+						   !n->plain }, "%s: %s", key, what ? what + 2 : e.msg);
+	}
+	nx_printfmt_release(&pf);
+	*pos = n->pos;
+	*out = strdup(n->str);
+	return *out ? 0 : nomem(c);
+}
+
+static const char *const func_keys[] = { "Func", "HookType", "Triggers", "Args", "Print", NULL };
 
 static int load_func(struct ctx *c, const struct node *n, struct nx_config_func *f)
 {
@@ -848,8 +875,12 @@ static int load_func(struct ctx *c, const struct node *n, struct nx_config_func 
 			return rc;
 	}
 	v = map_get(n, "Args");
+	if (v && (rc = each_string(c, v, "Args", add_arg, f)) < 0)
+		return rc;
+	v = map_get(n, "Print");
 	if (v)
-		rc = each_string(c, v, "Args", add_arg, f);
+		rc = get_print(c, v, "Print", f->hook == NXR_HOOK_URETPROBE ? NX_PRINTFMT_RET :
+			       NX_PRINTFMT_ARGS | NX_PRINTFMT_STR, &f->print, &f->print_pos);
 	return rc;
 }
 
@@ -1098,6 +1129,119 @@ static int load_syscalls(struct ctx *c, const struct node *v, struct nx_config *
 	return each_string(c, v, "Syscalls", add_syscall, cfg);
 }
 
+/* Filter.Pid / Filter.Uid: one number or a list of them. */
+static int get_ids(struct ctx *c, const struct node *n, const char *key, uint32_t max,
+		   uint32_t **out, uint32_t *nout)
+{
+	char b[TOKEN_SHOWN + 8];
+	const struct node *one = n;
+	uint32_t count = n->type == N_SEQ ? n->nkids : 1;
+
+	if (n->type == N_MAP || is_null(n) || !count)
+		return fail(c, n, "%s: expected a number or a list of numbers, found %s", key,
+			    n->type == N_SEQ ? "an empty list" : found(n, b));
+	if (count > NX_FILTER_MAX)
+		return fail(c, n->kids[NX_FILTER_MAX], "%s: more than %u values", key, NX_FILTER_MAX);
+	*out = calloc(count, sizeof(**out));
+	if (!*out)
+		return nomem(c);
+	for (uint32_t i = 0; i < count; i++) {
+		char *end;
+		unsigned long long v;
+
+		if (n->type == N_SEQ)
+			one = n->kids[i];
+		errno = 0;
+		v = one->type == N_SCALAR ? strtoull(one->str, &end, 10) : 0;
+		if (one->type != N_SCALAR || !one->len || !isdigit((unsigned char)one->str[0]) ||
+		    errno || *end || v > max)
+			return fail(c, one, "%s: expected a number from 0 to %u, found %s", key, max,
+				    found(one, b));
+		(*out)[(*nout)++] = (uint32_t)v;
+	}
+	return 0;
+}
+
+static int strv_push(char ***v, uint32_t *n, const char *s);
+
+static int add_comm(struct ctx *c, const struct node *it, void *arg)
+{
+	struct nx_config_filter *f = arg;
+	char tok[TOKEN_SHOWN + 4];
+
+	if (it->len > 15)
+		return fail(c, it, "Comm: '%s' is longer than a process name (15 characters)",
+			    shown(it->str, it->len, tok));
+	if (strpbrk(it->str, "[]\\"))
+		return fail(c, it, "Comm: '%s': only * and ? are wildcards ([, ] and \\ are not "
+			    "allowed)", shown(it->str, it->len, tok));
+	if (f->ncomms == NX_FILTER_MAX)
+		return fail(c, it, "Comm: more than %u values", NX_FILTER_MAX);
+	if (strv_push(&f->comms, &f->ncomms, it->str) < 0)
+		return nomem(c);
+	return 0;
+}
+
+static const char *const filter_keys[] = { "Pid", "Uid", "Comm", NULL };
+
+static int load_filter(struct ctx *c, const struct node *v, struct nx_config *cfg)
+{
+	struct nx_config_filter *f = &cfg->filter;
+	const struct node *x;
+	int rc;
+
+	if ((rc = want_map(c, v, "Filter")) < 0 || (rc = check_keys(c, v, filter_keys, "Filter")) < 0)
+		return rc;
+	f->pos = v->pos;
+	if ((x = map_get(v, "Pid")) && (rc = get_ids(c, x, "Pid", 4194304, &f->pids, &f->npids)) < 0)
+		return rc;
+	if ((x = map_get(v, "Uid")) && (rc = get_ids(c, x, "Uid", UINT32_MAX - 1, &f->uids,
+						     &f->nuids)) < 0)
+		return rc;
+	if ((x = map_get(v, "Comm"))) {
+		char b[TOKEN_SHOWN + 8];
+
+		if (is_null(x) || (x->type == N_SEQ && !x->nkids))
+			return fail(c, x, "Comm: expected a name or a list of names, found %s",
+				    x->type == N_SEQ ? "an empty list" : found(x, b));
+		rc = each_string(c, x, "Comm", add_comm, f);
+	}
+	return rc;
+}
+
+/* SyscallPrint: {read: '"read %d bytes", arg3', ...} */
+static int load_sysprints(struct ctx *c, const struct node *v, struct nx_config *cfg)
+{
+	char tok[TOKEN_SHOWN + 4];
+	int rc = want_map(c, v, "SyscallPrint");
+
+	if (rc < 0)
+		return rc;
+	cfg->sysprints = calloc(v->nkids / 2 + 1, sizeof(*cfg->sysprints));
+	if (!cfg->sysprints)
+		return nomem(c);
+	for (uint32_t i = 0; i < v->nkids; i += 2) {
+		const struct node *k = v->kids[i];
+		struct nx_config_sysprint *sp = &cfg->sysprints[cfg->nsysprints];
+		int nr = k->type == N_SCALAR ? nx_syscall_number(k->str) : -1;
+
+		if (nr < 0)
+			return fail(c, k, "SyscallPrint: unknown syscall '%s'",
+				    k->type == N_SCALAR ? shown(k->str, k->len, tok) : "?");
+		for (uint32_t j = 0; j < i; j += 2)
+			if (!strcmp(v->kids[j]->str, k->str))
+				return fail(c, k, "duplicate key '%s' in SyscallPrint (first at line %u)",
+					    k->str, v->kids[j]->pos.line);
+		rc = get_print(c, v->kids[i + 1], "SyscallPrint", NX_PRINTFMT_ARGS | NX_PRINTFMT_RET |
+			       NX_PRINTFMT_STR, &sp->print, &sp->pos);
+		if (rc < 0)
+			return rc;
+		sp->nr = (uint32_t)nr;
+		cfg->nsysprints++;
+	}
+	return 0;
+}
+
 /*
  * Payloads: {write: 256, read: 64, Paths: 512, Argv: 16, ArgvBytes: 2048}:
  * bytes of the I/O buffers kept per syscall (off unless named), and the
@@ -1292,7 +1436,7 @@ static int load_command(struct ctx *c, const struct node *v, struct nx_config *c
 
 static const char *const tc_keys[] = { "Command", "Sudo", "NoExec", "LogsDir", "ScriptPath",
 				       "Targets", "Duration", "Syscalls", "Follow", "Mode",
-				       "Health", "Payloads", NULL };
+				       "Health", "Payloads", "Filter", "SyscallPrint", NULL };
 static const char *const root_keys[] = { "TraceCondition", NULL };
 
 static int load_root(struct ctx *c, const struct node *root, const struct nx_config_opts *opts,
@@ -1366,6 +1510,10 @@ static int load_root(struct ctx *c, const struct node *root, const struct nx_con
 		return rc;
 	if ((v = map_get(tc, "Payloads")) && (rc = load_payloads(c, v, cfg)) < 0)
 		return rc;
+	if ((v = map_get(tc, "Filter")) && (rc = load_filter(c, v, cfg)) < 0)
+		return rc;
+	if ((v = map_get(tc, "SyscallPrint")) && (rc = load_sysprints(c, v, cfg)) < 0)
+		return rc;
 	return 0;
 }
 
@@ -1411,6 +1559,7 @@ void nx_config_release(struct nx_config *cfg)
 			}
 			free(f->triggers);
 			nx_argv_free(f->args);
+			free(f->print);
 		}
 		free(t->funcs);
 		free(t->path);
@@ -1422,6 +1571,12 @@ void nx_config_release(struct nx_config *cfg)
 		free(cfg->sysfilters[i].path_prefix);
 	}
 	free(cfg->sysfilters);
+	free(cfg->filter.pids);
+	free(cfg->filter.uids);
+	nx_argv_free(cfg->filter.comms);
+	for (i = 0; i < cfg->nsysprints; i++)
+		free(cfg->sysprints[i].print);
+	free(cfg->sysprints);
 	nx_config_init(cfg);
 }
 

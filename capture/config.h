@@ -41,6 +41,8 @@ struct nx_config_func {
 	char **args;			/* optional capture specs, e.g. "arg2:str" */
 	uint32_t nargs;
 	struct nx_pos pos;
+	char *print;			/* Print: '"fmt %d", arg2' for nexus-dump (analyze/printfmt.h), or NULL */
+	struct nx_pos print_pos;
 };
 
 /*
@@ -54,6 +56,32 @@ struct nx_config_sysfilter {
 	char *trigger;			/* trigger expression over arg1..arg6 and ret, or NULL */
 	struct nx_pos trigger_pos;
 	char *path_prefix;		/* only calls whose path argument starts with it, or NULL */
+	struct nx_pos pos;
+};
+
+/*
+ * Filter (TraceCondition.Filter, --comm/--uid): which of the processes that
+ * are otherwise traced get recorded, decided in the kernel once per process
+ * (at its first event after exec or fork) and cached. Kinds AND together,
+ * the values of one kind OR; a kind with no values does not filter. A
+ * filtered-out process is still followed (its children are judged on their
+ * own) and still waited for, but nothing of it is recorded.
+ */
+#define NX_FILTER_MAX 16		/* values of each kind */
+struct nx_config_filter {
+	uint32_t *pids;			/* Pid: process (thread group) ids */
+	uint32_t npids;
+	uint32_t *uids;			/* Uid: real user ids */
+	uint32_t nuids;
+	char **comms;			/* Comm: names, exact or with * and ? wildcards; NULL-terminated */
+	uint32_t ncomms;
+	struct nx_pos pos;
+};
+
+/* SyscallPrint: the print format of one syscall, for nexus-dump. */
+struct nx_config_sysprint {
+	uint32_t nr;
+	char *print;			/* '"fmt %d", arg3' (analyze/printfmt.h) */
 	struct nx_pos pos;
 };
 
@@ -98,6 +126,9 @@ struct nx_config {
 		uint32_t cpu_pct;	/* Health.Cpu threshold, default 90 */
 		uint32_t disk_pct;	/* Health.Disk threshold, default 90 */
 	} health;
+	struct nx_config_filter filter;	/* Filter, empty by default */
+	struct nx_config_sysprint *sysprints;	/* SyscallPrint */
+	uint32_t nsysprints;
 };
 
 /* Sets the defaults; nothing to release yet. logs_dir then points at a static

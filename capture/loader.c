@@ -102,6 +102,31 @@ static int fill_names(struct nx_loader *l, const struct nx_loader_opts *o, struc
 	return 0;
 }
 
+/* Filter values into rodata: the verifier prunes the kinds not in use. */
+static int set_filter(struct nexus_bpf__rodata *ro, const struct nx_config_filter *f,
+		      struct nx_err *err)
+{
+	if (!f)
+		return 0;
+	if (f->npids > NX_FILT_MAX || f->nuids > NX_FILT_MAX || f->ncomms > NX_FILT_MAX)
+		return nx_err_set(err, -EINVAL, "Filter: more than %u values of one kind",
+				  NX_FILT_MAX);
+	for (uint32_t i = 0; i < f->npids; i++)
+		ro->nx_filt_pids[i] = f->pids[i];
+	for (uint32_t i = 0; i < f->nuids; i++)
+		ro->nx_filt_uids[i] = f->uids[i];
+	for (uint32_t i = 0; i < f->ncomms; i++) {
+		strncpy((char *)ro->nx_filt_comms[i], f->comms[i], NX_NAME_LEN - 1);
+		ro->nx_filt_comm_len[i] = strnlen(f->comms[i], NX_NAME_LEN - 1);
+	}
+	ro->nx_filt_npids = f->npids;
+	ro->nx_filt_nuids = f->nuids;
+	ro->nx_filt_ncomms = f->ncomms;
+	ro->nx_filter_on = (f->npids ? NX_FILT_PID : 0) | (f->nuids ? NX_FILT_UID : 0) |
+			   (f->ncomms ? NX_FILT_COMM : 0);
+	return 0;
+}
+
 static int set_payloads(struct nexus_bpf__rodata *ro, const struct nx_paycfg *c,
 			struct nx_err *err)
 {
@@ -219,6 +244,8 @@ struct nx_loader *nx_loader_open(const struct nx_loader_opts *o, struct nx_err *
 			ro->nx_sys_filter[o->syscalls[i] / 64] |= 1ull << (o->syscalls[i] % 64);
 		}
 	}
+	if (set_filter(ro, o->filter, err) < 0)
+		goto fail;
 	if (o->payloads && set_payloads(ro, o->payloads, err) < 0)
 		goto fail;
 	for (uint32_t i = 0; i < o->nsysfilters; i++) {	/* decided at exit, bpf/payload.bpf.h */

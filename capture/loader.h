@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "capture/config.h"
 #include "capture/paycfg.h"
 #include "format/err.h"
 
@@ -20,6 +21,7 @@ struct nx_loader_opts {		/* zero: trace nothing until nx_loader_mark, every sysc
 	bool no_syscalls;	/* process events only */
 	const uint32_t *syscalls;	/* only these numbers; NULL = every syscall */
 	uint32_t nsyscalls;
+	const struct nx_config_filter *filter;	/* processes recorded (kernel-side); NULL: all */
 	uint32_t nprobes;	/* hooked functions (capture/probes.h): 0 leaves the uprobe
 				 * programs unloaded; probe ids are 1..nprobes */
 	uint32_t ntrigs;	/* their triggers, all probes together */

@@ -9,6 +9,7 @@
  * (128+N when a signal N killed it), like time(1) and strace.
  */
 #include <argp.h>
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -20,11 +21,15 @@
 #include <unistd.h>
 
 #include "capture/bpfscript.h"
+#include "capture/caps.h"
 #include "capture/config.h"
 #include "capture/launch.h"
+#include "capture/cfgwrite.h"
+#include "capture/probespec.h"
 #include "capture/probes.h"
 #include "capture/record.h"
 #include "format/event.h"
+#include "format/meta.h"
 
 #define PROG "nexus-record"
 
@@ -36,6 +41,14 @@ struct args {
 	const char *emit_bpftrace;	/* --emit-bpftrace FILE: write it, record nothing */
 	const char *ready_file;		/* --ready-file FILE: created once tracing is on */
 	bool force, all, quiet, verbose, no_wait_children;
+	bool check, json, print_config;
+	char **specs;			/* -e, in order */
+	uint32_t nspecs;
+	char **cmd;			/* after "--": the command to launch */
+	char **comms;			/* --comm */
+	uint32_t ncomms;
+	uint32_t *uids;			/* --uid */
+	uint32_t nuids;
 	double duration;
 	pid_t *pids;
 	uint32_t npids;
@@ -52,7 +65,8 @@ static const char doc[] =
 	"says what to trace. The exit status is the command's (128+N if signal N "
 	"killed it); 1 on a runtime error, 2 on bad usage or a bad config.";
 
-enum { OPT_ALL = 256, OPT_RING, OPT_NOWAIT, OPT_SYNC, OPT_WAKE, OPT_EMIT_BT, OPT_READY };
+enum { OPT_ALL = 256, OPT_RING, OPT_NOWAIT, OPT_SYNC, OPT_WAKE, OPT_EMIT_BT, OPT_CHECK, OPT_JSON,
+       OPT_PRINT_CONFIG, OPT_COMM, OPT_UID, OPT_READY };
 
 static const struct argp_option options[] = {
 	{ "output", 'o', "FILE", 0, "Write the recording to FILE (default: LogsDir/run-<UTC time>.nxr)", 0 },
@@ -66,10 +80,33 @@ static const struct argp_option options[] = {
 	{ "wakeup-bytes", OPT_WAKE, "BYTES", OPTION_HIDDEN, "wake the drain past this much data (0: per event)", 0 },
 	{ "emit-bpftrace", OPT_EMIT_BT, "FILE", 0, "Write the bpftrace program equivalent to CONFIG to FILE ('-': standard output) and exit: records nothing, needs no root", 0 },
 	{ "ready-file", OPT_READY, "FILE", 0, "Create FILE (holding the recording's path) once tracing is on: a script can wait for it before starting what is traced", 0 },
+	{ "probe", 'e', "SPEC", 0, "Trace SPEC, BCC trace's syntax: 'sys_read (arg3 > 1024)', "
+	  "'p:c:ioctl (arg2 == 0x541c) \"req %x\", arg2', 'r:c:malloc (ret == 0)' (repeatable; "
+	  "combines with CONFIG; the command goes after --)", 0 },
+	{ "print-config", OPT_PRINT_CONFIG, NULL, 0, "Print the YAML config the options and specs "
+	  "amount to, and exit", 0 },
+	{ "comm", OPT_COMM, "NAME", 0, "Record only processes named NAME (exact, or a glob with * "
+	  "and ?; repeatable), decided in the kernel", 0 },
+	{ "uid", OPT_UID, "UID", 0, "Record only processes of real user UID (repeatable), decided "
+	  "in the kernel", 0 },
+	{ "check", OPT_CHECK, NULL, 0, "Probe what this machine supports (privileges, BTF, ring buffer, tp_btf, uprobes...), print it and exit", 0 },
+	{ "json", OPT_JSON, NULL, 0, "With --check: one JSON object", 0 },
 	{ "quiet", 'q', NULL, 0, "No status line, no summary", 0 },
 	{ "verbose", 'v', NULL, 0, "Show libbpf's messages and the verifier log", 0 },
 	{ 0 }
 };
+
+static int strv_add(char ***v, uint32_t *n, const char *s)
+{
+	char **nv = realloc(*v, (*n + 2) * sizeof(*nv));
+
+	if (!nv)
+		return -1;
+	*v = nv;
+	nv[*n] = (char *)s;		/* argv strings live as long as main */
+	nv[++*n] = NULL;
+	return 0;
+}
 
 static int parse_size(const char *s, uint64_t *out)
 {
@@ -111,6 +148,37 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_NOWAIT: a->no_wait_children = true; break;
 	case OPT_EMIT_BT: a->emit_bpftrace = arg; break;
 	case OPT_READY: a->ready_file = arg; break;
+	case OPT_CHECK: a->check = true; break;
+	case OPT_PRINT_CONFIG: a->print_config = true; break;
+	case 'e':
+		if (!*arg)
+			argp_error(state, "-e: an empty spec");
+		if (strv_add(&a->specs, &a->nspecs, arg) < 0)
+			argp_failure(state, 1, ENOMEM, "out of memory");
+		break;
+	case OPT_COMM:
+		if (!*arg || strlen(arg) > 15 || strpbrk(arg, "[]\\"))
+			argp_error(state, "--comm %s: not a process name of 1 to 15 characters with * "
+				   "and ? as the only wildcards", arg);
+		if (strv_add(&a->comms, &a->ncomms, arg) < 0)
+			argp_failure(state, 1, ENOMEM, "out of memory");
+		break;
+	case OPT_UID: {
+		unsigned long long v;
+		uint32_t *nu;
+
+		errno = 0;
+		v = strtoull(arg, &end, 10);
+		if (errno || end == arg || *end || !isdigit((unsigned char)*arg) || v >= UINT32_MAX)
+			argp_error(state, "--uid %s: not a user id", arg);
+		nu = realloc(a->uids, (a->nuids + 1) * sizeof(*nu));
+		if (!nu)
+			argp_failure(state, 1, ENOMEM, "out of memory");
+		a->uids = nu;
+		a->uids[a->nuids++] = (uint32_t)v;
+		break;
+	}
+	case OPT_JSON: a->json = true; break;
 	case 'd':
 		errno = 0;
 		a->duration = strtod(arg, &end);
@@ -157,15 +225,28 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 			argp_error(state, "--sync %s: not one of segment, end, none", arg);
 		break;
 	case ARGP_KEY_ARG:
+		if (state->quoted && state->next - 1 >= state->quoted) {
+			/* after "--": the command and its arguments, all of them */
+			a->cmd = &state->argv[state->next - 1];
+			state->next = state->argc;
+			break;
+		}
 		if (a->config)
 			argp_error(state, "one CONFIG only (%s, then %s)", a->config, arg);
 		a->config = arg;
 		break;
 	case ARGP_KEY_END:
-		if (a->emit_bpftrace && !a->config)
-			argp_error(state, "--emit-bpftrace needs a CONFIG");
-		if (!a->config && !a->npids && !a->all)
-			argp_error(state, "a CONFIG, -p PID or --all is needed");
+		if (a->json && !a->check)
+			argp_error(state, "--json goes with --check");
+		if (a->check)
+			break;
+		if (a->emit_bpftrace && !a->config && !a->nspecs)
+			argp_error(state, "--emit-bpftrace needs a CONFIG or -e SPEC");
+		if (a->ncomms > NX_FILTER_MAX || a->nuids > NX_FILTER_MAX)
+			argp_error(state, "at most %u --comm and %u --uid", NX_FILTER_MAX,
+				   NX_FILTER_MAX);
+		if (!a->config && !a->npids && !a->all && !a->nspecs && !a->cmd)
+			argp_error(state, "a CONFIG, -e SPEC, -p PID or --all is needed");
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -247,6 +328,9 @@ static void summary(const struct nx_record_result *res)
 		st->events ? (double)st->file_bytes / st->events : 0.0, st->segments);
 	if (st->filtered)
 		fprintf(stderr, "%" PRIu64 " calls filtered out by triggers; ", st->filtered);
+	if (st->filtered_syscalls)
+		fprintf(stderr, "%" PRIu64 " syscalls filtered out by Syscalls filters; ",
+			st->filtered_syscalls);
 	if (!lost)
 		fprintf(stderr, "no events lost.\n");
 	else
@@ -348,6 +432,178 @@ static int emit_bpftrace(const char *path, const char *text, size_t len, bool fo
 	return rc;
 }
 
+/* A word of a command line as the config's Command splitting reads it back. */
+static void shell_quote(FILE *f, const char *w)
+{
+	if (*w && strspn(w, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+			 "_-./=:,+@%") == strlen(w)) {
+		fputs(w, f);
+		return;
+	}
+	fputc('\'', f);
+	for (; *w; w++)
+		fputs(*w == '\'' ? "'\\''" : (char[]){ *w, 0 }, f);
+	fputc('\'', f);
+}
+
+/* The command after "--" replaces the config's Command. */
+static int set_command(struct nx_config *cfg, char **cmd)
+{
+	char *line = NULL;
+	size_t len = 0;
+	uint32_t n = 0;
+	FILE *f;
+
+	while (cmd[n])
+		n++;
+	f = open_memstream(&line, &len);
+	if (!f)
+		return -1;
+	for (uint32_t i = 0; i < n; i++) {
+		if (i)
+			fputc(' ', f);
+		shell_quote(f, cmd[i]);
+	}
+	if (fclose(f))
+		return -1;
+	nx_argv_free(cfg->argv);
+	free(cfg->command);
+	cfg->command = line;
+	cfg->argv = calloc(n + 1, sizeof(*cfg->argv));
+	cfg->argc = 0;
+	if (!cfg->argv)
+		return -1;
+	for (uint32_t i = 0; i < n; i++) {
+		cfg->argv[i] = strdup(cmd[i]);
+		if (!cfg->argv[i])
+			return -1;
+		cfg->argc++;
+	}
+	return 0;
+}
+
+/* -e specs, "-- command", --comm and --uid, into the config. 0, or the exit status. */
+static int apply_cli(const struct args *a, struct nx_config *cfg)
+{
+	struct nx_config_filter *fl = &cfg->filter;
+	struct nx_err err = { 0 };
+
+	for (uint32_t i = 0; i < a->nspecs; i++) {
+		if (nx_probespec_add(cfg, a->specs[i], NULL, &err) < 0) {
+			fprintf(stderr, PROG ": -e '%s': %s\n", a->specs[i], err.msg);
+			return err.code == -ENOMEM ? 1 : 2;
+		}
+	}
+	if (a->cmd) {
+		if (cfg->noexec) {
+			fprintf(stderr, PROG ": %s: -- COMMAND cannot go with NoExec\n", cfg->path);
+			return 2;
+		}
+		if (set_command(cfg, a->cmd) < 0)
+			goto nomem;
+	}
+	if (fl->ncomms + a->ncomms > NX_FILTER_MAX || fl->nuids + a->nuids > NX_FILTER_MAX) {
+		fprintf(stderr, PROG ": more than %u values of Filter.Comm or Filter.Uid with "
+			"--comm and --uid\n", NX_FILTER_MAX);
+		return 2;
+	}
+	for (uint32_t i = 0; i < a->ncomms; i++) {
+		char **v = realloc(fl->comms, (fl->ncomms + 2) * sizeof(*v));
+
+		if (!v)
+			goto nomem;
+		fl->comms = v;
+		v[fl->ncomms] = strdup(a->comms[i]);
+		if (!v[fl->ncomms])
+			goto nomem;
+		v[++fl->ncomms] = NULL;
+	}
+	if (a->nuids) {
+		uint32_t *u = realloc(fl->uids, (fl->nuids + a->nuids) * sizeof(*u));
+
+		if (!u)
+			goto nomem;
+		fl->uids = u;
+		memcpy(u + fl->nuids, a->uids, a->nuids * sizeof(*u));
+		fl->nuids += a->nuids;
+	}
+	return 0;
+nomem:
+	fprintf(stderr, PROG ": out of memory\n");
+	return 1;
+}
+
+/* The YAML the options amount to, with a comment saying where it came from. */
+static char *config_yaml(const struct args *a, struct nx_config *cfg, struct nx_err *err)
+{
+	char *comment = NULL, *out = NULL;
+	size_t clen = 0, olen = 0;
+	FILE *c = open_memstream(&comment, &clen), *o = NULL;
+
+	if (!c)
+		goto nomem;
+	fputs("generated by nexus-record from:", c);
+	if (a->config)
+		fprintf(c, "\n  %s", a->config);
+	for (uint32_t i = 0; i < a->nspecs; i++) {
+		fputs("\n  -e ", c);
+		shell_quote(c, a->specs[i]);
+	}
+	if (a->npids)
+		fputs("\n-p PID is not part of a config: give it again with this file", c);
+	if (fclose(c))
+		goto nomem;
+	o = open_memstream(&out, &olen);
+	if (!o)
+		goto nomem;
+	if (nx_config_write(o, cfg, comment, err) < 0) {
+		fclose(o);
+		free(out);
+		out = NULL;
+		goto out;
+	}
+	if (fclose(o)) {
+		free(out);
+		goto nomem;
+	}
+	goto out;
+nomem:
+	nx_err_set(err, -ENOMEM, "out of memory");
+	out = NULL;
+out:
+	free(comment);
+	return out;
+}
+
+/* --check: every capability, probed; exit 0 when a run can start here. */
+static int run_check(bool json)
+{
+	struct nx_caps caps;
+	struct nx_err err = { 0 };
+
+	nx_caps_probe(&caps, 0);
+	nx_caps_print(stdout, &caps, json);
+	if (fflush(stdout) == EOF) {
+		fprintf(stderr, PROG ": standard output: %s\n", strerror(errno));
+		return 1;
+	}
+	return nx_caps_require(&caps, NX_CAPS_BASE, &err) < 0 ? 1 : 0;
+}
+
+/* Before a run: what this config needs, probed as --check does. */
+static int check_caps(const struct nx_config *cfg, struct nx_err *err)
+{
+	uint32_t need = NX_CAPS_BASE;
+	struct nx_caps caps;
+
+	for (uint32_t i = 0; i < cfg->ntargets; i++)
+		for (uint32_t j = 0; j < cfg->targets[i].nfuncs; j++)
+			need |= cfg->targets[i].funcs[j].hook == NXR_HOOK_URETPROBE ?
+				NX_CAPS_URETPROBE : NX_CAPS_UPROBE;
+	nx_caps_probe_prerun(&caps, need);
+	return nx_caps_require(&caps, need, err);
+}
+
 int main(int argc, char **argv)
 {
 	struct argp argp = { options, parse_opt, "CONFIG", doc, NULL, NULL, NULL };
@@ -364,17 +620,55 @@ int main(int argc, char **argv)
 	struct sigaction sa = { 0 };
 	char cmdline[1024], *script = NULL;
 	size_t script_len = 0;
+	char *gen_yaml = NULL;
+	struct nxr_kv *meta_kv = NULL;
+	uint32_t nmeta_kv = 0;
 	int rc, status = 0;
 
 	argp_err_exit_status = 2;
 	nx_config_init(&cfg);
 	if (argp_parse(&argp, argc, argv, 0, NULL, &a))
 		return 2;
-	/* with -p or --all the processes are named here: Command may be absent */
-	copts.command_optional = a.npids || a.all;
+	if (a.check)
+		return run_check(a.json);
+	/* with -p, --all, -e or "--" the processes are named here: Command may be absent */
+	copts.command_optional = a.npids || a.all || a.nspecs || a.cmd || a.print_config;
 	if (a.config && nx_config_load_opts(&cfg, a.config, &copts, &err) < 0) {
 		fprintf(stderr, PROG ": %s\n", err.msg);
-		return 2;
+		rc = 2;
+		goto out;
+	}
+	if (!a.config) {
+		cfg.path = strdup("(command line)");
+		cfg.syscalls_none = a.nspecs > 0;	/* -e alone: what the specs name */
+	}
+	if ((rc = apply_cli(&a, &cfg)) != 0)
+		goto out;
+	if (a.print_config) {
+		if (a.all && !cfg.argv && !cfg.noexec) {	/* --all as a config says it */
+			cfg.noexec = cfg.noexec_all = true;
+			free(cfg.command);
+			cfg.command = strdup("*");
+		}
+		gen_yaml = config_yaml(&a, &cfg, &err);
+		rc = gen_yaml && fputs(gen_yaml, stdout) != EOF && fflush(stdout) != EOF ? 0 : 1;
+		if (rc)
+			fprintf(stderr, PROG ": %s\n", gen_yaml ? strerror(errno) : err.msg);
+		goto out;
+	}
+	if (a.nspecs || a.cmd || a.ncomms || a.nuids) {
+		/* the recording keeps the config that was run, not the file alone */
+		gen_yaml = config_yaml(&a, &cfg, &err);
+		if (!gen_yaml) {
+			fprintf(stderr, PROG ": %s\n", err.msg);
+			rc = 1;
+			goto out;
+		}
+	}
+	if (nx_probespec_meta_kv(&cfg, &meta_kv, &nmeta_kv, &err) < 0) {
+		fprintf(stderr, PROG ": %s\n", err.msg);
+		rc = 1;
+		goto out;
 	}
 	/* generated now, so that a config bpftrace cannot express stops the run
 	 * (exit 2) before anything is created or loaded */
@@ -416,7 +710,7 @@ int main(int argc, char **argv)
 	if (!cfg.noexec && !a.npids && cfg.argv && cfg.argc)
 		o.argv = cfg.argv;
 	if (!o.argv && !o.all && !o.noexec && !o.npids) {
-		fprintf(stderr, PROG ": %s: no Command to launch, and no -p or --all\n",
+		fprintf(stderr, PROG ": %s: no Command to launch (in the config or after --), and no -p or --all\n",
 			a.config ? a.config : "(no config)");
 		rc = 2;
 		goto out;
@@ -465,7 +759,10 @@ int main(int argc, char **argv)
 	else
 		snprintf(cmdline, sizeof(cmdline), "--all");
 	o.command = cmdline;
-	o.config_text = cfg.text;
+	o.config_text = gen_yaml ? gen_yaml : cfg.text;
+	o.meta_kv = meta_kv;
+	o.nmeta_kv = nmeta_kv;
+	o.filter = &cfg.filter;
 	o.stop_sig = &stop_sig;
 	if (a.ready_file) {
 		o.ready = on_ready;
@@ -475,17 +772,18 @@ int main(int argc, char **argv)
 		o.status = on_status;
 		o.status_ctx = &sc;
 	}
-	if (geteuid() != 0) {
-		fprintf(stderr, PROG ": must run as root: it loads BPF programs (try sudo)\n");
-		rc = 1;
-		goto out;
-	}
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	/* after the handlers: a signal meanwhile ends the run, it is never lost */
+	if (check_caps(&cfg, &err) < 0) {
+		fprintf(stderr, PROG ": %s\n", err.msg);
+		rc = 1;
+		goto out;
+	}
 	if (script) {
 		struct nx_output_opts so = { .force = a.force, .chown = owner.drop,
 					     .uid = owner.uid, .gid = owner.gid };
@@ -529,7 +827,12 @@ out:
 	nx_launch_ids_release(&ids);
 	nx_launch_ids_release(&owner);
 	nx_config_release(&cfg);
+	nx_probespec_kv_free(meta_kv, nmeta_kv);
+	free(gen_yaml);
 	free(script);
 	free(a.pids);
+	free(a.specs);
+	free(a.comms);
+	free(a.uids);
 	return rc;
 }

@@ -217,3 +217,34 @@ int nx_output_create_in(const char *logs_dir, const struct nx_output_opts *o, ch
 	}
 	return rc;
 }
+
+/* A file written whole or not at all: a partial one would pass for the real thing. */
+int nx_output_write_file(const char *path, const char *text, size_t len,
+			  const struct nx_output_opts *opts, struct nx_err *err)
+{
+	int fd, rc = 0;
+
+	fd = nx_output_create(path, opts, err);
+	if (fd < 0)
+		return fd;
+	while (len) {
+		ssize_t n = write(fd, text, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			rc = nx_err_set(err, n < 0 ? -errno : -EIO, "%s: cannot write it: %s", path,
+					n < 0 ? strerror(errno) : "short write");
+			break;
+		}
+		text += n;
+		len -= (size_t)n;
+	}
+	if (rc == 0 && fsync(fd) < 0 && errno != EINVAL)
+		rc = nx_err_set(err, -errno, "%s: cannot write it: %s", path, strerror(errno));
+	if (close(fd) < 0 && rc == 0 && errno != EINTR)
+		rc = nx_err_set(err, -errno, "%s: cannot write it: %s", path, strerror(errno));
+	if (rc < 0)
+		unlink(path);
+	return rc;
+}

@@ -23,6 +23,14 @@ struct nx_output_opts {
 int nx_output_create(const char *path, const struct nx_output_opts *opts, struct nx_err *err);
 
 /*
+ * Creates path as nx_output_create() does and writes len bytes of text to it
+ * (then fsync). On a write error the partial file is removed. Returns 0 or a
+ * negative errno with "path: cannot write it: why" in err.
+ */
+int nx_output_write_file(const char *path, const char *text, size_t len,
+			 const struct nx_output_opts *opts, struct nx_err *err);
+
+/*
  * Creates logs_dir (and its parents, mode 0750, handed to uid:gid as above)
  * and a new file logs_dir/run-<UTC time>.nxr in it (run-<time>-N.nxr when
  * taken). *path_out receives the path (malloc'd, the caller frees it).

@@ -385,27 +385,6 @@ static int map_fd(struct bpf_object *obj, const char *name, struct nx_err *err)
 	return bpf_map__fd(m);
 }
 
-/* The inputs beyond args, ret, pid and tid that a program reads: the BPF
- * side fetches only those (each helper call costs on every call). */
-static uint32_t prog_needs(const struct nx_trig_prog *prog)
-{
-	uint32_t needs = 0;
-
-	for (uint32_t k = 0; k < prog->len && k < NX_TRIG_MAX_INSNS; k++) {
-		const struct nx_trig_insn *in = &prog->insns[k];
-
-		if (in->op == NX_TRIG_OP_COMM)
-			needs |= NX_UP_NEED_COMM;
-		else if (in->op == NX_TRIG_OP_VAR && in->a == NX_TRIG_VAR_UID)
-			needs |= NX_UP_NEED_UID;
-		else if (in->op == NX_TRIG_OP_VAR && (in->a == NX_TRIG_VAR_HEALTH ||
-						      in->a == NX_TRIG_VAR_CPU ||
-						      in->a == NX_TRIG_VAR_DISK))
-			needs |= NX_UP_NEED_HEALTH;
-	}
-	return needs;
-}
-
 static int fill_maps(struct nx_probes *p, int fd_probes, int fd_trigs, struct nx_err *err)
 {
 	for (uint32_t id = 1; id <= p->n; id++) {
@@ -428,7 +407,7 @@ static int fill_maps(struct nx_probes *p, int fd_probes, int fd_trigs, struct nx
 				rc = nx_trigger_compile(d->trigs[i], &t.prog, err);
 				if (rc < 0)
 					return rc;
-				up.needs |= prog_needs(&t.prog);
+				up.needs |= nx_trig_prog_needs(&t.prog);
 			}
 			if (bpf_map_update_elem(fd_trigs, &key, &t, BPF_ANY) < 0)
 				return nx_err_set(err, -errno, "probe %u (%s): cannot store trigger "

@@ -40,6 +40,7 @@
 #include "capture/drain.h"
 #include "capture/loader.h"
 #include "capture/output.h"
+#include "capture/procfilter.h"
 #include "capture/queue.h"
 
 #define QUEUE_BATCHES 64
@@ -134,7 +135,9 @@ static void append(struct run *r, const struct nxr_event *ev)
 		r->st.by_kind[ev->kind]++;
 	if (ev->kind == NX_KIND_LOSS && ev->loss.reason < NX_LOSS_NREASONS)
 		r->st.lost[ev->loss.reason] += ev->loss.count;
-	if (ev->kind == NX_KIND_FILTER)
+	if (ev->kind == NX_KIND_FILTER && (ev->filter.probe & NX_FILTER_PROBE_SYSCALL))
+		r->st.filtered_syscalls += ev->filter.count;
+	else if (ev->kind == NX_KIND_FILTER)
 		r->st.filtered += ev->filter.count;
 }
 
@@ -349,6 +352,8 @@ static void synth_exec(struct run *r, struct nx_batch *b, pid_t pid)
 	if (read_small(path, comm, sizeof(comm)) < 0)
 		comm[0] = '\0';
 	comm[strcspn(comm, "\n")] = '\0';
+	if (!nx_procfilter_match(r->o->filter, pid, uid, comm))
+		return;			/* Filter: the kernel judges it out too */
 	snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
 	n = readlink(path, exe, sizeof(exe) - 1);
 	exe[n > 0 ? n : 0] = '\0';
@@ -368,7 +373,6 @@ static void synth_exec(struct run *r, struct nx_batch *b, pid_t pid)
 	if (!ev->exec.comm.ptr || !ev->exec.filename.ptr)
 		return;
 	b->n++;
-	(void)r;
 }
 
 /* The thread group of a pid or tid (-p accepts either); -ESRCH when gone. */
@@ -452,8 +456,10 @@ static void fill_meta(struct nxr_meta *m, struct utsname *u, char *host, size_t 
 	kv[1] = (struct nxr_kv){ "ringbuf_bytes", ring };
 	kv[2] = (struct nxr_kv){ "target", o->argv ? "launch" : o->all ? "all" :
 				 o->noexec ? "noexec" : "pids" };
+	for (uint32_t i = 0; i < o->nmeta_kv; i++)
+		kv[3 + i] = o->meta_kv[i];
 	m->kv = kv;
-	m->nkv = 3;
+	m->nkv = 3 + o->nmeta_kv;
 }
 
 static void status_now(struct run *r, struct nx_record_status *st)
@@ -471,7 +477,7 @@ int nx_record_run(const struct nx_record_opts *o, struct nx_record_result *res,
 		.ringbuf_bytes = o->ringbuf_bytes, .wake_bytes = o->wake_bytes,
 		.trace_all = o->all, .follow = o->follow, .noexec = o->noexec,
 		.names = o->names, .nnames = o->nnames, .no_syscalls = o->no_syscalls,
-		.syscalls = o->syscalls, .nsyscalls = o->nsyscalls, .log = o->log,
+		.syscalls = o->syscalls, .nsyscalls = o->nsyscalls, .filter = o->filter, .log = o->log,
 		.log_ctx = o->log_ctx, .nprobes = nx_probes_count(o->probes),
 		.ntrigs = nx_probes_ntrigs(o->probes), .ncommon = nx_probes_ncommon(o->probes),
 		.payloads = o->payloads, .sysfilters = o->sysfilters,
@@ -485,7 +491,7 @@ int nx_record_run(const struct nx_record_opts *o, struct nx_record_result *res,
 	struct run *r;
 	struct nxr_meta meta;
 	struct utsname uts;
-	struct nxr_kv kv[3];
+	struct nxr_kv *kv = NULL;
 	char host[256], ring[32];
 	uint64_t next_status, deadline = 0;
 	int rc = 0, fd = -1, launched = 0;
@@ -535,6 +541,13 @@ int nx_record_run(const struct nx_record_opts *o, struct nx_record_result *res,
 	}
 	if (fd < 0) {
 		rc = fd;
+		goto out;
+	}
+	kv = calloc(3 + o->nmeta_kv, sizeof(*kv));
+	if (!kv) {
+		close(fd);
+		fd = -1;
+		rc = nx_err_set(err, -ENOMEM, "out of memory");
 		goto out;
 	}
 	fill_meta(&meta, &uts, host, sizeof(host), o, kv, ring, sizeof(ring));
@@ -692,6 +705,7 @@ out:
 	free(r->plost_now);
 	pthread_mutex_destroy(&r->stats_mu);
 	free(r);
+	free(kv);
 	return rc;
 }
 

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "capture/config.h"
 #include "capture/launch.h"
 #include "capture/live.h"
 #include "capture/probes.h"
@@ -22,7 +23,8 @@ struct nx_record_status {
 	uint64_t lost_kernel;			/* counted by the BPF programs */
 	uint64_t file_bytes, raw_bytes, segments;
 	uint64_t ring_bytes;			/* consumed from the ring buffer */
-	uint64_t filtered;			/* calls the kernel dropped (Mode triggered), as written */
+	uint64_t filtered;			/* uprobe calls triggers dropped (triggered) */
+	uint64_t filtered_syscalls;		/* syscalls the Syscalls filters dropped */
 };
 
 struct nx_record_opts {
@@ -63,6 +65,9 @@ struct nx_record_opts {
 	enum nxr_sync sync;
 	const char *command;		/* header: what was traced */
 	const char *config_text;	/* header: the YAML, may be NULL */
+	const struct nxr_kv *meta_kv;	/* header: more key/values (print formats), may be NULL */
+	uint32_t nmeta_kv;
+	const struct nx_config_filter *filter;	/* Filter: processes recorded; NULL: all */
 	/* control */
 	volatile sig_atomic_t *stop_sig;	/* a signal handler sets the signal number */
 	void (*status)(void *ctx, const struct nx_record_status *st);	/* every status_ms */

@@ -96,8 +96,54 @@ static double pct(uint64_t part, uint64_t whole)
 	return whole ? 100.0 * (double)part / (double)whole : 0.0;
 }
 
+/* What an auto trigger's Common becomes: the learned tuples, then the old. */
+struct common_set {
+	uint64_t *vals;
+	uint32_t n, nvars;
+	uint32_t learned, old;	/* of each source, kept */
+	uint32_t cut;		/* tuples beyond NX_CONFIG_MAX_COMMON */
+};
+
+static bool has_tuple(const struct common_set *s, const uint64_t *v)
+{
+	for (uint32_t i = 0; i < s->n; i++)
+		if (!memcmp(&s->vals[(size_t)i * s->nvars], v, s->nvars * sizeof(*v)))
+			return true;
+	return false;
+}
+
+static void add_tuple(struct common_set *s, const uint64_t *v, uint32_t *kept)
+{
+	if (has_tuple(s, v))
+		return;
+	if (s->n == NX_CONFIG_MAX_COMMON) {
+		s->cut++;
+		return;
+	}
+	memcpy(&s->vals[(size_t)s->n++ * s->nvars], v, s->nvars * sizeof(*v));
+	(*kept)++;
+}
+
+static int common_union(struct common_set *s, const struct nx_replay_trigger *r,
+			const struct nx_config_trigger *tr)
+{
+	memset(s, 0, sizeof(*s));
+	s->nvars = r->nvars;
+	if (!r->ncommon && !tr->ncommon)
+		return 0;
+	s->vals = calloc((size_t)NX_CONFIG_MAX_COMMON * r->nvars, sizeof(*s->vals));
+	if (!s->vals)
+		return -ENOMEM;
+	for (uint32_t j = 0; j < r->ncommon; j++)	/* by count, descending */
+		add_tuple(s, r->common[j].vals, &s->learned);
+	if (tr->ncommon_vals == r->nvars)	/* the config checked the arity */
+		for (uint32_t j = 0; j < tr->ncommon; j++)
+			add_tuple(s, &tr->common[(size_t)j * r->nvars], &s->old);
+	return 0;
+}
+
 static int comment_for(const struct nx_replay_trigger *r, const char *source, uint64_t t0,
-		       uint32_t kept, char **out)
+		       const struct common_set *cs, char **out)
 {
 	char a[128], b[128], v[256];
 	size_t len = 0;
@@ -115,11 +161,17 @@ static int comment_for(const struct nx_replay_trigger *r, const char *source, ui
 	if (r->type == NX_TRIGGER_AUTO) {
 		fprintf(f, "\n%" PRIu64 " distinct tuples; common (>= %" PRIu64 " calls): %u",
 			r->distinct, r->threshold, r->ncommon);
-		if (kept < r->ncommon)
-			fprintf(f, ", the %u most frequent preloaded below", kept);
-		else if (kept)
+		if (cs->learned < r->ncommon)
+			fprintf(f, ", the %u most frequent preloaded below", cs->learned);
+		else if (cs->learned)
 			fputs(", preloaded below", f);
 		fprintf(f, "; rare: %" PRIu64, r->nrare);
+		if (cs->old)
+			fprintf(f, "\n%u Common tuples of the replayed config kept below the "
+				"learned ones", cs->old);
+		if (cs->cut)
+			fprintf(f, "\n%u tuples cut: a trigger holds at most %u", cs->cut,
+				NX_CONFIG_MAX_COMMON);
 		for (uint32_t i = 0; i < r->nlisted && i < RARE_SHOWN; i++) {
 			nx_replay_value_format(&r->rare[i], v, sizeof(v));
 			nx_replay_at_format(&r->rare[i].first, t0, a, sizeof(a));
@@ -142,14 +194,15 @@ int nx_tune_apply(struct nx_config *cfg, const struct nx_replay *rp, const char 
 {
 	const struct nx_replay_trigger *res;
 	struct nx_replay_totals tot;
-	uint32_t n;
+	uint32_t n, cut = 0;
 
 	nx_replay_get_totals(rp, &tot);
 	res = nx_replay_triggers(rp, &n);
 	for (uint32_t i = 0; i < n; i++) {
 		const struct nx_replay_trigger *r = &res[i];
-		uint32_t t = (uint32_t)(r->tag >> 40 & 0x7fffff), f = (uint32_t)(r->tag >> 16 & 0xffffff);
-		uint32_t k = (uint32_t)(r->tag & 0xffff), kept = 0;
+		uint32_t t = NX_TUNE_TAG_TARGET(r->tag), f = NX_TUNE_TAG_FUNC(r->tag);
+		uint32_t k = NX_TUNE_TAG_INDEX(r->tag);
+		struct common_set cs = { 0 };
 		struct nx_config_trigger *tr;
 		char *comment = NULL;
 
@@ -157,29 +210,25 @@ int nx_tune_apply(struct nx_config *cfg, const struct nx_replay *rp, const char 
 		    f >= cfg->targets[t].nfuncs || k >= cfg->targets[t].funcs[f].ntriggers)
 			continue;
 		tr = &cfg->targets[t].funcs[f].triggers[k];
-		if (r->type == NX_TRIGGER_AUTO) {
-			uint64_t *c = NULL;
-
-			kept = r->ncommon < NX_CONFIG_MAX_COMMON ? r->ncommon : NX_CONFIG_MAX_COMMON;
-			if (kept) {
-				c = calloc((size_t)kept * r->nvars, sizeof(*c));
-				if (!c)
-					goto nomem;
-				for (uint32_t j = 0; j < kept; j++)	/* by count, descending */
-					memcpy(&c[(size_t)j * r->nvars], r->common[j].vals,
-					       r->nvars * sizeof(*c));
-			}
-			free(tr->common);
-			tr->common = c;
-			tr->ncommon = kept;
-			tr->ncommon_vals = kept ? r->nvars : 0;
-		}
-		if (comment_for(r, source, tot.first_ts_ns, kept, &comment) < 0)
+		if (r->type == NX_TRIGGER_AUTO && common_union(&cs, r, tr) < 0)
 			goto nomem;
+		if (comment_for(r, source, tot.first_ts_ns, &cs, &comment) < 0) {
+			free(cs.vals);
+			goto nomem;
+		}
+		if (r->type == NX_TRIGGER_AUTO) {
+			free(tr->common);
+			tr->common = cs.n ? cs.vals : NULL;
+			if (!cs.n)
+				free(cs.vals);
+			tr->ncommon = cs.n;
+			tr->ncommon_vals = cs.n ? r->nvars : 0;
+			cut += cs.cut;
+		}
 		free(tr->comment);
 		tr->comment = comment;
 	}
-	return 0;
+	return (int)cut;
 nomem:
 	return nx_err_set(err, -ENOMEM, "out of memory tuning the config");
 }

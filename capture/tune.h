@@ -20,6 +20,10 @@
 #define NX_TUNE_TAG_CONFIG (1ull << 63)
 #define NX_TUNE_TAG(t, f, k) \
 	(NX_TUNE_TAG_CONFIG | (uint64_t)(t) << 40 | (uint64_t)(f) << 16 | (uint64_t)(k))
+/* The three parts of an NX_TUNE_TAG back. */
+#define NX_TUNE_TAG_TARGET(tag) ((uint32_t)((tag) >> 40 & 0x7fffff))
+#define NX_TUNE_TAG_FUNC(tag) ((uint32_t)((tag) >> 16 & 0xffffff))
+#define NX_TUNE_TAG_INDEX(tag) ((uint32_t)((tag) & 0xffff))
 
 /*
  * Attaches every trigger of cfg's functions to its probe in rp, tagged
@@ -35,11 +39,14 @@ int nx_tune_attach(struct nx_replay *rp, const struct nx_config *cfg, const stru
 
 /*
  * Makes cfg the config for the next run, from what rp (finished) saw: each
- * replayed auto trigger gets the tuples found common as its Common (the most
- * frequent NX_CONFIG_MAX_COMMON when there are more), replacing any it had;
- * every replayed trigger gets a comment (nx_config_trigger.comment, replaced)
- * saying what the replay of `source` saw. Triggers of functions not in the
- * recording are left as they were. 0 or -ENOMEM.
+ * replayed auto trigger's Common becomes the tuples found common, most
+ * frequent first, followed by those it had that the replay did not find
+ * common (a recording made with them preloaded in Mode: triggered never shows
+ * them: the kernel dropped their calls), at most NX_CONFIG_MAX_COMMON; every
+ * replayed trigger gets a comment (nx_config_trigger.comment, replaced)
+ * saying what the replay of `source` saw and what was cut. Triggers of
+ * functions not in the recording are left as they were. Returns how many
+ * tuples were cut over all triggers (0: none), or -ENOMEM.
  */
 int nx_tune_apply(struct nx_config *cfg, const struct nx_replay *rp, const char *source,
 		  struct nx_err *err);

@@ -6,6 +6,7 @@
  */
 #include "format/err.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -48,4 +49,20 @@ void nx_err_clear(struct nx_err *err)
 		return;
 	err->code = 0;
 	err->msg[0] = '\0';
+}
+
+int nx_err_col(struct nx_err *err, uint32_t *col, size_t off, const char *fmt, ...)
+{
+	char what[NX_ERR_MSG_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	for (char *c = what; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = '?';
+	if (col)
+		*col = (uint32_t)off + 1;
+	return nx_err_set(err, -EINVAL, "column %zu: %s", off + 1, what);
 }

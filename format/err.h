@@ -8,6 +8,9 @@
  * offset, file:line:col). Library code never prints: binaries print
  * "prog: <msg>". err may be NULL when the caller does not want the text.
  */
+#include <stddef.h>
+#include <stdint.h>
+
 #define NX_ERR_MSG_MAX 512
 
 struct nx_err {
@@ -21,5 +24,12 @@ int nx_err_set(struct nx_err *err, int code, const char *fmt, ...)
 /* Prefixes err->msg with "what: " (e.g. a file name) and returns err->code. */
 int nx_err_prefix(struct nx_err *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void nx_err_clear(struct nx_err *err);
+/*
+ * For parsers of one line of text: -EINVAL with "column C: <what>", C = off + 1
+ * (1-based), also in *col when col is not NULL. Control bytes in <what> (an
+ * echoed token) become '?', so the message stays one line.
+ */
+int nx_err_col(struct nx_err *err, uint32_t *col, size_t off, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 
 #endif

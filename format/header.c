@@ -126,6 +126,13 @@ int nxr_header_encode(const struct nxr_meta *meta, const uint8_t file_id[16], ui
 	return 0;
 }
 
+void nxr_header_set_features(uint8_t *buf, size_t len, uint16_t minor, uint64_t incompat)
+{
+	nxr_put_le16(buf + 10, minor);
+	nxr_put_le64(buf + 24, incompat);
+	nxr_put_le32(buf + len - 4, nxr_crc32c(0, buf, len - 4));
+}
+
 int nxr_header_peek(const uint8_t *buf, size_t avail, uint32_t *header_len, struct nx_err *err)
 {
 	uint16_t major, minor;

@@ -30,6 +30,10 @@ struct nxr_header {
 int nxr_header_encode(const struct nxr_meta *meta, const uint8_t file_id[16], uint8_t **out,
 		      size_t *len, struct nx_err *err);
 
+/* Rewrites the minor version and incompat flags of an encoded header (and
+ * its CRC): a writer that uses no 1.1 feature writes a 1.0 file. */
+void nxr_header_set_features(uint8_t *buf, size_t len, uint16_t minor, uint64_t incompat);
+
 /* Reads the fixed part from the first 16 bytes: 0, or -EBADMSG (not .nxr)
  * or -EPROTONOSUPPORT (newer major); sets *header_len (bounded). */
 int nxr_header_peek(const uint8_t *buf, size_t avail, uint32_t *header_len, struct nx_err *err);

@@ -8,12 +8,13 @@
  */
 
 #define NXR_VERSION_MAJOR 1
-#define NXR_VERSION_MINOR 0
+#define NXR_VERSION_MINOR 1	/* 1.1: column payloads (NXR_INCOMPAT_COLUMNS) */
 
 /* Feature flags in the file header. Compatible: a reader that does not know
  * one ignores it. Incompatible: a reader that does not know one refuses. */
 #define NXR_COMPAT_KNOWN 0ull
-#define NXR_INCOMPAT_KNOWN 0ull
+#define NXR_INCOMPAT_COLUMNS 1ull	/* segments may hold column payloads (NXR_SEG_COLUMNS) */
+#define NXR_INCOMPAT_KNOWN NXR_INCOMPAT_COLUMNS
 
 /* File header */
 #define NXR_MAX_HEADER (4u << 20)	/* whole header, config text included */
@@ -37,6 +38,16 @@
 #define NXR_ZSTD_WINDOWLOG_MAX 24
 #define NXR_ZSTD_LEVEL_DEFAULT 1	/* chosen on bench_format: see FORMAT.md */
 #define NXR_ZSTD_LEVEL_MAX 19
+
+/* Column segments (format 1.1, segment flag NXR_SEG_COLUMNS): at most this
+ * many events; the writer closes one when NXR_COL_STAGE_PER_EVENT bytes per
+ * event plus its string bytes reach segment_bytes (the payload never takes
+ * more than that plus 4 KiB, so it stays within NXR_MAX_SEG_RAW). */
+#define NXR_COL_MAX_EVENTS 65536u
+#define NXR_COL_STAGE_PER_EVENT 128u
+/* A kind's events are grouped by at most this many selector values (a
+ * writer with more does not group; a reader refuses more). */
+#define NXR_COL_MAX_GROUPS 256u
 
 /* Segments per file: the trailer's index must fit NXR_MAX_TRAILER. */
 #define NXR_MAX_SEGMENTS (1u << 22)

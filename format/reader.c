@@ -34,6 +34,7 @@
 #include "format/alloc.h"
 #include "format/bytes.h"
 #include "format/codec.h"
+#include "format/colcodec.h"
 #include "format/crc.h"
 #include "format/header.h"
 #include "format/limits.h"
@@ -67,6 +68,8 @@ struct nxr_reader {
 	const uint8_t *p, *end;
 	uint32_t left;			/* events still to decode in it */
 	struct nxr_codec codec;
+	struct nxr_coldec *col;		/* column decoder, made at the first column segment */
+	bool colseg;			/* the loaded segment is a column payload */
 	bool filtered;			/* any event filter in opts */
 };
 
@@ -637,6 +640,7 @@ void nxr_reader_close(struct nxr_reader *r)
 		close(r->fd);
 	nxr_header_release(&r->hdr);
 	ZSTD_freeDCtx(r->dctx);
+	nxr_coldec_free(r->col);
 	free(r->segs);
 	free(r->seg_flags);
 	free(r->zbuf);
@@ -694,10 +698,11 @@ static int seg_load(struct nxr_reader *r, uint32_t i, struct nx_err *err)
 		seg_damaged(r, i, "header disagrees with the index");
 		return 0;
 	}
-	if (grow((void **)&r->zbuf, &r->zcap, h.zlen) < 0 ||
-	    grow((void **)&r->raw, &r->rawcap, h.rawlen) < 0)
+	if (grow((void **)&r->zbuf, &r->zcap, (size_t)h.zlen + NXR_COL_PAD) < 0 ||
+	    (!(h.flags & NXR_SEG_COLUMNS) && grow((void **)&r->raw, &r->rawcap, h.rawlen) < 0))
 		return nx_err_set(err, -ENOMEM, "%s: out of memory for segment %u", r->path,
 				  h.seq);
+	memset(r->zbuf + h.zlen, 0, NXR_COL_PAD);
 	rc = src_read(r, si->offset + h.hdr_len, r->zbuf, h.zlen, err);
 	if (rc == 0)
 		rc = src_read(r, si->offset + h.hdr_len + h.zlen, ebuf, sizeof(ebuf), err);
@@ -711,6 +716,25 @@ static int seg_load(struct nxr_reader *r, uint32_t i, struct nx_err *err)
 	if (why) {
 		seg_damaged(r, i, "%s", why);
 		return 0;
+	}
+	if (h.flags & NXR_SEG_COLUMNS) {
+		if (!r->col && !(r->col = nxr_coldec_new()))
+			return nx_err_set(err, -ENOMEM, "%s: out of memory for segment %u",
+					  r->path, h.seq);
+		rc = nxr_coldec_load(r->col, r->zbuf, h.zlen, h.events, r->dctx, &why);
+		if (rc == -ENOMEM)
+			return nx_err_set(err, -ENOMEM, "%s: out of memory for segment %u",
+					  r->path, h.seq);
+		if (rc < 0) {
+			seg_damaged(r, i, "column payload malformed: %s", why);
+			return 0;
+		}
+		r->colseg = true;
+		r->p = r->end = NULL;
+		r->left = h.events;
+		r->loaded = i;
+		r->in_seg = true;
+		return 1;
 	}
 	/* one frame, its window and content size within the limits, before
 	 * anything is decoded (the one-shot decoder would not check the window) */
@@ -743,6 +767,7 @@ static int seg_load(struct nxr_reader *r, uint32_t i, struct nx_err *err)
 			    ZSTD_isError(n) ? ZSTD_getErrorName(n) : "short frame");
 		return 0;
 	}
+	r->colseg = false;
 	r->p = r->raw;
 	r->end = r->raw + h.rawlen;
 	r->left = h.events;
@@ -801,7 +826,8 @@ int nxr_reader_next(struct nxr_reader *r, struct nxr_event *ev, struct nx_err *e
 					    r->end - r->p);
 			continue;
 		}
-		rc = nxr_codec_decode(&r->codec, &r->p, r->end, ev);
+		rc = r->colseg ? nxr_coldec_next(r->col, ev)
+			       : nxr_codec_decode(&r->codec, &r->p, r->end, ev);
 		if (rc < 0) {
 			seg_damaged(r, r->loaded, "event %u is malformed",
 				    r->segs[r->loaded].events - r->left);

@@ -62,8 +62,17 @@ const char *nxr_seg_hdr_parse(const uint8_t *buf, size_t avail, struct nxr_seg_h
 		return "segment compressed size out of range";
 	if (h->rawlen == 0 || h->rawlen > NXR_MAX_SEG_RAW)
 		return "segment decoded size out of range";
-	if (h->events == 0 || h->events > NXR_MAX_SEG_EVENTS || h->events > h->rawlen / 3)
+	if (h->flags & ~NXR_SEG_FLAGS_KNOWN)
+		return "segment uses unknown flags";
+	if (h->flags & NXR_SEG_COLUMNS) {
+		/* a column payload is not compressed as a whole: raw_len repeats zlen */
+		if (h->rawlen != h->zlen)
+			return "column segment sizes disagree";
+		if (h->events == 0 || h->events > NXR_COL_MAX_EVENTS)
+			return "segment event count out of range";
+	} else if (h->events == 0 || h->events > NXR_MAX_SEG_EVENTS || h->events > h->rawlen / 3) {
 		return "segment event count out of range";
+	}
 	if (h->first_ts > h->last_ts)
 		return "segment time range reversed";
 	return NULL;

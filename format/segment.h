@@ -27,6 +27,9 @@
 #define NXR_INDEX_ENTRY_SIZE 48u
 #define NXR_FOOTER_SIZE 40u
 
+#define NXR_SEG_COLUMNS 1u		/* segment flag: a column payload, not a zstd frame (1.1) */
+#define NXR_SEG_FLAGS_KNOWN NXR_SEG_COLUMNS
+
 #define NXR_TRAILER_CLEAN 1u		/* trailer flag: the writer closed the file */
 
 struct nxr_seg_hdr {

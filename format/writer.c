@@ -32,12 +32,16 @@
 
 #include "format/alloc.h"
 #include "format/codec.h"
+#include "format/colcodec.h"
 #include "format/crc.h"
 #include "format/header.h"
 #include "format/limits.h"
 #include "format/segment.h"
 
 #define DEFAULT_SEG_BYTES (1u << 20)
+/* Rows until columns win clearly on real recordings too (FORMAT.md, "Why this
+ * encoding"): columns are chosen with opts.layout. */
+#define NXR_LAYOUT_DEFAULT_IS NXR_LAYOUT_ROWS
 #define DEFAULT_SEG_AGE_NS 1000000000ull
 #define SYNC_INTERVAL_NS 1000000000ull
 #define AGE_CHECK_EVERY 1024u	/* appends between two clock reads */
@@ -57,6 +61,7 @@ struct nxr_writer {
 	uint8_t *zbuf;
 	size_t zcap;
 	struct nxr_codec codec;
+	struct nxr_colenc *col;	/* column layout: the open segment, staged (raw unused) */
 	uint32_t seg_events;
 	uint64_t seg_min_ts, seg_max_ts, seg_lost;
 	uint64_t seg_opened_ns;	/* CLOCK_MONOTONIC at its first event */
@@ -163,6 +168,7 @@ static int segment_close(struct nxr_writer *w, struct nx_err *err)
 	struct nxr_seg_hdr h = { 0 };
 	struct nxr_index_entry *e;
 	uint8_t hbuf[NXR_SEG_HDR_SIZE], ebuf[NXR_SEG_END_SIZE];
+	const uint8_t *payload;
 	size_t zn;
 	int rc;
 
@@ -180,12 +186,26 @@ static int segment_close(struct nxr_writer *w, struct nx_err *err)
 		w->idx = p;
 		w->idx_cap = cap;
 	}
-	zn = ZSTD_compress2(w->cctx, w->zbuf, w->zcap, w->raw, w->raw_len);
-	if (ZSTD_isError(zn)) {
-		int code = ZSTD_getErrorCode(zn) == ZSTD_error_memory_allocation ? -ENOMEM : -EIO;
+	if (w->col) {
+		rc = nxr_colenc_finish(w->col, w->cctx, &payload, &zn);
+		if (rc < 0)
+			return wfail(w, err, rc, "%s: cannot encode segment %u: %s", w->name,
+				     w->nidx, strerror(-rc));
+		if (zn > NXR_MAX_SEG_RAW)
+			return wfail(w, err, -EFBIG, "%s: segment %u encodes to %zu bytes, "
+				     "more than %u", w->name, w->nidx, zn, NXR_MAX_SEG_RAW);
+		w->raw_len = zn;	/* a column payload is its own decoded form */
+		h.flags = NXR_SEG_COLUMNS;
+	} else {
+		zn = ZSTD_compress2(w->cctx, w->zbuf, w->zcap, w->raw, w->raw_len);
+		if (ZSTD_isError(zn)) {
+			int code = ZSTD_getErrorCode(zn) == ZSTD_error_memory_allocation ? -ENOMEM
+											  : -EIO;
 
-		return wfail(w, err, code, "%s: cannot compress segment %u: %s", w->name, w->nidx,
-			     ZSTD_getErrorName(zn));
+			return wfail(w, err, code, "%s: cannot compress segment %u: %s", w->name,
+				     w->nidx, ZSTD_getErrorName(zn));
+		}
+		payload = w->zbuf;
 	}
 	memcpy(h.file_id, w->file_id, 16);
 	h.hdr_len = NXR_SEG_HDR_SIZE;
@@ -196,7 +216,7 @@ static int segment_close(struct nxr_writer *w, struct nx_err *err)
 	h.first_ts = w->seg_min_ts;
 	h.last_ts = w->seg_max_ts;
 	h.lost = w->seg_lost;
-	h.zcrc = nxr_crc32c(0, w->zbuf, zn);
+	h.zcrc = nxr_crc32c(0, payload, zn);
 	nxr_seg_hdr_pack(&h, hbuf);
 	nxr_seg_end_pack(nxr_seg_total(&h), ebuf);
 
@@ -211,7 +231,7 @@ static int segment_close(struct nxr_writer *w, struct nx_err *err)
 	e->lost = h.lost;
 	rc = sink_put(w, hbuf, sizeof(hbuf), "a segment header", err);
 	if (rc == 0)
-		rc = sink_put(w, w->zbuf, zn, "a segment", err);
+		rc = sink_put(w, payload, zn, "a segment", err);
 	if (rc == 0)
 		rc = sink_put(w, ebuf, sizeof(ebuf), "a segment end", err);
 	if (rc < 0)
@@ -256,6 +276,10 @@ struct nxr_writer *nxr_writer_new(const struct nxr_sink *sink, const char *name,
 			   opts->segment_bytes, NXR_MAX_SEG_BYTES);
 		return NULL;
 	}
+	if (opts->layout > NXR_LAYOUT_ROWS) {
+		nx_err_set(err, -EINVAL, "%s: unknown segment layout %d", name, opts->layout);
+		return NULL;
+	}
 	if (opts->sync > NXR_SYNC_NONE) {
 		nx_err_set(err, -EINVAL, "%s: unknown sync mode %d", name, opts->sync);
 		return NULL;
@@ -292,19 +316,28 @@ struct nxr_writer *nxr_writer_new(const struct nxr_sink *sink, const char *name,
 		nx_err_set(err, -EINVAL, "%s: zstd refused compression level %d", name, level);
 		goto out;
 	}
-	w->raw_cap = (size_t)w->seg_bytes + (64u << 10);
-	w->raw = malloc(w->raw_cap);
-	if (!w->raw)
-		goto nomem;
-	w->zcap = ZSTD_compressBound(w->raw_cap);
-	w->zbuf = malloc(w->zcap);
-	if (!w->zbuf)
-		goto nomem;
+	if ((opts->layout ? opts->layout : NXR_LAYOUT_DEFAULT_IS) == NXR_LAYOUT_COLUMNS) {
+		w->col = nxr_colenc_new();
+		if (!w->col)
+			goto nomem;
+	} else {
+		w->raw_cap = (size_t)w->seg_bytes + (64u << 10);
+		w->raw = malloc(w->raw_cap);
+		if (!w->raw)
+			goto nomem;
+		w->zcap = ZSTD_compressBound(w->raw_cap);
+		w->zbuf = malloc(w->zcap);
+		if (!w->zbuf)
+			goto nomem;
+	}
 	rc = nxr_header_encode(meta, w->file_id, &hdr, &hlen, err);
 	if (rc < 0) {
 		nx_err_prefix(err, "%s", name);
 		goto out;
 	}
+	/* a file of row segments only is a 1.0 file: 1.0 readers read it */
+	if (!w->col)
+		nxr_header_set_features(hdr, hlen, 0, 0);
 	w->last_sync_ns = mono_ns();
 	if (sink_put(w, hdr, hlen, "the header", err) < 0)
 		goto out;
@@ -353,7 +386,7 @@ int nxr_writer_append(struct nxr_writer *w, const struct nxr_event *ev, struct n
 		return nx_err_set(err, -EINVAL, "%s: event of kind %u cannot be recorded "
 				  "(unknown kind or string longer than %u bytes)", w->name,
 				  ev->kind, NXR_MAX_EVENT_STR);
-	if (w->raw_len + bound > w->raw_cap) {
+	if (!w->col && w->raw_len + bound > w->raw_cap) {
 		size_t cap = w->raw_len + bound + (64u << 10);
 		uint8_t *raw = NULL, *zbuf = NULL;
 
@@ -379,7 +412,14 @@ int nxr_writer_append(struct nxr_writer *w, const struct nxr_event *ev, struct n
 	} else if (ev->ts_ns > w->seg_max_ts) {
 		w->seg_max_ts = ev->ts_ns;
 	}
-	w->raw_len += nxr_codec_encode(&w->codec, ev, w->raw + w->raw_len);
+	if (w->col) {
+		int rc = nxr_colenc_add(w->col, ev);
+
+		if (rc < 0)
+			return wfail(w, err, rc, "%s: out of memory for the open segment", w->name);
+	} else {
+		w->raw_len += nxr_codec_encode(&w->codec, ev, w->raw + w->raw_len);
+	}
 	w->seg_events++;
 	w->st.events++;
 	if (ev->kind == NX_KIND_LOSS) {
@@ -388,7 +428,9 @@ int nxr_writer_append(struct nxr_writer *w, const struct nxr_event *ev, struct n
 	} else if (ev->kind == NX_KIND_FILTER) {
 		w->st.filtered += ev->filter.count;
 	}
-	if (w->raw_len >= w->seg_bytes)
+	if (w->col ? nxr_colenc_staged(w->col) >= w->seg_bytes ||
+		     nxr_colenc_events(w->col) >= NXR_COL_MAX_EVENTS
+		   : w->raw_len >= w->seg_bytes)
 		return segment_close(w, err);
 	if (w->seg_events % AGE_CHECK_EVERY == 0 && mono_ns() - w->seg_opened_ns >= w->seg_age_ns)
 		return segment_close(w, err);
@@ -478,6 +520,7 @@ void nxr_writer_free(struct nxr_writer *w)
 	if (w->fd >= 0)
 		close(w->fd);
 	ZSTD_freeCCtx(w->cctx);
+	nxr_colenc_free(w->col);
 	free(w->raw);
 	free(w->zbuf);
 	free(w->idx);

@@ -27,11 +27,18 @@ enum nxr_sync {
 	NXR_SYNC_NONE,
 };
 
+enum nxr_layout {		/* how a segment's events are laid out (FORMAT.md) */
+	NXR_LAYOUT_DEFAULT = 0,	/* rows, for now: see FORMAT.md, "Why this encoding" */
+	NXR_LAYOUT_COLUMNS,	/* format 1.1 column payload: smaller and faster, needs a 1.1 reader */
+	NXR_LAYOUT_ROWS,	/* format 1.0 records in one zstd frame: readable by 1.0 readers */
+};
+
 struct nxr_writer_opts {	/* NULL or all-zero: the defaults */
 	uint32_t segment_bytes;	/* close a segment at this much encoded data; 0 = 1 MiB */
 	uint64_t segment_age_ns;/* ... or when its first event is this old; 0 = 1 s */
 	int zstd_level;		/* 0 = the default level */
 	enum nxr_sync sync;
+	enum nxr_layout layout;
 };
 
 struct nxr_writer_stats {

@@ -167,6 +167,7 @@ int main(int argc, char **argv)
 	struct nx_tool tool = { .prog = "nexus-dump" };
 	struct nx_json_buf out = { 0 };
 	struct nx_proctab *procs = NULL;
+	struct nx_printtab *prints = NULL;
 	struct nxr_reader *r = NULL;
 	struct nx_fmtev_opts fo = { 0 };
 	const struct nx_payset *pay;
@@ -191,6 +192,7 @@ int main(int argc, char **argv)
 	}
 	fo.t0_ns = nx_tool_t0(r);
 	fo.meta = nxr_reader_meta(r);
+	fo.prints = prints = nx_printtab_new(fo.meta);	/* NULL without memory: raw lines */
 	since_ns = fo.t0_ns + (uint64_t)(a.since * 1e9);
 	until_ns = a.until < 0 ? UINT64_MAX : fo.t0_ns + (uint64_t)(a.until * 1e9);
 
@@ -249,6 +251,7 @@ int main(int argc, char **argv)
 out:
 	nx_json_release(&out);
 	nx_proctab_free(procs);
+	nx_printtab_free(prints);
 	nx_payjoin_free(pj);
 	nxr_reader_close(r);
 	return rc;

@@ -131,6 +131,7 @@ int main(int argc, char **argv)
 	struct nxr_event ev;
 	uint64_t *nr_counts = NULL, nr_other = 0, events = 0, per_kind[NX_KIND_MAX_ID + 2] = { 0 };
 	uint64_t first = UINT64_MAX, last = 0, lost_events[NX_LOSS_NREASONS] = { 0 }, filtered_events = 0;
+	uint64_t filtered_split[2] = { 0 };	/* uprobe calls, syscalls */
 	struct rank *ranks = NULL;
 	uint32_t nsegs, pos = 0, nranks = 0;
 	bool f = true, oom = false;
@@ -163,6 +164,7 @@ int main(int argc, char **argv)
 			lost_events[ev.loss.reason < NX_LOSS_NREASONS ? ev.loss.reason : 0] += ev.loss.count;
 		} else if (ev.kind == NX_KIND_FILTER) {
 			filtered_events += ev.filter.count;
+			filtered_split[!!(ev.filter.probe & NX_FILTER_PROBE_SYSCALL)] += ev.filter.count;
 		}
 		if (ev.pid && ev.kind != NX_KIND_HEALTH && ev.kind != NX_KIND_LOSS &&
 		    ev.kind != NX_KIND_FILTER) {
@@ -347,6 +349,8 @@ int main(int argc, char **argv)
 		kv_u64(&out, a.json, "lost_disk", lost_events[NX_LOSS_DISK], &f);
 		kv_u64(&out, a.json, "filtered",
 		       rs.filtered > filtered_events ? rs.filtered : filtered_events, &f);
+		kv_u64(&out, a.json, "filtered_calls", filtered_split[0], &f);
+		kv_u64(&out, a.json, "filtered_syscalls", filtered_split[1], &f);
 	}
 	kv_u64(&out, a.json, "segments", rs.segments, &f);
 	kv_u64(&out, a.json, "damaged_segments", rs.damaged_segments, &f);

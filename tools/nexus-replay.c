@@ -13,8 +13,8 @@
  */
 #include <argp.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +25,8 @@
 #include "analyze/replay.h"
 #include "capture/cfgwrite.h"
 #include "capture/config.h"
+#include "capture/launch.h"
+#include "capture/output.h"
 #include "capture/tune.h"
 #include "format/reader.h"
 #include "tools/tool.h"
@@ -182,7 +184,7 @@ static void put_text(struct nx_json_buf *b, const char *s)
 static void text_source(struct nx_json_buf *b, const struct nx_replay_trigger *r)
 {
 	if (r->tag & NX_TUNE_TAG_CONFIG)
-		nx_json_printf(b, "config trigger %" PRIu64, r->tag & 0xffff);
+		nx_json_printf(b, "config trigger %u", NX_TUNE_TAG_INDEX(r->tag));
 	else
 		nx_json_printf(b, "-t %" PRIu64, r->tag + 1);
 }
@@ -269,7 +271,7 @@ static void json_trigger(struct nx_json_buf *b, const struct nx_replay_trigger *
 	nx_json_puts(b, "{\"text\":");
 	nx_json_str(b, r->text, strlen(r->text));
 	if (r->tag & NX_TUNE_TAG_CONFIG)
-		nx_json_printf(b, ",\"source\":\"config\",\"index\":%" PRIu64, r->tag & 0xffff);
+		nx_json_printf(b, ",\"source\":\"config\",\"index\":%u", NX_TUNE_TAG_INDEX(r->tag));
 	else
 		nx_json_printf(b, ",\"source\":\"-t\",\"index\":%" PRIu64, r->tag + 1);
 	nx_json_printf(b, ",\"type\":\"%s\",\"calls\":%" PRIu64 ",\"hits\":%" PRIu64
@@ -303,77 +305,322 @@ static void json_trigger(struct nx_json_buf *b, const struct nx_replay_trigger *
 
 /* ---- the tuned config ---- */
 
+/* Created like a recording (0600, never over a file unless -f, never through
+ * a symlink, as the invoking user under sudo), written whole or removed. */
 static int write_tuned(const struct args *a, const char *prog, struct nx_config *cfg,
 		       const struct nx_replay *rp, const char *note)
 {
-	const int flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
+	struct nx_output_opts oo = { .force = a->force };
+	struct nx_launch_ids owner = { 0 };
 	struct nx_err err = { 0 };
 	char *text = NULL, *comment = NULL;
-	size_t len = 0, off = 0;
+	size_t len = 0;
 	FILE *f;
-	int fd = -1, rc = 1, wrc;
+	int rc = 1, wrc, cut;
 
 	if (a->mode >= 0)
 		cfg->mode = (enum nx_mode)a->mode;
-	if (nx_tune_apply(cfg, rp, a->path, &err) < 0) {
+	cut = nx_tune_apply(cfg, rp, a->path, &err);
+	if (cut < 0) {
 		fprintf(stderr, "%s: %s\n", prog, err.msg);
 		return 1;
 	}
+	if (cut)
+		fprintf(stderr, "%s: warning: %s: %d Common tuples cut: a trigger holds at most %u "
+			"(the comments in the file say which trigger)\n", prog, a->output, cut,
+			NX_CONFIG_MAX_COMMON);
+	if (nx_launch_ids_from_env(&owner, false, &err) < 0) {
+		fprintf(stderr, "%s: %s\n", prog, err.msg);
+		return 2;
+	}
+	oo.chown = owner.drop;
+	oo.uid = owner.uid;
+	oo.gid = owner.gid;
 	if (asprintf(&comment, "Tuned by %s from %s.\n"
 		     "Each auto trigger carries the tuples the replay found common (Common):\n"
 		     "nexus-record preloads them, so the run starts adapted.\n%s",
 		     argp_program_version, a->path, note) < 0) {
 		comment = NULL;
-		goto nomem;
+		fprintf(stderr, "%s: out of memory\n", prog);
+		goto out;
 	}
 	f = open_memstream(&text, &len);
-	if (!f)
-		goto nomem;
+	if (!f) {
+		fprintf(stderr, "%s: out of memory\n", prog);
+		goto out;
+	}
 	wrc = nx_config_write(f, cfg, comment, &err);
 	if (fclose(f) || wrc < 0) {
 		fprintf(stderr, "%s: %s\n", prog, wrc < 0 ? err.msg : "out of memory");
 		goto out;
 	}
-	fd = open(a->output, flags, 0600);
-	if (fd < 0 && errno == EEXIST && a->force) {
-		if (unlink(a->output) < 0) {
-			fprintf(stderr, "%s: %s: cannot replace: %s\n", prog, a->output,
-				strerror(errno));
-			goto out;
-		}
-		fd = open(a->output, flags, 0600);
-	}
-	if (fd < 0) {
-		fprintf(stderr, "%s: %s: %s%s\n", prog, a->output, strerror(errno),
-			errno == EEXIST ? " (-f replaces it)" : "");
+	if (nx_output_write_file(a->output, text, len, &oo, &err) < 0) {
+		fprintf(stderr, "%s: %s\n", prog, err.msg);
 		goto out;
 	}
-	while (off < len) {
-		ssize_t k = write(fd, text + off, len - off);
-
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0) {
-			fprintf(stderr, "%s: %s: %s\n", prog, a->output, strerror(errno));
-			goto out;
-		}
-		off += (size_t)k;
-	}
-	rc = close(fd);
-	fd = -1;
-	if (rc < 0) {
-		rc = 1;
-		fprintf(stderr, "%s: %s: %s\n", prog, a->output, strerror(errno));
-	}
-	goto out;
-nomem:
-	fprintf(stderr, "%s: out of memory\n", prog);
+	rc = 0;
 out:
-	if (fd >= 0)
-		close(fd);
+	nx_launch_ids_release(&owner);
 	free(text);
 	free(comment);
 	return rc;
+}
+
+/* ---- main: the config, the replay, the report ---- */
+
+struct run {
+	const struct args *a;
+	const char *prog;
+	const struct nxr_meta *m;
+	struct nx_config cfg;
+	bool have_cfg, recorded_cfg;
+	bool triggered;		/* the recording's: its config's Mode, or uprobe FILTER events */
+	bool rec_mode_known;	/* its config said full or triggered */
+	struct nx_replay *rp;
+	struct nx_replay_totals tot;
+	const struct nx_replay_probe *probes;
+	const struct nx_replay_trigger *trigs;
+	uint32_t nprobes, ntrigs;
+	char note[1024];	/* what the recording does not hold, one line each */
+};
+
+/* The Mode of the config recorded in the file, whatever -c says: -1 when
+ * the file holds none this build understands. */
+static int recorded_mode(const struct nxr_meta *m)
+{
+	struct nx_config_opts co = { .command_optional = true };
+	struct nx_config c;
+	struct nx_err err = { 0 };
+	int mode = -1;
+
+	if (!m->config_text || !*m->config_text)
+		return -1;
+	nx_config_init(&c);
+	if (nx_config_parse_opts(&c, "recorded", m->config_text, strlen(m->config_text), &co,
+				 &err) == 0)
+		mode = (int)c.mode;
+	nx_config_release(&c);
+	return mode;
+}
+
+/* The config to replay: -c, else the recorded one. 0, or the exit status. */
+static int load_config(struct run *x)
+{
+	struct nx_config_opts co = { .command_optional = true };
+	const struct nxr_meta *m = x->m;
+	struct nx_err err = { 0 };
+	char name[4096];
+
+	if (x->a->config) {
+		if (nx_config_load_opts(&x->cfg, x->a->config, &co, &err) < 0) {
+			fprintf(stderr, "%s: %s\n", x->prog, err.msg);
+			return 2;
+		}
+		x->have_cfg = true;
+	} else if (m->config_text && *m->config_text) {
+		snprintf(name, sizeof(name), "%s (recorded config)", x->a->path);
+		if (nx_config_parse_opts(&x->cfg, name, m->config_text, strlen(m->config_text), &co,
+					 &err) < 0) {
+			/* e.g. written by a nexus-record that knows keys this build does not */
+			fprintf(stderr, "%s: %s (give a config with -c)\n", x->prog, err.msg);
+			return 1;
+		}
+		x->have_cfg = x->recorded_cfg = true;
+	}
+	if (x->a->output && !x->have_cfg) {
+		fprintf(stderr, "%s: %s: the recording holds no config to tune: give one with -c\n",
+			x->prog, x->a->path);
+		return 2;
+	}
+	return 0;
+}
+
+static void note_add(struct run *x, size_t *nl, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void note_add(struct run *x, size_t *nl, const char *fmt, ...)
+{
+	va_list ap;
+	int k;
+
+	if (*nl >= sizeof(x->note) - 1)
+		return;
+	va_start(ap, fmt);
+	k = vsnprintf(x->note + *nl, sizeof(x->note) - *nl, fmt, ap);
+	va_end(ap);
+	*nl += k > 0 ? (size_t)k : 0;
+	if (*nl > sizeof(x->note) - 1)
+		*nl = sizeof(x->note) - 1;
+}
+
+/* What the recording does not hold, said on stderr (and in the tuned config's
+ * opening comment, from x->note). Triggered is the recording's own: its
+ * recorded Mode, or FILTER events of its uprobes (a syscall filter drops no
+ * call). */
+static void warnings(struct run *x)
+{
+	const struct nx_replay_totals *tot = &x->tot;
+	uint64_t lost = nx_replay_lost_total(tot);
+	size_t nl = 0;
+
+	if (x->triggered) {
+		note_add(x, &nl, "recorded in Mode: triggered: the replay saw only the calls kept; "
+			 "%" PRIu64 " were filtered out", tot->filtered);
+		for (uint32_t i = 0; i < x->nprobes; i++)
+			if (x->probes[i].filtered)
+				note_add(x, &nl, ", %" PRIu64 " of probe %u (%s %s)",
+					 x->probes[i].filtered, x->probes[i].id, x->probes[i].func,
+					 hook_name(x->probes[i].hook));
+		note_add(x, &nl, ".\n");
+	}
+	if (lost)
+		note_add(x, &nl, "%" PRIu64 " events were lost while recording (ring buffer %" PRIu64
+			 ", backlog %" PRIu64 ", disk %" PRIu64 "): the replay misses them.\n", lost,
+			 tot->lost[NX_LOSS_RINGBUF], tot->lost[NX_LOSS_BACKLOG],
+			 tot->lost[NX_LOSS_DISK]);
+	for (char *line = x->note; *line;) {	/* one warning per line of the note */
+		char *e = strchr(line, '\n');
+
+		fprintf(stderr, "%s: warning: %s: %.*s\n", x->prog, x->a->path,
+			(int)(e ? e - line : (long)strlen(line)), line);
+		line = e ? e + 1 : line + strlen(line);
+	}
+	if (tot->unknown_probe || tot->wrong_hook)
+		fprintf(stderr, "%s: warning: %s: %" PRIu64 " calls name no probe of the table and %"
+			PRIu64 " have the wrong kind for their probe: not replayed\n", x->prog,
+			x->a->path, tot->unknown_probe, tot->wrong_hook);
+}
+
+static const char *mode_name(const struct run *x)
+{
+	return x->triggered ? "triggered" : x->rec_mode_known ? "full" : "unknown";
+}
+
+static void report_json(const struct run *x, struct nx_json_buf *out)
+{
+	const struct nx_replay_totals *tot = &x->tot;
+
+	nx_json_puts(out, "{\"file\":");
+	nx_json_str(out, x->a->path, strlen(x->a->path));
+	nx_json_printf(out, ",\"config\":\"%s\"", x->a->config ? "file" : x->have_cfg ? "recorded"
+										: "none");
+	nx_json_printf(out, ",\"mode\":\"%s\"", mode_name(x));
+	nx_json_printf(out, ",\"events\":%" PRIu64 ",\"calls\":%" PRIu64 ",\"health_samples\":%"
+		       PRIu64 ",\"filtered\":%" PRIu64 ",\"filtered_syscalls\":%" PRIu64
+		       ",\"lost\":%" PRIu64 ",\"lost_ringbuf\":%" PRIu64 ",\"lost_backlog\":%" PRIu64
+		       ",\"lost_disk\":%" PRIu64 ",\"unknown_probe\":%" PRIu64 ",\"probes\":[",
+		       tot->events, tot->calls, tot->health, tot->filtered, tot->filtered_syscalls,
+		       nx_replay_lost_total(tot), tot->lost[NX_LOSS_RINGBUF],
+		       tot->lost[NX_LOSS_BACKLOG], tot->lost[NX_LOSS_DISK], tot->unknown_probe);
+	for (uint32_t i = 0; i < x->nprobes; i++) {
+		const struct nx_replay_probe *p = &x->probes[i];
+		bool first = true;
+
+		nx_json_printf(out, "%s{\"id\":%u,\"hook\":\"%s\",\"path\":", i ? "," : "", p->id,
+			       hook_name(p->hook));
+		nx_json_str(out, p->path, strlen(p->path));
+		nx_json_puts(out, ",\"function\":");
+		nx_json_str(out, p->func, strlen(p->func));
+		nx_json_printf(out, ",\"calls\":%" PRIu64 ",\"filtered\":%" PRIu64 ",\"lost\":%"
+			       PRIu64 ",\"triggers\":[", p->calls, p->filtered, p->lost);
+		for (uint32_t t = 0; t < x->ntrigs; t++) {
+			if (x->trigs[t].probe != p->id)
+				continue;
+			if (!first)
+				nx_json_putc(out, ',');
+			first = false;
+			json_trigger(out, &x->trigs[t], tot->first_ts_ns, x->recorded_cfg);
+		}
+		nx_json_puts(out, "]}");
+	}
+	nx_json_puts(out, "]}\n");
+}
+
+static void report_text(const struct run *x, struct nx_json_buf *out)
+{
+	const struct nx_replay_totals *tot = &x->tot;
+
+	nx_json_puts(out, "recording ");
+	put_text(out, x->a->path);
+	nx_json_printf(out, " (config: %s, Mode: %s)\n", x->a->config ? x->a->config :
+		       x->have_cfg ? "recorded" : "none", mode_name(x));
+	nx_json_printf(out, "events %" PRIu64 ", calls %" PRIu64 " of %u probes, health samples %"
+		       PRIu64 ", filtered %" PRIu64 " calls by triggers", tot->events, tot->calls,
+		       x->nprobes, tot->health, tot->filtered);
+	if (tot->filtered_syscalls)
+		nx_json_printf(out, " and %" PRIu64 " syscalls by Syscalls filters",
+			       tot->filtered_syscalls);
+	nx_json_printf(out, ", lost %" PRIu64 "\n", nx_replay_lost_total(tot));
+	for (uint32_t i = 0; i < x->nprobes; i++) {
+		const struct nx_replay_probe *p = &x->probes[i];
+
+		nx_json_printf(out, "\nprobe %u %s ", p->id, hook_name(p->hook));
+		put_text(out, p->path);
+		nx_json_putc(out, ':');
+		put_text(out, p->func);
+		nx_json_printf(out, ": %" PRIu64 " calls", p->calls);
+		if (p->filtered)
+			nx_json_printf(out, ", %" PRIu64 " filtered", p->filtered);
+		if (p->lost)
+			nx_json_printf(out, ", %" PRIu64 " lost", p->lost);
+		nx_json_putc(out, '\n');
+		for (uint32_t t = 0; t < x->ntrigs; t++)
+			if (x->trigs[t].probe == p->id)
+				text_trigger(out, &x->trigs[t], tot->first_ts_ns, x->recorded_cfg,
+					     x->a->list);
+	}
+}
+
+/* The engine set up and run over the recording. 0, or the exit status. */
+static int replay(struct run *x, struct nxr_reader *r, struct unmatched_ctx *um)
+{
+	const struct args *a = x->a;
+	struct nx_replay_opts ro = { 0 };
+	struct nx_err err = { 0 };
+
+	if (x->have_cfg) {
+		ro.health_thresholds = true;
+		ro.cpu_pct = x->cfg.health.cpu_pct;
+		ro.disk_pct = x->cfg.health.disk_pct;
+	}
+	ro.max_listed = a->list;
+	ro.rare.exact_max = a->max_tuples;
+	x->rp = nx_replay_new(x->m, &ro, &err);
+	if (!x->rp) {
+		fprintf(stderr, "%s: %s\n", x->prog, err.msg);
+		return 1;
+	}
+	if (x->have_cfg && nx_tune_attach(x->rp, &x->cfg, x->m, on_unmatched, um, &err) < 0) {
+		fprintf(stderr, "%s: %s\n", x->prog, err.msg);
+		return err.code == -EINVAL ? 2 : 1;
+	}
+	for (unsigned i = 0; i < a->ncand; i++) {
+		if (nx_replay_add_candidate(x->rp, a->cand[i], i, NULL, &err) < 0) {
+			fprintf(stderr, "%s: -t '%s': %s\n", x->prog, a->cand[i], err.msg);
+			return err.code == -EINVAL ? 2 : 1;
+		}
+	}
+	nx_replay_triggers(x->rp, &x->ntrigs);
+	if (!x->ntrigs)
+		fprintf(stderr, "%s: warning: %s: no trigger to replay (%s): only the calls are "
+			"counted\n", x->prog, a->path,
+			x->have_cfg ? "the config has none on the recorded probes" :
+				      "the recording holds no config: give -c or -t");
+	if (nx_replay_run(x->rp, r, &err) < 0) {
+		if (err.code == -E2BIG) {	/* the exact counter is full: say how to raise it */
+			nx_err_prefix(&err, "%s", a->path);
+			fprintf(stderr, "%s: %s (--max-tuples)\n", x->prog, err.msg);
+		} else {
+			struct nx_tool tool = { .prog = x->prog };
+
+			nx_tool_error(&tool, a->path, &err);
+		}
+		return 1;
+	}
+	nx_replay_get_totals(x->rp, &x->tot);
+	x->probes = nx_replay_probes(x->rp, &x->nprobes);
+	x->trigs = nx_replay_triggers(x->rp, &x->ntrigs);
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -382,215 +629,38 @@ int main(int argc, char **argv)
 	struct argp argp = { options, parse_opt, "RECORDING", doc, NULL, NULL, NULL };
 	struct nx_tool tool = { .prog = "nexus-replay" };
 	struct unmatched_ctx um = { .prog = "nexus-replay" };
-	struct nx_replay_opts ro = { 0 };
+	struct run x = { .a = &a, .prog = "nexus-replay" };
 	struct nx_json_buf out = { 0 };
-	struct nx_config cfg;
-	bool have_cfg = false, recorded_cfg = false;
-	struct nx_replay *rp = NULL;
 	struct nxr_reader *r = NULL;
-	const struct nxr_meta *m;
-	const struct nx_replay_probe *probes;
-	const struct nx_replay_trigger *trigs;
-	struct nx_replay_totals tot;
-	struct nx_err err = { 0 };
-	char note[1024] = "";
-	size_t nl = 0;
-	uint32_t nprobes, ntrigs;
-	int rc = 1, k;
+	int rc = 1, mode;
 
 	argp_err_exit_status = 2;
 	argp_parse(&argp, argc, argv, 0, NULL, &a);
-	nx_config_init(&cfg);
+	nx_config_init(&x.cfg);
 	um.path = a.path;
 	r = nx_tool_open(&tool, a.path, NULL);
 	if (!r)
 		goto out;
-	m = nxr_reader_meta(r);
-	if (!m->nprobes) {
+	x.m = nxr_reader_meta(r);
+	if (!x.m->nprobes) {
 		fprintf(stderr, "%s: %s: the recording has no probes (no Targets were traced): "
 			"nothing to replay\n", tool.prog, a.path);
 		goto out;
 	}
-	if (a.config) {
-		struct nx_config_opts co = { .command_optional = true };
-
-		if (nx_config_load_opts(&cfg, a.config, &co, &err) < 0) {
-			fprintf(stderr, "%s: %s\n", tool.prog, err.msg);
-			rc = 2;
-			goto out;
-		}
-		have_cfg = true;
-	} else if (m->config_text && *m->config_text) {
-		struct nx_config_opts co = { .command_optional = true };
-		char name[4096];
-
-		snprintf(name, sizeof(name), "%s (recorded config)", a.path);
-		if (nx_config_parse_opts(&cfg, name, m->config_text, strlen(m->config_text), &co,
-					 &err) < 0) {
-			/* e.g. written by a nexus-record that knows keys this build does not */
-			fprintf(stderr, "%s: %s (give a config with -c)\n", tool.prog, err.msg);
-			goto out;
-		}
-		have_cfg = recorded_cfg = true;
-	}
-	if (a.output && !have_cfg) {
-		fprintf(stderr, "%s: %s: the recording holds no config to tune: give one with -c\n",
-			tool.prog, a.path);
-		rc = 2;
+	rc = load_config(&x);
+	rc = rc ?: replay(&x, r, &um);
+	if (rc)
 		goto out;
-	}
-	if (have_cfg) {
-		ro.health_thresholds = true;
-		ro.cpu_pct = cfg.health.cpu_pct;
-		ro.disk_pct = cfg.health.disk_pct;
-	}
-	ro.max_listed = a.list;
-	ro.rare.exact_max = a.max_tuples;
-	rp = nx_replay_new(m, &ro, &err);
-	if (!rp) {
-		fprintf(stderr, "%s: %s\n", tool.prog, err.msg);
-		goto out;
-	}
-	if (have_cfg && nx_tune_attach(rp, &cfg, m, on_unmatched, &um, &err) < 0) {
-		fprintf(stderr, "%s: %s\n", tool.prog, err.msg);
-		rc = err.code == -EINVAL ? 2 : 1;
-		goto out;
-	}
-	for (unsigned i = 0; i < a.ncand; i++) {
-		if (nx_replay_add_candidate(rp, a.cand[i], i, NULL, &err) < 0) {
-			fprintf(stderr, "%s: -t '%s': %s\n", tool.prog, a.cand[i], err.msg);
-			rc = err.code == -EINVAL ? 2 : 1;
-			goto out;
-		}
-	}
-	nx_replay_triggers(rp, &ntrigs);
-	if (!ntrigs)
-		fprintf(stderr, "%s: warning: %s: no trigger to replay (%s): only the calls are "
-			"counted\n", tool.prog, a.path,
-			have_cfg ? "the config has none on the recorded probes" :
-				   "the recording holds no config: give -c or -t");
-	if (nx_replay_run(rp, r, &err) < 0) {
-		if (err.code == -E2BIG) {	/* the exact counter is full: say how to raise it */
-			nx_err_prefix(&err, "%s", a.path);
-			fprintf(stderr, "%s: %s (--max-tuples)\n", tool.prog, err.msg);
-		} else {
-			nx_tool_error(&tool, a.path, &err);
-		}
-		goto out;
-	}
-	nx_replay_get_totals(rp, &tot);
-	probes = nx_replay_probes(rp, &nprobes);
-	trigs = nx_replay_triggers(rp, &ntrigs);
-
-	/* what the recording does not hold, said on stderr and in the tuned config */
-	if (have_cfg && cfg.mode == NX_MODE_TRIGGERED) {
-		k = snprintf(note + nl, sizeof(note) - nl,
-			     "recorded in Mode: triggered: the replay saw only the calls kept; "
-			     "%" PRIu64 " were filtered out", tot.filtered);
-		nl += k > 0 ? (size_t)k : 0;
-		for (uint32_t i = 0; i < nprobes && nl < sizeof(note); i++) {
-			if (!probes[i].filtered)
-				continue;
-			k = snprintf(note + nl, sizeof(note) - nl, ", %" PRIu64 " of probe %u (%s %s)",
-				     probes[i].filtered, probes[i].id, probes[i].func,
-				     hook_name(probes[i].hook));
-			nl += k > 0 ? (size_t)k : 0;
-		}
-		if (nl < sizeof(note))
-			nl += (size_t)snprintf(note + nl, sizeof(note) - nl, ".\n");
-	}
-	if (tot.lost_total && nl < sizeof(note))
-		nl += (size_t)snprintf(note + nl, sizeof(note) - nl,
-				       "%" PRIu64 " events were lost while recording (ring buffer %"
-				       PRIu64 ", backlog %" PRIu64 ", disk %" PRIu64
-				       "): the replay misses them.\n", tot.lost_total,
-				       tot.lost[NX_LOSS_RINGBUF], tot.lost[NX_LOSS_BACKLOG],
-				       tot.lost[NX_LOSS_DISK]);
-	if (nl > sizeof(note) - 1)
-		nl = sizeof(note) - 1;
-	if (nl) {
-		char *line = note;
-
-		while (*line) {	/* one warning per line of the note */
-			char *e = strchr(line, '\n');
-
-			fprintf(stderr, "%s: warning: %s: %.*s\n", tool.prog, a.path,
-				(int)(e ? e - line : (long)strlen(line)), line);
-			line = e ? e + 1 : line + strlen(line);
-		}
-	}
-	if (tot.unknown_probe || tot.wrong_hook)
-		fprintf(stderr, "%s: warning: %s: %" PRIu64 " calls name no probe of the table and %"
-			PRIu64 " have the wrong kind for their probe: not replayed\n", tool.prog,
-			a.path, tot.unknown_probe, tot.wrong_hook);
-
-	if (a.json) {
-		nx_json_puts(&out, "{\"file\":");
-		nx_json_str(&out, a.path, strlen(a.path));
-		nx_json_printf(&out, ",\"config\":\"%s\"", a.config ? "file" : have_cfg ? "recorded"
-							     : "none");
-		nx_json_printf(&out, ",\"mode\":\"%s\"", !have_cfg ? "unknown" :
-			       cfg.mode == NX_MODE_TRIGGERED ? "triggered" : "full");
-		nx_json_printf(&out, ",\"events\":%" PRIu64 ",\"calls\":%" PRIu64
-			       ",\"health_samples\":%" PRIu64 ",\"filtered\":%" PRIu64
-			       ",\"lost\":%" PRIu64 ",\"lost_ringbuf\":%" PRIu64
-			       ",\"lost_backlog\":%" PRIu64 ",\"lost_disk\":%" PRIu64
-			       ",\"unknown_probe\":%" PRIu64 ",\"probes\":[", tot.events, tot.calls,
-			       tot.health, tot.filtered, tot.lost_total, tot.lost[NX_LOSS_RINGBUF],
-			       tot.lost[NX_LOSS_BACKLOG], tot.lost[NX_LOSS_DISK],
-			       tot.unknown_probe);
-		for (uint32_t i = 0; i < nprobes; i++) {
-			const struct nx_replay_probe *p = &probes[i];
-			bool first = true;
-
-			nx_json_printf(&out, "%s{\"id\":%u,\"hook\":\"%s\",\"path\":", i ? "," : "",
-				       p->id, hook_name(p->hook));
-			nx_json_str(&out, p->path, strlen(p->path));
-			nx_json_puts(&out, ",\"function\":");
-			nx_json_str(&out, p->func, strlen(p->func));
-			nx_json_printf(&out, ",\"calls\":%" PRIu64 ",\"filtered\":%" PRIu64
-				       ",\"lost\":%" PRIu64 ",\"triggers\":[", p->calls, p->filtered,
-				       p->lost);
-			for (uint32_t t = 0; t < ntrigs; t++) {
-				if (trigs[t].probe != p->id)
-					continue;
-				if (!first)
-					nx_json_putc(&out, ',');
-				first = false;
-				json_trigger(&out, &trigs[t], tot.first_ts_ns, recorded_cfg);
-			}
-			nx_json_puts(&out, "]}");
-		}
-		nx_json_puts(&out, "]}\n");
-	} else {
-		nx_json_puts(&out, "recording ");
-		put_text(&out, a.path);
-		nx_json_printf(&out, " (config: %s, Mode: %s)\n", a.config ? a.config : have_cfg ?
-			       "recorded" : "none", !have_cfg ? "unknown" :
-			       cfg.mode == NX_MODE_TRIGGERED ? "triggered" : "full");
-		nx_json_printf(&out, "events %" PRIu64 ", calls %" PRIu64 " of %u probes, health "
-			       "samples %" PRIu64 ", filtered %" PRIu64 ", lost %" PRIu64 "\n",
-			       tot.events, tot.calls, nprobes, tot.health, tot.filtered,
-			       tot.lost_total);
-		for (uint32_t i = 0; i < nprobes; i++) {
-			const struct nx_replay_probe *p = &probes[i];
-
-			nx_json_printf(&out, "\nprobe %u %s ", p->id, hook_name(p->hook));
-			put_text(&out, p->path);
-			nx_json_putc(&out, ':');
-			put_text(&out, p->func);
-			nx_json_printf(&out, ": %" PRIu64 " calls", p->calls);
-			if (p->filtered)
-				nx_json_printf(&out, ", %" PRIu64 " filtered", p->filtered);
-			if (p->lost)
-				nx_json_printf(&out, ", %" PRIu64 " lost", p->lost);
-			nx_json_putc(&out, '\n');
-			for (uint32_t t = 0; t < ntrigs; t++)
-				if (trigs[t].probe == p->id)
-					text_trigger(&out, &trigs[t], tot.first_ts_ns, recorded_cfg,
-						     a.list);
-		}
-	}
+	rc = 1;
+	/* the recording's mode, not -c's: the kernel filtered what it was told then */
+	mode = x.recorded_cfg ? (int)x.cfg.mode : recorded_mode(x.m);
+	x.rec_mode_known = mode >= 0;
+	x.triggered = mode == NX_MODE_TRIGGERED || x.tot.filtered;
+	warnings(&x);
+	if (a.json)
+		report_json(&x, &out);
+	else
+		report_text(&x, &out);
 	if (out.oom) {
 		fprintf(stderr, "%s: out of memory\n", tool.prog);
 		goto out;
@@ -599,13 +669,14 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s: standard output: %s\n", tool.prog, strerror(errno));
 		goto out;
 	}
-	if (a.output && write_tuned(&a, tool.prog, &cfg, rp, note) != 0)
-		goto out;
-	rc = 0;
+	if (a.output)
+		rc = write_tuned(&a, tool.prog, &x.cfg, x.rp, x.note);
+	else
+		rc = 0;
 out:
 	nx_json_release(&out);
-	nx_replay_free(rp);
-	nx_config_release(&cfg);
+	nx_replay_free(x.rp);
+	nx_config_release(&x.cfg);
 	nxr_reader_close(r);
 	return rc;
 }

@@ -18,8 +18,10 @@
  * fork or an exit.
  *
  * Usage: bench_format [EVENTS]   (default 2000000)
+ *        bench_format RECORDING.nxr   (both layouts on a real recording's events)
  * NXR_BENCH_QUICK=1 skips the alternatives (for instruction counts under
- * valgrind --tool=callgrind: see run_writer_once and run_reader inclusive).
+ * valgrind --tool=callgrind: see run_writer_once and run_reader inclusive);
+ * NXR_BENCH_ONLY=rows or =columns then runs one layout only.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -265,10 +267,11 @@ static ssize_t mem_write(void *ctx, const void *p, size_t len)
 static double raw_bpe;
 
 static int run_writer_once(const struct nxr_event *evs, size_t n, size_t total, int level,
-			   struct membuf *out, double *enc_per_s)
+			   enum nxr_layout layout, struct membuf *out, double *enc_per_s)
 {
 	struct nxr_writer_opts opts = { .zstd_level = level, .sync = NXR_SYNC_NONE,
-					.segment_age_ns = 3600ull * 1000000000ull };
+					.segment_age_ns = 3600ull * 1000000000ull,
+					.layout = layout };
 	struct nxr_sink sink = { mem_write, NULL, out };
 	struct nx_err err = { 0 };
 	struct nxr_writer *w;
@@ -305,14 +308,14 @@ fail:
 /* Encodes total events (the n generated, repeated later in time) into out;
  * the best rate of three runs, since other work on the machine adds noise. */
 static int run_writer(const struct nxr_event *evs, size_t n, size_t total, int level,
-		      struct membuf *out, double *enc_per_s)
+		      enum nxr_layout layout, struct membuf *out, double *enc_per_s)
 {
 	double best = 0;
 
 	for (int rep = 0; rep < 3; rep++) {
 		double rate;
 
-		if (run_writer_once(evs, n, total, level, out, &rate) < 0)
+		if (run_writer_once(evs, n, total, level, layout, out, &rate) < 0)
 			return -1;
 		if (rate > best)
 			best = rate;
@@ -463,6 +466,110 @@ static double alt_wire_structs(const struct nxr_event *evs, size_t n, int level)
 	return (double)total / n;
 }
 
+/* A real recording's events (copied, strings included), for the same
+ * comparison on real data. */
+static struct nxr_event *load_recording(const char *path, size_t *n, char **arena)
+{
+	struct nx_err err = { 0 };
+	struct nxr_reader *r = nxr_reader_open(path, NULL, &err);
+	struct nxr_event ev, *evs = NULL;
+	size_t cap = 0, alen = 0, acap = 0;
+
+	*n = 0;
+	*arena = NULL;
+	if (!r) {
+		fprintf(stderr, "bench_format: %s\n", err.msg);
+		return NULL;
+	}
+	while (nxr_reader_next(r, &ev, &err) == 1) {
+		const struct nxr_kind_desc *d = nxr_kind_desc(ev.kind);
+
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 1 << 16;
+			evs = realloc(evs, cap * sizeof(*evs));
+			if (!evs)
+				goto nomem;
+		}
+		/* strings: offsets into the arena now, pointers once it stops moving */
+		for (unsigned f = 0; d && f < d->nfields; f++) {
+			struct nxr_str *s = (struct nxr_str *)((char *)&ev + d->fields[f].offset);
+
+			if (d->fields[f].type != NXR_FT_STR)
+				continue;
+			if (alen + s->len > acap) {
+				acap = (alen + s->len) * 2 + 4096;
+				*arena = realloc(*arena, acap);
+				if (!*arena)
+					goto nomem;
+			}
+			if (s->len)
+				memcpy(*arena + alen, s->ptr, s->len);
+			s->ptr = (const char *)(uintptr_t)alen;
+			alen += s->len;
+		}
+		evs[(*n)++] = ev;
+	}
+	nxr_reader_close(r);
+	for (size_t i = 0; i < *n; i++) {
+		const struct nxr_kind_desc *d = nxr_kind_desc(evs[i].kind);
+
+		for (unsigned f = 0; d && f < d->nfields; f++) {
+			struct nxr_str *s = (struct nxr_str *)((char *)&evs[i] + d->fields[f].offset);
+
+			if (d->fields[f].type == NXR_FT_STR)
+				s->ptr = *arena + (uintptr_t)s->ptr;
+		}
+	}
+	return evs;
+nomem:
+	fprintf(stderr, "bench_format: out of memory\n");
+	nxr_reader_close(r);
+	return NULL;
+}
+
+/* bench_format FILE.nxr: both layouts on a real recording's events. */
+static int bench_recording(const char *path)
+{
+	struct membuf f = { 0 };
+	struct nxr_event *evs;
+	char *arena;
+	size_t n, sys = 0;
+	double e[2], d[2], b[2];
+
+	evs = load_recording(path, &n, &arena);
+	if (!evs || n == 0) {
+		fprintf(stderr, "bench_format: %s: no events\n", path);
+		free(evs);
+		free(arena);
+		return 1;
+	}
+	for (size_t i = 0; i < n; i++)
+		sys += evs[i].kind == NX_KIND_SYSCALL;
+	for (int l = 0; l < 2; l++) {
+		const char *only = getenv("NXR_BENCH_ONLY");
+
+		e[l] = d[l] = b[l] = 1;
+		if (only && strcmp(only, l ? "columns" : "rows"))
+			continue;
+		if (run_writer(evs, n, n, 0, l ? NXR_LAYOUT_COLUMNS : NXR_LAYOUT_ROWS, &f, &e[l]) < 0 ||
+		    run_reader(&f, n, &d[l]) < 0)
+			return 1;
+		b[l] = (double)f.len / n;
+	}
+	printf("bench_format: %s: %zu events (%zu syscalls), one core\n", path, n, sys);
+	printf("  %-30s %10s %10s %7s\n", "", "rows+zstd1", "columns", "ratio");
+	printf("  %-30s %10.1f %10.1f %6.2fx\n", "encode+compress, M events/s", e[0] / 1e6,
+	       e[1] / 1e6, e[1] / e[0]);
+	printf("  %-30s %10.1f %10.1f %6.2fx\n", "decompress+decode, M events/s", d[0] / 1e6,
+	       d[1] / 1e6, d[1] / d[0]);
+	printf("  %-30s %10.2f %10.2f %6.2fx   target <= %.1f B\n", "bytes per event on disk",
+	       b[0], b[1], b[0] / b[1], TARGET_BYTES);
+	free(f.buf);
+	free(evs);
+	free(arena);
+	return 0;
+}
+
 static const char *verdict(int ok)
 {
 	return ok ? "ok" : "MISSED";
@@ -470,16 +577,21 @@ static const char *verdict(int ok)
 
 int main(int argc, char **argv)
 {
-	size_t total = argc > 1 ? strtoull(argv[1], NULL, 10) : 2000000;
-	size_t n = total < 1000000 ? total : 1000000;
+	size_t total;
+	size_t n;
 	static const int levels[] = { -3, -1, 1, 3, 6 };
 	struct membuf file = { 0 };
 	struct nxr_event *evs;
-	double enc, dec, bpe, raw_ratio;
+	double enc, dec, bpe, raw_ratio, enc_rows = 1, dec_rows = 1, bpe_rows = 1, raw_bpe_rows = 0;
+	const char *only;
 	int rc = 1;
 
+	if (argc > 1 && strchr(argv[1], '.'))
+		return bench_recording(argv[1]);
+	total = argc > 1 ? strtoull(argv[1], NULL, 10) : 2000000;
+	n = total < 1000000 ? total : 1000000;
 	if (total == 0) {
-		fprintf(stderr, "usage: bench_format [EVENTS]\n");
+		fprintf(stderr, "usage: bench_format [EVENTS | RECORDING.nxr]\n");
 		return 2;
 	}
 	evs = gen_stream(n);
@@ -496,20 +608,45 @@ int main(int argc, char **argv)
 		}
 	}
 	printf("bench_format: %zu synthetic syscall events (model: FORMAT.md), one core\n", total);
-	if (run_writer(evs, n, total, 0, &file, &enc) < 0 || run_reader(&file, total, &dec) < 0)
+	/* the default (1.0 rows) first, then 1.1 columns: same events, same run;
+	 * NXR_BENCH_ONLY=rows or =columns runs one, for callgrind's counts */
+	only = getenv("NXR_BENCH_ONLY");
+	if (only && strcmp(only, "rows") && strcmp(only, "columns")) {
+		fprintf(stderr, "bench_format: NXR_BENCH_ONLY is rows or columns\n");
+		goto out;
+	}
+	if (!only || !strcmp(only, "rows")) {
+		if (run_writer(evs, n, total, 0, NXR_LAYOUT_ROWS, &file, &enc_rows) < 0 ||
+		    run_reader(&file, total, &dec_rows) < 0)
+			goto out;
+		bpe_rows = (double)file.len / total;
+		raw_bpe_rows = raw_bpe;
+	}
+	if (only && !strcmp(only, "rows")) {
+		rc = 0;
+		goto out;
+	}
+	if (run_writer(evs, n, total, 0, NXR_LAYOUT_COLUMNS, &file, &enc) < 0 ||
+	    run_reader(&file, total, &dec) < 0)
 		goto out;
 	bpe = (double)file.len / total;
 	raw_ratio = (double)sizeof(struct nx_wire_syscall) * total / file.len;
-	printf("  %-34s %12.1f M/s   target >= %4.0f M/s   %s\n",
-	       "encode+compress (zstd 1, default)",
-	       enc / 1e6, TARGET_ENCODE / 1e6, verdict(enc >= TARGET_ENCODE));
-	printf("  %-34s %12.1f M/s   target >= %4.0f M/s   %s\n", "decompress+decode", dec / 1e6,
-	       TARGET_DECODE / 1e6, verdict(dec >= TARGET_DECODE));
-	printf("  %-34s %12.2f B     target <= %4.1f B     %s\n", "bytes per syscall event on disk",
-	       bpe, TARGET_BYTES, verdict(bpe <= TARGET_BYTES));
-	printf("  %-34s %12.1f x     (%zu-byte struct nx_wire_syscall per event)\n",
-	       "smaller than the raw wire structs", raw_ratio, sizeof(struct nx_wire_syscall));
-	printf("  %-34s %12.2f B     (encoded, before zstd)\n", "raw bytes per event", raw_bpe);
+	printf("  %-30s %10s %10s %7s   %s\n", "", "rows+zstd1", "columns", "ratio",
+	       "target: rows (the default), columns");
+	printf("  %-30s %10.1f %10.1f %6.2fx   >= %4.0f M/s  %s, %s\n",
+	       "encode+compress, M events/s", enc_rows / 1e6, enc / 1e6, enc / enc_rows,
+	       TARGET_ENCODE / 1e6, verdict(enc_rows >= TARGET_ENCODE), verdict(enc >= TARGET_ENCODE));
+	printf("  %-30s %10.1f %10.1f %6.2fx   >= %4.0f M/s  %s, %s\n",
+	       "decompress+decode, M events/s", dec_rows / 1e6, dec / 1e6, dec / dec_rows,
+	       TARGET_DECODE / 1e6, verdict(dec_rows >= TARGET_DECODE), verdict(dec >= TARGET_DECODE));
+	printf("  %-30s %10.2f %10.2f %6.2fx   <= %4.1f B    %s, %s\n",
+	       "bytes per syscall event on disk", bpe_rows, bpe, bpe_rows / bpe, TARGET_BYTES,
+	       verdict(bpe_rows <= TARGET_BYTES), verdict(bpe <= TARGET_BYTES));
+	printf("  %-30s %10.1f %10.1f          (%zu-byte struct nx_wire_syscall per event)\n",
+	       "smaller than raw wire structs", (double)sizeof(struct nx_wire_syscall) / bpe_rows,
+	       raw_ratio, sizeof(struct nx_wire_syscall));
+	printf("  %-30s %10.2f %10s          (rows: encoded, before zstd)\n",
+	       "raw bytes per event", raw_bpe_rows, "-");
 
 	if (getenv("NXR_BENCH_QUICK")) {
 		rc = 0;
@@ -520,7 +657,8 @@ int main(int argc, char **argv)
 		struct membuf f = { 0 };
 		double e, d;
 
-		if (run_writer(evs, n, n, levels[i], &f, &e) < 0 || run_reader(&f, n, &d) < 0) {
+		if (run_writer(evs, n, n, levels[i], NXR_LAYOUT_ROWS, &f, &e) < 0 ||
+		    run_reader(&f, n, &d) < 0) {
 			free(f.buf);
 			goto out;
 		}

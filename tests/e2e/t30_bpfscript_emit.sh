@@ -3,8 +3,8 @@
 # and without root; ScriptPath is written at record time, the same program.
 # Both are created as RELIABILITY.md says: mode 0600, never through a
 # symlink, never over an existing file without -f, owned by the invoking
-# user under sudo. Bad input: one line, exit 2, nothing created; a refused
-# output: one line, exit 1.
+# user under sudo. Bad input (a PathPrefix with a quote too): one line,
+# exit 2, nothing created; a refused output: one line, exit 1.
 . "$(dirname "$0")/reclib.bash"
 [ -x "$FX/fx_bpfscript" ] || skip "$FX/fx_bpfscript is not built (make O=$O all)"
 config "$T/c.yaml" "$FX/fx_bpfscript 3" "Syscalls: [getppid]" \
@@ -70,8 +70,12 @@ config "$T/wild.yaml" "$FX/fx_bpfscript" "Targets:" "- FilePath: /lib/*/libc.so.
 "$REC" --emit-bpftrace "$T/x.bt" "$T/wild.yaml" 2> "$T/err"
 [ $? = 2 ] || fail "wildcard FilePath: exit not 2"
 one_line "$T/err" "nexus-record: $T/wild.yaml:5:5: FilePath '/lib/*/libc.so.6': a bpftrace probe cannot name a file with quotes, backslashes, wildcards or control characters"
+config "$T/pp.yaml" "$FX/fx_bpfscript" "Syscalls:" '  - openat: {PathPrefix: "/a\"b"}'
+"$REC" --emit-bpftrace "$T/x.bt" "$T/pp.yaml" 2> "$T/err"
+[ $? = 2 ] || fail "PathPrefix with a quote: exit not 2"
+one_line "$T/err" "nexus-record: $T/pp.yaml:5:7: PathPrefix '/a\"b': bpftrace cannot compare a path with a prefix holding quotes, backslashes or control characters"
 [ ! -e "$T/x.bt" ] || fail "a bad config created the file"
-ok "no CONFIG, a bad config, a FilePath bpftrace cannot name: one line, exit 2, no file"
+ok "no CONFIG, a bad config, a FilePath or PathPrefix bpftrace cannot say: one line, exit 2, no file"
 
 # ScriptPath at record time: the same program as --emit-bpftrace to that path
 cp "$T/c.yaml" "$T/r.yaml" && echo "  ScriptPath: $T/rec.bt" >> "$T/r.yaml"

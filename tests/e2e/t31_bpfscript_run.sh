@@ -53,7 +53,8 @@ ok "Syscalls: [wait4] gives the parent's one wait4 returning the child; one exit
 
 # Syscalls: all (the default): bpftrace compiles the name table of every
 # syscall this build knows, and prints the fixture's syscalls by name, its
-# child's too, and no other process's.
+# child's too, and no other process's; execve's path at its exit is the
+# new stack's file name.
 config "$T/all.yaml" "$FX/fx_bpfscript 2 fork"
 "$REC" --emit-bpftrace "$T/all.bt" "$T/all.yaml" || fail "emit: exit $?"
 bt -c "$FX/fx_bpfscript 2 fork" "$T/all.bt" > "$T/all.out" 2> "$T/all.err" ||
@@ -65,7 +66,7 @@ cp=$(grep "^fork .* pid=$sp " "$T/all.out" | sed 's/^fork child=\([0-9]*\) .*/\1
 grep '^sys_' "$T/all.out" | grep -v " pid=$sp " | grep -v " pid=$cp " > "$T/strays"
 [ ! -s "$T/strays" ] || fail "syscalls of other processes: $(head -n 3 "$T/strays")"
 ! grep -qE '^sys_(enter \(|exit  =)' "$T/all.out" || fail "a syscall without a name: $(grep -m1 -E '^sys_(enter \(|exit  =)' "$T/all.out")"
-for want in "sys_exit execve = 0 pid=$sp " "sys_enter clone(.* pid=$sp " "sys_enter wait4($cp, .* pid=$sp " \
+for want in "sys_exit execve = 0 arg1=\"$FX/fx_bpfscript\" pid=$sp " "sys_enter clone(.* pid=$sp " "sys_enter wait4($cp, .* pid=$sp " \
 	"sys_enter exit_group(0, .* pid=$sp " "sys_enter exit_group(0, .* pid=$cp "; do
 	grep -q "^$want" "$T/all.out" || fail "no line '$want'"
 done

@@ -43,13 +43,16 @@ ok "tuned.yaml loads back (nx_config_load) and tunes to itself"
 
 # never over an existing file, unless -f
 expect_rc 1 "$B/nexus-replay" -o "$T/tuned.yaml" "$T/c.nxr"
-grep -qxF "nexus-replay: $T/tuned.yaml: File exists (-f replaces it)" "$T/err" || fail "$(cat "$T/err")"
+grep -qxF "nexus-replay: $T/tuned.yaml: exists (use -f to replace it)" "$T/err" || fail "$(cat "$T/err")"
 ln -s "$T/elsewhere" "$T/link.yaml"
 expect_rc 1 "$B/nexus-replay" -o "$T/link.yaml" "$T/c.nxr"
-expect_rc 0 "$B/nexus-replay" -f -o "$T/link.yaml" "$T/c.nxr"	# the link is replaced
-[ ! -e "$T/elsewhere" ] && [ ! -L "$T/link.yaml" ] || fail "-o followed a symlink"
+expect_rc 1 "$B/nexus-replay" -f -o "$T/link.yaml" "$T/c.nxr"	# as nexus-record: never a link
+grep -qxF "nexus-replay: $T/link.yaml: is a symbolic link, refusing to write through it" "$T/err" ||
+	fail "-f on a link: $(cat "$T/err")"
+[ ! -e "$T/elsewhere" ] && [ -L "$T/link.yaml" ] || fail "-o followed a symlink"
 expect_rc 0 "$B/nexus-replay" -f -o "$T/tuned.yaml" "$T/c.nxr"
-ok "-o: exclusive create, no symlink followed, -f replaces"
+[ "$(stat -c %a "$T/tuned.yaml")" = 600 ] || fail "tuned.yaml mode $(stat -c %a "$T/tuned.yaml")"
+ok "-o: exclusive create 0600, never through a symlink (even with -f), -f replaces a file"
 
 # a recording made without a config has nothing to tune: say so, exit 2
 "$MKREC" -n 1000 calls-noconfig "$T/n.nxr" || fail "mkrec calls-noconfig"

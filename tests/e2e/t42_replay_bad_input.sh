@@ -35,6 +35,7 @@ python3 -c '
 import json, sys
 r = json.load(open(sys.argv[1]))
 assert r["mode"] == "triggered" and r["filtered"] == 13023 and r["lost"] == 7, r
+assert r["filtered_syscalls"] == 99, r
 assert [p["filtered"] for p in r["probes"]] == [12345, 678, 0]' "$T/out" || fail "json counts"
 ok "triggered recording: filtered per probe and loss, on stderr, in the report and the tuned config"
 
@@ -76,6 +77,9 @@ check_usage "nexus-replay: -t 'fx_idle:ret < 0': column 9: 'ret' is only availab
 check_usage "nexus-replay: -t 'nosuch:arg1 == 1': no probe of function 'nosuch' in the recording" \
 	-t 'nosuch:arg1 == 1' "$T/c.nxr"
 check_usage "nexus-replay: -t '7:cpu': no probe with id 7 in the recording" -t '7:cpu' "$T/c.nxr"
+check_usage "nexus-replay: -t '4294967297:arg1 == 1000': probe id 4294967297 is above 4294967295" \
+	-t '4294967297:arg1 == 1000' "$T/c.nxr"
+check_usage "nexus-replay: -t '-1:arg1 == 1000': probe id -1 is negative" -t '-1:arg1 == 1000' "$T/c.nxr"
 check_usage "nexus-replay: tests/configs/bad/82-common-tuple-arity.yaml:9:35: Common: a tuple of 1 value, but trigger 'auto arg1 arg2' watches 2" \
 	-c tests/configs/bad/82-common-tuple-arity.yaml "$T/c.nxr"
 cat > "$T/ret.yaml" <<'YAML'

@@ -9,13 +9,22 @@
  * file: the header magic is checked regardless).
  *
  * Segment payloads sit behind a CRC and a zstd frame, which random bytes
- * seldom pass, so the same input is also fed to the event decoder directly.
+ * seldom pass, so the same input is also fed to the event decoders directly:
+ * as row records, and as a column payload (its first two bytes give the
+ * event count) whose events must re-encode and decode to themselves.
  */
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <zstd.h>
+
 #include "format/codec.h"
+#include "format/colcodec.h"
+#include "format/limits.h"
 #include "format/reader.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -90,6 +99,93 @@ static void decode_raw(const uint8_t *data, size_t size)
 	(void)sink;
 }
 
+static bool same_event(const struct nxr_event *a, const struct nxr_event *b)
+{
+	const struct nxr_kind_desc *d = nxr_kind_desc(a->kind);
+
+	if (a->kind != b->kind || a->pid != b->pid || a->tid != b->tid || a->ts_ns != b->ts_ns)
+		return false;
+	for (unsigned i = 0; d && i < d->nfields; i++) {
+		const struct nxr_field_desc *f = &d->fields[i];
+
+		if (f->type == NXR_FT_STR) {
+			struct nxr_str x = nxr_field_str(a, f), y = nxr_field_str(b, f);
+
+			if (x.len != y.len || (x.len && memcmp(x.ptr, y.ptr, x.len)))
+				return false;
+		} else if (nxr_field_u64(a, f) != nxr_field_u64(b, f)) {
+			return false;
+		}
+	}
+	return true;
+}
+
+static void decode_columns(const uint8_t *data, size_t size)
+{
+	static struct nxr_event evs[4096];
+	static struct nxr_coldec *d, *d2;
+	static struct nxr_colenc *e;
+	static ZSTD_DCtx *dctx;
+	static ZSTD_CCtx *cctx;
+	const uint8_t *out;
+	uint8_t *buf, *copy;
+	const char *why;
+	uint32_t n, got = 0;
+	size_t len;
+	int rc;
+
+	if (size < 2)
+		return;
+	if (!d) {
+		d = nxr_coldec_new();
+		d2 = nxr_coldec_new();
+		e = nxr_colenc_new();
+		dctx = ZSTD_createDCtx();
+		cctx = ZSTD_createCCtx();
+		if (!d || !d2 || !e || !dctx || !cctx)
+			__builtin_trap();
+	}
+	n = 1 + (uint32_t)(data[0] | data[1] << 8) % 4096;
+	buf = malloc(size - 2 + NXR_COL_PAD);
+	if (!buf)
+		return;
+	memcpy(buf, data + 2, size - 2);
+	memset(buf + size - 2, 0, NXR_COL_PAD);
+	rc = nxr_coldec_load(d, buf, size - 2, n, dctx, &why);
+	if (rc == 0) {
+		struct nxr_event ev;
+
+		while ((rc = nxr_coldec_next(d, &ev)) >= 0) {
+			if (rc == 1) {
+				evs[got] = ev;
+				if (nxr_colenc_add(e, &evs[got++]) < 0)
+					__builtin_trap();
+			}
+		}
+	} else if (rc == -EBADMSG && !why) {	/* a refusal always says why */
+		__builtin_trap();
+	}
+	if (got) {	/* what decodes re-encodes, and decodes to the same events */
+		if (nxr_colenc_finish(e, cctx, &out, &len) < 0)
+			__builtin_trap();
+		copy = malloc(len + NXR_COL_PAD);
+		if (!copy)
+			__builtin_trap();
+		memcpy(copy, out, len);
+		memset(copy + len, 0, NXR_COL_PAD);
+		if (nxr_coldec_load(d2, copy, len, got, dctx, &why) != 0)
+			__builtin_trap();
+		for (uint32_t i = 0; i < got; i++) {
+			struct nxr_event back;
+
+			if (nxr_coldec_next(d2, &back) != 1 || !same_event(&evs[i], &back))
+				__builtin_trap();
+		}
+		free(copy);
+	}
+	free(buf);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct nxr_reader_opts opts = { 0 };
@@ -102,6 +198,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint32_t n;
 
 	decode_raw(data, size);
+	decode_columns(data, size);
 	opts.on_damage = on_damage;
 	opts.ctx = &damage;
 	if (size > 20 && (data[16] & 1)) {

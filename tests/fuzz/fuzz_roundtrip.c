@@ -3,8 +3,9 @@
  *
  * The input is turned into events (every kind, field values and strings taken
  * from the bytes), written through the writer into memory with tiny
- * segments, closed or not (first byte), and read back: every event must come
- * back identical, in order, and an unclosed file must say so.
+ * segments, closed or not, as rows or columns (first byte), and read back:
+ * every event must come back identical, in order, and an unclosed file must
+ * say so.
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -143,6 +144,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 2)
 		return 0;
 	closed = data[0] & 1;
+	opts.layout = data[0] & 2 ? NXR_LAYOUT_COLUMNS : NXR_LAYOUT_ROWS;
 	opts.segment_bytes = 16 + data[1] * 4u;
 	in.p += 2;
 	w = nxr_writer_new(&sink, "fuzz", NULL, &opts, &err);

@@ -246,10 +246,27 @@ void nxr_memsink_release(struct nxr_memsink *ms)
 
 /* ---- builder ---- */
 
+enum nxr_layout nxr_fixture_layout;
+
+int nxr_fixture_columns(void **state)
+{
+	(void)state;
+	nxr_fixture_layout = NXR_LAYOUT_COLUMNS;
+	return 0;
+}
+
+int nxr_fixture_rows(void **state)
+{
+	(void)state;
+	nxr_fixture_layout = NXR_LAYOUT_ROWS;
+	return 0;
+}
+
 struct nxr_fixture *nxr_fixture_build(uint32_t nsegs, uint32_t per_seg, bool closed)
 {
 	struct nxr_writer_opts opts = { .segment_bytes = NXR_MAX_SEG_BYTES,
-					.segment_age_ns = UINT64_MAX, .sync = NXR_SYNC_NONE };
+					.segment_age_ns = UINT64_MAX, .sync = NXR_SYNC_NONE,
+					.layout = nxr_fixture_layout };
 	struct nxr_memsink ms = { 0 };
 	struct nxr_sink sink = nxr_memsink_sink(&ms);
 	struct nxr_fixture *fx;

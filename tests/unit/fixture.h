@@ -31,6 +31,13 @@ struct nxr_fixture {
 	bool closed;			/* trailer and footer written */
 };
 
+/* The segment layout fixtures (and suites that run twice) write: 0 is the
+ * writer's default; suites set NXR_LAYOUT_ROWS to cover the 1.0 layout too. */
+extern enum nxr_layout nxr_fixture_layout;
+/* cmocka group setups selecting the layout */
+int nxr_fixture_columns(void **state);
+int nxr_fixture_rows(void **state);
+
 /* Recording of nsegs segments x per_seg events; closed: with trailer and footer.
  * NULL only when out of memory or the writer fails (a bug). */
 struct nxr_fixture *nxr_fixture_build(uint32_t nsegs, uint32_t per_seg, bool closed);

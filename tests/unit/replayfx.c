@@ -62,7 +62,7 @@ const struct nxr_meta *replayfx_meta(const char *scenario)
 		meta.config_text = CONFIG_HEAD "  Mode: full\n  Sampling: 10\n";
 	else if (!strcmp(scenario, "noprobes"))
 		meta.nprobes = 0;
-	else if (strcmp(scenario, "calls"))
+	else if (strcmp(scenario, "calls") && strcmp(scenario, "calls-sysfilter"))
 		return NULL;
 	return &meta;
 }
@@ -119,7 +119,7 @@ static void exec_(struct gen *g, uint32_t pid, uint32_t ppid, uint32_t uid, cons
 	put(g, &ev);
 }
 
-static void calls(struct gen *g, uint64_t n, bool triggered)
+static void calls(struct gen *g, uint64_t n, bool triggered, bool sysfilter)
 {
 	uint32_t pid = 500, hi = 0;
 	struct nxr_event ev;
@@ -202,6 +202,13 @@ static void calls(struct gen *g, uint64_t n, bool triggered)
 		ev.loss.probe = 1;
 		put(g, &ev);
 	}
+	if (triggered || sysfilter) {	/* a Syscalls filter on mmap: no call of a probe */
+		ev = (struct nxr_event){ .kind = NX_KIND_FILTER };
+		ev.filter.count = triggered ? 99 : 12;
+		ev.filter.since_ns = REPLAYFX_T0;
+		ev.filter.probe = NX_FILTER_PROBE_SYSCALL | 9;
+		put(g, &ev);
+	}
 	ev = (struct nxr_event){ .kind = NX_KIND_EXIT, .pid = pid, .tid = pid };
 	ev.exit.flags = NX_EXIT_GROUP;
 	put(g, &ev);
@@ -243,7 +250,8 @@ uint8_t *replayfx_build(const char *scenario, uint64_t n, uint32_t per_seg, size
 	if (!strcmp(scenario, "noprobes"))
 		noprobes(&g);
 	else
-		calls(&g, n, !strcmp(scenario, "calls-triggered"));
+		calls(&g, n, !strcmp(scenario, "calls-triggered"),
+		      !strcmp(scenario, "calls-sysfilter"));
 	if (g.rc < 0) {
 		nxr_writer_free(g.w);
 		goto fail;

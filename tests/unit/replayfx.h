@@ -23,8 +23,10 @@
  *     before call n-20: fork 500 -> 501, exec 501 comm "worker" uid 0: calls
  *       n-20.. come from pid 501;
  *     the CALL's triggers mask: bit 0 when arg2 == 0x541c, bit 2 when cpu_high.
- *   "calls-triggered" adds FILTER 12345 of probe 1 and 678 of probe 2, and a
- *   LOSS of 7 (ring buffer, probe 1), at the end. "calls-newconfig": the
+ *   "calls-triggered" adds FILTER 12345 of probe 1 and 678 of probe 2, a
+ *   LOSS of 7 (ring buffer, probe 1) and a FILTER 99 of a Syscalls filter
+ *   (mmap), at the end. "calls-sysfilter": Mode full with only the Syscalls
+ *   filter's FILTER (12). "calls-newconfig": the
  *   recorded config has a key this build does not know (line 17: Sampling).
  * "noprobes": no probe table, an exec and 10 getpid syscalls.
  */

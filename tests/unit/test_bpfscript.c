@@ -3,7 +3,8 @@
  *
  * Table-driven: each config's program, after its header comment, is
  * compared with the expected text in full (t31 runs such programs under
- * bpftrace; here every line is pinned). Then the header's "how to run"
+ * bpftrace; here every line is pinned), Syscalls filters and path
+ * arguments included (c5, c6; t35 runs them against nexus-record). Then the header's "how to run"
  * lines per mode, the Syscalls: all name table, what cannot be written in
  * bpftrace (one -EINVAL each, naming the config position), a failing
  * stream, and the file nx_bpfscript_save creates: 0600, never over an
@@ -28,6 +29,7 @@
 #include <unistd.h>
 
 #include "analyze/syscalls.h"
+#include "bpf/payload.h"
 #include "capture/bpfscript.h"
 #include "capture/config.h"
 
@@ -138,15 +140,36 @@ static const struct gen_case cases[] = {
 		"tracepoint:raw_syscalls:sys_enter\n"
 		"/@nx_rel[pid] && (args->id == 257 || args->id == 110)/\n"
 		"{\n"
-		"\tprintf(\"sys_enter %s(%ld, %ld, %ld, %ld, %ld, %ld) pid=%d tid=%d comm=%s\\n\", @nx_sys[args->id],\n"
-		"\t       (int64)args->args[0], (int64)args->args[1], (int64)args->args[2],\n"
-		"\t       (int64)args->args[3], (int64)args->args[4], (int64)args->args[5], pid, tid, comm);\n"
+		"\t$id = args->id;\n"
+		"\t$s = ($id + 1, args->args[0], args->args[1], args->args[2],\n"
+		"\t      args->args[3], args->args[4], args->args[5]);\n"
+		"\tprintf(\"sys_enter %s(%ld, %ld, %ld, %ld, %ld, %ld) pid=%d tid=%d comm=%s\\n\", @nx_sys[$id],\n"
+		"\t       (int64)$s.1, (int64)$s.2, (int64)$s.3, (int64)$s.4, (int64)$s.5, (int64)$s.6, pid, tid, comm);\n"
+		"\tif ($id == 257) {\t// its exit decides or prints paths\n"
+		"\t\t@nx_sa[tid] = $s;\n"
+		"\t}\n"
 		"}\n"
 		"\n"
 		"tracepoint:raw_syscalls:sys_exit\n"
 		"/@nx_rel[pid] && (args->id == 257 || args->id == 110)/\n"
 		"{\n"
-		"\tprintf(\"sys_exit %s = %ld pid=%d tid=%d comm=%s\\n\", @nx_sys[args->id], args->ret, pid, tid, comm);\n"
+		"\t$id = args->id;\n"
+		"\t$r = args->ret;\n"
+		"\t$s = @nx_sa[tid];\t// (nr + 1, arg1..arg6) of its sys_enter, or zeros\n"
+		"\tif ($s.0 != 0) {\n"
+		"\t\tdelete(@nx_sa[tid]);\n"
+		"\t}\n"
+		"\tif ($s.0 == $id + 1 && ($id == 257)) {\n"
+		"\t\tprintf(\"sys_exit %s = %ld arg2=\\\"%s\\\" pid=%d tid=%d comm=%s\\n\", @nx_sys[$id], $r, str(uptr($s.2)), pid, tid, comm);\n"
+		"\t} else {\n"
+		"\t\tprintf(\"sys_exit %s = %ld pid=%d tid=%d comm=%s\\n\", @nx_sys[$id], $r, pid, tid, comm);\n"
+		"\t}\n"
+		"}\n"
+		"\n"
+		"tracepoint:sched:sched_process_exit\n"
+		"{\n"
+		"\t$s = @nx_sa[tid];\n"
+		"\tdelete(@nx_sa[tid]);\n"
 		"}\n"
 		"\n"
 		"// trigger 'ret < 0'\n"
@@ -166,7 +189,9 @@ static const struct gen_case cases[] = {
 		"{\n"
 		"\tclear(@nx_rel);\n"
 		"\tclear(@nx_sys);\n"
+		"\tclear(@nx_sa);\n"
 		"}\n"
+
 	},
 	{
 		"c3",
@@ -300,6 +325,216 @@ static const struct gen_case cases[] = {
 		"\tclear(@nx_sys);\n"
 		"}\n"
 	},
+	{
+		"c5: Syscalls filters and paths",
+		"TraceCondition:\n"
+		"  Command: /usr/bin/app\n"
+		"  Sudo: True\n"
+		"  Syscalls:\n"
+		"    - read: \"arg3 > 100 && ret > 0\"\n"
+		"    - write\n"
+		"    - openat: {PathPrefix: /usr/share/nexus/a-directory-name-that-is-long/and-more}\n"
+		"    - execve: {PathPrefix: /usr/bin/}\n"
+		"    - exit_group: {Trigger: \"arg1 != 0\"}\n"
+		"    - rename\n",
+		"BEGIN\n"
+		"{\n"
+		"\t@nx_rel[cpid] = 1;\t// the command bpftrace -c started\n"
+		"\t@nx_sys[0] = \"read\";\n"
+		"\t@nx_sys[1] = \"write\";\n"
+		"\t@nx_sys[257] = \"openat\";\n"
+		"\t@nx_sys[59] = \"execve\";\n"
+		"\t@nx_sys[231] = \"exit_group\";\n"
+		"\t@nx_sys[82] = \"rename\";\n"
+		"}\n"
+		"\n"
+		"tracepoint:sched:sched_process_fork\n"
+		"/@nx_rel[pid]/\n"
+		"{\n"
+		"\t@nx_rel[args->child_pid] = 1;\t// Follow (a thread's key goes at its exit)\n"
+		"\tprintf(\"fork child=%d pid=%d tid=%d comm=%s\\n\", args->child_pid, pid, tid, comm);\n"
+		"}\n"
+		"\n"
+		"tracepoint:sched:sched_process_exec\n"
+		"/@nx_rel[pid]/\n"
+		"{\n"
+		"\tprintf(\"exec %s pid=%d tid=%d comm=%s\\n\", str(args->filename), pid, tid, comm);\n"
+		"}\n"
+		"\n"
+		"tracepoint:sched:sched_process_exit\n"
+		"/@nx_rel[pid]/\n"
+		"{\n"
+		"\tprintf(\"exit pid=%d tid=%d comm=%s\\n\", pid, tid, comm);\n"
+		"\tdelete(@nx_rel[tid]);\t// a thread's key, or the process's with its main thread\n"
+		"}\n"
+		"\n"
+		"tracepoint:raw_syscalls:sys_enter\n"
+		"/@nx_rel[pid] && (args->id == 0 || args->id == 1 || args->id == 257 || args->id == 59 || args->id == 231 || args->id == 82)/\n"
+		"{\n"
+		"\t$id = args->id;\n"
+		"\t$s = ($id + 1, args->args[0], args->args[1], args->args[2],\n"
+		"\t      args->args[3], args->args[4], args->args[5]);\n"
+		"\tif (!($id == 0 || $id == 257 || $id == 59 || $id == 231)) {\t// a filtered syscall prints at its exit\n"
+		"\t\tprintf(\"sys_enter %s(%ld, %ld, %ld, %ld, %ld, %ld) pid=%d tid=%d comm=%s\\n\", @nx_sys[$id],\n"
+		"\t\t       (int64)$s.1, (int64)$s.2, (int64)$s.3, (int64)$s.4, (int64)$s.5, (int64)$s.6, pid, tid, comm);\n"
+		"\t}\n"
+		"\tif ($id == 0 || $id == 257 || $id == 59 || $id == 231 || $id == 82) {\t// its exit decides or prints paths\n"
+		"\t\t@nx_sa[tid] = $s;\n"
+		"\t}\n"
+		"}\n"
+		"\n"
+		"tracepoint:raw_syscalls:sys_exit\n"
+		"/@nx_rel[pid] && (args->id == 0 || args->id == 1 || args->id == 257 || args->id == 59 || args->id == 231 || args->id == 82)/\n"
+		"{\n"
+		"\t$id = args->id;\n"
+		"\t$r = args->ret;\n"
+		"\t$s = @nx_sa[tid];\t// (nr + 1, arg1..arg6) of its sys_enter, or zeros\n"
+		"\tif ($s.0 != 0) {\n"
+		"\t\tdelete(@nx_sa[tid]);\n"
+		"\t}\n"
+		"\tif ($id == 0) {\t// read: Trigger 'arg3 > 100 && ret > 0'\n"
+		"\t\tif ($s.0 == 1 && (((int64)$s.3 > 100) && ($r > 0))) {\n"
+		"\t\t\tprintf(\"sys_enter %s(%ld, %ld, %ld, %ld, %ld, %ld) pid=%d tid=%d comm=%s\\n\", @nx_sys[$id],\n"
+		"\t\t\t       (int64)$s.1, (int64)$s.2, (int64)$s.3, (int64)$s.4, (int64)$s.5, (int64)$s.6, pid, tid, comm);\n"
+		"\t\t\tprintf(\"sys_exit %s = %ld pid=%d tid=%d comm=%s\\n\", @nx_sys[$id], $r, pid, tid, comm);\n"
+		"\t\t}\n"
+		"\t} else if ($id == 257) {\t// openat: PathPrefix '/usr/share/nexus/a-directory-name-that-is-long/and-more'\n"
+		"\t\tif ($s.0 == 258 &&\n"
+		"\t\t    strncmp(str(uptr($s.2)), \"/usr/share/nexus/a-directory-nam\", 32) == 0 &&\n"
+		"\t\t    strncmp(str(uptr($s.2 + 32)), \"e-that-is-long/and-more\", 23) == 0) {\n"
+		"\t\t\tprintf(\"sys_enter %s(%ld, %ld, %ld, %ld, %ld, %ld) pid=%d tid=%d comm=%s\\n\", @nx_sys[$id],\n"
+		"\t\t\t       (int64)$s.1, (int64)$s.2, (int64)$s.3, (int64)$s.4, (int64)$s.5, (int64)$s.6, pid, tid, comm);\n"
+		"\t\t\tprintf(\"sys_exit %s = %ld arg2=\\\"%s\\\" pid=%d tid=%d comm=%s\\n\", @nx_sys[$id], $r, str(uptr($s.2)), pid, tid, comm);\n"
+		"\t\t}\n"
+		"\t} else if ($id == 59) {\t// execve: PathPrefix '/usr/bin/'\n"
+		"\t\t$e = $r == 0 ? curtask->mm->env_end : $s.1;\t// the new stack's AT_EXECFN\n"
+		"\t\tif ($s.0 == 60 &&\n"
+		"\t\t    strncmp(str(uptr($e)), \"/usr/bin/\", 9) == 0) {\n"
+		"\t\t\tprintf(\"sys_enter %s(%ld, %ld, %ld, %ld, %ld, %ld) pid=%d tid=%d comm=%s\\n\", @nx_sys[$id],\n"
+		"\t\t\t       (int64)$s.1, (int64)$s.2, (int64)$s.3, (int64)$s.4, (int64)$s.5, (int64)$s.6, pid, tid, comm);\n"
+		"\t\t\tprintf(\"sys_exit %s = %ld arg1=\\\"%s\\\" pid=%d tid=%d comm=%s\\n\", @nx_sys[$id], $r, str(uptr($e)), pid, tid, comm);\n"
+		"\t\t}\n"
+		"\t} else if ($id == 231) {\t// exit_group: Trigger 'arg1 != 0'\n"
+		"\t\tif ($s.0 == 232 && ((int64)$s.1 != 0)) {\n"
+		"\t\t\tprintf(\"sys_enter %s(%ld, %ld, %ld, %ld, %ld, %ld) pid=%d tid=%d comm=%s\\n\", @nx_sys[$id],\n"
+		"\t\t\t       (int64)$s.1, (int64)$s.2, (int64)$s.3, (int64)$s.4, (int64)$s.5, (int64)$s.6, pid, tid, comm);\n"
+		"\t\t\tprintf(\"sys_exit %s = %ld pid=%d tid=%d comm=%s\\n\", @nx_sys[$id], $r, pid, tid, comm);\n"
+		"\t\t}\n"
+		"\t} else if ($s.0 == $id + 1 && ($id == 82)) {\n"
+		"\t\tprintf(\"sys_exit %s = %ld arg1=\\\"%s\\\" arg2=\\\"%s\\\" pid=%d tid=%d comm=%s\\n\", @nx_sys[$id], $r, str(uptr($s.1)), str(uptr($s.2)), pid, tid, comm);\n"
+		"\t} else {\n"
+		"\t\tprintf(\"sys_exit %s = %ld pid=%d tid=%d comm=%s\\n\", @nx_sys[$id], $r, pid, tid, comm);\n"
+		"\t}\n"
+		"}\n"
+		"\n"
+		"tracepoint:sched:sched_process_exit\n"
+		"{\n"
+		"\t$s = @nx_sa[tid];\n"
+		"\tif ($s.0 == 1 || $s.0 == 258 || $s.0 == 60 || $s.0 == 232) {\t// a filtered syscall that never returned: kept\n"
+		"\t\tprintf(\"sys_enter %s(%ld, %ld, %ld, %ld, %ld, %ld) pid=%d tid=%d comm=%s\\n\", @nx_sys[$s.0 - 1],\n"
+		"\t\t       (int64)$s.1, (int64)$s.2, (int64)$s.3, (int64)$s.4, (int64)$s.5, (int64)$s.6, pid, tid, comm);\n"
+		"\t}\n"
+		"\tdelete(@nx_sa[tid]);\n"
+		"}\n"
+		"\n"
+		"END\n"
+		"{\n"
+		"\tclear(@nx_rel);\n"
+		"\tclear(@nx_sys);\n"
+		"\tclear(@nx_sa);\n"
+		"}\n"
+
+	},
+	{
+		"c6: a filter with paths off",
+		"TraceCondition:\n"
+		"  Command: /usr/bin/app\n"
+		"  Sudo: True\n"
+		"  Payloads: {Paths: 0}\n"
+		"  Syscalls:\n"
+		"    - getpid\n"
+		"    - openat: {Trigger: \"ret >= 0 || comm == \\\"x\\\"\", PathPrefix: /tmp/}\n",
+		"BEGIN\n"
+		"{\n"
+		"\t@nx_rel[cpid] = 1;\t// the command bpftrace -c started\n"
+		"\t@nx_sys[39] = \"getpid\";\n"
+		"\t@nx_sys[257] = \"openat\";\n"
+		"}\n"
+		"\n"
+		"tracepoint:sched:sched_process_fork\n"
+		"/@nx_rel[pid]/\n"
+		"{\n"
+		"\t@nx_rel[args->child_pid] = 1;\t// Follow (a thread's key goes at its exit)\n"
+		"\tprintf(\"fork child=%d pid=%d tid=%d comm=%s\\n\", args->child_pid, pid, tid, comm);\n"
+		"}\n"
+		"\n"
+		"tracepoint:sched:sched_process_exec\n"
+		"/@nx_rel[pid]/\n"
+		"{\n"
+		"\tprintf(\"exec %s pid=%d tid=%d comm=%s\\n\", str(args->filename), pid, tid, comm);\n"
+		"}\n"
+		"\n"
+		"tracepoint:sched:sched_process_exit\n"
+		"/@nx_rel[pid]/\n"
+		"{\n"
+		"\tprintf(\"exit pid=%d tid=%d comm=%s\\n\", pid, tid, comm);\n"
+		"\tdelete(@nx_rel[tid]);\t// a thread's key, or the process's with its main thread\n"
+		"}\n"
+		"\n"
+		"tracepoint:raw_syscalls:sys_enter\n"
+		"/@nx_rel[pid] && (args->id == 39 || args->id == 257)/\n"
+		"{\n"
+		"\t$id = args->id;\n"
+		"\t$s = ($id + 1, args->args[0], args->args[1], args->args[2],\n"
+		"\t      args->args[3], args->args[4], args->args[5]);\n"
+		"\tif (!($id == 257)) {\t// a filtered syscall prints at its exit\n"
+		"\t\tprintf(\"sys_enter %s(%ld, %ld, %ld, %ld, %ld, %ld) pid=%d tid=%d comm=%s\\n\", @nx_sys[$id],\n"
+		"\t\t       (int64)$s.1, (int64)$s.2, (int64)$s.3, (int64)$s.4, (int64)$s.5, (int64)$s.6, pid, tid, comm);\n"
+		"\t}\n"
+		"\tif ($id == 257) {\t// its exit decides or prints paths\n"
+		"\t\t@nx_sa[tid] = $s;\n"
+		"\t}\n"
+		"}\n"
+		"\n"
+		"tracepoint:raw_syscalls:sys_exit\n"
+		"/@nx_rel[pid] && (args->id == 39 || args->id == 257)/\n"
+		"{\n"
+		"\t$id = args->id;\n"
+		"\t$r = args->ret;\n"
+		"\t$s = @nx_sa[tid];\t// (nr + 1, arg1..arg6) of its sys_enter, or zeros\n"
+		"\tif ($s.0 != 0) {\n"
+		"\t\tdelete(@nx_sa[tid]);\n"
+		"\t}\n"
+		"\tif ($id == 257) {\t// openat: Trigger 'ret >= 0 || comm == \"x\"' PathPrefix '/tmp/'\n"
+		"\t\tif ($s.0 == 258 && (($r >= 0) || (comm == \"x\")) &&\n"
+		"\t\t    strncmp(str(uptr($s.2)), \"/tmp/\", 5) == 0) {\n"
+		"\t\t\tprintf(\"sys_enter %s(%ld, %ld, %ld, %ld, %ld, %ld) pid=%d tid=%d comm=%s\\n\", @nx_sys[$id],\n"
+		"\t\t\t       (int64)$s.1, (int64)$s.2, (int64)$s.3, (int64)$s.4, (int64)$s.5, (int64)$s.6, pid, tid, comm);\n"
+		"\t\t\tprintf(\"sys_exit %s = %ld pid=%d tid=%d comm=%s\\n\", @nx_sys[$id], $r, pid, tid, comm);\n"
+		"\t\t}\n"
+		"\t} else {\n"
+		"\t\tprintf(\"sys_exit %s = %ld pid=%d tid=%d comm=%s\\n\", @nx_sys[$id], $r, pid, tid, comm);\n"
+		"\t}\n"
+		"}\n"
+		"\n"
+		"tracepoint:sched:sched_process_exit\n"
+		"{\n"
+		"\t$s = @nx_sa[tid];\n"
+		"\tif ($s.0 == 258) {\t// a filtered syscall that never returned: kept\n"
+		"\t\tprintf(\"sys_enter %s(%ld, %ld, %ld, %ld, %ld, %ld) pid=%d tid=%d comm=%s\\n\", @nx_sys[$s.0 - 1],\n"
+		"\t\t       (int64)$s.1, (int64)$s.2, (int64)$s.3, (int64)$s.4, (int64)$s.5, (int64)$s.6, pid, tid, comm);\n"
+		"\t}\n"
+		"\tdelete(@nx_sa[tid]);\n"
+		"}\n"
+		"\n"
+		"END\n"
+		"{\n"
+		"\tclear(@nx_rel);\n"
+		"\tclear(@nx_sys);\n"
+		"\tclear(@nx_sa);\n"
+		"}\n"
+
+	},
 };
 
 /* Loads yaml and generates its program; the caller frees the text. */
@@ -383,12 +618,26 @@ static void test_header_says_how_to_run_it(void **state)
 	t = gen("TraceCondition:\n  Command: /bin/x\n  Targets:\n  - FilePath: /bin/x\n"
 		"    Functions:\n      - Func: f\n", NULL);
 	assert_non_null(strstr(t, "// Mode: full: nexus records every call and tags"));
+	assert_non_null(strstr(t, "\n// sys_exit prints the path arguments (str(): 63 bytes; "));
+	assert_null(strstr(t, "Syscalls filters"));
+	free(t);
+	t = gen("TraceCondition:\n  Command: /bin/x\n  Syscalls: [openat: {PathPrefix: /etc/}]\n",
+		NULL);
+	assert_non_null(strstr(t, "\n// Syscalls filters (Trigger, PathPrefix) are decided at "
+				  "sys_exit, as nexus does:\n"));
+	free(t);
+	t = gen("TraceCondition:\n  Command: /bin/x\n  Syscalls: none\n", NULL);
+	assert_null(strstr(t, "sys_exit prints"));
 	free(t);
 }
 
+/* The path-taking syscalls of bpf/payload.h, exec included. */
+#define COUNT1(...) + 1
+#define NPATHSYS (0 NX_PATH_SYSCALLS(COUNT1) NX_EXEC_SYSCALLS(COUNT1))
+
 static void test_syscalls_all_names_every_number(void **state)
 {
-	char *t, *p, line[64];
+	char *t, *p, *q, line[64];
 	uint32_t n = 0;
 
 	(void)state;
@@ -404,6 +653,34 @@ static void test_syscalls_all_names_every_number(void **state)
 	assert_non_null(strstr(t, "\tclear(@nx_sys);\n"));
 	snprintf(line, sizeof(line), "\t@nx_sys[%u] = ", nx_syscall_max());
 	assert_null(strstr(t, line));
+	/* paths on: every path-taking syscall (bpf/payload.h) saves its
+	 * arguments, and no other */
+	p = strstr(t, "\tif ($id == ");
+	assert_non_null(p);
+	q = strchr(p, '\n');
+	n = 0;
+	for (; (p = strstr(p, "$id == ")) && p < q; p++)
+		n++;
+	assert_int_equal(n, NPATHSYS);
+	assert_non_null(strstr(t, "\tif ($id == 2 || $id == 4 || $id == 6 || $id == 21 || "));
+	assert_non_null(strstr(t, " || $id == 59 || "));	/* execve */
+	assert_null(strstr(t, "$id == 0 ||"));			/* read */
+	assert_non_null(strstr(t, "\t} else if ($s.0 == $id + 1 && ($id == 82 || $id == 86 || "
+			       "$id == 88 || $id == 155 || $id == 165)) {\n"));
+	free(t);
+	/* paths off, no filter: nothing saved, the plain probes */
+	t = gen("TraceCondition:\n  Command: /bin/x\n  Payloads: {Paths: 0}\n", NULL);
+	assert_null(strstr(t, "@nx_sa"));
+	assert_null(strstr(t, "$id"));
+	free(t);
+	/* every syscall, one filtered: the others print at entry */
+	t = gen("TraceCondition:\n  Command: /bin/x\n  Payloads: {Paths: 0}\n"
+		"  Syscalls: [all, {write: \"arg1 == 1\"}]\n", NULL);
+	assert_non_null(strstr(t, "\tif (!($id == 1)) {\t// a filtered syscall prints at its exit\n"));
+	assert_non_null(strstr(t, "\tif ($id == 1) {\t// its exit decides or prints paths\n"));
+	assert_non_null(strstr(t, "\tif ($id == 1) {\t// write: Trigger 'arg1 == 1'\n"
+			       "\t\tif ($s.0 == 2 && ((int64)$s.1 == 1)) {\n"));
+	assert_non_null(strstr(t, "\tif ($s.0 == 2) {\t// a filtered syscall that never returned"));
 	free(t);
 }
 
@@ -417,6 +694,12 @@ static void bad_args(struct nx_config *cfg)
 {
 	free(cfg->targets[0].funcs[0].args[0]);
 	cfg->targets[0].funcs[0].args[0] = strdup("arg7:str");
+}
+
+static void bad_sys_trigger(struct nx_config *cfg)
+{
+	free(cfg->sysfilters[0].trigger);
+	cfg->sysfilters[0].trigger = strdup("arg7 == 1");
 }
 
 static void test_what_bpftrace_cannot_say_is_refused(void **state)
@@ -452,6 +735,14 @@ static void test_what_bpftrace_cannot_say_is_refused(void **state)
 		{ "TraceCondition:\n  Command: x\n  Targets:\n  - FilePath: /lib/a.so\n"
 		  "    Functions:\n      - Func: f\n        Args: [arg1:str]\n", bad_args,
 		  "c.yaml:6:9: Args: 'arg7:str' is not argN:str" },
+		{ "TraceCondition:\n  Command: x\n  Syscalls:\n    - openat: {PathPrefix: \"/a\\\"b\"}\n",
+		  NULL, "c.yaml:4:7: PathPrefix '/a\"b': bpftrace cannot compare a path with a "
+		  "prefix holding quotes, backslashes or control characters" },
+		{ "TraceCondition:\n  Command: x\n  Syscalls:\n    - openat: {PathPrefix: \"/a\\\\b\"}\n",
+		  NULL, "c.yaml:4:7: PathPrefix '/a\\b': bpftrace cannot compare a path with a "
+		  "prefix holding quotes, backslashes or control characters" },
+		{ "TraceCondition:\n  Command: x\n  Syscalls:\n    - read: \"arg1 == 1\"\n",
+		  bad_sys_trigger, "c.yaml:4:13: no such argument 'arg7' (arg1..arg6)" },
 	};
 	struct nx_err err;
 

@@ -48,6 +48,7 @@ static void assert_func_equal(const struct nx_config_func *a, const struct nx_co
 	assert_int_equal(a->nargs, b->nargs);
 	for (uint32_t i = 0; i < a->nargs; i++)
 		assert_string_equal(a->args[i], b->args[i]);
+	assert_str_equal(a->print, b->print);
 }
 
 static void assert_config_equal(const struct nx_config *a, const struct nx_config *b)
@@ -88,6 +89,20 @@ static void assert_config_equal(const struct nx_config *a, const struct nx_confi
 		assert_int_equal(a->targets[i].nfuncs, b->targets[i].nfuncs);
 		for (uint32_t j = 0; j < a->targets[i].nfuncs; j++)
 			assert_func_equal(&a->targets[i].funcs[j], &b->targets[i].funcs[j]);
+	}
+	assert_int_equal(a->filter.npids, b->filter.npids);
+	for (uint32_t i = 0; i < a->filter.npids; i++)
+		assert_int_equal(a->filter.pids[i], b->filter.pids[i]);
+	assert_int_equal(a->filter.nuids, b->filter.nuids);
+	for (uint32_t i = 0; i < a->filter.nuids; i++)
+		assert_int_equal(a->filter.uids[i], b->filter.uids[i]);
+	assert_int_equal(a->filter.ncomms, b->filter.ncomms);
+	for (uint32_t i = 0; i < a->filter.ncomms; i++)
+		assert_string_equal(a->filter.comms[i], b->filter.comms[i]);
+	assert_int_equal(a->nsysprints, b->nsysprints);
+	for (uint32_t i = 0; i < a->nsysprints; i++) {
+		assert_int_equal(a->sysprints[i].nr, b->sysprints[i].nr);
+		assert_string_equal(a->sysprints[i].print, b->sysprints[i].print);
 	}
 }
 

@@ -24,7 +24,7 @@ static char *dump_basic(bool json)
 	struct nx_err err = { 0 };
 	struct nxr_reader *r;
 	struct nx_proctab *t = nx_proctab_new();
-	struct nx_fmtev_opts o;
+	struct nx_fmtev_opts o = { 0 };
 	struct nxr_event ev;
 	uint8_t *rec;
 	size_t len;

@@ -379,7 +379,8 @@ static void test_future_major_version_is_refused(void **state)
 	nxr_fixture_set_major(fx, NXR_VERSION_MAJOR + 1);
 	assert_null(nxr_reader_open_mem(fx->buf, fx->len, NULL, &err));
 	assert_int_equal(err.code, -EPROTONOSUPPORT);
-	assert_non_null(strstr(err.msg, "version 2.0"));
+	assert_non_null(strstr(err.msg, nxr_fixture_layout == NXR_LAYOUT_ROWS ? "version 2.0"
+									  : "version 2.1"));
 	assert_non_null(strstr(err.msg, "1.x"));
 }
 
@@ -557,11 +558,34 @@ static void test_hostile_segment_lengths(void **state)
 	}
 }
 
+/* A file of row segments is a 1.0 file; one with column segments says 1.1
+ * and declares the feature, which a reader without it refuses. */
+static void test_header_declares_columns_only_when_used(void **state)
+{
+	struct nxr_fixture *fx = *state;
+	bool cols = nxr_fixture_layout != NXR_LAYOUT_ROWS;
+	struct nx_err err = { 0 };
+
+	assert_int_equal(nxr_get_le16(fx->buf + 10), cols ? 1 : 0);
+	assert_int_equal(nxr_get_le64(fx->buf + 24), cols ? NXR_INCOMPAT_COLUMNS : 0);
+	/* a feature this reader does not know, under a valid CRC: refused */
+	nxr_put_le64(fx->buf + 24, 1ull << 40);
+	nxr_put_le32(fx->buf + fx->header_len - 4, nxr_crc32c(0, fx->buf, fx->header_len - 4));
+	assert_null(nxr_reader_open_mem(fx->buf, fx->len, NULL, &err));
+	assert_int_equal(err.code, -EPROTONOSUPPORT);
+	assert_non_null(strstr(err.msg, "unknown incompatible features"));
+}
+
 /* A zstd frame that declares a 2 GiB window, wrapped in a segment whose
  * header agrees with it and whose CRCs are valid: refused, not allocated. */
 static void test_hostile_zstd_window(void **state)
 {
-	struct nxr_fixture *fx = nxr_fixture_build(1, 20, false);
+	enum nxr_layout was = nxr_fixture_layout;
+	struct nxr_fixture *fx;
+
+	nxr_fixture_layout = NXR_LAYOUT_ROWS;	/* a zstd frame per segment */
+	fx = nxr_fixture_build(1, 20, false);
+	nxr_fixture_layout = was;
 	const uint8_t *seg, *z;
 	struct nxr_seg_hdr h;
 	uint8_t *out, *p;
@@ -693,9 +717,13 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_hostile_segment_lengths, fixture_setup,
 						fixture_teardown),
 		cmocka_unit_test(test_hostile_zstd_window),
+		cmocka_unit_test_setup_teardown(test_header_declares_columns_only_when_used,
+						fixture_setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_hostile_index_offsets, fixture_setup,
 						fixture_teardown),
 	};
 
-	return cmocka_run_group_tests_name("reader", tests, NULL, NULL);
+	/* every test on recordings of both layouts: columns (the default), 1.0 rows */
+	return cmocka_run_group_tests_name("reader, columns", tests, nxr_fixture_columns, NULL) |
+	       cmocka_run_group_tests_name("reader, rows", tests, nxr_fixture_rows, NULL);
 }

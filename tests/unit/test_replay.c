@@ -121,7 +121,7 @@ static void test_hits_selectivity_first_and_last(void **state)
 	assert_int_equal(tot.health, 3);
 	assert_int_equal(tot.unknown_probe, 0);
 	assert_int_equal(tot.filtered, 0);
-	assert_int_equal(tot.lost_total, 0);
+	assert_int_equal(nx_replay_lost_total(&tot), 0);
 	p = nx_replay_probe(fx.rp, 3);
 	assert_non_null(p);
 	assert_int_equal(p->calls, 5);
@@ -311,14 +311,25 @@ static void test_triggered_recording_counts_filtered_and_lost(void **state)
 	fx_open(&fx, "calls-triggered", N, NULL);
 	run(&fx);
 	nx_replay_get_totals(fx.rp, &tot);
-	assert_int_equal(tot.filtered, 12345 + 678);
+	assert_int_equal(tot.filtered, 12345 + 678);	/* the syscalls' 99 apart */
+	assert_int_equal(tot.filtered_syscalls, 99);
 	assert_int_equal(nx_replay_probe(fx.rp, 1)->filtered, 12345);
 	assert_int_equal(nx_replay_probe(fx.rp, 2)->filtered, 678);
 	assert_int_equal(nx_replay_probe(fx.rp, 3)->filtered, 0);
-	assert_int_equal(tot.lost_total, 7);
+	assert_int_equal(nx_replay_lost_total(&tot), 7);
 	assert_int_equal(tot.lost[NX_LOSS_RINGBUF], 7);
 	assert_int_equal(nx_replay_probe(fx.rp, 1)->lost, 7);
 	assert_int_equal(tot.calls, 2 * N + 5);
+	fx_close(&fx);
+
+	/* a Syscalls filter's FILTER event drops no call of a probe */
+	fx_open(&fx, "calls-sysfilter", N, NULL);
+	run(&fx);
+	nx_replay_get_totals(fx.rp, &tot);
+	assert_int_equal(tot.filtered, 0);
+	assert_int_equal(tot.filtered_syscalls, 12);
+	for (uint32_t id = 1; id <= 3; id++)
+		assert_int_equal(nx_replay_probe(fx.rp, id)->filtered, 0);
 	fx_close(&fx);
 }
 
@@ -343,6 +354,9 @@ static void test_candidates_name_their_probes(void **state)
 		{ "fx_idle:ret < 0", -EINVAL, 9, "column 9: 'ret' is only available on a uretprobe" },
 		{ "arg1 ==", -EINVAL, 8, "column 8: " },
 		{ "3:auto", -EINVAL, 7, "column 7: 'auto' needs the values to watch" },
+		{ "4294967297:arg1 == 1000", -EINVAL, 0, "probe id 4294967297 is above 4294967295" },
+		{ "99999999999999999999:arg1 == 1", -EINVAL, 0, "probe id 99999999999999999999 is above" },
+		{ "-1:arg1 == 1", -EINVAL, 0, "probe id -1 is negative" },
 	};
 	struct fx fx;
 

@@ -174,11 +174,15 @@ static void test_calls_paired_with_returns(void **state)
 {
 	struct ctx *c = *state;
 
-	assert_string_equal(q(c, "SELECT count(*) FROM calls"), "1");
-	assert_string_equal(q(c, "SELECT function || ' ' || arg2 || ' ' || ret || ' ' || "
-				 "duration_ns || ' ' || triggers || ' ' || ret_event_id FROM calls"),
-			    "ioctl 21532 0 1000000 1 11");
-	assert_string_equal(q(c, "SELECT data FROM calls"), "tty\n");
+	/* basic's probe 1 has a FILTER event: its call and return are rows of their own */
+	assert_string_equal(q(c, "SELECT count(*) FROM calls"), "2");
+	assert_string_equal(q(c, "SELECT function || ' ' || arg2 || ' ' || quote(ret) || ' ' || "
+				 "quote(duration_ns) || ' ' || triggers || ' ' || "
+				 "quote(ret_event_id) FROM calls WHERE event_id = 10"),
+			    "ioctl 21532 NULL NULL 1 NULL");
+	assert_string_equal(q(c, "SELECT data FROM calls WHERE event_id = 10"), "tty\n");
+	assert_string_equal(q(c, "SELECT ret || ' ' || probe || ' ' || ret_event_id || ' ' || "
+				 "quote(data) FROM calls WHERE event_id = 11"), "0 2 11 NULL");
 }
 
 static void test_loss_health_meta_probes(void **state)
@@ -296,42 +300,132 @@ static void test_schema_text_names_every_table(void **state)
 	assert_non_null(strstr(s, "arg6 INTEGER"));
 }
 
-/* A recorder may send a syscall's entry and exit as two records: one row. */
-static void test_entry_and_exit_records_are_paired(void **state)
+/* The recording replaced by these events (toolfx's header), closed or not
+ * (no trailer, as after a crash), then imported. */
+static void write_events_closed(struct ctx *c, const struct nxr_event *evs, size_t n, bool closed)
 {
-	struct ctx *c = *state;
 	struct nxr_writer_opts wo = { .segment_age_ns = UINT64_MAX, .sync = NXR_SYNC_NONE };
 	struct nx_sqlimport_stats st;
 	struct nx_err err = { 0 };
 	struct nxr_writer *w;
-	struct nxr_event ev = { .kind = NX_KIND_SYSCALL, .pid = 5, .tid = 6, .ts_ns = 1000 };
 	int fd;
 
 	sqlite3_close(c->h);
 	c->h = NULL;
+	unlink(c->db);
 	fd = open(c->rec, O_WRONLY | O_TRUNC);
 	assert_true(fd >= 0);
 	w = nxr_writer_open_fd(fd, c->rec, toolfx_meta(), &wo, &err);
 	assert_non_null(w);
-	ev.syscall.nr = 0;
-	ev.syscall.arg1 = 3;
-	assert_int_equal(nxr_writer_append(w, &ev, &err), 0);	/* read entry on tid 6 */
-	ev.tid = 7;
-	ev.syscall.nr = 1;
-	assert_int_equal(nxr_writer_append(w, &ev, &err), 0);	/* write entry on tid 7 */
-	ev.tid = 6;
-	ev.ts_ns = 1500;
-	ev.syscall.nr = 0;
-	ev.syscall.ret = 42;
-	ev.syscall.flags = NX_SYS_EXITED;
-	assert_int_equal(nxr_writer_append(w, &ev, &err), 0);	/* read exit */
-	assert_int_equal(nxr_writer_close(w, &err), 0);
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(nxr_writer_append(w, &evs[i], &err), 0);
+	if (closed) {
+		assert_int_equal(nxr_writer_close(w, &err), 0);
+	} else {
+		assert_int_equal(nxr_writer_flush(w, &err), 0);
+		nxr_writer_free(w);
+	}
 	assert_int_equal(import(c, &st, &err), 0);
+}
+
+static void write_events(struct ctx *c, const struct nxr_event *evs, size_t n)
+{
+	write_events_closed(c, evs, n, true);
+}
+
+/* A recorder may send a syscall's entry and exit as two records: one row. */
+static void test_entry_and_exit_records_are_paired(void **state)
+{
+	struct ctx *c = *state;
+	struct nxr_event ev[3] = {
+		{ .kind = NX_KIND_SYSCALL, .pid = 5, .tid = 6, .ts_ns = 1000 },	/* read entry */
+		{ .kind = NX_KIND_SYSCALL, .pid = 5, .tid = 7, .ts_ns = 1000 },	/* write entry */
+		{ .kind = NX_KIND_SYSCALL, .pid = 5, .tid = 6, .ts_ns = 1500 },	/* read exit */
+	};
+
+	ev[0].syscall.arg1 = 3;
+	ev[1].syscall.nr = 1;
+	ev[1].syscall.arg1 = 3;
+	ev[2].syscall.arg1 = 3;
+	ev[2].syscall.ret = 42;
+	ev[2].syscall.flags = NX_SYS_EXITED;
+	write_events(c, ev, 3);
 	assert_string_equal(q(c, "SELECT count(*) FROM syscalls"), "2");
 	assert_string_equal(q(c, "SELECT event_id || ' ' || ret || ' ' || duration_ns || ' ' || "
 				 "arg1 FROM syscalls WHERE nr=0"), "0 42 500 3");
 	assert_string_equal(q(c, "SELECT ret IS NULL FROM syscalls WHERE nr=1"), "1");
 	assert_string_equal(q(c, "SELECT calls FROM syscall_counts WHERE nr=0"), "1");
+}
+
+/* A call of ioctl (probe 1) and a return (probe 2) on one thread, then ev2. */
+static void write_call_ret_then_closed(struct ctx *c, const struct nxr_event *ev2, bool closed)
+{
+	struct nxr_event ev[3] = {
+		{ .kind = NX_KIND_CALL, .pid = 5, .tid = 6, .ts_ns = 100 },
+		{ .kind = NX_KIND_RETURN, .pid = 5, .tid = 6, .ts_ns = 1430 },
+		*ev2,
+	};
+
+	ev[0].call.probe = 1;
+	ev[0].call.arg1 = 1000;
+	ev[1].uret.probe = 2;
+	ev[1].uret.ret = 1001;
+	write_events_closed(c, ev, 3, closed);
+}
+
+static void write_call_ret_then(struct ctx *c, const struct nxr_event *ev2)
+{
+	write_call_ret_then_closed(c, ev2, true);
+}
+
+/* In Mode: triggered the kernel drops a call or a return on its own: a call
+ * and a return of a function with FILTER (or per-probe LOSS) events are never
+ * paired, whatever their order; syscall filters leave the pairing alone. */
+static void test_calls_not_paired_when_a_side_was_dropped(void **state)
+{
+	struct ctx *c = *state;
+	struct nxr_event f = { .kind = NX_KIND_FILTER, .ts_ns = 5000 };
+	struct nxr_event l = { .kind = NX_KIND_LOSS, .ts_ns = 5000 };
+
+	f.filter.probe = 1;
+	f.filter.count = 3;
+	write_call_ret_then(c, &f);
+	assert_string_equal(q(c, "SELECT count(*) FROM calls"), "2");
+	assert_string_equal(q(c, "SELECT quote(ret) || ' ' || quote(duration_ns) || ' ' || "
+				 "quote(ret_event_id) || ' ' || arg1 || ' ' || probe FROM calls "
+				 "WHERE event_id = 0"), "NULL NULL NULL 1000 1");
+	assert_string_equal(q(c, "SELECT ts_ns || ' ' || ret || ' ' || ret_event_id || ' ' || "
+				 "probe || ' ' || function || ' ' || quote(arg1) || ' ' || "
+				 "quote(duration_ns) FROM calls WHERE event_id = 1"),
+			    "1430 1001 1 2 ioctl NULL NULL");
+	assert_string_equal(q(c, "SELECT value FROM meta WHERE key = 'calls_unpaired'"), "ioctl");
+
+	l.loss.probe = 2;	/* the uretprobe's side lost */
+	l.loss.count = 1;
+	l.loss.reason = NX_LOSS_RINGBUF;
+	write_call_ret_then(c, &l);
+	assert_string_equal(q(c, "SELECT count(*) FROM calls WHERE ret IS NULL"), "1");
+	assert_string_equal(q(c, "SELECT count(*) FROM calls WHERE ret = 1001"), "1");
+
+	l.loss.probe = 0;	/* the writer's backlog: any event may be gone */
+	l.loss.reason = NX_LOSS_BACKLOG;
+	write_call_ret_then(c, &l);
+	assert_string_equal(q(c, "SELECT count(*) FROM calls WHERE ret IS NULL"), "1");
+	l.loss.reason = NX_LOSS_RINGBUF;	/* the syscall programs' ring loss */
+	write_call_ret_then(c, &l);
+	assert_string_equal(q(c, "SELECT count(*) FROM calls"), "1");
+
+	f.filter.probe = NX_FILTER_PROBE_SYSCALL | 16;	/* a Syscalls filter on ioctl */
+	write_call_ret_then(c, &f);
+	assert_string_equal(q(c, "SELECT count(*) FROM calls"), "1");
+	assert_string_equal(q(c, "SELECT ret || ' ' || duration_ns || ' ' || ret_event_id FROM "
+				 "calls"), "1001 1330 1");
+	assert_string_equal(q(c, "SELECT value FROM meta WHERE key = 'calls_unpaired'"), "");
+	/* not closed cleanly: its last window's FILTER and LOSS counts are missing */
+	write_call_ret_then_closed(c, &f, false);
+	assert_string_equal(q(c, "SELECT value FROM meta WHERE key = 'closed_cleanly'"), "0");
+	assert_string_equal(q(c, "SELECT count(*) FROM calls WHERE ret IS NULL"), "1");
+	assert_string_equal(q(c, "SELECT value FROM meta WHERE key = 'calls_unpaired'"), "ioctl");
 }
 
 static void append_payload(struct nxr_writer *w, uint32_t tid, uint64_t ts, uint32_t nr,
@@ -403,6 +497,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_summary_tables, setup_basic, teardown),
 		cmocka_unit_test_setup_teardown(test_processes_and_threads, setup_basic, teardown),
+		cmocka_unit_test_setup_teardown(test_calls_not_paired_when_a_side_was_dropped,
+						setup_basic, teardown),
 		cmocka_unit_test_setup_teardown(test_calls_paired_with_returns, setup_basic,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_loss_health_meta_probes, setup_basic,

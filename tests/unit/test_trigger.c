@@ -19,6 +19,7 @@
 
 #include "analyze/trigger.h"
 #include "bpf/events.h"
+#include "bpf/uprobe.h"
 #include "format/meta.h"
 #include "tests/unit/trig_gen.h"
 
@@ -502,6 +503,64 @@ static void test_bpftrace_translation(void **state)
 	nx_trigger_free(t);
 }
 
+/* At raw_syscalls:sys_exit the values have other names: the caller's, as given. */
+static void test_bpftrace_translation_vars(void **state)
+{
+	static const struct nx_trigger_ctx sys = { .syscall = 1 };
+	static const struct nx_trigger_bpftrace_vars v = {
+		.args = { "(int64)$s.1", "(int64)$s.2", "(int64)$s.3", "(int64)$s.4",
+			  "(int64)$s.5", "(int64)$s.6" },
+		.ret = "args->ret",
+	};
+	static const struct bt sbts[] = {
+		{ "arg3 > 1024", "(int64)$s.3 > 1024" },
+		{ "arg1 == 1 || arg1 == 2", "((int64)$s.1 == 1) || ((int64)$s.1 == 2)" },
+		{ "ret < 0 && arg6 & 0xff == 3",
+		  "(args->ret < 0) && (((int64)$s.6 & 255) == 3)" },
+		{ "!ret && comm == \"sh\" && pid != 1",
+		  "(!(args->ret) && (comm == \"sh\")) && ((int64)pid != 1)" },
+		{ "(ret == 1) < arg2", "(int64)(args->ret == 1) < (int64)$s.2" },
+	};
+	struct nx_trigger_bpftrace_vars bad = v;
+	struct nx_err err = { 0 };
+	struct nx_trigger *t;
+	char buf[256];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(sbts) / sizeof(sbts[0]); i++) {
+		int n;
+
+		t = parse_ok(sbts[i].text, &sys);
+		n = nx_trigger_to_bpftrace_vars(t, &v, buf, sizeof(buf), &err);
+		if (strcmp(buf, sbts[i].bpftrace) != 0)
+			fail_msg("'%s' -> '%s', want '%s'", sbts[i].text, buf, sbts[i].bpftrace);
+		assert_int_equal(n, (int)strlen(sbts[i].bpftrace));
+		nx_trigger_free(t);
+	}
+	/* NULL names: the uprobe translation, unchanged */
+	for (size_t i = 0; i < sizeof(bts) / sizeof(bts[0]); i++) {
+		t = parse_ok(bts[i].text, bts[i].uret ? &uretprobe : &uprobe);
+		nx_trigger_to_bpftrace_vars(t, NULL, buf, sizeof(buf), &err);
+		assert_string_equal(buf, bts[i].bpftrace);
+		nx_trigger_free(t);
+	}
+	/* snprintf contract: cut, NUL-terminated, full length returned */
+	t = parse_ok("arg3 > 1024", &sys);
+	assert_int_equal(nx_trigger_to_bpftrace_vars(t, &v, buf, 5, &err), 18);
+	assert_string_equal(buf, "(int");
+	bad.args[4] = NULL;
+	assert_int_equal(nx_trigger_to_bpftrace_vars(t, &bad, buf, sizeof(buf), &err), -EINVAL);
+	assert_string_equal(err.msg, "no bpftrace name for arg5");
+	bad = v;
+	bad.ret = NULL;
+	assert_int_equal(nx_trigger_to_bpftrace_vars(t, &bad, buf, sizeof(buf), &err), -EINVAL);
+	assert_string_equal(err.msg, "no bpftrace name for ret");
+	nx_trigger_free(t);
+	t = parse_ok("auto arg1", &sys);
+	assert_int_equal(nx_trigger_to_bpftrace_vars(t, &v, buf, sizeof(buf), &err), -EINVAL);
+	nx_trigger_free(t);
+}
+
 static void test_format_truncates_like_snprintf(void **state)
 {
 	struct nx_trigger *t = parse_ok("arg1 == 1 && comm == \"bash\"", NULL);
@@ -635,6 +694,36 @@ static void test_differential_tree_vs_program(void **state)
 		      evals, holds_n);
 }
 
+/* What a program reads beyond args, ret, pid and tid (shared by the probe
+ * loader and the replay). */
+static void test_program_needs(void **state)
+{
+	static const struct {
+		const char *text;
+		uint32_t needs;
+	} cases[] = {
+		{ "arg1 == 3 && pid > 1", 0 },
+		{ "comm == \"sh\"", NX_UP_NEED_COMM },
+		{ "uid == 0", NX_UP_NEED_UID },
+		{ "cpu", NX_UP_NEED_HEALTH },
+		{ "disk > 50", NX_UP_NEED_HEALTH },
+		{ "uid != 0 && comm == \"a\"", NX_UP_NEED_UID | NX_UP_NEED_COMM },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct nx_trigger *t = parse_ok(cases[i].text, NULL);
+		struct nx_trig_prog p;
+		struct nx_err err = { 0 };
+
+		assert_int_equal(nx_trigger_compile(t, &p, &err), 0);
+		if (nx_trig_prog_needs(&p) != cases[i].needs)
+			fail_msg("%s: needs 0x%x, want 0x%x", cases[i].text, nx_trig_prog_needs(&p),
+				 cases[i].needs);
+		nx_trigger_free(t);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -647,8 +736,10 @@ int main(void)
 		cmocka_unit_test(test_health_triggers),
 		cmocka_unit_test(test_auto_triggers),
 		cmocka_unit_test(test_bpftrace_translation),
+		cmocka_unit_test(test_bpftrace_translation_vars),
 		cmocka_unit_test(test_format_truncates_like_snprintf),
 		cmocka_unit_test(test_program_limits),
+		cmocka_unit_test(test_program_needs),
 		cmocka_unit_test(test_differential_tree_vs_program),
 	};
 

@@ -184,6 +184,34 @@ static void test_tuned_config_preloads_the_common_tuples(void **state)
 	fx_close(&fx);
 }
 
+/* A config's own Common tuples survive a replay that did not see them (a
+ * triggered recording: the kernel dropped their calls), after the learned. */
+static void test_the_config_common_tuples_are_kept(void **state)
+{
+	static const uint64_t old[] = { 7, 7, 4, 0x5402 };
+	static const uint64_t want[] = { 3, 0x5401, 4, 0x5402, 5, 0x5403, 7, 7 };
+	struct nx_config_trigger *tr;
+	struct nx_err err = { 0 };
+	struct fx fx;
+
+	(void)state;
+	if (fx_open(&fx, NULL, &err) < 0)
+		fail_msg("%s", err.msg);
+	tr = &fx.cfg.targets[0].funcs[0].triggers[1];	/* auto arg1 arg2 */
+	tr->common = malloc(sizeof(old));
+	assert_non_null(tr->common);
+	memcpy(tr->common, old, sizeof(old));
+	tr->ncommon = 2;
+	tr->ncommon_vals = 2;
+	if (nx_replay_run(fx.rp, fx.r, &err) < 0)
+		fail_msg("%s", err.msg);
+	assert_int_equal(nx_tune_apply(&fx.cfg, fx.rp, "run.nxr", &err), 0);
+	assert_int_equal(tr->ncommon, 4);	/* (4, 0x5402) learned too: once */
+	assert_memory_equal(tr->common, want, sizeof(want));
+	assert_non_null(strstr(tr->comment, "1 Common tuples of the replayed config kept below"));
+	fx_close(&fx);
+}
+
 /* More common tuples than a config holds: the most frequent are kept. */
 static void test_common_tuples_are_bounded(void **state)
 {
@@ -219,12 +247,14 @@ static void test_common_tuples_are_bounded(void **state)
 		}
 	}
 	assert_int_equal(nx_replay_finish(rp, &err), 0);
-	assert_int_equal(nx_tune_apply(&cfg, rp, "x.nxr", &err), 0);
+	assert_int_equal(nx_tune_apply(&cfg, rp, "x.nxr", &err), 100);	/* cut */
 	assert_int_equal(cfg.targets[0].funcs[0].triggers[0].ncommon, NX_CONFIG_MAX_COMMON);
 	for (uint64_t i = 0; i < 10; i++)
 		assert_int_equal(cfg.targets[0].funcs[0].triggers[0].common[i], i);
 	assert_non_null(strstr(cfg.targets[0].funcs[0].triggers[0].comment,
 			       "the 4096 most frequent preloaded below"));
+	assert_non_null(strstr(cfg.targets[0].funcs[0].triggers[0].comment,
+			       "100 tuples cut: a trigger holds at most 4096"));
 	nx_replay_free(rp);
 	nx_config_release(&cfg);
 }
@@ -235,6 +265,7 @@ int main(void)
 		cmocka_unit_test(test_functions_map_to_probes_by_path_func_and_hook),
 		cmocka_unit_test(test_a_trigger_that_does_not_fit_its_probe_is_refused),
 		cmocka_unit_test(test_tuned_config_preloads_the_common_tuples),
+		cmocka_unit_test(test_the_config_common_tuples_are_kept),
 		cmocka_unit_test(test_common_tuples_are_bounded),
 	};
 

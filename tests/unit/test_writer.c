@@ -97,7 +97,8 @@ static void test_round_trip_through_fd(void **state)
 {
 	char path[] = "/tmp/nxr-writer-XXXXXX";
 	int fd = mkstemp(path);
-	struct nxr_writer_opts opts = { .segment_bytes = 4096 };
+	struct nxr_writer_opts opts = { .segment_bytes = 4096,
+					.layout = nxr_fixture_layout };
 	struct nx_err err = { 0 };
 	struct nxr_writer_stats ws;
 	struct nxr_writer *w;
@@ -139,7 +140,8 @@ static void test_round_trip_through_fd(void **state)
 
 static void test_million_events_many_segments(void **state)
 {
-	struct nxr_writer_opts opts = { .segment_bytes = 256 << 10, .sync = NXR_SYNC_NONE };
+	struct nxr_writer_opts opts = { .segment_bytes = 256 << 10, .sync = NXR_SYNC_NONE,
+					.layout = nxr_fixture_layout };
 	struct nxr_memsink ms = { 0 };
 	struct nxr_sink sink = nxr_memsink_sink(&ms);
 	struct nx_err err = { 0 };
@@ -161,7 +163,8 @@ static void test_million_events_many_segments(void **state)
 
 static void test_segment_closes_by_size_flush_and_age(void **state)
 {
-	struct nxr_writer_opts opts = { .segment_bytes = 1000, .segment_age_ns = 1000000 };
+	struct nxr_writer_opts opts = { .segment_bytes = 1000, .segment_age_ns = 1000000,
+					.layout = nxr_fixture_layout };
 	struct nxr_memsink ms = { 0 };
 	struct nxr_sink sink = nxr_memsink_sink(&ms);
 	struct nx_err err = { 0 };
@@ -202,7 +205,8 @@ static void test_segment_closes_by_size_flush_and_age(void **state)
 
 static void test_crashed_writer_leaves_readable_file(void **state)
 {
-	struct nxr_writer_opts opts = { .segment_bytes = 2000 };
+	struct nxr_writer_opts opts = { .segment_bytes = 2000,
+					.layout = nxr_fixture_layout };
 	struct nxr_memsink ms = { 0 };
 	struct nxr_sink sink = nxr_memsink_sink(&ms);
 	struct nx_err err = { 0 };
@@ -227,7 +231,8 @@ static void test_crashed_writer_leaves_readable_file(void **state)
 
 static void test_short_writes_give_the_same_file(void **state)
 {
-	struct nxr_writer_opts opts = { .segment_bytes = 3000 };
+	struct nxr_writer_opts opts = { .segment_bytes = 3000,
+					.layout = nxr_fixture_layout };
 	struct nxr_memsink ms = { .short_writes = true };
 	struct nxr_sink sink = nxr_memsink_sink(&ms);
 	struct nx_err err = { 0 };
@@ -294,7 +299,8 @@ enum fault { FAULT_ALLOC, FAULT_WRITE, FAULT_SYNC };
  */
 static bool write_with_fault(enum fault f, unsigned long k, bool forever)
 {
-	struct nxr_writer_opts opts = { .segment_bytes = 1500, .sync = NXR_SYNC_SEGMENT };
+	struct nxr_writer_opts opts = { .segment_bytes = 1500, .sync = NXR_SYNC_SEGMENT,
+					.layout = nxr_fixture_layout };
 	struct nxr_memsink ms = { 0 };
 	struct nxr_sink sink = nxr_memsink_sink(&ms);
 	struct nx_err err = { 0 };
@@ -463,5 +469,7 @@ int main(void)
 		cmocka_unit_test(test_segment_sync_failure),
 	};
 
-	return cmocka_run_group_tests_name("writer", tests, NULL, NULL);
+	/* every test in both layouts: columns (the default) and 1.0 rows */
+	return cmocka_run_group_tests_name("writer, columns", tests, nxr_fixture_columns, NULL) |
+	       cmocka_run_group_tests_name("writer, rows", tests, nxr_fixture_rows, NULL);
 }

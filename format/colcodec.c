@@ -1,0 +1,1842 @@
+/*
+ * format/colcodec.c: the column payload of a segment (FORMAT.md, "Column
+ * payload", format 1.1).
+ *
+ * The writer stages a segment's events by field (one array per field of each
+ * kind, plus the kind, task and time key of every event) and, at segment
+ * close, codes every array as one column. A column is an integer sequence of
+ * known length coded with one of six schemes, the cheapest for it:
+ *  FOR    blocks of 128 values: width w, base (the block's signed minimum),
+ *         then each value - base in w bits, packed little-endian. Uniform
+ *         random low bits cost their entropy; constant blocks cost 2 bytes;
+ *         a "patched" block keeps a few much larger values (time gaps,
+ *         durations) out of the others' width.
+ *  DELTA  the same blocks over the differences to the previous value.
+ *  DICT   the distinct values (a nested column), then their indices in FOR
+ *         blocks: for a few large values (addresses, sizes, flags).
+ *  RLE    runs: their values and lengths as nested columns (kinds, tasks).
+ *  TREP   one bit per value: "differs from this task's previous value in this
+ *         column", then the values that differ (unused argument registers).
+ *  TDELTA the differences to this task's previous value (pointers).
+ * The scheme is chosen on the whole column when it is short, else on a
+ * sample of it (SAMPLE_RUNS x BLK values); FOR and DELTA costs come exactly
+ * from block statistics. The choice is kept for the next MEMO_SEGS - 1
+ * segments (streams change slowly; choosing is the costly part). Nesting is
+ * at most two levels deep.
+ *
+ * The fields of a kind that has a selector field (named "nr" or "probe":
+ * syscall number, probe id) are stored grouped by its value, so that one
+ * block holds the durations, arguments and returns of one syscall; the
+ * selector column itself stays in event order and tells the reader the
+ * grouping.
+ *
+ * Invariants: the decoder reads only inside [p, p + len + NXR_COL_PAD),
+ * and uses a byte past len only inside a 64-bit load whose extra bits it
+ * masks off; every count it reads is checked against the segment's event
+ * count, which the caller bounded by NXR_COL_MAX_EVENTS; it rejects values
+ * their field cannot hold, exactly as the row decoder. Nesting depth is
+ * bounded, so is recursion.
+ */
+#include "format/colcodec.h"
+
+#define ZSTD_STATIC_LINKING_ONLY
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zstd.h>
+#include <zstd_errors.h>
+
+#include "format/bytes.h"
+#include "format/limits.h"
+
+#define BLK 128u		/* values per FOR block */
+#define MAXF 16u		/* most fields a kind may have, for this build */
+#define DEPTHS 3		/* column nesting levels: 0 top, 1 and 2 nested */
+#define DICT_MAX 2048u		/* most distinct values a writer puts in a dictionary */
+#define HM_DIRECT 4096u		/* map keys below this skip the hash */
+#define SAMPLE_RUNS 8u		/* a long column's scheme is chosen on 8 x BLK values */
+#define MEMO_SEGS 8u		/* ... in one segment of 8, and kept for the next 7 */
+/* the memo of a top-level column's i-th nested column (deeper ones have none) */
+#define CHILD(memo, i) ((memo) && depth == 0 ? (memo) + (i) : NULL)
+
+enum {
+	M_FOR = 0, M_DELTA = 1, M_DICT = 2, M_RLE = 3, M_TREP = 4, M_TDELTA = 5, M_ZSTD = 6,
+	M_DECIDE = 255,		/* (encoder only: FOR or DELTA, whichever is smaller) */
+	M_STR_RAW = 16, M_STR_ZSTD = 17,
+};
+
+/* ---- the kinds, from bpf/events.h ---- */
+
+#define CNT_FIELD(C, T, name, doc) +1
+#define TY_FIELD(C, T, name, doc) NXR_FT_##T,
+#define KTY(KIND, id, member, str) \
+	static const uint8_t kty_##member[] = { NX_FIELDS_##KIND(TY_FIELD, member) }; \
+	_Static_assert(0 NX_FIELDS_##KIND(CNT_FIELD, member) <= MAXF, "too many fields");
+NX_KINDS(KTY)
+#undef KTY
+#define KNF(KIND, id, member, str) [id] = 0 NX_FIELDS_##KIND(CNT_FIELD, member),
+static const uint8_t knf[NX_KIND_MAX_ID + 1] = { NX_KINDS(KNF) };
+#undef KNF
+#define KTP(KIND, id, member, str) [id] = kty_##member,
+static const uint8_t *const kty[NX_KIND_MAX_ID + 1] = { NX_KINDS(KTP) };
+#undef KTP
+
+/* Writer policy: the field a kind's others are grouped by, or -1. */
+#define SEL_FIELD(C, T, name, doc)						\
+	do {									\
+		if (sel < 0 && (!strcmp(#name, "nr") || !strcmp(#name, "probe")))	\
+			sel = bit;						\
+		bit++;								\
+	} while (0);
+static int selector_field(uint32_t kind)
+{
+	int sel = -1, bit = 0;
+
+	switch (kind) {
+#define SEL_KIND(KIND, id, member, str) case id: NX_FIELDS_##KIND(SEL_FIELD, member) break;
+	NX_KINDS(SEL_KIND)
+#undef SEL_KIND
+	}
+	(void)bit;
+	return sel;
+}
+
+static inline unsigned bitw(uint64_t x)
+{
+	return x ? 64u - (unsigned)__builtin_clzll(x) : 0u;
+}
+
+/* ---- a small hash map from u64 to u32, cleared by generation ---- */
+
+struct hmap {
+	uint64_t *k;
+	uint32_t *v, *g;
+	uint32_t *dv, *dg;	/* keys below HM_DIRECT: a direct table, no hashing */
+	uint32_t gen, n;
+	unsigned bits;
+};
+
+static void hm_free(struct hmap *h)
+{
+	free(h->k);
+	free(h->v);
+	free(h->g);
+	free(h->dv);
+	free(h->dg);
+	memset(h, 0, sizeof(*h));
+}
+
+static int hm_alloc(struct hmap *h, unsigned bits)
+{
+	size_t n = (size_t)1 << bits;
+	struct hmap x = { .bits = bits, .gen = 1 };
+
+	x.k = malloc(n * sizeof(*x.k));
+	x.v = malloc(n * sizeof(*x.v));
+	x.g = calloc(n, sizeof(*x.g));
+	x.dv = malloc(HM_DIRECT * sizeof(*x.dv));
+	x.dg = calloc(HM_DIRECT, sizeof(*x.dg));
+	if (!x.k || !x.v || !x.g || !x.dv || !x.dg) {
+		hm_free(&x);
+		return -ENOMEM;
+	}
+	hm_free(h);
+	*h = x;
+	return 0;
+}
+
+static void hm_clear(struct hmap *h)
+{
+	h->n = 0;
+	if (++h->gen == 0) {
+		memset(h->g, 0, ((size_t)1 << h->bits) * sizeof(*h->g));
+		memset(h->dg, 0, HM_DIRECT * sizeof(*h->dg));
+		h->gen = 1;
+	}
+}
+
+/* The value of key, or inserts key -> val (the map must have room). */
+static inline uint32_t hm_get_put(struct hmap *h, uint64_t key, uint32_t val, bool *isnew)
+{
+	size_t mask = ((size_t)1 << h->bits) - 1;
+	size_t i = (size_t)((key * 0x9E3779B97F4A7C15ull) >> (64 - h->bits));
+
+	if (key < HM_DIRECT) {
+		*isnew = h->dg[key] != h->gen;
+		if (*isnew) {
+			h->dg[key] = h->gen;
+			h->dv[key] = val;
+			h->n++;
+		}
+		return h->dv[key];
+	}
+	for (;; i = (i + 1) & mask) {
+		if (h->g[i] != h->gen) {
+			h->g[i] = h->gen;
+			h->k[i] = key;
+			h->v[i] = val;
+			h->n++;
+			*isnew = true;
+			return val;
+		}
+		if (h->k[i] == key) {
+			*isnew = false;
+			return h->v[i];
+		}
+	}
+}
+
+static int grow(void **buf, size_t *cap, size_t need, size_t elem)
+{
+	void *p;
+
+	if (need <= *cap)
+		return 0;
+	if (need < 2 * *cap)
+		need = 2 * *cap;
+	p = realloc(*buf, need * elem);
+	if (!p)
+		return -ENOMEM;
+	*buf = p;
+	*cap = need;
+	return 0;
+}
+
+/* ---- bit packing ---- */
+
+/* Packs cnt values v[i] - base in w bits each; returns the byte after.
+ * Writes (zeros) up to 8 bytes past it: the caller's buffer has room. */
+static NXR_ALWAYS_INLINE uint8_t *pack_w(uint8_t *p, const uint64_t *v, size_t cnt,
+					 uint64_t base, const unsigned w)
+{
+	size_t bytes = (cnt * w + 7) / 8, i = 0;
+	uint8_t *q = p;
+
+	memset(p, 0, bytes + 8);
+	/* eight values fill w bytes: every offset and shift below is a constant */
+	for (; i + 8 <= cnt; i += 8, q += w) {
+#pragma GCC unroll 8
+		for (unsigned k = 0; k < 8; k++) {
+			const unsigned bit = k * w, s = bit & 7;
+			uint64_t x = v[i + k] - base;
+
+			nxr_store_le64(q + (bit >> 3), nxr_load_le64(q + (bit >> 3)) | x << s);
+			if (s && s + w > 64)
+				q[(bit >> 3) + 8] |= (uint8_t)(x >> (64 - s));
+		}
+	}
+	for (size_t bit = 0; i < cnt; i++, bit += w) {
+		uint64_t x = v[i] - base;
+		unsigned s = bit & 7;
+
+		nxr_store_le64(q + (bit >> 3), nxr_load_le64(q + (bit >> 3)) | x << s);
+		if (s && s + w > 64)
+			q[(bit >> 3) + 8] |= (uint8_t)(x >> (64 - s));
+	}
+	return p + bytes;
+}
+
+/* (a constant w lets the compiler drop the masks and fold the shifts) */
+static uint8_t *pack(uint8_t *p, const uint64_t *v, size_t cnt, uint64_t base, unsigned w)
+{
+	switch (w) {
+#define P1(W) case W: return pack_w(p, v, cnt, base, W);
+#define P8(W) P1(W + 1) P1(W + 2) P1(W + 3) P1(W + 4) P1(W + 5) P1(W + 6) P1(W + 7) P1(W + 8)
+	P8(0) P8(8) P8(16) P8(24) P8(32) P8(40) P8(48) P8(56)
+#undef P8
+#undef P1
+	}
+	return p;	/* w == 0: nothing to store */
+}
+
+/* Unpacks cnt values of w bits (1..64) from p, adding base. Reads up to
+ * 8 bytes past the packed bytes' end. */
+static void unpack_any(const uint8_t *p, size_t cnt, uint64_t base, unsigned w, uint64_t *out)
+{
+	uint64_t mask = w == 64 ? ~0ull : (1ull << w) - 1;
+	size_t pos = 0;
+
+	for (size_t i = 0; i < cnt; i++, pos += w) {
+		const uint8_t *q = p + (pos >> 3);
+		unsigned s = pos & 7;
+		uint64_t x = nxr_load_le64(q) >> s;
+
+		if (s && s + w > 64)
+			x |= (uint64_t)q[8] << (64 - s);
+		out[i] = base + (x & mask);
+	}
+}
+
+/* The same for a constant w: eight values (w bytes) at a time, every shift
+ * and offset a constant, then the rest. */
+static NXR_ALWAYS_INLINE void unpack_w(const uint8_t *p, size_t cnt, uint64_t base,
+				       const unsigned w, uint64_t *out)
+{
+	const uint64_t mask = w == 64 ? ~0ull : (1ull << w) - 1;
+	size_t i = 0;
+
+	for (; i + 8 <= cnt; i += 8, p += w) {
+#pragma GCC unroll 8
+		for (unsigned k = 0; k < 8; k++) {
+			const unsigned bit = k * w, s = bit & 7;
+			uint64_t x = nxr_load_le64(p + (bit >> 3)) >> s;
+
+			if (s && s + w > 64)
+				x |= (uint64_t)p[(bit >> 3) + 8] << (64 - s);
+			out[i + k] = base + (x & mask);
+		}
+	}
+	if (i < cnt)
+		unpack_any(p, cnt - i, base, w, out + i);
+}
+
+static void unpack(const uint8_t *p, size_t cnt, uint64_t base, unsigned w, uint64_t *out)
+{
+	switch (w) {
+#define U1(W) case W: unpack_w(p, cnt, base, W, out); return;
+#define U8(W) U1(W + 1) U1(W + 2) U1(W + 3) U1(W + 4) U1(W + 5) U1(W + 6) U1(W + 7) U1(W + 8)
+	U8(0) U8(8) U8(16) U8(24) U8(32) U8(40) U8(48) U8(56)
+#undef U8
+#undef U1
+	}
+}
+
+/* ---- integer column encoding ---- */
+
+/* Worst case of one integer column of n values: mode, FOR blocks. */
+static size_t col_bound(size_t n)
+{
+	return 16 + n * 8 + (n / BLK + 1) * (1 + NXR_VARINT_MAX);
+}
+
+static inline size_t block_cost(int64_t mn, int64_t mx, size_t cnt)
+{
+	return 1 + nxr_varint_len(nxr_zigzag(mn)) +
+	       (cnt * bitw((uint64_t)mx - (uint64_t)mn) + 7) / 8;
+}
+
+/* Each block's minimum and width, from int_stats() to put_for() */
+struct bstats {
+	int64_t *mn[2];		/* [0] FOR, [1] DELTA */
+	uint8_t *w[2];
+};
+
+/* Exact bytes of FOR and of DELTA blocks over v, and the number of runs;
+ * each block's minimum and width in *bs. */
+static void int_stats(const uint64_t *v, size_t n, size_t *c_for, size_t *c_delta, size_t *runs,
+		      struct bstats *bs)
+{
+	size_t cf = 0, cd = 0, r = n ? 1 : 0;
+	uint64_t prev = 0;
+
+	for (size_t s = 0; s < n; s += BLK) {
+		size_t cnt = n - s < BLK ? n - s : BLK;
+		int64_t mn = (int64_t)v[s], mx = mn;
+		int64_t dmn = (int64_t)(v[s] - prev), dmx = dmn;
+
+		for (size_t i = s + 1; i < s + cnt; i++) {
+			int64_t x = (int64_t)v[i], d = (int64_t)(v[i] - v[i - 1]);
+
+			mn = x < mn ? x : mn;
+			mx = x > mx ? x : mx;
+			dmn = d < dmn ? d : dmn;
+			dmx = d > dmx ? d : dmx;
+			r += v[i] != v[i - 1];
+		}
+		prev = v[s + cnt - 1];
+		cf += block_cost(mn, mx, cnt);
+		cd += block_cost(dmn, dmx, cnt);
+		bs->mn[0][s / BLK] = mn;
+		bs->w[0][s / BLK] = (uint8_t)bitw((uint64_t)mx - (uint64_t)mn);
+		bs->mn[1][s / BLK] = dmn;
+		bs->w[1][s / BLK] = (uint8_t)bitw((uint64_t)dmx - (uint64_t)dmn);
+	}
+	*c_for = cf;
+	*c_delta = cd;
+	*runs = r;
+}
+
+/*
+ * One FOR block of cnt values over base mn, w bits each; when a few values
+ * need many more bits than the rest (time gaps, durations), a patched block
+ * is smaller: low bits of all values at a width lw < w, then the exceptions'
+ * positions and high bits.
+ */
+static uint8_t *put_block(uint8_t *p, const uint64_t *v, size_t cnt, int64_t mn, unsigned w)
+{
+	uint64_t low[BLK], hi[BLK];
+	uint8_t pos[BLK], *hdr;
+	unsigned hist[65] = { 0 }, best_w = w, above = 0, nexc;
+	size_t best = (cnt * w + 7) / 8;
+
+	if (w >= 6 && cnt >= 16) {
+		for (size_t i = 0; i < cnt; i++)
+			hist[bitw(v[i] - (uint64_t)mn)]++;
+		for (unsigned lw = w; lw-- > 0;) {
+			size_t c;
+
+			above += hist[lw + 1];	/* values needing more than lw bits */
+			if (above > cnt / 4)
+				break;
+			c = (cnt * lw + 7) / 8 + 2 + above + (above * (w - lw) + 7) / 8;
+			if (c < best) {
+				best = c;
+				best_w = lw;
+			}
+		}
+	}
+	hdr = p++;
+	p = nxr_put_varint(p, nxr_zigzag(mn));
+	if (best_w == w) {
+		*hdr = (uint8_t)w;
+		return pack(p, v, cnt, (uint64_t)mn, w);
+	}
+	*hdr = (uint8_t)(best_w | 0x80);
+	nexc = 0;
+	for (size_t i = 0; i < cnt; i++) {
+		uint64_t x = v[i] - (uint64_t)mn;
+
+		low[i] = best_w ? x & ((1ull << best_w) - 1) : 0;
+		if (x >> best_w) {
+			pos[nexc] = (uint8_t)i;
+			hi[nexc++] = x >> best_w;
+		}
+	}
+	p = pack(p, low, cnt, 0, best_w);
+	*p++ = (uint8_t)nexc;
+	memcpy(p, pos, nexc);
+	p += nexc;
+	*p++ = (uint8_t)(w - best_w);
+	return pack(p, hi, nexc, 0, w - best_w);
+}
+
+/* FOR blocks whose minimum and width are known */
+static uint8_t *put_for_known(uint8_t *p, const uint64_t *v, size_t n, const int64_t *mn,
+			      const uint8_t *w)
+{
+	for (size_t s = 0; s < n; s += BLK) {
+		size_t cnt = n - s < BLK ? n - s : BLK;
+
+		p = put_block(p, v + s, cnt, mn[s / BLK], w[s / BLK]);
+	}
+	return p;
+}
+
+static uint8_t *put_for(uint8_t *p, const uint64_t *v, size_t n)
+{
+	for (size_t s = 0; s < n; s += BLK) {
+		size_t cnt = n - s < BLK ? n - s : BLK;
+		int64_t mn = (int64_t)v[s], mx = mn;
+
+		for (size_t i = s + 1; i < s + cnt; i++) {
+			int64_t x = (int64_t)v[i];
+
+			mn = x < mn ? x : mn;
+			mx = x > mx ? x : mx;
+		}
+		p = put_block(p, v + s, cnt, mn, bitw((uint64_t)mx - (uint64_t)mn));
+	}
+	return p;
+}
+
+struct nxr_colenc;
+static size_t enc_int(struct nxr_colenc *e, int depth, const uint64_t *v, size_t n,
+		      const uint32_t *ctx, uint32_t ntasks, uint8_t *out);
+static size_t enc_int_memo(struct nxr_colenc *e, int depth, const uint64_t *v, size_t n,
+			   const uint32_t *ctx, uint32_t ntasks, uint8_t *out, uint8_t *memo);
+
+struct kstage {
+	uint32_t n;
+	size_t cap;
+	uint32_t *task;			/* task of each event of the kind */
+	uint64_t *f[MAXF];		/* field values (STR: byte count) */
+	uint64_t *soff[MAXF];		/* STR: offset of the bytes in the string stage */
+};
+
+struct nxr_colenc {
+	uint32_t n;
+	size_t cap;
+	uint64_t *kind, *task, *key;
+	uint32_t ntasks;
+	size_t tcap;
+	uint32_t *tpid, *ttid;
+	struct hmap tmap;		/* pid << 32 | tid -> task */
+	uint64_t last_pt;
+	uint32_t last_task;
+	struct kstage k[NX_KIND_MAX_ID + 1];
+	uint8_t *str;
+	size_t slen, scap;
+
+	/* finish() scratch, sized for the staged events */
+	size_t scr_n;
+	uint64_t *a[DEPTHS], *b[DEPTHS], *prev, *grp[MAXF];
+	struct bstats bs[DEPTHS];
+	uint32_t *pos, *inv, *gid, *gtask;
+	uint8_t *trial[DEPTHS][3];
+	uint64_t sv[DEPTHS][SAMPLE_RUNS * BLK];	/* the sample */
+	uint32_t sc[DEPTHS][SAMPLE_RUNS * BLK];
+	uint8_t *blob;
+	size_t blobcap;
+	struct hmap h;			/* dictionaries and selector groups */
+	uint32_t segs;			/* payloads encoded */
+	/* per column: 1 + its scheme, 1 + its nested ones' schemes, whether zstd
+	 * shrinks it (0 not known, 1 no, 2 yes) */
+	uint8_t memo[NX_KIND_MAX_ID + 1][MAXF + 1][4];
+	void *zctx;			/* the writer's ZSTD_CCtx, during finish() */
+	uint8_t *zbuf;
+	size_t zcap;
+	uint8_t *out;
+	size_t ocap;
+};
+
+static size_t enc_for_or_delta(uint8_t *out, const uint64_t *v, size_t n, bool delta,
+			       uint64_t *tmp, const struct bstats *bs)
+{
+	uint8_t *p = out;
+
+	*p++ = delta ? M_DELTA : M_FOR;
+	if (delta) {
+		uint64_t prev = 0;
+
+		for (size_t i = 0; i < n; i++) {
+			tmp[i] = v[i] - prev;
+			prev = v[i];
+		}
+		v = tmp;
+	}
+	return (size_t)(put_for_known(p, v, n, bs->mn[delta], bs->w[delta]) - out);
+}
+
+static size_t try_rle(struct nxr_colenc *e, int depth, const uint64_t *v, size_t n, uint8_t *out,
+		      uint8_t *memo)
+{
+	uint64_t *rv = e->a[depth], *rl = e->b[depth];
+	size_t nr = 0;
+	uint8_t *p = out;
+
+	for (size_t i = 0; i < n; i++) {
+		if (nr && rv[nr - 1] == v[i]) {
+			rl[nr - 1]++;
+		} else {
+			rv[nr] = v[i];
+			rl[nr++] = 0;	/* lengths are stored minus one */
+		}
+	}
+	*p++ = M_RLE;
+	p = nxr_put_varint(p, nr);
+	p += enc_int_memo(e, depth + 1, rv, nr, NULL, 0, p, CHILD(memo, 1));
+	p += enc_int_memo(e, depth + 1, rl, nr, NULL, 0, p, CHILD(memo, 2));
+	return (size_t)(p - out);
+}
+
+/* 0 when the values do not fit a dictionary */
+static size_t try_dict(struct nxr_colenc *e, int depth, const uint64_t *v, size_t n, uint8_t *out,
+		       uint8_t *memo)
+{
+	uint64_t *dv = e->a[depth], *ix = e->b[depth];
+	uint32_t nd = 0;
+	uint8_t *p = out;
+	bool isnew;
+
+	hm_clear(&e->h);
+	for (size_t i = 0; i < n; i++) {
+		uint32_t x = hm_get_put(&e->h, v[i], nd, &isnew);
+
+		if (isnew) {
+			if (nd == DICT_MAX)
+				return 0;
+			dv[nd++] = v[i];
+		}
+		ix[i] = x;
+	}
+	if (nd * 2 > n)
+		return 0;
+	*p++ = M_DICT;
+	p = nxr_put_varint(p, nd);
+	p += enc_int_memo(e, depth + 1, dv, nd, NULL, 0, p, CHILD(memo, 1));
+	p = put_for(p, ix, n);
+	return (size_t)(p - out);
+}
+
+/* FOR blocks of 0/1 values: width 0 when a block is all one value */
+static uint8_t *put_flags(uint8_t *p, const uint64_t *fl, size_t n)
+{
+	for (size_t s = 0; s < n; s += BLK) {
+		size_t cnt = n - s < BLK ? n - s : BLK, ones = 0;
+		uint64_t word[2] = { 0, 0 };
+
+		for (size_t i = 0; i < cnt; i++) {
+			word[i >> 6] |= fl[s + i] << (i & 63);
+			ones += fl[s + i];
+		}
+		if (ones == 0 || ones == cnt) {
+			*p++ = 0;
+			*p++ = ones ? 2 : 0;	/* zigzag base 1 or 0 */
+			continue;
+		}
+		*p++ = 1;
+		*p++ = 0;
+		nxr_store_le64(p, word[0]);
+		nxr_store_le64(p + 8, word[1]);
+		p += (cnt + 7) / 8;
+	}
+	return p;
+}
+
+static size_t try_trep(struct nxr_colenc *e, int depth, const uint64_t *v, size_t n,
+		       const uint32_t *ctx, uint32_t ntasks, uint8_t *out, uint8_t *memo)
+{
+	uint64_t *fl = e->a[depth], *ms = e->b[depth];
+	size_t nm = 0;
+	uint8_t *p = out;
+
+	memset(e->prev, 0, ntasks * sizeof(*e->prev));
+	for (size_t i = 0; i < n; i++) {
+		uint64_t *pv = &e->prev[ctx[i]];
+
+		fl[i] = v[i] != *pv;
+		if (fl[i])
+			ms[nm++] = v[i];
+		*pv = v[i];
+	}
+	*p++ = M_TREP;
+	p = put_flags(p, fl, n);
+	p += enc_int_memo(e, depth + 1, ms, nm, NULL, 0, p, CHILD(memo, 1));
+	return (size_t)(p - out);
+}
+
+static size_t try_tdelta(struct nxr_colenc *e, int depth, const uint64_t *v, size_t n,
+			 const uint32_t *ctx, uint32_t ntasks, uint8_t *out, uint8_t *memo)
+{
+	uint64_t *d = e->a[depth];
+	uint8_t *p = out;
+
+	memset(e->prev, 0, ntasks * sizeof(*e->prev));
+	for (size_t i = 0; i < n; i++) {
+		uint64_t *pv = &e->prev[ctx[i]];
+
+		d[i] = v[i] - *pv;
+		*pv = v[i];
+	}
+	*p++ = M_TDELTA;
+	p += enc_int_memo(e, depth + 1, d, n, NULL, 0, p, CHILD(memo, 1));
+	return (size_t)(p - out);
+}
+
+/* The cheapest coding of v[0..n), tried in full: see enc_int(). */
+static size_t enc_exact(struct nxr_colenc *e, int depth, const uint64_t *v, size_t n,
+			const uint32_t *ctx, uint32_t ntasks, uint8_t *out)
+{
+	size_t c_for, c_delta, runs, best, got;
+	uint8_t *bestbuf = NULL;
+	int slot = 0;
+
+	int_stats(v, n, &c_for, &c_delta, &runs, &e->bs[depth]);
+	best = 1 + (c_for <= c_delta ? c_for : c_delta);
+	if (depth + 1 < DEPTHS && runs * 4 < best) {
+		got = try_rle(e, depth, v, n, e->trial[depth][slot], NULL);
+		if (got < best) {
+			best = got;
+			bestbuf = e->trial[depth][slot];
+			slot ^= 1;
+		}
+	}
+	if (depth + 1 < DEPTHS && n >= 8 && best * 2 > n) {
+		got = try_dict(e, depth, v, n, e->trial[depth][slot], NULL);
+		if (got && got < best) {
+			best = got;
+			bestbuf = e->trial[depth][slot];
+			slot ^= 1;
+		}
+	}
+	if (depth == 0 && ctx && best * 8 > n) {
+		got = try_trep(e, depth, v, n, ctx, ntasks, e->trial[depth][slot], NULL);
+		if (got < best) {
+			best = got;
+			bestbuf = e->trial[depth][slot];
+			slot ^= 1;
+		}
+		got = try_tdelta(e, depth, v, n, ctx, ntasks, e->trial[depth][slot], NULL);
+		if (got < best) {
+			best = got;
+			bestbuf = e->trial[depth][slot];
+		}
+	}
+	if (bestbuf) {
+		memcpy(out, bestbuf, best);
+		return best;
+	}
+	return enc_for_or_delta(out, v, n, c_delta < c_for, e->a[depth], &e->bs[depth]);
+}
+
+/*
+ * Writes the cheapest coding of v[0..n) at out (room for col_bound(n));
+ * returns its bytes. ctx (NULL or the task of each value, < ntasks) allows
+ * TREP. Depth 2 allows FOR and DELTA only, depth 1 no TREP. A long column
+ * is coded with the scheme that wins on a sample of it (SAMPLE_RUNS runs of
+ * BLK values spread over it), so each scheme but the winner costs only the
+ * sample.
+ */
+static size_t enc_int(struct nxr_colenc *e, int depth, const uint64_t *v, size_t n,
+		      const uint32_t *ctx, uint32_t ntasks, uint8_t *out)
+{
+	return enc_int_memo(e, depth, v, n, ctx, ntasks, out, NULL);
+}
+
+/* Writes v in the given scheme (one that fits: DICT may not) at out. */
+static size_t emit(struct nxr_colenc *e, int depth, unsigned mode, const uint64_t *v, size_t n,
+		   const uint32_t *ctx, uint32_t ntasks, uint8_t *out, uint8_t *memo)
+{
+	size_t c_for, c_delta, runs, got = 0;
+
+	switch (mode) {
+	case M_RLE:
+		if (depth + 1 < DEPTHS)
+			return try_rle(e, depth, v, n, out, memo);
+		break;
+	case M_DICT:
+		if (depth + 1 < DEPTHS)
+			got = try_dict(e, depth, v, n, out, memo);
+		if (!got)	/* too many values this time: try them all */
+			return enc_exact(e, depth, v, n, ctx, ntasks, out);
+		break;
+	case M_TREP:
+		if (depth == 0 && ctx)
+			return try_trep(e, depth, v, n, ctx, ntasks, out, memo);
+		break;
+	case M_TDELTA:
+		if (depth == 0 && ctx)
+			return try_tdelta(e, depth, v, n, ctx, ntasks, out, memo);
+		break;
+	case M_FOR:
+		*out = M_FOR;
+		return (size_t)(put_for(out + 1, v, n) - out);
+	case M_DELTA:
+		for (size_t i = 0; i < n; i++)
+			e->a[depth][i] = v[i] - (i ? v[i - 1] : 0);
+		*out = M_DELTA;
+		return (size_t)(put_for(out + 1, e->a[depth], n) - out);
+	}
+	if (got)
+		return got;
+	int_stats(v, n, &c_for, &c_delta, &runs, &e->bs[depth]);
+	return enc_for_or_delta(out, v, n, c_delta < c_for, e->a[depth], &e->bs[depth]);
+}
+
+static size_t enc_int_memo(struct nxr_colenc *e, int depth, const uint64_t *v, size_t n,
+			   const uint32_t *ctx, uint32_t ntasks, uint8_t *out, uint8_t *memo)
+{
+	uint64_t *sv = e->sv[depth];
+	uint32_t *sc = e->sc[depth];
+	size_t k = 0, got;
+	unsigned mode;
+
+	if (n == 0) {
+		*out = M_FOR;
+		return 1;
+	}
+	if (memo && *memo && e->segs % MEMO_SEGS) {
+		got = emit(e, depth, *memo - 1u, v, n, ctx, ntasks, out, memo);
+		*memo = (uint8_t)(out[0] + 1);
+		return got;
+	}
+	if (n <= 2 * SAMPLE_RUNS * BLK) {
+		got = enc_exact(e, depth, v, n, ctx, ntasks, out);
+	} else {
+		for (size_t r = 0; r < SAMPLE_RUNS; r++) {
+			size_t at = (n - BLK) / (SAMPLE_RUNS - 1) * r;
+
+			memcpy(sv + k, v + at, BLK * 8);
+			if (ctx)
+				memcpy(sc + k, ctx + at, BLK * 4);
+			k += BLK;
+		}
+		enc_exact(e, depth, sv, k, ctx ? sc : NULL, ntasks, e->trial[depth][2]);
+		mode = e->trial[depth][2][0];
+		/* FOR against DELTA is decided on all values: the sample's runs
+		 * join with jumps that only DELTA pays for */
+		got = emit(e, depth, mode == M_FOR || mode == M_DELTA ? M_DECIDE : mode, v, n, ctx,
+			   ntasks, out, memo);
+	}
+	if (memo)
+		*memo = (uint8_t)(out[0] + 1);
+	return got;
+}
+
+/* ---- writer: staging ---- */
+
+struct nxr_colenc *nxr_colenc_new(void)
+{
+	struct nxr_colenc *e = calloc(1, sizeof(*e));
+
+	if (!e)
+		return NULL;
+	if (hm_alloc(&e->tmap, 8) < 0 || hm_alloc(&e->h, 12) < 0) {
+		nxr_colenc_free(e);
+		return NULL;
+	}
+	return e;
+}
+
+void nxr_colenc_free(struct nxr_colenc *e)
+{
+	if (!e)
+		return;
+	free(e->kind);
+	free(e->task);
+	free(e->key);
+	free(e->tpid);
+	free(e->ttid);
+	hm_free(&e->tmap);
+	hm_free(&e->h);
+	for (unsigned k = 0; k <= NX_KIND_MAX_ID; k++) {
+		free(e->k[k].task);
+		for (unsigned f = 0; f < MAXF; f++) {
+			free(e->k[k].f[f]);
+			free(e->k[k].soff[f]);
+		}
+	}
+	free(e->str);
+	for (int d = 0; d < DEPTHS; d++) {
+		free(e->a[d]);
+		free(e->b[d]);
+		free(e->trial[d][0]);
+		free(e->trial[d][1]);
+		free(e->trial[d][2]);
+		for (int m = 0; m < 2; m++) {
+			free(e->bs[d].mn[m]);
+			free(e->bs[d].w[m]);
+		}
+	}
+	free(e->prev);
+	for (unsigned f = 0; f < MAXF; f++)
+		free(e->grp[f]);
+	free(e->pos);
+	free(e->inv);
+	free(e->gid);
+	free(e->gtask);
+	free(e->blob);
+	free(e->out);
+	free(e->zbuf);
+	free(e);
+}
+
+uint32_t nxr_colenc_events(const struct nxr_colenc *e)
+{
+	return e->n;
+}
+
+uint64_t nxr_colenc_staged(const struct nxr_colenc *e)
+{
+	return (uint64_t)e->n * NXR_COL_STAGE_PER_EVENT + e->slen;
+}
+
+static int kind_grow(struct kstage *ks, uint32_t kind)
+{
+	size_t cap = ks->cap ? ks->cap * 2 : 256;
+	void *p;
+
+	p = realloc(ks->task, cap * sizeof(*ks->task));
+	if (!p)
+		return -ENOMEM;
+	ks->task = p;
+	for (unsigned f = 0; f < knf[kind]; f++) {
+		p = realloc(ks->f[f], cap * sizeof(uint64_t));
+		if (!p)
+			return -ENOMEM;
+		ks->f[f] = p;
+		if (kty[kind][f] == NXR_FT_STR) {
+			p = realloc(ks->soff[f], cap * sizeof(uint64_t));
+			if (!p)
+				return -ENOMEM;
+			ks->soff[f] = p;
+		}
+	}
+	ks->cap = cap;
+	return 0;
+}
+
+/* The task id of (pid, tid), added to the table if new. */
+static int task_of(struct nxr_colenc *e, uint32_t pid, uint32_t tid, uint32_t *out)
+{
+	uint64_t pt = (uint64_t)pid << 32 | tid;
+	bool isnew;
+	uint32_t t;
+
+	if (pt == e->last_pt && e->ntasks) {
+		*out = e->last_task;
+		return 0;
+	}
+	if ((e->tmap.n + 1) * 2 > (1u << e->tmap.bits)) {
+		struct hmap bigger = { 0 };
+
+		if (hm_alloc(&bigger, e->tmap.bits + 1) < 0)
+			return -ENOMEM;
+		for (uint32_t i = 0; i < e->ntasks; i++)
+			hm_get_put(&bigger, (uint64_t)e->tpid[i] << 32 | e->ttid[i], i, &isnew);
+		hm_free(&e->tmap);
+		e->tmap = bigger;
+	}
+	if (e->ntasks == e->tcap) {
+		size_t cap = e->tcap ? e->tcap * 2 : 64;
+		void *p;
+
+		if (!(p = realloc(e->tpid, cap * sizeof(*e->tpid))))
+			return -ENOMEM;
+		e->tpid = p;
+		if (!(p = realloc(e->ttid, cap * sizeof(*e->ttid))))
+			return -ENOMEM;
+		e->ttid = p;
+		e->tcap = cap;
+	}
+	t = hm_get_put(&e->tmap, pt, e->ntasks, &isnew);
+	if (isnew) {
+		e->tpid[t] = pid;
+		e->ttid[t] = tid;
+		e->ntasks++;
+	}
+	e->last_pt = pt;
+	e->last_task = t;
+	*out = t;
+	return 0;
+}
+
+#define SLEN_U32(C, name)
+#define SLEN_U64(C, name)
+#define SLEN_S64(C, name)
+#define SLEN_STR(C, name) s += ev->C.name.len;
+#define SLEN_FIELD(C, T, name, doc) SLEN_##T(C, name)
+
+#define ST_U32(C, name) ks->f[bit][j] = ev->C.name;
+#define ST_U64(C, name) ks->f[bit][j] = ev->C.name;
+#define ST_S64(C, name) ks->f[bit][j] = (uint64_t)ev->C.name;
+#define ST_STR(C, name)							\
+	ks->f[bit][j] = ev->C.name.len;					\
+	ks->soff[bit][j] = e->slen;					\
+	if (ev->C.name.len)						\
+		memcpy(e->str + e->slen, ev->C.name.ptr, ev->C.name.len);	\
+	e->slen += ev->C.name.len;
+#define ST_FIELD(C, T, name, doc) ST_##T(C, name) bit++;
+
+static inline uint64_t time_key(const struct nxr_event *ev)
+{
+	return ev->kind == NX_KIND_SYSCALL ? ev->ts_ns + ev->syscall.dur_ns : ev->ts_ns;
+}
+
+int nxr_colenc_add(struct nxr_colenc *e, const struct nxr_event *ev)
+{
+	struct kstage *ks;
+	size_t s = 0;
+	uint32_t t, j;
+	unsigned bit = 0;
+
+	if (ev->kind == 0 || ev->kind > NX_KIND_MAX_ID || !knf[ev->kind])
+		return -EINVAL;
+	ks = &e->k[ev->kind];
+	if (e->n == e->cap) {
+		size_t cap = e->cap ? e->cap * 2 : 1024;
+		void *p;
+
+		if (!(p = realloc(e->kind, cap * 8)))
+			return -ENOMEM;
+		e->kind = p;
+		if (!(p = realloc(e->task, cap * 8)))
+			return -ENOMEM;
+		e->task = p;
+		if (!(p = realloc(e->key, cap * 8)))
+			return -ENOMEM;
+		e->key = p;
+		e->cap = cap;
+	}
+	if (ks->n == ks->cap && kind_grow(ks, ev->kind) < 0)
+		return -ENOMEM;
+	switch (ev->kind) {
+#define SLEN_KIND(KIND, id, member, str) case id: NX_FIELDS_##KIND(SLEN_FIELD, member) break;
+	NX_KINDS(SLEN_KIND)
+#undef SLEN_KIND
+	}
+	if (s && grow((void **)&e->str, &e->scap, e->slen + s, 1) < 0)
+		return -ENOMEM;
+	if (task_of(e, ev->pid, ev->tid, &t) < 0)
+		return -ENOMEM;
+	e->kind[e->n] = ev->kind;
+	e->task[e->n] = t;
+	e->key[e->n] = time_key(ev);
+	e->n++;
+	j = ks->n++;
+	ks->task[j] = t;
+	switch (ev->kind) {
+#define ST_KIND(KIND, id, member, str) case id: NX_FIELDS_##KIND(ST_FIELD, member) break;
+	NX_KINDS(ST_KIND)
+#undef ST_KIND
+	}
+	(void)bit;
+	return 0;
+}
+
+/* ---- writer: the payload ---- */
+
+static int scratch(struct nxr_colenc *e, size_t n)
+{
+	size_t tb = col_bound(n) * 2 + 64;
+
+	if (n <= e->scr_n)
+		return 0;
+	for (int d = 0; d < DEPTHS; d++) {
+		void *p;
+
+		if (!(p = realloc(e->a[d], n * 8)))
+			return -ENOMEM;
+		e->a[d] = p;
+		if (!(p = realloc(e->b[d], n * 8)))
+			return -ENOMEM;
+		e->b[d] = p;
+		for (int s = 0; s < 3; s++) {
+			if (!(p = realloc(e->trial[d][s], tb)))
+				return -ENOMEM;
+			e->trial[d][s] = p;
+		}
+		for (int m = 0; m < 2; m++) {
+			if (!(p = realloc(e->bs[d].mn[m], (n / BLK + 1) * 8)))
+				return -ENOMEM;
+			e->bs[d].mn[m] = p;
+			if (!(p = realloc(e->bs[d].w[m], n / BLK + 1)))
+				return -ENOMEM;
+			e->bs[d].w[m] = p;
+		}
+	}
+#define RE(x, sz) do { void *p_ = realloc(e->x, n * (sz)); if (!p_) return -ENOMEM; e->x = p_; } while (0)
+	RE(prev, 8);
+	for (unsigned f = 0; f < MAXF; f++)
+		RE(grp[f], 8);
+	RE(pos, 4);
+	RE(inv, 4);
+	RE(gid, 4);
+	RE(gtask, 4);
+#undef RE
+	e->scr_n = n;
+	return 0;
+}
+
+/* A varint length, then what fn wrote: moved along once its length is known. */
+static uint8_t *put_sized(uint8_t *p, size_t len)
+{
+	unsigned ll = nxr_varint_len(len);
+
+	memmove(p + ll, p + NXR_VARINT_MAX, len);
+	nxr_put_varint(p, len);
+	return p + ll + len;
+}
+
+static int enc_str(struct nxr_colenc *e, struct kstage *ks, unsigned f, uint32_t n,
+		   const uint32_t *inv, void *zctx, uint8_t *out, size_t *outlen)
+{
+	uint64_t *len = e->a[0];
+	size_t total = 0, zn;
+	uint8_t *p = out;
+
+	for (uint32_t q = 0; q < n; q++)
+		total += ks->f[f][inv ? inv[q] : q];
+	if (grow((void **)&e->blob, &e->blobcap, total + 1, 1) < 0)
+		return -ENOMEM;
+	total = 0;
+	for (uint32_t q = 0; q < n; q++) {
+		uint32_t j = inv ? inv[q] : q;
+
+		len[q] = ks->f[f][j];
+		if (len[q])
+			memcpy(e->blob + total, e->str + ks->soff[f][j], len[q]);
+		total += len[q];
+	}
+	*p++ = M_STR_RAW;
+	p += enc_int(e, 1, len, n, NULL, 0, p);
+	/* zstd only where it saves a tenth: short strings stay raw */
+	if (total >= 64) {
+		uint8_t *z = p + NXR_VARINT_MAX;
+
+		zn = ZSTD_compress2(zctx, z, ZSTD_compressBound(total), e->blob, total);
+		if (ZSTD_isError(zn))
+			return ZSTD_getErrorCode(zn) == ZSTD_error_memory_allocation ? -ENOMEM
+										      : -EIO;
+		if (zn < total - total / 10) {
+			out[0] = M_STR_ZSTD;
+			p = put_sized(p, zn);
+			*outlen = (size_t)(p - out);
+			return 0;
+		}
+	}
+	memcpy(p, e->blob, total);
+	*outlen = (size_t)(p + total - out);
+	return 0;
+}
+
+/* The grouping of FORMAT.md: selector values numbered in order of first
+ * appearance (at most NXR_COL_MAX_GROUPS), events stably sorted by that
+ * number; pos[j] is event j's place. start: room for a counter per group.
+ * false: too many values. Shared by the writer and the reader. */
+static bool group_order(struct hmap *h, const uint64_t *sel, uint32_t n, uint32_t *gid,
+			uint32_t *start, uint32_t *pos)
+{
+	uint32_t ng = 0;
+	bool isnew;
+
+	hm_clear(h);
+	for (uint32_t j = 0; j < n; j++) {
+		uint32_t g = hm_get_put(h, sel[j], ng, &isnew);
+
+		if (isnew && ++ng > NXR_COL_MAX_GROUPS)
+			return false;
+		gid[j] = g;
+	}
+	memset(start, 0, ng * sizeof(*start));
+	for (uint32_t j = 0; j < n; j++)
+		start[gid[j]]++;
+	for (uint32_t g = 0, sum = 0; g < ng; g++) {
+		uint32_t c = start[g];
+
+		start[g] = sum;
+		sum += c;
+	}
+	for (uint32_t j = 0; j < n; j++)
+		pos[j] = start[gid[j]]++;
+	return true;
+}
+
+/* The writer's grouping of a kind's events (e->pos). */
+static bool group(struct nxr_colenc *e, const uint64_t *sel, uint32_t n)
+{
+	return group_order(&e->h, sel, n, e->gid, (uint32_t *)e->a[0], e->pos);
+}
+
+/* The kind's integer fields (but the selector), its tasks and the inverse
+ * order, in grouped order: one pass over the events, per kind. */
+#define RG_U32(b) if ((int)(b) != sel) e->grp[b][q] = ks->f[b][j];
+#define RG_U64(b) RG_U32(b)
+#define RG_S64(b) RG_U32(b)
+#define RG_STR(b)
+#define RG_FIELD(C, T, name, doc) RG_##T(bit) bit++;
+#define RG_KIND(KIND, id, member, str)						\
+	static void regroup_##member(struct nxr_colenc *e, const struct kstage *ks, int sel) \
+	{									\
+		for (uint32_t j = 0; j < ks->n; j++) {				\
+			uint32_t q = e->pos[j];					\
+			unsigned bit = 0;					\
+										\
+			e->gtask[q] = ks->task[j];				\
+			e->inv[q] = j;						\
+			NX_FIELDS_##KIND(RG_FIELD, member)			\
+			(void)bit;						\
+		}								\
+	}
+NX_KINDS(RG_KIND)
+#undef RG_KIND
+
+static void regroup_fields(struct nxr_colenc *e, const struct kstage *ks, uint32_t kind, int sel)
+{
+	switch (kind) {
+#define RG_CASE(KIND, id, member, str) case id: regroup_##member(e, ks, sel); break;
+	NX_KINDS(RG_CASE)
+#undef RG_CASE
+	}
+}
+
+static size_t str_total(const struct kstage *ks, unsigned f)
+{
+	size_t t = 0;
+
+	for (uint32_t j = 0; j < ks->n; j++)
+		t += ks->f[f][j];
+	return t;
+}
+
+static size_t section_bound(const struct kstage *ks, uint32_t kind)
+{
+	size_t b = 4 * NXR_VARINT_MAX + 2;
+
+	for (unsigned f = 0; f < knf[kind]; f++) {
+		b += NXR_VARINT_MAX + col_bound(ks->n);
+		if (kty[kind][f] == NXR_FT_STR)
+			b += 1 + col_bound(ks->n) + NXR_VARINT_MAX + ZSTD_compressBound(str_total(ks, f));
+	}
+	return b;
+}
+
+/*
+ * A top-level column of len bytes at col, replaced in place by ZSTD (mode,
+ * its length, the frame's length, the frame) when zstd takes a tenth off:
+ * the bit-packed columns of recordings of many similar processes repeat
+ * whole byte sequences. Tried on the segments that choose schemes, kept
+ * for the others (memo[3]). Returns the column's new length, or < 0.
+ */
+static long maybe_zstd(struct nxr_colenc *e, uint8_t *col, size_t len, uint8_t *memo)
+{
+	uint8_t *p;
+	size_t zn;
+
+	if (len < 64 || (memo[3] == 1 && e->segs % MEMO_SEGS))
+		return (long)len;
+	if (grow((void **)&e->zbuf, &e->zcap, ZSTD_compressBound(len), 1) < 0)
+		return -ENOMEM;
+	zn = ZSTD_compress2(e->zctx, e->zbuf, e->zcap, col, len);
+	if (ZSTD_isError(zn))
+		return ZSTD_getErrorCode(zn) == ZSTD_error_memory_allocation ? -ENOMEM : -EIO;
+	if (zn + 1 + 2 * NXR_VARINT_MAX >= len || zn > len - len / 10) {
+		memo[3] = 1;
+		return (long)len;
+	}
+	memo[3] = 2;
+	p = col;
+	*p++ = M_ZSTD;
+	p = nxr_put_varint(p, len);
+	p = nxr_put_varint(p, zn);
+	memcpy(p, e->zbuf, zn);
+	return (long)(p + zn - col);
+}
+
+int nxr_colenc_finish(struct nxr_colenc *e, void *zctx, const uint8_t **out, size_t *len)
+{
+	uint32_t n = e->n, nsec = 0;
+	size_t bound;
+	uint8_t *p;
+	int rc;
+
+	rc = scratch(e, n);
+	if (rc < 0)
+		return rc;
+	e->zctx = zctx;
+	bound = 64 + (size_t)e->ntasks * 10 + 3 * col_bound(n);
+	for (uint32_t k = 1; k <= NX_KIND_MAX_ID; k++)
+		if (e->k[k].n) {
+			bound += section_bound(&e->k[k], k);
+			nsec++;
+		}
+	if (grow((void **)&e->out, &e->ocap, bound, 1) < 0)
+		return -ENOMEM;
+	p = e->out;
+	p = nxr_put_varint(p, e->ntasks);
+	for (uint32_t t = 0; t < e->ntasks; t++) {
+		p = nxr_put_varint(p, e->tpid[t]);
+		p = nxr_put_varint(p, e->ttid[t]);
+	}
+	p += enc_int_memo(e, 0, e->kind, n, NULL, 0, p, e->memo[0][0]);
+	p += enc_int_memo(e, 0, e->task, n, NULL, 0, p, e->memo[0][1]);
+	p += enc_int_memo(e, 0, e->key, n, NULL, 0, p, e->memo[0][2]);
+	p = nxr_put_varint(p, nsec);
+	for (uint32_t k = 1; k <= NX_KIND_MAX_ID; k++) {
+		struct kstage *ks = &e->k[k];
+		uint8_t *body, *q;
+		int sel = selector_field(k);
+		const uint32_t *ctx = ks->task, *inv = NULL;
+
+		if (!ks->n)
+			continue;
+		p = nxr_put_varint(p, k);
+		p = nxr_put_varint(p, ks->n);
+		body = q = p + NXR_VARINT_MAX;
+		if (sel >= 0 && !group(e, ks->f[sel], ks->n))
+			sel = -1;
+		q = nxr_put_varint(q, knf[k]);
+		q = nxr_put_varint(q, (uint64_t)(sel + 1));
+		if (sel >= 0) {
+			q = put_sized(q, enc_int_memo(e, 0, ks->f[sel], ks->n, ks->task,
+						      e->ntasks, q + NXR_VARINT_MAX,
+						      e->memo[k][MAXF]));
+			regroup_fields(e, ks, k, sel);
+			ctx = e->gtask;
+			inv = e->inv;
+		}
+		for (unsigned f = 0; f < knf[k]; f++) {
+			size_t cl;
+
+			if ((int)f == sel)
+				continue;
+			if (kty[k][f] == NXR_FT_STR) {
+				rc = enc_str(e, ks, f, ks->n, inv, zctx, q + NXR_VARINT_MAX, &cl);
+				if (rc < 0)
+					return rc;
+			} else {
+				long zl;
+
+				cl = enc_int_memo(e, 0, inv ? e->grp[f] : ks->f[f], ks->n, ctx,
+						  e->ntasks, q + NXR_VARINT_MAX, e->memo[k][f]);
+				zl = maybe_zstd(e, q + NXR_VARINT_MAX, cl, e->memo[k][f]);
+				if (zl < 0)
+					return (int)zl;
+				cl = (size_t)zl;
+			}
+			q = put_sized(q, cl);
+		}
+		p = put_sized(p, (size_t)(q - body));
+		ks->n = 0;
+	}
+	*out = e->out;
+	*len = (size_t)(p - e->out);
+	e->n = 0;
+	e->ntasks = 0;
+	e->slen = 0;
+	e->segs++;
+	hm_clear(&e->tmap);
+	return 0;
+}
+
+/* ---- reader ---- */
+
+struct kdec {
+	uint32_t n, cur;
+	bool present, grouped;
+	size_t cap;
+	uint32_t *task, *pos;
+	uint64_t *f[MAXF];
+	uint64_t *soff[MAXF];		/* STR: offset of each value's bytes in sbase */
+	const uint8_t *sbase[MAXF];
+	uint8_t *sbuf[MAXF];		/* STR: decompressed bytes */
+	size_t sbufcap[MAXF];
+};
+
+struct nxr_coldec {
+	uint32_t n, i;
+	size_t cap;
+	uint64_t *kind, *task, *key;
+	uint32_t ntasks;
+	size_t tcap;
+	uint32_t *tpid, *ttid;
+	struct kdec k[NX_KIND_MAX_ID + 1];
+	uint64_t *a[DEPTHS], *b[DEPTHS], *prev, *tmp, *sk;
+	uint32_t *gtask, *gid;
+	struct hmap h;
+	void *dctx;			/* the reader's ZSTD_DCtx, during load() */
+	uint8_t *zcol;			/* a ZSTD column, decompressed */
+	size_t zcolcap;
+	bool nomem;
+};
+
+struct nxr_coldec *nxr_coldec_new(void)
+{
+	struct nxr_coldec *d = calloc(1, sizeof(*d));
+
+	if (!d)
+		return NULL;
+	if (hm_alloc(&d->h, 12) < 0) {
+		free(d);
+		return NULL;
+	}
+	return d;
+}
+
+void nxr_coldec_free(struct nxr_coldec *d)
+{
+	if (!d)
+		return;
+	free(d->kind);
+	free(d->task);
+	free(d->key);
+	free(d->tpid);
+	free(d->ttid);
+	for (unsigned k = 0; k <= NX_KIND_MAX_ID; k++) {
+		free(d->k[k].task);
+		free(d->k[k].pos);
+		for (unsigned f = 0; f < MAXF; f++) {
+			free(d->k[k].f[f]);
+			free(d->k[k].soff[f]);
+			free(d->k[k].sbuf[f]);
+		}
+	}
+	for (int i = 0; i < DEPTHS; i++) {
+		free(d->a[i]);
+		free(d->b[i]);
+	}
+	free(d->prev);
+	free(d->tmp);
+	free(d->sk);
+	free(d->gtask);
+	free(d->gid);
+	free(d->zcol);
+	hm_free(&d->h);
+	free(d);
+}
+
+static const uint8_t *get_for(const uint8_t *p, const uint8_t *end, size_t n, uint64_t *out)
+{
+	for (size_t s = 0; s < n; s += BLK) {
+		size_t cnt = n - s < BLK ? n - s : BLK, bytes;
+		uint64_t zb, base, hi[BLK];
+		const uint8_t *pos;
+		unsigned w, wh, nexc;
+		bool patched;
+
+		if (p >= end)
+			return NULL;
+		w = *p & 0x7f;
+		patched = *p++ & 0x80;
+		if (w > 64 || (patched && w == 64) || nxr_get_varint(&p, end, &zb))
+			return NULL;
+		base = (uint64_t)nxr_unzigzag(zb);
+		bytes = (cnt * w + 7) / 8;
+		if (bytes > (size_t)(end - p))
+			return NULL;
+		if (w == 0) {
+			for (size_t i = 0; i < cnt; i++)
+				out[s + i] = base;
+		} else {
+			unpack(p, cnt, base, w, out + s);
+		}
+		p += bytes;
+		if (!patched)
+			continue;
+		/* exceptions: count, positions (increasing), high bits above w */
+		if (p >= end)
+			return NULL;
+		nexc = *p++;
+		if (nexc == 0 || nexc > cnt || (size_t)(end - p) < nexc + 1u)
+			return NULL;
+		pos = p;
+		p += nexc;
+		wh = *p++;
+		bytes = (nexc * wh + 7) / 8;
+		if (wh == 0 || wh > 64 - w || bytes > (size_t)(end - p))
+			return NULL;
+		unpack(p, nexc, 0, wh, hi);
+		p += bytes;
+		for (unsigned k = 0; k < nexc; k++) {
+			if (pos[k] >= cnt || (k && pos[k] <= pos[k - 1]))
+				return NULL;
+			out[s + pos[k]] += hi[k] << w;
+		}
+	}
+	return p;
+}
+
+static const uint8_t *dec_int(struct nxr_coldec *d, int depth, const uint8_t *p,
+			      const uint8_t *end, size_t n, const uint32_t *ctx, uint32_t ntasks,
+			      uint64_t *out);
+
+/* One zstd frame of zn bytes at p that must hold exactly want bytes, with
+ * the window and frame checks of row payloads, decompressed into *buf
+ * (grown to want + pad, the pad zeroed). false when malformed (or out of
+ * memory: d->nomem). */
+static bool unzstd(struct nxr_coldec *d, void *dctx, const uint8_t *p, uint64_t zn,
+		   uint64_t want, uint8_t **buf, size_t *cap, size_t pad)
+{
+	ZSTD_frameHeader zfh;
+	size_t got;
+
+	if (ZSTD_getFrameHeader(&zfh, p, zn) != 0 || zfh.frameType != ZSTD_frame ||
+	    zfh.windowSize > (1ull << NXR_ZSTD_WINDOWLOG_MAX) || zfh.frameContentSize != want)
+		return false;
+	got = ZSTD_findFrameCompressedSize(p, zn);
+	if (ZSTD_isError(got) || got != zn)
+		return false;
+	if (grow((void **)buf, cap, want + pad, 1) < 0) {
+		d->nomem = true;
+		return false;
+	}
+	got = ZSTD_decompressDCtx(dctx, *buf, want, p, zn);
+	if (ZSTD_isError(got) || got != want) {
+		if (ZSTD_isError(got) && ZSTD_getErrorCode(got) == ZSTD_error_memory_allocation)
+			d->nomem = true;
+		return false;
+	}
+	memset(*buf + want, 0, pad);
+	return true;
+}
+
+/* A ZSTD column: its decoded length (at most what any column of n values
+ * takes), one frame holding it; decoded, it is a column of the n values in
+ * any scheme but ZSTD. */
+static const uint8_t *dec_zstd(struct nxr_coldec *d, const uint8_t *p, const uint8_t *end,
+			       size_t n, const uint32_t *ctx, uint32_t ntasks, uint64_t *out)
+{
+	uint64_t raw, zn;
+
+	if (nxr_get_varint(&p, end, &raw) || raw == 0 || raw > col_bound(n) ||
+	    nxr_get_varint(&p, end, &zn) || zn > (uint64_t)(end - p) ||
+	    !unzstd(d, d->dctx, p, zn, raw, &d->zcol, &d->zcolcap, NXR_COL_PAD))
+		return NULL;
+	if (d->zcol[0] == M_ZSTD ||
+	    dec_int(d, 0, d->zcol, d->zcol + raw, n, ctx, ntasks, out) != d->zcol + raw)
+		return NULL;
+	return p + zn;
+}
+
+/* Decodes an integer column of n values into out; NULL when malformed. */
+static const uint8_t *dec_int(struct nxr_coldec *d, int depth, const uint8_t *p,
+			      const uint8_t *end, size_t n, const uint32_t *ctx, uint32_t ntasks,
+			      uint64_t *out)
+{
+	uint64_t x, *a = d->a[depth], *b = d->b[depth];
+	size_t at = 0, nm = 0;
+
+	if (p >= end)
+		return NULL;
+	switch (*p++) {
+	case M_FOR:
+		return get_for(p, end, n, out);
+	case M_DELTA:
+		p = get_for(p, end, n, out);
+		for (size_t i = 1; p && i < n; i++)
+			out[i] += out[i - 1];
+		return p;
+	case M_DICT:
+		if (depth + 1 >= DEPTHS || nxr_get_varint(&p, end, &x) || x == 0 || x > n)
+			return NULL;
+		p = dec_int(d, depth + 1, p, end, (size_t)x, NULL, 0, a);
+		if (p)
+			p = get_for(p, end, n, out);
+		for (size_t i = 0; p && i < n; i++) {
+			if (out[i] >= x)
+				return NULL;
+			out[i] = a[out[i]];
+		}
+		return p;
+	case M_RLE:
+		if (depth + 1 >= DEPTHS || nxr_get_varint(&p, end, &x) || x > n)
+			return NULL;
+		p = dec_int(d, depth + 1, p, end, (size_t)x, NULL, 0, a);
+		if (p)
+			p = dec_int(d, depth + 1, p, end, (size_t)x, NULL, 0, b);
+		for (size_t r = 0; p && r < x; r++) {
+			if (b[r] >= n - at)
+				return NULL;
+			for (uint64_t k = 0; k <= b[r]; k++)
+				out[at++] = a[r];
+		}
+		return p && at == n ? p : NULL;
+	case M_TREP:
+		if (depth != 0 || !ctx)
+			return NULL;
+		p = get_for(p, end, n, a);
+		for (size_t i = 0; p && i < n; i++) {
+			if (a[i] > 1)
+				return NULL;
+			nm += a[i];
+		}
+		if (p)
+			p = dec_int(d, depth + 1, p, end, nm, NULL, 0, b);
+		if (!p)
+			return NULL;
+		memset(d->prev, 0, ntasks * sizeof(*d->prev));
+		for (size_t i = 0, k = 0; i < n; i++) {
+			uint64_t *pv = &d->prev[ctx[i]];
+
+			if (a[i])
+				*pv = b[k++];
+			out[i] = *pv;
+		}
+		return p;
+	case M_ZSTD:
+		return depth == 0 ? dec_zstd(d, p, end, n, ctx, ntasks, out) : NULL;
+	case M_TDELTA:
+		if (depth != 0 || !ctx)
+			return NULL;
+		p = dec_int(d, depth + 1, p, end, n, NULL, 0, a);
+		if (!p)
+			return NULL;
+		memset(d->prev, 0, ntasks * sizeof(*d->prev));
+		for (size_t i = 0; i < n; i++)
+			out[i] = d->prev[ctx[i]] += a[i];
+		return p;
+	}
+	return NULL;
+}
+
+static const uint8_t *dec_str(struct nxr_coldec *d, struct kdec *ks, unsigned f,
+			      const uint8_t *p, const uint8_t *end, size_t n, void *dctx)
+{
+	uint64_t *len = ks->f[f], *off = ks->soff[f], total = 0, zn;
+	unsigned mode;
+
+	if (p >= end)
+		return NULL;
+	mode = *p++;
+	if (mode != M_STR_RAW && mode != M_STR_ZSTD)
+		return NULL;
+	p = dec_int(d, 1, p, end, n, NULL, 0, len);
+	if (!p)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		if (len[i] > NXR_MAX_EVENT_STR)
+			return NULL;
+		off[i] = total;
+		total += len[i];
+	}
+	if (total > NXR_MAX_SEG_RAW)
+		return NULL;
+	if (mode == M_STR_RAW) {
+		if (total > (uint64_t)(end - p))
+			return NULL;
+		ks->sbase[f] = p;
+		return p + total;
+	}
+	if (nxr_get_varint(&p, end, &zn) || zn > (uint64_t)(end - p) ||
+	    !unzstd(d, dctx, p, zn, total, &ks->sbuf[f], &ks->sbufcap[f], 1))
+		return NULL;
+	ks->sbase[f] = ks->sbuf[f];
+	return p + zn;
+}
+
+static int dec_scratch(struct nxr_coldec *d, size_t n)
+{
+	void *p;
+
+	if (n <= d->cap)
+		return 0;
+#define RE(x, sz) do { if (!(p = realloc(d->x, n * (sz)))) return -ENOMEM; d->x = p; } while (0)
+	RE(kind, 8);
+	RE(task, 8);
+	RE(key, 8);
+	for (int i = 0; i < DEPTHS; i++) {
+		RE(a[i], 8);
+		RE(b[i], 8);
+	}
+	RE(prev, 8);
+	RE(tmp, 8);
+	RE(sk, 8);
+	RE(gtask, 4);
+	RE(gid, 4);
+#undef RE
+	d->cap = n;
+	return 0;
+}
+
+static int kdec_size(struct kdec *ks, uint32_t kind, size_t n)
+{
+	void *p;
+
+	if (n <= ks->cap)
+		return 0;
+	if (!(p = realloc(ks->task, n * 4)))
+		return -ENOMEM;
+	ks->task = p;
+	if (!(p = realloc(ks->pos, n * 4)))
+		return -ENOMEM;
+	ks->pos = p;
+	for (unsigned f = 0; f < knf[kind]; f++) {
+		if (!(p = realloc(ks->f[f], n * 8)))
+			return -ENOMEM;
+		ks->f[f] = p;
+		if (kty[kind][f] == NXR_FT_STR) {
+			if (!(p = realloc(ks->soff[f], n * 8)))
+				return -ENOMEM;
+			ks->soff[f] = p;
+		}
+	}
+	ks->cap = n;
+	return 0;
+}
+
+/* The grouping the writer made from the selector column sel (event order):
+ * ks->pos, the grouped tasks in d->gtask; sel itself is put in grouped order. */
+static bool regroup(struct nxr_coldec *d, struct kdec *ks, uint64_t *sel)
+{
+	if (!group_order(&d->h, sel, ks->n, d->gid, (uint32_t *)d->a[0], ks->pos))
+		return false;
+	for (uint32_t j = 0; j < ks->n; j++) {
+		uint32_t q = ks->pos[j];
+
+		d->gtask[q] = ks->task[j];
+		d->tmp[q] = sel[j];
+	}
+	memcpy(sel, d->tmp, (size_t)ks->n * 8);
+	return true;
+}
+
+/* One kind's section body [p, end); NULL when malformed. */
+static const uint8_t *dec_section(struct nxr_coldec *d, uint32_t kind, const uint8_t *p,
+				  const uint8_t *end, void *dctx)
+{
+	struct kdec *ks = &d->k[kind];
+	uint64_t nf, sel, clen;
+	const uint32_t *ctx = ks->task;
+	unsigned known = knf[kind];
+
+	if (nxr_get_varint(&p, end, &nf) || nf == 0 || nf > 64 ||
+	    nxr_get_varint(&p, end, &sel) || sel > nf)
+		return NULL;
+	ks->grouped = sel != 0;
+	if (sel) {
+		uint64_t *col = sel - 1 < known ? ks->f[sel - 1] : d->sk;
+
+		if (sel - 1 < known && kty[kind][sel - 1] == NXR_FT_STR)
+			return NULL;
+		if (nxr_get_varint(&p, end, &clen) || clen > (uint64_t)(end - p) ||
+		    dec_int(d, 0, p, p + clen, ks->n, ks->task, d->ntasks, col) != p + clen ||
+		    !regroup(d, ks, col))
+			return NULL;
+		p += clen;
+		ctx = d->gtask;
+	}
+	for (uint64_t f = 0; f < nf; f++) {
+		const uint8_t *cend, *q;
+
+		if (f + 1 == sel)
+			continue;
+		if (nxr_get_varint(&p, end, &clen) || clen > (uint64_t)(end - p))
+			return NULL;
+		cend = p + clen;
+		if (f >= known) {	/* appended by a newer writer */
+			p = cend;
+			continue;
+		}
+		if (kty[kind][f] == NXR_FT_STR) {
+			q = dec_str(d, ks, (unsigned)f, p, cend, ks->n, dctx);
+		} else {
+			q = dec_int(d, 0, p, cend, ks->n, ctx, d->ntasks, ks->f[f]);
+			if (kty[kind][f] == NXR_FT_U32)
+				for (uint32_t j = 0; q && j < ks->n; j++)
+					if (ks->f[f][j] > UINT32_MAX)
+						q = NULL;
+		}
+		if (q != cend)
+			return NULL;
+		p = cend;
+	}
+	for (uint64_t f = nf; f < known; f++) {	/* fields this writer did not have */
+		memset(ks->f[f], 0, (size_t)ks->n * 8);
+		if (kty[kind][f] == NXR_FT_STR) {
+			memset(ks->soff[f], 0, (size_t)ks->n * 8);
+			ks->sbase[f] = (const uint8_t *)"";
+		}
+	}
+	return p;
+}
+
+int nxr_coldec_load(struct nxr_coldec *d, const uint8_t *p, size_t len, uint32_t events,
+		    void *dctx, const char **why)
+{
+	const uint8_t *end = p + len;
+	uint64_t x, y, nsec;
+	uint32_t n = events;
+
+#define BAD(what) do { *why = what; return d->nomem ? -ENOMEM : -EBADMSG; } while (0)
+	d->n = d->i = 0;
+	d->nomem = false;
+	d->dctx = dctx;
+	if (n == 0 || n > NXR_COL_MAX_EVENTS)
+		BAD("event count out of range");
+	if (dec_scratch(d, n) < 0)
+		return -ENOMEM;
+	if (nxr_get_varint(&p, end, &x) || x == 0 || x > n)
+		BAD("task table out of range");
+	d->ntasks = (uint32_t)x;
+	if (grow((void **)&d->tpid, &d->tcap, d->ntasks, 4) < 0)
+		return -ENOMEM;
+	{
+		void *q = realloc(d->ttid, d->tcap * 4);
+
+		if (!q)
+			return -ENOMEM;
+		d->ttid = q;
+	}
+	for (uint32_t t = 0; t < d->ntasks; t++) {
+		if (nxr_get_varint(&p, end, &x) || x > UINT32_MAX ||
+		    nxr_get_varint(&p, end, &y) || y > UINT32_MAX)
+			BAD("task table malformed");
+		d->tpid[t] = (uint32_t)x;
+		d->ttid[t] = (uint32_t)y;
+	}
+	p = dec_int(d, 0, p, end, n, NULL, 0, d->kind);
+	if (p)
+		p = dec_int(d, 0, p, end, n, NULL, 0, d->task);
+	if (p)
+		p = dec_int(d, 0, p, end, n, NULL, 0, d->key);
+	if (!p)
+		BAD("event columns malformed");
+	for (unsigned k = 0; k <= NX_KIND_MAX_ID; k++) {
+		d->k[k].n = d->k[k].cur = 0;
+		d->k[k].present = false;
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		if (d->kind[i] == 0 || d->kind[i] > UINT32_MAX)
+			BAD("event kind out of range");
+		if (d->task[i] >= d->ntasks)
+			BAD("event task out of range");
+		if (d->kind[i] <= NX_KIND_MAX_ID)
+			d->k[d->kind[i]].n++;
+	}
+	for (unsigned k = 1; k <= NX_KIND_MAX_ID; k++) {
+		struct kdec *ks = &d->k[k];
+
+		if (ks->n && kdec_size(ks, k, ks->n) < 0)
+			return -ENOMEM;
+		ks->n = 0;
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		struct kdec *ks;
+
+		if (d->kind[i] > NX_KIND_MAX_ID || !knf[d->kind[i]])
+			continue;
+		ks = &d->k[d->kind[i]];
+		ks->task[ks->n++] = (uint32_t)d->task[i];
+	}
+	if (nxr_get_varint(&p, end, &nsec) || nsec > n)
+		BAD("section count out of range");
+	for (uint64_t s = 0; s < nsec; s++) {
+		uint64_t kind, cnt, blen;
+		const uint8_t *bend;
+
+		if (nxr_get_varint(&p, end, &kind) || kind == 0 || kind > UINT32_MAX ||
+		    nxr_get_varint(&p, end, &cnt) || cnt == 0 || cnt > n ||
+		    nxr_get_varint(&p, end, &blen) || blen > (uint64_t)(end - p))
+			BAD("section header malformed");
+		bend = p + blen;
+		if (kind <= NX_KIND_MAX_ID && knf[kind]) {
+			struct kdec *ks = &d->k[kind];
+
+			if (ks->present || cnt != ks->n)
+				BAD("section disagrees with the event kinds");
+			ks->present = true;
+			if (dec_section(d, (uint32_t)kind, p, bend, dctx) != bend)
+				BAD("section malformed");
+		}
+		p = bend;	/* a kind from a newer writer: skipped */
+	}
+	if (p != end)
+		BAD("bytes after the last section");
+	for (unsigned k = 1; k <= NX_KIND_MAX_ID; k++)
+		if (d->k[k].n && !d->k[k].present)
+			BAD("a kind's section is missing");
+#undef BAD
+	d->n = n;
+	return 0;
+}
+
+#define UN_U32(C, name) ev->C.name = (uint32_t)ks->f[bit][q];
+#define UN_U64(C, name) ev->C.name = ks->f[bit][q];
+#define UN_S64(C, name) ev->C.name = (int64_t)ks->f[bit][q];
+#define UN_STR(C, name)								\
+	ev->C.name.ptr = (const char *)ks->sbase[bit] + ks->soff[bit][q];	\
+	ev->C.name.len = (uint32_t)ks->f[bit][q];
+#define UN_FIELD(C, T, name, doc) UN_##T(C, name) bit++;
+
+int nxr_coldec_next(struct nxr_coldec *d, struct nxr_event *ev)
+{
+	struct kdec *ks;
+	uint32_t i, t, j, q;
+	uint64_t kind;
+	unsigned bit = 0;
+
+	if (d->i >= d->n)
+		return -1;
+	i = d->i++;
+	kind = d->kind[i];
+	t = (uint32_t)d->task[i];
+	ev->kind = (uint32_t)kind;
+	ev->pid = d->tpid[t];
+	ev->tid = d->ttid[t];
+	ev->ts_ns = d->key[i];
+	if (kind > NX_KIND_MAX_ID || !knf[kind])
+		return 0;
+	ks = &d->k[kind];
+	j = ks->cur++;
+	q = ks->grouped ? ks->pos[j] : j;
+	switch (kind) {
+#define UN_KIND(KIND, id, member, str) case id: NX_FIELDS_##KIND(UN_FIELD, member) break;
+	NX_KINDS(UN_KIND)
+#undef UN_KIND
+	}
+	(void)bit;
+	if (kind == NX_KIND_SYSCALL)
+		ev->ts_ns -= ev->syscall.dur_ns;
+	return 1;
+}

@@ -1,0 +1,57 @@
+#ifndef NX_FORMAT_COLCODEC_H	/* format/colcodec.h: a segment's events <-> column payload */
+#define NX_FORMAT_COLCODEC_H
+/*
+ * The column encoding of FORMAT.md ("Column payload", format 1.1): a whole
+ * segment of events is staged by field, then each field is coded as one
+ * column with the cheapest of a few schemes (frame-of-reference bit packing
+ * in blocks, deltas, dictionary, runs, repeats of the same task's previous
+ * value). Per-kind staging and unstaging are expanded from bpf/events.h.
+ *
+ * Writer side: nxr_colenc_add() per event, nxr_colenc_finish() at segment
+ * close. Reader side: nxr_coldec_load() per segment, nxr_coldec_next() per
+ * event. Both objects are reused from segment to segment; all their memory
+ * goes through malloc/realloc/free.
+ */
+#include <stddef.h>
+#include <stdint.h>
+
+#include "format/event.h"
+
+struct nxr_colenc;
+struct nxr_coldec;
+
+/* ---- writer ---- */
+
+struct nxr_colenc *nxr_colenc_new(void);
+void nxr_colenc_free(struct nxr_colenc *e);
+/* Stages a checked event (nxr_codec_check_bound() != 0). 0 or -ENOMEM
+ * (nothing staged then). */
+int nxr_colenc_add(struct nxr_colenc *e, const struct nxr_event *ev);
+uint32_t nxr_colenc_events(const struct nxr_colenc *e);
+/* The staging measure a segment closes at: NXR_COL_STAGE_PER_EVENT per event
+ * plus string bytes; never less than the payload nxr_colenc_finish() writes. */
+uint64_t nxr_colenc_staged(const struct nxr_colenc *e);
+/* Encodes the staged events as one payload into a buffer the encoder owns
+ * (*out, *len; valid until the next call) and empties the stage. zctx is a
+ * ZSTD_CCtx for string bytes. 0, or -ENOMEM / -EIO. */
+int nxr_colenc_finish(struct nxr_colenc *e, void *zctx, const uint8_t **out, size_t *len);
+
+/* ---- reader ---- */
+
+/* Bytes readable (zero or not) past a payload's end that nxr_coldec_load() needs. */
+#define NXR_COL_PAD 16u
+
+struct nxr_coldec *nxr_coldec_new(void);
+void nxr_coldec_free(struct nxr_coldec *d);
+/*
+ * Checks and decodes a payload of len bytes (NXR_COL_PAD more readable after
+ * it) holding events events; dctx is a ZSTD_DCtx. Strings point into p or the
+ * decoder's buffers. 0 ok, -EBADMSG malformed (*why says what), -ENOMEM.
+ */
+int nxr_coldec_load(struct nxr_coldec *d, const uint8_t *p, size_t len, uint32_t events,
+		    void *dctx, const char **why);
+/* The next event: 1 filled, 0 a kind this build does not know (only kind,
+ * pid, tid, ts_ns set), -1 none left. */
+int nxr_coldec_next(struct nxr_coldec *d, struct nxr_event *ev);
+
+#endif

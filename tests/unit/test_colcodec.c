@@ -1,0 +1,507 @@
+/*
+ * tests/unit/test_colcodec.c: the column payload (format 1.1): edge values of
+ * every kind, every FOR block width, every column scheme, random streams
+ * decoded equal to what the row codec decodes, forward compatibility
+ * (unknown kinds and appended fields skipped, missing fields read as 0), and
+ * damaged payloads refused without reading out of bounds.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zstd.h>
+
+#include "format/bytes.h"
+#include "format/codec.h"
+#include "format/colcodec.h"
+#include "format/limits.h"
+#include "tests/unit/fixture.h"
+
+static ZSTD_CCtx *cctx;
+static ZSTD_DCtx *dctx;
+
+static uint64_t rng = 0x243F6A8885A308D3ull;
+
+static uint64_t rnd(void)
+{
+	rng ^= rng >> 12;
+	rng ^= rng << 25;
+	rng ^= rng >> 27;
+	return rng * 0x2545F4914F6CDD1Dull;
+}
+
+/* Encodes evs[0..n) as one payload, copies it into a padded buffer. */
+static uint8_t *encode(struct nxr_colenc *e, const struct nxr_event *evs, size_t n, size_t *len)
+{
+	const uint8_t *out;
+	uint8_t *copy;
+	uint64_t staged;
+
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(nxr_colenc_add(e, &evs[i]), 0);
+	assert_int_equal(nxr_colenc_events(e), n);
+	staged = nxr_colenc_staged(e);
+	assert_int_equal(nxr_colenc_finish(e, cctx, &out, len), 0);
+	assert_int_equal(nxr_colenc_events(e), 0);
+	assert_int_equal(nxr_colenc_staged(e), 0);
+	assert_true(*len <= staged + 4096);	/* the bound limits.h promises */
+	copy = calloc(1, *len + NXR_COL_PAD);
+	assert_non_null(copy);
+	memcpy(copy, out, *len);
+	return copy;
+}
+
+/* Payload round trip of n events: every one decodes equal. */
+static size_t round_trip(const struct nxr_event *evs, size_t n)
+{
+	struct nxr_colenc *e = nxr_colenc_new();
+	struct nxr_coldec *d = nxr_coldec_new();
+	struct nxr_event back;
+	const char *why = NULL;
+	uint8_t *buf;
+	size_t len;
+
+	assert_non_null(e);
+	assert_non_null(d);
+	buf = encode(e, evs, n, &len);
+	assert_int_equal(nxr_coldec_load(d, buf, len, (uint32_t)n, dctx, &why), 0);
+	for (size_t i = 0; i < n; i++) {
+		assert_int_equal(nxr_coldec_next(d, &back), 1);
+		if (!nxr_fixture_event_equal(&evs[i], &back))
+			fail_msg("event %zu of %zu (kind %u) differs", i, n, evs[i].kind);
+	}
+	assert_int_equal(nxr_coldec_next(d, &back), -1);
+	free(buf);
+	nxr_colenc_free(e);
+	nxr_coldec_free(d);
+	return len;
+}
+
+static void set_field(struct nxr_event *ev, const struct nxr_field_desc *fd, uint64_t v,
+		      const char *s, uint32_t slen)
+{
+	char *at = (char *)ev + fd->offset;
+
+	switch (fd->type) {
+	case NXR_FT_U32:
+		*(uint32_t *)at = (uint32_t)v;
+		break;
+	case NXR_FT_U64:
+		*(uint64_t *)at = v;
+		break;
+	case NXR_FT_S64:
+		*(int64_t *)at = (int64_t)v;
+		break;
+	case NXR_FT_STR:
+		((struct nxr_str *)at)->ptr = s;
+		((struct nxr_str *)at)->len = slen;
+		break;
+	}
+}
+
+/* Every field of every kind at 0, 1, 127, 128, max, 2^63, -errno; strings
+ * empty and of the largest length; in one payload and one per event. */
+static void test_every_kind_edge_values(void **state)
+{
+	static char big[NXR_MAX_EVENT_STR];
+	static const uint64_t vals[] = { 0, 1, 127, 128, UINT32_MAX, UINT64_MAX, 1ull << 63,
+					 (uint64_t)-4095 };
+	enum { NV = sizeof(vals) / sizeof(vals[0]) };
+	struct nxr_event evs[NX_KIND_MAX_ID * NV];
+	unsigned nk, n = 0;
+	const struct nxr_kind_desc *kd = nxr_kind_descs(&nk);
+
+	(void)state;
+	memset(big, 0xa5, sizeof(big));
+	for (unsigned k = 0; k < nk; k++) {
+		for (unsigned v = 0; v < NV; v++) {
+			struct nxr_event *ev = &evs[n++];
+
+			memset(ev, 0, sizeof(*ev));
+			ev->kind = kd[k].kind;
+			ev->pid = (uint32_t)vals[v];
+			ev->tid = (uint32_t)(vals[v] >> 1);
+			ev->ts_ns = vals[v];
+			for (unsigned f = 0; f < kd[k].nfields; f++) {
+				uint64_t x = vals[v];
+
+				if (kd[k].fields[f].type == NXR_FT_U32)
+					x = (uint32_t)x;
+				set_field(ev, &kd[k].fields[f], x, big,
+					  v & 1 ? NXR_MAX_EVENT_STR : (uint32_t)v);
+			}
+			round_trip(ev, 1);
+		}
+	}
+	round_trip(evs, n);
+}
+
+/* One syscall column of 300 values (three blocks, the last partial) whose
+ * range needs exactly w bits, for every w: packing at every width. */
+static void test_every_block_width(void **state)
+{
+	static struct nxr_event evs[300];
+
+	(void)state;
+	for (unsigned w = 0; w <= 64; w++) {
+		uint64_t base = w == 64 ? 0 : rnd();
+
+		for (unsigned i = 0; i < 300; i++) {
+			uint64_t bits = w == 64 ? rnd() : w ? rnd() & ((1ull << w) - 1) : 0;
+
+			if (w && i % 128 == 5)	/* every block reaches both ends */
+				bits = w == 64 ? ~0ull : (1ull << w) - 1;
+			if (w && i % 128 == 6)
+				bits = 0;
+			memset(&evs[i], 0, sizeof(evs[i]));
+			evs[i].kind = NX_KIND_SYSCALL;
+			evs[i].pid = evs[i].tid = 7;
+			evs[i].ts_ns = 1000 + i;
+			evs[i].syscall.arg1 = base + bits;	/* FOR or DICT of random values */
+			evs[i].syscall.arg2 = base + bits * 3;
+			evs[i].syscall.ret = (int64_t)(bits ^ (bits >> 1));
+			evs[i].syscall.dur_ns = i * bits;	/* DELTA-friendly at small w */
+			evs[i].syscall.nr = (uint32_t)(w % 3);
+		}
+		round_trip(evs, 300);
+	}
+}
+
+/*
+ * A stream that makes every scheme win somewhere: constant, sorted (DELTA),
+ * few distinct values (DICT), long runs (RLE), per-task repeats (TREP),
+ * random (FOR), over many tasks, groups and more than one sample's worth.
+ */
+static void test_every_scheme(void **state)
+{
+	enum { N = 20000 };
+	struct nxr_event *evs = calloc(N, sizeof(*evs));
+	static const uint64_t addrs[] = { 0x7ffd12340000ull, 0x55d0c0de0000ull, 0xffffffffff600000ull };
+	uint64_t t = 5000000000ull, prev[40][3] = { { 0 } };
+
+	(void)state;
+	assert_non_null(evs);
+	for (unsigned i = 0; i < N; i++) {
+		struct nxr_event *ev = &evs[i];
+		unsigned task = (i / 50) % 40;
+
+		t += 200 + rnd() % 1800;
+		ev->kind = NX_KIND_SYSCALL;
+		ev->pid = 100 + task / 3;
+		ev->tid = 100 + task;
+		ev->ts_ns = t;
+		ev->syscall.nr = (uint32_t)(rnd() % 8 ? rnd() % 12 : 300 + rnd() % 200);
+		ev->syscall.arg1 = rnd() % 10 ? prev[task][0] : (prev[task][0] = rnd());
+		ev->syscall.arg2 = addrs[rnd() % 3];
+		ev->syscall.arg3 = i;
+		ev->syscall.arg4 = (i / 1000) & 1;
+		ev->syscall.arg5 = rnd();
+		ev->syscall.arg6 = 42;
+		ev->syscall.ret = rnd() % 4 ? -11 : (int64_t)(rnd() % 65536);
+		ev->syscall.dur_ns = 100 + rnd() % 5000;
+		ev->syscall.flags = NX_SYS_EXITED;
+	}
+	round_trip(evs, N);
+	free(evs);
+}
+
+/* Many short processes repeating one sequence of syscalls, each with its
+ * own address space layout (a shell loop): zstd-wrapped columns. */
+static void test_similar_processes(void **state)
+{
+	enum { N = 12000, SEQ = 40 };
+	struct nxr_event *evs = calloc(N, sizeof(*evs));
+	uint64_t t = 1000000, base = 0;
+
+	(void)state;
+	assert_non_null(evs);
+	for (unsigned i = 0; i < N; i++) {
+		struct nxr_event *ev = &evs[i];
+		unsigned k = i % SEQ;
+
+		if (k == 0)
+			base = 0x7f0000000000ull + (rnd() & 0xfffffff000ull);
+		t += 500 + rnd() % 3000;
+		ev->kind = NX_KIND_SYSCALL;
+		ev->pid = ev->tid = 1000 + i / SEQ;
+		ev->ts_ns = t;
+		ev->syscall.nr = k % 7;
+		ev->syscall.arg1 = base + k * 4096;
+		ev->syscall.arg2 = k * 8;
+		ev->syscall.arg3 = base + 0x10000 + k;
+		ev->syscall.ret = (int64_t)(base + k * 64);
+		ev->syscall.dur_ns = 300 + k * 17 + rnd() % 8;
+		ev->syscall.flags = NX_SYS_EXITED;
+	}
+	round_trip(evs, N);
+	free(evs);
+}
+
+/* Random events of every kind, random field values of several shapes:
+ * the column payload reads back what the row codec reads back. */
+static void test_random_streams_match_the_row_codec(void **state)
+{
+	static char text[256];
+	unsigned nk;
+	const struct nxr_kind_desc *kd = nxr_kind_descs(&nk);
+	static uint8_t rows[1 << 22];
+
+	(void)state;
+	for (unsigned i = 0; i < sizeof(text); i++)
+		text[i] = (char)('a' + i % 26);
+	for (unsigned round = 0; round < 20; round++) {
+		size_t n = 1 + rnd() % (round < 10 ? 50 : 5000);
+		struct nxr_event *evs = calloc(n, sizeof(*evs));
+		struct nxr_codec enc, dec;
+		struct nxr_event back;
+		const uint8_t *p = rows;
+		size_t rl = 0;
+
+		assert_non_null(evs);
+		nxr_codec_reset(&enc);
+		nxr_codec_reset(&dec);
+		for (size_t i = 0; i < n; i++) {
+			const struct nxr_kind_desc *k = &kd[rnd() % (round % 2 ? nk : 2)];
+			unsigned shape = (unsigned)(rnd() % 4);
+
+			evs[i].kind = k->kind;
+			evs[i].pid = (uint32_t)(rnd() % 5);
+			evs[i].tid = evs[i].pid + (uint32_t)(rnd() % 2);
+			evs[i].ts_ns = (i ? evs[i - 1].ts_ns : 0) + rnd() % 3000;
+			for (unsigned f = 0; f < k->nfields; f++) {
+				uint64_t v = shape == 0 ? rnd() % 4 : shape == 1 ? rnd()
+					   : shape == 2 ? (uint64_t)-(int64_t)(rnd() % 200) : 12345;
+
+				if (k->fields[f].type == NXR_FT_U32)
+					v = (uint32_t)v;
+				set_field(&evs[i], &k->fields[f], v, text + rnd() % 128,
+					  (uint32_t)(rnd() % 100));
+			}
+			assert_true(nxr_codec_check_bound(&evs[i]) + rl <= sizeof(rows));
+			rl += nxr_codec_encode(&enc, &evs[i], rows + rl);
+		}
+		round_trip(evs, n);
+		for (size_t i = 0; i < n; i++) {	/* and rows give the same */
+			assert_int_equal(nxr_codec_decode(&dec, &p, rows + rl, &back), 1);
+			assert_true(nxr_fixture_event_equal(&evs[i], &back));
+		}
+		free(evs);
+	}
+}
+
+/* The synthetic stream the fixtures use: 10 000 events, several kinds. */
+static void test_fixture_stream(void **state)
+{
+	enum { N = 10000 };
+	struct nxr_event *evs = calloc(N, sizeof(*evs));
+
+	(void)state;
+	assert_non_null(evs);
+	for (unsigned i = 0; i < N; i++)
+		nxr_fixture_event(i, &evs[i]);
+	round_trip(evs, N);
+	free(evs);
+}
+
+/* ---- hand-made payloads: forward compatibility ---- */
+
+/* A FOR column of n byte values (width 8) over base (>= 0). */
+static uint8_t *col8(uint8_t *p, const uint8_t *v, unsigned n, uint64_t base)
+{
+	*p++ = 0;		/* FOR */
+	*p++ = 8;		/* width */
+	p = nxr_put_varint(p, nxr_zigzag((int64_t)base));
+	memcpy(p, v, n);
+	return p + n;
+}
+
+/*
+ * Three events: a syscall, a kind 99 this build does not know, a syscall.
+ * The syscall section has 12 fields (two appended by a "newer writer"), or
+ * only 2 (an "older writer": the rest read as 0).
+ */
+static size_t handmade(uint8_t *buf, unsigned nfields, uint64_t nr_base)
+{
+	static const uint8_t kinds[] = { 1, 99, 1 }, tasks[] = { 0, 0, 0 },
+			     keys[] = { 10, 20, 30 };
+	uint8_t *p = buf, *body, *len;
+
+	*p++ = 1;			/* one task */
+	*p++ = 7;			/* pid 7 */
+	*p++ = 8;			/* tid 8 */
+	p = col8(p, kinds, 3, 0);
+	p = col8(p, tasks, 3, 0);
+	p = col8(p, keys, 3, 0);
+	*p++ = 2;			/* two sections */
+	*p++ = 99;			/* the unknown kind first: skipped by its length */
+	*p++ = 1;
+	*p++ = 5;
+	memcpy(p, "hello", 5);
+	p += 5;
+	*p++ = 1;			/* syscall */
+	*p++ = 2;			/* two events */
+	len = p++;
+	body = p;
+	*p++ = (uint8_t)nfields;
+	*p++ = 0;			/* not grouped */
+	for (unsigned f = 0; f < nfields; f++) {
+		uint8_t v[2] = { (uint8_t)(f + 1), (uint8_t)(f + 100) }, *cl = p++;
+
+		p = col8(p, v, 2, f == 8 ? nr_base : 0);	/* field 8: nr, a U32 */
+		*cl = (uint8_t)(p - cl - 1);
+	}
+	*len = (uint8_t)(p - body);
+	return (size_t)(p - buf);
+}
+
+static void test_unknown_kinds_and_appended_fields(void **state)
+{
+	uint8_t buf[256] = { 0 };
+	struct nxr_coldec *d = nxr_coldec_new();
+	struct nxr_event ev;
+	const char *why = NULL;
+	size_t len;
+
+	(void)state;
+	assert_non_null(d);
+	len = handmade(buf, 12, 0);
+	assert_int_equal(nxr_coldec_load(d, buf, len, 3, dctx, &why), 0);
+	assert_int_equal(nxr_coldec_next(d, &ev), 1);
+	assert_int_equal(ev.kind, NX_KIND_SYSCALL);
+	assert_int_equal(ev.pid, 7);
+	assert_int_equal(ev.tid, 8);
+	assert_int_equal(ev.syscall.arg1, 1);
+	assert_int_equal(ev.syscall.flags, 10);
+	assert_int_equal(ev.syscall.dur_ns, 8);
+	assert_int_equal(ev.ts_ns, 10 - 8);	/* the key is the exit time */
+	assert_int_equal(nxr_coldec_next(d, &ev), 0);	/* kind 99 */
+	assert_int_equal(ev.kind, 99);
+	assert_int_equal(ev.ts_ns, 20);
+	assert_int_equal(ev.pid, 7);
+	assert_int_equal(nxr_coldec_next(d, &ev), 1);
+	assert_int_equal(ev.syscall.arg1, 100);
+	assert_int_equal(ev.syscall.flags, 109);
+	assert_int_equal(nxr_coldec_next(d, &ev), -1);
+
+	len = handmade(buf, 2, 0);		/* arg1, arg2 only */
+	assert_int_equal(nxr_coldec_load(d, buf, len, 3, dctx, &why), 0);
+	assert_int_equal(nxr_coldec_next(d, &ev), 1);
+	assert_int_equal(ev.syscall.arg2, 2);
+	assert_int_equal(ev.syscall.arg3, 0);
+	assert_int_equal(ev.syscall.nr, 0);
+	assert_int_equal(ev.ts_ns, 10);
+	nxr_coldec_free(d);
+}
+
+/* Cut at every length, every byte changed: refused or decoded, never a read
+ * out of bounds (ASan and valgrind run this suite) nor a hang. */
+static void test_damaged_payloads(void **state)
+{
+	enum { N = 400 };
+	struct nxr_event evs[N];
+	struct nxr_colenc *e = nxr_colenc_new();
+	struct nxr_coldec *d = nxr_coldec_new();
+	struct nxr_event ev;
+	const char *why;
+	uint8_t *good, *bad;
+	size_t len, refused = 0;
+
+	(void)state;
+	assert_non_null(e);
+	assert_non_null(d);
+	for (unsigned i = 0; i < N; i++)
+		nxr_fixture_event(i, &evs[i]);
+	good = encode(e, evs, N, &len);
+	for (size_t cut = 0; cut < len; cut++) {
+		bad = malloc(cut + NXR_COL_PAD);
+		assert_non_null(bad);
+		memcpy(bad, good, cut);
+		memset(bad + cut, 0, NXR_COL_PAD);
+		why = NULL;
+		assert_int_equal(nxr_coldec_load(d, bad, cut, N, dctx, &why), -EBADMSG);
+		assert_non_null(why);
+		free(bad);
+	}
+	bad = malloc(len + NXR_COL_PAD);
+	assert_non_null(bad);
+	for (size_t i = 0; i < len; i++) {
+		for (unsigned x = 1; x < 256; x <<= 2) {
+			memcpy(bad, good, len + NXR_COL_PAD);
+			bad[i] ^= (uint8_t)x;
+			if (nxr_coldec_load(d, bad, len, N, dctx, &why) < 0) {
+				refused++;
+				continue;
+			}
+			while (nxr_coldec_next(d, &ev) >= 0)
+				;
+		}
+	}
+	assert_true(refused > 0);
+	/* and wrong event counts */
+	assert_int_equal(nxr_coldec_load(d, good, len, N + 1, dctx, &why), -EBADMSG);
+	assert_int_equal(nxr_coldec_load(d, good, len, N - 1, dctx, &why), -EBADMSG);
+	assert_int_equal(nxr_coldec_load(d, good, len, 0, dctx, &why), -EBADMSG);
+	assert_int_equal(nxr_coldec_load(d, good, len, NXR_COL_MAX_EVENTS + 1, dctx, &why),
+			 -EBADMSG);
+	free(bad);
+	free(good);
+	nxr_colenc_free(e);
+	nxr_coldec_free(d);
+}
+
+/* A U32 field holding more than 32 bits, under a valid structure: refused. */
+static void test_value_out_of_range_is_refused(void **state)
+{
+	uint8_t buf[256] = { 0 };
+	struct nxr_coldec *d = nxr_coldec_new();
+	const char *why = NULL;
+	size_t len;
+
+	(void)state;
+	assert_non_null(d);
+	len = handmade(buf, 10, UINT32_MAX - 200);	/* nr up to UINT32_MAX - 92: fine */
+	assert_int_equal(nxr_coldec_load(d, buf, len, 3, dctx, &why), 0);
+	len = handmade(buf, 10, UINT32_MAX - 50);	/* nr up to UINT32_MAX + 58 */
+	assert_int_equal(nxr_coldec_load(d, buf, len, 3, dctx, &why), -EBADMSG);
+	nxr_coldec_free(d);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	cctx = ZSTD_createCCtx();
+	dctx = ZSTD_createDCtx();
+	ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, 1);
+	ZSTD_CCtx_setParameter(cctx, ZSTD_c_contentSizeFlag, 1);
+	return cctx && dctx ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	ZSTD_freeCCtx(cctx);
+	ZSTD_freeDCtx(dctx);
+	return 0;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_every_kind_edge_values),
+		cmocka_unit_test(test_every_block_width),
+		cmocka_unit_test(test_every_scheme),
+		cmocka_unit_test(test_similar_processes),
+		cmocka_unit_test(test_random_streams_match_the_row_codec),
+		cmocka_unit_test(test_fixture_stream),
+		cmocka_unit_test(test_unknown_kinds_and_appended_fields),
+		cmocka_unit_test(test_damaged_payloads),
+		cmocka_unit_test(test_value_out_of_range_is_refused),
+	};
+
+	return cmocka_run_group_tests_name("colcodec", tests, setup, teardown);
+}
