@@ -145,6 +145,8 @@ test_libs = $(if $(wildcard format/$(1).c),$(FORMAT_LIB),$(if $(wildcard analyze
 # TEST_LDFLAGS_<m>: extra link flags of one suite. test_writer wraps the
 # allocator to fail the k-th allocation (zstd's go through it too).
 TEST_LDFLAGS_writer := -Wl,--wrap=malloc -Wl,--wrap=calloc -Wl,--wrap=realloc
+# test_payjoin fails the orphan array's growth.
+TEST_LDFLAGS_payjoin := -Wl,--wrap=realloc
 # test_config fails the k-th allocation of the loader (libyaml's own are not wrapped).
 TEST_LDFLAGS_config := -Wl,--wrap=malloc -Wl,--wrap=calloc -Wl,--wrap=realloc \
 		       -Wl,--wrap=strdup -Wl,--wrap=strndup

@@ -4,7 +4,9 @@
  * Few threads have payloads pending at once (a payload is followed by its
  * syscall within the same thread's next records), so the pending sets are a
  * small array searched linearly. Every kept event owns a copy of its data.
- * Orphans are a growable array, swapped with the one last handed out.
+ * Orphans are a growable array, swapped with the one last handed out. When
+ * that array cannot grow (out of memory) the payload is freed and counted in
+ * j->lost, which the caller must report (nx_payjoin_lost): never silent.
  */
 #include "analyze/payjoin.h"
 
@@ -26,6 +28,7 @@ struct nx_payjoin {
 	uint32_t norph, orph_cap;
 	struct nxr_event *orph_out;	/* handed out by nx_payjoin_orphans */
 	uint32_t nout, out_cap;
+	uint64_t lost;			/* payloads freed unseen: no memory to keep them */
 };
 
 static void set_clear(struct nx_payset *s)
@@ -61,8 +64,8 @@ void nx_payjoin_free(struct nx_payjoin *j)
 	free(j);
 }
 
-/* Moves ev (its data owned) to the orphans; on no memory the data is freed
- * and -ENOMEM returned. */
+/* Moves ev (its data owned) to the orphans; on no memory the data is freed,
+ * counted in j->lost, and -ENOMEM returned. */
 static int orphan(struct nx_payjoin *j, struct nxr_event *ev)
 {
 	if (j->norph == j->orph_cap) {
@@ -71,6 +74,7 @@ static int orphan(struct nx_payjoin *j, struct nxr_event *ev)
 
 		if (!o) {
 			free((void *)ev->payload.data.ptr);
+			j->lost++;
 			return -ENOMEM;
 		}
 		j->orph = o;
@@ -150,7 +154,7 @@ const struct nx_payset *nx_payjoin_take(struct nx_payjoin *j, const struct nxr_e
 		j->cur = p->set;
 		p->set.n = 0;
 	} else {
-		orphan_set(j, &p->set);	/* on no memory the data is freed: shown as lost */
+		orphan_set(j, &p->set);	/* on no memory: counted in j->lost */
 	}
 	drop(j, p);
 	return &j->cur;
@@ -178,6 +182,11 @@ void nx_payjoin_finish(struct nx_payjoin *j)
 		orphan_set(j, &j->p[0].set);
 		drop(j, &j->p[0]);
 	}
+}
+
+uint64_t nx_payjoin_lost(const struct nx_payjoin *j)
+{
+	return j ? j->lost : 0;
 }
 
 const struct nxr_event *nx_payset_find(const struct nx_payset *s, uint32_t arg, uint32_t type)

@@ -11,7 +11,9 @@
  * tid and ts_ns (bpf/events.h). A reader streaming the recording keeps the
  * payloads of each thread here until that thread's SYSCALL arrives. Those
  * that find no SYSCALL (it was lost, or the recording ends first) become
- * orphans, handed back to be shown on their own: nothing is dropped.
+ * orphans, handed back to be shown on their own: nothing is dropped, but
+ * for lack of memory, and that is counted (nx_payjoin_lost) for the caller
+ * to report: take and finish return nothing that could say it.
  */
 #define NX_PAYSET_MAX 8		/* payloads of one syscall kept: 6 paths, argv, buffer */
 
@@ -37,6 +39,9 @@ const struct nx_payset *nx_payjoin_take(struct nx_payjoin *j, const struct nxr_e
  * everything still pending into orphans. */
 const struct nxr_event *nx_payjoin_orphans(struct nx_payjoin *j, uint32_t *n);
 void nx_payjoin_finish(struct nx_payjoin *j);
+/* Payloads freed without being handed out because memory ran out (turning
+ * them into orphans failed): not 0 means the output lacks them. NULL: 0. */
+uint64_t nx_payjoin_lost(const struct nx_payjoin *j);
 
 /* Within a set: the payload of argument arg of type type, or NULL. */
 const struct nxr_event *nx_payset_find(const struct nx_payset *s, uint32_t arg, uint32_t type);

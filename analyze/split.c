@@ -523,14 +523,16 @@ static int finish_logs(struct split *s)
 {
 	for (uint32_t i = 0; i < s->nouts; i++) {
 		struct slot *sl;
+		int rc;
 
 		if (!s->outs[i].created)
 			continue;
 		sl = slot_get(s, i);
 		if (!sl)
 			return s->err ? s->err->code : -EIO;
-		if (slot_put(s, sl, "\n", 1) < 0)
-			return s->err->code;
+		rc = slot_put(s, sl, "\n", 1);	/* s->err may be NULL */
+		if (rc < 0)
+			return rc;
 	}
 	return 0;
 }

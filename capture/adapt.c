@@ -2,10 +2,14 @@
  * capture/adapt.c: live learning for `auto` triggers.
  *
  * Changes of the common sets go through one queue: taken from the detectors,
- * then pushed to the kernel and recorded in order. A change the kernel or the
- * recording refuses stays at the head of the queue for the next
+ * then pushed to the kernel and recorded in order. A change that failed for a
+ * passing reason (the recording's writer, or a transient kernel error such as
+ * -EAGAIN or -ENOMEM) stays at the head of the queue for the next
  * nx_adapt_apply(), so none is lost and the recording never claims a filter
- * the kernel does not have.
+ * the kernel does not have. A change the kernel refuses for good (-E2BIG: its
+ * common-value map is full; any other error) would block every change behind
+ * it forever: it is skipped, counted in stats.refused and not recorded (the
+ * calls it covers keep reaching user space, so nothing is lost either).
  */
 #include "capture/adapt.h"
 
@@ -309,6 +313,14 @@ static int take_changes(struct nx_adapt *a, struct nx_err *err)
 	return 0;
 }
 
+/* Kernel errors worth trying again later; any other one will not go away. */
+static bool transient(int rc)
+{
+	return rc == -EAGAIN || rc == -EINTR || rc == -EBUSY || rc == -ENOMEM;
+}
+
+/* 0: applied and recorded; 1: refused for good by the kernel, skipped;
+ * -errno: failed for now, to be tried again. */
 static int apply_change(struct nx_adapt *a, const struct adapt_change *c, uint64_t ts_ns,
 			struct nx_err *err)
 {
@@ -317,6 +329,11 @@ static int apply_change(struct nx_adapt *a, const struct adapt_change *c, uint64
 	int rc;
 
 	rc = a->ops.set_common(a->ctx, t->probe, t->trigger, c->v.vals, t->n, c->common);
+	if (rc < 0 && !transient(rc)) {
+		a->stats.refused++;
+		a->stats.refused_errno = -rc;
+		return 1;
+	}
 	if (rc < 0)
 		return nx_err_set(err, rc, "adapt: the kernel filter of probe %u refused a value: %s",
 				  t->probe, strerror(-rc));
@@ -349,7 +366,7 @@ int nx_adapt_apply(struct nx_adapt *a, uint64_t ts_ns, struct nx_err *err)
 		if (rc < 0)
 			return rc;
 		a->qhead++;
-		done++;
+		done += rc == 0;
 	}
 	return done;
 }

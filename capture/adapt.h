@@ -62,8 +62,11 @@ void nx_adapt_observe(struct nx_adapt *a, const struct nxr_event *ev);
 /*
  * Pushes what the detectors learned since the last call into the kernel and
  * records an ADAPT event per change, stamped ts_ns. Returns the number of
- * changes, or -errno when the kernel or the recording refused one (the
- * remaining changes are kept for the next call).
+ * changes applied, or -errno when the recording, or the kernel for a reason
+ * that may pass (-EAGAIN, -EINTR, -EBUSY, -ENOMEM), failed one: it and the
+ * rest are kept for the next call. A change the kernel refuses for good
+ * (-E2BIG: its common-value map is full; any other error) is skipped, never
+ * recorded, and counted in stats.refused: it cannot block the others.
  */
 int nx_adapt_apply(struct nx_adapt *a, uint64_t ts_ns, struct nx_err *err);
 
@@ -72,6 +75,8 @@ struct nx_adapt_stats {
 	uint64_t added;		/* values pushed into the kernel's common set */
 	uint64_t removed;	/* values taken out of it */
 	uint64_t preloaded;
+	uint64_t refused;	/* changes the kernel refused for good, skipped */
+	int refused_errno;	/* the latest refusal's errno (positive), 0: none */
 	uint32_t triggers;
 };
 void nx_adapt_get_stats(const struct nx_adapt *a, struct nx_adapt_stats *out);

@@ -275,6 +275,8 @@ int nx_live_tick(struct nx_live *l, uint64_t now_ns, struct nx_err *err)
 		l->st.added = as.added;
 		l->st.removed = as.removed;
 		l->st.preloaded = as.preloaded;
+		l->st.refused = as.refused;
+		l->st.refused_errno = as.refused_errno;
 		if (r < 0)
 			rc = r;
 	}

@@ -52,7 +52,8 @@ int nx_live_start(struct nx_live *l, int (*record)(void *ctx, const struct nxr_e
 void nx_live_observe(struct nx_live *l, const struct nxr_event *ev);
 /* Does what is due at now_ns (CLOCK_MONOTONIC): pushes what was learned,
  * takes a health sample. 0, or -errno for a failed step (the next tick
- * tries again; nothing is dropped from the adaptation queue). */
+ * tries again; nothing is dropped from the adaptation queue but the changes
+ * the kernel refuses for good, counted in stats.refused: capture/adapt.h). */
 int nx_live_tick(struct nx_live *l, uint64_t now_ns, struct nx_err *err);
 /* Milliseconds until the next thing is due (for the caller's wait), at most
  * 100; 100 when nothing is ever due. */
@@ -66,6 +67,9 @@ struct nx_live_stats {
 	uint64_t adapt_ns;		/* when the first learned value reached the kernel, 0: never */
 	uint64_t calls_before;		/* of calls, before adapt_ns */
 	uint64_t added, removed, preloaded;	/* common-set changes */
+	uint64_t refused;		/* learned changes the kernel refused for good (its
+					 * common-value map full: E2BIG), skipped, not recorded */
+	int refused_errno;		/* the latest refusal's errno, 0: none */
 	uint64_t samples;		/* health samples recorded */
 	uint64_t gate_flips;
 	uint64_t errors;		/* failed ticks */

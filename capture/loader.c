@@ -28,6 +28,8 @@
 #include "bpf/events.h"
 #include "bpf/nxbpf.h"
 #include "bpf/payload.h"
+#include "bpf/trigger.h"
+#include "bpf/uprobe.h"
 #include "capture/config.h"
 #include "capture/sysfilt.h"
 #include "nexus.skel.h"
@@ -270,13 +272,20 @@ struct nx_loader *nx_loader_open(const struct nx_loader_opts *o, struct nx_err *
 	/* uprobes are attached per hooked function by capture/probes.c */
 	bpf_program__set_autoattach(l->skel->progs.nx_uprobe, false);
 	bpf_program__set_autoattach(l->skel->progs.nx_uretprobe, false);
+	if (o->ncommon > NX_UP_PRELOAD_MAX) {
+		nx_err_set(err, -EINVAL, "%u preloaded common tuples: more than the kernel map's %u",
+			   o->ncommon, NX_UP_PRELOAD_MAX);
+		goto fail;
+	}
 	if (!o->nprobes) {
 		bpf_program__set_autoload(l->skel->progs.nx_uprobe, false);
 		bpf_program__set_autoload(l->skel->progs.nx_uretprobe, false);
 	} else if (bpf_map__set_max_entries(l->skel->maps.nx_up_probes, o->nprobes + 1) ||
 		   bpf_map__set_max_entries(l->skel->maps.nx_up_filtered, o->nprobes + 1) ||
 		   bpf_map__set_max_entries(l->skel->maps.nx_up_lost, o->nprobes + 1) ||
-		   bpf_map__set_max_entries(l->skel->maps.nx_up_trigs, o->ntrigs ? o->ntrigs : 1)) {
+		   bpf_map__set_max_entries(l->skel->maps.nx_up_trigs, o->ntrigs ? o->ntrigs : 1) ||
+		   bpf_map__set_max_entries(l->skel->maps.nx_up_common,
+					    NX_UP_COMMON_MAX + o->ncommon)) {
 		fail(err, -errno, "sizing the probe maps");
 		goto fail;
 	}

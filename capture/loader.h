@@ -25,6 +25,8 @@ struct nx_loader_opts {		/* zero: trace nothing until nx_loader_mark, every sysc
 	uint32_t nprobes;	/* hooked functions (capture/probes.h): 0 leaves the uprobe
 				 * programs unloaded; probe ids are 1..nprobes */
 	uint32_t ntrigs;	/* their triggers, all probes together */
+	uint32_t ncommon;	/* tuples preloaded into nx_up_common (<= NX_UP_PRELOAD_MAX):
+				 * the map holds them and NX_UP_COMMON_MAX learned ones */
 	const struct nx_paycfg *payloads;	/* PAYLOAD capture; NULL: none */
 	const struct nx_config_sysfilter *sysfilters;	/* kernel syscall filters */
 	uint32_t nsysfilters;

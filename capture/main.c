@@ -12,6 +12,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,6 +39,7 @@ struct args {
 	const char *config;
 	const char *out;
 	const char *emit_bpftrace;	/* --emit-bpftrace FILE: write it, record nothing */
+	const char *ready_file;		/* --ready-file FILE: created once tracing is on */
 	bool force, all, quiet, verbose, no_wait_children;
 	bool check, json, print_config;
 	char **specs;			/* -e, in order */
@@ -65,7 +67,7 @@ static const char doc[] =
 	"killed it); 1 on a runtime error, 2 on bad usage or a bad config.";
 
 enum { OPT_ALL = 256, OPT_RING, OPT_NOWAIT, OPT_SYNC, OPT_WAKE, OPT_EMIT_BT, OPT_CHECK, OPT_JSON,
-       OPT_PRINT_CONFIG, OPT_COMM, OPT_UID, OPT_LAYOUT };
+       OPT_PRINT_CONFIG, OPT_COMM, OPT_UID, OPT_LAYOUT, OPT_READY };
 
 static const struct argp_option options[] = {
 	{ "output", 'o', "FILE", 0, "Write the recording to FILE (default: LogsDir/run-<UTC time>.nxr)", 0 },
@@ -80,6 +82,7 @@ static const struct argp_option options[] = {
 	  "columns (format 1.1: smaller files, needs a 1.1 reader)", 0 },
 	{ "wakeup-bytes", OPT_WAKE, "BYTES", OPTION_HIDDEN, "wake the drain past this much data (0: per event)", 0 },
 	{ "emit-bpftrace", OPT_EMIT_BT, "FILE", 0, "Write the bpftrace program equivalent to CONFIG to FILE ('-': standard output) and exit: records nothing, needs no root", 0 },
+	{ "ready-file", OPT_READY, "FILE", 0, "Create FILE (holding the recording's path) once tracing is on: a script can wait for it before starting what is traced", 0 },
 	{ "probe", 'e', "SPEC", 0, "Trace SPEC, BCC trace's syntax: 'sys_read (arg3 > 1024)', "
 	  "'p:c:ioctl (arg2 == 0x541c) \"req %x\", arg2', 'r:c:malloc (ret == 0)' (repeatable; "
 	  "combines with CONFIG; the command goes after --)", 0 },
@@ -147,6 +150,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_ALL: a->all = true; break;
 	case OPT_NOWAIT: a->no_wait_children = true; break;
 	case OPT_EMIT_BT: a->emit_bpftrace = arg; break;
+	case OPT_READY: a->ready_file = arg; break;
 	case OPT_CHECK: a->check = true; break;
 	case OPT_PRINT_CONFIG: a->print_config = true; break;
 	case 'e':
@@ -359,7 +363,7 @@ static void summary_live(const struct nx_live *live)
 	if (ls.samples)
 		fprintf(stderr, PROG ": health: %" PRIu64 " samples, %" PRIu64 " gate changes\n",
 			ls.samples, ls.gate_flips);
-	if (!ls.added && !ls.preloaded)
+	if (!ls.added && !ls.preloaded && !ls.refused)
 		return;
 	fprintf(stderr, PROG ": adapt: %" PRIu64 " tuples made common (%" PRIu64 " preloaded), %"
 		PRIu64 " made rare again", ls.added + ls.preloaded, ls.preloaded, ls.removed);
@@ -373,7 +377,31 @@ static void summary_live(const struct nx_live *live)
 	}
 	if (ls.errors)
 		fprintf(stderr, "; %" PRIu64 " failed updates", ls.errors);
+	if (ls.refused)
+		fprintf(stderr, "; %" PRIu64 " learned changes refused by the kernel and skipped (%s)",
+			ls.refused, strerror(ls.refused_errno));
 	fputc('\n', stderr);
+}
+
+/* --ready-file: every probe is attached and the recording exists. Written
+ * to a temporary name, then renamed: whoever sees FILE sees it whole. */
+static void on_ready(void *ctx, const char *path)
+{
+	const char *file = ctx;
+	char tmp[PATH_MAX];
+	FILE *f;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", file) >= (int)sizeof(tmp))
+		goto fail;
+	f = fopen(tmp, "w");
+	if (!f)
+		goto fail;
+	fprintf(f, "%s\n", path);
+	if (fclose(f) == EOF || rename(tmp, file) < 0)
+		goto fail;
+	return;
+fail:
+	fprintf(stderr, PROG ": warning: --ready-file %s: %s\n", file, strerror(errno));
 }
 
 /* Shown even with -q: a malformed record is a defect, never routine. */
@@ -748,6 +776,10 @@ int main(int argc, char **argv)
 	o.nmeta_kv = nmeta_kv;
 	o.filter = &cfg.filter;
 	o.stop_sig = &stop_sig;
+	if (a.ready_file) {
+		o.ready = on_ready;
+		o.ready_ctx = (void *)a.ready_file;
+	}
 	if (!a.quiet && isatty(STDERR_FILENO)) {
 		o.status = on_status;
 		o.status_ctx = &sc;

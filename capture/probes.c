@@ -50,6 +50,7 @@ struct def {
 	uint32_t trig_base;
 	struct nx_trigger **trigs;
 	struct preload *pre;		/* per trigger: common tuples from a tuned config */
+	uint32_t npre;			/* slots of pre (all the function's triggers) */
 	uint32_t nstr;
 	uint8_t str_arg[NX_UP_MAX_STR];
 	struct bpf_link *link;
@@ -59,6 +60,7 @@ struct nx_probes {
 	struct def *defs;
 	uint32_t n;
 	uint32_t ntrigs;
+	uint32_t ncommon;		/* preloaded tuples, all triggers: <= NX_UP_PRELOAD_MAX */
 	bool triggered;
 	struct nxr_probe *table;
 	int fd_common, fd_filtered, fd_lost, fd_health;
@@ -226,12 +228,22 @@ static int add_def(struct nx_probes *p, const struct nx_config *cfg,
 	d->pre = calloc(f->ntriggers ? f->ntriggers : 1, sizeof(*d->pre));
 	if (!d->path || !d->func || !d->spec || !d->abspath || !d->trigs || !d->pre)
 		return nx_err_set(err, -ENOMEM, "out of memory");
+	d->npre = f->ntriggers;	/* freed up to here even when a trigger fails below */
 	for (uint32_t i = 0; i < f->ntriggers; i++) {
 		const struct nx_config_trigger *t = &f->triggers[i];
 		size_t bytes = (size_t)t->ncommon * t->ncommon_vals * sizeof(uint64_t);
 
 		if (!t->ncommon || !t->ncommon_vals || !t->common)
 			continue;
+		/* the kernel map is sized for them at load: bounded here, with a
+		 * position, rather than refused by the kernel mid-preload */
+		if (t->ncommon > NX_UP_PRELOAD_MAX - p->ncommon)
+			return nx_err_set(err, -EINVAL, "%s:%u:%u: trigger '%s': Common: more than "
+					  "%u common tuples in the config, all auto triggers "
+					  "together (the kernel map's bound)", cfg->path,
+					  t->pos.line, text_col(cfg, t->pos), t->text,
+					  NX_UP_PRELOAD_MAX);
+		p->ncommon += t->ncommon;
 		d->pre[i].vals = malloc(bytes);
 		if (!d->pre[i].vals)
 			return nx_err_set(err, -ENOMEM, "out of memory");
@@ -301,7 +313,7 @@ void nx_probes_free(struct nx_probes *p)
 
 		for (uint32_t k = 0; k < d->ntrig; k++)
 			nx_trigger_free(d->trigs[k]);
-		for (uint32_t k = 0; d->pre && k < d->ntrig; k++)
+		for (uint32_t k = 0; d->pre && k < d->npre; k++)
 			free(d->pre[k].vals);
 		free(d->pre);
 		free(d->trigs);
@@ -324,6 +336,11 @@ uint32_t nx_probes_count(const struct nx_probes *p)
 uint32_t nx_probes_ntrigs(const struct nx_probes *p)
 {
 	return p ? p->ntrigs : 0;
+}
+
+uint32_t nx_probes_ncommon(const struct nx_probes *p)
+{
+	return p ? p->ncommon : 0;
 }
 
 const struct nxr_probe *nx_probes_table(const struct nx_probes *p)

@@ -41,6 +41,12 @@ void nx_probes_free(struct nx_probes *p);	/* detaches first; NULL: no-op */
 
 uint32_t nx_probes_count(const struct nx_probes *p);	/* probes; NULL: 0 */
 uint32_t nx_probes_ntrigs(const struct nx_probes *p);	/* triggers of all probes */
+/* Common tuples of all auto triggers together (nx_probes_preload), at most
+ * NX_UP_PRELOAD_MAX: more is refused by nx_probes_new (-EINVAL, "cfg.yaml:L:C:
+ * trigger 'auto ...': Common: ..."), so a tuned config never fails later, at
+ * load; the loader sizes the kernel's common-value map to hold them all and
+ * NX_UP_COMMON_MAX learned ones (nx_loader_opts.ncommon). */
+uint32_t nx_probes_ncommon(const struct nx_probes *p);
 /* The probe table for the recording header, rows in id order (borrowed). */
 const struct nxr_probe *nx_probes_table(const struct nx_probes *p);
 /* Trigger i of probe id (borrowed), NULL when there is none. */

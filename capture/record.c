@@ -479,7 +479,7 @@ int nx_record_run(const struct nx_record_opts *o, struct nx_record_result *res,
 		.names = o->names, .nnames = o->nnames, .no_syscalls = o->no_syscalls,
 		.syscalls = o->syscalls, .nsyscalls = o->nsyscalls, .filter = o->filter, .log = o->log,
 		.log_ctx = o->log_ctx, .nprobes = nx_probes_count(o->probes),
-		.ntrigs = nx_probes_ntrigs(o->probes),
+		.ntrigs = nx_probes_ntrigs(o->probes), .ncommon = nx_probes_ncommon(o->probes),
 		.payloads = o->payloads, .sysfilters = o->sysfilters,
 		.nsysfilters = o->nsysfilters,
 	};
@@ -561,14 +561,14 @@ int nx_record_run(const struct nx_record_opts *o, struct nx_record_result *res,
 	}
 	r->q = nx_queue_new(QUEUE_BATCHES, err);
 	if (!r->q) {
-		rc = err->code;
+		rc = err ? err->code : -ENOMEM;
 		goto out;
 	}
 	dopts.ringbuf_fd = nx_loader_ringbuf_fd(r->ld);
 	dopts.queue = r->q;
 	r->dr = nx_drain_start(&dopts, err);
 	if (!r->dr) {
-		rc = err->code;
+		rc = err ? err->code : -ENOMEM;
 		goto out;
 	}
 	r->t0 = mono_ns();

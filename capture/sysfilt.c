@@ -32,6 +32,7 @@ int nx_sysfilt_build(const struct nx_config_sysfilter *f, struct nx_sysfilt *out
 		     struct nx_err *err)
 {
 	struct nx_trigger_ctx tctx = { .syscall = 1 };
+	struct nx_err terr = { 0 };
 	struct nx_trigger *t;
 	int rc;
 
@@ -49,9 +50,12 @@ int nx_sysfilt_build(const struct nx_config_sysfilter *f, struct nx_sysfilt *out
 	}
 	if (!f->trigger)
 		return 0;
-	t = nx_trigger_parse(f->trigger, &tctx, NULL, err);
-	if (!t)
-		return err->code;
+	t = nx_trigger_parse(f->trigger, &tctx, NULL, &terr);	/* err may be NULL */
+	if (!t) {
+		if (err)
+			*err = terr;
+		return terr.code;
+	}
 	rc = nx_trigger_compile(t, &out->prog, err);
 	nx_trigger_free(t);
 	if (rc < 0)

@@ -211,6 +211,7 @@ int main(int argc, char **argv)
 		}
 		pay = !a.json && ev.kind == NX_KIND_SYSCALL ? nx_payjoin_take(pj, &ev) : NULL;
 		put_orphans(&out, pj, procs, &fo);
+		oom |= nx_payjoin_lost(pj) > 0;		/* payloads it could not keep */
 		if (a.json)
 			nx_fmtev_json(&out, &ev, this_id, p, &fo);
 		else
@@ -225,6 +226,10 @@ int main(int argc, char **argv)
 	}
 	nx_payjoin_finish(pj);
 	put_orphans(&out, pj, procs, &fo);
+	if (nx_payjoin_lost(pj)) {
+		fprintf(stderr, "%s: out of memory\n", tool.prog);
+		goto out;
+	}
 	if (n < 0) {
 		nx_tool_error(&tool, a.path, &err);
 		nx_tool_flush(stdout, &out);

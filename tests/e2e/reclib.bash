@@ -55,3 +55,16 @@ events() {
 
 # field LINE NAME: the value of NAME=... in an nxcheck line.
 field() { tr ' ' '\n' <<< "$1" | sed -n "s/^$2=//p" | head -n 1; }
+
+# wait_ready FILE PID: returns once nexus-record PID (started with
+# --ready-file FILE) has every probe attached; fails if it exits first or
+# takes over 60 s (a hung recorder, not a slow one).
+wait_ready() {
+	local i
+	for ((i = 0; i < 6000; i++)); do
+		[ -e "$1" ] && return 0
+		kill -0 "$2" 2> /dev/null || { wait "$2"; fail "nexus-record exited $? before it was ready"; }
+		sleep 0.01
+	done
+	fail "nexus-record not ready after 60 s"
+}

@@ -9,17 +9,19 @@ cat > "$T/c.yaml" <<YAML
 TraceCondition:
   Command: nxtarget
   NoExec: True
-  Duration: 3
 YAML
-"$REC" -q -o "$T/r.nxr" "$T/c.yaml" &
+"$REC" -q -o "$T/r.nxr" --ready-file "$T/ready" "$T/c.yaml" &
 rec=$!
-wait_file "$T/r.nxr"
+wait_ready "$T/ready" $rec	# attached: the exec cannot be missed, even under load
 "$T/nxbystander" sleep 20 40 &
 by=$!
 "$T/nxtarget" sleep 20 40 &
 tg=$!
 wait $tg $by
-wait $rec || fail "nexus-record exited $?"
+kill -INT $rec
+wait $rec
+rc=$?
+[ $rc = 130 ] || fail "nexus-record exited $rc on SIGINT, want 130"
 events "$T/r.nxr" > "$T/ev"
 grep -q '^stats closed=1 ' "$T/ev" || fail "$(tail -n 1 "$T/ev")"
 grep -q "^exec pid=$tg .*comm=nxtarget filename=$T/nxtarget\$" "$T/ev" || fail "nxtarget's exec missing"

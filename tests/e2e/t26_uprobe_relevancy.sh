@@ -10,26 +10,30 @@ cp "$FX/fx_calls" "$T/nxtarget"
 cp "$FX/fx_calls" "$T/nxbystander"
 cp "$FX/libfxcalls.so" "$T/libfxcalls.so"	# found through the copies' $ORIGIN rpath
 
-# run WATCH: record for 3 s while both copies run; events in $T/ev
+# run WATCH: record from when the recorder is ready (every probe attached)
+# until both copies have exited (then SIGINT); events in $T/ev
 run() {
 	cat > "$T/c.yaml" <<YAML
 TraceCondition:
   Command: $1
   NoExec: True
-  Duration: 3
   Syscalls: none
   Targets:
   - FilePath: $T/libfxcalls.so
     Functions:
       - Func: fx_add
 YAML
-	"$REC" -q -o "$T/r.nxr" -f "$T/c.yaml" &
+	rm -f "$T/ready"
+	"$REC" -q -o "$T/r.nxr" -f --ready-file "$T/ready" "$T/c.yaml" &
 	rec=$!
-	sleep 1
+	wait_ready "$T/ready" $rec	# the probe is attached: no call can be missed
 	"$T/nxbystander" seq & by=$!
 	"$T/nxtarget" seq & tg=$!
 	wait $tg $by
-	wait $rec || fail "nexus-record exited $?"
+	kill -INT $rec
+	wait $rec
+	rc=$?
+	[ $rc = 130 ] || fail "nexus-record exited $rc on SIGINT, want 130"
 	events "$T/r.nxr" > "$T/ev"
 	grep -q '^stats closed=1 ' "$T/ev" || fail "$(tail -n 1 "$T/ev")"
 }

@@ -168,7 +168,7 @@ static void test_other_probes_and_kinds_ignored(void **state)
 	nx_adapt_free(a);
 }
 
-static void test_refused_change_is_retried(void **state)
+static void test_transient_failure_is_retried(void **state)
 {
 	static const uint8_t vars[] = { NX_TRIG_VAR_ARG1 };
 	struct nx_rare_opts ro = { .warmup = 10, .rare_fraction = 0.1, .min_count = 2 };
@@ -176,13 +176,14 @@ static void test_refused_change_is_retried(void **state)
 	struct fake f = { 0 };
 	struct nx_adapt *a = nx_adapt_new(&ro, &ops, &f, &err);
 	struct nxr_event c = call(1, 42, 0);
+	struct nx_adapt_stats st;
 
 	(void)state;
 	assert_int_equal(nx_adapt_add_trigger(a, 1, 0, vars, 1, &err), 0);
 	for (int i = 0; i < 50; i++)
 		nx_adapt_observe(a, &c);
-	f.fail_set = -E2BIG;
-	assert_int_equal(nx_adapt_apply(a, 1, &err), -E2BIG);
+	f.fail_set = -EAGAIN;
+	assert_int_equal(nx_adapt_apply(a, 1, &err), -EAGAIN);
 	assert_non_null(strstr(err.msg, "refused"));
 	assert_int_equal(f.nevents, 0);	/* never recorded a filter the kernel lacks */
 	f.fail_set = 0;
@@ -193,6 +194,55 @@ static void test_refused_change_is_retried(void **state)
 	assert_int_equal(f.nset, 1);
 	assert_int_equal(f.nadd, 1);
 	assert_int_equal(nx_adapt_apply(a, 4, &err), 0);
+	nx_adapt_get_stats(a, &st);
+	assert_int_equal(st.refused, 0);
+	nx_adapt_free(a);
+}
+
+/* The kernel refuses one tuple for good (its map is full): that change is
+ * skipped and counted, and the changes queued behind it still go through. */
+static int full_after(void *ctx, uint32_t probe, uint32_t trigger, const uint64_t *vals,
+		      unsigned n, bool common)
+{
+	struct fake *f = ctx;
+
+	if (common && vals[0] == 7)
+		return -E2BIG;
+	if (common && vals[0] == 8)
+		return -EPERM;
+	return fake_set(f, probe, trigger, vals, n, common);
+}
+
+static void test_full_map_skips_the_change(void **state)
+{
+	static const struct nx_adapt_ops full_ops = { full_after, fake_record };
+	static const uint8_t vars[] = { NX_TRIG_VAR_ARG1 };
+	struct nx_rare_opts ro = { .warmup = 10, .rare_fraction = 0.1, .min_count = 2 };
+	struct nx_err err = { 0 };
+	struct fake f = { 0 };
+	struct nx_adapt *a = nx_adapt_new(&ro, &full_ops, &f, &err);
+	struct nx_adapt_stats st;
+
+	(void)state;
+	assert_int_equal(nx_adapt_add_trigger(a, 1, 0, vars, 1, &err), 0);
+	for (int i = 0; i < 60; i++) {
+		struct nxr_event c = call(1, 6 + i % 4, 0);	/* 6, 7, 8, 9: all common */
+
+		nx_adapt_observe(a, &c);
+	}
+	assert_int_equal(nx_adapt_apply(a, 1, &err), 2);
+	assert_int_equal(f.nset, 2);
+	assert_int_equal(f.nadd, 2);		/* only what the kernel took is recorded */
+	assert_true(find(&f, 1, 0, (uint64_t[]){ 6 }, 1) >= 0);
+	assert_true(find(&f, 1, 0, (uint64_t[]){ 9 }, 1) >= 0);
+	nx_adapt_get_stats(a, &st);
+	assert_int_equal(st.added, 2);
+	assert_int_equal(st.refused, 2);
+	assert_true(st.refused_errno == E2BIG || st.refused_errno == EPERM);
+	/* nothing is left queued: the next apply neither retries nor fails */
+	assert_int_equal(nx_adapt_apply(a, 2, &err), 0);
+	nx_adapt_get_stats(a, &st);
+	assert_int_equal(st.refused, 2);
 	nx_adapt_free(a);
 }
 
@@ -229,7 +279,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_learns_common_keeps_rare),
 		cmocka_unit_test(test_other_probes_and_kinds_ignored),
-		cmocka_unit_test(test_refused_change_is_retried),
+		cmocka_unit_test(test_transient_failure_is_retried),
+		cmocka_unit_test(test_full_map_skips_the_change),
 		cmocka_unit_test(test_preload_and_bad_input),
 	};
 

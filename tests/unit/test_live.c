@@ -175,7 +175,10 @@ static void test_refused_filter_is_not_recorded(void **state)
 		ev.call.arg1 = i & 1;
 		nx_live_observe(l, &ev);
 	}
-	assert_true(nx_live_tick(l, 1000000000ull, &err) < 0);	/* no kernel map: refused */
+	/* no kernel map: refused for good, so skipped and counted, not retried
+	 * forever at the head of the queue, and never recorded */
+	assert_int_equal(nx_live_tick(l, 1000000000ull, &err), 0);
+	assert_int_equal(nx_live_tick(l, 2000000000ull, &err), 0);
 	assert_int_equal(r->n, 0);
 	nx_live_get_stats(l, &st);
 	assert_int_equal(st.calls, 20000);
@@ -184,7 +187,9 @@ static void test_refused_filter_is_not_recorded(void **state)
 	assert_int_equal(st.last_ns, 20099);
 	assert_int_equal(st.added, 0);
 	assert_int_equal(st.adapt_ns, 0);
-	assert_int_equal(st.errors, 1);
+	assert_int_equal(st.errors, 0);
+	assert_int_equal(st.refused, 2);
+	assert_int_equal(st.refused_errno, EINVAL);
 	nx_live_free(l);
 	nx_probes_free(p);
 	nx_config_release(&cfg);
@@ -236,8 +241,10 @@ static void test_preload_reaches_the_kernel(void **state)
 	t[1].common = NULL;
 	t[1].ncommon = 0;
 	assert_non_null(p);
+	assert_int_equal(nx_probes_ncommon(p), 2);
 	ld = nx_loader_open(&(struct nx_loader_opts){ .no_syscalls = true, .nprobes = 1,
-						       .ntrigs = 2 }, &err);
+						       .ntrigs = 2,
+						       .ncommon = nx_probes_ncommon(p) }, &err);
 	if (!ld)
 		fail_msg("%s", err.msg);
 	assert_int_equal(nx_probes_attach(p, nx_loader_object(ld), &err), 0);
@@ -269,6 +276,30 @@ static void test_preload_reaches_the_kernel(void **state)
 	nx_live_get_stats(l, &st);
 	assert_int_equal(st.preloaded, 2);
 	assert_int_equal(st.added, 0);
+	/* sized for the preloaded tuples plus NX_UP_COMMON_MAX learned ones */
+	assert_int_equal(bpf_map__max_entries(bpf_object__find_map_by_name(nx_loader_object(ld),
+									   "nx_up_common")),
+			 NX_UP_COMMON_MAX + 2);
+	/* fill it up: what is learned next is refused with E2BIG, skipped and
+	 * counted, and ticks go on without error or ADAPT event */
+	for (uint64_t i = 0; i < NX_UP_COMMON_MAX; i++)
+		assert_int_equal(nx_probes_set_common(p, 1, 1, (uint64_t[]){ 1000 + i, 0 }, 2,
+						      true, &err), 0);
+	assert_int_equal(nx_probes_set_common(p, 1, 1, (uint64_t[]){ 1, 1 }, 2, true, &err),
+			 -E2BIG);
+	for (uint64_t i = 0; i < 20000; i++) {
+		struct nxr_event ev = { .kind = NX_KIND_CALL, .pid = 1, .tid = 1, .ts_ns = 100 + i,
+					.call = { .probe = 1, .arg1 = i & 1, .arg2 = 5 } };
+
+		nx_live_observe(l, &ev);
+	}
+	assert_int_equal(nx_live_tick(l, 1000000000ull, &err), 0);
+	assert_int_equal(nx_live_tick(l, 2000000000ull, &err), 0);
+	assert_int_equal(r->n, 2);		/* the two preloads only */
+	nx_live_get_stats(l, &st);
+	assert_int_equal(st.refused, 2);
+	assert_int_equal(st.refused_errno, E2BIG);
+	assert_int_equal(st.errors, 0);
 	nx_live_free(l);
 	nx_probes_free(p);
 	nx_loader_close(ld);

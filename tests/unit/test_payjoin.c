@@ -6,9 +6,21 @@
 
 #include <cmocka.h>
 
+#include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "analyze/payjoin.h"
+
+/* Linked with -Wl,--wrap=realloc: fail_realloc makes every realloc fail. */
+void *__wrap_realloc(void *p, size_t n);
+void *__real_realloc(void *p, size_t n);
+static bool fail_realloc;
+
+void *__wrap_realloc(void *p, size_t n)
+{
+	return fail_realloc ? NULL : __real_realloc(p, n);
+}
 
 static struct nxr_event pay(uint32_t tid, uint64_t ts, uint32_t arg, const char *data)
 {
@@ -96,11 +108,37 @@ static void test_unmatched_payloads_become_orphans(void **state)
 	nx_payjoin_free(NULL);
 }
 
+/* Orphaning needs memory; when there is none, take and finish cannot return
+ * an error, so what they had to drop is counted for the caller to report. */
+static void test_payloads_dropped_for_memory_are_counted(void **state)
+{
+	struct nx_payjoin *j = nx_payjoin_new();
+	struct nxr_event s = sys(7, 5);
+	uint32_t n;
+
+	(void)state;
+	add(j, pay(7, 1, 1, "a"));
+	add(j, pay(7, 1, 2, "b"));
+	add(j, pay(8, 1, 1, "c"));
+	assert_int_equal(nx_payjoin_lost(j), 0);
+	fail_realloc = true;
+	assert_int_equal(nx_payjoin_take(j, &s)->n, 0);	/* ts differs: both orphaned */
+	assert_int_equal(nx_payjoin_lost(j), 2);
+	nx_payjoin_finish(j);
+	fail_realloc = false;
+	assert_int_equal(nx_payjoin_lost(j), 3);
+	nx_payjoin_orphans(j, &n);
+	assert_int_equal(n, 0);
+	nx_payjoin_free(j);
+	assert_int_equal(nx_payjoin_lost(NULL), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_payloads_join_their_syscall),
 		cmocka_unit_test(test_unmatched_payloads_become_orphans),
+		cmocka_unit_test(test_payloads_dropped_for_memory_are_counted),
 	};
 
 	return cmocka_run_group_tests_name("payjoin", tests, NULL, NULL);

@@ -20,6 +20,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <linux/types.h>
+
+#include "bpf/trigger.h"
+#include "bpf/uprobe.h"
 #include "capture/config.h"
 #include "capture/probes.h"
 
@@ -150,12 +154,71 @@ static void test_errors(void **state)
 		     "c.yaml:4:5: FilePath /proc/self/status: not an ELF file (function f)");
 }
 
+/*
+ * The kernel's common-value map is sized at load for the config's Common:
+ * tuples, all auto triggers together, up to NX_UP_PRELOAD_MAX: a config with
+ * more is refused here, at the trigger that crosses the bound, rather than by
+ * the kernel halfway through the preload. The tuples are set as config.c's
+ * parser would (its per-trigger bound is NX_CONFIG_MAX_COMMON).
+ */
+static void try_common(uint32_t ntrig, struct nx_config *cfg, struct nx_probes **out,
+		       struct nx_err *err)
+{
+	char text[4096];
+	int off;
+
+	off = snprintf(text, sizeof(text), "TraceCondition:\n  Command: ls\n  Targets:\n"
+		       "  - FilePath: %s\n    Functions:\n      - Func: nx_probe_test_func\n"
+		       "        Triggers:\n", exe);
+	for (uint32_t i = 0; i < ntrig; i++)
+		off += snprintf(text + off, sizeof(text) - off, "          - auto arg1\n");
+	assert_true(off < (int)sizeof(text));
+	assert_int_equal(nx_config_parse(cfg, "c.yaml", text, strlen(text), err), 0);
+	for (uint32_t i = 0; i < ntrig; i++) {
+		struct nx_config_trigger *t = &cfg->targets[0].funcs[0].triggers[i];
+
+		t->common = calloc(NX_CONFIG_MAX_COMMON, sizeof(*t->common));
+		assert_non_null(t->common);
+		for (uint32_t k = 0; k < NX_CONFIG_MAX_COMMON; k++)
+			t->common[k] = k;
+		t->ncommon = NX_CONFIG_MAX_COMMON;
+		t->ncommon_vals = 1;
+	}
+	*out = nx_probes_new(cfg, err);
+}
+
+static void test_common_total_bounded(void **state)
+{
+	uint32_t fit = NX_UP_PRELOAD_MAX / NX_CONFIG_MAX_COMMON;
+	struct nx_err err = { 0 };
+	struct nx_config cfg;
+	struct nx_probes *p;
+	char want[256];
+
+	(void)state;
+	try_common(fit, &cfg, &p, &err);
+	if (!p)
+		fail_msg("%s", err.msg);
+	assert_int_equal(nx_probes_ncommon(p), NX_UP_PRELOAD_MAX);
+	nx_probes_free(p);
+	nx_config_release(&cfg);
+	try_common(fit + 1, &cfg, &p, &err);
+	assert_null(p);
+	assert_int_equal(err.code, -EINVAL);
+	snprintf(want, sizeof(want), "c.yaml:%u:13: trigger 'auto arg1': Common: more than %u "
+		 "common tuples in the config, all auto triggers together (the kernel map's "
+		 "bound)", 8 + fit, NX_UP_PRELOAD_MAX);
+	assert_string_equal(err.msg, want);
+	nx_config_release(&cfg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_table),
 		cmocka_unit_test(test_no_targets),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_common_total_bounded),
 	};
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 

@@ -62,6 +62,14 @@ static void test_bad_filters_are_refused(void **state)
 	assert_int_equal(nx_sysfilt_build(&f, &v, &err), -EINVAL);
 	f.trigger = "auto arg1";
 	assert_int_equal(nx_sysfilt_build(&f, &v, &err), -EINVAL);	/* no program */
+	/* err may be NULL (format/err.h): the code still comes back */
+	f.trigger = "arg3 >";
+	assert_int_equal(nx_sysfilt_build(&f, &v, NULL), -EINVAL);
+	f.trigger = "auto arg1";
+	assert_int_equal(nx_sysfilt_build(&f, &v, NULL), -EINVAL);
+	f.trigger = NULL;
+	f.path_prefix = "/etc/";
+	assert_int_equal(nx_sysfilt_build(&f, &v, NULL), -EINVAL);
 }
 
 /* The syscall context of the trigger language: arguments and ret together. */
