@@ -38,15 +38,6 @@ config() {
 	} > "$f"
 }
 
-# wait_file FILE: until nexus-record has created FILE, which it does once its
-# programs are attached, so what starts after it is traced (at most 60 s:
-# under load and sanitizers loading takes long; a sleep would race it).
-wait_file() {
-	local i
-	for i in $(seq 600); do [ -e "$1" ] && return 0; sleep 0.1; done
-	fail "$1 never appeared: nexus-record did not start"
-}
-
 # events FILE: the recording as nxcheck lines, failing the test if unreadable.
 events() {
 	"$CHECK" "$1" > "$1.txt" || fail "nxcheck cannot read $1: $(tail -n 1 "$1.txt")"

@@ -61,8 +61,8 @@ expect kprobe "$(yn eval '[ -d /sys/bus/event_source/devices/kprobe ] && kset CO
 expect fentry "$(yn eval 'bpftrace_attach kfunc:vfs_read cat /dev/null')" "a bpftrace kfunc (fentry) attach"
 # tp_btf: the typedef the kernel attaches to exists, and the recorder's own
 # skeleton (tp_btf programs only) records the real exec of /bin/true
-"$REC" -q --all -d 2 -o "$T/tp.nxr" > /dev/null 2>&1 & rp=$!
-wait_file "$T/tp.nxr"; /bin/true; wait $rp
+"$REC" -q --all -d 2 --ready-file "$T/tp.ready" -o "$T/tp.nxr" > /dev/null 2>&1 & rp=$!
+wait_ready "$T/tp.ready" $rp; /bin/true; wait $rp
 tp=no
 bpftool btf dump file /sys/kernel/btf/vmlinux 2>/dev/null | grep -q "'btf_trace_sched_process_exit'" &&
 	"$CHECK" "$T/tp.nxr" 2>/dev/null | grep -q '^exec .* flags=0 comm=true ' && tp=yes
