@@ -406,8 +406,10 @@ static int feed_call(struct nx_replay *rp, uint64_t id, const struct nxr_event *
 				vals[v] = r->vars[v] == NX_TRIG_VAR_RET ? (uint64_t)in.ret
 									 : in.args[r->vars[v] - NX_TRIG_VAR_ARG1];
 			rc = nx_rare_exact_observe(im->x, vals, r->nvars, id, err);
-			if (rc < 0)
-				return nx_err_prefix(err, "trigger '%s' of probe %u", r->text, r->probe);
+			if (rc < 0) {
+				nx_err_prefix(err, "trigger '%s' of probe %u", r->text, r->probe);
+				return rc;	/* err may be NULL: the prefix then returns 0 */
+			}
 			continue;
 		}
 		if (!nx_trig_prog_eval(&im->prog, &in))

@@ -1011,13 +1011,16 @@ static int sys_event(struct imp *im, uint64_t id, const struct nxr_event *ev)
 
 static int flush_pending_sys(struct imp *im)
 {
+	int rc;
+
 	for (uint32_t i = 0; i < im->npsys; i++) {
 		if (!im->psys[i].used)
 			continue;
 		im->psys[i].used = false;
 		im->st->syscall_rows--;
-		if (insert_syscall(im, im->psys[i].id, &im->psys[i].ev) < 0)
-			return im->err->code;
+		rc = insert_syscall(im, im->psys[i].id, &im->psys[i].ev);
+		if (rc < 0)
+			return rc;
 	}
 	return 0;
 }

@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analyze/trigger.h"	/* the __u types bpf/uprobe.h needs */
+#include "bpf/uprobe.h"
 #include "format/meta.h"
 
 #define RARE_SHOWN 5		/* rare tuples named in a trigger's comment */
@@ -100,8 +102,9 @@ static double pct(uint64_t part, uint64_t whole)
 struct common_set {
 	uint64_t *vals;
 	uint32_t n, nvars;
+	uint32_t max;		/* NX_CONFIG_MAX_COMMON, or less when the run's budget is short */
 	uint32_t learned, old;	/* of each source, kept */
-	uint32_t cut;		/* tuples beyond NX_CONFIG_MAX_COMMON */
+	uint32_t cut;		/* tuples beyond max */
 };
 
 static bool has_tuple(const struct common_set *s, const uint64_t *v)
@@ -116,7 +119,7 @@ static void add_tuple(struct common_set *s, const uint64_t *v, uint32_t *kept)
 {
 	if (has_tuple(s, v))
 		return;
-	if (s->n == NX_CONFIG_MAX_COMMON) {
+	if (s->n == s->max) {
 		s->cut++;
 		return;
 	}
@@ -124,11 +127,14 @@ static void add_tuple(struct common_set *s, const uint64_t *v, uint32_t *kept)
 	(*kept)++;
 }
 
+/* max: the most this trigger may keep (nexus-record preloads at most
+ * NX_UP_PRELOAD_MAX tuples for all triggers together, and refuses more). */
 static int common_union(struct common_set *s, const struct nx_replay_trigger *r,
-			const struct nx_config_trigger *tr)
+			const struct nx_config_trigger *tr, uint32_t max)
 {
 	memset(s, 0, sizeof(*s));
 	s->nvars = r->nvars;
+	s->max = max < NX_CONFIG_MAX_COMMON ? max : NX_CONFIG_MAX_COMMON;
 	if (!r->ncommon && !tr->ncommon)
 		return 0;
 	s->vals = calloc((size_t)NX_CONFIG_MAX_COMMON * r->nvars, sizeof(*s->vals));
@@ -170,8 +176,9 @@ static int comment_for(const struct nx_replay_trigger *r, const char *source, ui
 			fprintf(f, "\n%u Common tuples of the replayed config kept below the "
 				"learned ones", cs->old);
 		if (cs->cut)
-			fprintf(f, "\n%u tuples cut: a trigger holds at most %u", cs->cut,
-				NX_CONFIG_MAX_COMMON);
+			fprintf(f, "\n%u tuples cut: a trigger holds at most %u, and all "
+				"triggers together %u", cs->cut, NX_CONFIG_MAX_COMMON,
+				NX_UP_PRELOAD_MAX);
 		for (uint32_t i = 0; i < r->nlisted && i < RARE_SHOWN; i++) {
 			nx_replay_value_format(&r->rare[i], v, sizeof(v));
 			nx_replay_at_format(&r->rare[i].first, t0, a, sizeof(a));
@@ -194,7 +201,7 @@ int nx_tune_apply(struct nx_config *cfg, const struct nx_replay *rp, const char 
 {
 	const struct nx_replay_trigger *res;
 	struct nx_replay_totals tot;
-	uint32_t n, cut = 0;
+	uint32_t n, cut = 0, budget = NX_UP_PRELOAD_MAX;
 
 	nx_replay_get_totals(rp, &tot);
 	res = nx_replay_triggers(rp, &n);
@@ -210,7 +217,7 @@ int nx_tune_apply(struct nx_config *cfg, const struct nx_replay *rp, const char 
 		    f >= cfg->targets[t].nfuncs || k >= cfg->targets[t].funcs[f].ntriggers)
 			continue;
 		tr = &cfg->targets[t].funcs[f].triggers[k];
-		if (r->type == NX_TRIGGER_AUTO && common_union(&cs, r, tr) < 0)
+		if (r->type == NX_TRIGGER_AUTO && common_union(&cs, r, tr, budget) < 0)
 			goto nomem;
 		if (comment_for(r, source, tot.first_ts_ns, &cs, &comment) < 0) {
 			free(cs.vals);
@@ -224,6 +231,7 @@ int nx_tune_apply(struct nx_config *cfg, const struct nx_replay *rp, const char 
 			tr->ncommon = cs.n;
 			tr->ncommon_vals = cs.n ? r->nvars : 0;
 			cut += cs.cut;
+			budget -= cs.n;
 		}
 		free(tr->comment);
 		tr->comment = comment;

@@ -17,6 +17,8 @@
 #include <string.h>
 
 #include "analyze/replay.h"
+#include "analyze/trigger.h"
+#include "bpf/uprobe.h"
 #include "capture/cfgwrite.h"
 #include "capture/config.h"
 #include "capture/tune.h"
@@ -259,6 +261,50 @@ static void test_common_tuples_are_bounded(void **state)
 	nx_config_release(&cfg);
 }
 
+/* Tuples of all auto triggers together stay within what nexus-record
+ * preloads (NX_UP_PRELOAD_MAX): a tuned config it would refuse is never written. */
+static void test_common_tuples_of_all_triggers_fit_the_kernel_map(void **state)
+{
+	const uint32_t ntrig = NX_UP_PRELOAD_MAX / NX_CONFIG_MAX_COMMON + 8;
+	const struct nxr_probe probe = { 3, NXR_HOOK_UPROBE, "/opt/fx/libfx.so", "fx_idle", "" };
+	const struct nxr_meta meta = { .probes = &probe, .nprobes = 1 };
+	const struct nx_replay_opts ro = { .rare = { .min_count = 1, .rare_fraction = 1e-6 } };
+	char yaml[4096];
+	size_t len;
+	uint64_t total = 0;
+	struct nx_config cfg;
+	struct nx_err err = { 0 };
+	struct nx_replay *rp;
+
+	(void)state;
+	len = (size_t)snprintf(yaml, sizeof(yaml), "TraceCondition:\n  Command: ./fx\n  Targets:\n"
+			       "  - FilePath: /opt/fx/libfx.so\n    Functions:\n"
+			       "      - Func: fx_idle\n        Triggers:\n");
+	for (uint32_t t = 0; t < ntrig; t++)
+		len += (size_t)snprintf(yaml + len, sizeof(yaml) - len, "          - auto arg1\n");
+	assert_true(len < sizeof(yaml));
+	assert_int_equal(nx_config_parse(&cfg, "c.yaml", yaml, len, &err), 0);
+	rp = nx_replay_new(&meta, &ro, &err);
+	assert_non_null(rp);
+	assert_int_equal(nx_tune_attach(rp, &cfg, &meta, NULL, NULL, &err), 0);
+	for (uint32_t i = 0; i < NX_CONFIG_MAX_COMMON; i++) {
+		struct nxr_event ev = { .kind = NX_KIND_CALL, .pid = 1, .tid = 1 };
+
+		ev.call.probe = 3;
+		ev.call.arg1 = i;
+		assert_int_equal(nx_replay_feed(rp, &ev, &err), 0);
+	}
+	assert_int_equal(nx_replay_finish(rp, &err), 0);
+	assert_int_equal(nx_tune_apply(&cfg, rp, "x.nxr", &err),
+			 (int)(ntrig * NX_CONFIG_MAX_COMMON - NX_UP_PRELOAD_MAX));
+	for (uint32_t t = 0; t < ntrig; t++)
+		total += cfg.targets[0].funcs[0].triggers[t].ncommon;
+	assert_int_equal(total, NX_UP_PRELOAD_MAX);
+	assert_int_equal(cfg.targets[0].funcs[0].triggers[ntrig - 1].ncommon, 0);
+	nx_replay_free(rp);
+	nx_config_release(&cfg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -267,6 +313,7 @@ int main(void)
 		cmocka_unit_test(test_tuned_config_preloads_the_common_tuples),
 		cmocka_unit_test(test_the_config_common_tuples_are_kept),
 		cmocka_unit_test(test_common_tuples_are_bounded),
+		cmocka_unit_test(test_common_tuples_of_all_triggers_fit_the_kernel_map),
 	};
 
 	return cmocka_run_group_tests_name("tune", tests, NULL, NULL);
