@@ -30,6 +30,12 @@ static const struct {
 	uint32_t nr;
 	const char *name;
 } newer[] = {
+#ifdef __x86_64__
+	/* x86-64 only: the trampolines of uretprobes (6.11) and uprobes (6.16)
+	 * make these, so a hooked process shows them between its calls */
+	{ 335, "uretprobe" },
+	{ 336, "uprobe" },
+#endif
 	{ 451, "cachestat" },		/* 6.5 */
 	{ 452, "fchmodat2" },		/* 6.6 */
 	{ 453, "map_shadow_stack" },	/* 6.6 */

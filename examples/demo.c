@@ -4,7 +4,10 @@
  * Does some file work (a scratch folder under /tmp: write N files, read
  * them back, rename, stat, delete) and some process work (a child that runs
  * /bin/ls on the folder, and a second thread), so the recording has
- * syscalls, exec, fork and exit events to look at. Prints one line.
+ * syscalls, exec, fork and exit events to look at. Each file's text goes
+ * through demo_checksum(), the function examples/demo.yaml hooks with a
+ * uprobe and a uretprobe, so the recording has calls, returns and triggers
+ * too. Prints one line.
  */
 #include <dirent.h>
 #include <fcntl.h>
@@ -15,6 +18,17 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+/* Hooked by the demo config: arg1 the file name, arg2 its length, the return
+ * value a checksum. noinline and not static, so its symbol stays. */
+__attribute__((noinline)) long demo_checksum(const char *name, long len, const char *text)
+{
+	long sum = 0;
+
+	for (long i = 0; i < len; i++)
+		sum = sum * 31 + (unsigned char)text[i];
+	return sum ^ (long)strlen(name);
+}
 
 static void *counter(void *arg)
 {
@@ -29,7 +43,7 @@ int main(int argc, char **argv)
 {
 	int nfiles = argc > 1 ? atoi(argv[1]) : 20;
 	char dir[] = "/tmp/nexus-demo.XXXXXX", path[512], to[512], buf[256];
-	long bytes = 0, calls = 0;
+	long bytes = 0, calls = 0, sums = 0;
 	pthread_t th;
 	struct stat st;
 	pid_t pid;
@@ -49,6 +63,7 @@ int main(int argc, char **argv)
 		int n = snprintf(buf, sizeof(buf), "demo file %d of %d\n", i, nfiles);
 
 		bytes += write(fd, buf, n) == n ? n : 0;
+		sums ^= demo_checksum(path, n, buf);
 		close(fd);
 	}
 	for (int i = 0; i < nfiles; i++) {
@@ -76,7 +91,7 @@ int main(int argc, char **argv)
 	}
 	rmdir(dir);
 	pthread_join(th, NULL);
-	printf("demo: wrote %ld bytes in %d files, ls exited %d, %ld getppid calls\n", bytes, nfiles,
-	       WIFEXITED(status) ? WEXITSTATUS(status) : -1, calls);
+	printf("demo: wrote %ld bytes in %d files (checksum %lx), ls exited %d, %ld getppid calls\n",
+	       bytes, nfiles, (unsigned long)sums, WIFEXITED(status) ? WEXITSTATUS(status) : -1, calls);
 	return 0;
 }

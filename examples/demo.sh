@@ -10,7 +10,7 @@ mkdir -p "$out"
 [ -z "${SUDO_UID:-}" ] || chown "$SUDO_UID:${SUDO_GID:-$SUDO_UID}" "$out"
 cfg="$out/demo.yaml"
 # the config names build/; follow O when it is another folder
-sed "s|Command: build/|Command: $O/|" examples/demo.yaml > "$cfg"
+sed "s|Command: build/|Command: $O/|; s|FilePath: build/|FilePath: $O/|" examples/demo.yaml > "$cfg"
 echo "== nexus-record -f -o $out/demo.nxr examples/demo.yaml"
 "$O/nexus-record" -f -o "$out/demo.nxr" "$cfg"
 if [ -x "$O/nexus-info" ]; then
@@ -20,6 +20,21 @@ if [ -x "$O/nexus-info" ]; then
 fi
 if [ -x "$O/nexus-dump" ]; then
 	echo
-	echo "== nexus-dump $out/demo.nxr | head -n 20"
-	"$O/nexus-dump" "$out/demo.nxr" | head -n 20 || true
+	echo "== nexus-dump $out/demo.nxr | grep -m 12 -E 'openat|rename|execve|call|return'"
+	"$O/nexus-dump" "$out/demo.nxr" | grep -m 12 -E 'openat|rename|execve|call|return' || true
+fi
+if [ -x "$O/nexus-query" ]; then
+	q='SELECT name, count(*) AS calls, sum(ret < 0) AS errors FROM syscalls GROUP BY name ORDER BY calls DESC LIMIT 6'
+	echo
+	echo "== nexus-query $out/demo.nxr \"$q\""
+	"$O/nexus-query" --db "$out/demo.sqlite" --rebuild "$out/demo.nxr" "$q"
+	q='SELECT data AS file, arg2 AS len, triggers, ret, duration_ns FROM calls ORDER BY event_id LIMIT 4'
+	echo
+	echo "== nexus-query $out/demo.nxr \"$q\""
+	"$O/nexus-query" --db "$out/demo.sqlite" "$out/demo.nxr" "$q"
+fi
+if [ -x "$O/nexus-replay" ]; then
+	echo
+	echo "== nexus-replay -t 'demo_checksum:arg2 == 19' $out/demo.nxr"
+	"$O/nexus-replay" -t 'demo_checksum:arg2 == 19' "$out/demo.nxr"
 fi

@@ -82,6 +82,11 @@ static void test_newer_kernel_syscalls_are_named(void **state)
 	assert_string_equal(nx_syscall_name(469, buf, sizeof(buf)), "file_setattr");
 	assert_int_equal(nx_syscall_number("mseal"), 462);
 	assert_true(nx_syscall_max() >= 470);
+#ifdef __x86_64__
+	/* what a uretprobe's trampoline calls: named, not syscall_335 */
+	assert_string_equal(nx_syscall_name(335, buf, sizeof(buf)), "uretprobe");
+	assert_int_equal(nx_syscall_number("uprobe"), 336);
+#endif
 }
 
 static void test_unknown_names_are_minus_one(void **state)
