@@ -567,6 +567,15 @@ static int want_map(struct ctx *c, const struct node *n, const char *key)
 	return 0;
 }
 
+/* want_map, then check_keys: a mapping of known keys, none twice. */
+static int want_keyed_map(struct ctx *c, const struct node *n, const char *key,
+			  const char *const *keys, const char *where)
+{
+	int rc = want_map(c, n, key);
+
+	return rc < 0 ? rc : check_keys(c, n, keys, where);
+}
+
 /*
  * A list of strings, also written as one string (Triggers: cpu) or nothing.
  * Calls each(c, item, arg) per item.
@@ -848,10 +857,7 @@ static int load_func(struct ctx *c, const struct node *n, struct nx_config_func 
 	int rc, hook;
 
 	f->pos = n->pos;
-	rc = want_map(c, n, "Functions");
-	if (rc < 0)
-		return rc;
-	rc = check_keys(c, n, func_keys, "a function");
+	rc = want_keyed_map(c, n, "Functions", func_keys, "a function");
 	if (rc < 0)
 		return rc;
 	v = map_get(n, "Func");
@@ -895,10 +901,7 @@ static int load_target(struct ctx *c, const struct node *n, struct nx_config_tar
 	int rc;
 
 	t->pos = n->pos;
-	rc = want_map(c, n, "Targets");
-	if (rc < 0)
-		return rc;
-	rc = check_keys(c, n, target_keys, "a target");
+	rc = want_keyed_map(c, n, "Targets", target_keys, "a target");
 	if (rc < 0)
 		return rc;
 	v = map_get(n, "FilePath");
@@ -1051,10 +1054,7 @@ static int add_sysfilter(struct ctx *c, const struct node *it, struct nx_config 
 		y = x;
 		x = NULL;
 	} else {
-		rc = want_map(c, x, "Syscalls filter");
-		if (rc < 0)
-			return rc;
-		rc = check_keys(c, x, sysfilter_keys, "a syscall filter");
+		rc = want_keyed_map(c, x, "Syscalls filter", sysfilter_keys, "a syscall filter");
 		if (rc < 0)
 			return rc;
 		y = map_get(x, "Trigger");
@@ -1190,7 +1190,8 @@ static int load_filter(struct ctx *c, const struct node *v, struct nx_config *cf
 	const struct node *x;
 	int rc;
 
-	if ((rc = want_map(c, v, "Filter")) < 0 || (rc = check_keys(c, v, filter_keys, "Filter")) < 0)
+	rc = want_keyed_map(c, v, "Filter", filter_keys, "Filter");
+	if (rc < 0)
 		return rc;
 	f->pos = v->pos;
 	if ((x = map_get(v, "Pid")) && (rc = get_ids(c, x, "Pid", 4194304, &f->pids, &f->npids)) < 0)
@@ -1319,10 +1320,7 @@ static int load_health(struct ctx *c, const struct node *v, struct nx_config *cf
 
 	if (is_null(v))
 		return 0;
-	rc = want_map(c, v, "Health");
-	if (rc < 0)
-		return rc;
-	rc = check_keys(c, v, health_keys, "Health");
+	rc = want_keyed_map(c, v, "Health", health_keys, "Health");
 	if (rc < 0)
 		return rc;
 	x = map_get(v, "Interval");
