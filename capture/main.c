@@ -498,12 +498,20 @@ static int apply_cli(const struct args *a, struct nx_config *cfg)
 {
 	struct nx_config_filter *fl = &cfg->filter;
 	struct nx_err err = { 0 };
+	/* A config recording every syscall keeps doing so: a syscall spec then
+	 * only adds its filter or format. Without a file, the specs say it all. */
+	bool keep_all = a->config && !cfg->syscalls && !cfg->syscalls_none;
 
 	for (uint32_t i = 0; i < a->nspecs; i++) {
 		if (nx_probespec_add(cfg, a->specs[i], NULL, &err) < 0) {
 			fprintf(stderr, PROG ": -e '%s': %s\n", a->specs[i], err.msg);
 			return err.code == -ENOMEM ? 1 : 2;
 		}
+	}
+	if (keep_all) {
+		free(cfg->syscalls);
+		cfg->syscalls = NULL;
+		cfg->nsyscalls = 0;
 	}
 	if (a->cmd) {
 		if (cfg->noexec) {

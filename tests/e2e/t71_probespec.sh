@@ -60,6 +60,17 @@ grep -q '^  Syscalls: \[write, getppid\]$' "$T/cfg" && grep -q "^#   -e 'sys_wri
 	fail "the header does not hold the config that ran: $(cat "$T/cfg")"
 ok "only write and getppid recorded; 3 writes printed with their format; the config is in the header"
 
+# with a config recording every syscall, a syscall spec filters that syscall
+# and every other syscall is still recorded
+printf 'TraceCondition:\n  Command: %s rw 3\n  Sudo: True\n' "$FX/fx_loop" > "$T/all.yaml"
+"$REC" -q -o "$T/all.nxr" -e 'sys_write (arg3 > 1)' "$T/all.yaml" 2> "$T/err" || fail "config + -e: exit $?: $(cat "$T/err")"
+events "$T/all.nxr" > /dev/null
+[ "$(grep -c '^syscall .* nr=1 ' "$T/all.nxr.txt")" = 0 ] || fail "config + -e: 1-byte writes not filtered"
+[ "$(grep -c '^syscall .* nr=0 ' "$T/all.nxr.txt")" -ge 3 ] || fail "config + -e: the reads of an 'all' config are gone"
+"$REC" --print-config -e 'sys_write (arg3 > 1)' "$T/all.yaml" | grep -q '^    - all$' ||
+	fail "config + -e: --print-config does not keep all: $("$REC" --print-config -e 'sys_write (arg3 > 1)' "$T/all.yaml")"
+ok "a config recording every syscall keeps doing so with -e; the spec filters its syscall"
+
 # a syscall predicate filters in the kernel: p: over the arguments, r: over ret
 "$REC" -q -o "$T/f.nxr" -e 'sys_write (arg1 == 1 && arg3 > 3) "wrote %d", arg3' \
 	-e 'r::sys_openat (ret < 0) "open %s failed", arg2' \
