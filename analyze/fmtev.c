@@ -327,10 +327,17 @@ void nx_fmtev_text_pay(struct nx_json_buf *b, const struct nxr_event *ev,
 void nx_fmtev_json(struct nx_json_buf *b, const struct nxr_event *ev, uint64_t event_id,
 		   const struct nx_proc *proc, const struct nx_fmtev_opts *o)
 {
+	nx_fmtev_json_pay(b, ev, event_id, proc, o, NULL);
+}
+
+void nx_fmtev_json_pay(struct nx_json_buf *b, const struct nxr_event *ev, uint64_t event_id,
+		       const struct nx_proc *proc, const struct nx_fmtev_opts *o,
+		       const struct nx_payset *pay)
+{
 	const struct nxr_kind_desc *d = nxr_kind_desc(ev->kind);
 	char nbuf[32];
 	struct nx_printfmt_in pin;
-	const struct nx_printfmt *pf = message_of(ev, o, NULL, &pin);
+	const struct nx_printfmt *pf = message_of(ev, o, pay, &pin);
 
 	nx_json_puts(b, "{\"event_id\":");
 	nx_json_u64(b, event_id);

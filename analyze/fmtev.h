@@ -59,6 +59,10 @@ void nx_fmtev_text_pay(struct nx_json_buf *b, const struct nxr_event *ev,
 		       const struct nx_payset *pay);
 void nx_fmtev_json(struct nx_json_buf *b, const struct nxr_event *ev, uint64_t event_id,
 		   const struct nx_proc *proc, const struct nx_fmtev_opts *o);
+/* The same with the payloads of a SYSCALL event, for its message's %s. */
+void nx_fmtev_json_pay(struct nx_json_buf *b, const struct nxr_event *ev, uint64_t event_id,
+		       const struct nx_proc *proc, const struct nx_fmtev_opts *o,
+		       const struct nx_payset *pay);
 
 /* The word of a loss reason ("ringbuf", "backlog", "disk", "unknown"). */
 const char *nx_fmtev_loss_reason(uint32_t reason);

@@ -137,16 +137,21 @@ static bool pid_wanted(const struct args *a, uint32_t pid)
 	return false;
 }
 
+static bool kind_wanted(const struct args *a, uint32_t kind)
+{
+	return !a->kinds || (kind < 32 && (a->kinds & (1u << kind)));
+}
+
 /* Payloads whose syscall never came (lost, or the recording ended first):
- * shown on their own lines, never dropped. */
+ * shown on their own lines (show), never dropped; JSON has shown them already. */
 static void put_orphans(struct nx_json_buf *out, struct nx_payjoin *pj, struct nx_proctab *procs,
-			const struct nx_fmtev_opts *fo)
+			const struct nx_fmtev_opts *fo, bool show)
 {
 	const struct nxr_event *orph;
 	uint32_t n;
 
 	orph = nx_payjoin_orphans(pj, &n);
-	for (uint32_t i = 0; i < n; i++) {
+	for (uint32_t i = 0; show && i < n; i++) {
 		nx_fmtev_text(out, &orph[i], nx_proctab_find(procs, orph[i].pid), fo);
 		nx_json_putc(out, '\n');
 	}
@@ -193,8 +198,6 @@ int main(int argc, char **argv)
 		struct nx_proc *p;
 
 		nx_proctab_observe(procs, &ev, &oom);
-		if (a.kinds && !(ev.kind < 32 && (a.kinds & (1u << ev.kind))))
-			continue;
 		if (!pid_wanted(&a, ev.pid))
 			continue;
 		if (ev.ts_ns < since_ns || ev.ts_ns > until_ns)
@@ -202,18 +205,22 @@ int main(int argc, char **argv)
 		p = ev.pid ? nx_proctab_find(procs, ev.pid) : NULL;
 		if (a.comm && (!p || !p->comm_known || strcmp(p->comm, a.comm) != 0))
 			continue;
-		/* text: a syscall's payloads are shown inside its line, when it is shown */
-		if (!a.json && ev.kind == NX_KIND_PAYLOAD && (!a.kinds ||
-							    (a.kinds & (1u << NX_KIND_SYSCALL)))) {
+		/* A syscall's payloads join it whether or not --type shows them: in
+		 * text they are shown inside its line; in JSON they keep their own
+		 * objects and also give its format's %s their bytes. */
+		if (ev.kind == NX_KIND_PAYLOAD && kind_wanted(&a, NX_KIND_SYSCALL)) {
 			if (nx_payjoin_add(pj, &ev, &err) < 0)
 				oom = true;
-			continue;
+			if (!a.json)
+				continue;
 		}
-		pay = !a.json && ev.kind == NX_KIND_SYSCALL ? nx_payjoin_take(pj, &ev) : NULL;
-		put_orphans(&out, pj, procs, &fo);
+		if (!kind_wanted(&a, ev.kind))
+			continue;
+		pay = ev.kind == NX_KIND_SYSCALL ? nx_payjoin_take(pj, &ev) : NULL;
+		put_orphans(&out, pj, procs, &fo, !a.json);
 		oom |= nx_payjoin_lost(pj) > 0;		/* payloads it could not keep */
 		if (a.json)
-			nx_fmtev_json(&out, &ev, this_id, p, &fo);
+			nx_fmtev_json_pay(&out, &ev, this_id, p, &fo, pay);
 		else
 			nx_fmtev_text_pay(&out, &ev, p, &fo, pay);
 		nx_json_putc(&out, '\n');
@@ -225,7 +232,7 @@ int main(int argc, char **argv)
 			break;
 	}
 	nx_payjoin_finish(pj);
-	put_orphans(&out, pj, procs, &fo);
+	put_orphans(&out, pj, procs, &fo, !a.json);
 	if (nx_payjoin_lost(pj)) {
 		fprintf(stderr, "%s: out of memory\n", tool.prog);
 		goto out;

@@ -85,6 +85,12 @@ grep -q 'openat: open /nonexistent_nx_t71 failed = -1 ENOENT' "$T/fdump" || fail
 nf=$(sed -n 's/^[0-9.]* \[FILTERED \([0-9]*\) events, syscall write\]$/\1/p' "$T/fdump" | awk '{ n += $1 } END { print n + 0 }')
 [ "$nf" -ge 1 ] || fail "the dropped 2-byte write is not counted"
 ok "sys_write (arg1 == 1 && arg3 > 3) kept the 6- and 8-byte writes ($nf filtered); r::sys_openat (ret < 0) only failures, printed with the path"
+# the %s of a syscall reads its path in JSON too, and with --type syscall
+"$DUMP" --json "$T/f.nxr" | grep '"name":"openat"' | grep -q '"message":"open /nonexistent_nx_t71 failed"' ||
+	fail "JSON message of the failed openat has no path: $("$DUMP" --json "$T/f.nxr" | grep '"name":"openat"')"
+"$DUMP" --type syscall "$T/f.nxr" | grep -q 'openat: open /nonexistent_nx_t71 failed' ||
+	fail "--type syscall lost the openat's path"
+ok "%s of a syscall reads its payload in JSON and under --type syscall"
 
 # "-- COMMAND ARGS": the argv reaches the command unchanged, and --print-config
 # quotes it so that the YAML's Command splits back into the same argv
