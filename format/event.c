@@ -71,3 +71,24 @@ struct nxr_str nxr_field_str(const struct nxr_event *ev, const struct nxr_field_
 #define KIND_ID_CHECK(KIND, id, member, str) \
 	_Static_assert(id >= 1 && id <= NX_KIND_MAX_ID, "kind id out of range");
 NX_KINDS(KIND_ID_CHECK)
+
+bool nxr_event_equal(const struct nxr_event *a, const struct nxr_event *b)
+{
+	const struct nxr_kind_desc *d = nxr_kind_desc(a->kind);
+
+	if (a->kind != b->kind || a->pid != b->pid || a->tid != b->tid || a->ts_ns != b->ts_ns)
+		return false;
+	for (unsigned i = 0; d && i < d->nfields; i++) {
+		const struct nxr_field_desc *f = &d->fields[i];
+
+		if (f->type == NXR_FT_STR) {
+			struct nxr_str x = nxr_field_str(a, f), y = nxr_field_str(b, f);
+
+			if (x.len != y.len || (x.len && memcmp(x.ptr, y.ptr, x.len)))
+				return false;
+		} else if (nxr_field_u64(a, f) != nxr_field_u64(b, f)) {
+			return false;
+		}
+	}
+	return true;
+}

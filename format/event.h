@@ -2,6 +2,7 @@
 #define NX_FORMAT_EVENT_H
 
 #include <linux/types.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -68,5 +69,9 @@ const struct nxr_kind_desc *nxr_kind_descs(unsigned *n);
 /* Field access through a descriptor: integer types widened to 64 bits. */
 uint64_t nxr_field_u64(const struct nxr_event *ev, const struct nxr_field_desc *f);
 struct nxr_str nxr_field_str(const struct nxr_event *ev, const struct nxr_field_desc *f);
+
+/* Same kind, pid, tid, time, and every field of the kind (strings by their
+ * bytes); for a kind this build does not know, the first four only. */
+bool nxr_event_equal(const struct nxr_event *a, const struct nxr_event *b);
 
 #endif

@@ -99,27 +99,6 @@ static void decode_raw(const uint8_t *data, size_t size)
 	(void)sink;
 }
 
-static bool same_event(const struct nxr_event *a, const struct nxr_event *b)
-{
-	const struct nxr_kind_desc *d = nxr_kind_desc(a->kind);
-
-	if (a->kind != b->kind || a->pid != b->pid || a->tid != b->tid || a->ts_ns != b->ts_ns)
-		return false;
-	for (unsigned i = 0; d && i < d->nfields; i++) {
-		const struct nxr_field_desc *f = &d->fields[i];
-
-		if (f->type == NXR_FT_STR) {
-			struct nxr_str x = nxr_field_str(a, f), y = nxr_field_str(b, f);
-
-			if (x.len != y.len || (x.len && memcmp(x.ptr, y.ptr, x.len)))
-				return false;
-		} else if (nxr_field_u64(a, f) != nxr_field_u64(b, f)) {
-			return false;
-		}
-	}
-	return true;
-}
-
 static void decode_columns(const uint8_t *data, size_t size)
 {
 	static struct nxr_event evs[4096];
@@ -178,7 +157,7 @@ static void decode_columns(const uint8_t *data, size_t size)
 		for (uint32_t i = 0; i < got; i++) {
 			struct nxr_event back;
 
-			if (nxr_coldec_next(d2, &back) != 1 || !same_event(&evs[i], &back))
+			if (nxr_coldec_next(d2, &back) != 1 || !nxr_event_equal(&evs[i], &back))
 				__builtin_trap();
 		}
 		free(copy);

@@ -104,27 +104,6 @@ static bool next_event(struct in *in, struct nxr_event *ev, uint64_t *ts)
 	return true;
 }
 
-static bool same(const struct nxr_event *a, const struct nxr_event *b)
-{
-	const struct nxr_kind_desc *d = nxr_kind_desc(a->kind);
-
-	if (a->kind != b->kind || a->pid != b->pid || a->tid != b->tid || a->ts_ns != b->ts_ns)
-		return false;
-	for (unsigned i = 0; i < d->nfields; i++) {
-		const struct nxr_field_desc *f = &d->fields[i];
-
-		if (f->type == NXR_FT_STR) {
-			struct nxr_str x = nxr_field_str(a, f), y = nxr_field_str(b, f);
-
-			if (x.len != y.len || (x.len && memcmp(x.ptr, y.ptr, x.len)))
-				return false;
-		} else if (nxr_field_u64(a, f) != nxr_field_u64(b, f)) {
-			return false;
-		}
-	}
-	return true;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct nxr_event evs[MAX_EVENTS];
@@ -167,7 +146,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!r)
 		__builtin_trap();
 	while (nxr_reader_next(r, &ev, &err) == 1) {
-		if (got >= n || !same(&ev, &evs[got]))
+		if (got >= n || !nxr_event_equal(&ev, &evs[got]))
 			__builtin_trap();
 		got++;
 	}

@@ -141,30 +141,6 @@ void nxr_fixture_event(uint64_t i, struct nxr_event *ev)
 	}
 }
 
-bool nxr_fixture_event_equal(const struct nxr_event *a, const struct nxr_event *b)
-{
-	const struct nxr_kind_desc *d;
-
-	if (a->kind != b->kind || a->pid != b->pid || a->tid != b->tid || a->ts_ns != b->ts_ns)
-		return false;
-	d = nxr_kind_desc(a->kind);
-	if (!d)
-		return false;
-	for (unsigned i = 0; i < d->nfields; i++) {
-		const struct nxr_field_desc *f = &d->fields[i];
-
-		if (f->type == NXR_FT_STR) {
-			struct nxr_str x = nxr_field_str(a, f), y = nxr_field_str(b, f);
-
-			if (x.len != y.len || (x.len && memcmp(x.ptr, y.ptr, x.len)))
-				return false;
-		} else if (nxr_field_u64(a, f) != nxr_field_u64(b, f)) {
-			return false;
-		}
-	}
-	return true;
-}
-
 const struct nxr_meta *nxr_fixture_meta(void)
 {
 	static const struct nxr_probe probes[] = {

@@ -45,8 +45,6 @@ void nxr_fixture_free(struct nxr_fixture *fx);	/* NULL: no-op */
 
 /* The i-th event of every fixture (and of nxr_fixture_build's stream). */
 void nxr_fixture_event(uint64_t i, struct nxr_event *ev);
-/* Field by field (strings by content), through the event table. */
-bool nxr_fixture_event_equal(const struct nxr_event *a, const struct nxr_event *b);
 /* The metadata fixtures are written with (two probes, two kv pairs). */
 const struct nxr_meta *nxr_fixture_meta(void);
 /* Rewrites the header's major version (and its CRC, so only the version is wrong). */

@@ -70,7 +70,7 @@ static int read_expect(const uint8_t *buf, size_t len, const struct nxr_fixture 
 				fail_msg("segment %u event %u: got %d (%s), %s", s, k, rc, err.msg,
 					 d->last);
 			nxr_fixture_event((uint64_t)s * fx->per_seg + k, &want);
-			if (!nxr_fixture_event_equal(&ev, &want))
+			if (!nxr_event_equal(&ev, &want))
 				fail_msg("segment %u event %u differs", s, k);
 		}
 	}
@@ -95,7 +95,7 @@ static void test_round_trip_every_kind(void **state)
 	assert_non_null(r);
 	while ((rc = nxr_reader_next(r, &ev, &err)) == 1) {
 		nxr_fixture_event(i++, &want);
-		assert_true(nxr_fixture_event_equal(&ev, &want));
+		assert_true(nxr_event_equal(&ev, &want));
 		kinds |= 1u << ev.kind;
 	}
 	assert_int_equal(rc, 0);
@@ -174,11 +174,11 @@ static void test_filters_and_seek(void **state)
 	assert_int_equal(nxr_reader_seek(r, segs[1].last_ts_ns + 1, &err), 0);
 	assert_int_equal(nxr_reader_next(r, &ev, &err), 1);
 	nxr_fixture_event(200, &want);
-	assert_true(nxr_fixture_event_equal(&ev, &want));
+	assert_true(nxr_event_equal(&ev, &want));
 	assert_int_equal(nxr_reader_rewind(r, &err), 0);
 	assert_int_equal(nxr_reader_next(r, &ev, &err), 1);
 	nxr_fixture_event(0, &want);
-	assert_true(nxr_fixture_event_equal(&ev, &want));
+	assert_true(nxr_event_equal(&ev, &want));
 	nxr_reader_close(r);
 }
 

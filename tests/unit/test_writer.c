@@ -82,7 +82,7 @@ static uint64_t read_back(const uint8_t *buf, size_t len, bool want_closed)
 		fail_msg("reading back: %s", err.msg);
 	while ((rc = nxr_reader_next(r, &ev, &err)) == 1) {
 		nxr_fixture_event(n++, &want);
-		assert_true(nxr_fixture_event_equal(&ev, &want));
+		assert_true(nxr_event_equal(&ev, &want));
 	}
 	assert_int_equal(rc, 0);
 	nxr_reader_get_stats(r, &st);
@@ -125,7 +125,7 @@ static void test_round_trip_through_fd(void **state)
 	assert_non_null(r);
 	while (nxr_reader_next(r, &ev, &err) == 1) {
 		nxr_fixture_event(n++, &want);
-		assert_true(nxr_fixture_event_equal(&ev, &want));
+		assert_true(nxr_event_equal(&ev, &want));
 	}
 	assert_int_equal(n, 5000);
 	nxr_reader_get_stats(r, &st);
@@ -359,7 +359,7 @@ check:
 			if (r) {
 				while (nxr_reader_next(r, &ev, &err) == 1) {
 					nxr_fixture_event(n++, &want_ev);
-					assert_true(nxr_fixture_event_equal(&ev, &want_ev));
+					assert_true(nxr_event_equal(&ev, &want_ev));
 				}
 				struct nxr_reader_stats rs;
 
