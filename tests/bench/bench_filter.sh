@@ -9,20 +9,12 @@
 # traced runs should cost the same; the figures are medians of RUNS runs,
 # printed with their ratio to the run without filters measured beside them.
 # Usage: bench_filter.sh [N [RUNS]] (as root; O=build folder).
-set -u
-O=${O:-build}
-O=$(cd "$O" && pwd)
+. "$(dirname "$0")/benchlib.bash"
 N=${1:-1000000}
 RUNS=${2:-3}
-REC="$O/nexus-record"
 LOOP="$O/fixtures/fx_loop"
-[ "$(id -u)" = 0 ] || { echo "bench_filter: skipped: needs root (it loads BPF programs)"; exit 0; }
-[ -x "$REC" ] && [ -x "$LOOP" ] || { echo "bench_filter: build $REC and $LOOP first"; exit 77; }
-T=$(mktemp -d /tmp/nxbench.XXXXXX)
-trap 'rm -rf "$T"' EXIT
-export FX_TIME=1
+bench_init bench_filter "$LOOP"
 
-median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 
 # run LABEL [nexus-record options]: the loop's cpu ns, median of RUNS
 run() {

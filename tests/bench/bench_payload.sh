@@ -12,21 +12,11 @@
 # second, and the bytes per syscall on disk (the written bytes are random:
 # they do not compress away).
 # Usage: bench_payload.sh [N [RUNS]] (as root; O=build folder).
-set -u
-O=${O:-build}
-O=$(cd "$O" && pwd)
+. "$(dirname "$0")/benchlib.bash"
 N=${1:-300000}
 RUNS=${2:-3}
-REC="$O/nexus-record"
-[ "$(id -u)" = 0 ] || { echo "bench_payload: skipped: needs root (it loads BPF programs)"; exit 0; }
-for f in "$REC" "$O/fixtures/fx_loop" "$O/fixtures/fx_payload_loop"; do
-	[ -x "$f" ] || { echo "bench_payload: build $f first"; exit 77; }
-done
-T=$(mktemp -d /tmp/nxbench.XXXXXX)
-trap 'rm -rf "$T"' EXIT
-export FX_TIME=1
+bench_init bench_payload "$O/fixtures/fx_loop" "$O/fixtures/fx_payload_loop"
 
-median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 
 # run_one SETTING CMD...: loop_ns cpu_ns [file_bytes]
 run_one() {
@@ -48,7 +38,7 @@ run_one() {
 		"$REC" -o "$T/r.nxr" "$T/c.yaml" 2> "$T/err" > /dev/null
 	fi
 	local t
-	t=$(sed -n 's/.*loop_ns=\([0-9]*\) cpu_ns=\([0-9]*\).*/\1 \2/p' "$T/err" | tail -n 1)
+	t=$(loop_ns "$T/err")
 	[ -n "$t" ] || { echo "bench_payload: $setting $* failed: $(tail -n 2 "$T/err")" >&2; exit 1; }
 	if [ "$setting" = untraced ]; then
 		echo "$t"

@@ -17,18 +17,11 @@
 # every machine (nexus-record does not need it): it is mounted in a private
 # mount namespace for bpftrace's runs only. Usage: bench_record.sh [N [RUNS]]
 # (as root; O=build folder).
-set -u
-O=${O:-build}
-O=$(cd "$O" && pwd)
+. "$(dirname "$0")/benchlib.bash"
 N=${1:-1000000}
 RUNS=${2:-3}
-REC="$O/nexus-record"
 LOOP="$O/fixtures/fx_loop"
-[ "$(id -u)" = 0 ] || { echo "bench_record: skipped: needs root (it loads BPF programs)"; exit 0; }
-[ -x "$REC" ] && [ -x "$LOOP" ] || { echo "bench_record: build $REC and $LOOP first"; exit 77; }
-T=$(mktemp -d /tmp/nxbench.XXXXXX)
-trap 'rm -rf "$T"' EXIT
-export FX_TIME=1
+bench_init bench_record "$LOOP"
 
 have_bpftrace=0
 if command -v bpftrace > /dev/null &&
@@ -38,8 +31,6 @@ fi
 have_strace=0
 command -v strace > /dev/null && have_strace=1
 
-median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
-loop_ns() { sed -n 's/.*loop_ns=\([0-9]*\) cpu_ns=\([0-9]*\).*/\1 \2/p' "$1" | tail -n 1; }
 
 # run_one LABEL MODE: one measurement, loop ns on stdout; side figures in $T/side
 run_one() {

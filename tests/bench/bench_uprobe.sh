@@ -16,19 +16,11 @@
 # (traced minus untraced, over N), and for nexus the time its BPF program
 # takes per call (kernel.bpf_stats_enabled, turned on for the run). Syscalls are not recorded (Syscalls: none),
 # so the figures are the uprobe path alone. Usage: bench_uprobe.sh [N] (root).
-set -u
-O=${O:-build}
-O=$(cd "$O" && pwd)
+. "$(dirname "$0")/benchlib.bash"
 N=${1:-1000000}
-REC="$O/nexus-record"
 FXC="$O/fixtures/fx_calls"
 LIB="$O/fixtures/libfxcalls.so"
-[ "$(id -u)" = 0 ] || { echo "bench_uprobe: skipped: needs root (it loads BPF programs)"; exit 0; }
-[ -x "$REC" ] && [ -x "$FXC" ] || { echo "bench_uprobe: build $REC and $FXC first"; exit 77; }
-T=$(mktemp -d /tmp/nxbench.XXXXXX)
-trap 'rm -rf "$T"' EXIT
-export FX_TIME=1
-loop_ns() { sed -n 's/.*loop_ns=\([0-9]*\) cpu_ns=\([0-9]*\).*/\1 \2/p' "$1" | tail -n 1; }
+bench_init bench_uprobe "$FXC"
 
 # The BPF program's own time per call (kernel.bpf_stats_enabled, on for the
 # run): progs_before notes the kprobe-type programs loaded already;
