@@ -14,6 +14,7 @@ const volatile __u32 nx_trace_all __weak = 0;	/* every process but the recorder 
 const volatile __u32 nx_follow __weak = 1;	/* children inherit relevancy */
 const volatile __u32 nx_noexec __weak = 0;	/* exec of a name in nx_names makes relevant */
 const volatile __u32 nx_wake_bytes __weak = 0;	/* wake the drain past this much data; 0: per event */
+const volatile __u32 nx_ncpus __weak = 1;	/* possible cpus: the slots nx_flush empties */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -43,6 +44,15 @@ struct {
 	__type(value, __u8);
 } nx_names SEC(".maps") __weak;
 
+/* The hot path's per-cpu slot (struct nx_cpu, bpf/sysemit.bpf.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct nx_cpu);
+} nx_cpu SEC(".maps") __weak;
+
+/* The entry of a syscall whose thread left its cpu before returning. */
 struct {
 	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
 	__uint(map_flags, BPF_F_NO_PREALLOC);

@@ -46,22 +46,38 @@ struct nx_shared {
 };
 
 #define NX_SYS_REC 96			/* sizeof(struct nx_wire_syscall), checked in loader.c */
-#define NX_SYS_BATCH 8			/* completed syscalls a thread buffers per ring record */
+#define NX_SYS_BATCH 8			/* completed syscalls buffered per ring record */
 
-/*
- * Per thread, in task storage: the syscall it is in (until sys_exit), and
- * the records of its last completed syscalls, handed to the ring buffer
- * NX_SYS_BATCH at a time (one reservation instead of eight), and sooner when
- * the thread is switched out, execs, forks or exits, or the run ends.
- */
+/* The syscall a thread is in: from sys_enter until its sys_exit. */
 struct nx_pending {
 	__u64 ts_ns;
 	__u64 args[6];
+	__u64 pt;			/* pid_tgid (tgid << 32 | tid) at entry */
 	__u32 nr;
-	__u32 active;
+	__u32 active;			/* in task storage: set while the entry is valid */
+};
+
+/* Completed SYSCALL records, handed to the ring NX_SYS_BATCH at a time. */
+struct nx_sysbuf {
 	__u32 nbuf;			/* records in buf */
 	__u32 pad;
 	__u8 buf[NX_SYS_BATCH * NX_SYS_REC];	/* struct nx_wire_syscall each */
+};
+
+/*
+ * Per cpu (bpf/sysemit.bpf.h): the entry of the syscall the thread running
+ * here is in, and the records of the syscalls completed here since the
+ * last thread switch. An entry moves to the thread's task storage only when
+ * the thread leaves the cpu inside its syscall (it blocks), so the common
+ * syscall never touches task storage. lock is a try-lock taken with one
+ * compare-and-swap: a program preempted on this cpu (full preemption only)
+ * keeps others out of the slot, and they take the task storage path.
+ */
+struct nx_cpu {
+	__u64 owner;			/* pid_tgid of the thread whose entry pend is; 0: none */
+	__u64 lock;			/* 64 bits: BPF's compare-and-swap before cpu v3 */
+	struct nx_pending pend;
+	struct nx_sysbuf batch;
 };
 
 #endif

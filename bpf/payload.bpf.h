@@ -7,7 +7,7 @@
  *
  * Ordering: a PAYLOAD carries the tid and entry ts_ns of its syscall and
  * must precede that SYSCALL in the thread's order. The SYSCALL record goes
- * into the thread's buffer (bpf/sysemit.bpf.h) at exit, so the buffer is
+ * into the cpu's batch (bpf/sysemit.bpf.h) at exit, so the batch is
  * flushed before the first payload of a syscall: the earlier syscalls come
  * first, then the payloads, then (later, from the buffer) this syscall.
  *
@@ -372,7 +372,8 @@ static __always_inline int nx_sysfilt_pass(const struct nx_pending *p, __u64 pt,
  * paths and buffers. 0: the filter dropped the syscall (counted): nothing
  * of it is recorded.
  */
-static __always_inline int nx_pay_exit(struct nx_pending *p, __u64 pt, __s64 ret)
+static __always_inline int nx_pay_exit(struct nx_pending *p, struct nx_sysbuf *b, __u64 pt,
+				       __s64 ret)
 {
 	__u32 cls = nx_pay_class_of(p->nr);
 
@@ -386,7 +387,8 @@ static __always_inline int nx_pay_exit(struct nx_pending *p, __u64 pt, __s64 ret
 	}
 	if (!(cls & ~NX_PAYC_FILTER))
 		return 1;
-	nx_sys_flush(p);
+	if (b)		/* the earlier syscalls before this one's payloads */
+		nx_sys_flush(b);
 	if (cls & NX_PAYC_EXEC) {
 		nx_pay_exec(p, pt, cls, ret);
 		return 1;

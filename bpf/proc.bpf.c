@@ -101,6 +101,9 @@ int BPF_PROG(on_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 			return 0;
 	}
 	nx_sys_flush_current();
+	if (old_pid != p->pid)	/* a thread's exec: it takes the leader's tid */
+		nx_sys_rename_current((__u64)tgid << 32 | (__u32)old_pid,
+				      (__u64)tgid << 32 | (__u32)p->pid);
 	e = bpf_ringbuf_reserve(&nx_events, EXEC_REC, 0);
 	if (!e) {
 		nx_count_lost(1);
@@ -134,7 +137,6 @@ int BPF_PROG(on_exit, struct task_struct *p, bool group_dead)
 {
 	__u64 pt = bpf_get_current_pid_tgid();
 	__u32 tgid = pt >> 32;
-	struct nx_pending *pend;
 	struct nx_wire_exit *e;
 	struct nx_shared *s;
 
@@ -143,14 +145,7 @@ int BPF_PROG(on_exit, struct task_struct *p, bool group_dead)
 	if (nx_filter_on && !nx_relevant(tgid))
 		goto gone;
 	/* exit and exit_group never reach sys_exit: their entry is flushed here. */
-	pend = bpf_task_storage_get(&nx_pending, bpf_get_current_task_btf(), NULL, 0);
-	if (pend) {
-		if (pend->active) {
-			nx_sys_emit(pend, pt, 0, 0);
-			pend->active = 0;
-		}
-		nx_sys_flush(pend);
-	}
+	nx_sys_end_current(pt);
 	e = bpf_ringbuf_reserve(&nx_events, sizeof(*e), 0);
 	if (e) {
 		e->code = BPF_CORE_READ(p, exit_code);

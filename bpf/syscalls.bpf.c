@@ -2,14 +2,16 @@
  * bpf/syscalls.bpf.c: one SYSCALL record per syscall of a relevant thread.
  *
  * sys_enter keeps the entry (time, number, six argument registers) in the
- * thread's task storage; sys_exit makes one record with the return value and
- * the duration (NX_SYS_EXITED). One record per syscall instead of two halves
- * the ring traffic, and a thread buffers NX_SYS_BATCH of them per ring-buffer
- * reservation (flushed when it is switched out, execs, forks or exits, and
- * by nx_flush at the end), so that the reserve/submit cost is shared. A syscall that
- * never returns (exit, exit_group) is flushed by proc.bpf.c at
- * sched_process_exit with NX_SYS_EXITED clear; one still blocked when the
- * recording stops is flushed the same way by nx_flush, a task iterator.
+ * cpu's slot (bpf/sysemit.bpf.h: moved to task storage if the thread blocks);
+ * sys_exit makes one record with the return value and the duration
+ * (NX_SYS_EXITED). One record per syscall instead of two halves the ring
+ * traffic, and a cpu buffers NX_SYS_BATCH of them per ring-buffer
+ * reservation (flushed when a thread is switched out, execs, forks or
+ * exits, and by nx_flush at the end), so that the reserve/submit cost is
+ * shared. A syscall that never returns (exit, exit_group) is flushed by
+ * proc.bpf.c at sched_process_exit with NX_SYS_EXITED clear; one still
+ * blocked when the recording stops is flushed the same way by nx_flush, a
+ * task iterator.
  *
  * Every reservation that fails is counted in nx_lost (per cpu): the loader
  * writes the deltas into the recording, so loss is never silent.
@@ -36,15 +38,41 @@ static __always_inline int sys_wanted(long id)
 	return (nx_sys_filter[(id >> 6) & (NX_SYS_WORDS - 1)] >> (id & 63)) & 1;
 }
 
-SEC("tp_btf/sys_enter")
-int BPF_PROG(on_sys_enter, struct pt_regs *regs, long id)
+/*
+ * An entry to fill: the cpu slot's when this program holds it (*held), else
+ * the thread's task storage (the slot is held by a preempted program). An
+ * entry of another thread still in the slot is one whose thread stopped
+ * being traced inside its syscall (an exec into a process filtered out):
+ * its sys_exit records nothing, so it is dropped here.
+ */
+static __always_inline struct nx_pending *entry_slot(struct nx_cpu *c, __u64 pt, int *held)
 {
 	struct nx_pending *p;
 
-	if (!nx_relevant(bpf_get_current_pid_tgid() >> 32) || !sys_wanted(id))
-		return 0;
+	*held = c && nx_cpu_lock(c);
+	if (*held) {
+		c->owner = pt;
+		return &c->pend;
+	}
 	p = bpf_task_storage_get(&nx_pending, bpf_get_current_task_btf(), NULL,
 				 BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (p)
+		p->active = 1;
+	return p;
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(on_sys_enter, struct pt_regs *regs, long id)
+{
+	__u64 pt = bpf_get_current_pid_tgid();
+	struct nx_pending *p;
+	struct nx_cpu *c;
+	int held;
+
+	if (!nx_relevant(pt >> 32) || !sys_wanted(id))
+		return 0;
+	c = nx_cpu_get();
+	p = entry_slot(c, pt, &held);
 	if (!p) {
 		nx_count_lost(1);
 		return 0;
@@ -56,9 +84,18 @@ int BPF_PROG(on_sys_enter, struct pt_regs *regs, long id)
 	p->args[3] = regs->r10;
 	p->args[4] = regs->r8;
 	p->args[5] = regs->r9;
+	p->pt = pt;
 	p->nr = id;
-	p->active = 1;
+	if (held && c)
+		nx_cpu_unlock(c);
 	return 0;
+}
+
+/* The record of entry p (its syscall returned ret) into batch b (NULL: alone). */
+static __always_inline void sys_done(struct nx_sysbuf *b, struct nx_pending *p, __u64 pt, long ret)
+{
+	if (nx_pay_exit(p, b, pt, ret))	/* 0: a Syscalls filter dropped it */
+		nx_sys_out(b, p, pt, ret, NX_SYS_EXITED);
 }
 
 SEC("tp_btf/sys_exit")
@@ -66,26 +103,58 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 {
 	__u64 pt = bpf_get_current_pid_tgid();
 	struct nx_pending *p;
+	struct nx_cpu *c;
 
 	if (!nx_relevant(pt >> 32))
 		return 0;
-	p = bpf_task_storage_get(&nx_pending, bpf_get_current_task_btf(), NULL, 0);
-	if (!p || !p->active)
-		return 0;
-	if (!nx_pay_exit(p, pt, ret)) {	/* a Syscalls filter dropped it */
-		p->active = 0;
+	c = nx_cpu_get();
+	if (c && nx_cpu_lock(c)) {
+		if (c->owner == pt) {
+			c->owner = 0;
+			sys_done(&c->batch, &c->pend, pt, ret);
+		} else {	/* it blocked: parked by on_switch */
+			p = bpf_task_storage_get(&nx_pending, bpf_get_current_task_btf(), NULL, 0);
+			if (p && p->active) {
+				p->active = 0;
+				sys_done(&c->batch, p, pt, ret);
+			}
+		}
+		nx_cpu_unlock(c);
 		return 0;
 	}
-	nx_sys_emit(p, pt, ret, NX_SYS_EXITED);
-	p->active = 0;
+	p = bpf_task_storage_get(&nx_pending, bpf_get_current_task_btf(), NULL, 0);
+	if (p && p->active) {
+		p->active = 0;
+		sys_done(NULL, p, pt, ret);
+	}
+	return 0;
+}
+
+/* Every cpu's slot, at the end: an entry still open there (its thread was
+ * running in a syscall when the programs were detached), then the batch. */
+static long flush_cpu(__u32 cpu, void *unused)
+{
+	__u32 zero = 0;
+	struct nx_cpu *c = bpf_map_lookup_percpu_elem(&nx_cpu, &zero, cpu);
+
+	if (!c)
+		return 1;
+	if (!nx_cpu_lock(c))
+		return 0;
+	if (c->owner) {
+		nx_sys_emit(&c->batch, &c->pend, c->pend.pt, 0, 0);
+		c->owner = 0;
+	}
+	nx_sys_flush(&c->batch);
+	nx_cpu_unlock(c);
 	return 0;
 }
 
 /*
  * Run once by the loader after the other programs are detached (a task
- * iterator): every syscall still blocked keeps its entry, flushed as a
- * record with NX_SYS_EXITED clear, like exit_group's; every thread's
- * buffered records go to the ring.
+ * iterator): first every cpu's slot, then every syscall still blocked keeps
+ * its entry, flushed as a record with NX_SYS_EXITED clear, like
+ * exit_group's.
  */
 SEC("iter/task")
 int nx_flush(struct bpf_iter__task *ctx)
@@ -93,30 +162,32 @@ int nx_flush(struct bpf_iter__task *ctx)
 	struct task_struct *task = ctx->task;
 	struct nx_pending *p;
 
+	if (ctx->meta->seq_num == 0)
+		bpf_loop(nx_ncpus, flush_cpu, NULL, 0);
 	if (!task)
 		return 0;
 	p = bpf_task_storage_get(&nx_pending, task, NULL, 0);
-	if (!p)
-		return 0;
-	if (p->active) {
-		nx_sys_emit(p, (__u64)task->tgid << 32 | (__u32)task->pid, 0, 0);
+	if (p && p->active) {
+		nx_sys_emit_one(p, (__u64)task->tgid << 32 | (__u32)task->pid, 0, 0);
 		p->active = 0;
 	}
-	nx_sys_flush(p);
 	return 0;
 }
 
-/* A thread leaving the cpu hands its buffered records over: they are never
- * held longer than the thread runs. */
+/* A thread leaving the cpu takes nothing of its own along in the slot: its
+ * records go to the ring, an entry still open (it blocks) to its task
+ * storage. */
 SEC("tp_btf/sched_switch")
 int BPF_PROG(on_switch, bool preempt, struct task_struct *prev)
 {
-	struct nx_pending *p;
+	struct nx_cpu *c = nx_cpu_get();
+	__u64 pt = (__u64)prev->tgid << 32 | (__u32)prev->pid;
 
-	if (!nx_relevant(prev->tgid))
+	if (!c || (c->owner != pt && !c->batch.nbuf) || !nx_cpu_lock(c))
 		return 0;
-	p = bpf_task_storage_get(&nx_pending, bpf_get_current_task_btf(), NULL, 0);
-	if (p && p->nbuf)
-		nx_sys_flush(p);
+	if (c->owner == pt)
+		nx_sys_park(c, prev);
+	nx_sys_flush(&c->batch);
+	nx_cpu_unlock(c);
 	return 0;
 }

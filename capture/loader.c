@@ -227,6 +227,7 @@ struct nx_loader *nx_loader_open(const struct nx_loader_opts *o, struct nx_err *
 	ro->nx_trace_all = o->trace_all;
 	ro->nx_follow = o->follow;
 	ro->nx_noexec = o->noexec;
+	ro->nx_ncpus = l->ncpus;
 	if (o->wake_bytes == UINT32_MAX)
 		ro->nx_wake_bytes = 0;
 	else if (o->wake_bytes)
