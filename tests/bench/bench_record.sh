@@ -64,35 +64,49 @@ run_one() {
 	loop_ns "$T/err"
 }
 
+# measure MODE TRACER: one run, its "wall_ns cpu_ns" appended to $T/MODE.TRACER.times
+# and its side figures to $T/MODE.TRACER.sides
+measure() {
+	local t
+	t=$(run_one "$2" "$1")
+	[ -n "$t" ] || { echo "bench_record: $2 $1 failed: $(tail -n 2 "$T/err")" >&2; exit 1; }
+	echo "$t" >> "$T/$1.$2.times"
+	cat "$T/side" >> "$T/$1.$2.sides"
+}
+
+# The runs that are compared take turns (untraced, nexus, bpftrace counting,
+# then again), so that a change in the machine's load between them falls on
+# all three alike; bpftrace printing and strace, far slower, run once after.
 printf '%-8s %-30s %8s %7s %8s %7s %11s %9s %8s\n' loop tracer "wall (s)" ratio "cpu (s)" ratio "events/s" lost "bytes/ev"
+declare -A cpu_ratio lost_of
 for mode in getppid rw; do
-	base=""
+	for i in $(seq "$RUNS"); do
+		measure $mode untraced
+		measure $mode nexus
+		[ $have_bpftrace = 1 ] && measure $mode bt-count
+	done
+	[ $have_bpftrace = 1 ] && measure $mode bt-print
+	[ $have_strace = 1 ] && measure $mode strace
+	base=$(awk '{ print $1 }' "$T/$mode.untraced.times" | median)
+	cbase=$(awk '{ print $2 }' "$T/$mode.untraced.times" | median)
 	for tracer in untraced nexus bt-count bt-print strace; do
 		case $tracer in
 		bt-*) [ $have_bpftrace = 1 ] || { printf '%-8s %-30s %s\n' $mode "bpftrace ($tracer)" "cannot run here (no tracefs)"; continue; } ;;
 		strace) [ $have_strace = 1 ] || { printf '%-8s %-30s %s\n' $mode strace "not installed"; continue; } ;;
 		esac
-		runs=$RUNS
-		[ $tracer = strace ] || [ $tracer = bt-print ] && runs=1
-		: > "$T/times"; : > "$T/sides"
-		for i in $(seq $runs); do
-			t=$(run_one $tracer $mode)
-			[ -n "$t" ] || { echo "bench_record: $tracer $mode failed: $(tail -n 2 "$T/err")" >&2; exit 1; }
-			echo "$t" >> "$T/times"
-			cat "$T/side" >> "$T/sides"
-		done
-		med=$(awk '{ print $1 }' "$T/times" | median)
-		cmed=$(awk '{ print $2 }' "$T/times" | median)
-		[ -n "$base" ] || { base=$med; cbase=$cmed; }
+		med=$(awk '{ print $1 }' "$T/$mode.$tracer.times" | median)
+		cmed=$(awk '{ print $2 }' "$T/$mode.$tracer.times" | median)
 		ratio=$(awk -v a="$med" -v b="$base" 'BEGIN { printf "%.2fx", a / b }')
 		cratio=$(awk -v a="$cmed" -v b="$cbase" 'BEGIN { printf "%.2fx", a / b }')
+		cpu_ratio[$mode.$tracer]=${cratio%x}
 		case $tracer in
 		untraced) label="untraced" extra="" ;;
 		nexus) label="nexus-record (everything)"
 			extra=$(awk 'NF == 4 { ev += $1; s += $2; lost += $3; by += $4; n++ }
-				END { if (n) printf "%11.0f %9d %8.1f", ev / s, lost, by / ev }' "$T/sides") ;;
+				END { if (n) printf "%11.0f %9d %8.1f", ev / s, lost, by / ev }' "$T/$mode.$tracer.sides")
+			lost_of[$mode]=$(awk 'NF == 4 { lost += $3 } END { print lost + 0 }' "$T/$mode.$tracer.sides") ;;
 		bt-count) label="bpftrace counting syscalls" extra="" ;;
-		bt-print) label="bpftrace printing each event" extra=$(printf '%11s %9s' - "$(sed -n 's/lost //p' "$T/sides")") ;;
+		bt-print) label="bpftrace printing each event" extra=$(printf '%11s %9s' - "$(sed -n 's/lost //p' "$T/$mode.$tracer.sides")") ;;
 		strace) label="strace -f -o" extra="" ;;
 		esac
 		printf '%-8s %-30s %8.3f %7s %8.3f %7s %s\n' $mode "$label" "$(awk -v a="$med" 'BEGIN { print a / 1e9 }')" "$ratio" \
@@ -103,15 +117,34 @@ done
 # Sustained rate: 4 threads of getppid, as fast as they go, with the default
 # ring. The recorder's own summary gives the events, the time and the loss.
 { echo "TraceCondition:"; echo "  Command: $O/fixtures/fx_threads 4 $((N * 2))"; echo "  Sudo: True"; } > "$T/storm.yaml"
+storm_rate=0 storm_lost=unknown
 if "$REC" -f -o "$T/storm.nxr" "$T/storm.yaml" 2> "$T/storm.err" > /dev/null; then
 	sed -n 's/^nexus-record: [^:]*: \([0-9]*\) events in \([0-9.]*\) s .*; \(.*\)$/\1 \2 \3/p' "$T/storm.err" |
 		awk '{ printf "storm    4 threads of getppid: %d events in %.2f s = %.2f M events/s recorded; ", $1, $2, $1 / $2 / 1e6;
-		       $1 = $2 = ""; sub(/^ +/, ""); print }'
+		       $1 = $2 = ""; sub(/^ +/, ""); print }' | tee "$T/storm.line"
+	storm_rate=$(sed -n 's/.* = \([0-9.]*\) M events\/s.*/\1/p' "$T/storm.line")
+	grep -q 'no events lost' "$T/storm.line" && storm_lost=0 ||
+		storm_lost=$(sed -n 's/.*LOST \([0-9]*\) events.*/\1/p' "$T/storm.err")
 else
 	echo "bench_record: storm run failed: $(tail -n 1 "$T/storm.err")" >&2
 fi
 echo
-echo "targets: zero loss at 3 M events/s sustained (storm); nexus-record below bpftrace counting; <= 3x on getppid and <= 2.5x on rw with zero loss"
+# verdict LABEL OK: one line per target, from the medians above (cpu time)
+verdict() { printf '  %-58s %s\n' "$1" "$([ "$2" = 1 ] && echo met || echo MISSED)"; }
+le() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a <= b) }' && echo 1 || echo 0; }
+echo "targets (cpu-time medians of this run):"
+for mode in getppid rw; do
+	if [ $have_bpftrace = 1 ]; then
+		verdict "$mode: nexus ${cpu_ratio[$mode.nexus]}x below bpftrace counting ${cpu_ratio[$mode.bt-count]}x" \
+			"$(awk -v a="${cpu_ratio[$mode.nexus]}" -v b="${cpu_ratio[$mode.bt-count]}" 'BEGIN { print (a < b) }')"
+	fi
+done
+verdict "getppid: nexus ${cpu_ratio[getppid.nexus]}x <= 3x, lost ${lost_of[getppid]}" \
+	"$([ "$(le "${cpu_ratio[getppid.nexus]}" 3)" = 1 ] && [ "${lost_of[getppid]}" = 0 ] && echo 1)"
+verdict "rw: nexus ${cpu_ratio[rw.nexus]}x <= 2.5x, lost ${lost_of[rw]}" \
+	"$([ "$(le "${cpu_ratio[rw.nexus]}" 2.5)" = 1 ] && [ "${lost_of[rw]}" = 0 ] && echo 1)"
+verdict "storm: ${storm_rate:-0} M events/s >= 3 M sustained, lost ${storm_lost:-unknown}" \
+	"$([ "$(le 3 "${storm_rate:-0}")" = 1 ] && [ "$storm_lost" = 0 ] && echo 1)"
 echo "load average during the run: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cpus (wall ratios need an idle machine)"
 [ $have_bpftrace = 1 ] && echo "note: bpftrace ran with tracefs mounted in a private mount namespace"
 exit 0
