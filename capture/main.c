@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -314,6 +315,22 @@ static void on_status(void *ctx, const struct nx_record_status *st)
 	sc->shown = 1;
 }
 
+/* The recorder's own cpu time (its threads: draining, encoding,
+ * compressing, writing; the BPF programs run in the traced threads and are
+ * charged to them): what it could sustain on one cpu. */
+static void summary_cpu(uint64_t events)
+{
+	struct rusage ru;
+	double s;
+
+	if (getrusage(RUSAGE_SELF, &ru) || !events)
+		return;
+	s = ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
+	    (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+	fprintf(stderr, PROG ": recorder cpu %.2f s, %.0f ns per event (%.1f M events/s on one "
+		"cpu)\n", s, s * 1e9 / events, s > 0 ? events / s / 1e6 : 0.0);
+}
+
 static void summary(const struct nx_record_result *res)
 {
 	const struct nx_record_status *st = &res->st;
@@ -349,6 +366,7 @@ static void summary(const struct nx_record_result *res)
 			", writer backlog %" PRIu64 ", disk %" PRIu64 "; kernel counted %" PRIu64 ").\n",
 			lost, st->lost[NX_LOSS_RINGBUF], st->lost[NX_LOSS_BACKLOG],
 			st->lost[NX_LOSS_DISK], st->lost_kernel);
+	summary_cpu(st->events);
 }
 
 /* What live adaptation did, when it did anything: the rate of uprobe events

@@ -123,6 +123,7 @@ if "$REC" -f -o "$T/storm.nxr" "$T/storm.yaml" 2> "$T/storm.err" > /dev/null; th
 		awk '{ printf "storm    4 threads of getppid: %d events in %.2f s = %.2f M events/s recorded; ", $1, $2, $1 / $2 / 1e6;
 		       $1 = $2 = ""; sub(/^ +/, ""); print }' | tee "$T/storm.line"
 	storm_rate=$(sed -n 's/.* = \([0-9.]*\) M events\/s.*/\1/p' "$T/storm.line")
+	sed -n 's/^nexus-record: recorder cpu .*, \([0-9]*\) ns per event (\(.*\) M events.*/storm    the recorder itself: \1 ns of cpu per event, \2 M events\/s on one cpu (the generator, 4 threads on the other cpus, sets the rate)/p' "$T/storm.err"
 	grep -q 'no events lost' "$T/storm.line" && storm_lost=0 ||
 		storm_lost=$(sed -n 's/.*LOST \([0-9]*\) events.*/\1/p' "$T/storm.err")
 else
