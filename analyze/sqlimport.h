@@ -40,7 +40,7 @@
  * Strings are stored as TEXT with their bytes unchanged.
  */
 
-#define NX_SQLIMPORT_SCHEMA_VERSION 4
+#define NX_SQLIMPORT_SCHEMA_VERSION 5
 
 struct nx_sqlimport_opts {
 	/* progress of a phase ("events": done of total events; "indexes": 0 of 1 when it

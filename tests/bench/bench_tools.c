@@ -31,6 +31,7 @@
 
 #include "analyze/split.h"
 #include "analyze/sqlimport.h"
+#include "analyze/sqlvtab.h"
 #include "format/reader.h"
 #include "format/writer.h"
 
@@ -292,6 +293,7 @@ int main(int argc, char **argv)
 	}
 
 	if (sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
+	    nx_sqlvtab_register(h) != SQLITE_OK ||
 	    sqlite3_prepare_v2(h, "SELECT nr, count(*) FROM syscalls GROUP BY nr", -1, &s,
 			       NULL) != SQLITE_OK) {
 		fprintf(stderr, "bench_tools: %s\n", sqlite3_errmsg(h));
