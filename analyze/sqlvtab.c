@@ -1606,7 +1606,8 @@ static int apply_patches(struct nx_colstore *w, struct nx_err *err)
 	struct colhdr h[MAX_COLS];
 	size_t i = 0;
 
-	qsort(w->patches, w->npatches, sizeof(*w->patches), patch_cmp);
+	if (w->npatches)
+		qsort(w->patches, w->npatches, sizeof(*w->patches), patch_cmp);
 	while (i < w->npatches) {
 		uint64_t ci = w->patches[i].row / CR;
 		const uint8_t *b;
