@@ -171,6 +171,7 @@ struct vtab {
 	bool loaded;
 	struct chunkdir *dir;
 	uint32_t nchunks;
+	bool uniform;			/* chunk i holds rows [i * CR, (i + 1) * CR) */
 	uint64_t nrows;
 	uint32_t key_cols;
 	uint64_t distinct[MAX_COLS];
@@ -196,6 +197,7 @@ struct vcur {
 	bool eof;
 	uint64_t row;
 	uint32_t cur;			/* the chunk of row */
+	uint32_t entered;		/* the chunk a scan entered (ranges checked) */
 	sqlite3_stmt *pst;		/* posting segments: q_post or q_keys, running */
 	sqlite3_stmt *q_post, *q_keys, *q_count;
 	uint64_t *prow;
@@ -386,6 +388,9 @@ static int vt_load(struct vtab *t)
 		rc = vt_error(t, step, "%s: %s", t->name, sqlite3_errmsg(t->db));
 		goto out;
 	}
+	t->uniform = true;
+	for (uint32_t i = 0; i + 1 < t->nchunks; i++)
+		t->uniform &= t->dir[i].nrows == CR;
 	/* both monotonic: a time range finds its chunks by binary search */
 	for (uint32_t i = 0; i < t->nchunks; i++) {
 		struct chunkdir *d = &t->dir[i], *e = &t->dir[t->nchunks - 1 - i];
@@ -627,7 +632,9 @@ static uint32_t chunk_of(const struct vtab *t, uint64_t row, uint32_t hint)
 
 	if (hint < t->nchunks && row >= t->dir[hint].first_row &&
 	    row < t->dir[hint].first_row + t->dir[hint].nrows)
-		return (uint32_t)hint;
+		return hint;
+	if (t->uniform)		/* every chunk but the last is full: no search */
+		return row / CR < t->nchunks ? (uint32_t)(row / CR) : t->nchunks;
 	while (lo < hi) {
 		uint32_t mid = lo + (hi - lo) / 2;
 
@@ -802,6 +809,31 @@ static bool chunk_in_ranges(const struct vcur *c, uint32_t ci)
 	       !(c->bounded[0] && (d->last_id < c->lo[0] || d->first_id > c->hi[0]));
 }
 
+/* Entering chunk ci in a scan: c->row moves to the first row whose id is >= lo[0]. */
+static int chunk_enter(struct vcur *c, uint32_t ci)
+{
+	const struct chunkdir *d = &c->t->dir[ci];
+	uint32_t lo, hi;
+	int rc;
+
+	if (!c->bounded[0] || d->first_id >= c->lo[0])
+		return SQLITE_OK;
+	if ((rc = chunk_load(c, ci)) != SQLITE_OK || (rc = col_get(c, 0)) != SQLITE_OK)
+		return rc;
+	lo = (uint32_t)(c->row - d->first_row);
+	hi = c->cn;
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		if (c->vals[0][mid] < c->lo[0])
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	c->row = d->first_row + lo;
+	return SQLITE_OK;
+}
+
 /*
  * Moves to the first row at or after the candidate position that passes every
  * filter: from c->row on for a scan (c->row itself included when first),
@@ -824,11 +856,31 @@ static int advance(struct vcur *c, bool first)
 				c->eof = true;
 				return SQLITE_OK;
 			}
-			ci = chunk_of(t, c->row, c->cur);
-			if (!chunk_in_ranges(c, ci)) {
-				c->row = t->dir[ci].first_row + t->dir[ci].nrows;
-				first = true;
-				continue;
+			ci = c->entered;
+			if (ci >= t->nchunks || c->row >= t->dir[ci].first_row + t->dir[ci].nrows) {
+				/* a new chunk: skipped whole, or entered at its first id >= lo */
+				ci = chunk_of(t, c->row, c->cur);
+				c->cur = ci;
+				if (!chunk_in_ranges(c, ci)) {
+					c->row = t->dir[ci].first_row + t->dir[ci].nrows;
+					first = true;
+					continue;
+				}
+				c->entered = ci;
+				if ((rc = chunk_enter(c, ci)) != SQLITE_OK)
+					return rc;
+				if (c->row >= c->whi)
+					continue;
+			}
+			if (c->bounded[0] && t->dir[ci].last_id > c->hi[0]) {
+				/* ids increase: past hi, no row after this one can pass */
+				if ((rc = chunk_load(c, ci)) != SQLITE_OK ||
+				    (rc = col_get(c, 0)) != SQLITE_OK)
+					return rc;
+				if (c->vals[0][c->row - t->dir[ci].first_row] > c->hi[0]) {
+					c->eof = true;
+					return SQLITE_OK;
+				}
 			}
 		} else {
 			if (!first)
@@ -853,8 +905,9 @@ static int advance(struct vcur *c, bool first)
 			if (!chunk_in_ranges(c, ci))
 				continue;
 		}
-		if (!c->bounded[0] && !c->bounded[1] && (c->neq == 0 ||
-		    (c->neq == 1 && c->driver != D_SCAN))) {
+		if (!c->bounded[0] && !c->bounded[1] &&
+		    (c->neq == 0 ||
+		     (c->neq == 1 && c->driver != D_SCAN && c->eq_col[0] == c->key_col))) {
 			/* nothing to check: the chunk is loaded when a column is read */
 			c->cur = ci;
 			return SQLITE_OK;
@@ -1107,6 +1160,7 @@ static int vt_filter(sqlite3_vtab_cursor *cur, int idx_num, const char *idx_str,
 	c->eof = false;
 	c->row = c->wlo;
 	c->cur = c->cs;
+	c->entered = UINT32_MAX;
 	rc = advance(c, true);
 	if (rc != SQLITE_OK)
 		c->eof = true;
