@@ -9,35 +9,38 @@
  * stream by and written at the end.
  *
  * Speed: one transaction, journal and sync off (the database is a temporary
- * file until the rename: a crash leaves no half cache under the real name),
- * syscall rows buffered SYS_BATCH at a time as ready integers and inserted by
- * "INSERT INTO syscall_rows SELECT * FROM nx_sysbatch", a virtual table over
- * the buffer (no bind call, no statement text per row). The rows carry no
- * name (the syscalls view joins it from syscall_counts); the time index is
- * kept while they go in (they come nearly in time order: appends on its last
- * page), the pid and nr indexes are sorted after them. Memory is bounded by
- * the number of processes, threads and syscall numbers, and by the calls
- * pending on each thread (PEND_CALLS at most).
+ * file until the rename: a crash leaves no half cache under the real name).
+ * The syscall rows are not SQLite rows: syscall_rows is an nx_columns
+ * virtual table (sqlvtab.h) and each row is appended, as integers, to a
+ * column chunk of 4096 rows and to the pid, tid and nr posting lists, the
+ * indexes, built in the same pass (no sort, no B-tree). A row goes in at
+ * its entry event, so rows are in event_id order; the exit record patches
+ * ret, duration_ns and flags (in place, or at the end for a chunk already
+ * written). The rows carry no name (the syscalls view joins it from
+ * syscall_counts). Memory is bounded by the number of processes, threads and
+ * syscall numbers, by the calls pending on each thread (PEND_CALLS at most),
+ * and by the posting lists pending (16 MB, then written as segments).
  *
- * Measured. The machine is shared (2 cores, fuzzers beside): wall times run
- * 2-3x CPU times and move from run to run, so the figures that decide are
- * instruction counts (callgrind) and CPU ratios to SQLite alone in the same
- * run (bench_tools: the same rows with 16-row INSERTs and no decoding, then
- * the same indexes).
- *   callgrind, import of 300 k syscalls: 4.05 G instructions (schema 2, a name
- *     per row and three indexes sorted after: 4.33 G); rows with the time
- *     index 46 %, pid and nr indexes 48 % (half of it SQLite's sort: the keys
- *     tie and every tie is a full record comparison), decoding ~6 %.
- *   bench_tools 10 M, two runs: 22.3 and 21.9 s CPU, x1.02 and x0.97 of
- *     SQLite alone doing the same rows and indexes; SQLite alone with schema
- *     2's rows needed x1.11 and x0.99 the CPU (the noise is that large).
- * Tried, not kept: a WITHOUT ROWID table clustered on (pid, event_id), x1.22
- * instructions; every index kept during the rows, x1.9 CPU; one (pid, nr)
- * index for both (skip-scan for nr), -7 % only and GROUP BY nr loses its
- * index; 16 KB pages, -0.5 %; 64-row INSERTs
- * with binds, +8 %; page_size 16384 with mmap_size, a small cache_size so
- * the sorter makes several runs (threads=2): no gain beyond noise;
- * temp_store=MEMORY would unbound memory on big recordings.
+ * Measured (bench_tools; the machine is shared, 2 cores, wall times move
+ * 2x from run to run, so each figure is read beside SQLite alone in the same
+ * run: the same rows as a native table with 16-row INSERTs and the same
+ * three B-tree indexes, no decoding):
+ *   2 M syscalls: 3.9-5.4 M rows/s, 1.9-2.6 s per 10 M with the indexes,
+ *     0.37-0.48 s CPU against SQLite alone's 3.2-4.0 s (x0.11-0.12);
+ *   10 M syscalls: 3.2 M rows/s, 3.1 s (2.1 s CPU) against SQLite alone's
+ *     21.9 s (19.6 s CPU): x0.14 wall, x0.11 CPU;
+ *   the posting lists cost ~0.09 s CPU per 2 M rows (~20 % of the import:
+ *     imports with and without them, two runs each); SQLite's CREATE INDEX
+ *     needs 0.35-0.7 s per million rows and index.
+ *   Queries at 10 M, virtual table against the native table: GROUP BY nr
+ *     0.64 s vs 0.57 s (x1.13), count and sum of one pid 0.036 vs 0.16 s
+ *     (x0.22), 10 000 rows by time 1.0 vs 1.4 ms, a full scan of two
+ *     columns 0.97 vs 1.28 s (x0.76), a lookup by event_id 27 vs 14 us.
+ * Schema 4 (native rows) took x0.97-1.02 of SQLite alone: 18-22 s per 10 M,
+ * after trying a WITHOUT ROWID table clustered on (pid, event_id), every
+ * index kept during the rows, one (pid, nr) index, 16 KB pages, 64-row
+ * INSERTs, mmap and sorter threads (none beyond x0.8-1.2): native tables
+ * cannot reach 2 M rows/s here, hence the chunks.
  *
  * Invariant: every row of an event table has the event's position in the
  * file as its rowid, so rows join back to nexus-dump's event_id.
@@ -313,10 +316,10 @@ static unsigned event_cols(struct scol *c, const struct nxr_kind_desc *d)
 static void sys_vtab(struct nx_json_buf *b, struct scol *c, unsigned n)
 {
 	c[0] = (struct scol){ "event_id", "INTEGER", "position in the file, the rowid" };
-	nx_json_puts(b, "-- a virtual table (module " NX_SQLVTAB_MODULE ", read-only): rows stored "
-			"as column chunks in\n-- syscall_rows_chunks, indexes on pid, tid and nr as "
-			"posting lists in syscall_rows_postings,\n-- event_id and ts_ns ranges "
-			"through each chunk's first/last event_id and min/max ts_ns\n"
+	nx_json_puts(b, "-- a virtual table (module " NX_SQLVTAB_MODULE ", read-only): rows "
+			"stored as column chunks in\n-- syscall_rows_chunks, indexes on pid, tid "
+			"and nr as posting lists in syscall_rows_postings,\n-- event_id and ts_ns "
+			"ranges through each chunk's first/last event_id and min/max ts_ns\n"
 			"-- (README \"nexus-query\"); the sqlite3 shell needs .load "
 			"<prefix>/lib/nexus/nx_columns\n");
 	nx_json_puts(b, "CREATE VIRTUAL TABLE syscall_rows USING " NX_SQLVTAB_MODULE "(\n");

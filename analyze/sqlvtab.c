@@ -256,12 +256,12 @@ static int vt_connect_or_create(sqlite3 *db, void *aux, int argc, const char *co
 		return rc;
 	if (create) {
 		sql = sqlite3_mprintf(
-			"CREATE TABLE \"%w\".\"%w_chunks\" (id INTEGER PRIMARY KEY, first_row INTEGER, "
-			"nrows INTEGER, first_id INTEGER, last_id INTEGER, min_ts INTEGER, "
-			"max_ts INTEGER, data BLOB);"
-			"CREATE TABLE \"%w\".\"%w_postings\" (col INTEGER, key INTEGER, seg INTEGER, "
-			"first_row INTEGER, last_row INTEGER, nrows INTEGER, data BLOB, "
-			"PRIMARY KEY (col, key, seg))",
+			"CREATE TABLE \"%w\".\"%w_chunks\" (id INTEGER PRIMARY KEY, "
+			"first_row INTEGER, nrows INTEGER, first_id INTEGER, last_id INTEGER, "
+			"min_ts INTEGER, max_ts INTEGER, data BLOB);"
+			"CREATE TABLE \"%w\".\"%w_postings\" (col INTEGER, key INTEGER, "
+			"seg INTEGER, first_row INTEGER, last_row INTEGER, nrows INTEGER, "
+			"data BLOB, PRIMARY KEY (col, key, seg))",
 			argv[1], argv[2], argv[1], argv[2]);
 		if (!sql)
 			return SQLITE_NOMEM;
@@ -322,7 +322,8 @@ static int vt_disconnect(sqlite3_vtab *vt)
 static int vt_destroy(sqlite3_vtab *vt)
 {
 	struct vtab *t = (struct vtab *)vt;
-	char *sql = sqlite3_mprintf("DROP TABLE \"%w\".\"%w_chunks\"; DROP TABLE \"%w\".\"%w_postings\"",
+	char *sql = sqlite3_mprintf("DROP TABLE \"%w\".\"%w_chunks\"; "
+				    "DROP TABLE \"%w\".\"%w_postings\"",
 				    t->schema, t->name, t->schema, t->name);
 	int rc = sql ? sqlite3_exec(t->db, sql, NULL, NULL, NULL) : SQLITE_NOMEM;
 
@@ -900,8 +901,8 @@ static int advance(struct vcur *c, bool first)
 				continue;
 			ci = chunk_of(t, c->row, c->cur);
 			if (ci >= t->nchunks)
-				return vt_error(t, SQLITE_CORRUPT_VTAB, "%s: a posting list of column "
-						"%d is corrupt", t->name, c->key_col);
+				return vt_error(t, SQLITE_CORRUPT_VTAB, "%s: a posting list of "
+						"column %d is corrupt", t->name, c->key_col);
 			if (!chunk_in_ranges(c, ci))
 				continue;
 		}

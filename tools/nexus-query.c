@@ -580,9 +580,10 @@ int main(int argc, char **argv)
 	if (!a.sql) {
 		char load[4300];
 
-		if (shell_load_cmd(load, sizeof(load)))
-			execlp("sqlite3", "sqlite3", "-readonly", "-cmd", load, dbpath, (char *)NULL);
-		else {
+		if (shell_load_cmd(load, sizeof(load))) {
+			execlp("sqlite3", "sqlite3", "-readonly", "-cmd", load, dbpath,
+			       (char *)NULL);
+		} else {
 			fprintf(stderr, "%s: warning: nx_columns.so not found beside %s: the shell "
 				"cannot read syscall_rows and its views\n", tool.prog, tool.prog);
 			execlp("sqlite3", "sqlite3", "-readonly", dbpath, (char *)NULL);

@@ -69,7 +69,8 @@ static int setup(void **state)
 	if (sqlite3_open(c->path, &c->h) != SQLITE_OK || nx_sqlvtab_register(c->h) != SQLITE_OK)
 		return -1;
 	snprintf(sql, sizeof(sql), "CREATE VIRTUAL TABLE t USING nx_columns(%s); "
-		 "CREATE TABLE ref(id INTEGER PRIMARY KEY, %s); BEGIN", cols, strchr(cols, ',') + 2);
+		 "CREATE TABLE ref(id INTEGER PRIMARY KEY, %s); BEGIN", cols,
+		 strchr(cols, ',') + 2);
 	exec(c->h, sql);
 	w = nx_colstore_new(c->h, "t", NCOLS, 1u << 2 | 1u << 3 | 1u << 4, &err);
 	assert_non_null(w);
@@ -143,7 +144,8 @@ static char *rows_of(sqlite3 *h, const char *sql)
 		for (int k = 0; k < sqlite3_column_count(s); k++)
 			sqlite3_str_appendf(o, "%s%s", k ? " " : "",
 					    sqlite3_column_type(s, k) == SQLITE_NULL
-						    ? "N" : (const char *)sqlite3_column_text(s, k));
+						    ? "N"
+						    : (const char *)sqlite3_column_text(s, k));
 		sqlite3_str_appendchar(o, 1, '\n');
 	}
 	if (rc != SQLITE_DONE)
@@ -272,7 +274,8 @@ static void test_store_layout(void **state)
 	assert_string_equal(s, "0 0 4096 10 12295\n1 4096 4096 12298 24583\n"
 			       "2 8192 4096 24586 36871\n3 12288 123 36874 37240\n");
 	sqlite3_free(s);
-	s = rows_of(c->h, "SELECT col, count(DISTINCT key), sum(nrows) FROM t_postings GROUP BY col");
+	s = rows_of(c->h, "SELECT col, count(DISTINCT key), sum(nrows) FROM t_postings "
+			  "GROUP BY col");
 	assert_string_equal(s, "2 5 12411\n3 15 12411\n4 11 12411\n");
 	sqlite3_free(s);
 }
