@@ -428,6 +428,9 @@ static void schema_build(struct nx_json_buf *b)
 		"s.name,\n  p.data AS argv, p.full_len AS argc, p.flags, s.ret\n"
 		"  FROM payloads p JOIN syscalls s ON s.tid = p.tid AND s.ts_ns = p.ts_ns\n"
 		"  WHERE p.type = 2;\n"
+		"-- tells SQLite that name = '...' is one row: it then starts there and walks the\n"
+		"-- nr posting list instead of scanning syscall_rows\n"
+		"CREATE INDEX syscall_counts_name ON syscall_counts(name);\n"
 		"CREATE INDEX calls_pid ON calls(pid);\n"
 		"CREATE INDEX calls_function ON calls(function);\n"
 		"CREATE INDEX payloads_tid_ts ON payloads(tid, ts_ns);\n");

@@ -36,7 +36,7 @@
  * syscall_rows is an nx_columns virtual table (analyze/sqlvtab.h): its
  * indexes are posting lists on pid, tid and nr and the chunks' event_id and
  * ts_ns ranges; the native tables have calls(pid), calls(function),
- * payloads(tid, ts_ns). A connection reading the cache must register the
+ * payloads(tid, ts_ns), syscall_counts(name). A connection reading the cache must register the
  * module first (nx_sqlvtab_register).
  *
  * u64 values are stored as SQLite's signed 64-bit integers: 2^64-1 reads -1.

@@ -237,6 +237,10 @@ static void test_indexes_serve_pid_nr_and_time(void **state)
 	assert_true(plan_uses(c, "SELECT * FROM syscalls WHERE ts_ns BETWEEN 1 AND 2",
 			      "ts_ns>=,ts_ns<="));
 	assert_true(plan_uses(c, "SELECT * FROM syscalls WHERE event_id = 17", "event_id="));
+	/* a name is one syscall_counts row (its index says so), then the nr list */
+	assert_true(plan_uses(c, "SELECT * FROM syscalls WHERE name = 'getppid'", "nr="));
+	assert_true(plan_uses(c, "SELECT * FROM syscalls WHERE name = 'getppid'",
+			      "syscall_counts_name"));
 	assert_false(plan_uses(c, "SELECT count(*) FROM syscalls", "syscall_counts"));
 	assert_string_equal(q(c, "SELECT group_concat(event_id, ' ') FROM syscalls WHERE pid = 100"),
 			    q(c, "SELECT group_concat(event_id, ' ') FROM (SELECT event_id, pid + 0 "

@@ -254,6 +254,9 @@ static void test_every_constraint_path_matches_the_native_table(void **state)
 	assert_int_equal(same_rows(c, "SELECT id FROM %s WHERE id < -9223372036854775808"), 0);
 	/* order: rowid order consumed, key order walked, DESC sorted by SQLite */
 	same_rows(c, "SELECT nr, count(*), sum(ret) FROM %s GROUP BY nr");
+	/* the key walk with an equality on another key column to check per row */
+	same_rows(c, "SELECT nr, count(*), sum(id) FROM %s WHERE pid = 101 GROUP BY nr");
+	same_rows(c, "SELECT tid, count(*) FROM %s WHERE nr = 5 AND ts > 1500000 GROUP BY tid");
 	assert_true(plan_has(c, "SELECT nr, count(*) FROM t GROUP BY nr", "ORDER BY nr"));
 	same_rows(c, "SELECT pid, id FROM %s WHERE id < 200 ORDER BY pid, id");
 	same_rows(c, "SELECT nr FROM %s ORDER BY nr");
