@@ -162,6 +162,7 @@ struct chunkdir {
 	uint64_t first_row;
 	uint32_t nrows;
 	int64_t first_id, last_id, min_ts, max_ts;
+	bool ts_sorted;			/* ts never decreases from row to row */
 	int64_t max_ts_before;		/* the largest max_ts of this chunk and those before */
 	int64_t min_ts_after;		/* the smallest min_ts of this chunk and those after */
 };
@@ -175,6 +176,7 @@ struct vtab {
 	struct chunkdir *dir;
 	uint32_t nchunks;
 	bool uniform;			/* chunk i holds rows [i * CR, (i + 1) * CR) */
+	bool ts_sorted;			/* ts never decreases over the whole table */
 	uint64_t nrows;
 	uint32_t key_cols;
 	uint64_t distinct[MAX_COLS];
@@ -261,7 +263,7 @@ static int vt_connect_or_create(sqlite3 *db, void *aux, int argc, const char *co
 		sql = sqlite3_mprintf(
 			"CREATE TABLE \"%w\".\"%w_chunks\" (id INTEGER PRIMARY KEY, "
 			"first_row INTEGER, nrows INTEGER, first_id INTEGER, last_id INTEGER, "
-			"min_ts INTEGER, max_ts INTEGER, data BLOB);"
+			"min_ts INTEGER, max_ts INTEGER, ts_sorted INTEGER, data BLOB);"
 			"CREATE TABLE \"%w\".\"%w_postings\" (col INTEGER, key INTEGER, "
 			"seg INTEGER, first_row INTEGER, last_row INTEGER, nrows INTEGER, "
 			"data BLOB, PRIMARY KEY (col, key, seg))",
@@ -346,7 +348,8 @@ static int vt_load(struct vtab *t)
 
 	if (t->loaded)
 		return SQLITE_OK;
-	sql = sqlite3_mprintf("SELECT id, first_row, nrows, first_id, last_id, min_ts, max_ts "
+	sql = sqlite3_mprintf("SELECT id, first_row, nrows, first_id, last_id, min_ts, max_ts, "
+			      "ts_sorted "
 			      "FROM \"%w\".\"%w_chunks\" ORDER BY id", t->schema, t->name);
 	if (!sql)
 		return SQLITE_NOMEM;
@@ -378,6 +381,7 @@ static int vt_load(struct vtab *t)
 		d->last_id = sqlite3_column_int64(s, 4);
 		d->min_ts = sqlite3_column_int64(s, 5);
 		d->max_ts = sqlite3_column_int64(s, 6);
+		d->ts_sorted = sqlite3_column_int64(s, 7) == 1;
 		if (sqlite3_column_int64(s, 0) != t->nchunks || d->first_row != t->nrows ||
 		    nr <= 0 || nr > CR || d->first_id > d->last_id || d->min_ts > d->max_ts ||
 		    (t->nchunks && d->first_id <= t->dir[t->nchunks - 1].last_id)) {
@@ -393,8 +397,12 @@ static int vt_load(struct vtab *t)
 		goto out;
 	}
 	t->uniform = true;
-	for (uint32_t i = 0; i + 1 < t->nchunks; i++)
-		t->uniform &= t->dir[i].nrows == CR;
+	t->ts_sorted = true;
+	for (uint32_t i = 0; i < t->nchunks; i++) {
+		t->uniform &= i + 1 == t->nchunks || t->dir[i].nrows == CR;
+		t->ts_sorted &= t->dir[i].ts_sorted &&
+				(i + 1 == t->nchunks || t->dir[i].max_ts <= t->dir[i + 1].min_ts);
+	}
 	/* both monotonic: a time range finds its chunks by binary search */
 	for (uint32_t i = 0; i < t->nchunks; i++) {
 		struct chunkdir *d = &t->dir[i], *e = &t->dir[t->nchunks - 1 - i];
@@ -569,8 +577,8 @@ static int vt_best_index(sqlite3_vtab *vt, sqlite3_index_info *info)
 	if (info->nOrderBy == 1 && !info->aOrderBy[0].desc) {
 		int col = info->aOrderBy[0].iColumn;
 
-		if (col <= 0) {
-			info->orderByConsumed = 1;
+		if (col <= 0 || (col == 1 && t->ts_sorted)) {
+			info->orderByConsumed = 1;	/* rows come in this order */
 		} else if (col >= 2 && col < (int)t->ncols && (t->key_cols & (1u << col)) &&
 			   !id_eq) {
 			if (key_eq[col]) {
@@ -592,6 +600,10 @@ static int vt_best_index(sqlite3_vtab *vt, sqlite3_index_info *info)
 				}
 			}
 		}
+	}
+	if (sqlite3_str_errcode(terms) != SQLITE_OK) {
+		sqlite3_free(sqlite3_str_finish(terms));
+		return SQLITE_NOMEM;
 	}
 	idx = sqlite3_str_finish(terms);
 	if (info->idxNum & 1) {
@@ -1479,6 +1491,7 @@ static int chunk_flush(struct nx_colstore *w, struct nx_err *err)
 	sqlite3_stmt *s = w->ins_chunk;
 	size_t len;
 	int64_t mn, mx;
+	bool sorted = true;
 
 	if (!w->n)
 		return 0;
@@ -1487,6 +1500,7 @@ static int chunk_flush(struct nx_colstore *w, struct nx_err *err)
 	for (uint32_t i = 1; i < w->n; i++) {
 		mn = w->v[1][i] < mn ? w->v[1][i] : mn;
 		mx = w->v[1][i] > mx ? w->v[1][i] : mx;
+		sorted &= w->v[1][i] >= w->v[1][i - 1];
 	}
 	sqlite3_bind_int64(s, 1, (sqlite3_int64)(w->rows / CR));
 	sqlite3_bind_int64(s, 2, (sqlite3_int64)w->rows);
@@ -1495,7 +1509,8 @@ static int chunk_flush(struct nx_colstore *w, struct nx_err *err)
 	sqlite3_bind_int64(s, 5, w->v[0][w->n - 1]);
 	sqlite3_bind_int64(s, 6, mn);
 	sqlite3_bind_int64(s, 7, mx);
-	sqlite3_bind_blob(s, 8, w->enc, (int)len, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 8, sorted);
+	sqlite3_bind_blob(s, 9, w->enc, (int)len, SQLITE_STATIC);
 	if (sqlite3_step(s) != SQLITE_DONE) {
 		sqlite3_reset(s);
 		return ws_db_err(w, "chunks", err);
@@ -1551,7 +1566,7 @@ struct nx_colstore *nx_colstore_new(sqlite3 *db, const char *table, unsigned nco
 		sqlite3_free(sql);                                                          \
 		sql = NULL;                                                                 \
 	} while (0)
-	PREP(ins_chunk, "INSERT INTO \"%w_chunks\" VALUES (?,?,?,?,?,?,?,?)", table);
+	PREP(ins_chunk, "INSERT INTO \"%w_chunks\" VALUES (?,?,?,?,?,?,?,?,?)", table);
 	PREP(ins_post, "INSERT INTO \"%w_postings\" VALUES (?,?,?,?,?,?,?)", table);
 	PREP(get_chunk, "SELECT data FROM \"%w_chunks\" WHERE id = ?", table);
 	PREP(upd_chunk, "UPDATE \"%w_chunks\" SET data = ?2 WHERE id = ?1", table);

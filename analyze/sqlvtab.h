@@ -19,7 +19,7 @@
  * declares the columns (INTEGER, at most NX_COLSTORE_MAX_COLS) and creates
  * the storage beside it:
  *   t_chunks(id INTEGER PRIMARY KEY, first_row, nrows, first_id, last_id,
- *            min_ts, max_ts, data BLOB)   a chunk of up to NX_COLSTORE_CHUNK
+ *            min_ts, max_ts, ts_sorted, data BLOB)  a chunk of up to NX_COLSTORE_CHUNK
  *            rows, every column encoded on its own (FORMAT below)
  *   t_postings(col, key, seg, first_row, last_row, nrows, data BLOB,
  *            PRIMARY KEY (col, key, seg))  for each key column, the rows

@@ -242,6 +242,9 @@ static void test_indexes_serve_pid_nr_and_time(void **state)
 	assert_true(plan_uses(c, "SELECT * FROM syscalls WHERE name = 'getppid'",
 			      "syscall_counts_name"));
 	assert_false(plan_uses(c, "SELECT count(*) FROM syscalls", "syscall_counts"));
+	/* basic's syscalls are in time order: ORDER BY ts_ns needs no sort */
+	assert_false(plan_uses(c, "SELECT * FROM syscall_rows ORDER BY ts_ns", "TEMP B-TREE"));
+	assert_true(plan_uses(c, "SELECT * FROM syscall_rows ORDER BY arg1", "TEMP B-TREE"));
 	assert_string_equal(q(c, "SELECT group_concat(event_id, ' ') FROM syscalls WHERE pid = 100"),
 			    q(c, "SELECT group_concat(event_id, ' ') FROM (SELECT event_id, pid + 0 "
 				 "AS p FROM syscalls) WHERE p = 100"));

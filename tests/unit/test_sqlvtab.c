@@ -46,8 +46,9 @@ static void exec(sqlite3 *h, const char *sql)
 
 /*
  * Row i: id 10 + 3i (gaps: a missing id between two rows), ts nearly in
- * order (every 7th row 50 ns early), pid one of 5 (every chunk holds each),
- * tid pid * 10 + i % 3, nr i % 11, ret i - 1000, NULL every 13th row. Rows
+ * order (every 7th row 150 ns early, before the previous row), pid one of 5
+ * (every chunk holds each), tid pid * 10 + i % 3, nr i % 11, ret i - 1000,
+ * NULL every 13th row. Rows
  * 5 and 3 * CHUNK + 7 are written with ret NULL and patched after: the first
  * once its chunk was written (rewritten at the end), the second in place.
  */
@@ -81,7 +82,7 @@ static int setup(void **state)
 		bool patched = i == 5 || i == 3 * NX_COLSTORE_CHUNK + 7;
 
 		r[0] = 10 + 3 * i;
-		r[1] = 1000000 + 100 * i - (i % 7 == 0 ? 50 : 0);
+		r[1] = 1000000 + 100 * i - (i % 7 == 0 ? 150 : 0);
 		r[2] = 100 + i % 5;
 		r[3] = r[2] * 10 + i % 3;
 		r[4] = i % 11;
@@ -234,7 +235,7 @@ static void test_every_constraint_path_matches_the_native_table(void **state)
 	same_rows(c, "SELECT * FROM %s WHERE ts BETWEEN 1409550 AND 1409950 ORDER BY id");
 	assert_true(plan_has(c, "SELECT * FROM t WHERE ts BETWEEN 1 AND 2", "ts>=,ts<="));
 	same_rows(c, "SELECT * FROM %s WHERE ts = 1409950 ORDER BY id");
-	assert_int_equal(same_rows(c, "SELECT * FROM %s WHERE ts = 1410150"), 1); /* a late row */
+	assert_int_equal(same_rows(c, "SELECT * FROM %s WHERE ts = 1410050"), 1); /* a late row */
 	assert_int_equal(same_rows(c, "SELECT * FROM %s WHERE ts > 9000000"), 0);
 	assert_int_equal(same_rows(c, "SELECT * FROM %s WHERE ts < 0"), 0);
 	same_rows(c, "SELECT * FROM %s WHERE ts >= 1409650 AND pid = 104 AND id < 12500 "
@@ -260,6 +261,10 @@ static void test_every_constraint_path_matches_the_native_table(void **state)
 	assert_true(plan_has(c, "SELECT nr, count(*) FROM t GROUP BY nr", "ORDER BY nr"));
 	same_rows(c, "SELECT pid, id FROM %s WHERE id < 200 ORDER BY pid, id");
 	same_rows(c, "SELECT nr FROM %s ORDER BY nr");
+	/* some rows are early: time order is SQLite's sort, not the row order */
+	same_rows(c, "SELECT id, ts FROM %s ORDER BY ts");
+	assert_true(plan_has(c, "SELECT id, ts FROM t ORDER BY ts", "TEMP B-TREE"));
+	assert_false(plan_has(c, "SELECT id, ts FROM t ORDER BY id", "TEMP B-TREE"));
 	same_rows(c, "SELECT * FROM %s ORDER BY id DESC LIMIT 20");
 	same_rows(c, "SELECT * FROM %s WHERE pid = 100 ORDER BY rowid LIMIT 7 OFFSET 900");
 	/* a join probing the table once per outer row */
@@ -272,10 +277,11 @@ static void test_every_constraint_path_matches_the_native_table(void **state)
 static void test_store_layout(void **state)
 {
 	struct ctx *c = *state;
-	char *s = rows_of(c->h, "SELECT id, first_row, nrows, first_id, last_id FROM t_chunks");
+	char *s = rows_of(c->h, "SELECT id, first_row, nrows, first_id, last_id, ts_sorted "
+				"FROM t_chunks");
 
-	assert_string_equal(s, "0 0 4096 10 12295\n1 4096 4096 12298 24583\n"
-			       "2 8192 4096 24586 36871\n3 12288 123 36874 37240\n");
+	assert_string_equal(s, "0 0 4096 10 12295 0\n1 4096 4096 12298 24583 0\n"
+			       "2 8192 4096 24586 36871 0\n3 12288 123 36874 37240 0\n");
 	sqlite3_free(s);
 	s = rows_of(c->h, "SELECT col, count(DISTINCT key), sum(nrows) FROM t_postings "
 			  "GROUP BY col");
