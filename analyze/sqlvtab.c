@@ -63,6 +63,7 @@ SQLITE_EXTENSION_INIT1
 struct colhdr {
 	uint8_t mode, width, has_nulls;
 	uint32_t len, sum;
+	uint32_t hsum;		/* CRC-32C of the header's first 24 bytes: sum continues it */
 	uint64_t base, delta;
 	uint32_t off;		/* of the section in the BLOB */
 };
@@ -103,7 +104,8 @@ static int chunk_parse(const uint8_t *b, size_t len, unsigned ncols, uint32_t *n
 		h[c].base = nxr_get_le64(p + 8);
 		h[c].delta = nxr_get_le64(p + 16);
 		h[c].sum = nxr_get_le32(p + 24);
-		if (h[c].mode > 1 || h[c].has_nulls > 1 ||
+		h[c].hsum = nxr_crc32c(0, p, 24);
+		if (h[c].mode > 1 || h[c].has_nulls > 1 || nxr_get_le32(p + 28) != 0 ||
 		    (h[c].width != 0 && h[c].width != 1 && h[c].width != 2 && h[c].width != 4 &&
 		     h[c].width != 8) ||
 		    h[c].len != sec_len(&h[c], n))
@@ -710,6 +712,31 @@ static int chunk_load(struct vcur *c, uint32_t ci)
 	return SQLITE_OK;
 }
 
+/*
+ * Whether the decoded id or time column matches what the directory says
+ * (the searches trust the directory): ids increasing from first_id to
+ * last_id, times within min_ts..max_ts, never decreasing when ts_sorted.
+ */
+static bool col_agrees(const struct vcur *c, unsigned col)
+{
+	const struct chunkdir *d = &c->t->dir[c->cached];
+	const int64_t *v = c->vals[col];
+	bool ok = true;
+
+	if (c->h[col].has_nulls)
+		return false;
+	if (col == 0) {
+		ok = v[0] == d->first_id && v[c->cn - 1] == d->last_id;
+		for (uint32_t i = 1; i < c->cn; i++)
+			ok &= v[i] > v[i - 1];
+		return ok;
+	}
+	for (uint32_t i = 0; i < c->cn; i++)
+		ok &= v[i] >= d->min_ts && v[i] <= d->max_ts &&
+		      (!d->ts_sorted || i == 0 || v[i] >= v[i - 1]);
+	return ok;
+}
+
 /* Column col of the cached chunk, decoded (read, checked, decoded once per chunk). */
 static int col_get(struct vcur *c, unsigned col)
 {
@@ -733,10 +760,14 @@ static int col_get(struct vcur *c, unsigned col)
 	if (rc != SQLITE_OK)
 		return vt_error(t, rc, "%s: chunk %lld: %s", t->name, (long long)c->cached,
 				sqlite3_errmsg(t->db));
-	if (nxr_crc32c(0, c->sec, h->len) != h->sum)
+	if (nxr_crc32c(h->hsum, c->sec, h->len) != h->sum)
 		return vt_error(t, SQLITE_CORRUPT_VTAB, "%s: chunk %lld is corrupt (column %u "
 				"checksum)", t->name, (long long)c->cached, col);
 	col_decode(h, c->cn, c->sec, c->vals[col], c->nulls[col]);
+	if (col < 2 && !col_agrees(c, col))
+		return vt_error(t, SQLITE_CORRUPT_VTAB, "%s: chunk %lld is corrupt (column %u "
+				"disagrees with the chunk directory)", t->name,
+				(long long)c->cached, col);
 	c->decoded |= 1ull << col;
 	return SQLITE_OK;
 }
@@ -764,6 +795,8 @@ static int seg_next(struct vcur *c)
 	first = sqlite3_column_int64(c->pst, 0);
 	n = sqlite3_column_int64(c->pst, 1);
 	p = sqlite3_column_blob(c->pst, 2);
+	if (!p)
+		goto corrupt;	/* empty or NULL: a list has at least one row */
 	end = p + sqlite3_column_bytes(c->pst, 2);
 	if (first < 0 || n <= 0 || (uint64_t)n > t->nrows || (uint64_t)first >= t->nrows)
 		goto corrupt;
@@ -779,7 +812,7 @@ static int seg_next(struct vcur *c)
 	for (sqlite3_int64 i = 0; i < n; i++) {
 		uint64_t d;
 
-		if (!p || nxr_get_varint(&p, end, &d) < 0 || (i && d == 0) ||
+		if (nxr_get_varint(&p, end, &d) < 0 || (i && d == 0) ||
 		    d >= t->nrows - row)
 			goto corrupt;
 		row += d;
@@ -1480,7 +1513,7 @@ static size_t chunk_encode(struct nx_colstore *w, uint32_t n)
 		nxr_put_le32(h + 4, (uint32_t)(u - sec));
 		nxr_put_le64(h + 8, (uint64_t)(delta ? v[0] : mn));
 		nxr_put_le64(h + 16, (uint64_t)dmn);
-		nxr_put_le32(h + 24, nxr_crc32c(0, sec, (size_t)(u - sec)));
+		nxr_put_le32(h + 24, nxr_crc32c(nxr_crc32c(0, h, 24), sec, (size_t)(u - sec)));
 		sec = u;
 	}
 	return (size_t)(sec - b);

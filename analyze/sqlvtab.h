@@ -32,9 +32,9 @@
  * u32 ncols, then per column a 32-byte header: u8 mode (0: value = base +
  * u; 1: value = previous + delta + u, the first = base), u8 width (bytes
  * of u: 0, 1, 2, 4 or 8), u8 has_nulls, u8 pad, u32 section length, i64
- * base, i64 delta, u32 CRC-32C of the section, u32 pad; then the sections
- * in column order: a null bitmap ((nrows + 7) / 8 bytes) when has_nulls,
- * then nrows values of width bytes. A posting segment: nrows unsigned LEB128
+ * base, i64 delta, u32 CRC-32C of these first 24 bytes and the section, u32
+ * zero; then the sections in column order: a null bitmap ((nrows + 7) / 8
+ * bytes) when has_nulls, then nrows values of width bytes. A posting segment: nrows unsigned LEB128
  * varints, the first row minus first_row then the gaps between rows.
  */
 

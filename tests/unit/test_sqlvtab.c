@@ -330,6 +330,15 @@ static void test_a_damaged_store_is_an_error(void **state)
 	corrupt(c, "UPDATE t_chunks SET data = substr(data, 1, 12 + 32 * 2 + 1) || x'03' || "
 		   "substr(data, 12 + 32 * 2 + 3) WHERE id = 2", "SELECT count(pid) FROM t",
 		"chunk 2 is corrupt (header)");
+	/* a column header's base: the checksum covers the header too */
+	corrupt(c, "UPDATE t_chunks SET data = substr(data, 1, 12 + 32 * 4 + 8) || x'01' || "
+		   "substr(data, 12 + 32 * 4 + 10) WHERE id = 1", "SELECT sum(nr) FROM t",
+		"chunk 1 is corrupt (column 4 checksum)");
+	/* the directory and the rows disagree: the searches would trust it */
+	corrupt(c, "UPDATE t_chunks SET first_id = first_id + 1 WHERE id = 1",
+		"SELECT sum(id) FROM t", "chunk 1 is corrupt (column 0 disagrees");
+	corrupt(c, "UPDATE t_chunks SET max_ts = max_ts - 1000 WHERE id = 2",
+		"SELECT sum(ts) FROM t", "chunk 2 is corrupt (column 1 disagrees");
 	/* truncated, not a BLOB, absent */
 	corrupt(c, "UPDATE t_chunks SET data = substr(data, 1, 100) WHERE id = 0",
 		"SELECT count(ts) FROM t", "chunk 0 is corrupt");
