@@ -777,27 +777,46 @@ static inline bool is_null(const struct vcur *c, unsigned col, uint32_t r)
 	return c->h[col].has_nulls && (c->nulls[col][r >> 3] >> (r & 7) & 1);
 }
 
+/* A posting segment's CRC-32C: over its column, key, rows and count, then its varints. */
+static uint32_t seg_sum(int64_t col, int64_t key, uint64_t first_row, uint64_t last_row,
+			uint64_t n, const uint8_t *p, size_t len)
+{
+	uint8_t h[40];
+
+	nxr_put_le64(h, (uint64_t)col);
+	nxr_put_le64(h + 8, (uint64_t)key);
+	nxr_put_le64(h + 16, first_row);
+	nxr_put_le64(h + 24, last_row);
+	nxr_put_le64(h + 32, n);
+	return nxr_crc32c(nxr_crc32c(0, h, sizeof(h)), p, len);
+}
+
 /* Next posting segment into prow; 0 = one loaded, 1 = none left, else an SQLite rc. */
 static int seg_next(struct vcur *c)
 {
 	struct vtab *t = c->t;
 	int step = sqlite3_step(c->pst);
 	const uint8_t *p, *end;
-	sqlite3_int64 first, n;
+	sqlite3_int64 first, n, last;
+	int len;
 	uint64_t row;
 
 	if (step == SQLITE_DONE)
 		return 1;
 	if (step != SQLITE_ROW)
 		return vt_error(t, step, "%s: %s", t->name, sqlite3_errmsg(t->db));
-	if (c->driver == D_KEYS)
-		c->key = sqlite3_column_int64(c->pst, 3);
+	c->key = sqlite3_column_int64(c->pst, 3);
 	first = sqlite3_column_int64(c->pst, 0);
 	n = sqlite3_column_int64(c->pst, 1);
+	last = sqlite3_column_int64(c->pst, 4);
 	p = sqlite3_column_blob(c->pst, 2);
-	if (!p)
-		goto corrupt;	/* empty or NULL: a list has at least one row */
-	end = p + sqlite3_column_bytes(c->pst, 2);
+	len = sqlite3_column_bytes(c->pst, 2);
+	if (!p || len < 5)
+		goto corrupt;	/* a list has a row at least, and its checksum */
+	end = p + len - 4;
+	if (nxr_get_le32(end) != seg_sum(c->key_col, c->key, (uint64_t)first, (uint64_t)last,
+					 (uint64_t)n, p, (size_t)(len - 4)))
+		goto corrupt;
 	if (first < 0 || n <= 0 || (uint64_t)n > t->nrows || (uint64_t)first >= t->nrows)
 		goto corrupt;
 	if ((uint32_t)n > c->pcap) {
@@ -818,7 +837,7 @@ static int seg_next(struct vcur *c)
 		row += d;
 		c->prow[i] = row;
 	}
-	if (p != end)
+	if (p != end || row != (uint64_t)last)
 		goto corrupt;
 	c->pn = (uint32_t)n;
 	c->pi = 0;
@@ -1155,8 +1174,8 @@ static int vt_filter(sqlite3_vtab_cursor *cur, int idx_num, const char *idx_str,
 	if (idx_num & 1) {
 		c->driver = D_KEYS;
 		c->key_col = idx_num >> 8;
-		rc = cur_stmt(c, &c->q_keys, "SELECT first_row, nrows, data, key " POSTINGS_WHERE
-			      " ORDER BY key, seg");
+		rc = cur_stmt(c, &c->q_keys, "SELECT first_row, nrows, data, key, last_row "
+			      POSTINGS_WHERE " ORDER BY key, seg");
 		if (rc != SQLITE_OK)
 			return rc;
 		c->pst = c->q_keys;
@@ -1192,8 +1211,8 @@ static int vt_filter(sqlite3_vtab_cursor *cur, int idx_num, const char *idx_str,
 			c->driver = D_POSTING;
 			c->key_col = c->eq_col[i];
 			c->key = c->eq_val[i];
-			rc = cur_stmt(c, &c->q_post, "SELECT first_row, nrows, data " POSTINGS_WHERE
-				      " AND key = ?4 ORDER BY seg");
+			rc = cur_stmt(c, &c->q_post, "SELECT first_row, nrows, data, key, "
+				      "last_row " POSTINGS_WHERE " AND key = ?4 ORDER BY seg");
 			if (rc != SQLITE_OK)
 				return rc;
 			c->pst = c->q_post;
@@ -1408,7 +1427,7 @@ static int plist_add(struct nx_colstore *w, struct plist *l, uint64_t row)
 {
 	uint8_t *e;
 
-	if (l->len + NXR_VARINT_MAX > l->cap) {
+	if (l->len + NXR_VARINT_MAX + 4 > l->cap) {	/* + 4: the checksum */
 		uint32_t cap = l->cap ? l->cap * 2 : 64;
 		uint8_t *b = realloc(l->buf, cap);
 
@@ -1444,7 +1463,10 @@ static int postings_flush(struct nx_colstore *w, struct nx_err *err)
 			sqlite3_bind_int64(s, 4, (sqlite3_int64)l->first_row);
 			sqlite3_bind_int64(s, 5, (sqlite3_int64)l->last_row);
 			sqlite3_bind_int64(s, 6, l->n);
-			sqlite3_bind_blob(s, 7, l->buf, (int)l->len, SQLITE_STATIC);
+			/* plist_add keeps NXR_VARINT_MAX bytes free: room for the checksum */
+			nxr_put_le32(l->buf + l->len, seg_sum(p->col, l->key, l->first_row,
+							      l->last_row, l->n, l->buf, l->len));
+			sqlite3_bind_blob(s, 7, l->buf, (int)l->len + 4, SQLITE_STATIC);
 			if (sqlite3_step(s) != SQLITE_DONE) {
 				sqlite3_reset(s);
 				return ws_db_err(w, "postings", err);

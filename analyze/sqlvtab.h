@@ -34,8 +34,10 @@
  * of u: 0, 1, 2, 4 or 8), u8 has_nulls, u8 pad, u32 section length, i64
  * base, i64 delta, u32 CRC-32C of these first 24 bytes and the section, u32
  * zero; then the sections in column order: a null bitmap ((nrows + 7) / 8
- * bytes) when has_nulls, then nrows values of width bytes. A posting segment: nrows unsigned LEB128
- * varints, the first row minus first_row then the gaps between rows.
+ * bytes) when has_nulls, then nrows values of width bytes. A posting
+ * segment: nrows unsigned LEB128 varints, the first row minus first_row then
+ * the gaps between rows, then a u32 CRC-32C of col, key, first_row, last_row
+ * and nrows (u64 each) followed by the varints.
  */
 
 #define NX_SQLVTAB_MODULE "nx_columns"
