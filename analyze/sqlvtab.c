@@ -22,9 +22,11 @@
  * BY it) is served by walking the key's posting lists in key order, where
  * the key column itself needs no chunk decode. Chunks are decoded per
  * column, lazily, through an incremental BLOB handle: a query touching two
- * columns reads two sections. Every section carries a CRC-32C: a damaged
- * cache gives SQLITE_CORRUPT with the chunk and column named, never wrong
- * rows or a crash.
+ * columns reads two sections. Every column (header and values) and every
+ * posting segment carries a CRC-32C, and the decoded ids and times are held
+ * against the chunk directory that the searches trust: a damaged cache
+ * gives SQLITE_CORRUPT naming the chunk and column or the list, not a crash
+ * (tests/fuzz/fuzz_sqlvtab.c).
  *
  * Built twice: into the analyze archive (nexus-query, the import), and with
  * NX_SQLVTAB_EXT as a SQLite loadable extension (nx_columns.so, for the
@@ -38,10 +40,8 @@
 SQLITE_EXTENSION_INIT1
 #endif
 
-#include <assert.h>
 #include <errno.h>
 #include <inttypes.h>
-#include <limits.h>
 #include <math.h>
 #include <stddef.h>
 #include <stdarg.h>
@@ -1463,7 +1463,7 @@ static int postings_flush(struct nx_colstore *w, struct nx_err *err)
 			sqlite3_bind_int64(s, 4, (sqlite3_int64)l->first_row);
 			sqlite3_bind_int64(s, 5, (sqlite3_int64)l->last_row);
 			sqlite3_bind_int64(s, 6, l->n);
-			/* plist_add keeps NXR_VARINT_MAX bytes free: room for the checksum */
+			/* plist_add leaves 4 bytes free after the varints: the checksum */
 			nxr_put_le32(l->buf + l->len, seg_sum(p->col, l->key, l->first_row,
 							      l->last_row, l->n, l->buf, l->len));
 			sqlite3_bind_blob(s, 7, l->buf, (int)l->len + 4, SQLITE_STATIC);
