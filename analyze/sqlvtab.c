@@ -340,25 +340,32 @@ static int vt_destroy(sqlite3_vtab *vt)
 	return rc;
 }
 
+/* *s: fmt with the table's schema and name (%w twice), prepared with flags. */
+static int vt_prepare(struct vtab *t, sqlite3_stmt **s, const char *fmt, unsigned flags)
+{
+	char *sql = sqlite3_mprintf(fmt, t->schema, t->name);
+	int rc;
+
+	if (!sql)
+		return SQLITE_NOMEM;
+	rc = sqlite3_prepare_v3(t->db, sql, -1, flags, s, NULL);
+	sqlite3_free(sql);
+	return rc == SQLITE_OK ? rc : vt_error(t, rc, "%s: %s", t->name, sqlite3_errmsg(t->db));
+}
+
 /* The chunk directory and the key counts, read once per connection. */
 static int vt_load(struct vtab *t)
 {
 	sqlite3_stmt *s = NULL;
-	char *sql;
 	int rc, step;
 	uint32_t cap = 0;
 
 	if (t->loaded)
 		return SQLITE_OK;
-	sql = sqlite3_mprintf("SELECT id, first_row, nrows, first_id, last_id, min_ts, max_ts, "
-			      "ts_sorted "
-			      "FROM \"%w\".\"%w_chunks\" ORDER BY id", t->schema, t->name);
-	if (!sql)
-		return SQLITE_NOMEM;
-	rc = sqlite3_prepare_v2(t->db, sql, -1, &s, NULL);
-	sqlite3_free(sql);
+	rc = vt_prepare(t, &s, "SELECT id, first_row, nrows, first_id, last_id, min_ts, max_ts, "
+			       "ts_sorted FROM \"%w\".\"%w_chunks\" ORDER BY id", 0);
 	if (rc != SQLITE_OK)
-		return vt_error(t, rc, "%s: %s", t->name, sqlite3_errmsg(t->db));
+		return rc;
 	t->nchunks = 0;
 	t->nrows = 0;
 	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
@@ -415,14 +422,10 @@ static int vt_load(struct vtab *t)
 								      : e->min_ts;
 	}
 	sqlite3_finalize(s);
-	sql = sqlite3_mprintf("SELECT col, count(DISTINCT key) FROM \"%w\".\"%w_postings\" "
-			      "GROUP BY col", t->schema, t->name);
-	if (!sql)
-		return SQLITE_NOMEM;
-	rc = sqlite3_prepare_v2(t->db, sql, -1, &s, NULL);
-	sqlite3_free(sql);
+	rc = vt_prepare(t, &s, "SELECT col, count(DISTINCT key) FROM \"%w\".\"%w_postings\" "
+			       "GROUP BY col", 0);
 	if (rc != SQLITE_OK)
-		return vt_error(t, rc, "%s: %s", t->name, sqlite3_errmsg(t->db));
+		return rc;
 	t->key_cols = 0;
 	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
 		sqlite3_int64 c = sqlite3_column_int64(s, 0);
@@ -1007,16 +1010,8 @@ static int cur_stmt(struct vcur *c, sqlite3_stmt **s, const char *fmt)
 	struct vtab *t = c->t;
 	int rc;
 
-	if (!*s) {
-		char *sql = sqlite3_mprintf(fmt, t->schema, t->name);
-
-		if (!sql)
-			return SQLITE_NOMEM;
-		rc = sqlite3_prepare_v3(t->db, sql, -1, SQLITE_PREPARE_PERSISTENT, s, NULL);
-		sqlite3_free(sql);
-		if (rc != SQLITE_OK)
-			return vt_error(t, rc, "%s: %s", t->name, sqlite3_errmsg(t->db));
-	}
+	if (!*s && (rc = vt_prepare(t, s, fmt, SQLITE_PREPARE_PERSISTENT)) != SQLITE_OK)
+		return rc;
 	sqlite3_reset(*s);
 	sqlite3_bind_int64(*s, 1, c->key_col);
 	sqlite3_bind_int64(*s, 2, (sqlite3_int64)c->wlo);
