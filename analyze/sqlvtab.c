@@ -169,6 +169,8 @@ struct chunkdir {
 	int64_t min_ts_after;		/* the smallest min_ts of this chunk and those after */
 };
 
+struct vcur;
+
 struct vtab {
 	sqlite3_vtab base;
 	sqlite3 *db;
@@ -183,6 +185,7 @@ struct vtab {
 	uint32_t key_cols;
 	uint64_t distinct[MAX_COLS];
 	char *cols[MAX_COLS];		/* the column names (for idxStr) */
+	struct vcur *spare;		/* a closed cursor and its decoded chunk */
 };
 
 enum { D_SCAN, D_POSTING, D_KEYS };
@@ -218,6 +221,7 @@ struct vcur {
 	uint8_t nulls[MAX_COLS][(CR + 7) / 8];
 	uint8_t *sec;
 	sqlite3_blob *blob;
+	int64_t blob_at;		/* the chunk blob reads, -1 none */
 };
 
 static int vt_error(struct vtab *t, int rc, const char *fmt, ...)
@@ -235,6 +239,7 @@ static int vt_error(struct vtab *t, int rc, const char *fmt, ...)
 }
 
 static int vt_disconnect(sqlite3_vtab *vt);
+static void cur_free(struct vcur *c);
 
 static int vt_connect_or_create(sqlite3 *db, void *aux, int argc, const char *const *argv,
 				sqlite3_vtab **out, char **errmsg, bool create)
@@ -318,6 +323,7 @@ static int vt_disconnect(sqlite3_vtab *vt)
 	struct vtab *t = (struct vtab *)vt;
 
 	sqlite3_free(t->dir);
+	cur_free(t->spare);
 	for (unsigned i = 0; i < MAX_COLS; i++)
 		sqlite3_free(t->cols[i]);
 	sqlite3_free(t->schema);
@@ -627,16 +633,42 @@ static int vt_best_index(sqlite3_vtab *vt, sqlite3_index_info *info)
 	return SQLITE_OK;
 }
 
+/*
+ * A cursor closed is kept by its table (one at a time) with its decoded
+ * chunk, and handed to the next cursor opened: a statement run once per row
+ * of another (a correlated subquery, a lookup by event_id in a loop) would
+ * otherwise decode the same chunk every time. The store does not change
+ * under a reading connection (the import writes it once).
+ */
+static void cur_free(struct vcur *c)
+{
+	if (!c)
+		return;
+	for (unsigned i = 0; i < MAX_COLS; i++)
+		sqlite3_free(c->vals[i]);
+	sqlite3_free(c->prow);
+	sqlite3_free(c->sec);
+	sqlite3_free(c);
+}
+
 static int vt_open(sqlite3_vtab *vt, sqlite3_vtab_cursor **out)
 {
-	struct vcur *c = sqlite3_malloc(sizeof(*c));
+	struct vtab *t = (struct vtab *)vt;
+	struct vcur *c = t->spare;
 
-	if (!c)
-		return SQLITE_NOMEM;
-	memset(c, 0, sizeof(*c));
-	c->t = (struct vtab *)vt;
-	c->cached = -1;
+	if (c) {
+		t->spare = NULL;
+		memset(&c->base, 0, sizeof(c->base));
+	} else {
+		c = sqlite3_malloc(sizeof(*c));
+		if (!c)
+			return SQLITE_NOMEM;
+		memset(c, 0, sizeof(*c));
+		c->cached = -1;
+	}
+	c->t = t;
 	c->eof = true;
+	c->blob_at = -1;
 	*out = &c->base;
 	return SQLITE_OK;
 }
@@ -644,16 +676,18 @@ static int vt_open(sqlite3_vtab *vt, sqlite3_vtab_cursor **out)
 static int vt_close(sqlite3_vtab_cursor *cur)
 {
 	struct vcur *c = (struct vcur *)cur;
+	struct vtab *t = c->t;
 
 	sqlite3_finalize(c->q_post);
 	sqlite3_finalize(c->q_keys);
 	sqlite3_finalize(c->q_count);
 	sqlite3_blob_close(c->blob);
-	for (unsigned i = 0; i < MAX_COLS; i++)
-		sqlite3_free(c->vals[i]);
-	sqlite3_free(c->prow);
-	sqlite3_free(c->sec);
-	sqlite3_free(c);
+	c->q_post = c->q_keys = c->q_count = c->pst = NULL;
+	c->blob = NULL;
+	if (t->spare)
+		cur_free(c);
+	else
+		t->spare = c;
 	return SQLITE_OK;
 }
 
@@ -678,17 +712,15 @@ static uint32_t chunk_of(const struct vtab *t, uint64_t row, uint32_t hint)
 	return lo;
 }
 
-static int chunk_load(struct vcur *c, uint32_t ci)
+/* The cursor's BLOB handle on chunk ci's data. */
+static int blob_at(struct vcur *c, int64_t ci)
 {
 	struct vtab *t = c->t;
-	uint8_t hdr[HDR_FIXED + HDR_COL * MAX_COLS];
-	uint32_t hlen = HDR_FIXED + HDR_COL * t->ncols, n;
-	int rc, len;
+	int rc;
 
-	if (c->cached == ci)
+	if (c->blob_at == ci)
 		return SQLITE_OK;
-	c->cached = -1;
-	c->decoded = 0;
+	c->blob_at = -1;
 	if (!c->blob) {
 		char *tbl = sqlite3_mprintf("%s_chunks", t->name);
 
@@ -701,7 +733,26 @@ static int chunk_load(struct vcur *c, uint32_t ci)
 	}
 	if (rc != SQLITE_OK)
 		return vt_error(t, rc == SQLITE_ERROR ? SQLITE_CORRUPT_VTAB : rc,
-				"%s: chunk %u is corrupt (%s)", t->name, ci, sqlite3_errmsg(t->db));
+				"%s: chunk %lld is corrupt (%s)", t->name, (long long)ci,
+				sqlite3_errmsg(t->db));
+	c->blob_at = ci;
+	return SQLITE_OK;
+}
+
+/* Chunk ci's header, when it is not the chunk decoded already. */
+static int chunk_load(struct vcur *c, uint32_t ci)
+{
+	struct vtab *t = c->t;
+	uint8_t hdr[HDR_FIXED + HDR_COL * MAX_COLS];
+	uint32_t hlen = HDR_FIXED + HDR_COL * t->ncols, n;
+	int rc, len;
+
+	if (c->cached == ci)
+		return SQLITE_OK;
+	c->cached = -1;
+	c->decoded = 0;
+	if ((rc = blob_at(c, ci)) != SQLITE_OK)
+		return rc;
 	len = sqlite3_blob_bytes(c->blob);
 	rc = (uint32_t)len < hlen ? SQLITE_CORRUPT_VTAB
 				 : sqlite3_blob_read(c->blob, hdr, (int)hlen, 0);
@@ -759,6 +810,8 @@ static int col_get(struct vcur *c, unsigned col)
 		if (!c->sec)
 			return SQLITE_NOMEM;
 	}
+	if ((rc = blob_at(c, c->cached)) != SQLITE_OK)
+		return rc;
 	rc = sqlite3_blob_read(c->blob, c->sec, (int)h->len, (int)h->off);
 	if (rc != SQLITE_OK)
 		return vt_error(t, rc, "%s: chunk %lld: %s", t->name, (long long)c->cached,
