@@ -25,17 +25,19 @@
  * 2x from run to run, so each figure is read beside SQLite alone in the same
  * run: the same rows as a native table with 16-row INSERTs and the same
  * three B-tree indexes, no decoding):
- *   2 M syscalls: 3.9-5.4 M rows/s, 1.9-2.6 s per 10 M with the indexes,
- *     0.37-0.48 s CPU against SQLite alone's 3.2-4.0 s (x0.11-0.12);
- *   10 M syscalls: 3.2 M rows/s, 3.1 s (2.1 s CPU) against SQLite alone's
- *     21.9 s (19.6 s CPU): x0.14 wall, x0.11 CPU;
+ *   2 M syscalls, four runs: 3.9-5.4 M rows/s, 1.9-2.6 s per 10 M with the
+ *     indexes, 0.37-0.48 s CPU against SQLite alone's 3.2-4.0 s (x0.11-0.12);
+ *   10 M syscalls, two runs: 3.15-3.19 M rows/s, 3.1-3.2 s (2.1 s CPU)
+ *     against SQLite alone's 19.8-21.9 s (19.0-19.6 s CPU): x0.14-0.16
+ *     wall, x0.11 CPU;
  *   the posting lists cost ~0.09 s CPU per 2 M rows (~20 % of the import:
  *     imports with and without them, two runs each); SQLite's CREATE INDEX
  *     needs 0.35-0.7 s per million rows and index.
  *   Queries at 10 M, virtual table against the native table: GROUP BY nr
- *     0.64 s vs 0.57 s (x1.13), count and sum of one pid 0.036 vs 0.16 s
- *     (x0.22), 10 000 rows by time 1.0 vs 1.4 ms, a full scan of two
- *     columns 0.97 vs 1.28 s (x0.76), a lookup by event_id 27 vs 14 us.
+ *     0.68 s vs 0.59 s (x1.15), count and sum of one pid 0.041 vs 0.19 s
+ *     (x0.21), 10 000 rows by time 1.0 vs 1.6 ms, a full scan of two
+ *     columns 1.00 vs 1.22 s (x0.82), a random lookup by event_id 50 vs
+ *     26 us.
  * Schema 4 (native rows) took x0.97-1.02 of SQLite alone: 18-22 s per 10 M,
  * after trying a WITHOUT ROWID table clustered on (pid, event_id), every
  * index kept during the rows, one (pid, nr) index, 16 KB pages, 64-row
