@@ -65,10 +65,14 @@ FIXTURES  := $(patsubst tests/fixtures/%.c,$(O)/fixtures/%,$(FIXTURE_SRCS)) \
 BENCHES   := $(patsubst tests/bench/%.c,$(O)/bench/%,$(BENCH_SRCS))
 EXAMPLES  := $(patsubst examples/%.c,$(O)/examples/%,$(EXAMPLE_SRCS))
 BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(O)/bpf/%.bpf.o,$(BPF_SRCS))
+# nexus-query's syscall_rows module as a SQLite loadable extension, for the
+# sqlite3 shell; nexus-query looks for it in lib/nexus beside its own folder
+# (installed) or inside it (this tree).
+NXCOLUMNS_SO := $(O)/lib/nexus/nx_columns.so
 
 .PHONY: all deps test unit e2e bench asan fuzz fuzz-build install clean demo check-root
 
-all: $(BINS) $(FIXTURES) $(EXAMPLES) $(O)/tests/mkrec
+all: $(BINS) $(NXCOLUMNS_SO) $(FIXTURES) $(EXAMPLES) $(O)/tests/mkrec
 
 # ---- dependencies: Debian packages, installed only when one is missing ----
 DEB_PKGS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libzstd-dev \
@@ -128,6 +132,14 @@ $(ANALYZE_LIB): $(call obj,$(ANALYZE_SRCS)) $(O)/gen/syscall_names.o
 	$(Q)rm -f $@ && ar rcs $@ $^
 $(CAPTURE_LIB): $(call obj,$(CAPTURE_SRCS))
 	$(Q)rm -f $@ && ar rcs $@ $^ $(if $^,,$(error no capture sources))
+
+# Built apart from the archives: position-independent, every sqlite3_* call
+# through the loading shell's API table, never sanitized (the shell is not).
+$(NXCOLUMNS_SO): analyze/sqlvtab.c analyze/sqlvtab.h format/crc.c format/crc.h format/bytes.h
+	@mkdir -p $(dir $@)
+	@echo "  SO      $@"
+	$(Q)$(CC) -std=gnu11 -D_GNU_SOURCE $(WARN) -iquote . $(PKG_CFLAGS) -O2 -g -fPIC -shared \
+		-fvisibility=hidden -DNX_SQLVTAB_EXT analyze/sqlvtab.c format/crc.c -o $@
 
 $(O)/nexus-record: $(O)/capture/main.o $(LIBS)
 	@echo "  LD      $@"
@@ -281,6 +293,8 @@ demo: deps
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin
 	install -m 0755 $(BINS) $(DESTDIR)$(PREFIX)/bin/
+	install -d $(DESTDIR)$(PREFIX)/lib/nexus
+	install -m 0644 $(NXCOLUMNS_SO) $(DESTDIR)$(PREFIX)/lib/nexus/
 
 clean:
 	rm -rf $(O) build-asan

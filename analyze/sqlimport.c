@@ -9,35 +9,40 @@
  * stream by and written at the end.
  *
  * Speed: one transaction, journal and sync off (the database is a temporary
- * file until the rename: a crash leaves no half cache under the real name),
- * syscall rows buffered SYS_BATCH at a time as ready integers and inserted by
- * "INSERT INTO syscall_rows SELECT * FROM nx_sysbatch", a virtual table over
- * the buffer (no bind call, no statement text per row). The rows carry no
- * name (the syscalls view joins it from syscall_counts); the time index is
- * kept while they go in (they come nearly in time order: appends on its last
- * page), the pid and nr indexes are sorted after them. Memory is bounded by
- * the number of processes, threads and syscall numbers, and by the calls
- * pending on each thread (PEND_CALLS at most).
+ * file until the rename: a crash leaves no half cache under the real name).
+ * The syscall rows are not SQLite rows: syscall_rows is an nx_columns
+ * virtual table (sqlvtab.h) and each row is appended, as integers, to a
+ * column chunk of 4096 rows and to the pid, tid and nr posting lists, the
+ * indexes, built in the same pass (no sort, no B-tree). A row goes in at
+ * its entry event, so rows are in event_id order; the exit record patches
+ * ret, duration_ns and flags (in place, or at the end for a chunk already
+ * written). The rows carry no name (the syscalls view joins it from
+ * syscall_counts). Memory is bounded by the number of processes, threads and
+ * syscall numbers, by the calls pending on each thread (PEND_CALLS at most),
+ * and by the posting lists pending (16 MB, then written as segments).
  *
- * Measured. The machine is shared (2 cores, fuzzers beside): wall times run
- * 2-3x CPU times and move from run to run, so the figures that decide are
- * instruction counts (callgrind) and CPU ratios to SQLite alone in the same
- * run (bench_tools: the same rows with 16-row INSERTs and no decoding, then
- * the same indexes).
- *   callgrind, import of 300 k syscalls: 4.05 G instructions (schema 2, a name
- *     per row and three indexes sorted after: 4.33 G); rows with the time
- *     index 46 %, pid and nr indexes 48 % (half of it SQLite's sort: the keys
- *     tie and every tie is a full record comparison), decoding ~6 %.
- *   bench_tools 10 M, two runs: 22.3 and 21.9 s CPU, x1.02 and x0.97 of
- *     SQLite alone doing the same rows and indexes; SQLite alone with schema
- *     2's rows needed x1.11 and x0.99 the CPU (the noise is that large).
- * Tried, not kept: a WITHOUT ROWID table clustered on (pid, event_id), x1.22
- * instructions; every index kept during the rows, x1.9 CPU; one (pid, nr)
- * index for both (skip-scan for nr), -7 % only and GROUP BY nr loses its
- * index; 16 KB pages, -0.5 %; 64-row INSERTs
- * with binds, +8 %; page_size 16384 with mmap_size, a small cache_size so
- * the sorter makes several runs (threads=2): no gain beyond noise;
- * temp_store=MEMORY would unbound memory on big recordings.
+ * Measured (bench_tools; the machine is shared, 2 cores, wall times move
+ * 2x from run to run, so each figure is read beside SQLite alone in the same
+ * run: the same rows as a native table with 16-row INSERTs and the same
+ * three B-tree indexes, no decoding):
+ *   2 M syscalls, four runs: 3.9-5.4 M rows/s, 1.9-2.6 s per 10 M with the
+ *     indexes, 0.37-0.48 s CPU against SQLite alone's 3.2-4.0 s (x0.11-0.12);
+ *   10 M syscalls, two runs: 3.15-3.19 M rows/s, 3.1-3.2 s (2.1 s CPU)
+ *     against SQLite alone's 19.8-21.9 s (19.0-19.6 s CPU): x0.14-0.16
+ *     wall, x0.11 CPU;
+ *   the posting lists cost ~0.09 s CPU per 2 M rows (~20 % of the import:
+ *     imports with and without them, two runs each); SQLite's CREATE INDEX
+ *     needs 0.35-0.7 s per million rows and index.
+ *   Queries at 10 M, virtual table against the native table: GROUP BY nr
+ *     0.68 s vs 0.59 s (x1.15), count and sum of one pid 0.041 vs 0.19 s
+ *     (x0.21), 10 000 rows by time 1.0 vs 1.6 ms, a full scan of two
+ *     columns 1.00 vs 1.22 s (x0.82), a random lookup by event_id 50 vs
+ *     26 us.
+ * Schema 4 (native rows) took x0.97-1.02 of SQLite alone: 18-22 s per 10 M,
+ * after trying a WITHOUT ROWID table clustered on (pid, event_id), every
+ * index kept during the rows, one (pid, nr) index, 16 KB pages, 64-row
+ * INSERTs, mmap and sorter threads (none beyond x0.8-1.2): native tables
+ * cannot reach 2 M rows/s here, hence the chunks.
  *
  * Invariant: every row of an event table has the event's position in the
  * file as its rowid, so rows join back to nexus-dump's event_id.
@@ -55,10 +60,10 @@
 #include <unistd.h>
 
 #include "analyze/fmtev.h"
+#include "analyze/sqlvtab.h"
 #include "analyze/syscalls.h"
 #include "format/event.h"
 
-#define SYS_BATCH 1024
 #define SYS_MAX_COLS 24
 #define PEND_CALLS 32
 #define MAX_TABLE_COLS 48
@@ -151,15 +156,9 @@ struct crow {			/* syscall_counts */
 };
 
 struct pend_sys {		/* an entry waiting for its exit record */
-	uint64_t id;
+	uint64_t row;		/* its syscall_rows row, written with ret NULL */
 	struct nxr_event ev;
 	bool used;
-};
-
-/* A syscall_rows row ready for SQLite: integers, and which are NULL. */
-struct sysrow {
-	sqlite3_int64 v[SYS_MAX_COLS];
-	uint32_t nulls;			/* bit c: column c is NULL */
 };
 
 struct pend_call {
@@ -211,9 +210,9 @@ struct imp {
 	struct nx_sqlimport_stats *st;
 
 	const struct nxr_kind_desc *sysd;
-	sqlite3_stmt *sys_batch, *call_ins;
-	unsigned sys_cols, sys_n;
-	struct sysrow *sysbuf;		/* SYS_BATCH rows read by the nx_sysbatch table */
+	struct nx_colstore *sys;	/* syscall_rows */
+	sqlite3_stmt *call_ins;
+	unsigned sys_cols, col_ret, col_dur, col_flags, col_nr;
 	struct ktable kt[NX_KIND_MAX_ID + 1];
 	uint64_t kind_counts[NX_KIND_MAX_ID + 1];
 	uint64_t other_kinds;
@@ -310,6 +309,28 @@ static unsigned event_cols(struct scol *c, const struct nxr_kind_desc *d)
 	return n;
 }
 
+/*
+ * syscall_rows: a virtual table over column chunks (sqlvtab.h), read-only;
+ * event_id is its rowid, and pid, tid and nr have posting lists. Its
+ * columns keep the event table's comments: SQLite reads the text between
+ * the commas as the column definitions, comments after a comma are outside.
+ */
+static void sys_vtab(struct nx_json_buf *b, struct scol *c, unsigned n)
+{
+	c[0] = (struct scol){ "event_id", "INTEGER", "position in the file, the rowid" };
+	nx_json_puts(b, "-- a virtual table (module " NX_SQLVTAB_MODULE ", read-only): rows "
+			"stored as column chunks in\n-- syscall_rows_chunks, indexes on pid, tid "
+			"and nr as posting lists in syscall_rows_postings,\n-- event_id and ts_ns "
+			"ranges through each chunk's first/last event_id and min/max ts_ns\n"
+			"-- (README \"nexus-query\"); the sqlite3 shell needs .load "
+			"<prefix>/lib/nexus/nx_columns\n");
+	nx_json_puts(b, "CREATE VIRTUAL TABLE syscall_rows USING " NX_SQLVTAB_MODULE "(\n");
+	for (unsigned i = 0; i < n; i++)
+		nx_json_printf(b, "  %s %s%s%s%s\n", c[i].name, c[i].type, i + 1 < n ? "," : "",
+			       c[i].doc ? " -- " : "", c[i].doc ? c[i].doc : "");
+	nx_json_puts(b, ");\n");
+}
+
 /* syscall_rows with the name of each number: syscall_counts has a row for
  * every number seen, so the LEFT JOIN never yields NULL; it is LEFT so that
  * SQLite drops the join from queries that do not read name (count(*), GROUP
@@ -349,7 +370,7 @@ static void schema_build(struct nx_json_buf *b)
 			nx_json_puts(b, "-- syscalls, entry and exit paired: ret and duration_ns "
 					"are NULL for one that never returned;\n-- query the "
 					"syscalls view, which adds each number's name\n");
-			schema_table(b, "syscall_rows", c, k);
+			sys_vtab(b, c, k);
 			continue;
 		} else if (d->kind == NX_KIND_PAYLOAD) {
 			nx_json_puts(b, "-- data behind syscall arguments (README \"Payloads\"), joined to "
@@ -409,9 +430,9 @@ static void schema_build(struct nx_json_buf *b)
 		"s.name,\n  p.data AS argv, p.full_len AS argc, p.flags, s.ret\n"
 		"  FROM payloads p JOIN syscalls s ON s.tid = p.tid AND s.ts_ns = p.ts_ns\n"
 		"  WHERE p.type = 2;\n"
-		"CREATE INDEX syscalls_ts ON syscall_rows(ts_ns);\n"
-		"CREATE INDEX syscalls_pid ON syscall_rows(pid);\n"
-		"CREATE INDEX syscalls_nr ON syscall_rows(nr);\n"
+		"-- tells SQLite that name = '...' is one row: it then starts there and walks the\n"
+		"-- nr posting list instead of scanning syscall_rows\n"
+		"CREATE INDEX syscall_counts_name ON syscall_counts(name);\n"
 		"CREATE INDEX calls_pid ON calls(pid);\n"
 		"CREATE INDEX calls_function ON calls(function);\n"
 		"CREATE INDEX payloads_tid_ts ON payloads(tid, ts_ns);\n");
@@ -427,17 +448,12 @@ const char *nx_sqlimport_schema(void)
 }
 
 /*
- * The schema text split in two: tables, views and the first index,
- * syscalls_ts (before the rows), then the other indexes (after). The time
- * index is kept up to date while the rows go in: they come nearly in time
- * order, so each entry lands at the right edge of the index, where SQLite
- * appends it without a search, which costs less than sorting it afterwards.
+ * The schema text split in two: tables and views (before the rows), then
+ * the indexes of the native tables (after them: sorted once).
  */
 static const char *late_indexes(void)
 {
-	const char *idx = strstr(nx_sqlimport_schema(), "CREATE INDEX syscalls_ts ");
-
-	return idx ? strchr(idx, '\n') : NULL;
+	return strstr(nx_sqlimport_schema(), "CREATE INDEX ");
 }
 
 static int create_tables(struct imp *im)
@@ -448,7 +464,7 @@ static int create_tables(struct imp *im)
 	int rc;
 
 	if (!late)
-		return nx_err_set(im->err, -EINVAL, "schema has no syscalls_ts index");
+		return nx_err_set(im->err, -EINVAL, "schema has no index");
 	tables = strndup(s, (size_t)(late - s));
 	if (!tables)
 		return nx_err_set(im->err, -ENOMEM, "out of memory");
@@ -457,9 +473,17 @@ static int create_tables(struct imp *im)
 	return rc;
 }
 
+/*
+ * The native tables' indexes, then their statistics: without them SQLite
+ * takes every table for a million rows and, say, scans all syscalls for
+ * "name = 'getppid'" instead of starting from its one syscall_counts row.
+ * analysis_limit makes ANALYZE sample each index instead of reading it all.
+ */
 static int create_indexes(struct imp *im)
 {
-	return exec_sql(im, late_indexes());
+	int rc = exec_sql(im, late_indexes());
+
+	return rc ?: exec_sql(im, "PRAGMA analysis_limit=1000; ANALYZE");
 }
 
 static int prepare(struct imp *im, const char *table, unsigned ncols, unsigned rows,
@@ -484,142 +508,6 @@ static int prepare(struct imp *im, const char *table, unsigned ncols, unsigned r
 	return rc;
 }
 
-/*
- * nx_sysbatch: an eponymous virtual table over the rows buffered in
- * im->sysbuf, so a batch goes in as one "INSERT INTO syscalls SELECT * FROM
- * nx_sysbatch": SQLite reads the integers straight from the buffer, with no
- * bind calls and no statement text per row (about twice the rate of 16-row
- * INSERT ... VALUES statements here). It lives only on the build connection.
- */
-struct sysvt {
-	sqlite3_vtab base;
-	struct imp *im;
-};
-
-struct sysvt_cur {
-	sqlite3_vtab_cursor base;
-	unsigned row;
-};
-
-static int sysvt_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
-			 sqlite3_vtab **vt, char **errmsg)
-{
-	struct imp *im = aux;
-	struct nx_json_buf b = { 0 };
-	struct sysvt *t;
-	int rc;
-
-	(void)argc;
-	(void)argv;
-	(void)errmsg;
-	nx_json_puts(&b, "CREATE TABLE x(");
-	for (unsigned c = 0; c < im->sys_cols; c++)
-		nx_json_printf(&b, "%sc%u", c ? "," : "", c);
-	nx_json_putc(&b, ')');
-	rc = b.oom ? SQLITE_NOMEM : sqlite3_declare_vtab(db, nx_json_cstr(&b));
-	nx_json_release(&b);
-	if (rc != SQLITE_OK)
-		return rc;
-	t = sqlite3_malloc(sizeof(*t));
-	if (!t)
-		return SQLITE_NOMEM;
-	memset(t, 0, sizeof(*t));
-	t->im = im;
-	*vt = &t->base;
-	return SQLITE_OK;
-}
-
-static int sysvt_best_index(sqlite3_vtab *vt, sqlite3_index_info *info)
-{
-	(void)vt;
-	info->estimatedCost = SYS_BATCH;
-	info->estimatedRows = SYS_BATCH;
-	return SQLITE_OK;
-}
-
-static int sysvt_disconnect(sqlite3_vtab *vt)
-{
-	sqlite3_free(vt);
-	return SQLITE_OK;
-}
-
-static int sysvt_open(sqlite3_vtab *vt, sqlite3_vtab_cursor **cur)
-{
-	struct sysvt_cur *c = sqlite3_malloc(sizeof(*c));
-
-	(void)vt;
-	if (!c)
-		return SQLITE_NOMEM;
-	memset(c, 0, sizeof(*c));
-	*cur = &c->base;
-	return SQLITE_OK;
-}
-
-static int sysvt_close(sqlite3_vtab_cursor *cur)
-{
-	sqlite3_free(cur);
-	return SQLITE_OK;
-}
-
-static int sysvt_filter(sqlite3_vtab_cursor *cur, int idx, const char *idxs, int argc,
-			sqlite3_value **argv)
-{
-	(void)idx;
-	(void)idxs;
-	(void)argc;
-	(void)argv;
-	((struct sysvt_cur *)cur)->row = 0;
-	return SQLITE_OK;
-}
-
-static int sysvt_next(sqlite3_vtab_cursor *cur)
-{
-	((struct sysvt_cur *)cur)->row++;
-	return SQLITE_OK;
-}
-
-static int sysvt_eof(sqlite3_vtab_cursor *cur)
-{
-	struct sysvt_cur *c = (struct sysvt_cur *)cur;
-
-	return c->row >= ((struct sysvt *)cur->pVtab)->im->sys_n;
-}
-
-static int sysvt_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int col)
-{
-	struct sysvt_cur *c = (struct sysvt_cur *)cur;
-	struct imp *im = ((struct sysvt *)cur->pVtab)->im;
-	const struct sysrow *r = &im->sysbuf[c->row];
-
-	if (r->nulls & (1u << col))
-		sqlite3_result_null(ctx);
-	else
-		sqlite3_result_int64(ctx, r->v[col]);
-	return SQLITE_OK;
-}
-
-static int sysvt_rowid(sqlite3_vtab_cursor *cur, sqlite3_int64 *rowid)
-{
-	*rowid = ((struct sysvt_cur *)cur)->row;
-	return SQLITE_OK;
-}
-
-static const sqlite3_module sysvt_module = {
-	.iVersion = 0,
-	.xCreate = NULL,	/* eponymous only: no CREATE VIRTUAL TABLE */
-	.xConnect = sysvt_connect,
-	.xBestIndex = sysvt_best_index,
-	.xDisconnect = sysvt_disconnect,
-	.xDestroy = sysvt_disconnect,
-	.xOpen = sysvt_open,
-	.xClose = sysvt_close,
-	.xFilter = sysvt_filter,
-	.xNext = sysvt_next,
-	.xEof = sysvt_eof,
-	.xColumn = sysvt_column,
-	.xRowid = sysvt_rowid,
-};
-
 static int prepare_all(struct imp *im)
 {
 	unsigned n;
@@ -631,15 +519,25 @@ static int prepare_all(struct imp *im)
 	if (im->sys_cols > SYS_MAX_COLS)
 		return nx_err_set(im->err, -EINVAL, "syscall kind has %u columns, at most %u",
 				  im->sys_cols, SYS_MAX_COLS);
-	im->sysbuf = malloc(SYS_BATCH * sizeof(*im->sysbuf));
-	if (!im->sysbuf)
-		return nx_err_set(im->err, -ENOMEM, "out of memory");
-	if (sqlite3_create_module_v2(im->db, "nx_sysbatch", &sysvt_module, im, NULL) !=
-	    SQLITE_OK)
-		return db_err(im, "nx_sysbatch");
-	if (sqlite3_prepare_v3(im->db, "INSERT INTO syscall_rows SELECT * FROM nx_sysbatch", -1,
-			       SQLITE_PREPARE_PERSISTENT, &im->sys_batch, NULL) != SQLITE_OK)
-		return db_err(im, "syscall_rows");
+	for (unsigned k = 0; k < im->sysd->nfields; k++) {
+		size_t off = im->sysd->fields[k].offset;
+
+		if (off == offsetof(struct nxr_event, syscall.ret))
+			im->col_ret = 4 + k;
+		else if (off == offsetof(struct nxr_event, syscall.dur_ns))
+			im->col_dur = 4 + k;
+		else if (off == offsetof(struct nxr_event, syscall.flags))
+			im->col_flags = 4 + k;
+		else if (off == offsetof(struct nxr_event, syscall.nr))
+			im->col_nr = 4 + k;
+	}
+	if (!im->col_ret || !im->col_dur || !im->col_flags || !im->col_nr)
+		return nx_err_set(im->err, -EINVAL, "syscall kind lacks ret, dur_ns, flags or nr");
+	/* posting lists on pid, tid and nr */
+	im->sys = nx_colstore_new(im->db, "syscall_rows", im->sys_cols,
+				  1u << 2 | 1u << 3 | 1u << im->col_nr, im->err);
+	if (!im->sys)
+		return im->err->code;
 	rc = prepare(im, "calls", 4 + nxr_kind_desc(NX_KIND_CALL)->nfields + 4, 1,
 		     &im->call_ins);
 	for (unsigned k = 0; rc == 0 && k < n; k++) {
@@ -741,42 +639,26 @@ static int count_syscall(struct imp *im, const struct nxr_event *ev)
 }
 
 
-static int flush_syscalls(struct imp *im)
-{
-	int rc = 0;
-
-	if (im->sys_n)
-		rc = step(im, im->sys_batch, "syscall_rows");
-	im->sys_n = 0;
-	return rc;
-}
-
-/* Buffers the row (event_id, ts, pid, tid, the fields); a full buffer goes in. */
-static int insert_syscall(struct imp *im, uint64_t id, const struct nxr_event *ev)
+/* Appends the row (event_id, ts, pid, tid, the fields); an entry's ret and
+ * duration_ns are NULL until its exit record patches them. */
+static int insert_syscall(struct imp *im, uint64_t id, const struct nxr_event *ev,
+			  uint64_t *row)
 {
 	const struct nxr_kind_desc *d = im->sysd;
-	struct sysrow *r = &im->sysbuf[im->sys_n];
-	bool unfinished = !(ev->syscall.flags & NX_SYS_EXITED);
+	int64_t v[SYS_MAX_COLS];
+	uint32_t nulls = 0;
 	unsigned c = 0;
 
-	r->v[c++] = (sqlite3_int64)id;
-	r->v[c++] = (sqlite3_int64)ev->ts_ns;
-	r->v[c++] = ev->pid;
-	r->v[c++] = ev->tid;
-	r->nulls = 0;
-	for (unsigned k = 0; k < d->nfields; k++, c++) {
-		const struct nxr_field_desc *f = &d->fields[k];
-
-		if (unfinished && (f->offset == offsetof(struct nxr_event, syscall.ret) ||
-				   f->offset == offsetof(struct nxr_event, syscall.dur_ns)))
-			r->nulls |= 1u << c;
-		else
-			r->v[c] = (sqlite3_int64)nxr_field_u64(ev, f);
-	}
+	v[c++] = (int64_t)id;
+	v[c++] = (int64_t)ev->ts_ns;
+	v[c++] = ev->pid;
+	v[c++] = ev->tid;
+	for (unsigned k = 0; k < d->nfields; k++, c++)
+		v[c] = (int64_t)nxr_field_u64(ev, &d->fields[k]);
+	if (!(ev->syscall.flags & NX_SYS_EXITED))
+		nulls = 1u << im->col_ret | 1u << im->col_dur;
 	im->st->syscall_rows++;
-	if (++im->sys_n < SYS_BATCH)
-		return 0;
-	return flush_syscalls(im);
+	return nx_colstore_append(im->sys, v, nulls, row, im->err);
 }
 
 /* ---- processes and threads ---- */
@@ -965,27 +847,25 @@ static int sys_event(struct imp *im, uint64_t id, const struct nxr_event *ev)
 				: (ev->ts_ns > m.ts_ns ? ev->ts_ns - m.ts_ns : 0);
 			m.syscall.flags |= NX_SYS_EXITED;
 			p->used = false;
-			im->st->syscall_rows--;	/* the entry was counted once already */
 			rc = count_syscall(im, &m);
 			if (rc < 0)
 				return rc;
 			im->counts[im->last_nr_idx].calls--;	/* counted at its entry */
-			return insert_syscall(im, p->id, &m);
+			rc = nx_colstore_patch(im->sys, p->row, im->col_ret, m.syscall.ret, false,
+					       im->err);
+			rc = rc ?: nx_colstore_patch(im->sys, p->row, im->col_dur,
+						     (int64_t)m.syscall.dur_ns, false, im->err);
+			return rc ?: nx_colstore_patch(im->sys, p->row, im->col_flags,
+						       m.syscall.flags, false, im->err);
 		}
 		rc = count_syscall(im, ev);
-		return rc < 0 ? rc : insert_syscall(im, id, ev);
+		return rc < 0 ? rc : insert_syscall(im, id, ev, NULL);
 	}
-	/* an entry: the previous one of this thread never got its exit */
+	/* an entry (the previous one of this thread, if any, never got its exit and
+	 * keeps its row as it is) */
 	rc = count_syscall(im, ev);
 	if (rc < 0)
 		return rc;
-	im->st->syscall_rows++;
-	if (p && p->used) {
-		im->st->syscall_rows--;
-		rc = insert_syscall(im, p->id, &p->ev);
-		if (rc < 0)
-			return rc;
-	}
 	if (!p) {
 		uint32_t *slot = u32map_get(&im->psysmap, ev->tid);
 
@@ -1003,26 +883,17 @@ static int sys_event(struct imp *im, uint64_t id, const struct nxr_event *ev)
 		p = &im->psys[im->npsys];
 		*slot = ++im->npsys;
 	}
-	p->id = id;
 	p->ev = *ev;
 	p->used = true;
-	return 0;
+	return insert_syscall(im, id, ev, &p->row);
 }
 
+/* The entries still waiting stay rows with ret NULL; the rows go out. */
 static int flush_pending_sys(struct imp *im)
 {
-	int rc;
-
-	for (uint32_t i = 0; i < im->npsys; i++) {
-		if (!im->psys[i].used)
-			continue;
+	for (uint32_t i = 0; i < im->npsys; i++)
 		im->psys[i].used = false;
-		im->st->syscall_rows--;
-		rc = insert_syscall(im, im->psys[i].id, &im->psys[i].ev);
-		if (rc < 0)
-			return rc;
-	}
-	return 0;
+	return nx_colstore_finish(im->sys, im->err);
 }
 
 /* ---- calls: CALL pushed per thread, RETURN pops the latest of its function ---- */
@@ -1589,9 +1460,7 @@ static int import_events(struct imp *im, const struct nx_sqlimport_opts *o)
 	im->st->events = id;
 	if (n < 0)
 		return n;
-	rc = flush_pending_sys(im);
-	rc = rc ?: flush_syscalls(im);
-	rc = rc ?: flush_pending_calls(im);
+	rc = flush_pending_calls(im);
 	rc = rc ?: unsure_split(im);
 	if (o && o->on_progress)
 		o->on_progress(o->ctx, "events", id, id);
@@ -1600,8 +1469,7 @@ static int import_events(struct imp *im, const struct nx_sqlimport_opts *o)
 
 static void imp_release(struct imp *im)
 {
-	sqlite3_finalize(im->sys_batch);
-	free(im->sysbuf);
+	nx_colstore_free(im->sys);
 	sqlite3_finalize(im->call_ins);
 	for (unsigned k = 0; k <= NX_KIND_MAX_ID; k++)
 		sqlite3_finalize(im->kt[k].ins);
@@ -1626,7 +1494,7 @@ static void imp_release(struct imp *im)
 	u32map_free(&im->psysmap);
 	u32map_free(&im->cstackmap);
 	/* idempotent: everything from the statements on is released */
-	memset(&im->sys_batch, 0, sizeof(*im) - offsetof(struct imp, sys_batch));
+	memset(&im->sys, 0, sizeof(*im) - offsetof(struct imp, sys));
 }
 
 int nx_sqlimport_build(struct nxr_reader *r, const struct stat *src, const char *db,
@@ -1666,6 +1534,10 @@ int nx_sqlimport_build(struct nxr_reader *r, const struct stat *src, const char 
 				im.db ? sqlite3_errmsg(im.db) : "cannot open");
 		goto out;
 	}
+	if (nx_sqlvtab_register(im.db) != SQLITE_OK) {
+		rc = db_err(&im, NX_SQLVTAB_MODULE);
+		goto out;
+	}
 	rc = exec_sql(&im, "PRAGMA page_size=8192; PRAGMA journal_mode=OFF; "
 			   "PRAGMA synchronous=OFF; PRAGMA locking_mode=EXCLUSIVE; "
 			   "PRAGMA cache_size=-262144; PRAGMA threads=2; "
@@ -1673,11 +1545,12 @@ int nx_sqlimport_build(struct nxr_reader *r, const struct stat *src, const char 
 	rc = rc ?: create_tables(&im);
 	rc = rc ?: prepare_all(&im);
 	rc = rc ?: import_events(&im, opts);
-	rc = rc ?: write_summaries(&im);
-	rc = rc ?: write_meta(&im, src);
 	ti = now_s();
 	if (rc == 0 && opts && opts->on_progress)
 		opts->on_progress(opts->ctx, "indexes", 0, 1);
+	rc = rc ?: flush_pending_sys(&im);	/* the last chunk, posting lists, patches */
+	rc = rc ?: write_summaries(&im);
+	rc = rc ?: write_meta(&im, src);
 	rc = rc ?: create_indexes(&im);
 	if (rc == 0 && opts && opts->on_progress)
 		opts->on_progress(opts->ctx, "indexes", 1, 1);

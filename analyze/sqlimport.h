@@ -33,14 +33,17 @@
  *   kinds        kind, name, events
  *   probes       id, hook, path, function, spec (the header's probe table)
  *   meta         key, value (header metadata, source file identity, totals)
- * Indexes: syscall_rows(pid), syscall_rows(nr), syscall_rows(ts_ns), calls(pid),
- * calls(function), payloads(tid, ts_ns).
+ * syscall_rows is an nx_columns virtual table (analyze/sqlvtab.h): its
+ * indexes are posting lists on pid, tid and nr and the chunks' event_id and
+ * ts_ns ranges; the native tables have calls(pid), calls(function),
+ * payloads(tid, ts_ns), syscall_counts(name). A connection reading the cache must register the
+ * module first (nx_sqlvtab_register).
  *
  * u64 values are stored as SQLite's signed 64-bit integers: 2^64-1 reads -1.
  * Strings are stored as TEXT with their bytes unchanged.
  */
 
-#define NX_SQLIMPORT_SCHEMA_VERSION 4
+#define NX_SQLIMPORT_SCHEMA_VERSION 5
 
 struct nx_sqlimport_opts {
 	/* progress of a phase ("events": done of total events; "indexes": 0 of 1 when it
@@ -53,8 +56,10 @@ struct nx_sqlimport_stats {
 	uint64_t events;
 	uint64_t syscall_rows, call_rows, process_rows;
 	double seconds;			/* wall time of the whole import */
-	double index_seconds;		/* of which building the indexes after the rows
-					 * (all but syscalls_ts, kept during the rows) */
+	double index_seconds;		/* of which the work after the rows: the last
+					 * chunk, posting lists and patches written, the
+					 * native tables' indexes and ANALYZE (the posting
+					 * lists grow during the rows) */
 };
 
 /* The schema text (CREATE statements with comments), static. */

@@ -17,6 +17,7 @@
 
 #include "analyze/json.h"
 #include "analyze/sqlimport.h"
+#include "analyze/sqlvtab.h"
 #include "format/reader.h"
 #include "tools/tool.h"
 
@@ -381,7 +382,8 @@ static int run_sql(const char *prog, const char *db, const char *sql, enum fmt f
 		goto out;
 	}
 	sqlite3_limit(h, SQLITE_LIMIT_ATTACHED, 0);
-	if (sqlite3_exec(h, "PRAGMA query_only=1", NULL, NULL, NULL) != SQLITE_OK) {
+	if (nx_sqlvtab_register(h) != SQLITE_OK ||
+	    sqlite3_exec(h, "PRAGMA query_only=1", NULL, NULL, NULL) != SQLITE_OK) {
 		fprintf(stderr, "%s: %s: %s\n", prog, db, sqlite3_errmsg(h));
 		goto out;
 	}
@@ -422,6 +424,38 @@ out:
 	nx_json_release(&out);
 	sqlite3_close_v2(h);
 	return rc;
+}
+
+/*
+ * The sqlite3 shell needs nx_columns.so for syscall_rows: in lib/nexus beside
+ * the folder of this binary (installed: PREFIX/bin and PREFIX/lib/nexus) or
+ * inside it (the build tree: build/ and build/lib/nexus). A ".load" command
+ * for the shell into buf, or NULL when it is not there.
+ */
+static const char *shell_load_cmd(char *buf, size_t len)
+{
+	static const char *const rel[] = { "/../lib/nexus/nx_columns.so",
+					   "/lib/nexus/nx_columns.so" };
+	char exe[4096];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	char *slash;
+
+	if (n <= 0)
+		return NULL;
+	exe[n] = '\0';
+	slash = strrchr(exe, '/');
+	if (!slash)
+		return NULL;
+	*slash = '\0';
+	for (size_t i = 0; i < sizeof(rel) / sizeof(rel[0]); i++) {
+		char path[4200];
+
+		snprintf(path, sizeof(path), "%s%s", exe, rel[i]);
+		if (access(path, R_OK) == 0 && !strchr(path, '\'') &&
+		    (size_t)snprintf(buf, len, ".load '%s'", path) < len)
+			return buf;
+	}
+	return NULL;
 }
 
 /*
@@ -544,7 +578,16 @@ int main(int argc, char **argv)
 		warn_cached_damage(&tool, a.path, dbpath);
 	}
 	if (!a.sql) {
-		execlp("sqlite3", "sqlite3", "-readonly", dbpath, (char *)NULL);
+		char load[4300];
+
+		if (shell_load_cmd(load, sizeof(load))) {
+			execlp("sqlite3", "sqlite3", "-readonly", "-cmd", load, dbpath,
+			       (char *)NULL);
+		} else {
+			fprintf(stderr, "%s: warning: nx_columns.so not found beside %s: the shell "
+				"cannot read syscall_rows and its views\n", tool.prog, tool.prog);
+			execlp("sqlite3", "sqlite3", "-readonly", dbpath, (char *)NULL);
+		}
 		fprintf(stderr, "%s: sqlite3 shell: %s (give SQL as the second argument)\n",
 			tool.prog, strerror(errno));
 		goto out;

@@ -6,14 +6,20 @@
  *   split     nexus-split's engine, log format        >= 10 M events/s,
  *             and its rate as a ratio to the reader's (wall and CPU)
  *   import    nexus-query's import, indexes included  >= 2 M rows/s, <= 10 s at 10 M
- *   baseline  SQLite alone in the same run (same rows, no decoding, 16-row
- *             INSERTs, the time index kept during the rows, then the pid
- *             and nr indexes): the machine is shared and noisy, so the
- *             import is read as a ratio to it (rows, indexes, whole, CPU)
+ *             (syscall rows as column chunks, pid/tid/nr posting lists)
+ *   baseline  SQLite alone in the same run (the same rows as a native
+ *             table, no decoding, 16-row INSERTs, the time index kept
+ *             during the rows, then the pid and nr indexes): the machine is
+ *             shared and noisy, so the import is read as a ratio to it
+ *             (rows, indexes, whole, CPU)
  *   schema 2  SQLite alone with schema 2's rows (a name per row, the three
- *             indexes built after): what the layout change saved
- *   group by  SELECT nr, count(*) FROM syscalls GROUP BY nr (the nr index)
+ *             indexes built after)
+ *   group by  SELECT nr, count(*) FROM syscalls GROUP BY nr (the virtual
+ *             table walks its nr posting lists)
  *   summary   the same counts from syscall_counts      <= 0.5 s
+ *   q ...     queries on syscall_rows beside the same query on the
+ *             baseline's native table with its B-tree indexes: GROUP BY nr,
+ *             one pid, a time range, a full scan, lookups by event_id
  * Files go to a temporary directory under $TMPDIR (default /tmp), removed at
  * the end. Usage: bench_tools [events]
  */
@@ -31,6 +37,7 @@
 
 #include "analyze/split.h"
 #include "analyze/sqlimport.h"
+#include "analyze/sqlvtab.h"
 #include "format/reader.h"
 #include "format/writer.h"
 
@@ -107,7 +114,7 @@ fail:
  * instead, the syscall's name as a TEXT column of every row and all three
  * indexes built after the rows, to show what the new layout saved.
  */
-static int sqlite_baseline(const char *path, uint64_t n, bool named, double *rows_s,
+static int sqlite_baseline(const char *path, uint64_t n, bool named, bool keep, double *rows_s,
 			   double *index_s, double *cpu)
 {
 	const int nc = named ? 15 : 14;
@@ -173,7 +180,93 @@ out:
 		fprintf(stderr, "bench_tools: baseline: %s\n", h ? sqlite3_errmsg(h) : "open");
 	sqlite3_finalize(st);
 	sqlite3_close(h);
-	unlink(path);
+	if (!keep || rc < 0)
+		unlink(path);
+	return rc;
+}
+
+/* Seconds to run sql to the end (min of 3 runs), its first column's first value in *v. */
+static double time_query(sqlite3 *h, const char *sql, int reps, sqlite3_int64 *v)
+{
+	double best = -1;
+
+	for (int r = 0; r < 3; r++) {
+		sqlite3_stmt *s = NULL;
+		double t = now_s();
+
+		for (int k = 0; k < reps; k++) {
+			if (!s && sqlite3_prepare_v2(h, sql, -1, &s, NULL) != SQLITE_OK) {
+				fprintf(stderr, "bench_tools: %s: %s\n", sql, sqlite3_errmsg(h));
+				return -1;
+			}
+			if (reps > 1)
+				sqlite3_bind_int64(s, 1, (sqlite3_int64)((k * 7919ull) % 1000000));
+			if (sqlite3_step(s) == SQLITE_ROW)
+				*v = sqlite3_column_int64(s, 0);
+			while (sqlite3_step(s) == SQLITE_ROW)
+				;
+			sqlite3_reset(s);
+		}
+		sqlite3_finalize(s);
+		t = now_s() - t;
+		if (best < 0 || t < best)
+			best = t;
+	}
+	return best;
+}
+
+/*
+ * Queries on syscall_rows (the virtual table) beside the same query on the
+ * baseline's native table of the same rows with B-tree indexes on pid, nr
+ * and ts_ns: the cost of reading chunks instead of pages.
+ */
+static int compare_queries(sqlite3 *h, const char *base, uint64_t n)
+{
+	static const struct {
+		const char *what, *vt, *native, *how;
+		int reps;
+	} q[] = {
+		{ "q group", "SELECT nr, count(*) FROM syscall_rows GROUP BY nr",
+		  "SELECT nr, count(*) FROM s GROUP BY nr",
+		  "GROUP BY nr: posting lists in key order / the nr index", 1 },
+		{ "q pid", "SELECT count(*), sum(ret) FROM syscall_rows WHERE pid = 2005",
+		  "SELECT count(*), sum(ret) FROM s WHERE pid = 2005",
+		  "one pid of 64: its posting list / the pid index", 1 },
+		{ "q time", "SELECT count(*), sum(ret) FROM syscall_rows WHERE ts_ns BETWEEN "
+			    "1000001000 + 100 * 100000 AND 1000001000 + 100 * 110000",
+		  "SELECT count(*), sum(ret) FROM s WHERE ts_ns BETWEEN "
+		  "1000001000 + 100 * 100000 AND 1000001000 + 100 * 110000",
+		  "10000 rows by time: chunk min/max / the ts_ns index", 1 },
+		{ "q scan", "SELECT sum(ret), max(duration_ns) FROM syscall_rows",
+		  "SELECT sum(ret), max(dur) FROM s", "full scan of two columns", 1 },
+		{ "q rowid", "SELECT ret FROM syscall_rows WHERE event_id = ?",
+		  "SELECT ret FROM s WHERE event_id = ?", "1000 lookups by event_id", 1000 },
+	};
+	sqlite3 *b = NULL;
+	int rc = -1;
+
+	if (sqlite3_open_v2(base, &b, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+		fprintf(stderr, "bench_tools: %s: %s\n", base, sqlite3_errmsg(b));
+		goto out;
+	}
+	for (size_t i = 0; i < sizeof(q) / sizeof(q[0]); i++) {
+		sqlite3_int64 v1 = 0, v2 = 0;
+		double tv = time_query(h, q[i].vt, q[i].reps, &v1);
+		double tn = time_query(b, q[i].native, q[i].reps, &v2);
+
+		if (tv < 0 || tn < 0)
+			goto out;
+		printf("%-10s %12.4f s          (native table %.4f s: x%.2f of it; %s)\n",
+		       q[i].what, tv, tn, tv / tn, q[i].how);
+		if (q[i].reps == 1 && v1 != v2 && n > 120000) {
+			fprintf(stderr, "bench_tools: %s: %lld rows/groups, native %lld\n",
+				q[i].what, (long long)v1, (long long)v2);
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	sqlite3_close(b);
 	return rc;
 }
 
@@ -189,7 +282,8 @@ int main(int argc, char **argv)
 {
 	uint64_t n = argc > 1 ? strtoull(argv[1], NULL, 0) : 10000000ull;
 	const char *tmpdir = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
-	char dir[4096], rec[4200], out[4200], db[4200], cmd[8600];
+	char dir[4096], rec[4200], out[4200], db[4200], base[4300], cmd[8600];
+	bool have_base = false;
 	struct nx_err err = { 0 };
 	struct nxr_reader *r = NULL;
 	struct nx_split_stats ss;
@@ -259,28 +353,33 @@ int main(int argc, char **argv)
 		goto fail;
 	line("import", is.syscall_rows / is.seconds / 1e6, "M rows/s", 2, true);
 	line("import", is.seconds * 1e7 / (double)(n ? n : 1), "s/10M", 10, false);
-	printf("%-10s %12.3f s          (indexes, within the import)\n", "", is.index_seconds);
+	printf("%-10s %12.3f s          (within the import, after the rows: last chunk and "
+	       "posting segments, native indexes, ANALYZE; the pid/tid/nr posting lists grow "
+	       "with the rows)\n", "", is.index_seconds);
 	{
-		char base[4300];
+		char old2[4300];
 		double brows = 0, bidx = 0, bcpu = 0, orows = 0, oidx = 0, ocpu = 0;
 
 		snprintf(base, sizeof(base), "%s/baseline.sqlite", dir);
-		if (sqlite_baseline(base, n, false, &brows, &bidx, &bcpu) == 0) {
+		snprintf(old2, sizeof(old2), "%s/schema2.sqlite", dir);
+		if (sqlite_baseline(base, n, false, true, &brows, &bidx, &bcpu) == 0) {
+			have_base = true;
 			double rows_s = is.syscall_rows / (is.seconds - is.index_seconds);
 			double whole = (double)n / brows + bidx;
 
 			printf("%-10s %12.3f M rows/s   (SQLite alone here: same rows and time "
 			       "index, no decoding; import's rows reach x%.2f of it)\n",
 			       "baseline", brows / 1e6, rows_s / brows);
-			printf("%-10s %12.3f s          (SQLite alone: the pid and nr indexes; "
-			       "import's take x%.2f of it)\n", "", bidx, is.index_seconds / bidx);
+			printf("%-10s %12.3f s          (SQLite alone: CREATE INDEX on pid and nr; "
+			       "the import's tail after its rows takes x%.2f of it)\n", "", bidx,
+			       is.index_seconds / bidx);
 			printf("%-10s %12.3f s/10M      (SQLite alone, rows and indexes; import "
 			       "takes x%.2f of it)\n", "", whole * 1e7 / (double)(n ? n : 1),
 			       is.seconds / whole);
 			printf("%-10s %12.3f s CPU      (import, rows and indexes; SQLite alone "
 			       "%.3f s CPU: import takes x%.2f of it)\n", "", icpu, bcpu,
 			       icpu / bcpu);
-			if (sqlite_baseline(base, n, true, &orows, &oidx, &ocpu) == 0) {
+			if (sqlite_baseline(old2, n, true, false, &orows, &oidx, &ocpu) == 0) {
 				double old = (double)n / orows + oidx;
 
 				printf("%-10s %12.3f s/10M      (SQLite alone, schema 2's rows: a "
@@ -292,6 +391,7 @@ int main(int argc, char **argv)
 	}
 
 	if (sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
+	    nx_sqlvtab_register(h) != SQLITE_OK ||
 	    sqlite3_prepare_v2(h, "SELECT nr, count(*) FROM syscalls GROUP BY nr", -1, &s,
 			       NULL) != SQLITE_OK) {
 		fprintf(stderr, "bench_tools: %s\n", sqlite3_errmsg(h));
@@ -304,7 +404,7 @@ int main(int argc, char **argv)
 	dt = now_s() - t;
 	line("group by", dt, "s", 0.5, false);
 	printf("%-10s %12" PRIu64 " groups (SELECT nr, count(*) FROM syscalls GROUP BY nr, "
-	       "through the nr index)\n", "", groups);
+	       "through the nr posting lists)\n", "", groups);
 	sqlite3_finalize(s);
 	s = NULL;
 	if (sqlite3_prepare_v2(h, "SELECT nr, calls FROM syscall_counts", -1, &s, NULL) !=
@@ -321,6 +421,10 @@ int main(int argc, char **argv)
 	line("summary", dt, "s", 0.5, false);
 	printf("%-10s %12" PRIu64 " groups (the same counts from syscall_counts, built at "
 	       "import)\n", "", groups);
+	if (have_base && compare_queries(h, base, n) < 0) {
+		rc = -1;
+		goto out;
+	}
 	rc = 0;
 	goto out;
 fail:

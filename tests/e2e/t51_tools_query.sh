@@ -52,8 +52,11 @@ ok "every table answers"
 
 expect_rc 1 "$Q" "$T/b.nxr" "SELEC nonsense"
 grep -q '^nexus-query: SQL error: near "SELEC": syntax error$' "$T/err" || fail "SQL error line: $(cat "$T/err")"
-expect_rc 1 "$Q" "$T/b.nxr" "DELETE FROM syscall_rows"
+expect_rc 1 "$Q" "$T/b.nxr" "DELETE FROM syscall_rows_chunks"
 grep -q "readonly\|read-only\|not authorized" "$T/err" || fail "write not refused: $(cat "$T/err")"
+# the virtual table has no way in at all
+expect_rc 1 "$Q" "$T/b.nxr" "DELETE FROM syscall_rows"
+grep -q "table syscall_rows may not be modified" "$T/err" || fail "vtab write not refused: $(cat "$T/err")"
 expect_rc 1 "$Q" "$T/b.nxr" "ATTACH '$T/evil.db' AS e"
 [ -e "$T/evil.db" ] && fail "ATTACH created a file"
 expect_rc 1 "$Q" "$T/b.nxr" "PRAGMA query_only=0"
@@ -75,7 +78,7 @@ ok "cache reused when current, rebuilt when the recording changed or the cache i
 expect_rc 0 "$Q" --db "$T/other.db" -f csv "$T/b.nxr" "SELECT value FROM meta WHERE key='source_size'"
 [ "$(tail -n 1 "$T/out")" = "$(stat -c %s "$T/b.nxr")" ] || fail "--db meta"
 expect_rc 0 "$Q" --schema
-grep -q "CREATE VIEW syscalls" "$T/out" && grep -q "CREATE TABLE syscall_rows" "$T/out" && grep -q "CREATE TABLE processes" "$T/out" || fail "--schema"
+grep -q "CREATE VIEW syscalls" "$T/out" && grep -q "CREATE VIRTUAL TABLE syscall_rows USING nx_columns" "$T/out" && grep -q "CREATE TABLE processes" "$T/out" || fail "--schema"
 expect_rc 2 "$Q" "$T/b.nxr" < /dev/null
 ok "--db, --schema, no SQL off a terminal is a usage error"
 
@@ -94,7 +97,7 @@ ok "never replaces a non-database, the recording, or writes through a symlink"
 
 # without SQL on a terminal: the sqlite3 shell, read-only, on the cache
 if command -v script > /dev/null && command -v sqlite3 > /dev/null; then
-	out=$(printf "SELECT 'n=' || count(*) FROM syscalls;\nDELETE FROM syscall_rows;\n.quit\n" |
+	out=$(printf "SELECT 'n=' || count(*) FROM syscalls;\nDELETE FROM meta;\n.quit\n" |
 		script -qec "$Q $T/b.nxr" /dev/null 2>&1)
 	grep -q 'n=7' <<< "$out" || fail "sqlite3 shell: $out"
 	grep -q 'readonly' <<< "$out" || fail "the shell could write: $out"

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "analyze/sqlimport.h"
+#include "analyze/sqlvtab.h"
 #include "format/reader.h"
 #include "format/writer.h"
 #include "tests/unit/toolfx.h"
@@ -50,7 +51,8 @@ static int import(struct ctx *c, struct nx_sqlimport_stats *st, struct nx_err *e
 		return err->code;
 	rc = nx_sqlimport_build(r, &c->src, c->db, NULL, st, err);
 	nxr_reader_close(r);
-	if (rc == 0 && sqlite3_open_v2(c->db, &c->h, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
+	if (rc == 0 && (sqlite3_open_v2(c->db, &c->h, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
+			nx_sqlvtab_register(c->h) != SQLITE_OK))
 		rc = -EIO;
 	return rc;
 }
@@ -224,17 +226,28 @@ static void test_indexes_serve_pid_nr_and_time(void **state)
 {
 	struct ctx *c = *state;
 
-	assert_string_equal(q(c, "SELECT group_concat(name, ',') FROM (SELECT name FROM "
-				 "sqlite_master WHERE type='index' AND tbl_name='syscall_rows' "
-				 "ORDER BY name)"), "syscalls_nr,syscalls_pid,syscalls_ts");
+	/* posting lists of pid (column 2), tid (3) and nr (12); ranges of event_id and
+	 * ts_ns through the chunk directory */
+	assert_string_equal(q(c, "SELECT group_concat(col, ',') FROM (SELECT DISTINCT col FROM "
+				 "syscall_rows_postings ORDER BY col)"), "2,3,12");
+	assert_string_equal(q(c, "SELECT count(*) FROM syscall_rows_chunks"), "1");
 	/* through the syscalls view, whose name join must not hide them */
-	assert_true(plan_uses(c, "SELECT nr, count(*) FROM syscalls GROUP BY nr", "syscalls_nr"));
-	assert_true(plan_uses(c, "SELECT * FROM syscalls WHERE pid = 101", "syscalls_pid"));
+	assert_true(plan_uses(c, "SELECT nr, count(*) FROM syscalls GROUP BY nr", "ORDER BY nr"));
+	assert_true(plan_uses(c, "SELECT * FROM syscalls WHERE pid = 101", "pid="));
 	assert_true(plan_uses(c, "SELECT * FROM syscalls WHERE ts_ns BETWEEN 1 AND 2",
-			      "syscalls_ts"));
-	assert_true(plan_uses(c, "SELECT count(*) FROM syscalls WHERE name = 'getppid'",
-			      "syscalls_nr"));
+			      "ts_ns>=,ts_ns<="));
+	assert_true(plan_uses(c, "SELECT * FROM syscalls WHERE event_id = 17", "event_id="));
+	/* a name is one syscall_counts row (its index says so), then the nr list */
+	assert_true(plan_uses(c, "SELECT * FROM syscalls WHERE name = 'getppid'", "nr="));
+	assert_true(plan_uses(c, "SELECT * FROM syscalls WHERE name = 'getppid'",
+			      "syscall_counts_name"));
 	assert_false(plan_uses(c, "SELECT count(*) FROM syscalls", "syscall_counts"));
+	/* basic's syscalls are in time order: ORDER BY ts_ns needs no sort */
+	assert_false(plan_uses(c, "SELECT * FROM syscall_rows ORDER BY ts_ns", "TEMP B-TREE"));
+	assert_true(plan_uses(c, "SELECT * FROM syscall_rows ORDER BY arg1", "TEMP B-TREE"));
+	assert_string_equal(q(c, "SELECT group_concat(event_id, ' ') FROM syscalls WHERE pid = 100"),
+			    q(c, "SELECT group_concat(event_id, ' ') FROM (SELECT event_id, pid + 0 "
+				 "AS p FROM syscalls) WHERE p = 100"));
 }
 
 static void test_cache_validity_follows_the_recording(void **state)
@@ -308,7 +321,7 @@ static void test_rebuild_replaces_a_symlinked_cache_without_following(void **sta
 static void test_schema_text_names_every_table(void **state)
 {
 	const char *s = nx_sqlimport_schema();
-	static const char *const tables[] = { "syscall_rows", "calls", "processes", "threads",
+	static const char *const tables[] = { "calls", "processes", "threads",
 					      "health", "lost", "probes", "meta", "execs",
 					      "forks", "exits", "adaptations", "filtered",
 					      "syscall_counts", "kinds" };
@@ -324,6 +337,7 @@ static void test_schema_text_names_every_table(void **state)
 	assert_non_null(strstr(s, "duration_ns INTEGER"));
 	assert_non_null(strstr(s, "arg6 INTEGER"));
 	assert_non_null(strstr(s, "CREATE VIEW syscalls AS SELECT"));
+	assert_non_null(strstr(s, "CREATE VIRTUAL TABLE syscall_rows USING nx_columns(\n"));
 }
 
 /* The recording replaced by these events (toolfx's header), closed or not
