@@ -318,8 +318,8 @@ static inline size_t block_cost(int64_t mn, int64_t mx, size_t cnt)
 
 /* Each block's minimum and width, from int_stats() to put_for() */
 struct bstats {
-	int64_t *mn[2];		/* [0] FOR, [1] DELTA */
-	uint8_t *w[2];
+	int64_t *mn[3];		/* [0] FOR, [1] DELTA, [2] DICT indices */
+	uint8_t *w[3];
 };
 
 /* Exact bytes of FOR and of DELTA blocks over v, and the number of runs;
@@ -515,13 +515,14 @@ static size_t try_rle(struct nxr_colenc *e, int depth, const uint64_t *v, size_t
 	size_t nr = 0;
 	uint8_t *p = out;
 
-	for (size_t i = 0; i < n; i++) {
-		if (nr && rv[nr - 1] == v[i]) {
-			rl[nr - 1]++;
-		} else {
-			rv[nr] = v[i];
-			rl[nr++] = 0;	/* lengths are stored minus one */
-		}
+	/* a run at a time: one compare per value, one store per run */
+	for (size_t i = 0, j; i < n; i = j) {
+		uint64_t x = v[i];
+
+		for (j = i + 1; j < n && v[j] == x; j++)
+			;
+		rv[nr] = x;
+		rl[nr++] = j - i - 1;	/* lengths are stored minus one */
 	}
 	*p++ = M_RLE;
 	p = nxr_put_varint(p, nr);
@@ -530,46 +531,75 @@ static size_t try_rle(struct nxr_colenc *e, int depth, const uint64_t *v, size_t
 	return (size_t)(p - out);
 }
 
-/* 0 when the values do not fit a dictionary */
+/* 0 when the values do not fit a dictionary. One pass maps the values to
+ * their indices and takes each block's smallest and largest index, so the
+ * blocks are then packed without another look at the values. */
 static size_t try_dict(struct nxr_colenc *e, int depth, const uint64_t *v, size_t n, uint8_t *out,
 		       uint8_t *memo)
 {
 	uint64_t *dv = e->a[depth], *ix = e->b[depth];
+	int64_t *bmn = e->bs[depth].mn[2];
+	uint8_t *bw = e->bs[depth].w[2];
 	uint32_t nd = 0;
 	uint8_t *p = out;
 	bool isnew;
 
 	hm_clear(&e->h);
-	for (size_t i = 0; i < n; i++) {
-		uint32_t x = hm_get_put(&e->h, v[i], nd, &isnew);
+	for (size_t s = 0; s < n; s += BLK) {
+		size_t cnt = n - s < BLK ? n - s : BLK;
+		uint32_t mn = UINT32_MAX, mx = 0;
 
-		if (isnew) {
-			if (nd == DICT_MAX)
-				return 0;
-			dv[nd++] = v[i];
+		for (size_t i = s; i < s + cnt; i++) {
+			uint32_t x = hm_get_put(&e->h, v[i], nd, &isnew);
+
+			if (isnew) {
+				if (nd == DICT_MAX)
+					return 0;
+				dv[nd++] = v[i];
+			}
+			ix[i] = x;
+			mn = x < mn ? x : mn;
+			mx = x > mx ? x : mx;
 		}
-		ix[i] = x;
+		bmn[s / BLK] = mn;
+		bw[s / BLK] = (uint8_t)bitw(mx - mn);
 	}
 	if (nd * 2 > n)
 		return 0;
 	*p++ = M_DICT;
 	p = nxr_put_varint(p, nd);
 	p += enc_int_memo(e, depth + 1, dv, nd, NULL, 0, p, CHILD(memo, 1));
-	p = put_for(p, ix, n);
+	p = put_for_known(p, ix, n, bmn, bw);
 	return (size_t)(p - out);
 }
 
-/* FOR blocks of 0/1 values: width 0 when a block is all one value */
-static uint8_t *put_flags(uint8_t *p, const uint64_t *fl, size_t n)
+/*
+ * TREP in one pass: each block's flags go straight into two 64-bit words
+ * (FOR blocks of 0/1 values: width 0 when a block is all one value), and
+ * every value is stored as a candidate exception, kept only when flagged.
+ */
+static size_t try_trep(struct nxr_colenc *e, int depth, const uint64_t *v, size_t n,
+		       const uint32_t *ctx, uint32_t ntasks, uint8_t *out, uint8_t *memo)
 {
+	uint64_t *ms = e->b[depth], *prev = e->prev;
+	size_t nm = 0;
+	uint8_t *p = out;
+
+	memset(prev, 0, ntasks * sizeof(*prev));
+	*p++ = M_TREP;
 	for (size_t s = 0; s < n; s += BLK) {
-		size_t cnt = n - s < BLK ? n - s : BLK, ones = 0;
+		size_t cnt = n - s < BLK ? n - s : BLK, first = nm, ones;
 		uint64_t word[2] = { 0, 0 };
 
 		for (size_t i = 0; i < cnt; i++) {
-			word[i >> 6] |= fl[s + i] << (i & 63);
-			ones += fl[s + i];
+			uint64_t x = v[s + i], *pv = &prev[ctx[s + i]], f = x != *pv;
+
+			*pv = x;
+			word[i >> 6] |= f << (i & 63);
+			ms[nm] = x;
+			nm += f;
 		}
+		ones = nm - first;
 		if (ones == 0 || ones == cnt) {
 			*p++ = 0;
 			*p++ = ones ? 2 : 0;	/* zigzag base 1 or 0 */
@@ -581,27 +611,6 @@ static uint8_t *put_flags(uint8_t *p, const uint64_t *fl, size_t n)
 		nxr_store_le64(p + 8, word[1]);
 		p += (cnt + 7) / 8;
 	}
-	return p;
-}
-
-static size_t try_trep(struct nxr_colenc *e, int depth, const uint64_t *v, size_t n,
-		       const uint32_t *ctx, uint32_t ntasks, uint8_t *out, uint8_t *memo)
-{
-	uint64_t *fl = e->a[depth], *ms = e->b[depth];
-	size_t nm = 0;
-	uint8_t *p = out;
-
-	memset(e->prev, 0, ntasks * sizeof(*e->prev));
-	for (size_t i = 0; i < n; i++) {
-		uint64_t *pv = &e->prev[ctx[i]];
-
-		fl[i] = v[i] != *pv;
-		if (fl[i])
-			ms[nm++] = v[i];
-		*pv = v[i];
-	}
-	*p++ = M_TREP;
-	p = put_flags(p, fl, n);
 	p += enc_int_memo(e, depth + 1, ms, nm, NULL, 0, p, CHILD(memo, 1));
 	return (size_t)(p - out);
 }
@@ -804,7 +813,7 @@ void nxr_colenc_free(struct nxr_colenc *e)
 		free(e->trial[d][0]);
 		free(e->trial[d][1]);
 		free(e->trial[d][2]);
-		for (int m = 0; m < 2; m++) {
+		for (int m = 0; m < 3; m++) {
 			free(e->bs[d].mn[m]);
 			free(e->bs[d].w[m]);
 		}
@@ -924,6 +933,28 @@ static inline uint64_t time_key(const struct nxr_event *ev)
 	return ev->kind == NX_KIND_SYSCALL ? ev->ts_ns + ev->syscall.dur_ns : ev->ts_ns;
 }
 
+/* The common case on its own: a syscall of the task before it, with room
+ * staged; no string, no table lookup, every field at a constant index. */
+static NXR_ALWAYS_INLINE bool add_syscall_fast(struct nxr_colenc *e, const struct nxr_event *ev)
+{
+	struct kstage *ks = &e->k[NX_KIND_SYSCALL];
+	uint32_t n = e->n, j = ks->n, t = e->last_task;
+	unsigned bit = 0;
+
+	if (n == e->cap || j == ks->cap || !e->ntasks ||
+	    ((uint64_t)ev->pid << 32 | ev->tid) != e->last_pt)
+		return false;
+	e->kind[n] = NX_KIND_SYSCALL;
+	e->task[n] = t;
+	e->key[n] = ev->ts_ns + ev->syscall.dur_ns;
+	e->n = n + 1;
+	ks->n = j + 1;
+	ks->task[j] = t;
+	NX_FIELDS_SYSCALL(ST_FIELD, syscall)
+	(void)bit;
+	return true;
+}
+
 int nxr_colenc_add(struct nxr_colenc *e, const struct nxr_event *ev)
 {
 	struct kstage *ks;
@@ -931,6 +962,8 @@ int nxr_colenc_add(struct nxr_colenc *e, const struct nxr_event *ev)
 	uint32_t t, j;
 	unsigned bit = 0;
 
+	if (ev->kind == NX_KIND_SYSCALL && add_syscall_fast(e, ev))
+		return 0;
 	if (ev->kind == 0 || ev->kind > NX_KIND_MAX_ID || !knf[ev->kind])
 		return -EINVAL;
 	ks = &e->k[ev->kind];
@@ -997,7 +1030,7 @@ static int scratch(struct nxr_colenc *e, size_t n)
 				return -ENOMEM;
 			e->trial[d][s] = p;
 		}
-		for (int m = 0; m < 2; m++) {
+		for (int m = 0; m < 3; m++) {
 			if (!(p = realloc(e->bs[d].mn[m], (n / BLK + 1) * 8)))
 				return -ENOMEM;
 			e->bs[d].mn[m] = p;

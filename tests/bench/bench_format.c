@@ -262,6 +262,18 @@ static ssize_t mem_write(void *ctx, const void *p, size_t len)
 	return (ssize_t)len;
 }
 
+/* NXR_BENCH_SAVE=PATH keeps the columns file, to compare writers' payloads */
+static void save_file(const struct membuf *m)
+{
+	const char *path = getenv("NXR_BENCH_SAVE");
+	FILE *f = path ? fopen(path, "wb") : NULL;
+
+	if (f) {
+		fwrite(m->buf, 1, m->len, f);
+		fclose(f);
+	}
+}
+
 /* ---- the format as implemented ---- */
 
 static double raw_bpe;
@@ -282,13 +294,24 @@ static int run_writer_once(const struct nxr_event *evs, size_t n, size_t total, 
 	if (!w)
 		goto fail;
 	t0 = now();
-	for (size_t i = 0; i < total; i++) {
-		struct nxr_event ev = evs[i % n];
-
+	for (size_t i = 0, pass = 0; i < total; pass++) {
 		/* later passes continue in time, as a longer run would */
-		ev.ts_ns += (i / n) * (evs[n - 1].ts_ns - evs[0].ts_ns + 1000);
-		if (nxr_writer_append(w, &ev, &err) < 0)
-			goto fail;
+		uint64_t shift = pass * (evs[n - 1].ts_ns - evs[0].ts_ns + 1000);
+
+		for (size_t j = 0; j < n && i < total; j++, i++) {
+			struct nxr_event ev;
+			int rc;
+
+			if (shift) {
+				ev = evs[j];
+				ev.ts_ns += shift;
+				rc = nxr_writer_append(w, &ev, &err);
+			} else {
+				rc = nxr_writer_append(w, &evs[j], &err);
+			}
+			if (rc < 0)
+				goto fail;
+		}
 	}
 	{
 		struct nxr_writer_stats st;
@@ -555,6 +578,8 @@ static int bench_recording(const char *path)
 		    run_reader(&f, n, &d[l]) < 0)
 			return 1;
 		b[l] = (double)f.len / n;
+		if (l)
+			save_file(&f);
 	}
 	printf("bench_format: %s: %zu events (%zu syscalls), one core\n", path, n, sys);
 	printf("  %-30s %10s %10s %7s\n", "", "rows+zstd1", "columns", "ratio");
@@ -630,6 +655,7 @@ int main(int argc, char **argv)
 	    run_reader(&file, total, &dec) < 0)
 		goto out;
 	bpe = (double)file.len / total;
+	save_file(&file);
 	raw_ratio = (double)sizeof(struct nx_wire_syscall) * total / file.len;
 	printf("  %-30s %10s %10s %7s   %s\n", "", "rows+zstd1", "columns", "ratio",
 	       "target: rows (the default), columns");
