@@ -1106,10 +1106,12 @@ static int enc_str(struct nxr_colenc *e, struct kstage *ks, unsigned f, uint32_t
 
 /* The grouping of FORMAT.md: selector values numbered in order of first
  * appearance (at most NXR_COL_MAX_GROUPS), events stably sorted by that
- * number; pos[j] is event j's place. start: room for a counter per group.
- * false: too many values. Shared by the writer and the reader. */
-static bool group_order(struct hmap *h, const uint64_t *sel, uint32_t n, uint32_t *gid,
-			uint32_t *start, uint32_t *pos)
+ * number; pos[j] is event j's place. start: room for a counter per group;
+ * it ends as each group's end. gval: NULL, or room for NXR_COL_MAX_GROUPS
+ * values, which receives each group's value. Returns the number of groups,
+ * 0 when there are too many. Shared by the writer and the reader. */
+static uint32_t group_order(struct hmap *h, const uint64_t *sel, uint32_t n, uint32_t *gid,
+			    uint32_t *start, uint32_t *pos, uint64_t *gval)
 {
 	uint32_t ng = 0;
 	bool isnew;
@@ -1118,13 +1120,16 @@ static bool group_order(struct hmap *h, const uint64_t *sel, uint32_t n, uint32_
 	for (uint32_t j = 0; j < n; j++) {
 		uint32_t g = hm_get_put(h, sel[j], ng, &isnew);
 
-		if (isnew && ++ng > NXR_COL_MAX_GROUPS)
-			return false;
+		if (isnew) {
+			if (ng == NXR_COL_MAX_GROUPS)
+				return 0;
+			if (gval)
+				gval[ng] = sel[j];
+			start[ng++] = 0;
+		}
 		gid[j] = g;
+		start[g]++;
 	}
-	memset(start, 0, ng * sizeof(*start));
-	for (uint32_t j = 0; j < n; j++)
-		start[gid[j]]++;
 	for (uint32_t g = 0, sum = 0; g < ng; g++) {
 		uint32_t c = start[g];
 
@@ -1133,13 +1138,13 @@ static bool group_order(struct hmap *h, const uint64_t *sel, uint32_t n, uint32_
 	}
 	for (uint32_t j = 0; j < n; j++)
 		pos[j] = start[gid[j]]++;
-	return true;
+	return ng;
 }
 
 /* The writer's grouping of a kind's events (e->pos). */
 static bool group(struct nxr_colenc *e, const uint64_t *sel, uint32_t n)
 {
-	return group_order(&e->h, sel, n, e->gid, (uint32_t *)e->a[0], e->pos);
+	return group_order(&e->h, sel, n, e->gid, (uint32_t *)e->a[0], e->pos, NULL) != 0;
 }
 
 /* The kind's integer fields (but the selector), its tasks and the inverse
@@ -1335,7 +1340,8 @@ struct nxr_coldec {
 	size_t tcap;
 	uint32_t *tpid, *ttid;
 	struct kdec k[NX_KIND_MAX_ID + 1];
-	uint64_t *a[DEPTHS], *b[DEPTHS], *prev, *tmp, *sk;
+	uint64_t *a[DEPTHS], *b[DEPTHS], *prev, *sk;
+	uint64_t *bits;			/* TREP's flags, a bit per value */
 	uint32_t *gtask, *gid;
 	struct hmap h;
 	void *dctx;			/* the reader's ZSTD_DCtx, during load() */
@@ -1380,8 +1386,8 @@ void nxr_coldec_free(struct nxr_coldec *d)
 		free(d->b[i]);
 	}
 	free(d->prev);
-	free(d->tmp);
 	free(d->sk);
+	free(d->bits);
 	free(d->gtask);
 	free(d->gid);
 	free(d->zcol);
@@ -1389,7 +1395,15 @@ void nxr_coldec_free(struct nxr_coldec *d)
 	free(d);
 }
 
-static const uint8_t *get_for(const uint8_t *p, const uint8_t *end, size_t n, uint64_t *out)
+/*
+ * FOR blocks of n values into out. With map (DICT), each value is an index
+ * below nmap replaced by map[index], block by block while the block is in
+ * cache; a block whose range (base + 2^w - 1) stays below nmap needs no
+ * check per value.
+ */
+static NXR_ALWAYS_INLINE const uint8_t *get_for_map(const uint8_t *p, const uint8_t *end,
+						    size_t n, uint64_t *out,
+						    const uint64_t *map, uint64_t nmap)
 {
 	for (size_t s = 0; s < n; s += BLK) {
 		size_t cnt = n - s < BLK ? n - s : BLK, bytes;
@@ -1415,8 +1429,16 @@ static const uint8_t *get_for(const uint8_t *p, const uint8_t *end, size_t n, ui
 			unpack(p, cnt, base, w, out + s);
 		}
 		p += bytes;
-		if (!patched)
+		if (!patched) {
+			if (map && w < 64 && base < nmap && (1ull << w) - 1 < nmap - base) {
+				for (size_t i = s; i < s + cnt; i++)
+					out[i] = map[out[i]];
+				continue;
+			}
+			if (map)
+				goto map_checked;
 			continue;
+		}
 		/* exceptions: count, positions (increasing), high bits above w */
 		if (p >= end)
 			return NULL;
@@ -1436,13 +1458,80 @@ static const uint8_t *get_for(const uint8_t *p, const uint8_t *end, size_t n, ui
 				return NULL;
 			out[s + pos[k]] += hi[k] << w;
 		}
+		if (!map)
+			continue;
+map_checked:
+		for (size_t i = s; i < s + cnt; i++) {
+			if (out[i] >= nmap)
+				return NULL;
+			out[i] = map[out[i]];
+		}
 	}
+	return p;
+}
+
+static const uint8_t *get_for(const uint8_t *p, const uint8_t *end, size_t n, uint64_t *out)
+{
+	return get_for_map(p, end, n, out, NULL, 0);
+}
+
+/* get_for_map() for DICT indices */
+static const uint8_t *get_dict_ix(const uint8_t *p, const uint8_t *end, size_t n, uint64_t *out,
+				  const uint64_t *map, uint64_t nmap)
+{
+	return get_for_map(p, end, n, out, map, nmap);
+}
+
+/*
+ * TREP's flags: FOR blocks of n values, each 0 or 1, into bits (value i at
+ * bit i % 64 of bits[i / 64]; room for n / 64 + 2 words); *ones receives
+ * how many are 1. The writer's blocks (width 0 over base 0 or 1, width 1
+ * over base 0) are read as bits; any other block is unpacked into tmp
+ * (BLK values) and checked. NULL when malformed or a value is above 1.
+ * Reads up to 16 bytes past a width-1 block (the payload's pad).
+ */
+static const uint8_t *get_flags(const uint8_t *p, const uint8_t *end, size_t n, uint64_t *bits,
+				uint64_t *tmp, size_t *ones)
+{
+	size_t nm = 0;
+
+	for (size_t s = 0; s < n; s += BLK) {
+		size_t cnt = n - s < BLK ? n - s : BLK, bytes = (cnt + 7) / 8;
+		uint64_t *wd = bits + s / 64;
+		uint64_t lo = cnt >= 64 ? ~0ull : (1ull << cnt) - 1;
+		uint64_t hi = cnt >= BLK ? ~0ull : cnt > 64 ? (1ull << (cnt - 64)) - 1 : 0;
+
+		if (end - p >= 2 && p[0] == 0 && (p[1] == 0 || p[1] == 2)) {
+			uint64_t all = p[1] ? ~0ull : 0;
+
+			wd[0] = all & lo;
+			wd[1] = all & hi;
+			p += 2;
+		} else if ((size_t)(end - p) >= 2 + bytes && p[0] == 1 && p[1] == 0) {
+			wd[0] = nxr_load_le64(p + 2) & lo;
+			wd[1] = nxr_load_le64(p + 10) & hi;
+			p += 2 + bytes;
+		} else {
+			p = get_for(p, end, cnt, tmp);
+			if (!p)
+				return NULL;
+			wd[0] = wd[1] = 0;
+			for (size_t i = 0; i < cnt; i++) {
+				if (tmp[i] > 1)
+					return NULL;
+				wd[i >> 6] |= tmp[i] << (i & 63);
+			}
+		}
+		nm += (size_t)__builtin_popcountll(wd[0]) + (size_t)__builtin_popcountll(wd[1]);
+	}
+	*ones = nm;
 	return p;
 }
 
 static const uint8_t *dec_int(struct nxr_coldec *d, int depth, const uint8_t *p,
 			      const uint8_t *end, size_t n, const uint32_t *ctx, uint32_t ntasks,
 			      uint64_t *out);
+
 
 /* One zstd frame of zn bytes at p that must hold exactly want bytes, with
  * the window and frame checks of row payloads, decompressed into *buf
@@ -1514,14 +1603,7 @@ static const uint8_t *dec_int(struct nxr_coldec *d, int depth, const uint8_t *p,
 		if (depth + 1 >= DEPTHS || nxr_get_varint(&p, end, &x) || x == 0 || x > n)
 			return NULL;
 		p = dec_int(d, depth + 1, p, end, (size_t)x, NULL, 0, a);
-		if (p)
-			p = get_for(p, end, n, out);
-		for (size_t i = 0; p && i < n; i++) {
-			if (out[i] >= x)
-				return NULL;
-			out[i] = a[out[i]];
-		}
-		return p;
+		return p ? get_dict_ix(p, end, n, out, a, x) : NULL;
 	case M_RLE:
 		if (depth + 1 >= DEPTHS || nxr_get_varint(&p, end, &x) || x > n)
 			return NULL;
@@ -1538,22 +1620,19 @@ static const uint8_t *dec_int(struct nxr_coldec *d, int depth, const uint8_t *p,
 	case M_TREP:
 		if (depth != 0 || !ctx)
 			return NULL;
-		p = get_for(p, end, n, a);
-		for (size_t i = 0; p && i < n; i++) {
-			if (a[i] > 1)
-				return NULL;
-			nm += a[i];
-		}
+		p = get_flags(p, end, n, d->bits, a, &nm);
 		if (p)
 			p = dec_int(d, depth + 1, p, end, nm, NULL, 0, b);
 		if (!p)
 			return NULL;
+		b[nm] = 0;	/* a slot past the nm values (dec_scratch): read, never used */
 		memset(d->prev, 0, ntasks * sizeof(*d->prev));
 		for (size_t i = 0, k = 0; i < n; i++) {
-			uint64_t *pv = &d->prev[ctx[i]];
+			uint64_t *pv = &d->prev[ctx[i]], f = d->bits[i >> 6] >> (i & 63) & 1;
+			uint64_t nv = b[k];
 
-			if (a[i])
-				*pv = b[k++];
+			*pv = f ? nv : *pv;
+			k += f;
 			out[i] = *pv;
 		}
 		return p;
@@ -1620,11 +1699,16 @@ static int dec_scratch(struct nxr_coldec *d, size_t n)
 	RE(key, 8);
 	for (int i = 0; i < DEPTHS; i++) {
 		RE(a[i], 8);
-		RE(b[i], 8);
+		/* n + 1 values: TREP's decoder reads one past the last */
+		if (!(p = realloc(d->b[i], (n + 1) * 8)))
+			return -ENOMEM;
+		d->b[i] = p;
 	}
 	RE(prev, 8);
-	RE(tmp, 8);
 	RE(sk, 8);
+	if (!(p = realloc(d->bits, (n / 64 + 2) * 8)))
+		return -ENOMEM;
+	d->bits = p;
 	RE(gtask, 4);
 	RE(gid, 4);
 #undef RE
@@ -1659,18 +1743,21 @@ static int kdec_size(struct kdec *ks, uint32_t kind, size_t n)
 }
 
 /* The grouping the writer made from the selector column sel (event order):
- * ks->pos, the grouped tasks in d->gtask; sel itself is put in grouped order. */
+ * ks->pos, the grouped tasks in d->gtask; sel itself is put in grouped order
+ * (runs of each group's value). */
 static bool regroup(struct nxr_coldec *d, struct kdec *ks, uint64_t *sel)
 {
-	if (!group_order(&d->h, sel, ks->n, d->gid, (uint32_t *)d->a[0], ks->pos))
-		return false;
-	for (uint32_t j = 0; j < ks->n; j++) {
-		uint32_t q = ks->pos[j];
+	uint64_t gval[NXR_COL_MAX_GROUPS];
+	uint32_t *gend = (uint32_t *)d->a[0], ng, q = 0;
 
-		d->gtask[q] = ks->task[j];
-		d->tmp[q] = sel[j];
-	}
-	memcpy(sel, d->tmp, (size_t)ks->n * 8);
+	ng = group_order(&d->h, sel, ks->n, d->gid, gend, ks->pos, gval);
+	if (!ng)
+		return false;
+	for (uint32_t j = 0; j < ks->n; j++)
+		d->gtask[ks->pos[j]] = ks->task[j];
+	for (uint32_t g = 0; g < ng; g++)
+		for (; q < gend[g]; q++)
+			sel[q] = gval[g];
 	return true;
 }
 
@@ -1775,32 +1862,46 @@ int nxr_coldec_load(struct nxr_coldec *d, const uint8_t *p, size_t len, uint32_t
 		p = dec_int(d, 0, p, end, n, NULL, 0, d->key);
 	if (!p)
 		BAD("event columns malformed");
-	for (unsigned k = 0; k <= NX_KIND_MAX_ID; k++) {
-		d->k[k].n = d->k[k].cur = 0;
-		d->k[k].present = false;
-	}
-	for (uint32_t i = 0; i < n; i++) {
-		if (d->kind[i] == 0 || d->kind[i] > UINT32_MAX)
+	{
+		/* kinds and tasks checked without a branch per event (kind - 1
+		 * wraps 0 to the top), counted per kind, then each kind's tasks
+		 * written through a cursor (kinds this build does not know: to
+		 * a sink slot that is overwritten) */
+		uint32_t cnt[NX_KIND_MAX_ID + 2] = { 0 }, *cur[NX_KIND_MAX_ID + 2], sink;
+		uint64_t kmax = 0, tmax = 0;
+
+		for (uint32_t i = 0; i < n; i++) {
+			uint64_t k = d->kind[i];
+
+			kmax = k - 1 > kmax ? k - 1 : kmax;
+			tmax = d->task[i] > tmax ? d->task[i] : tmax;
+			cnt[k <= NX_KIND_MAX_ID ? k : NX_KIND_MAX_ID + 1]++;
+		}
+		if (kmax >= UINT32_MAX)
 			BAD("event kind out of range");
-		if (d->task[i] >= d->ntasks)
+		if (tmax >= d->ntasks)
 			BAD("event task out of range");
-		if (d->kind[i] <= NX_KIND_MAX_ID)
-			d->k[d->kind[i]].n++;
-	}
-	for (unsigned k = 1; k <= NX_KIND_MAX_ID; k++) {
-		struct kdec *ks = &d->k[k];
+		for (unsigned k = 0; k <= NX_KIND_MAX_ID + 1; k++) {
+			struct kdec *ks = &d->k[k <= NX_KIND_MAX_ID ? k : 0];
 
-		if (ks->n && kdec_size(ks, k, ks->n) < 0)
-			return -ENOMEM;
-		ks->n = 0;
-	}
-	for (uint32_t i = 0; i < n; i++) {
-		struct kdec *ks;
+			cur[k] = &sink;
+			if (k == 0 || k > NX_KIND_MAX_ID)
+				continue;
+			ks->cur = 0;
+			ks->present = false;
+			ks->n = knf[k] ? cnt[k] : 0;
+			if (ks->n && kdec_size(ks, k, ks->n) < 0)
+				return -ENOMEM;
+			if (ks->n)
+				cur[k] = ks->task;
+		}
+		for (uint32_t i = 0; i < n; i++) {
+			uint64_t k = d->kind[i];
+			uint32_t **c = &cur[k <= NX_KIND_MAX_ID ? k : NX_KIND_MAX_ID + 1];
 
-		if (d->kind[i] > NX_KIND_MAX_ID || !knf[d->kind[i]])
-			continue;
-		ks = &d->k[d->kind[i]];
-		ks->task[ks->n++] = (uint32_t)d->task[i];
+			**c = (uint32_t)d->task[i];
+			*c += *c != &sink;
+		}
 	}
 	if (nxr_get_varint(&p, end, &nsec) || nsec > n)
 		BAD("section count out of range");
@@ -1842,22 +1943,27 @@ int nxr_coldec_load(struct nxr_coldec *d, const uint8_t *p, size_t len, uint32_t
 	ev->C.name.len = (uint32_t)ks->f[bit][q];
 #define UN_FIELD(C, T, name, doc) UN_##T(C, name) bit++;
 
-int nxr_coldec_next(struct nxr_coldec *d, struct nxr_event *ev)
+/* Event i into *ev: 1 filled, 0 a kind this build does not know (only kind,
+ * pid, tid, ts_ns set). The syscall kind first, every offset a constant. */
+static NXR_ALWAYS_INLINE int fill_event(struct nxr_coldec *d, uint32_t i, struct nxr_event *ev)
 {
+	uint64_t kind = d->kind[i];
+	uint32_t t = (uint32_t)d->task[i], j, q;
 	struct kdec *ks;
-	uint32_t i, t, j, q;
-	uint64_t kind;
 	unsigned bit = 0;
 
-	if (d->i >= d->n)
-		return -1;
-	i = d->i++;
-	kind = d->kind[i];
-	t = (uint32_t)d->task[i];
 	ev->kind = (uint32_t)kind;
 	ev->pid = d->tpid[t];
 	ev->tid = d->ttid[t];
 	ev->ts_ns = d->key[i];
+	if (kind == NX_KIND_SYSCALL) {
+		ks = &d->k[NX_KIND_SYSCALL];
+		j = ks->cur++;
+		q = ks->grouped ? ks->pos[j] : j;
+		NX_FIELDS_SYSCALL(UN_FIELD, syscall)
+		ev->ts_ns -= ev->syscall.dur_ns;
+		return 1;
+	}
 	if (kind > NX_KIND_MAX_ID || !knf[kind])
 		return 0;
 	ks = &d->k[kind];
@@ -1869,7 +1975,25 @@ int nxr_coldec_next(struct nxr_coldec *d, struct nxr_event *ev)
 #undef UN_KIND
 	}
 	(void)bit;
-	if (kind == NX_KIND_SYSCALL)
-		ev->ts_ns -= ev->syscall.dur_ns;
 	return 1;
+}
+
+int nxr_coldec_next(struct nxr_coldec *d, struct nxr_event *ev)
+{
+	if (d->i >= d->n)
+		return -1;
+	return fill_event(d, d->i++, ev);
+}
+
+size_t nxr_coldec_next_batch(struct nxr_coldec *d, struct nxr_event *evs, size_t max,
+			     uint32_t *used)
+{
+	uint32_t i = d->i, end = max < d->n - i ? i + (uint32_t)max : d->n;
+	size_t k = 0;
+
+	for (; i < end; i++)
+		k += (size_t)fill_event(d, i, &evs[k]);
+	*used = i - d->i;
+	d->i = i;
+	return k;
 }
