@@ -479,6 +479,11 @@ struct nxr_colenc {
 	uint8_t *blob;
 	size_t blobcap;
 	struct hmap h;			/* dictionaries and selector groups */
+	/* the last grouping: its selector column, the group of each value
+	 * (gid) and each group's value, which DICT reuses on that column */
+	const uint64_t *gsel;
+	uint32_t gsel_n, ngroups;
+	uint64_t gval[NXR_COL_MAX_GROUPS];
 	uint32_t segs;			/* payloads encoded */
 	/* per column: 1 + its scheme, 1 + its nested ones' schemes, whether zstd
 	 * shrinks it (0 not known, 1 no, 2 yes) */
@@ -542,19 +547,45 @@ static size_t try_dict(struct nxr_colenc *e, int depth, const uint64_t *v, size_
 	uint8_t *bw = e->bs[depth].w[2];
 	uint32_t nd = 0;
 	uint8_t *p = out;
+	struct hmap h;
 	bool isnew;
 
 	hm_clear(&e->h);
+	h = e->h;	/* a local: its fields stay in registers across the stores */
+
+	if (v == e->gsel && n == e->gsel_n && depth == 0) {
+		/* the selector column, grouped already: its group numbers are
+		 * the indices (both count values in order of first appearance) */
+		nd = e->ngroups;
+		memcpy(dv, e->gval, nd * sizeof(*dv));
+		for (size_t s = 0; s < n; s += BLK) {
+			size_t cnt = n - s < BLK ? n - s : BLK;
+			uint32_t mn = UINT32_MAX, mx = 0;
+
+			for (size_t i = s; i < s + cnt; i++) {
+				uint32_t x = e->gid[i];
+
+				ix[i] = x;
+				mn = x < mn ? x : mn;
+				mx = x > mx ? x : mx;
+			}
+			bmn[s / BLK] = mn;
+			bw[s / BLK] = (uint8_t)bitw(mx - mn);
+		}
+		goto put;
+	}
 	for (size_t s = 0; s < n; s += BLK) {
 		size_t cnt = n - s < BLK ? n - s : BLK;
 		uint32_t mn = UINT32_MAX, mx = 0;
 
 		for (size_t i = s; i < s + cnt; i++) {
-			uint32_t x = hm_get_put(&e->h, v[i], nd, &isnew);
+			uint32_t x = hm_get_put(&h, v[i], nd, &isnew);
 
 			if (isnew) {
-				if (nd == DICT_MAX)
+				if (nd == DICT_MAX) {
+					e->h.n = h.n;
 					return 0;
+				}
 				dv[nd++] = v[i];
 			}
 			ix[i] = x;
@@ -564,6 +595,8 @@ static size_t try_dict(struct nxr_colenc *e, int depth, const uint64_t *v, size_
 		bmn[s / BLK] = mn;
 		bw[s / BLK] = (uint8_t)bitw(mx - mn);
 	}
+	e->h.n = h.n;
+put:
 	if (nd * 2 > n)
 		return 0;
 	*p++ = M_DICT;
@@ -591,13 +624,22 @@ static size_t try_trep(struct nxr_colenc *e, int depth, const uint64_t *v, size_
 		size_t cnt = n - s < BLK ? n - s : BLK, first = nm, ones;
 		uint64_t word[2] = { 0, 0 };
 
-		for (size_t i = 0; i < cnt; i++) {
-			uint64_t x = v[s + i], *pv = &prev[ctx[s + i]], f = x != *pv;
+		/* a word at a time, so that it stays in a register */
+		for (size_t h = 0; h < 2 && h * 64 < cnt; h++) {
+			size_t lim = cnt - h * 64 < 64 ? cnt - h * 64 : 64;
+			const uint64_t *vv = v + s + h * 64;
+			const uint32_t *cc = ctx + s + h * 64;
+			uint64_t wd = 0;
 
-			*pv = x;
-			word[i >> 6] |= f << (i & 63);
-			ms[nm] = x;
-			nm += f;
+			for (size_t i = 0; i < lim; i++) {
+				uint64_t x = vv[i], *pv = &prev[cc[i]], f = x != *pv;
+
+				*pv = x;
+				wd |= f << i;
+				ms[nm] = x;
+				nm += f;
+			}
+			word[h] = wd;
 		}
 		ones = nm - first;
 		if (ones == 0 || ones == cnt) {
@@ -1115,10 +1157,12 @@ static uint32_t group_order(struct hmap *h, const uint64_t *sel, uint32_t n, uin
 {
 	uint32_t ng = 0;
 	bool isnew;
+	struct hmap hl;
 
 	hm_clear(h);
+	hl = *h;	/* a local: its fields stay in registers across the stores */
 	for (uint32_t j = 0; j < n; j++) {
-		uint32_t g = hm_get_put(h, sel[j], ng, &isnew);
+		uint32_t g = hm_get_put(&hl, sel[j], ng, &isnew);
 
 		if (isnew) {
 			if (ng == NXR_COL_MAX_GROUPS)
@@ -1144,7 +1188,10 @@ static uint32_t group_order(struct hmap *h, const uint64_t *sel, uint32_t n, uin
 /* The writer's grouping of a kind's events (e->pos). */
 static bool group(struct nxr_colenc *e, const uint64_t *sel, uint32_t n)
 {
-	return group_order(&e->h, sel, n, e->gid, (uint32_t *)e->a[0], e->pos, NULL) != 0;
+	e->ngroups = group_order(&e->h, sel, n, e->gid, (uint32_t *)e->a[0], e->pos, e->gval);
+	e->gsel = e->ngroups ? sel : NULL;
+	e->gsel_n = n;
+	return e->ngroups != 0;
 }
 
 /* The kind's integer fields (but the selector), its tasks and the inverse
@@ -1280,6 +1327,7 @@ int nxr_colenc_finish(struct nxr_colenc *e, void *zctx, const uint8_t **out, siz
 			q = put_sized(q, enc_int_memo(e, 0, ks->f[sel], ks->n, ks->task,
 						      e->ntasks, q + NXR_VARINT_MAX,
 						      e->memo[k][MAXF]));
+			e->gsel = NULL;
 			regroup_fields(e, ks, k, sel);
 			ctx = e->gtask;
 			inv = e->inv;
