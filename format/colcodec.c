@@ -57,6 +57,7 @@
 #define HM_DIRECT 4096u		/* map keys below this skip the hash */
 #define SAMPLE_RUNS 8u		/* a long column's scheme is chosen on 8 x BLK values */
 #define MEMO_SEGS 8u		/* ... in one segment of 8, and kept for the next 7 */
+#define TCACHE 64u		/* task_of()'s cache: slots, a power of two */
 /* the memo of a top-level column's i-th nested column (deeper ones have none) */
 #define CHILD(memo, i) ((memo) && depth == 0 ? (memo) + (i) : NULL)
 
@@ -462,6 +463,8 @@ struct nxr_colenc {
 	size_t tcap;
 	uint32_t *tpid, *ttid;
 	struct hmap tmap;		/* pid << 32 | tid -> task */
+	uint64_t tc_key[TCACHE];	/* task_of()'s cache, valid where tc_gen = segs + 1 */
+	uint32_t tc_val[TCACHE], tc_gen[TCACHE];
 	uint64_t last_pt;
 	uint32_t last_task;
 	struct kstage k[NX_KIND_MAX_ID + 1];
@@ -908,10 +911,31 @@ static int kind_grow(struct kstage *ks, uint32_t kind)
 	return 0;
 }
 
-/* The task id of (pid, tid), added to the table if new. */
-static int task_of(struct nxr_colenc *e, uint32_t pid, uint32_t tid, uint32_t *out)
+static int task_of_slow(struct nxr_colenc *e, uint64_t pt, uint32_t *out);
+
+/* The task id of (pid, tid), added to the table if new: from a small
+ * direct-mapped cache of this segment's tasks first (tasks alternate). */
+static NXR_ALWAYS_INLINE int task_of(struct nxr_colenc *e, uint32_t pid, uint32_t tid,
+				     uint32_t *out)
 {
 	uint64_t pt = (uint64_t)pid << 32 | tid;
+	unsigned slot = (pid ^ tid) & (TCACHE - 1);
+
+	if (e->tc_gen[slot] == e->segs + 1 && e->tc_key[slot] == pt) {
+		*out = e->tc_val[slot];
+		return 0;
+	}
+	if (task_of_slow(e, pt, out) < 0)
+		return -ENOMEM;
+	e->tc_gen[slot] = e->segs + 1;
+	e->tc_key[slot] = pt;
+	e->tc_val[slot] = *out;
+	return 0;
+}
+
+static int task_of_slow(struct nxr_colenc *e, uint64_t pt, uint32_t *out)
+{
+	uint32_t pid = (uint32_t)(pt >> 32), tid = (uint32_t)pt;
 	bool isnew;
 	uint32_t t;
 
@@ -980,11 +1004,10 @@ static inline uint64_t time_key(const struct nxr_event *ev)
 static NXR_ALWAYS_INLINE bool add_syscall_fast(struct nxr_colenc *e, const struct nxr_event *ev)
 {
 	struct kstage *ks = &e->k[NX_KIND_SYSCALL];
-	uint32_t n = e->n, j = ks->n, t = e->last_task;
+	uint32_t n = e->n, j = ks->n, t;
 	unsigned bit = 0;
 
-	if (n == e->cap || j == ks->cap || !e->ntasks ||
-	    ((uint64_t)ev->pid << 32 | ev->tid) != e->last_pt)
+	if (n == e->cap || j == ks->cap || task_of(e, ev->pid, ev->tid, &t) < 0)
 		return false;
 	e->kind[n] = NX_KIND_SYSCALL;
 	e->task[n] = t;
