@@ -1169,6 +1169,24 @@ static int enc_str(struct nxr_colenc *e, struct kstage *ks, unsigned f, uint32_t
 	return 0;
 }
 
+/* Events stably sorted by their group gid[j] < ng: pos[j] is event j's
+ * place; start (room for ng counters) ends as each group's end. */
+static void group_positions(const uint32_t *gid, uint32_t n, uint32_t ng, uint32_t *start,
+			    uint32_t *pos)
+{
+	memset(start, 0, ng * sizeof(*start));
+	for (uint32_t j = 0; j < n; j++)
+		start[gid[j]]++;
+	for (uint32_t g = 0, sum = 0; g < ng; g++) {
+		uint32_t c = start[g];
+
+		start[g] = sum;
+		sum += c;
+	}
+	for (uint32_t j = 0; j < n; j++)
+		pos[j] = start[gid[j]]++;
+}
+
 /* The grouping of FORMAT.md: selector values numbered in order of first
  * appearance (at most NXR_COL_MAX_GROUPS), events stably sorted by that
  * number; pos[j] is event j's place. start: room for a counter per group;
@@ -1192,19 +1210,11 @@ static uint32_t group_order(struct hmap *h, const uint64_t *sel, uint32_t n, uin
 				return 0;
 			if (gval)
 				gval[ng] = sel[j];
-			start[ng++] = 0;
+			ng++;
 		}
 		gid[j] = g;
-		start[g]++;
 	}
-	for (uint32_t g = 0, sum = 0; g < ng; g++) {
-		uint32_t c = start[g];
-
-		start[g] = sum;
-		sum += c;
-	}
-	for (uint32_t j = 0; j < n; j++)
-		pos[j] = start[gid[j]]++;
+	group_positions(gid, n, ng, start, pos);
 	return ng;
 }
 
@@ -1813,23 +1823,76 @@ static int kdec_size(struct kdec *ks, uint32_t kind, size_t n)
 	return 0;
 }
 
-/* The grouping the writer made from the selector column sel (event order):
- * ks->pos, the grouped tasks in d->gtask; sel itself is put in grouped order
- * (runs of each group's value). */
-static bool regroup(struct nxr_coldec *d, struct kdec *ks, uint64_t *sel)
+/* The grouped tasks and the selector column in grouped order (runs of each
+ * group's value), once ks->pos and the groups' ends are known. */
+static void regroup_apply(struct nxr_coldec *d, struct kdec *ks, uint64_t *sel,
+			  const uint64_t *gval, const uint32_t *gend, uint32_t ng)
 {
-	uint64_t gval[NXR_COL_MAX_GROUPS];
-	uint32_t *gend = (uint32_t *)d->a[0], ng, q = 0;
+	uint32_t q = 0;
 
-	ng = group_order(&d->h, sel, ks->n, d->gid, gend, ks->pos, gval);
-	if (!ng)
-		return false;
 	for (uint32_t j = 0; j < ks->n; j++)
 		d->gtask[ks->pos[j]] = ks->task[j];
 	for (uint32_t g = 0; g < ng; g++)
 		for (; q < gend[g]; q++)
 			sel[q] = gval[g];
+}
+
+/* The grouping the writer made from the selector column sel (event order):
+ * ks->pos, the grouped tasks in d->gtask; sel itself is put in grouped order. */
+static bool regroup(struct nxr_coldec *d, struct kdec *ks, uint64_t *sel)
+{
+	uint64_t gval[NXR_COL_MAX_GROUPS];
+	uint32_t *gend = (uint32_t *)d->a[0], ng;
+
+	ng = group_order(&d->h, sel, ks->n, d->gid, gend, ks->pos, gval);
+	if (!ng)
+		return false;
+	regroup_apply(d, ks, sel, gval, gend, ng);
 	return true;
+}
+
+/*
+ * The selector column [p, end) as the writer codes it: DICT, distinct values,
+ * indices numbered in order of first appearance. Its indices are then the
+ * group numbers, and the grouping needs no hashing of the values. 1: done
+ * (as regroup()); 0: not that case, decode it in full; -1: malformed (what
+ * the full decoding would refuse too).
+ */
+static int regroup_dict(struct nxr_coldec *d, struct kdec *ks, const uint8_t *p,
+			const uint8_t *end, uint64_t *sel)
+{
+	uint64_t nd, gval[NXR_COL_MAX_GROUPS], *ix = d->b[0], bad = 0, next = 0;
+	uint32_t n = ks->n, *gend = (uint32_t *)d->a[0];
+	bool isnew;
+
+	if (p >= end || *p++ != M_DICT)
+		return 0;
+	if (nxr_get_varint(&p, end, &nd) || nd == 0 || nd > n)
+		return -1;
+	if (nd > NXR_COL_MAX_GROUPS)
+		return 0;
+	p = dec_int(d, 1, p, end, nd, NULL, 0, d->a[0]);
+	if (!p || get_for(p, end, n, ix) != end)
+		return -1;
+	memcpy(gval, d->a[0], nd * sizeof(*gval));
+	hm_clear(&d->h);
+	for (uint32_t g = 0; g < nd; g++)
+		if (hm_get_put(&d->h, gval[g], g, &isnew) != g)
+			return 0;	/* a value twice: the groups merge */
+	for (uint32_t j = 0; j < n; j++) {
+		uint64_t x = ix[j];
+
+		bad |= x >= nd ? 2 : x > next;	/* 2: out of range; 1: not in order */
+		next += x == next;
+		d->gid[j] = (uint32_t)x;
+	}
+	if (bad & 2)
+		return -1;
+	if (bad)
+		return 0;
+	group_positions(d->gid, n, (uint32_t)next, gend, ks->pos);
+	regroup_apply(d, ks, sel, gval, gend, (uint32_t)next);
+	return 1;
 }
 
 /* One kind's section body [p, end); NULL when malformed. */
@@ -1850,10 +1913,19 @@ static const uint8_t *dec_section(struct nxr_coldec *d, uint32_t kind, const uin
 
 		if (sel - 1 < known && kty[kind][sel - 1] == NXR_FT_STR)
 			return NULL;
-		if (nxr_get_varint(&p, end, &clen) || clen > (uint64_t)(end - p) ||
-		    dec_int(d, 0, p, p + clen, ks->n, ks->task, d->ntasks, col) != p + clen ||
-		    !regroup(d, ks, col))
+		if (nxr_get_varint(&p, end, &clen) || clen > (uint64_t)(end - p))
 			return NULL;
+		switch (regroup_dict(d, ks, p, p + clen, col)) {
+		case 1:
+			break;
+		case 0:
+			if (dec_int(d, 0, p, p + clen, ks->n, ks->task, d->ntasks, col) != p + clen ||
+			    !regroup(d, ks, col))
+				return NULL;
+			break;
+		default:
+			return NULL;
+		}
 		p += clen;
 		ctx = d->gtask;
 	}

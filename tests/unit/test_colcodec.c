@@ -593,6 +593,84 @@ static void test_dict_indices(void **state)
 	assert_int_equal(load_arg2(w64, sizeof(w64), 4, want), 0);
 }
 
+/*
+ * Four syscalls grouped by nr (selector: field 8), whose column is the len
+ * bytes at col; arg1 in grouped order 10 11 12 13, the rest 0. Loads it;
+ * on success checks nr and arg1 of each event against want_nr, want_arg1.
+ */
+static int load_grouped(const uint8_t *col, size_t len, const uint64_t *want_nr,
+			const uint64_t *want_arg1)
+{
+	static const uint8_t arg1[] = { 0, 8, 0, 10, 11, 12, 13 };
+	uint8_t buf[256] = { 0 }, *p = buf, *body, *blen;
+	struct nxr_coldec *d = nxr_coldec_new();
+	struct nxr_event ev;
+	const char *why = NULL;
+	int rc;
+
+	assert_non_null(d);
+	*p++ = 1, *p++ = 7, *p++ = 7;	/* one task */
+	*p++ = 0, *p++ = 0, *p++ = 2;	/* kinds: all 1 */
+	*p++ = 0, *p++ = 0, *p++ = 0;	/* tasks */
+	*p++ = 0, *p++ = 0, *p++ = 0;	/* keys */
+	*p++ = 1, *p++ = 1, *p++ = 4;	/* a section: syscall, 4 events */
+	blen = p++;
+	body = p;
+	*p++ = 10;
+	*p++ = 9;			/* grouped by field 8, nr */
+	*p++ = (uint8_t)len;
+	memcpy(p, col, len);
+	p += len;
+	for (unsigned f = 0; f < 10; f++) {
+		if (f == 8)
+			continue;
+		if (f == 0) {
+			*p++ = sizeof(arg1);
+			memcpy(p, arg1, sizeof(arg1));
+			p += sizeof(arg1);
+		} else {
+			*p++ = 3, *p++ = 0, *p++ = 0, *p++ = 0;
+		}
+	}
+	*blen = (uint8_t)(p - body);
+	rc = nxr_coldec_load(d, buf, (size_t)(p - buf), 4, dctx, &why);
+	for (unsigned i = 0; rc == 0 && i < 4; i++) {
+		assert_int_equal(nxr_coldec_next(d, &ev), 1);
+		assert_int_equal(ev.syscall.nr, want_nr[i]);
+		assert_int_equal(ev.syscall.arg1, want_arg1[i]);
+	}
+	if (rc)
+		assert_non_null(why);
+	nxr_coldec_free(d);
+	return rc;
+}
+
+/* The selector as a DICT: indices in first-appearance order are the groups
+ * (no hashing); any other order, or a value twice, groups by the values. */
+static void test_selector_dict(void **state)
+{
+	/* DICT [3 5], indices 0 1 0 1 (width 1: bits 1010) */
+	static const uint8_t ordered[] = { 2, 2, 0, 8, 0, 3, 5, 1, 0, 0x0a };
+	static const uint64_t o_nr[] = { 3, 5, 3, 5 }, o_arg1[] = { 10, 12, 11, 13 };
+	/* DICT [3 5], indices 1 0 1 0: 5 first, so group 0 is 5 */
+	static const uint8_t reversed[] = { 2, 2, 0, 8, 0, 3, 5, 1, 0, 0x05 };
+	static const uint64_t r_nr[] = { 5, 3, 5, 3 };
+	/* DICT [3 3]: one group, event order */
+	static const uint8_t twice[] = { 2, 2, 0, 8, 0, 3, 3, 1, 0, 0x0a };
+	static const uint64_t t_nr[] = { 3, 3, 3, 3 }, t_arg1[] = { 10, 11, 12, 13 };
+	/* DICT [3 5], an index of 2: refused */
+	static const uint8_t range[] = { 2, 2, 0, 8, 0, 3, 5, 2, 0, 0x24 };
+	/* DICT [3 5] with a byte after the column: refused */
+	static const uint8_t longer[] = { 2, 2, 0, 8, 0, 3, 5, 1, 0, 0x0a, 0 };
+
+	(void)state;
+	assert_int_equal(load_grouped(ordered, sizeof(ordered), o_nr, o_arg1), 0);
+	assert_int_equal(load_grouped(reversed, sizeof(reversed), r_nr, o_arg1), 0);
+	assert_int_equal(load_grouped(twice, sizeof(twice), t_nr, t_arg1), 0);
+	assert_int_equal(load_grouped(range, sizeof(range), o_nr, o_arg1), -EBADMSG);
+	assert_int_equal(load_grouped(longer, sizeof(longer), o_nr, o_arg1), -EBADMSG);
+}
+
 /* The batch API returns what nxr_coldec_next() does, unknown kinds consumed. */
 static void test_next_batch(void **state)
 {
@@ -672,6 +750,7 @@ int main(void)
 		cmocka_unit_test(test_value_out_of_range_is_refused),
 		cmocka_unit_test(test_trep_flags),
 		cmocka_unit_test(test_dict_indices),
+		cmocka_unit_test(test_selector_dict),
 		cmocka_unit_test(test_next_batch),
 	};
 
