@@ -103,9 +103,10 @@ static int selector_field(uint32_t kind)
 	return sel;
 }
 
+/* Bits to hold x: 0 for 0. Without a branch: widths vary at random. */
 static inline unsigned bitw(uint64_t x)
 {
-	return x ? 64u - (unsigned)__builtin_clzll(x) : 0u;
+	return 64u - (unsigned)__builtin_clzll(x | 1) - (x == 0);
 }
 
 /* ---- a small hash map from u64 to u32, cleared by generation ---- */
@@ -172,6 +173,30 @@ static inline uint32_t hm_get_put(struct hmap *h, uint64_t key, uint32_t val, bo
 		}
 		return h->dv[key];
 	}
+	for (;; i = (i + 1) & mask) {
+		if (h->g[i] != h->gen) {
+			h->g[i] = h->gen;
+			h->k[i] = key;
+			h->v[i] = val;
+			h->n++;
+			*isnew = true;
+			return val;
+		}
+		if (h->k[i] == key) {
+			*isnew = false;
+			return h->v[i];
+		}
+	}
+}
+
+/* hm_get_put() without the direct table, for keys of any size mixed at
+ * random (a dictionary's values): one predictable path. Keys below
+ * HM_DIRECT must then always go this way for the map's life (hm_clear). */
+static inline uint32_t hm_get_put_hashed(struct hmap *h, uint64_t key, uint32_t val, bool *isnew)
+{
+	size_t mask = ((size_t)1 << h->bits) - 1;
+	size_t i = (size_t)((key * 0x9E3779B97F4A7C15ull) >> (64 - h->bits));
+
 	for (;; i = (i + 1) & mask) {
 		if (h->g[i] != h->gen) {
 			h->g[i] = h->gen;
@@ -395,14 +420,15 @@ static uint8_t *put_block(uint8_t *p, const uint64_t *v, size_t cnt, int64_t mn,
 	}
 	*hdr = (uint8_t)(best_w | 0x80);
 	nexc = 0;
+	/* every value written as a candidate exception, kept when it is one:
+	 * no branch to mispredict */
 	for (size_t i = 0; i < cnt; i++) {
-		uint64_t x = v[i] - (uint64_t)mn;
+		uint64_t x = v[i] - (uint64_t)mn, h = x >> best_w;
 
 		low[i] = best_w ? x & ((1ull << best_w) - 1) : 0;
-		if (x >> best_w) {
-			pos[nexc] = (uint8_t)i;
-			hi[nexc++] = x >> best_w;
-		}
+		pos[nexc] = (uint8_t)i;
+		hi[nexc] = h;
+		nexc += h != 0;
 	}
 	p = pack(p, low, cnt, 0, best_w);
 	*p++ = (uint8_t)nexc;
@@ -582,7 +608,7 @@ static size_t try_dict(struct nxr_colenc *e, int depth, const uint64_t *v, size_
 		uint32_t mn = UINT32_MAX, mx = 0;
 
 		for (size_t i = s; i < s + cnt; i++) {
-			uint32_t x = hm_get_put(&h, v[i], nd, &isnew);
+			uint32_t x = hm_get_put_hashed(&h, v[i], nd, &isnew);
 
 			if (isnew) {
 				if (nd == DICT_MAX) {
@@ -1710,9 +1736,9 @@ static const uint8_t *dec_int(struct nxr_coldec *d, int depth, const uint8_t *p,
 		memset(d->prev, 0, ntasks * sizeof(*d->prev));
 		for (size_t i = 0, k = 0; i < n; i++) {
 			uint64_t *pv = &d->prev[ctx[i]], f = d->bits[i >> 6] >> (i & 63) & 1;
-			uint64_t nv = b[k];
+			uint64_t nv = b[k], m = 0 - f;
 
-			*pv = f ? nv : *pv;
+			*pv = (nv & m) | (*pv & ~m);	/* a mask, not a branch: flags are random */
 			k += f;
 			out[i] = *pv;
 		}
