@@ -231,35 +231,53 @@ static int grow(void **buf, size_t *cap, size_t need, size_t elem)
 
 /* ---- bit packing ---- */
 
-/* Packs cnt values v[i] - base in w bits each; returns the byte after.
- * Writes (zeros) up to 8 bytes past it: the caller's buffer has room. */
+/*
+ * Packs cnt values v[i] - base (each < 2^w) in w bits each; returns the
+ * byte after. Writes up to 8 bytes past it: the caller's buffer has room.
+ * Eight values fill w bytes, built in registers and stored once: every
+ * offset and shift is a constant, and no store is loaded back (a load
+ * overlapping an earlier store at another offset stalls the CPU).
+ */
 static NXR_ALWAYS_INLINE uint8_t *pack_w(uint8_t *p, const uint64_t *v, size_t cnt,
 					 uint64_t base, const unsigned w)
 {
 	size_t bytes = (cnt * w + 7) / 8, i = 0;
 	uint8_t *q = p;
+	uint64_t acc = 0;
+	unsigned nb = 0;
 
-	memset(p, 0, bytes + 8);
-	/* eight values fill w bytes: every offset and shift below is a constant */
 	for (; i + 8 <= cnt; i += 8, q += w) {
+		uint64_t wd[9] = { 0 };
+
 #pragma GCC unroll 8
 		for (unsigned k = 0; k < 8; k++) {
-			const unsigned bit = k * w, s = bit & 7;
+			const unsigned bit = k * w, s = bit & 63;
 			uint64_t x = v[i + k] - base;
 
-			nxr_store_le64(q + (bit >> 3), nxr_load_le64(q + (bit >> 3)) | x << s);
+			wd[bit >> 6] |= x << s;
 			if (s && s + w > 64)
-				q[(bit >> 3) + 8] |= (uint8_t)(x >> (64 - s));
+				wd[(bit >> 6) + 1] |= x >> (64 - s);
+		}
+#pragma GCC unroll 8
+		for (unsigned k = 0; k < (w + 7) / 8; k++)
+			nxr_store_le64(q + 8 * k, wd[k]);
+	}
+	/* the rest through a 64-bit accumulator, a word stored when full */
+	for (; i < cnt; i++) {
+		uint64_t x = v[i] - base;
+
+		acc |= x << nb;
+		if (nb + w >= 64) {
+			nxr_store_le64(q, acc);
+			q += 8;
+			acc = nb ? x >> (64 - nb) : 0;
+			nb = nb + w - 64;
+		} else {
+			nb += w;
 		}
 	}
-	for (size_t bit = 0; i < cnt; i++, bit += w) {
-		uint64_t x = v[i] - base;
-		unsigned s = bit & 7;
-
-		nxr_store_le64(q + (bit >> 3), nxr_load_le64(q + (bit >> 3)) | x << s);
-		if (s && s + w > 64)
-			q[(bit >> 3) + 8] |= (uint8_t)(x >> (64 - s));
-	}
+	if (nb)
+		nxr_store_le64(q, acc);
 	return p + bytes;
 }
 
