@@ -1271,15 +1271,16 @@ static bool group(struct nxr_colenc *e, const uint64_t *sel, uint32_t n)
 	return e->ngroups != 0;
 }
 
-/* The kind's integer fields (but the selector), its tasks and the inverse
- * order, in grouped order: one pass over the events, per kind. */
-#define RG_U32(b) if ((int)(b) != sel) e->grp[b][q] = ks->f[b][j];
+/* The kind's integer fields, its tasks and the inverse order, in grouped
+ * order: one pass over the events, per kind. The selector's field is
+ * copied too (and not used): no test per field and event. */
+#define RG_U32(b) e->grp[b][q] = ks->f[b][j];
 #define RG_U64(b) RG_U32(b)
 #define RG_S64(b) RG_U32(b)
 #define RG_STR(b)
 #define RG_FIELD(C, T, name, doc) RG_##T(bit) bit++;
 #define RG_KIND(KIND, id, member, str)						\
-	static void regroup_##member(struct nxr_colenc *e, const struct kstage *ks, int sel) \
+	static void regroup_##member(struct nxr_colenc *e, const struct kstage *ks) \
 	{									\
 		for (uint32_t j = 0; j < ks->n; j++) {				\
 			uint32_t q = e->pos[j];					\
@@ -1294,10 +1295,10 @@ static bool group(struct nxr_colenc *e, const uint64_t *sel, uint32_t n)
 NX_KINDS(RG_KIND)
 #undef RG_KIND
 
-static void regroup_fields(struct nxr_colenc *e, const struct kstage *ks, uint32_t kind, int sel)
+static void regroup_fields(struct nxr_colenc *e, const struct kstage *ks, uint32_t kind)
 {
 	switch (kind) {
-#define RG_CASE(KIND, id, member, str) case id: regroup_##member(e, ks, sel); break;
+#define RG_CASE(KIND, id, member, str) case id: regroup_##member(e, ks); break;
 	NX_KINDS(RG_CASE)
 #undef RG_CASE
 	}
@@ -1405,7 +1406,7 @@ int nxr_colenc_finish(struct nxr_colenc *e, void *zctx, const uint8_t **out, siz
 						      e->ntasks, q + NXR_VARINT_MAX,
 						      e->memo[k][MAXF]));
 			e->gsel = NULL;
-			regroup_fields(e, ks, k, sel);
+			regroup_fields(e, ks, k);
 			ctx = e->gtask;
 			inv = e->inv;
 		}

@@ -17,6 +17,9 @@
  * the entry time, so time deltas are often negative; 1 event in 1000 is a
  * fork or an exit.
  *
+ * Rates are per second of this thread's CPU time (NXR_BENCH_WALL=1: wall
+ * time), so that the other work on a shared machine does not count.
+ *
  * Usage: bench_format [EVENTS]   (default 2000000)
  *        bench_format RECORDING.nxr   (both layouts on a real recording's events)
  * NXR_BENCH_QUICK=1 skips the alternatives (for instruction counts under
@@ -51,11 +54,17 @@ static uint64_t rnd(void)
 	return rng_state * 0x2545F4914F6CDD1Dull;
 }
 
+/* The time this thread ran: the rates are per core of CPU time, so the
+ * other work on a shared machine (waiting for a core) does not count;
+ * NXR_BENCH_WALL=1 measures wall time instead. */
 static double now(void)
 {
+	static int wall = -1;
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	if (wall < 0)
+		wall = getenv("NXR_BENCH_WALL") != NULL;
+	clock_gettime(wall ? CLOCK_MONOTONIC : CLOCK_THREAD_CPUTIME_ID, &ts);
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
