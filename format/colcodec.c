@@ -1753,13 +1753,20 @@ static const uint8_t *dec_int(struct nxr_coldec *d, int depth, const uint8_t *p,
 			return NULL;
 		b[nm] = 0;	/* a slot past the nm values (dec_scratch): read, never used */
 		memset(d->prev, 0, ntasks * sizeof(*d->prev));
-		for (size_t i = 0, k = 0; i < n; i++) {
-			uint64_t *pv = &d->prev[ctx[i]], f = d->bits[i >> 6] >> (i & 63) & 1;
-			uint64_t nv = b[k], m = 0 - f;
+		/* the current task's value in a register (cv), saved and loaded
+		 * only when the task changes: through memory, each value would
+		 * wait for the store of the one before */
+		for (size_t i = 0, k = 0, ct = 0, cv = 0; i < n; i++) {
+			uint64_t f = d->bits[i >> 6] >> (i & 63) & 1, m = 0 - f;
 
-			*pv = (nv & m) | (*pv & ~m);	/* a mask, not a branch: flags are random */
+			if (ctx[i] != ct) {
+				d->prev[ct] = cv;
+				ct = ctx[i];
+				cv = d->prev[ct];
+			}
+			cv = (b[k] & m) | (cv & ~m);	/* a mask, not a branch: flags are random */
 			k += f;
-			out[i] = *pv;
+			out[i] = cv;
 		}
 		return p;
 	case M_ZSTD:
@@ -1771,8 +1778,14 @@ static const uint8_t *dec_int(struct nxr_coldec *d, int depth, const uint8_t *p,
 		if (!p)
 			return NULL;
 		memset(d->prev, 0, ntasks * sizeof(*d->prev));
-		for (size_t i = 0; i < n; i++)
-			out[i] = d->prev[ctx[i]] += a[i];
+		for (size_t i = 0, ct = 0, cv = 0; i < n; i++) {	/* as TREP's */
+			if (ctx[i] != ct) {
+				d->prev[ct] = cv;
+				ct = ctx[i];
+				cv = d->prev[ct];
+			}
+			out[i] = cv += a[i];
+		}
 		return p;
 	}
 	return NULL;
