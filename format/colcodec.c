@@ -158,40 +158,10 @@ static void hm_clear(struct hmap *h)
 	}
 }
 
-/* The value of key, or inserts key -> val (the map must have room). */
-static inline uint32_t hm_get_put(struct hmap *h, uint64_t key, uint32_t val, bool *isnew)
-{
-	size_t mask = ((size_t)1 << h->bits) - 1;
-	size_t i = (size_t)((key * 0x9E3779B97F4A7C15ull) >> (64 - h->bits));
-
-	if (key < HM_DIRECT) {
-		*isnew = h->dg[key] != h->gen;
-		if (*isnew) {
-			h->dg[key] = h->gen;
-			h->dv[key] = val;
-			h->n++;
-		}
-		return h->dv[key];
-	}
-	for (;; i = (i + 1) & mask) {
-		if (h->g[i] != h->gen) {
-			h->g[i] = h->gen;
-			h->k[i] = key;
-			h->v[i] = val;
-			h->n++;
-			*isnew = true;
-			return val;
-		}
-		if (h->k[i] == key) {
-			*isnew = false;
-			return h->v[i];
-		}
-	}
-}
-
-/* hm_get_put() without the direct table, for keys of any size mixed at
- * random (a dictionary's values): one predictable path. Keys below
- * HM_DIRECT must then always go this way for the map's life (hm_clear). */
+/* The value of key, or inserts key -> val (the map must have room): in the
+ * hashed table only. For keys of any size mixed at random (a dictionary's
+ * values) this is the one predictable path; a map used this way between
+ * two hm_clear() must not be used through hm_get_put() for small keys. */
 static inline uint32_t hm_get_put_hashed(struct hmap *h, uint64_t key, uint32_t val, bool *isnew)
 {
 	size_t mask = ((size_t)1 << h->bits) - 1;
@@ -211,6 +181,22 @@ static inline uint32_t hm_get_put_hashed(struct hmap *h, uint64_t key, uint32_t 
 			return h->v[i];
 		}
 	}
+}
+
+/* The value of key, or inserts key -> val (the map must have room); keys
+ * below HM_DIRECT in the direct table. */
+static inline uint32_t hm_get_put(struct hmap *h, uint64_t key, uint32_t val, bool *isnew)
+{
+	if (key < HM_DIRECT) {
+		*isnew = h->dg[key] != h->gen;
+		if (*isnew) {
+			h->dg[key] = h->gen;
+			h->dv[key] = val;
+			h->n++;
+		}
+		return h->dv[key];
+	}
+	return hm_get_put_hashed(h, key, val, isnew);
 }
 
 static int grow(void **buf, size_t *cap, size_t need, size_t elem)
