@@ -57,6 +57,7 @@
 #define HM_DIRECT 4096u		/* map keys below this skip the hash */
 #define SAMPLE_RUNS 8u		/* a long column's scheme is chosen on 8 x BLK values */
 #define MEMO_SEGS 8u		/* ... in one segment of 8, and kept for the next 7 */
+#define TCACHE 64u		/* task_of()'s cache: slots, a power of two */
 /* the memo of a top-level column's i-th nested column (deeper ones have none) */
 #define CHILD(memo, i) ((memo) && depth == 0 ? (memo) + (i) : NULL)
 
@@ -102,9 +103,10 @@ static int selector_field(uint32_t kind)
 	return sel;
 }
 
+/* Bits to hold x: 0 for 0. Without a branch: widths vary at random. */
 static inline unsigned bitw(uint64_t x)
 {
-	return x ? 64u - (unsigned)__builtin_clzll(x) : 0u;
+	return 64u - (unsigned)__builtin_clzll(x | 1) - (x == 0);
 }
 
 /* ---- a small hash map from u64 to u32, cleared by generation ---- */
@@ -156,21 +158,15 @@ static void hm_clear(struct hmap *h)
 	}
 }
 
-/* The value of key, or inserts key -> val (the map must have room). */
-static inline uint32_t hm_get_put(struct hmap *h, uint64_t key, uint32_t val, bool *isnew)
+/* The value of key, or inserts key -> val (the map must have room): in the
+ * hashed table only. For keys of any size mixed at random (a dictionary's
+ * values) this is the one predictable path; a map used this way between
+ * two hm_clear() must not be used through hm_get_put() for small keys. */
+static inline uint32_t hm_get_put_hashed(struct hmap *h, uint64_t key, uint32_t val, bool *isnew)
 {
 	size_t mask = ((size_t)1 << h->bits) - 1;
 	size_t i = (size_t)((key * 0x9E3779B97F4A7C15ull) >> (64 - h->bits));
 
-	if (key < HM_DIRECT) {
-		*isnew = h->dg[key] != h->gen;
-		if (*isnew) {
-			h->dg[key] = h->gen;
-			h->dv[key] = val;
-			h->n++;
-		}
-		return h->dv[key];
-	}
 	for (;; i = (i + 1) & mask) {
 		if (h->g[i] != h->gen) {
 			h->g[i] = h->gen;
@@ -185,6 +181,22 @@ static inline uint32_t hm_get_put(struct hmap *h, uint64_t key, uint32_t val, bo
 			return h->v[i];
 		}
 	}
+}
+
+/* The value of key, or inserts key -> val (the map must have room); keys
+ * below HM_DIRECT in the direct table. */
+static inline uint32_t hm_get_put(struct hmap *h, uint64_t key, uint32_t val, bool *isnew)
+{
+	if (key < HM_DIRECT) {
+		*isnew = h->dg[key] != h->gen;
+		if (*isnew) {
+			h->dg[key] = h->gen;
+			h->dv[key] = val;
+			h->n++;
+		}
+		return h->dv[key];
+	}
+	return hm_get_put_hashed(h, key, val, isnew);
 }
 
 static int grow(void **buf, size_t *cap, size_t need, size_t elem)
@@ -205,35 +217,53 @@ static int grow(void **buf, size_t *cap, size_t need, size_t elem)
 
 /* ---- bit packing ---- */
 
-/* Packs cnt values v[i] - base in w bits each; returns the byte after.
- * Writes (zeros) up to 8 bytes past it: the caller's buffer has room. */
+/*
+ * Packs cnt values v[i] - base (each < 2^w) in w bits each; returns the
+ * byte after. Writes up to 8 bytes past it: the caller's buffer has room.
+ * Eight values fill w bytes, built in registers and stored once: every
+ * offset and shift is a constant, and no store is loaded back (a load
+ * overlapping an earlier store at another offset stalls the CPU).
+ */
 static NXR_ALWAYS_INLINE uint8_t *pack_w(uint8_t *p, const uint64_t *v, size_t cnt,
 					 uint64_t base, const unsigned w)
 {
 	size_t bytes = (cnt * w + 7) / 8, i = 0;
 	uint8_t *q = p;
+	uint64_t acc = 0;
+	unsigned nb = 0;
 
-	memset(p, 0, bytes + 8);
-	/* eight values fill w bytes: every offset and shift below is a constant */
 	for (; i + 8 <= cnt; i += 8, q += w) {
+		uint64_t wd[9] = { 0 };
+
 #pragma GCC unroll 8
 		for (unsigned k = 0; k < 8; k++) {
-			const unsigned bit = k * w, s = bit & 7;
+			const unsigned bit = k * w, s = bit & 63;
 			uint64_t x = v[i + k] - base;
 
-			nxr_store_le64(q + (bit >> 3), nxr_load_le64(q + (bit >> 3)) | x << s);
+			wd[bit >> 6] |= x << s;
 			if (s && s + w > 64)
-				q[(bit >> 3) + 8] |= (uint8_t)(x >> (64 - s));
+				wd[(bit >> 6) + 1] |= x >> (64 - s);
+		}
+#pragma GCC unroll 8
+		for (unsigned k = 0; k < (w + 7) / 8; k++)
+			nxr_store_le64(q + 8 * k, wd[k]);
+	}
+	/* the rest through a 64-bit accumulator, a word stored when full */
+	for (; i < cnt; i++) {
+		uint64_t x = v[i] - base;
+
+		acc |= x << nb;
+		if (nb + w >= 64) {
+			nxr_store_le64(q, acc);
+			q += 8;
+			acc = nb ? x >> (64 - nb) : 0;
+			nb = nb + w - 64;
+		} else {
+			nb += w;
 		}
 	}
-	for (size_t bit = 0; i < cnt; i++, bit += w) {
-		uint64_t x = v[i] - base;
-		unsigned s = bit & 7;
-
-		nxr_store_le64(q + (bit >> 3), nxr_load_le64(q + (bit >> 3)) | x << s);
-		if (s && s + w > 64)
-			q[(bit >> 3) + 8] |= (uint8_t)(x >> (64 - s));
-	}
+	if (nb)
+		nxr_store_le64(q, acc);
 	return p + bytes;
 }
 
@@ -318,8 +348,8 @@ static inline size_t block_cost(int64_t mn, int64_t mx, size_t cnt)
 
 /* Each block's minimum and width, from int_stats() to put_for() */
 struct bstats {
-	int64_t *mn[2];		/* [0] FOR, [1] DELTA */
-	uint8_t *w[2];
+	int64_t *mn[3];		/* [0] FOR, [1] DELTA, [2] DICT indices */
+	uint8_t *w[3];
 };
 
 /* Exact bytes of FOR and of DELTA blocks over v, and the number of runs;
@@ -394,14 +424,15 @@ static uint8_t *put_block(uint8_t *p, const uint64_t *v, size_t cnt, int64_t mn,
 	}
 	*hdr = (uint8_t)(best_w | 0x80);
 	nexc = 0;
+	/* every value written as a candidate exception, kept when it is one:
+	 * no branch to mispredict */
 	for (size_t i = 0; i < cnt; i++) {
-		uint64_t x = v[i] - (uint64_t)mn;
+		uint64_t x = v[i] - (uint64_t)mn, h = x >> best_w;
 
 		low[i] = best_w ? x & ((1ull << best_w) - 1) : 0;
-		if (x >> best_w) {
-			pos[nexc] = (uint8_t)i;
-			hi[nexc++] = x >> best_w;
-		}
+		pos[nexc] = (uint8_t)i;
+		hi[nexc] = h;
+		nexc += h != 0;
 	}
 	p = pack(p, low, cnt, 0, best_w);
 	*p++ = (uint8_t)nexc;
@@ -462,6 +493,8 @@ struct nxr_colenc {
 	size_t tcap;
 	uint32_t *tpid, *ttid;
 	struct hmap tmap;		/* pid << 32 | tid -> task */
+	uint64_t tc_key[TCACHE];	/* task_of()'s cache, valid where tc_gen = segs + 1 */
+	uint32_t tc_val[TCACHE], tc_gen[TCACHE];
 	uint64_t last_pt;
 	uint32_t last_task;
 	struct kstage k[NX_KIND_MAX_ID + 1];
@@ -479,6 +512,11 @@ struct nxr_colenc {
 	uint8_t *blob;
 	size_t blobcap;
 	struct hmap h;			/* dictionaries and selector groups */
+	/* the last grouping: its selector column, the group of each value
+	 * (gid) and each group's value, which DICT reuses on that column */
+	const uint64_t *gsel;
+	uint32_t gsel_n, ngroups;
+	uint64_t gval[NXR_COL_MAX_GROUPS];
 	uint32_t segs;			/* payloads encoded */
 	/* per column: 1 + its scheme, 1 + its nested ones' schemes, whether zstd
 	 * shrinks it (0 not known, 1 no, 2 yes) */
@@ -515,13 +553,14 @@ static size_t try_rle(struct nxr_colenc *e, int depth, const uint64_t *v, size_t
 	size_t nr = 0;
 	uint8_t *p = out;
 
-	for (size_t i = 0; i < n; i++) {
-		if (nr && rv[nr - 1] == v[i]) {
-			rl[nr - 1]++;
-		} else {
-			rv[nr] = v[i];
-			rl[nr++] = 0;	/* lengths are stored minus one */
-		}
+	/* a run at a time: one compare per value, one store per run */
+	for (size_t i = 0, j; i < n; i = j) {
+		uint64_t x = v[i];
+
+		for (j = i + 1; j < n && v[j] == x; j++)
+			;
+		rv[nr] = x;
+		rl[nr++] = j - i - 1;	/* lengths are stored minus one */
 	}
 	*p++ = M_RLE;
 	p = nxr_put_varint(p, nr);
@@ -530,46 +569,112 @@ static size_t try_rle(struct nxr_colenc *e, int depth, const uint64_t *v, size_t
 	return (size_t)(p - out);
 }
 
-/* 0 when the values do not fit a dictionary */
+/* 0 when the values do not fit a dictionary. One pass maps the values to
+ * their indices and takes each block's smallest and largest index, so the
+ * blocks are then packed without another look at the values. */
 static size_t try_dict(struct nxr_colenc *e, int depth, const uint64_t *v, size_t n, uint8_t *out,
 		       uint8_t *memo)
 {
 	uint64_t *dv = e->a[depth], *ix = e->b[depth];
+	int64_t *bmn = e->bs[depth].mn[2];
+	uint8_t *bw = e->bs[depth].w[2];
 	uint32_t nd = 0;
 	uint8_t *p = out;
+	struct hmap h;
 	bool isnew;
 
 	hm_clear(&e->h);
-	for (size_t i = 0; i < n; i++) {
-		uint32_t x = hm_get_put(&e->h, v[i], nd, &isnew);
+	h = e->h;	/* a local: its fields stay in registers across the stores */
 
-		if (isnew) {
-			if (nd == DICT_MAX)
-				return 0;
-			dv[nd++] = v[i];
+	if (v == e->gsel && n == e->gsel_n && depth == 0) {
+		/* the selector column, grouped already: its group numbers are
+		 * the indices (both count values in order of first appearance) */
+		nd = e->ngroups;
+		memcpy(dv, e->gval, nd * sizeof(*dv));
+		for (size_t s = 0; s < n; s += BLK) {
+			size_t cnt = n - s < BLK ? n - s : BLK;
+			uint32_t mn = UINT32_MAX, mx = 0;
+
+			for (size_t i = s; i < s + cnt; i++) {
+				uint32_t x = e->gid[i];
+
+				ix[i] = x;
+				mn = x < mn ? x : mn;
+				mx = x > mx ? x : mx;
+			}
+			bmn[s / BLK] = mn;
+			bw[s / BLK] = (uint8_t)bitw(mx - mn);
 		}
-		ix[i] = x;
+		goto put;
 	}
+	for (size_t s = 0; s < n; s += BLK) {
+		size_t cnt = n - s < BLK ? n - s : BLK;
+		uint32_t mn = UINT32_MAX, mx = 0;
+
+		for (size_t i = s; i < s + cnt; i++) {
+			uint32_t x = hm_get_put_hashed(&h, v[i], nd, &isnew);
+
+			if (isnew) {
+				if (nd == DICT_MAX) {
+					e->h.n = h.n;
+					return 0;
+				}
+				dv[nd++] = v[i];
+			}
+			ix[i] = x;
+			mn = x < mn ? x : mn;
+			mx = x > mx ? x : mx;
+		}
+		bmn[s / BLK] = mn;
+		bw[s / BLK] = (uint8_t)bitw(mx - mn);
+	}
+	e->h.n = h.n;
+put:
 	if (nd * 2 > n)
 		return 0;
 	*p++ = M_DICT;
 	p = nxr_put_varint(p, nd);
 	p += enc_int_memo(e, depth + 1, dv, nd, NULL, 0, p, CHILD(memo, 1));
-	p = put_for(p, ix, n);
+	p = put_for_known(p, ix, n, bmn, bw);
 	return (size_t)(p - out);
 }
 
-/* FOR blocks of 0/1 values: width 0 when a block is all one value */
-static uint8_t *put_flags(uint8_t *p, const uint64_t *fl, size_t n)
+/*
+ * TREP in one pass: each block's flags go straight into two 64-bit words
+ * (FOR blocks of 0/1 values: width 0 when a block is all one value), and
+ * every value is stored as a candidate exception, kept only when flagged.
+ */
+static size_t try_trep(struct nxr_colenc *e, int depth, const uint64_t *v, size_t n,
+		       const uint32_t *ctx, uint32_t ntasks, uint8_t *out, uint8_t *memo)
 {
+	uint64_t *ms = e->b[depth], *prev = e->prev;
+	size_t nm = 0;
+	uint8_t *p = out;
+
+	memset(prev, 0, ntasks * sizeof(*prev));
+	*p++ = M_TREP;
 	for (size_t s = 0; s < n; s += BLK) {
-		size_t cnt = n - s < BLK ? n - s : BLK, ones = 0;
+		size_t cnt = n - s < BLK ? n - s : BLK, first = nm, ones;
 		uint64_t word[2] = { 0, 0 };
 
-		for (size_t i = 0; i < cnt; i++) {
-			word[i >> 6] |= fl[s + i] << (i & 63);
-			ones += fl[s + i];
+		/* a word at a time, so that it stays in a register */
+		for (size_t h = 0; h < 2 && h * 64 < cnt; h++) {
+			size_t lim = cnt - h * 64 < 64 ? cnt - h * 64 : 64;
+			const uint64_t *vv = v + s + h * 64;
+			const uint32_t *cc = ctx + s + h * 64;
+			uint64_t wd = 0;
+
+			for (size_t i = 0; i < lim; i++) {
+				uint64_t x = vv[i], *pv = &prev[cc[i]], f = x != *pv;
+
+				*pv = x;
+				wd |= f << i;
+				ms[nm] = x;
+				nm += f;
+			}
+			word[h] = wd;
 		}
+		ones = nm - first;
 		if (ones == 0 || ones == cnt) {
 			*p++ = 0;
 			*p++ = ones ? 2 : 0;	/* zigzag base 1 or 0 */
@@ -581,27 +686,6 @@ static uint8_t *put_flags(uint8_t *p, const uint64_t *fl, size_t n)
 		nxr_store_le64(p + 8, word[1]);
 		p += (cnt + 7) / 8;
 	}
-	return p;
-}
-
-static size_t try_trep(struct nxr_colenc *e, int depth, const uint64_t *v, size_t n,
-		       const uint32_t *ctx, uint32_t ntasks, uint8_t *out, uint8_t *memo)
-{
-	uint64_t *fl = e->a[depth], *ms = e->b[depth];
-	size_t nm = 0;
-	uint8_t *p = out;
-
-	memset(e->prev, 0, ntasks * sizeof(*e->prev));
-	for (size_t i = 0; i < n; i++) {
-		uint64_t *pv = &e->prev[ctx[i]];
-
-		fl[i] = v[i] != *pv;
-		if (fl[i])
-			ms[nm++] = v[i];
-		*pv = v[i];
-	}
-	*p++ = M_TREP;
-	p = put_flags(p, fl, n);
 	p += enc_int_memo(e, depth + 1, ms, nm, NULL, 0, p, CHILD(memo, 1));
 	return (size_t)(p - out);
 }
@@ -804,7 +888,7 @@ void nxr_colenc_free(struct nxr_colenc *e)
 		free(e->trial[d][0]);
 		free(e->trial[d][1]);
 		free(e->trial[d][2]);
-		for (int m = 0; m < 2; m++) {
+		for (int m = 0; m < 3; m++) {
 			free(e->bs[d].mn[m]);
 			free(e->bs[d].w[m]);
 		}
@@ -857,10 +941,31 @@ static int kind_grow(struct kstage *ks, uint32_t kind)
 	return 0;
 }
 
-/* The task id of (pid, tid), added to the table if new. */
-static int task_of(struct nxr_colenc *e, uint32_t pid, uint32_t tid, uint32_t *out)
+static int task_of_slow(struct nxr_colenc *e, uint64_t pt, uint32_t *out);
+
+/* The task id of (pid, tid), added to the table if new: from a small
+ * direct-mapped cache of this segment's tasks first (tasks alternate). */
+static NXR_ALWAYS_INLINE int task_of(struct nxr_colenc *e, uint32_t pid, uint32_t tid,
+				     uint32_t *out)
 {
 	uint64_t pt = (uint64_t)pid << 32 | tid;
+	unsigned slot = (pid ^ tid) & (TCACHE - 1);
+
+	if (e->tc_gen[slot] == e->segs + 1 && e->tc_key[slot] == pt) {
+		*out = e->tc_val[slot];
+		return 0;
+	}
+	if (task_of_slow(e, pt, out) < 0)
+		return -ENOMEM;
+	e->tc_gen[slot] = e->segs + 1;
+	e->tc_key[slot] = pt;
+	e->tc_val[slot] = *out;
+	return 0;
+}
+
+static int task_of_slow(struct nxr_colenc *e, uint64_t pt, uint32_t *out)
+{
+	uint32_t pid = (uint32_t)(pt >> 32), tid = (uint32_t)pt;
 	bool isnew;
 	uint32_t t;
 
@@ -924,6 +1029,27 @@ static inline uint64_t time_key(const struct nxr_event *ev)
 	return ev->kind == NX_KIND_SYSCALL ? ev->ts_ns + ev->syscall.dur_ns : ev->ts_ns;
 }
 
+/* The common case on its own: a syscall of the task before it, with room
+ * staged; no string, no table lookup, every field at a constant index. */
+static NXR_ALWAYS_INLINE bool add_syscall_fast(struct nxr_colenc *e, const struct nxr_event *ev)
+{
+	struct kstage *ks = &e->k[NX_KIND_SYSCALL];
+	uint32_t n = e->n, j = ks->n, t;
+	unsigned bit = 0;
+
+	if (n == e->cap || j == ks->cap || task_of(e, ev->pid, ev->tid, &t) < 0)
+		return false;
+	e->kind[n] = NX_KIND_SYSCALL;
+	e->task[n] = t;
+	e->key[n] = ev->ts_ns + ev->syscall.dur_ns;
+	e->n = n + 1;
+	ks->n = j + 1;
+	ks->task[j] = t;
+	NX_FIELDS_SYSCALL(ST_FIELD, syscall)
+	(void)bit;
+	return true;
+}
+
 int nxr_colenc_add(struct nxr_colenc *e, const struct nxr_event *ev)
 {
 	struct kstage *ks;
@@ -931,6 +1057,8 @@ int nxr_colenc_add(struct nxr_colenc *e, const struct nxr_event *ev)
 	uint32_t t, j;
 	unsigned bit = 0;
 
+	if (ev->kind == NX_KIND_SYSCALL && add_syscall_fast(e, ev))
+		return 0;
 	if (ev->kind == 0 || ev->kind > NX_KIND_MAX_ID || !knf[ev->kind])
 		return -EINVAL;
 	ks = &e->k[ev->kind];
@@ -997,7 +1125,7 @@ static int scratch(struct nxr_colenc *e, size_t n)
 				return -ENOMEM;
 			e->trial[d][s] = p;
 		}
-		for (int m = 0; m < 2; m++) {
+		for (int m = 0; m < 3; m++) {
 			if (!(p = realloc(e->bs[d].mn[m], (n / BLK + 1) * 8)))
 				return -ENOMEM;
 			e->bs[d].mn[m] = p;
@@ -1071,24 +1199,11 @@ static int enc_str(struct nxr_colenc *e, struct kstage *ks, unsigned f, uint32_t
 	return 0;
 }
 
-/* The grouping of FORMAT.md: selector values numbered in order of first
- * appearance (at most NXR_COL_MAX_GROUPS), events stably sorted by that
- * number; pos[j] is event j's place. start: room for a counter per group.
- * false: too many values. Shared by the writer and the reader. */
-static bool group_order(struct hmap *h, const uint64_t *sel, uint32_t n, uint32_t *gid,
-			uint32_t *start, uint32_t *pos)
+/* Events stably sorted by their group gid[j] < ng: pos[j] is event j's
+ * place; start (room for ng counters) ends as each group's end. */
+static void group_positions(const uint32_t *gid, uint32_t n, uint32_t ng, uint32_t *start,
+			    uint32_t *pos)
 {
-	uint32_t ng = 0;
-	bool isnew;
-
-	hm_clear(h);
-	for (uint32_t j = 0; j < n; j++) {
-		uint32_t g = hm_get_put(h, sel[j], ng, &isnew);
-
-		if (isnew && ++ng > NXR_COL_MAX_GROUPS)
-			return false;
-		gid[j] = g;
-	}
 	memset(start, 0, ng * sizeof(*start));
 	for (uint32_t j = 0; j < n; j++)
 		start[gid[j]]++;
@@ -1100,24 +1215,58 @@ static bool group_order(struct hmap *h, const uint64_t *sel, uint32_t n, uint32_
 	}
 	for (uint32_t j = 0; j < n; j++)
 		pos[j] = start[gid[j]]++;
-	return true;
+}
+
+/* The grouping of FORMAT.md: selector values numbered in order of first
+ * appearance (at most NXR_COL_MAX_GROUPS), events stably sorted by that
+ * number; pos[j] is event j's place. start: room for a counter per group;
+ * it ends as each group's end. gval: NULL, or room for NXR_COL_MAX_GROUPS
+ * values, which receives each group's value. Returns the number of groups,
+ * 0 when there are too many. Shared by the writer and the reader. */
+static uint32_t group_order(struct hmap *h, const uint64_t *sel, uint32_t n, uint32_t *gid,
+			    uint32_t *start, uint32_t *pos, uint64_t *gval)
+{
+	uint32_t ng = 0;
+	bool isnew;
+	struct hmap hl;
+
+	hm_clear(h);
+	hl = *h;	/* a local: its fields stay in registers across the stores */
+	for (uint32_t j = 0; j < n; j++) {
+		uint32_t g = hm_get_put(&hl, sel[j], ng, &isnew);
+
+		if (isnew) {
+			if (ng == NXR_COL_MAX_GROUPS)
+				return 0;
+			if (gval)
+				gval[ng] = sel[j];
+			ng++;
+		}
+		gid[j] = g;
+	}
+	group_positions(gid, n, ng, start, pos);
+	return ng;
 }
 
 /* The writer's grouping of a kind's events (e->pos). */
 static bool group(struct nxr_colenc *e, const uint64_t *sel, uint32_t n)
 {
-	return group_order(&e->h, sel, n, e->gid, (uint32_t *)e->a[0], e->pos);
+	e->ngroups = group_order(&e->h, sel, n, e->gid, (uint32_t *)e->a[0], e->pos, e->gval);
+	e->gsel = e->ngroups ? sel : NULL;
+	e->gsel_n = n;
+	return e->ngroups != 0;
 }
 
-/* The kind's integer fields (but the selector), its tasks and the inverse
- * order, in grouped order: one pass over the events, per kind. */
-#define RG_U32(b) if ((int)(b) != sel) e->grp[b][q] = ks->f[b][j];
+/* The kind's integer fields, its tasks and the inverse order, in grouped
+ * order: one pass over the events, per kind. The selector's field is
+ * copied too (and not used): no test per field and event. */
+#define RG_U32(b) e->grp[b][q] = ks->f[b][j];
 #define RG_U64(b) RG_U32(b)
 #define RG_S64(b) RG_U32(b)
 #define RG_STR(b)
 #define RG_FIELD(C, T, name, doc) RG_##T(bit) bit++;
 #define RG_KIND(KIND, id, member, str)						\
-	static void regroup_##member(struct nxr_colenc *e, const struct kstage *ks, int sel) \
+	static void regroup_##member(struct nxr_colenc *e, const struct kstage *ks) \
 	{									\
 		for (uint32_t j = 0; j < ks->n; j++) {				\
 			uint32_t q = e->pos[j];					\
@@ -1132,10 +1281,10 @@ static bool group(struct nxr_colenc *e, const uint64_t *sel, uint32_t n)
 NX_KINDS(RG_KIND)
 #undef RG_KIND
 
-static void regroup_fields(struct nxr_colenc *e, const struct kstage *ks, uint32_t kind, int sel)
+static void regroup_fields(struct nxr_colenc *e, const struct kstage *ks, uint32_t kind)
 {
 	switch (kind) {
-#define RG_CASE(KIND, id, member, str) case id: regroup_##member(e, ks, sel); break;
+#define RG_CASE(KIND, id, member, str) case id: regroup_##member(e, ks); break;
 	NX_KINDS(RG_CASE)
 #undef RG_CASE
 	}
@@ -1242,7 +1391,8 @@ int nxr_colenc_finish(struct nxr_colenc *e, void *zctx, const uint8_t **out, siz
 			q = put_sized(q, enc_int_memo(e, 0, ks->f[sel], ks->n, ks->task,
 						      e->ntasks, q + NXR_VARINT_MAX,
 						      e->memo[k][MAXF]));
-			regroup_fields(e, ks, k, sel);
+			e->gsel = NULL;
+			regroup_fields(e, ks, k);
 			ctx = e->gtask;
 			inv = e->inv;
 		}
@@ -1302,7 +1452,8 @@ struct nxr_coldec {
 	size_t tcap;
 	uint32_t *tpid, *ttid;
 	struct kdec k[NX_KIND_MAX_ID + 1];
-	uint64_t *a[DEPTHS], *b[DEPTHS], *prev, *tmp, *sk;
+	uint64_t *a[DEPTHS], *b[DEPTHS], *prev, *sk;
+	uint64_t *bits;			/* TREP's flags, a bit per value */
 	uint32_t *gtask, *gid;
 	struct hmap h;
 	void *dctx;			/* the reader's ZSTD_DCtx, during load() */
@@ -1347,8 +1498,8 @@ void nxr_coldec_free(struct nxr_coldec *d)
 		free(d->b[i]);
 	}
 	free(d->prev);
-	free(d->tmp);
 	free(d->sk);
+	free(d->bits);
 	free(d->gtask);
 	free(d->gid);
 	free(d->zcol);
@@ -1356,7 +1507,15 @@ void nxr_coldec_free(struct nxr_coldec *d)
 	free(d);
 }
 
-static const uint8_t *get_for(const uint8_t *p, const uint8_t *end, size_t n, uint64_t *out)
+/*
+ * FOR blocks of n values into out. With map (DICT), each value is an index
+ * below nmap replaced by map[index], block by block while the block is in
+ * cache; a block whose range (base + 2^w - 1) stays below nmap needs no
+ * check per value.
+ */
+static NXR_ALWAYS_INLINE const uint8_t *get_for_map(const uint8_t *p, const uint8_t *end,
+						    size_t n, uint64_t *out,
+						    const uint64_t *map, uint64_t nmap)
 {
 	for (size_t s = 0; s < n; s += BLK) {
 		size_t cnt = n - s < BLK ? n - s : BLK, bytes;
@@ -1382,8 +1541,16 @@ static const uint8_t *get_for(const uint8_t *p, const uint8_t *end, size_t n, ui
 			unpack(p, cnt, base, w, out + s);
 		}
 		p += bytes;
-		if (!patched)
+		if (!patched) {
+			if (map && w < 64 && base < nmap && (1ull << w) - 1 < nmap - base) {
+				for (size_t i = s; i < s + cnt; i++)
+					out[i] = map[out[i]];
+				continue;
+			}
+			if (map)
+				goto map_checked;
 			continue;
+		}
 		/* exceptions: count, positions (increasing), high bits above w */
 		if (p >= end)
 			return NULL;
@@ -1403,13 +1570,80 @@ static const uint8_t *get_for(const uint8_t *p, const uint8_t *end, size_t n, ui
 				return NULL;
 			out[s + pos[k]] += hi[k] << w;
 		}
+		if (!map)
+			continue;
+map_checked:
+		for (size_t i = s; i < s + cnt; i++) {
+			if (out[i] >= nmap)
+				return NULL;
+			out[i] = map[out[i]];
+		}
 	}
+	return p;
+}
+
+static const uint8_t *get_for(const uint8_t *p, const uint8_t *end, size_t n, uint64_t *out)
+{
+	return get_for_map(p, end, n, out, NULL, 0);
+}
+
+/* get_for_map() for DICT indices */
+static const uint8_t *get_dict_ix(const uint8_t *p, const uint8_t *end, size_t n, uint64_t *out,
+				  const uint64_t *map, uint64_t nmap)
+{
+	return get_for_map(p, end, n, out, map, nmap);
+}
+
+/*
+ * TREP's flags: FOR blocks of n values, each 0 or 1, into bits (value i at
+ * bit i % 64 of bits[i / 64]; room for n / 64 + 2 words); *ones receives
+ * how many are 1. The writer's blocks (width 0 over base 0 or 1, width 1
+ * over base 0) are read as bits; any other block is unpacked into tmp
+ * (BLK values) and checked. NULL when malformed or a value is above 1.
+ * Reads up to 16 bytes past a width-1 block (the payload's pad).
+ */
+static const uint8_t *get_flags(const uint8_t *p, const uint8_t *end, size_t n, uint64_t *bits,
+				uint64_t *tmp, size_t *ones)
+{
+	size_t nm = 0;
+
+	for (size_t s = 0; s < n; s += BLK) {
+		size_t cnt = n - s < BLK ? n - s : BLK, bytes = (cnt + 7) / 8;
+		uint64_t *wd = bits + s / 64;
+		uint64_t lo = cnt >= 64 ? ~0ull : (1ull << cnt) - 1;
+		uint64_t hi = cnt >= BLK ? ~0ull : cnt > 64 ? (1ull << (cnt - 64)) - 1 : 0;
+
+		if (end - p >= 2 && p[0] == 0 && (p[1] == 0 || p[1] == 2)) {
+			uint64_t all = p[1] ? ~0ull : 0;
+
+			wd[0] = all & lo;
+			wd[1] = all & hi;
+			p += 2;
+		} else if ((size_t)(end - p) >= 2 + bytes && p[0] == 1 && p[1] == 0) {
+			wd[0] = nxr_load_le64(p + 2) & lo;
+			wd[1] = nxr_load_le64(p + 10) & hi;
+			p += 2 + bytes;
+		} else {
+			p = get_for(p, end, cnt, tmp);
+			if (!p)
+				return NULL;
+			wd[0] = wd[1] = 0;
+			for (size_t i = 0; i < cnt; i++) {
+				if (tmp[i] > 1)
+					return NULL;
+				wd[i >> 6] |= tmp[i] << (i & 63);
+			}
+		}
+		nm += (size_t)__builtin_popcountll(wd[0]) + (size_t)__builtin_popcountll(wd[1]);
+	}
+	*ones = nm;
 	return p;
 }
 
 static const uint8_t *dec_int(struct nxr_coldec *d, int depth, const uint8_t *p,
 			      const uint8_t *end, size_t n, const uint32_t *ctx, uint32_t ntasks,
 			      uint64_t *out);
+
 
 /* One zstd frame of zn bytes at p that must hold exactly want bytes, with
  * the window and frame checks of row payloads, decompressed into *buf
@@ -1481,14 +1715,7 @@ static const uint8_t *dec_int(struct nxr_coldec *d, int depth, const uint8_t *p,
 		if (depth + 1 >= DEPTHS || nxr_get_varint(&p, end, &x) || x == 0 || x > n)
 			return NULL;
 		p = dec_int(d, depth + 1, p, end, (size_t)x, NULL, 0, a);
-		if (p)
-			p = get_for(p, end, n, out);
-		for (size_t i = 0; p && i < n; i++) {
-			if (out[i] >= x)
-				return NULL;
-			out[i] = a[out[i]];
-		}
-		return p;
+		return p ? get_dict_ix(p, end, n, out, a, x) : NULL;
 	case M_RLE:
 		if (depth + 1 >= DEPTHS || nxr_get_varint(&p, end, &x) || x > n)
 			return NULL;
@@ -1505,23 +1732,27 @@ static const uint8_t *dec_int(struct nxr_coldec *d, int depth, const uint8_t *p,
 	case M_TREP:
 		if (depth != 0 || !ctx)
 			return NULL;
-		p = get_for(p, end, n, a);
-		for (size_t i = 0; p && i < n; i++) {
-			if (a[i] > 1)
-				return NULL;
-			nm += a[i];
-		}
+		p = get_flags(p, end, n, d->bits, a, &nm);
 		if (p)
 			p = dec_int(d, depth + 1, p, end, nm, NULL, 0, b);
 		if (!p)
 			return NULL;
+		b[nm] = 0;	/* a slot past the nm values (dec_scratch): read, never used */
 		memset(d->prev, 0, ntasks * sizeof(*d->prev));
-		for (size_t i = 0, k = 0; i < n; i++) {
-			uint64_t *pv = &d->prev[ctx[i]];
+		/* the current task's value in a register (cv), saved and loaded
+		 * only when the task changes: through memory, each value would
+		 * wait for the store of the one before */
+		for (size_t i = 0, k = 0, ct = 0, cv = 0; i < n; i++) {
+			uint64_t f = d->bits[i >> 6] >> (i & 63) & 1, m = 0 - f;
 
-			if (a[i])
-				*pv = b[k++];
-			out[i] = *pv;
+			if (ctx[i] != ct) {
+				d->prev[ct] = cv;
+				ct = ctx[i];
+				cv = d->prev[ct];
+			}
+			cv = (b[k] & m) | (cv & ~m);	/* a mask, not a branch: flags are random */
+			k += f;
+			out[i] = cv;
 		}
 		return p;
 	case M_ZSTD:
@@ -1533,8 +1764,14 @@ static const uint8_t *dec_int(struct nxr_coldec *d, int depth, const uint8_t *p,
 		if (!p)
 			return NULL;
 		memset(d->prev, 0, ntasks * sizeof(*d->prev));
-		for (size_t i = 0; i < n; i++)
-			out[i] = d->prev[ctx[i]] += a[i];
+		for (size_t i = 0, ct = 0, cv = 0; i < n; i++) {	/* as TREP's */
+			if (ctx[i] != ct) {
+				d->prev[ct] = cv;
+				ct = ctx[i];
+				cv = d->prev[ct];
+			}
+			out[i] = cv += a[i];
+		}
 		return p;
 	}
 	return NULL;
@@ -1587,11 +1824,16 @@ static int dec_scratch(struct nxr_coldec *d, size_t n)
 	RE(key, 8);
 	for (int i = 0; i < DEPTHS; i++) {
 		RE(a[i], 8);
-		RE(b[i], 8);
+		/* n + 1 values: TREP's decoder reads one past the last */
+		if (!(p = realloc(d->b[i], (n + 1) * 8)))
+			return -ENOMEM;
+		d->b[i] = p;
 	}
 	RE(prev, 8);
-	RE(tmp, 8);
 	RE(sk, 8);
+	if (!(p = realloc(d->bits, (n / 64 + 2) * 8)))
+		return -ENOMEM;
+	d->bits = p;
 	RE(gtask, 4);
 	RE(gid, 4);
 #undef RE
@@ -1625,20 +1867,76 @@ static int kdec_size(struct kdec *ks, uint32_t kind, size_t n)
 	return 0;
 }
 
+/* The grouped tasks and the selector column in grouped order (runs of each
+ * group's value), once ks->pos and the groups' ends are known. */
+static void regroup_apply(struct nxr_coldec *d, struct kdec *ks, uint64_t *sel,
+			  const uint64_t *gval, const uint32_t *gend, uint32_t ng)
+{
+	uint32_t q = 0;
+
+	for (uint32_t j = 0; j < ks->n; j++)
+		d->gtask[ks->pos[j]] = ks->task[j];
+	for (uint32_t g = 0; g < ng; g++)
+		for (; q < gend[g]; q++)
+			sel[q] = gval[g];
+}
+
 /* The grouping the writer made from the selector column sel (event order):
  * ks->pos, the grouped tasks in d->gtask; sel itself is put in grouped order. */
 static bool regroup(struct nxr_coldec *d, struct kdec *ks, uint64_t *sel)
 {
-	if (!group_order(&d->h, sel, ks->n, d->gid, (uint32_t *)d->a[0], ks->pos))
-		return false;
-	for (uint32_t j = 0; j < ks->n; j++) {
-		uint32_t q = ks->pos[j];
+	uint64_t gval[NXR_COL_MAX_GROUPS];
+	uint32_t *gend = (uint32_t *)d->a[0], ng;
 
-		d->gtask[q] = ks->task[j];
-		d->tmp[q] = sel[j];
-	}
-	memcpy(sel, d->tmp, (size_t)ks->n * 8);
+	ng = group_order(&d->h, sel, ks->n, d->gid, gend, ks->pos, gval);
+	if (!ng)
+		return false;
+	regroup_apply(d, ks, sel, gval, gend, ng);
 	return true;
+}
+
+/*
+ * The selector column [p, end) as the writer codes it: DICT, distinct values,
+ * indices numbered in order of first appearance. Its indices are then the
+ * group numbers, and the grouping needs no hashing of the values. 1: done
+ * (as regroup()); 0: not that case, decode it in full; -1: malformed (what
+ * the full decoding would refuse too).
+ */
+static int regroup_dict(struct nxr_coldec *d, struct kdec *ks, const uint8_t *p,
+			const uint8_t *end, uint64_t *sel)
+{
+	uint64_t nd, gval[NXR_COL_MAX_GROUPS], *ix = d->b[0], bad = 0, next = 0;
+	uint32_t n = ks->n, *gend = (uint32_t *)d->a[0];
+	bool isnew;
+
+	if (p >= end || *p++ != M_DICT)
+		return 0;
+	if (nxr_get_varint(&p, end, &nd) || nd == 0 || nd > n)
+		return -1;
+	if (nd > NXR_COL_MAX_GROUPS)
+		return 0;
+	p = dec_int(d, 1, p, end, nd, NULL, 0, d->a[0]);
+	if (!p || get_for(p, end, n, ix) != end)
+		return -1;
+	memcpy(gval, d->a[0], nd * sizeof(*gval));
+	hm_clear(&d->h);
+	for (uint32_t g = 0; g < nd; g++)
+		if (hm_get_put(&d->h, gval[g], g, &isnew) != g)
+			return 0;	/* a value twice: the groups merge */
+	for (uint32_t j = 0; j < n; j++) {
+		uint64_t x = ix[j];
+
+		bad |= x >= nd ? 2 : x > next;	/* 2: out of range; 1: not in order */
+		next += x == next;
+		d->gid[j] = (uint32_t)x;
+	}
+	if (bad & 2)
+		return -1;
+	if (bad)
+		return 0;
+	group_positions(d->gid, n, (uint32_t)next, gend, ks->pos);
+	regroup_apply(d, ks, sel, gval, gend, (uint32_t)next);
+	return 1;
 }
 
 /* One kind's section body [p, end); NULL when malformed. */
@@ -1659,10 +1957,19 @@ static const uint8_t *dec_section(struct nxr_coldec *d, uint32_t kind, const uin
 
 		if (sel - 1 < known && kty[kind][sel - 1] == NXR_FT_STR)
 			return NULL;
-		if (nxr_get_varint(&p, end, &clen) || clen > (uint64_t)(end - p) ||
-		    dec_int(d, 0, p, p + clen, ks->n, ks->task, d->ntasks, col) != p + clen ||
-		    !regroup(d, ks, col))
+		if (nxr_get_varint(&p, end, &clen) || clen > (uint64_t)(end - p))
 			return NULL;
+		switch (regroup_dict(d, ks, p, p + clen, col)) {
+		case 1:
+			break;
+		case 0:
+			if (dec_int(d, 0, p, p + clen, ks->n, ks->task, d->ntasks, col) != p + clen ||
+			    !regroup(d, ks, col))
+				return NULL;
+			break;
+		default:
+			return NULL;
+		}
 		p += clen;
 		ctx = d->gtask;
 	}
@@ -1742,32 +2049,46 @@ int nxr_coldec_load(struct nxr_coldec *d, const uint8_t *p, size_t len, uint32_t
 		p = dec_int(d, 0, p, end, n, NULL, 0, d->key);
 	if (!p)
 		BAD("event columns malformed");
-	for (unsigned k = 0; k <= NX_KIND_MAX_ID; k++) {
-		d->k[k].n = d->k[k].cur = 0;
-		d->k[k].present = false;
-	}
-	for (uint32_t i = 0; i < n; i++) {
-		if (d->kind[i] == 0 || d->kind[i] > UINT32_MAX)
+	{
+		/* kinds and tasks checked without a branch per event (kind - 1
+		 * wraps 0 to the top), counted per kind, then each kind's tasks
+		 * written through a cursor (kinds this build does not know: to
+		 * a sink slot that is overwritten) */
+		uint32_t cnt[NX_KIND_MAX_ID + 2] = { 0 }, *cur[NX_KIND_MAX_ID + 2], sink;
+		uint64_t kmax = 0, tmax = 0;
+
+		for (uint32_t i = 0; i < n; i++) {
+			uint64_t k = d->kind[i];
+
+			kmax = k - 1 > kmax ? k - 1 : kmax;
+			tmax = d->task[i] > tmax ? d->task[i] : tmax;
+			cnt[k <= NX_KIND_MAX_ID ? k : NX_KIND_MAX_ID + 1]++;
+		}
+		if (kmax >= UINT32_MAX)
 			BAD("event kind out of range");
-		if (d->task[i] >= d->ntasks)
+		if (tmax >= d->ntasks)
 			BAD("event task out of range");
-		if (d->kind[i] <= NX_KIND_MAX_ID)
-			d->k[d->kind[i]].n++;
-	}
-	for (unsigned k = 1; k <= NX_KIND_MAX_ID; k++) {
-		struct kdec *ks = &d->k[k];
+		for (unsigned k = 0; k <= NX_KIND_MAX_ID + 1; k++) {
+			struct kdec *ks = &d->k[k <= NX_KIND_MAX_ID ? k : 0];
 
-		if (ks->n && kdec_size(ks, k, ks->n) < 0)
-			return -ENOMEM;
-		ks->n = 0;
-	}
-	for (uint32_t i = 0; i < n; i++) {
-		struct kdec *ks;
+			cur[k] = &sink;
+			if (k == 0 || k > NX_KIND_MAX_ID)
+				continue;
+			ks->cur = 0;
+			ks->present = false;
+			ks->n = knf[k] ? cnt[k] : 0;
+			if (ks->n && kdec_size(ks, k, ks->n) < 0)
+				return -ENOMEM;
+			if (ks->n)
+				cur[k] = ks->task;
+		}
+		for (uint32_t i = 0; i < n; i++) {
+			uint64_t k = d->kind[i];
+			uint32_t **c = &cur[k <= NX_KIND_MAX_ID ? k : NX_KIND_MAX_ID + 1];
 
-		if (d->kind[i] > NX_KIND_MAX_ID || !knf[d->kind[i]])
-			continue;
-		ks = &d->k[d->kind[i]];
-		ks->task[ks->n++] = (uint32_t)d->task[i];
+			**c = (uint32_t)d->task[i];
+			*c += *c != &sink;
+		}
 	}
 	if (nxr_get_varint(&p, end, &nsec) || nsec > n)
 		BAD("section count out of range");
@@ -1809,22 +2130,27 @@ int nxr_coldec_load(struct nxr_coldec *d, const uint8_t *p, size_t len, uint32_t
 	ev->C.name.len = (uint32_t)ks->f[bit][q];
 #define UN_FIELD(C, T, name, doc) UN_##T(C, name) bit++;
 
-int nxr_coldec_next(struct nxr_coldec *d, struct nxr_event *ev)
+/* Event i into *ev: 1 filled, 0 a kind this build does not know (only kind,
+ * pid, tid, ts_ns set). The syscall kind first, every offset a constant. */
+static NXR_ALWAYS_INLINE int fill_event(struct nxr_coldec *d, uint32_t i, struct nxr_event *ev)
 {
+	uint64_t kind = d->kind[i];
+	uint32_t t = (uint32_t)d->task[i], j, q;
 	struct kdec *ks;
-	uint32_t i, t, j, q;
-	uint64_t kind;
 	unsigned bit = 0;
 
-	if (d->i >= d->n)
-		return -1;
-	i = d->i++;
-	kind = d->kind[i];
-	t = (uint32_t)d->task[i];
 	ev->kind = (uint32_t)kind;
 	ev->pid = d->tpid[t];
 	ev->tid = d->ttid[t];
 	ev->ts_ns = d->key[i];
+	if (kind == NX_KIND_SYSCALL) {
+		ks = &d->k[NX_KIND_SYSCALL];
+		j = ks->cur++;
+		q = ks->grouped ? ks->pos[j] : j;
+		NX_FIELDS_SYSCALL(UN_FIELD, syscall)
+		ev->ts_ns -= ev->syscall.dur_ns;
+		return 1;
+	}
 	if (kind > NX_KIND_MAX_ID || !knf[kind])
 		return 0;
 	ks = &d->k[kind];
@@ -1836,7 +2162,25 @@ int nxr_coldec_next(struct nxr_coldec *d, struct nxr_event *ev)
 #undef UN_KIND
 	}
 	(void)bit;
-	if (kind == NX_KIND_SYSCALL)
-		ev->ts_ns -= ev->syscall.dur_ns;
 	return 1;
+}
+
+int nxr_coldec_next(struct nxr_coldec *d, struct nxr_event *ev)
+{
+	if (d->i >= d->n)
+		return -1;
+	return fill_event(d, d->i++, ev);
+}
+
+size_t nxr_coldec_next_batch(struct nxr_coldec *d, struct nxr_event *evs, size_t max,
+			     uint32_t *used)
+{
+	uint32_t i = d->i, end = max < d->n - i ? i + (uint32_t)max : d->n;
+	size_t k = 0;
+
+	for (; i < end; i++)
+		k += (size_t)fill_event(d, i, &evs[k]);
+	*used = i - d->i;
+	d->i = i;
+	return k;
 }

@@ -53,5 +53,10 @@ int nxr_coldec_load(struct nxr_coldec *d, const uint8_t *p, size_t len, uint32_t
 /* The next event: 1 filled, 0 a kind this build does not know (only kind,
  * pid, tid, ts_ns set), -1 none left. */
 int nxr_coldec_next(struct nxr_coldec *d, struct nxr_event *ev);
+/* Up to max next events into evs[]: returns how many were filled; *used
+ * receives how many were consumed (kinds this build does not know are
+ * consumed and not filled). 0 consumed: none left. */
+size_t nxr_coldec_next_batch(struct nxr_coldec *d, struct nxr_event *evs, size_t max,
+			     uint32_t *used);
 
 #endif

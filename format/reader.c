@@ -799,7 +799,8 @@ static bool ev_wanted(const struct nxr_reader *r, const struct nxr_event *ev)
 	return true;
 }
 
-int nxr_reader_next(struct nxr_reader *r, struct nxr_event *ev, struct nx_err *err)
+/* 1: a segment with events left is loaded; 0: no segment left; <0 fatal. */
+static int seg_ready(struct nxr_reader *r, struct nx_err *err)
 {
 	int rc;
 
@@ -816,16 +817,45 @@ int nxr_reader_next(struct nxr_reader *r, struct nxr_event *ev, struct nx_err *e
 				return rc;
 			continue;
 		}
-		if (r->left == 0) {
-			uint32_t i = r->loaded;
+		if (r->left)
+			return 1;
+		r->in_seg = false;
+		r->seg_flags[r->loaded] |= SEG_ACCOUNTED;
+		if (r->p != r->end)
+			seg_damaged(r, r->loaded, "%td bytes after its last event", r->end - r->p);
+	}
+}
 
-			r->in_seg = false;
-			r->seg_flags[i] |= SEG_ACCOUNTED;
-			if (r->p != r->end)
-				seg_damaged(r, i, "%td bytes after its last event",
-					    r->end - r->p);
-			continue;
-		}
+/* Whether the loaded segment's events need ev_keep(): loss counted from the
+ * events themselves (no trailer), or a filter. */
+static bool seg_needs_keep(const struct nxr_reader *r)
+{
+	return r->filtered ||
+	       (!r->st.closed_cleanly && !(r->seg_flags[r->loaded] & SEG_ACCOUNTED));
+}
+
+/* Counts a decoded event's loss when the file has no trailer; whether the
+ * filters keep it. */
+static bool ev_keep(struct nxr_reader *r, const struct nxr_event *ev)
+{
+	if (!r->st.closed_cleanly && !(r->seg_flags[r->loaded] & SEG_ACCOUNTED)) {
+		if (ev->kind == NX_KIND_LOSS)
+			r->st.lost[ev->loss.reason < NX_LOSS_NREASONS ? ev->loss.reason : 0] +=
+				ev->loss.count;
+		else if (ev->kind == NX_KIND_FILTER)
+			r->st.filtered += ev->filter.count;
+	}
+	return !r->filtered || ev_wanted(r, ev);
+}
+
+int nxr_reader_next(struct nxr_reader *r, struct nxr_event *ev, struct nx_err *err)
+{
+	int rc;
+
+	for (;;) {
+		rc = seg_ready(r, err);
+		if (rc <= 0)
+			return rc;
 		rc = r->colseg ? nxr_coldec_next(r->col, ev)
 			       : nxr_codec_decode(&r->codec, &r->p, r->end, ev);
 		if (rc < 0) {
@@ -836,15 +866,60 @@ int nxr_reader_next(struct nxr_reader *r, struct nxr_event *ev, struct nx_err *e
 		r->left--;
 		if (rc == 0)
 			continue;	/* a kind from a newer writer */
-		if (!r->st.closed_cleanly && !(r->seg_flags[r->loaded] & SEG_ACCOUNTED)) {
-			if (ev->kind == NX_KIND_LOSS)
-				r->st.lost[ev->loss.reason < NX_LOSS_NREASONS ? ev->loss.reason : 0] +=
-					ev->loss.count;
-			else if (ev->kind == NX_KIND_FILTER)
-				r->st.filtered += ev->filter.count;
-		}
-		if (!r->filtered || ev_wanted(r, ev))
+		if (ev_keep(r, ev))
 			return 1;
+	}
+}
+
+/* Up to max events of the loaded row segment into evs; *used: consumed. */
+static size_t rows_batch(struct nxr_reader *r, struct nxr_event *evs, size_t max, uint32_t *used)
+{
+	size_t k = 0;
+	uint32_t u = 0;
+
+	while (u < max) {
+		int rc = nxr_codec_decode(&r->codec, &r->p, r->end, &evs[k]);
+
+		if (rc < 0) {
+			seg_damaged(r, r->loaded, "event %u is malformed",
+				    r->segs[r->loaded].events - (r->left - u));
+			break;
+		}
+		u++;
+		k += (size_t)rc;	/* 0: a kind from a newer writer */
+	}
+	*used = u;
+	return k;
+}
+
+int nxr_reader_next_batch(struct nxr_reader *r, struct nxr_event *evs, size_t max,
+			  struct nx_err *err)
+{
+	if (max == 0)
+		return nx_err_set(err, -EINVAL, "%s: a batch of 0 events", r->path);
+	if (max > NXR_COL_MAX_EVENTS)
+		max = NXR_COL_MAX_EVENTS;
+	for (;;) {
+		size_t want, k, got = 0;
+		uint32_t used;
+		int rc = seg_ready(r, err);
+
+		if (rc <= 0)
+			return rc;
+		want = max < r->left ? max : r->left;
+		k = r->colseg ? nxr_coldec_next_batch(r->col, evs, want, &used)
+			      : rows_batch(r, evs, want, &used);
+		r->left -= used;
+		if (!seg_needs_keep(r)) {
+			got = k;
+		} else {
+			for (size_t i = 0; i < k; i++)
+				if (ev_keep(r, &evs[i]))
+					evs[got++] = evs[i];
+		}
+		/* one segment per call: its strings stay valid until the next */
+		if (got)
+			return (int)got;
 	}
 }
 

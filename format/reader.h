@@ -56,6 +56,11 @@ struct nxr_reader *nxr_reader_open_mem(const void *buf, size_t len,
 /* 1: *ev filled, 0: end, <0: error. Strings in *ev stay valid until the next call.
  * Events come in file order (the order the kernel handed them over). */
 int nxr_reader_next(struct nxr_reader *r, struct nxr_event *ev, struct nx_err *err);
+/* The same for up to max (>= 1) events at once, all from one segment: the
+ * number filled (> 0), 0 at the end, <0 error. Strings in evs stay valid
+ * until the next call. For hot loops: one call per batch, not per event. */
+int nxr_reader_next_batch(struct nxr_reader *r, struct nxr_event *evs, size_t max,
+			  struct nx_err *err);
 /* Positions before the first segment that may hold an event at or after ts_ns. */
 int nxr_reader_seek(struct nxr_reader *r, uint64_t ts_ns, struct nx_err *err);
 int nxr_reader_rewind(struct nxr_reader *r, struct nx_err *err);

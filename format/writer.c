@@ -407,10 +407,9 @@ int nxr_writer_append(struct nxr_writer *w, const struct nxr_event *ev, struct n
 		w->seg_min_ts = ev->ts_ns;
 		w->seg_max_ts = ev->ts_ns;
 		w->seg_opened_ns = mono_ns();
-	} else if (ev->ts_ns < w->seg_min_ts) {
-		w->seg_min_ts = ev->ts_ns;
-	} else if (ev->ts_ns > w->seg_max_ts) {
-		w->seg_max_ts = ev->ts_ns;
+	} else {	/* no branch: entry times come in exit order, at random */
+		w->seg_min_ts = ev->ts_ns < w->seg_min_ts ? ev->ts_ns : w->seg_min_ts;
+		w->seg_max_ts = ev->ts_ns > w->seg_max_ts ? ev->ts_ns : w->seg_max_ts;
 	}
 	if (w->col) {
 		int rc = nxr_colenc_add(w->col, ev);

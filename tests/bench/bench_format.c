@@ -17,6 +17,9 @@
  * the entry time, so time deltas are often negative; 1 event in 1000 is a
  * fork or an exit.
  *
+ * Rates are per second of this thread's CPU time (NXR_BENCH_WALL=1: wall
+ * time), so that the other work on a shared machine does not count.
+ *
  * Usage: bench_format [EVENTS]   (default 2000000)
  *        bench_format RECORDING.nxr   (both layouts on a real recording's events)
  * NXR_BENCH_QUICK=1 skips the alternatives (for instruction counts under
@@ -24,6 +27,7 @@
  * NXR_BENCH_ONLY=rows or =columns then runs one layout only.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,11 +54,17 @@ static uint64_t rnd(void)
 	return rng_state * 0x2545F4914F6CDD1Dull;
 }
 
+/* The time this thread ran: the rates are per core of CPU time, so the
+ * other work on a shared machine (waiting for a core) does not count;
+ * NXR_BENCH_WALL=1 measures wall time instead. */
 static double now(void)
 {
+	static int wall = -1;
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	if (wall < 0)
+		wall = getenv("NXR_BENCH_WALL") != NULL;
+	clock_gettime(wall ? CLOCK_MONOTONIC : CLOCK_THREAD_CPUTIME_ID, &ts);
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
@@ -262,6 +272,18 @@ static ssize_t mem_write(void *ctx, const void *p, size_t len)
 	return (ssize_t)len;
 }
 
+/* NXR_BENCH_SAVE=PATH keeps the columns file, to compare writers' payloads */
+static void save_file(const struct membuf *m)
+{
+	const char *path = getenv("NXR_BENCH_SAVE");
+	FILE *f = path ? fopen(path, "wb") : NULL;
+
+	if (f) {
+		fwrite(m->buf, 1, m->len, f);
+		fclose(f);
+	}
+}
+
 /* ---- the format as implemented ---- */
 
 static double raw_bpe;
@@ -282,13 +304,24 @@ static int run_writer_once(const struct nxr_event *evs, size_t n, size_t total, 
 	if (!w)
 		goto fail;
 	t0 = now();
-	for (size_t i = 0; i < total; i++) {
-		struct nxr_event ev = evs[i % n];
-
+	for (size_t i = 0, pass = 0; i < total; pass++) {
 		/* later passes continue in time, as a longer run would */
-		ev.ts_ns += (i / n) * (evs[n - 1].ts_ns - evs[0].ts_ns + 1000);
-		if (nxr_writer_append(w, &ev, &err) < 0)
-			goto fail;
+		uint64_t shift = pass * (evs[n - 1].ts_ns - evs[0].ts_ns + 1000);
+
+		for (size_t j = 0; j < n && i < total; j++, i++) {
+			struct nxr_event ev;
+			int rc;
+
+			if (shift) {
+				ev = evs[j];
+				ev.ts_ns += shift;
+				rc = nxr_writer_append(w, &ev, &err);
+			} else {
+				rc = nxr_writer_append(w, &evs[j], &err);
+			}
+			if (rc < 0)
+				goto fail;
+		}
 	}
 	{
 		struct nxr_writer_stats st;
@@ -324,24 +357,41 @@ static int run_writer(const struct nxr_event *evs, size_t n, size_t total, int l
 	return 0;
 }
 
-static int run_reader(const struct membuf *file, size_t total, double *dec_per_s)
+#define READ_BATCH 256	/* events per nxr_reader_next_batch() call */
+
+/* Decodes the file three times, the best rate: with nxr_reader_next_batch(),
+ * or with nxr_reader_next() when one_by_one. (Not inlined: callgrind's
+ * count of the reading, inclusive, is this function's.) */
+static __attribute__((noinline)) int run_reader_api(const struct membuf *file, size_t total, double *dec_per_s,
+			  bool one_by_one)
 {
+	static struct nxr_event evs[READ_BATCH];
 	struct nx_err err = { 0 };
 	double best = 0;
 
 	for (int rep = 0; rep < 3; rep++) {
 		struct nxr_reader *r = nxr_reader_open_mem(file->buf, file->len, NULL, &err);
-		struct nxr_event ev;
 		uint64_t got = 0, sum = 0;
 		double t0 = now(), rate;
+		int k;
 
 		if (!r)
 			goto fail;
-		while (nxr_reader_next(r, &ev, &err) == 1) {
-			got++;
-			sum += ev.ts_ns;
+		if (one_by_one) {
+			while ((k = nxr_reader_next(r, &evs[0], &err)) == 1) {
+				got++;
+				sum += evs[0].ts_ns;
+			}
+		} else {
+			while ((k = nxr_reader_next_batch(r, evs, READ_BATCH, &err)) > 0) {
+				got += (uint64_t)k;
+				for (int i = 0; i < k; i++)
+					sum += evs[i].ts_ns;
+			}
 		}
 		nxr_reader_close(r);
+		if (k < 0)
+			goto fail;
 		rate = got / (now() - t0);
 		if (got != total) {
 			fprintf(stderr, "bench_format: read %llu of %zu events\n",
@@ -357,6 +407,11 @@ static int run_reader(const struct membuf *file, size_t total, double *dec_per_s
 fail:
 	fprintf(stderr, "bench_format: %s\n", err.msg);
 	return -1;
+}
+
+static int run_reader(const struct membuf *file, size_t total, double *dec_per_s)
+{
+	return run_reader_api(file, total, dec_per_s, false);
 }
 
 /* ---- alternatives, for the record ---- */
@@ -555,6 +610,8 @@ static int bench_recording(const char *path)
 		    run_reader(&f, n, &d[l]) < 0)
 			return 1;
 		b[l] = (double)f.len / n;
+		if (l)
+			save_file(&f);
 	}
 	printf("bench_format: %s: %zu events (%zu syscalls), one core\n", path, n, sys);
 	printf("  %-30s %10s %10s %7s\n", "", "rows+zstd1", "columns", "ratio");
@@ -630,6 +687,7 @@ int main(int argc, char **argv)
 	    run_reader(&file, total, &dec) < 0)
 		goto out;
 	bpe = (double)file.len / total;
+	save_file(&file);
 	raw_ratio = (double)sizeof(struct nx_wire_syscall) * total / file.len;
 	printf("  %-30s %10s %10s %7s   %s\n", "", "rows+zstd1", "columns", "ratio",
 	       "target: rows (the default), columns");

@@ -12,6 +12,8 @@
  * seldom pass, so the same input is also fed to the event decoders directly:
  * as row records, and as a column payload (its first two bytes give the
  * event count) whose events must re-encode and decode to themselves.
+ * Events are read one by one or in batches (nxr_reader_next_batch(),
+ * nxr_coldec_next_batch()), as input bits pick.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -38,27 +40,44 @@ static void on_damage(void *ctx, const struct nx_err *what)
 		__builtin_trap();
 }
 
-static void drain(struct nxr_reader *r, unsigned limit)
+static uint64_t touch(const struct nxr_event *ev)
 {
-	struct nxr_event ev;
+	const struct nxr_kind_desc *d = nxr_kind_desc(ev->kind);
+	uint64_t sink = ev->ts_ns;
+
+	for (unsigned i = 0; d && i < d->nfields; i++) {
+		if (d->fields[i].type == NXR_FT_STR) {
+			struct nxr_str s = nxr_field_str(ev, &d->fields[i]);
+
+			/* touch every byte: ASan checks they are in bounds */
+			for (uint32_t k = 0; k < s.len; k++)
+				sink += (uint8_t)s.ptr[k];
+		} else {
+			sink += nxr_field_u64(ev, &d->fields[i]);
+		}
+	}
+	return sink;
+}
+
+/* Reads up to limit events, one by one or (batch > 0) batch at a time. */
+static void drain(struct nxr_reader *r, unsigned limit, unsigned batch)
+{
+	static struct nxr_event evs[64];
 	struct nx_err err = { 0 };
 	volatile uint64_t sink = 0;
+	int k;
 
-	while (limit-- && nxr_reader_next(r, &ev, &err) == 1) {
-		const struct nxr_kind_desc *d = nxr_kind_desc(ev.kind);
-
-		sink += ev.ts_ns;
-		for (unsigned i = 0; d && i < d->nfields; i++) {
-			if (d->fields[i].type == NXR_FT_STR) {
-				struct nxr_str s = nxr_field_str(&ev, &d->fields[i]);
-
-				/* touch every byte: ASan checks they are in bounds */
-				for (uint32_t k = 0; k < s.len; k++)
-					sink += (uint8_t)s.ptr[k];
-			} else {
-				sink += nxr_field_u64(&ev, &d->fields[i]);
-			}
-		}
+	if (!batch) {
+		while (limit-- && nxr_reader_next(r, &evs[0], &err) == 1)
+			sink += touch(&evs[0]);
+		return;
+	}
+	while (limit && (k = nxr_reader_next_batch(r, evs, batch, &err)) > 0) {
+		if ((unsigned)k > batch)
+			__builtin_trap();
+		for (int i = 0; i < k; i++)
+			sink += touch(&evs[i]);
+		limit = (unsigned)k < limit ? limit - (unsigned)k : 0;
 	}
 	(void)sink;
 }
@@ -131,7 +150,18 @@ static void decode_columns(const uint8_t *data, size_t size)
 	memcpy(buf, data + 2, size - 2);
 	memset(buf + size - 2, 0, NXR_COL_PAD);
 	rc = nxr_coldec_load(d, buf, size - 2, n, dctx, &why);
-	if (rc == 0) {
+	if (rc == 0 && (size & 1)) {	/* in batches of 1-64 */
+		size_t k, max = 1 + data[0] % 64;
+		uint32_t used;
+
+		while (got < n && (k = nxr_coldec_next_batch(d, evs + got, max, &used)) + used) {
+			if (k > used || used > max)
+				__builtin_trap();
+			for (size_t i = 0; i < k; i++)
+				if (nxr_colenc_add(e, &evs[got++]) < 0)
+					__builtin_trap();
+		}
+	} else if (rc == 0) {
 		struct nxr_event ev;
 
 		while ((rc = nxr_coldec_next(d, &ev)) >= 0) {
@@ -173,7 +203,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const struct nxr_meta *m;
 	struct nxr_reader_stats st;
 	struct nxr_reader *r;
-	unsigned damage = 0;
+	unsigned damage = 0, batch;
 	uint32_t n;
 
 	decode_raw(data, size);
@@ -196,14 +226,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (nxr_meta_probe(m, m->probes[i].id) == NULL)
 			__builtin_trap();
 	(void)nxr_meta_get(m, "user");
-	drain(r, 1u << 20);
+	batch = size > 20 && (data[16] & 2) ? 1u + data[20] % 64 : 0;
+	drain(r, 1u << 20, batch);
 	segs = nxr_reader_segments(r, &n);
 	if (n) {
 		nxr_reader_seek(r, segs[n / 2].first_ts_ns, &err);
-		drain(r, 1000);
+		drain(r, 1000, batch ? 0 : 7);
 	}
 	nxr_reader_rewind(r, &err);
-	drain(r, 1000);
+	drain(r, 1000, batch);
 	nxr_reader_get_stats(r, &st);
 	nxr_reader_close(r);
 	return 0;

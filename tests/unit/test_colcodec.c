@@ -471,6 +471,253 @@ static void test_value_out_of_range_is_refused(void **state)
 	nxr_coldec_free(d);
 }
 
+/* ---- hand-made columns: TREP flags and DICT indices (decoder fast paths) ---- */
+
+/*
+ * n (<= 128) syscalls of one task, not grouped, every field 0 but field
+ * `field`, whose column is the len bytes at col.
+ */
+static size_t one_column(uint8_t *buf, unsigned n, unsigned field, const uint8_t *col,
+			 size_t len)
+{
+	uint8_t *p = buf, *body, *blen;
+
+	*p++ = 1;			/* one task: pid 7, tid 7 */
+	*p++ = 7;
+	*p++ = 7;
+	*p++ = 0, *p++ = 0, *p++ = 2;	/* kinds: FOR, width 0, base 1 */
+	*p++ = 0, *p++ = 0, *p++ = 0;	/* tasks: all 0 */
+	*p++ = 0, *p++ = 0, *p++ = 0;	/* keys: all 0 */
+	*p++ = 1;			/* one section */
+	*p++ = 1;			/* syscall */
+	*p++ = (uint8_t)n;
+	blen = p++;
+	body = p;
+	*p++ = 10;			/* ten fields */
+	*p++ = 0;			/* not grouped */
+	for (unsigned f = 0; f < 10; f++) {
+		if (f == field) {
+			*p++ = (uint8_t)len;
+			memcpy(p, col, len);
+			p += len;
+		} else {
+			*p++ = 3, *p++ = 0, *p++ = 0, *p++ = 0;
+		}
+	}
+	*blen = (uint8_t)(p - body);
+	return (size_t)(p - buf);
+}
+
+/* Loads the payload; on success checks arg2 of the n events against want. */
+static int load_arg2(const uint8_t *col, size_t len, unsigned n, const uint64_t *want)
+{
+	uint8_t buf[512] = { 0 };
+	struct nxr_coldec *d = nxr_coldec_new();
+	struct nxr_event ev;
+	const char *why = NULL;
+	size_t plen = one_column(buf, n, 1, col, len);
+	int rc;
+
+	assert_non_null(d);
+	rc = nxr_coldec_load(d, buf, plen, n, dctx, &why);
+	for (unsigned i = 0; rc == 0 && i < n; i++) {
+		assert_int_equal(nxr_coldec_next(d, &ev), 1);
+		assert_int_equal(ev.syscall.arg2, want[i]);
+	}
+	if (rc)
+		assert_non_null(why);
+	nxr_coldec_free(d);
+	return rc;
+}
+
+static void test_trep_flags(void **state)
+{
+	/* TREP, flags 1 0 1 0, then the 2 new values (FOR, width 8, base 0: 7 9) */
+	static const uint64_t want[] = { 7, 7, 9, 9 }, all[] = { 7, 9, 11, 13 };
+	/* width 1 over base 0 (the writer's block), bits past the 4th set: ignored */
+	static const uint8_t w1[] = { 4, 1, 0, 0xf5, 0, 8, 0, 7, 9 };
+	/* width 2 (read by the general path) */
+	static const uint8_t w2[] = { 4, 2, 0, 0x11, 0, 8, 0, 7, 9 };
+	/* width 2 with a flag of 2: refused */
+	static const uint8_t w2bad[] = { 4, 2, 0, 0x12, 0, 8, 0, 7, 9 };
+	/* width 0 over base 1: all new */
+	static const uint8_t w0[] = { 4, 0, 2, 0, 8, 0, 7, 9, 11, 13 };
+	/* width 0 over base 3: refused */
+	static const uint8_t w0bad[] = { 4, 0, 6, 0, 8, 0, 7, 9, 11, 13 };
+	/* a patched block of flags: width 0 base 0, flags at 0 and 2 from high bits */
+	static const uint8_t patched[] = { 4, 0x80, 0, 2, 0, 2, 1, 0x03, 0, 8, 0, 7, 9 };
+	/* flags 1 0 1 0 but three new values: the column does not end there */
+	static const uint8_t extra[] = { 4, 1, 0, 0x05, 0, 8, 0, 7, 9, 11 };
+	/* flags 1 1 1 1 but two values: cut */
+	static const uint8_t few[] = { 4, 1, 0, 0x0f, 0, 8, 0, 7, 9 };
+
+	(void)state;
+	assert_int_equal(load_arg2(w1, sizeof(w1), 4, want), 0);
+	assert_int_equal(load_arg2(w2, sizeof(w2), 4, want), 0);
+	assert_int_equal(load_arg2(w2bad, sizeof(w2bad), 4, want), -EBADMSG);
+	assert_int_equal(load_arg2(w0, sizeof(w0), 4, all), 0);
+	assert_int_equal(load_arg2(w0bad, sizeof(w0bad), 4, all), -EBADMSG);
+	assert_int_equal(load_arg2(patched, sizeof(patched), 4, want), 0);
+	assert_int_equal(load_arg2(extra, sizeof(extra), 4, want), -EBADMSG);
+	assert_int_equal(load_arg2(few, sizeof(few), 4, want), -EBADMSG);
+}
+
+static void test_dict_indices(void **state)
+{
+	/* DICT of 2 values (FOR, width 8, base 0: 5 6), then the 4 indices */
+	static const uint64_t want[] = { 5, 6, 5, 6 }, w2want[] = { 5, 6, 6, 5 };
+	/* width 1 over base 0: its range fits the dictionary, no check per value */
+	static const uint8_t w1[] = { 2, 2, 0, 8, 0, 5, 6, 1, 0, 0x0a };
+	/* width 2: range 0-3 passes the dictionary, each index checked: fine */
+	static const uint8_t w2[] = { 2, 2, 0, 8, 0, 5, 6, 2, 0, 0x14 };
+	/* width 2 holding an index of 2: refused */
+	static const uint8_t w2bad[] = { 2, 2, 0, 8, 0, 5, 6, 2, 0, 0x24 };
+	/* width 0 over base 2: past the dictionary */
+	static const uint8_t base_bad[] = { 2, 2, 0, 8, 0, 5, 6, 0, 4 };
+	/* patched: width 0 base 0, indices 1 at 1 and 3 from high bits */
+	static const uint8_t patched[] = { 2, 2, 0, 8, 0, 5, 6, 0x80, 0, 2, 1, 3, 1, 0x03 };
+	/* patched, one index of 2 from its high bits: refused */
+	static const uint8_t patched_bad[] = { 2, 2, 0, 8, 0, 5, 6, 0x80, 0, 2, 1, 3, 2, 0x06 };
+	/* width 64: the range test must not shift by 64 */
+	static const uint8_t w64[] = { 2, 2, 0, 8, 0, 5, 6, 64, 0,
+				       0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0,
+				       0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0 };
+
+	(void)state;
+	assert_int_equal(load_arg2(w1, sizeof(w1), 4, want), 0);
+	assert_int_equal(load_arg2(w2, sizeof(w2), 4, w2want), 0);
+	assert_int_equal(load_arg2(w2bad, sizeof(w2bad), 4, want), -EBADMSG);
+	assert_int_equal(load_arg2(base_bad, sizeof(base_bad), 4, want), -EBADMSG);
+	assert_int_equal(load_arg2(patched, sizeof(patched), 4, want), 0);
+	assert_int_equal(load_arg2(patched_bad, sizeof(patched_bad), 4, want), -EBADMSG);
+	assert_int_equal(load_arg2(w64, sizeof(w64), 4, want), 0);
+}
+
+/*
+ * Four syscalls grouped by nr (selector: field 8), whose column is the len
+ * bytes at col; arg1 in grouped order 10 11 12 13, the rest 0. Loads it;
+ * on success checks nr and arg1 of each event against want_nr, want_arg1.
+ */
+static int load_grouped(const uint8_t *col, size_t len, const uint64_t *want_nr,
+			const uint64_t *want_arg1)
+{
+	static const uint8_t arg1[] = { 0, 8, 0, 10, 11, 12, 13 };
+	uint8_t buf[256] = { 0 }, *p = buf, *body, *blen;
+	struct nxr_coldec *d = nxr_coldec_new();
+	struct nxr_event ev;
+	const char *why = NULL;
+	int rc;
+
+	assert_non_null(d);
+	*p++ = 1, *p++ = 7, *p++ = 7;	/* one task */
+	*p++ = 0, *p++ = 0, *p++ = 2;	/* kinds: all 1 */
+	*p++ = 0, *p++ = 0, *p++ = 0;	/* tasks */
+	*p++ = 0, *p++ = 0, *p++ = 0;	/* keys */
+	*p++ = 1, *p++ = 1, *p++ = 4;	/* a section: syscall, 4 events */
+	blen = p++;
+	body = p;
+	*p++ = 10;
+	*p++ = 9;			/* grouped by field 8, nr */
+	*p++ = (uint8_t)len;
+	memcpy(p, col, len);
+	p += len;
+	for (unsigned f = 0; f < 10; f++) {
+		if (f == 8)
+			continue;
+		if (f == 0) {
+			*p++ = sizeof(arg1);
+			memcpy(p, arg1, sizeof(arg1));
+			p += sizeof(arg1);
+		} else {
+			*p++ = 3, *p++ = 0, *p++ = 0, *p++ = 0;
+		}
+	}
+	*blen = (uint8_t)(p - body);
+	rc = nxr_coldec_load(d, buf, (size_t)(p - buf), 4, dctx, &why);
+	for (unsigned i = 0; rc == 0 && i < 4; i++) {
+		assert_int_equal(nxr_coldec_next(d, &ev), 1);
+		assert_int_equal(ev.syscall.nr, want_nr[i]);
+		assert_int_equal(ev.syscall.arg1, want_arg1[i]);
+	}
+	if (rc)
+		assert_non_null(why);
+	nxr_coldec_free(d);
+	return rc;
+}
+
+/* The selector as a DICT: indices in first-appearance order are the groups
+ * (no hashing); any other order, or a value twice, groups by the values. */
+static void test_selector_dict(void **state)
+{
+	/* DICT [3 5], indices 0 1 0 1 (width 1: bits 1010) */
+	static const uint8_t ordered[] = { 2, 2, 0, 8, 0, 3, 5, 1, 0, 0x0a };
+	static const uint64_t o_nr[] = { 3, 5, 3, 5 }, o_arg1[] = { 10, 12, 11, 13 };
+	/* DICT [3 5], indices 1 0 1 0: 5 first, so group 0 is 5 */
+	static const uint8_t reversed[] = { 2, 2, 0, 8, 0, 3, 5, 1, 0, 0x05 };
+	static const uint64_t r_nr[] = { 5, 3, 5, 3 };
+	/* DICT [3 3]: one group, event order */
+	static const uint8_t twice[] = { 2, 2, 0, 8, 0, 3, 3, 1, 0, 0x0a };
+	static const uint64_t t_nr[] = { 3, 3, 3, 3 }, t_arg1[] = { 10, 11, 12, 13 };
+	/* DICT [3 5], an index of 2: refused */
+	static const uint8_t range[] = { 2, 2, 0, 8, 0, 3, 5, 2, 0, 0x24 };
+	/* DICT [3 5] with a byte after the column: refused */
+	static const uint8_t longer[] = { 2, 2, 0, 8, 0, 3, 5, 1, 0, 0x0a, 0 };
+
+	(void)state;
+	assert_int_equal(load_grouped(ordered, sizeof(ordered), o_nr, o_arg1), 0);
+	assert_int_equal(load_grouped(reversed, sizeof(reversed), r_nr, o_arg1), 0);
+	assert_int_equal(load_grouped(twice, sizeof(twice), t_nr, t_arg1), 0);
+	assert_int_equal(load_grouped(range, sizeof(range), o_nr, o_arg1), -EBADMSG);
+	assert_int_equal(load_grouped(longer, sizeof(longer), o_nr, o_arg1), -EBADMSG);
+}
+
+/* The batch API returns what nxr_coldec_next() does, unknown kinds consumed. */
+static void test_next_batch(void **state)
+{
+	enum { N = 1000 };
+	struct nxr_event *evs = calloc(N, sizeof(*evs)), got[64], one;
+	struct nxr_colenc *e = nxr_colenc_new();
+	struct nxr_coldec *d = nxr_coldec_new();
+	const char *why = NULL;
+	uint8_t buf[256] = { 0 }, *pay;
+	size_t len, at = 0, k;
+	uint32_t used;
+
+	(void)state;
+	assert_non_null(evs);
+	assert_non_null(e);
+	assert_non_null(d);
+	for (unsigned i = 0; i < N; i++)
+		nxr_fixture_event(i, &evs[i]);
+	pay = encode(e, evs, N, &len);
+	assert_int_equal(nxr_coldec_load(d, pay, len, N, dctx, &why), 0);
+	for (size_t max = 1; at < N; max = max * 3 % 64 + 1) {
+		k = nxr_coldec_next_batch(d, got, max, &used);
+		assert_true(k <= max);
+		assert_int_equal(k, used);
+		for (size_t i = 0; i < k; i++)
+			if (!nxr_event_equal(&evs[at + i], &got[i]))
+				fail_msg("event %zu differs", at + i);
+		at += k;
+	}
+	assert_int_equal(nxr_coldec_next_batch(d, got, 64, &used), 0);
+	assert_int_equal(used, 0);
+
+	/* kind 99 between two syscalls: consumed, not filled */
+	len = handmade(buf, 12, 0);
+	assert_int_equal(nxr_coldec_load(d, buf, len, 3, dctx, &why), 0);
+	k = nxr_coldec_next_batch(d, got, 64, &used);
+	assert_int_equal(k, 2);
+	assert_int_equal(used, 3);
+	assert_int_equal(got[0].syscall.arg1, 1);
+	assert_int_equal(got[1].syscall.arg1, 100);
+	assert_int_equal(nxr_coldec_next(d, &one), -1);
+	free(pay);
+	free(evs);
+	nxr_colenc_free(e);
+	nxr_coldec_free(d);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -501,6 +748,10 @@ int main(void)
 		cmocka_unit_test(test_unknown_kinds_and_appended_fields),
 		cmocka_unit_test(test_damaged_payloads),
 		cmocka_unit_test(test_value_out_of_range_is_refused),
+		cmocka_unit_test(test_trep_flags),
+		cmocka_unit_test(test_dict_indices),
+		cmocka_unit_test(test_selector_dict),
+		cmocka_unit_test(test_next_batch),
 	};
 
 	return cmocka_run_group_tests_name("colcodec", tests, setup, teardown);

@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -687,6 +688,138 @@ static void test_damaged_footer_falls_back_to_scanning(void **state)
 	free(copy);
 }
 
+/* Every event through nxr_reader_next_batch() with max events a call: the
+ * fixture's events in order, never more than max nor two segments a call. */
+static uint64_t read_batches(const uint8_t *buf, size_t len, const struct nxr_reader_opts *opts,
+			     size_t max, struct nxr_event *all, struct nxr_reader_stats *st)
+{
+	struct nx_err err = { 0 };
+	struct nxr_reader *r = nxr_reader_open_mem(buf, len, opts, &err);
+	struct nxr_event *evs = calloc(max, sizeof(*evs)), want;
+	uint64_t n = 0;
+	int k;
+
+	assert_non_null(r);
+	assert_non_null(evs);
+	while ((k = nxr_reader_next_batch(r, evs, max, &err)) > 0) {
+		assert_true((size_t)k <= max);
+		for (int i = 0; i < k; i++) {
+			if (all) {
+				all[n] = evs[i];
+			} else {
+				nxr_fixture_event(n, &want);
+				/* strings still valid: compared before the next call */
+				if (!nxr_event_equal(&evs[i], &want))
+					fail_msg("event %" PRIu64 " differs (max %zu)", n, max);
+			}
+			n++;
+		}
+	}
+	assert_int_equal(k, 0);
+	if (st)
+		nxr_reader_get_stats(r, st);
+	nxr_reader_close(r);
+	free(evs);
+	return n;
+}
+
+static void test_batch_reads_what_next_reads(void **state)
+{
+	struct nxr_fixture *fx = *state;
+	static const size_t maxes[] = { 1, 7, 100, 256, 100000 };
+	struct nxr_reader_opts opts = { .kinds = 1u << NX_KIND_EXEC, .pid = 1000 };
+	struct nx_err err = { 0 };
+	struct nxr_reader *r;
+	struct nxr_event evs[300], ev, want;
+	uint64_t want_n = 0, n;
+	int k;
+
+	for (unsigned m = 0; m < sizeof(maxes) / sizeof(maxes[0]); m++)
+		assert_int_equal(read_batches(fx->buf, fx->len, NULL, maxes[m], NULL, NULL),
+				 fx->nevents);
+	/* one segment a call: 100 events each, not 300 */
+	r = nxr_reader_open_mem(fx->buf, fx->len, NULL, &err);
+	assert_non_null(r);
+	for (int s = 0; s < 3; s++)
+		assert_int_equal(nxr_reader_next_batch(r, evs, 300, &err), 100);
+	assert_int_equal(nxr_reader_next_batch(r, evs, 300, &err), 0);
+	assert_int_equal(nxr_reader_next_batch(r, evs, 0, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "batch"));
+	/* batches and single events mix */
+	assert_int_equal(nxr_reader_rewind(r, &err), 0);
+	assert_int_equal(nxr_reader_next(r, &ev, &err), 1);
+	assert_int_equal(nxr_reader_next_batch(r, evs, 300, &err), 99);
+	nxr_fixture_event(1, &want);
+	assert_true(nxr_event_equal(&evs[0], &want));
+	assert_int_equal(nxr_reader_next(r, &ev, &err), 1);
+	nxr_fixture_event(100, &want);
+	assert_true(nxr_event_equal(&ev, &want));
+	nxr_reader_close(r);
+
+	/* filters apply as they do to nxr_reader_next() */
+	for (uint64_t i = 0; i < fx->nevents; i++) {
+		nxr_fixture_event(i, &want);
+		want_n += want.kind == NX_KIND_EXEC && want.pid == 1000;
+	}
+	r = nxr_reader_open_mem(fx->buf, fx->len, &opts, &err);
+	assert_non_null(r);
+	n = 0;
+	while ((k = nxr_reader_next_batch(r, evs, 300, &err)) > 0) {
+		for (int i = 0; i < k; i++) {
+			assert_int_equal(evs[i].kind, NX_KIND_EXEC);
+			assert_int_equal(evs[i].pid, 1000);
+		}
+		n += (uint64_t)k;
+	}
+	assert_true(want_n > 0);
+	assert_int_equal(n, want_n);
+	nxr_reader_close(r);
+}
+
+/* Unclosed (loss counted from the events) and damaged files, in batches. */
+static void test_batch_unclosed_and_damaged(void **state)
+{
+	struct nxr_fixture *fx = nxr_fixture_build(3, 50, false);
+	struct nxr_reader_stats st;
+	struct nxr_event *all;
+	uint64_t lost[4] = { 0 };
+	uint8_t *copy;
+
+	(void)state;
+	assert_non_null(fx);
+	assert_int_equal(read_batches(fx->buf, fx->len, NULL, 16, NULL, &st), 150);
+	assert_false(st.closed_cleanly);
+	for (uint64_t i = 0; i < 150; i++) {
+		struct nxr_event ev;
+
+		nxr_fixture_event(i, &ev);
+		if (ev.kind == NX_KIND_LOSS)
+			lost[ev.loss.reason] += ev.loss.count;
+	}
+	assert_true(lost[1] + lost[2] + lost[3] > 0);
+	assert_memory_equal(st.lost, lost, sizeof(lost));
+
+	/* the middle segment's payload damaged: the other two read */
+	copy = malloc(fx->len);
+	all = calloc(150, sizeof(*all));
+	assert_non_null(copy);
+	assert_non_null(all);
+	memcpy(copy, fx->buf, fx->len);
+	copy[fx->seg_off[1] + 76 + 3] ^= 0x10;
+	assert_int_equal(read_batches(copy, fx->len, NULL, 64, all, &st), 100);
+	assert_int_equal(st.damaged_segments, 1);
+	for (uint64_t i = 0; i < 100; i++) {
+		struct nxr_event want;
+
+		nxr_fixture_event(i < 50 ? i : i + 50, &want);
+		assert_int_equal(all[i].kind, want.kind);
+		assert_int_equal(all[i].ts_ns, want.ts_ns);
+	}
+	free(all);
+	free(copy);
+	nxr_fixture_free(fx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -721,6 +854,9 @@ int main(void)
 						fixture_setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_hostile_index_offsets, fixture_setup,
 						fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_batch_reads_what_next_reads, fixture_setup,
+						fixture_teardown),
+		cmocka_unit_test(test_batch_unclosed_and_damaged),
 	};
 
 	/* every test on recordings of both layouts: columns (the default), 1.0 rows */
