@@ -97,8 +97,11 @@ int BPF_PROG(on_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 
 		if (s)
 			s->rel[tgid & (NX_PID_LIMIT - 1)] &= ~NX_REL_DECIDED;
-		if (!nx_relevant(tgid))
+		if (!nx_relevant(tgid)) {
+			nx_sys_drop_current((__u64)tgid << 32 | (__u32)p->pid,
+					    (__u64)tgid << 32 | (__u32)old_pid);
 			return 0;
+		}
 	}
 	nx_sys_flush_current();
 	if (old_pid != p->pid)	/* a thread's exec: it takes the leader's tid */

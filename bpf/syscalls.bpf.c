@@ -139,8 +139,10 @@ static long flush_cpu(__u32 cpu, void *unused)
 
 	if (!c)
 		return 1;
-	if (!nx_cpu_lock(c))
+	if (!nx_cpu_lock(c)) {	/* held by a program that never ended: never silent */
+		nx_count_lost(c->batch.nbuf + (c->owner ? 1 : 0));
 		return 0;
+	}
 	if (c->owner) {
 		nx_sys_emit(&c->batch, &c->pend, c->pend.pt, 0, 0);
 		c->owner = 0;
@@ -182,10 +184,14 @@ int BPF_PROG(on_switch, bool preempt, struct task_struct *prev)
 {
 	struct nx_cpu *c = nx_cpu_get();
 	__u64 pt = (__u64)prev->tgid << 32 | (__u32)prev->pid;
+	int mine;
 
-	if (!c || (c->owner != pt && !c->batch.nbuf) || !nx_cpu_lock(c))
+	if (!c)
 		return 0;
-	if (c->owner == pt)
+	mine = pt && c->owner == pt;	/* the idle task's pt is 0, an empty slot's too */
+	if ((!mine && !c->batch.nbuf) || !nx_cpu_lock(c))
+		return 0;
+	if (mine && c->owner == pt)
 		nx_sys_park(c, prev);
 	nx_sys_flush(&c->batch);
 	nx_cpu_unlock(c);

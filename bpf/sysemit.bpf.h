@@ -165,9 +165,30 @@ static __always_inline void nx_sys_rename_current(__u64 old_pt, __u64 new_pt)
 
 	if (!c || !nx_cpu_lock(c))
 		return;
-	if (c->owner == old_pt)
+	if (c->owner == old_pt) {
 		c->owner = new_pt;
+		c->pend.pt = new_pt;
+	}
 	nx_cpu_unlock(c);
+}
+
+/* The current thread's open syscall forgotten: its process stopped being
+ * recorded inside it (an exec into a process filtered out), so its exit
+ * records nothing, and a later exit must not pair with it. old_pt: its
+ * pid_tgid before the exec (a thread's exec takes the leader's tid). */
+static __always_inline void nx_sys_drop_current(__u64 pt, __u64 old_pt)
+{
+	struct nx_cpu *c = nx_cpu_get();
+	struct nx_pending *s;
+
+	if (c && nx_cpu_lock(c)) {
+		if (c->owner == pt || c->owner == old_pt)
+			c->owner = 0;
+		nx_cpu_unlock(c);
+	}
+	s = bpf_task_storage_get(&nx_pending, bpf_get_current_task_btf(), NULL, 0);
+	if (s)
+		s->active = 0;
 }
 
 /*

@@ -182,6 +182,30 @@ int nx_loader_read_filtered(const struct nx_loader *l, uint32_t nr, uint64_t *to
 	return 0;
 }
 
+/*
+ * sys_exit, then sys_enter, after every other program: an entry waits in a
+ * per-cpu slot that only on_switch empties when its thread blocks or moves
+ * (bpf/sysemit.bpf.h), so with --all, where every process is traced from
+ * the first attach, a syscall entered before on_switch was attached could be
+ * overwritten unseen. The links go into the skeleton, which destroys them.
+ */
+static int attach_syscalls(struct nx_loader *l, struct nx_err *err)
+{
+	struct bpf_link *link;
+
+	if (l->no_syscalls)
+		return 0;
+	link = bpf_program__attach(l->skel->progs.on_sys_exit);
+	if (!link)
+		return fail(err, -errno, "attaching the sys_exit program");
+	l->skel->links.on_sys_exit = link;
+	link = bpf_program__attach(l->skel->progs.on_sys_enter);
+	if (!link)
+		return fail(err, -errno, "attaching the sys_enter program");
+	l->skel->links.on_sys_enter = link;
+	return 0;
+}
+
 struct nx_loader *nx_loader_open(const struct nx_loader_opts *o, struct nx_err *err)
 {
 	static const struct nx_loader_opts none = { 0 };
@@ -291,6 +315,9 @@ struct nx_loader *nx_loader_open(const struct nx_loader_opts *o, struct nx_err *
 		goto fail;
 	}
 	bpf_program__set_autoattach(l->skel->progs.nx_flush, false);	/* run at the end */
+	/* attached last, by attach_syscalls */
+	bpf_program__set_autoattach(l->skel->progs.on_sys_enter, false);
+	bpf_program__set_autoattach(l->skel->progs.on_sys_exit, false);
 	if (o->no_syscalls)
 		bpf_program__set_autoload(l->skel->progs.nx_flush, false);
 	l->no_syscalls = o->no_syscalls;
@@ -314,6 +341,8 @@ struct nx_loader *nx_loader_open(const struct nx_loader_opts *o, struct nx_err *
 		fail(err, rc, "attaching the BPF programs");
 		goto fail;
 	}
+	if (attach_syscalls(l, err) < 0)
+		goto fail;
 	log_opts = NULL;
 	return l;
 fail:

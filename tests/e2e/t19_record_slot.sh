@@ -5,14 +5,16 @@
 # switch and migrate all the time keep every call, in order, under their
 # tids; an exec by a thread that is not the leader records its execve under
 # the leader's tid; a read blocked when its thread group exits pairs with the
-# -ERESTARTSYS the kill makes it return.
+# -ERESTARTSYS the kill makes it return; an execve into a process filtered
+# out leaves no entry for a later execve's exit to pair with.
 . "$(dirname "$0")/reclib.bash"
 
 # record NAME ARGS...: records fx_slot ARGS into $T/NAME.nxr, events in $T/NAME.ev
+# (EXTRA: a YAML line added to the config)
 record() {
 	local name=$1
 	shift
-	config "$T/$name.yaml" "$FX/fx_slot $*"
+	config "$T/$name.yaml" "$FX/fx_slot $*" ${EXTRA:+"$EXTRA"}
 	"$REC" -q -o "$T/$name.nxr" "$T/$name.yaml"
 	echo $? > "$T/$name.rc"
 	events "$T/$name.nxr" > "$T/$name.ev"
@@ -75,3 +77,18 @@ line=$(grep '^syscall .* arg1=1000 .* nr=0 ' "$T/hang.ev")
 	fail "hang: the killed read should return -ERESTARTSYS: $line"
 grep -q "^syscall .* nr=231 flags=0$" "$T/hang.ev" || fail "hang: no unreturned exit_group"
 ok "a read blocked when its group exited: -ERESTARTSYS after its sleep; exit_group unreturned"
+
+# 5. reexec under Filter Comm fx_slot: fx_slot -> exe (filtered out) -> fx_slot.
+# The first execve ends in a process filtered out, the second began in one:
+# neither is recorded (nor the launcher's, which began filtered out too);
+# before the fix the second's exit paired with the
+# first's entry (its arguments, a duration over the 50 ms between).
+EXTRA="Filter: {Comm: [fx_slot]}" record reexec reexec
+[ "$(cat "$T/reexec.rc")" = 0 ] || fail "reexec: exit $(cat "$T/reexec.rc")"
+pid=$(field "$(grep '^exec .*comm=fx_slot' "$T/reexec.ev" | head -n 1)" pid)
+[ "$(grep -c "^exec pid=$pid .*comm=fx_slot" "$T/reexec.ev")" = 2 ] || fail "reexec: want fx_slot's two execs (launch, return)"
+n=$(grep -c "^syscall pid=$pid .* nr=59 " "$T/reexec.ev")
+bad=$(grep "^syscall pid=$pid .* nr=59 " "$T/reexec.ev" | awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^dur_ns=/) { split($i, a, "="); if (a[2] >= 40000000) print } }')
+[ -z "$bad" ] || fail "reexec: an execve paired across the filtered-out process: $bad"
+[ "$n" = 0 ] || fail "reexec: want no execve recorded (the launcher's began filtered out too), got $n"
+ok "an execve into a filtered-out process leaves nothing for the next exec's exit to pair with"
