@@ -873,7 +873,10 @@ static int seg_next(struct vcur *c)
 	if (nxr_get_le32(end) != seg_sum(c->key_col, c->key, (uint64_t)first, (uint64_t)last,
 					 (uint64_t)n, p, (size_t)(len - 4)))
 		goto corrupt;
-	if (first < 0 || n <= 0 || (uint64_t)n > t->nrows || (uint64_t)first >= t->nrows)
+	/* every row takes a varint of a byte at least: n is bounded by the BLOB,
+	 * whatever the directory claims (and so fits the 32-bit capacity) */
+	if (first < 0 || n <= 0 || n > len - 4 || (uint64_t)n > t->nrows ||
+	    (uint64_t)first >= t->nrows)
 		goto corrupt;
 	if ((uint32_t)n > c->pcap) {
 		uint64_t *np = sqlite3_realloc64(c->prow, (uint64_t)n * sizeof(*np));
@@ -1091,7 +1094,7 @@ static bool plan_add(struct vcur *c, unsigned col, char op, sqlite3_value *v)
 			return false;
 		if (op == '=' && d != floor(d))
 			return false;	/* our columns hold integers only */
-		if (d >= 9.2e18 || d <= -9.2e18) {
+		if (d >= 0x1p63 || d < -0x1p63) {	/* beyond every int64 */
 			if (op == '=' || (d > 0 && (op == '>' || op == 'g')) ||
 			    (d < 0 && (op == '<' || op == 'l')))
 				return false;
@@ -1705,8 +1708,11 @@ int nx_colstore_append(struct nx_colstore *w, const int64_t *v, uint32_t nulls, 
 	for (unsigned k = 0; k < w->npc; k++) {
 		struct plist *l;
 
+		/* a key-order walk (ORDER BY, GROUP BY a key) yields the listed rows
+		 * only: a key column holds no NULL */
 		if ((nulls >> w->pc[k].col) & 1)
-			continue;	/* NULL keys are not indexed: "= NULL" matches nothing */
+			return nx_err_set(err, -EINVAL, "%s: NULL in key column %u", w->table,
+					  w->pc[k].col);
 		l = pcol_list(&w->pc[k], v[w->pc[k].col]);
 		if (!l || plist_add(w, l, r) < 0)
 			return nx_err_set(err, -ENOMEM, "out of memory");

@@ -57,7 +57,8 @@ struct nx_colstore;
 struct nx_colstore *nx_colstore_new(sqlite3 *db, const char *table, unsigned ncols,
 				    uint32_t key_cols, struct nx_err *err);
 
-/* Appends a row (v[ncols]; bit c of nulls: column c is NULL); its position in *row. */
+/* Appends a row (v[ncols]; bit c of nulls: column c is NULL, never a key
+ * column: -EINVAL); its position in *row. */
 int nx_colstore_append(struct nx_colstore *w, const int64_t *v, uint32_t nulls, uint64_t *row,
 		       struct nx_err *err);
 
