@@ -27,6 +27,7 @@
  */
 #include <bpf/bpf_core_read.h>
 
+#include "bpf/ia32.bpf.h"
 #include "bpf/maps.bpf.h"
 #include "bpf/payload.h"
 #include "bpf/sysemit.bpf.h"
@@ -71,9 +72,13 @@ struct {
 	__type(value, __u64);
 } nx_sysfilt_drops SEC(".maps");
 
+/* nr as recorded: an ia32 syscall takes its x86-64 namesake's class. */
 static __always_inline __u32 nx_pay_class_of(__u32 nr)
 {
-	if (!nx_pay_on || nr >= NX_SYS_MAX)
+	if (!nx_pay_on)
+		return 0;
+	nr = nx_sys_nr64(nr);
+	if (nr >= NX_SYS_MAX)
 		return 0;
 	barrier_var(nr);	/* keep the mask: clang drops it after the compare */
 	return nx_pay_class[nr & (NX_SYS_MAX - 1)];
@@ -290,6 +295,9 @@ static __always_inline void nx_pay_exec(struct nx_pending *p, __u64 pt, __u32 cl
 	__u64 fname = 0, argv = 0;
 	int i;
 
+	if (p->nr & NX_SYS_IA32)	/* argv of 4-byte pointers: not taken (README) */
+		a = 0;
+
 	if (ret == 0) {
 		struct task_struct *task = bpf_get_current_task_btf();
 
@@ -329,7 +337,7 @@ static __always_inline int nx_is_exec(__u32 nr)
  */
 static __always_inline int nx_sysfilt_pass(const struct nx_pending *p, __u64 pt, __s64 ret)
 {
-	__u32 nr = p->nr, len, i;
+	__u32 nr = nx_sys_nr64(p->nr), len, i;
 	struct nx_sysfilt *f = bpf_map_lookup_elem(&nx_sysfilt, &nr);
 	char buf[NX_SYSFILT_PREFIX_MAX + 1];
 	__u64 uptr;
@@ -378,7 +386,7 @@ static __always_inline int nx_pay_exit(struct nx_pending *p, struct nx_sysbuf *b
 	__u32 cls = nx_pay_class_of(p->nr);
 
 	if ((cls & NX_PAYC_FILTER) && !nx_sysfilt_pass(p, pt, ret)) {
-		__u32 nr = p->nr;
+		__u32 nr = nx_sys_nr64(p->nr);
 		__u64 *c = bpf_map_lookup_elem(&nx_sysfilt_drops, &nr);
 
 		if (c)
