@@ -7,8 +7,9 @@
 # arguments (low 32 bits of ebx..), the payloads read through 32-bit
 # pointers, the names in nexus-dump, nexus-query, nexus-split --names and
 # nexus-info, a Syscalls list keeping the ia32 openat by name (with a
-# PathPrefix filter read from its 32-bit pointer), and the exec of the
-# 32-bit binary.
+# PathPrefix filter read from its 32-bit pointer), the exec of the 32-bit
+# binary, and exec argv of 4-byte pointers (fx32_exec: a 32-bit process's
+# failed and successful execve).
 . "$(dirname "$0")/reclib.bash"
 [ -x "$FX/fx_ia32" ] || skip "$FX/fx_ia32 is not built"
 [ -x "$FX/fx32_hello" ] || skip "$FX/fx32_hello is not built: binutils (as --32, ld -m elf_i386) missing"
@@ -71,7 +72,7 @@ got=$(awk '$1 == "syscall" { for (i = 2; i <= NF; i++) if ($i ~ /^nr=/) print su
 ok "Syscalls: [getppid, openat] keeps the ia32 openat (PathPrefix on its 32-bit pointer), drops the rest"
 
 # (b) a real 32-bit process
-config "$T/b.yaml" "$FX/fx32_hello" "Payloads: {write: 64}"
+config "$T/b.yaml" "$FX/fx32_hello a bb" "Payloads: {write: 64}"
 "$REC" -q -o "$T/b.nxr" "$T/b.yaml" > "$T/b.out" 2> "$T/err" || fail "fx32_hello: exit $?: $(cat "$T/err")"
 [ "$(cat "$T/b.out")" = "hello from i386" ] || fail "fx32_hello wrote '$(cat "$T/b.out")'"
 events "$T/b.nxr" > /dev/null
@@ -88,4 +89,19 @@ for want in 'write(1, "hello from i386\n", 16) = 16' 'openat(AT_FDCWD, "/dev/nul
 	'close(3) = 0'; do
 	grep -qF " fx32_hello $pid/$pid $want" "$T/b.dump" || fail "nexus-dump has no '$want': $(grep -F "$pid/" "$T/b.dump" | tail -n 6)"
 done
-ok "a 32-bit program: its exec, then exactly its five i386 syscalls, named"
+grep -qF " fx32_hello $pid/$pid execve(\"$FX/fx32_hello\", [\"$FX/fx32_hello\", \"a\", \"bb\"], 0x" "$T/b.dump" ||
+	fail "the exec of the 32-bit image: argv not read as 4-byte pointers: $(grep -F 'execve(' "$T/b.dump")"
+ok "a 32-bit program: its exec (argv from its 32-bit stack), then exactly its five i386 syscalls, named"
+
+# execs by a 32-bit process: argv of 4-byte pointers in its memory (a failed
+# exec), then a 64-bit image's (a successful one)
+[ -x "$FX/fx32_exec" ] || fail "$FX/fx32_exec is not built"
+config "$T/e.yaml" "$FX/fx32_exec"
+"$REC" -q -o "$T/e.nxr" "$T/e.yaml" > /dev/null 2> "$T/err" || fail "fx32_exec: exit $?: $(cat "$T/err")"
+"$DUMP" "$T/e.nxr" > "$T/e.dump"
+grep -qF ' execve("/nonexistent/fx32", ["fx32", "a1", "bb2"], NULL) = -1 ENOENT ' "$T/e.dump" ||
+	fail "ia32 execve that failed: $(grep -F 'execve(' "$T/e.dump")"
+grep -qF ' execve("/bin/true", ["true", "z3"], NULL) = 0 ' "$T/e.dump" ||
+	fail "ia32 execve of a 64-bit image: $(grep -F 'execve(' "$T/e.dump")"
+[ "$("$CHECK" "$T/e.nxr" | grep -c "^syscall .* nr=$((IA | 11)) ")" = 2 ] || fail "not two ia32 execve (nr $((IA | 11)))"
+ok "execve from a 32-bit process: argv of 4-byte pointers (failed), of the new 64-bit image (succeeded)"
