@@ -157,6 +157,13 @@ int nx_syscall_ia32_to64(uint32_t n)
 	return nr >= 0 && known_name((uint32_t)nr) ? nr : -1;	/* never a syscall_<n> */
 }
 
+int64_t nx_syscall_nr64(uint32_t nr)
+{
+	if (!NX_SYS_IS_IA32(nr))
+		return nr;
+	return nx_syscall_ia32_to64(nr & ~NX_SYS_IA32);
+}
+
 void nx_syscall_ia32_map(uint16_t *map, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {

@@ -20,6 +20,9 @@ const char *nx_syscall_name(uint32_t nr, char *buf, size_t len);
  * that filters and payload classes, which go by x86-64 numbers, apply by
  * name), -1 when n has no name or x86-64 no syscall of that name. */
 int nx_syscall_ia32_to64(uint32_t n);
+/* The number a recorded nr goes by in configs: nr itself, or for NX_SYS_IA32 | n
+ * nx_syscall_ia32_to64(n) (-1: none). */
+int64_t nx_syscall_nr64(uint32_t nr);
 /* map[i] = nx_syscall_ia32_to64(i), 0xffff for -1, for i < n: the kernel's table. */
 void nx_syscall_ia32_map(uint16_t *map, size_t n);
 /* The number of a name ("openat"), or of "syscall_<n>" for n < nx_syscall_max();

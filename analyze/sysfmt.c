@@ -254,13 +254,11 @@ static void put_argv(struct nx_json_buf *b, const struct nx_payset *set, uint32_
  */
 static const char *sig_of(uint32_t nr)
 {
-	if (NX_SYS_IS_IA32(nr)) {
-		int x = nx_syscall_ia32_to64(nr & ~NX_SYS_IA32);
+	int64_t x = nx_syscall_nr64(nr);
 
-		if (x < 0 || x == 17 || x == 18)	/* none; pread64, pwrite64 */
-			return NULL;
-		nr = (uint32_t)x;
-	}
+	if (x < 0 || (x != nr && (x == 17 || x == 18)))	/* none; ia32 pread64, pwrite64 */
+		return NULL;
+	nr = (uint32_t)x;
 	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 		if (sigs[i].nr == nr)
 			return sigs[i].sig;

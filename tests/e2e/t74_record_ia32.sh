@@ -71,6 +71,14 @@ got=$(awk '$1 == "syscall" { for (i = 2; i <= NF; i++) if ($i ~ /^nr=/) print su
 [ "$got" = "110 $OPENAT 110 " ] || fail "Syscalls [getppid, openat: /dev/nu...]: '$got', want '110 $OPENAT 110 '"
 ok "Syscalls: [getppid, openat] keeps the ia32 openat (PathPrefix on its 32-bit pointer), drops the rest"
 
+# a one-line spec: its predicate (a kernel filter) and its print format meet
+# the ia32 write by name
+"$REC" -q -o "$T/w.nxr" -e 'sys_write (arg1 == 1) "wrote %d bytes", arg3' -- "$FX/fx32_hello" > /dev/null 2> "$T/err" ||
+	fail "-e sys_write: exit $?: $(cat "$T/err")"
+[ "$("$DUMP" "$T/w.nxr" | grep -c ' fx32_hello .* write: wrote 16 bytes = 16 ')" = 1 ] ||
+	fail "-e sys_write print format on the ia32 write: $("$DUMP" "$T/w.nxr" | grep -i write)"
+ok "-e 'sys_write (arg1 == 1) \"wrote %d bytes\", arg3': the ia32 write kept and printed"
+
 # (b) a real 32-bit process
 config "$T/b.yaml" "$FX/fx32_hello a bb" "Payloads: {write: 64}"
 "$REC" -q -o "$T/b.nxr" "$T/b.yaml" > "$T/b.out" 2> "$T/err" || fail "fx32_hello: exit $?: $(cat "$T/err")"

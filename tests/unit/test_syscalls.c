@@ -203,6 +203,10 @@ static void test_ia32_maps_by_name_to_x86_64(void **state)
 	assert_int_equal(nx_syscall_ia32_to64(I386_SOCKETCALL), -1);
 	assert_int_equal(nx_syscall_ia32_to64(I386_LLSEEK), -1);
 	assert_int_equal(nx_syscall_ia32_to64(100000), -1);
+	assert_int_equal(nx_syscall_nr64(NX_SYS_IA32 | I386_OPENAT), 257);
+	assert_int_equal(nx_syscall_nr64(NX_SYS_IA32 | I386_MMAP2), -1);
+	assert_int_equal(nx_syscall_nr64(20), 20);		/* x86-64: itself */
+	assert_int_equal(nx_syscall_nr64(UINT32_MAX), UINT32_MAX);
 	nx_syscall_ia32_map(map, 512);
 	for (n = 0; n < 512; n++) {
 		int x = nx_syscall_ia32_to64(n);
