@@ -78,7 +78,7 @@ all: $(BINS) $(NXCOLUMNS_SO) $(FIXTURES) $(EXAMPLES) $(O)/tests/mkrec
 # ---- dependencies: Debian packages, installed only when one is missing ----
 DEB_PKGS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libzstd-dev \
 	    libsqlite3-dev libyaml-dev libcmocka-dev pkg-config make gcc libc6-dev \
-	    linux-libc-dev python3 bpftrace strace util-linux
+	    linux-libc-dev python3 bpftrace strace util-linux binutils
 deps:
 	$(Q)missing=$$(for p in $(DEB_PKGS) $(EXTRA_DEB_PKGS); do \
 		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; \
