@@ -61,7 +61,8 @@ LIBS        := $(CAPTURE_LIB) $(ANALYZE_LIB) $(FORMAT_LIB)
 BINS      := $(O)/nexus-record $(patsubst tools/%.c,$(O)/%,$(TOOL_SRCS))
 UNIT_BINS := $(patsubst tests/unit/%.c,$(O)/tests/%,$(UNIT_SRCS))
 FIXTURES  := $(patsubst tests/fixtures/%.c,$(O)/fixtures/%,$(FIXTURE_SRCS)) \
-	     $(patsubst tests/fixtures/%.c,$(O)/fixtures/%.so,$(FIXTURE_LIBS))
+	     $(patsubst tests/fixtures/%.c,$(O)/fixtures/%.so,$(FIXTURE_LIBS)) \
+	     $(patsubst tests/fixtures/%.s,$(O)/fixtures/%,$(wildcard tests/fixtures/fx32_*.s))
 BENCHES   := $(patsubst tests/bench/%.c,$(O)/bench/%,$(BENCH_SRCS))
 EXAMPLES  := $(patsubst examples/%.c,$(O)/examples/%,$(EXAMPLE_SRCS))
 BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(O)/bpf/%.bpf.o,$(BPF_SRCS))
@@ -77,7 +78,7 @@ all: $(BINS) $(NXCOLUMNS_SO) $(FIXTURES) $(EXAMPLES) $(O)/tests/mkrec
 # ---- dependencies: Debian packages, installed only when one is missing ----
 DEB_PKGS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libzstd-dev \
 	    libsqlite3-dev libyaml-dev libcmocka-dev pkg-config make gcc libc6-dev \
-	    linux-libc-dev python3 bpftrace strace util-linux
+	    linux-libc-dev python3 bpftrace strace util-linux binutils
 deps:
 	$(Q)missing=$$(for p in $(DEB_PKGS) $(EXTRA_DEB_PKGS); do \
 		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; \
@@ -113,6 +114,12 @@ $(GEN)/syscall_names.c: | $(GEN)
 	$(Q){ echo '/* generated from <asm/unistd.h> by the Makefile: do not edit */'; \
 	      echo 'const char *const nx_syscall_names[] = {'; cat $@.body; echo '};'; \
 	      echo 'const unsigned nx_syscall_names_len = sizeof(nx_syscall_names) / sizeof(nx_syscall_names[0]);'; } > $@
+	$(Q)echo '#include <asm/unistd_32.h>' | $(CC) -E -dM -x c - > $@.defs
+	$(Q)awk '$$2 ~ /^__NR_/ && $$3 ~ /^[0-9]+$$/ { print "\t[" $$3 "] = \"" substr($$2, 6) "\","; n++ } \
+	     END { if (n < 300) exit 1 }' $@.defs | sort -t[ -k2 -n > $@.body
+	$(Q){ echo '/* the i386 (ia32) table, from <asm/unistd_32.h> */'; \
+	      echo 'const char *const nx_syscall_names_ia32[] = {'; cat $@.body; echo '};'; \
+	      echo 'const unsigned nx_syscall_names_ia32_len = sizeof(nx_syscall_names_ia32) / sizeof(nx_syscall_names_ia32[0]);'; } >> $@
 	$(Q)rm -f $@.defs $@.body
 
 # ---- our C ----
@@ -196,6 +203,11 @@ $(O)/fixtures/fx_%: tests/fixtures/fx_%.c $(FX_SO) | $(O)/fixtures
 # fx_calls calls the functions of libfxcalls.so that the uprobe tests hook.
 FX_LINK_calls := -lfxcalls
 $(O)/fixtures/fx_calls: $(O)/fixtures/libfxcalls.so
+# fx32_*.s: real i386 programs; binutils assembles and links them without
+# any 32-bit libc (no multilib needed).
+$(O)/fixtures/fx32_%: tests/fixtures/fx32_%.s | $(O)/fixtures
+	@echo "  FX32    $@"
+	$(Q)as --32 $< -o $@.o && ld -m elf_i386 -static $@.o -o $@ && rm -f $@.o
 $(O)/examples/%: examples/%.c | $(O)/examples
 	$(Q)$(CC) $(FX_CFLAGS) $< -o $@
 

@@ -373,8 +373,10 @@ void nx_printtab_free(struct nx_printtab *t)
 
 const struct nx_printfmt *nx_printtab_sys(const struct nx_printtab *t, uint32_t nr)
 {
-	for (uint32_t i = 0; t && i < t->nsys; i++)
-		if (t->sys[i].nr == nr)
+	int64_t x = nx_syscall_nr64(nr);	/* an ia32 syscall: by name, as its filter */
+
+	for (uint32_t i = 0; t && x >= 0 && i < t->nsys; i++)
+		if (t->sys[i].nr == x)
 			return &t->sys[i].fmt;
 	return NULL;
 }

@@ -8,6 +8,10 @@
  * are listed here once (`newer`) and fill the generated table's holes only:
  * the generated table always wins where it has a name.
  *
+ * ia32 syscalls (NX_SYS_IA32 | n in a recording) are named from the i386
+ * table generated beside it from <asm/unistd_32.h>, and mapped by name to
+ * the x86-64 number that filters and payload classes go by.
+ *
  * Errno names come from glibc (strerrorname_np, the same table strace's
  * names follow) plus the kernel-internal codes a raw sys_exit can still
  * carry (ERESTARTSYS...), which no user-space header defines.
@@ -18,12 +22,22 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <linux/types.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "bpf/events.h"
+
 extern const char *const nx_syscall_names[];
 extern const unsigned nx_syscall_names_len;
+extern const char *const nx_syscall_names_ia32[];	/* <asm/unistd_32.h>, same file */
+extern const unsigned nx_syscall_names_ia32_len;
+
+/* The generic numbering new syscalls share on every architecture but alpha,
+ * i386 included: `newer` entries from here on name ia32 numbers too. */
+#define GENERIC_FIRST 424
 
 /* Generic syscall numbers added after the 6.1 headers (include/uapi/asm-generic/unistd.h). */
 static const struct {
@@ -103,17 +117,60 @@ static const char *known_name(uint32_t nr)
 	return NULL;
 }
 
+static const char *known_ia32(uint32_t n)
+{
+	size_t i;
+
+	if (n < nx_syscall_names_ia32_len && nx_syscall_names_ia32[n])
+		return nx_syscall_names_ia32[n];
+	for (i = 0; n >= GENERIC_FIRST && i < NNEWER; i++)
+		if (newer[i].nr == n)
+			return newer[i].name;
+	return NULL;
+}
+
 const char *nx_syscall_name(uint32_t nr, char *buf, size_t len)
 {
-	const char *name = known_name(nr);
+	bool ia32 = NX_SYS_IS_IA32(nr);
+	const char *name = ia32 ? known_ia32(nr & ~NX_SYS_IA32) : known_name(nr);
 
 	if (name)
 		return name;
 	if (buf && len) {
-		snprintf(buf, len, "syscall_%u", nr);
+		if (ia32)
+			snprintf(buf, len, "syscall_ia32_%u", nr & ~NX_SYS_IA32);
+		else
+			snprintf(buf, len, "syscall_%u", nr);
 		return buf;
 	}
 	return "syscall_?";
+}
+
+int nx_syscall_ia32_to64(uint32_t n)
+{
+	const char *name = known_ia32(n);
+	int nr;
+
+	if (!name)
+		return -1;
+	nr = nx_syscall_number(name);
+	return nr >= 0 && known_name((uint32_t)nr) ? nr : -1;	/* never a syscall_<n> */
+}
+
+int64_t nx_syscall_nr64(uint32_t nr)
+{
+	if (!NX_SYS_IS_IA32(nr))
+		return nr;
+	return nx_syscall_ia32_to64(nr & ~NX_SYS_IA32);
+}
+
+void nx_syscall_ia32_map(uint16_t *map, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		int nr = nx_syscall_ia32_to64((uint32_t)i);
+
+		map[i] = nr >= 0 && nr < 0xffff ? (uint16_t)nr : 0xffff;
+	}
 }
 
 uint32_t nx_syscall_max(void)

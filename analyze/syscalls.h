@@ -12,8 +12,19 @@
 
 /* The syscall's name, or "syscall_<nr>" written into buf (len >= 24 is always
  * enough) when the number has no name. Never NULL; the result is either a
- * static string or buf. */
+ * static string or buf. NX_SYS_IA32 | n (bpf/events.h) is the i386 syscall n,
+ * named from <asm/unistd_32.h> as strace names it ("getpid"), or
+ * "syscall_ia32_<n>". */
 const char *nx_syscall_name(uint32_t nr, char *buf, size_t len);
+/* The x86-64 number of the syscall that has the name of i386 syscall n (so
+ * that filters and payload classes, which go by x86-64 numbers, apply by
+ * name), -1 when n has no name or x86-64 no syscall of that name. */
+int nx_syscall_ia32_to64(uint32_t n);
+/* The number a recorded nr goes by in configs: nr itself, or for NX_SYS_IA32 | n
+ * nx_syscall_ia32_to64(n) (-1: none). */
+int64_t nx_syscall_nr64(uint32_t nr);
+/* map[i] = nx_syscall_ia32_to64(i), 0xffff for -1, for i < n: the kernel's table. */
+void nx_syscall_ia32_map(uint16_t *map, size_t n);
 /* The number of a name ("openat"), or of "syscall_<n>" for n < nx_syscall_max();
  * -1 when unknown. */
 int nx_syscall_number(const char *name);

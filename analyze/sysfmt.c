@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "analyze/syscalls.h"
+#include "bpf/events.h"
 #include "bpf/payload.h"
 
 /*
@@ -246,8 +247,18 @@ static void put_argv(struct nx_json_buf *b, const struct nx_payset *set, uint32_
 	nx_json_putc(b, ']');
 }
 
+/*
+ * An ia32 syscall (NX_SYS_IA32 | i386 number) takes the signature of its
+ * x86-64 namesake: their arguments are alike, but for pread64 and pwrite64,
+ * whose 64-bit offset i386 splits over two registers (printed raw).
+ */
 static const char *sig_of(uint32_t nr)
 {
+	int64_t x = nx_syscall_nr64(nr);
+
+	if (x < 0 || (x != nr && (x == 17 || x == 18)))	/* none; ia32 pread64, pwrite64 */
+		return NULL;
+	nr = (uint32_t)x;
 	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 		if (sigs[i].nr == nr)
 			return sigs[i].sig;
@@ -259,6 +270,7 @@ bool nx_sysfmt_args(struct nx_json_buf *b, const struct nxr_event *sys, const st
 	const uint64_t a[6] = { sys->syscall.arg1, sys->syscall.arg2, sys->syscall.arg3,
 				sys->syscall.arg4, sys->syscall.arg5, sys->syscall.arg6 };
 	const char *sig = sig_of(sys->syscall.nr);
+	bool ia32 = NX_SYS_IS_IA32(sys->syscall.nr);	/* 32-bit longs */
 	uint64_t oflags = 0;
 
 	if (!sig)
@@ -291,7 +303,7 @@ bool nx_sysfmt_args(struct nx_json_buf *b, const struct nxr_event *sys, const st
 			break;
 		case 'o': nx_json_printf(b, "%d", (int32_t)v); break;
 		case 'u': nx_json_u64(b, v); break;
-		case 'l': nx_json_s64(b, (int64_t)v); break;
+		case 'l': nx_json_s64(b, ia32 ? (int32_t)v : (int64_t)v); break;
 		case 'x': nx_json_hex(b, v); break;
 		case 'E':
 		case 'p':

@@ -42,7 +42,7 @@
 	F(C, U64, arg6, "sixth argument register")				\
 	F(C, S64, ret, "return value, -errno on failure; 0 until it returns") \
 	F(C, U64, dur_ns, "exit time minus entry time; 0 until it returns") \
-	F(C, U32, nr, "syscall number (native ABI)")			\
+	F(C, U32, nr, "syscall number (native ABI; NX_SYS_IA32 | i386 number for ia32)") \
 	F(C, U32, flags, "NX_SYS_* flags")
 
 #define NX_FIELDS_EXEC(F, C)						\
@@ -106,6 +106,12 @@
 /* FILTER.probe of a syscall filter (a Syscalls item with a Trigger or a
  * PathPrefix): this bit or'ed with the syscall number. */
 #define NX_FILTER_PROBE_SYSCALL 0x80000000u
+
+/* SYSCALL.nr (and PAYLOAD.nr) of a syscall made through the ia32 ABI (a
+ * 32-bit process, or int $0x80): this bit or'ed with its i386 number. Not
+ * 0x40000000, x86-64's x32 bit, which the kernel leaves in nr. */
+#define NX_SYS_IA32 0x20000000u
+#define NX_SYS_IS_IA32(nr) (((nr) & 0xf0000000u) == NX_SYS_IA32)	/* not 0xffffffff */
 
 /*
  * Data behind a syscall's arguments: a path string, an exec's argv, or the

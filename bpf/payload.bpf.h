@@ -27,6 +27,7 @@
  */
 #include <bpf/bpf_core_read.h>
 
+#include "bpf/ia32.bpf.h"
 #include "bpf/maps.bpf.h"
 #include "bpf/payload.h"
 #include "bpf/sysemit.bpf.h"
@@ -71,9 +72,13 @@ struct {
 	__type(value, __u64);
 } nx_sysfilt_drops SEC(".maps");
 
+/* nr as recorded: an ia32 syscall takes its x86-64 namesake's class. */
 static __always_inline __u32 nx_pay_class_of(__u32 nr)
 {
-	if (!nx_pay_on || nr >= NX_SYS_MAX)
+	if (!nx_pay_on)
+		return 0;
+	nr = nx_sys_nr64(nr);
+	if (nr >= NX_SYS_MAX)
 		return 0;
 	barrier_var(nr);	/* keep the mask: clang drops it after the compare */
 	return nx_pay_class[nr & (NX_SYS_MAX - 1)];
@@ -146,6 +151,8 @@ struct nx_pay_count {
 	__u64 uargv;
 	__u32 i;
 	__u32 done;
+	__u32 psz;			/* bytes of a pointer in argv: 8, or 4 (ia32) */
+	__u32 pad;
 };
 
 /* bpf_loop step: one more argv pointer; stops at the NULL that ends argv. */
@@ -154,8 +161,9 @@ static long nx_pay_count_step(__u64 k, void *ctx)
 	struct nx_pay_count *c = ctx;
 	__u64 ptr = 0;
 
-	if (bpf_probe_read_user(&ptr, sizeof(ptr), (const void *)(c->uargv + (__u64)c->i * 8)) ||
-	    !ptr) {
+	__u32 psz = c->psz == 4 ? 4 : 8;
+
+	if (bpf_probe_read_user(&ptr, psz, (const void *)(c->uargv + (__u64)c->i * psz)) || !ptr) {
 		c->done = 1;
 		return 1;
 	}
@@ -172,12 +180,15 @@ static long nx_pay_count_step(__u64 k, void *ctx)
  * bounded size stays inside it where the verifier can see it.
  */
 static __always_inline void nx_pay_argv(const struct nx_pending *p, __u64 pt, __u32 arg,
-					__u64 uargv)
+					__u64 uargv, __u32 psz)
 {
 	struct nx_pay_count cnt = { .uargv = uargv };
 	struct nx_wire_payload *e;
 	__u32 off = 0, flags = 0, i;
 	char *data;
+
+	psz = psz == 4 ? 4 : 8;		/* a size the verifier sees bounded */
+	cnt.psz = psz;
 
 	e = bpf_ringbuf_reserve(&nx_events, sizeof(*e) + 2 * nx_pay_argv_pow2, 0);
 	if (!e) {
@@ -189,7 +200,8 @@ static __always_inline void nx_pay_argv(const struct nx_pending *p, __u64 pt, __
 		__u64 ptr = 0, room, want;
 		long n;
 
-		if (bpf_probe_read_user(&ptr, sizeof(ptr), (const void *)(uargv + (__u64)i * 8))) {
+		/* little-endian: a 4-byte pointer fills ptr's low half */
+		if (bpf_probe_read_user(&ptr, psz, (const void *)(uargv + (__u64)i * psz))) {
 			flags |= NX_PAYLOAD_FAULT;
 			cnt.done = 1;
 			break;
@@ -283,10 +295,15 @@ static __always_inline void nx_pay_paths(const struct nx_pending *p, __u64 pt, _
  * argv's pointers follow argc at mm->start_stack, and the file name as
  * given (AT_EXECFN) starts at mm->env_end. A failed exec still has the
  * caller's memory, which its path the kernel has read.
+ *
+ * argv's pointers are 4 bytes in a 32-bit image (its mm's task_size is
+ * under 4 GB: argc is 4 bytes too) and, before a successful exec, in the
+ * memory of an ia32 caller.
  */
 static __always_inline void nx_pay_exec(struct nx_pending *p, __u64 pt, __u32 cls, __s64 ret)
 {
 	__u32 a = (cls >> NX_PAYC_ARGV_SHIFT) & 7;
+	__u32 psz = p->nr & NX_SYS_IA32 ? 4 : 8;
 	__u64 fname = 0, argv = 0;
 	int i;
 
@@ -295,8 +312,9 @@ static __always_inline void nx_pay_exec(struct nx_pending *p, __u64 pt, __u32 cl
 
 		fname = BPF_CORE_READ(task, mm, env_end);
 		argv = BPF_CORE_READ(task, mm, start_stack);
+		psz = BPF_CORE_READ(task, mm, task_size) <= 1ull << 32 ? 4 : 8;
 		if (argv)
-			argv += 8;	/* past argc */
+			argv += psz;	/* past argc */
 	} else {
 		if (a >= 1 && a <= 6)
 			argv = p->args[(a - 1) & 7];
@@ -311,7 +329,7 @@ static __always_inline void nx_pay_exec(struct nx_pending *p, __u64 pt, __u32 cl
 			nx_pay_path(p, pt, i + 1, fname);
 	}
 	if (a >= 1 && a <= 6 && argv)
-		nx_pay_argv(p, pt, a, argv);
+		nx_pay_argv(p, pt, a, argv, psz);
 }
 
 static __always_inline int nx_is_exec(__u32 nr)
@@ -329,7 +347,7 @@ static __always_inline int nx_is_exec(__u32 nr)
  */
 static __always_inline int nx_sysfilt_pass(const struct nx_pending *p, __u64 pt, __s64 ret)
 {
-	__u32 nr = p->nr, len, i;
+	__u32 nr = nx_sys_nr64(p->nr), len, i;
 	struct nx_sysfilt *f = bpf_map_lookup_elem(&nx_sysfilt, &nr);
 	char buf[NX_SYSFILT_PREFIX_MAX + 1];
 	__u64 uptr;
@@ -378,7 +396,7 @@ static __always_inline int nx_pay_exit(struct nx_pending *p, struct nx_sysbuf *b
 	__u32 cls = nx_pay_class_of(p->nr);
 
 	if ((cls & NX_PAYC_FILTER) && !nx_sysfilt_pass(p, pt, ret)) {
-		__u32 nr = p->nr;
+		__u32 nr = nx_sys_nr64(p->nr);
 		__u64 *c = bpf_map_lookup_elem(&nx_sysfilt_drops, &nr);
 
 		if (c)

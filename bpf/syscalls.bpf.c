@@ -1,7 +1,8 @@
 /*
  * bpf/syscalls.bpf.c: one SYSCALL record per syscall of a relevant thread.
  *
- * sys_enter keeps the entry (time, number, six argument registers) in the
+ * sys_enter keeps the entry (time, number, six argument registers; an ia32
+ * syscall's as bpf/ia32.bpf.h says) in the
  * cpu's slot (bpf/sysemit.bpf.h: moved to task storage if the thread blocks);
  * sys_exit makes one record with the return value and the duration
  * (NX_SYS_EXITED). One record per syscall instead of two halves the ring
@@ -22,6 +23,7 @@
 
 #include "bpf/maps.bpf.h"
 #include "bpf/sysemit.bpf.h"
+#include "bpf/ia32.bpf.h"
 #include "bpf/payload.bpf.h"
 
 const volatile __u32 nx_sys_filter_on = 0;	/* 0: every syscall */
@@ -29,13 +31,16 @@ const volatile __u64 nx_sys_filter[NX_SYS_WORDS] = {};
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
-static __always_inline int sys_wanted(long id)
+/* nr as recorded: an ia32 syscall goes by its x86-64 namesake (bpf/ia32.bpf.h). */
+static __always_inline int sys_wanted(__u32 nr)
 {
 	if (!nx_sys_filter_on)
 		return 1;
-	if ((__u64)id >= NX_SYS_MAX)
+	nr = nx_sys_nr64(nr);
+	if (nr >= NX_SYS_MAX)
 		return 0;
-	return (nx_sys_filter[(id >> 6) & (NX_SYS_WORDS - 1)] >> (id & 63)) & 1;
+	barrier_var(nr);	/* keep the mask: clang drops it after the compare */
+	return (nx_sys_filter[(nr >> 6) & (NX_SYS_WORDS - 1)] >> (nr & 63)) & 1;
 }
 
 /*
@@ -67,9 +72,14 @@ int BPF_PROG(on_sys_enter, struct pt_regs *regs, long id)
 	__u64 pt = bpf_get_current_pid_tgid();
 	struct nx_pending *p;
 	struct nx_cpu *c;
-	int held;
+	int held, ia32;
+	__u32 nr;
 
-	if (!nx_relevant(pt >> 32) || !sys_wanted(id))
+	if (!nx_relevant(pt >> 32))
+		return 0;
+	ia32 = nx_sys_ia32();
+	nr = ia32 ? NX_SYS_IA32 | (__u32)id : (__u32)id;
+	if (!sys_wanted(nr))
 		return 0;
 	c = nx_cpu_get();
 	p = entry_slot(c, pt, &held);
@@ -78,14 +88,23 @@ int BPF_PROG(on_sys_enter, struct pt_regs *regs, long id)
 		return 0;
 	}
 	p->ts_ns = bpf_ktime_get_ns();
-	p->args[0] = regs->di;
-	p->args[1] = regs->si;
-	p->args[2] = regs->dx;
-	p->args[3] = regs->r10;
-	p->args[4] = regs->r8;
-	p->args[5] = regs->r9;
+	if (ia32) {	/* i386: ebx, ecx, edx, esi, edi, ebp */
+		p->args[0] = (__u32)regs->bx;
+		p->args[1] = (__u32)regs->cx;
+		p->args[2] = (__u32)regs->dx;
+		p->args[3] = (__u32)regs->si;
+		p->args[4] = (__u32)regs->di;
+		p->args[5] = (__u32)regs->bp;
+	} else {
+		p->args[0] = regs->di;
+		p->args[1] = regs->si;
+		p->args[2] = regs->dx;
+		p->args[3] = regs->r10;
+		p->args[4] = regs->r8;
+		p->args[5] = regs->r9;
+	}
 	p->pt = pt;
-	p->nr = id;
+	p->nr = nr;
 	if (held && c)
 		nx_cpu_unlock(c);
 	return 0;

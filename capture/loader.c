@@ -25,6 +25,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "analyze/syscalls.h"
 #include "bpf/events.h"
 #include "bpf/nxbpf.h"
 #include "bpf/payload.h"
@@ -252,6 +253,9 @@ struct nx_loader *nx_loader_open(const struct nx_loader_opts *o, struct nx_err *
 	ro->nx_follow = o->follow;
 	ro->nx_noexec = o->noexec;
 	ro->nx_ncpus = l->ncpus;
+	/* ia32 syscalls meet filters and payload classes by name (bpf/ia32.bpf.h) */
+	nx_syscall_ia32_map((uint16_t *)ro->nx_ia32_to64,
+			    sizeof(ro->nx_ia32_to64) / sizeof(ro->nx_ia32_to64[0]));
 	if (o->wake_bytes == UINT32_MAX)
 		ro->nx_wake_bytes = 0;
 	else if (o->wake_bytes)

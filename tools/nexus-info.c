@@ -25,6 +25,8 @@
 #include "tools/tool.h"
 
 #define NR_SLOTS 4096		/* syscall numbers counted one by one; above: "other" */
+/* nr_counts: NR_SLOTS x86-64 numbers, then as many ia32 ones (NX_SYS_IA32 | n) */
+#define NR_SLOT_OF(nr) (NX_SYS_IS_IA32(nr) ? NR_SLOTS + ((nr) & ~NX_SYS_IA32) : (nr))
 
 struct args {
 	const char *path;
@@ -136,7 +138,7 @@ int main(int argc, char **argv)
 	if (!r)
 		goto out;
 	procs = nx_proctab_new();
-	nr_counts = calloc(NR_SLOTS, sizeof(uint64_t));
+	nr_counts = calloc(2 * NR_SLOTS, sizeof(uint64_t));
 	if (!procs || !nr_counts)
 		goto nomem;
 	while ((n = nxr_reader_next(r, &ev, &err)) > 0) {
@@ -148,8 +150,9 @@ int main(int argc, char **argv)
 			last = ev.ts_ns;
 		nx_proctab_observe(procs, &ev, &oom);
 		if (ev.kind == NX_KIND_SYSCALL) {
-			if (ev.syscall.nr < NR_SLOTS)
-				nr_counts[ev.syscall.nr]++;
+			if (NR_SLOT_OF(ev.syscall.nr) < 2 * NR_SLOTS &&
+			    (ev.syscall.nr < NR_SLOTS || NX_SYS_IS_IA32(ev.syscall.nr)))
+				nr_counts[NR_SLOT_OF(ev.syscall.nr)]++;
 			else
 				nr_other++;
 		} else if (ev.kind == NX_KIND_LOSS) {
@@ -296,12 +299,13 @@ int main(int argc, char **argv)
 	/* top syscalls */
 	nranks = 0;
 	free(ranks);
-	ranks = calloc(NR_SLOTS, sizeof(*ranks));
+	ranks = calloc(2 * NR_SLOTS, sizeof(*ranks));
 	if (!ranks)
 		goto nomem;
-	for (uint32_t i = 0; i < NR_SLOTS; i++)
+	for (uint32_t i = 0; i < 2 * NR_SLOTS; i++)
 		if (nr_counts[i])
-			ranks[nranks++] = (struct rank){ i, nr_counts[i], NULL };
+			ranks[nranks++] = (struct rank){ i < NR_SLOTS ? i : NX_SYS_IA32 | (i - NR_SLOTS),
+							 nr_counts[i], NULL };
 	qsort(ranks, nranks, sizeof(*ranks), by_count);
 	if (a.json) {
 		nx_json_key(&out, "top_syscalls", false);
@@ -319,7 +323,9 @@ int main(int argc, char **argv)
 			nx_json_str(&out, name, strlen(name));
 			nx_json_printf(&out, ",\"count\":%" PRIu64 "}", ranks[i].count);
 		} else {
-			nx_json_printf(&out, "  %10" PRIu64 "  %s\n", ranks[i].count, name);
+			/* the same name may rank in both ABIs: tell them apart */
+			nx_json_printf(&out, "  %10" PRIu64 "  %s%s\n", ranks[i].count, name,
+				       NX_SYS_IS_IA32(ranks[i].key) ? " (ia32)" : "");
 		}
 	}
 	if (a.json)

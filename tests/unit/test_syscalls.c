@@ -7,11 +7,13 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <linux/types.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/syscall.h>
 
 #include "analyze/syscalls.h"
+#include "bpf/events.h"
 
 static void test_known_numbers_have_their_names(void **state)
 {
@@ -149,6 +151,76 @@ static void test_errno_numbers(void **state)
 	}
 }
 
+/* i386 numbers (arch/x86/entry/syscalls/syscall_32.tbl; <asm/unistd_32.h>
+ * cannot be included beside <sys/syscall.h>'s x86-64 ones): the names strace
+ * shows, never the x86-64 syscall of that number. */
+enum {
+	I386_WRITE = 4, I386_EXECVE = 11, I386_GETPID = 20, I386_SOCKETCALL = 102,
+	I386_LLSEEK = 140, I386_MMAP2 = 192, I386_EXIT_GROUP = 252, I386_OPENAT = 295,
+};
+
+static void test_ia32_numbers_have_their_i386_names(void **state)
+{
+	char buf[32];
+
+	(void)state;
+	assert_string_equal(nx_syscall_name(NX_SYS_IA32 | I386_GETPID, buf, sizeof(buf)),
+			    "getpid");
+	assert_string_equal(nx_syscall_name(20, buf, sizeof(buf)), "writev");	/* x86-64's 20 */
+	assert_string_equal(nx_syscall_name(NX_SYS_IA32 | I386_WRITE, buf, sizeof(buf)), "write");
+	assert_string_equal(nx_syscall_name(NX_SYS_IA32 | I386_OPENAT, buf, sizeof(buf)),
+			    "openat");
+	assert_string_equal(nx_syscall_name(NX_SYS_IA32 | I386_MMAP2, buf, sizeof(buf)), "mmap2");
+	assert_string_equal(nx_syscall_name(NX_SYS_IA32 | I386_SOCKETCALL, buf, sizeof(buf)),
+			    "socketcall");
+	assert_string_equal(nx_syscall_name(NX_SYS_IA32 | I386_EXIT_GROUP, buf, sizeof(buf)),
+			    "exit_group");
+	/* newer than the headers: the generic numbers are i386's too */
+	assert_string_equal(nx_syscall_name(NX_SYS_IA32 | 451, buf, sizeof(buf)), "cachestat");
+	/* holes and numbers past the table */
+	assert_string_equal(nx_syscall_name(NX_SYS_IA32 | 100000, buf, sizeof(buf)),
+			    "syscall_ia32_100000");
+	assert_ptr_equal(nx_syscall_name(NX_SYS_IA32 | 1430, buf, sizeof(buf)), buf);
+	/* only the ia32 bit alone marks ia32: other high bits keep the plain form */
+	assert_string_equal(nx_syscall_name(0x40000000u | 20, buf, sizeof(buf)),
+			    "syscall_1073741844");
+}
+
+static void test_ia32_maps_by_name_to_x86_64(void **state)
+{
+	uint16_t map[512];
+	uint32_t n, mapped = 0;
+	char b1[32], b2[32];
+
+	(void)state;
+	assert_int_equal(nx_syscall_ia32_to64(I386_GETPID), nx_syscall_number("getpid"));
+	assert_int_equal(nx_syscall_ia32_to64(I386_WRITE), 1);
+	assert_int_equal(nx_syscall_ia32_to64(I386_OPENAT), 257);
+	assert_int_equal(nx_syscall_ia32_to64(I386_EXECVE), 59);
+	assert_int_equal(nx_syscall_ia32_to64(I386_EXIT_GROUP), nx_syscall_number("exit_group"));
+	/* i386 only: no x86-64 syscall of that name */
+	assert_int_equal(nx_syscall_ia32_to64(I386_MMAP2), -1);
+	assert_int_equal(nx_syscall_ia32_to64(I386_SOCKETCALL), -1);
+	assert_int_equal(nx_syscall_ia32_to64(I386_LLSEEK), -1);
+	assert_int_equal(nx_syscall_ia32_to64(100000), -1);
+	assert_int_equal(nx_syscall_nr64(NX_SYS_IA32 | I386_OPENAT), 257);
+	assert_int_equal(nx_syscall_nr64(NX_SYS_IA32 | I386_MMAP2), -1);
+	assert_int_equal(nx_syscall_nr64(20), 20);		/* x86-64: itself */
+	assert_int_equal(nx_syscall_nr64(UINT32_MAX), UINT32_MAX);
+	nx_syscall_ia32_map(map, 512);
+	for (n = 0; n < 512; n++) {
+		int x = nx_syscall_ia32_to64(n);
+
+		assert_int_equal(map[n], x < 0 ? 0xffff : x);
+		if (x < 0)
+			continue;
+		mapped++;	/* the same name in both ABIs */
+		assert_string_equal(nx_syscall_name(NX_SYS_IA32 | n, b1, sizeof(b1)),
+				    nx_syscall_name((uint32_t)x, b2, sizeof(b2)));
+	}
+	assert_true(mapped > 250);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -160,6 +232,8 @@ int main(void)
 		cmocka_unit_test(test_unknown_names_are_minus_one),
 		cmocka_unit_test(test_errno_names),
 		cmocka_unit_test(test_errno_numbers),
+		cmocka_unit_test(test_ia32_numbers_have_their_i386_names),
+		cmocka_unit_test(test_ia32_maps_by_name_to_x86_64),
 	};
 
 	return cmocka_run_group_tests_name("syscalls", tests, NULL, NULL);

@@ -6,11 +6,13 @@
 
 #include <cmocka.h>
 
+#include <linux/types.h>
 #include <string.h>
 #include <sys/syscall.h>
 
 #include "analyze/syscalls.h"
 #include "analyze/sysfmt.h"
+#include "bpf/events.h"
 #include "bpf/payload.h"
 
 static const char *quote(struct nx_json_buf *b, const char *s, size_t n, bool cut)
@@ -140,6 +142,34 @@ static void test_arguments_with_and_without_payloads(void **state)
 	nx_json_release(&b);
 }
 
+/* NX_SYS_IA32 | i386 number: the x86-64 namesake's decoder, never the decoder
+ * of the x86-64 syscall with that number. */
+static void test_ia32_syscalls_decode_as_their_namesakes(void **state)
+{
+	struct nx_json_buf b = { 0 };
+	struct nx_payset s = { 0 };
+
+	(void)state;
+	add(&s, 2, NX_PAYLOAD_PATH, "/dev/null", 9, 9, 0);
+	assert_string_equal(args(&b, sys(NX_SYS_IA32 | 295, 0xffffff9cu, 0x804a010, 0, 0), &s),
+			    "(AT_FDCWD, \"/dev/null\", O_RDONLY)");		/* openat */
+	s.n = 0;
+	add(&s, 2, NX_PAYLOAD_BUF, "hi\n", 3, 3, 0);
+	assert_string_equal(args(&b, sys(NX_SYS_IA32 | 4, 1, 0x804a000, 3, 0), &s),
+			    "(1, \"hi\\n\", 3)");				/* write */
+	assert_string_equal(args(&b, sys(NX_SYS_IA32 | 6, 3, 0, 0, 0), NULL), "(3)");	/* close */
+	/* truncate's length is a 32-bit long: -1 stays -1 */
+	assert_string_equal(args(&b, sys(NX_SYS_IA32 | 92, 0x804a000, 0xffffffffu, 0, 0), NULL),
+			    "(0x804a000, -1)");
+	/* i386 3 is read, x86-64 3 close; i386 5 open, x86-64 5 fstat */
+	assert_string_equal(args(&b, sys(NX_SYS_IA32 | 3, 0, 0x1000, 8, 0), NULL),
+			    "(0, 0x1000, 8)");
+	assert_string_equal(args(&b, sys(NX_SYS_IA32 | 5, 0, 0, 0, 0), NULL), "(NULL, O_RDONLY)");
+	assert_null(args(&b, sys(NX_SYS_IA32 | 192, 0, 4096, 3, 34), NULL));	/* mmap2: i386 only */
+	assert_null(args(&b, sys(NX_SYS_IA32 | 180, 3, 0x1000, 8, 0), NULL));	/* pread64: split offset */
+	nx_json_release(&b);
+}
+
 static void test_payload_alone(void **state)
 {
 	struct nx_json_buf b = { 0 };
@@ -184,6 +214,7 @@ int main(void)
 		cmocka_unit_test(test_strings_are_quoted_like_strace),
 		cmocka_unit_test(test_flag_words),
 		cmocka_unit_test(test_arguments_with_and_without_payloads),
+		cmocka_unit_test(test_ia32_syscalls_decode_as_their_namesakes),
 		cmocka_unit_test(test_payload_alone),
 		cmocka_unit_test(test_payload_table_numbers),
 	};
