@@ -107,7 +107,7 @@ $(GEN)/nexus.skel.h: $(BPF_OBJS) | $(GEN)
 	$(Q)$(BPFTOOL) gen skeleton $(GEN)/nexus.bpf.o name nexus_bpf > $@.tmp && mv $@.tmp $@
 
 # A line per step: /bin/sh has no pipefail.
-$(GEN)/syscall_names.c: | $(GEN)
+$(GEN)/syscall_names.c: Makefile | $(GEN)
 	$(Q)echo '#include <asm/unistd.h>' | $(CC) -E -dM -x c - > $@.defs
 	$(Q)awk '$$2 ~ /^__NR_/ && $$3 ~ /^[0-9]+$$/ { print "\t[" $$3 "] = \"" substr($$2, 6) "\","; n++ } \
 	     END { if (n < 300) exit 1 }' $@.defs | sort -t[ -k2 -n > $@.body

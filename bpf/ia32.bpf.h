@@ -22,12 +22,10 @@
 
 const volatile __u16 nx_ia32_to64[NX_IA32_MAX] = {};	/* 0xffff: no x86-64 syscall of that name */
 
-/* The current syscall came through the ia32 ABI. */
-static __always_inline int nx_sys_ia32(void)
+/* The syscall task (current, in sys_enter) is in came through the ia32 ABI. */
+static __always_inline int nx_sys_ia32(const struct task_struct *task)
 {
-	struct task_struct *t = bpf_get_current_task_btf();
-
-	return (t->thread_info.status & NX_TS_COMPAT) != 0;
+	return (task->thread_info.status & NX_TS_COMPAT) != 0;
 }
 
 /* The x86-64 number filters and payload classes key by: nr itself, or for

@@ -50,7 +50,8 @@ static __always_inline int sys_wanted(__u32 nr)
  * being traced inside its syscall (an exec into a process filtered out):
  * its sys_exit records nothing, so it is dropped here.
  */
-static __always_inline struct nx_pending *entry_slot(struct nx_cpu *c, __u64 pt, int *held)
+static __always_inline struct nx_pending *entry_slot(struct nx_cpu *c, struct task_struct *task,
+						     __u64 pt, int *held)
 {
 	struct nx_pending *p;
 
@@ -59,8 +60,7 @@ static __always_inline struct nx_pending *entry_slot(struct nx_cpu *c, __u64 pt,
 		c->owner = pt;
 		return &c->pend;
 	}
-	p = bpf_task_storage_get(&nx_pending, bpf_get_current_task_btf(), NULL,
-				 BPF_LOCAL_STORAGE_GET_F_CREATE);
+	p = bpf_task_storage_get(&nx_pending, task, NULL, BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (p)
 		p->active = 1;
 	return p;
@@ -69,7 +69,9 @@ static __always_inline struct nx_pending *entry_slot(struct nx_cpu *c, __u64 pt,
 SEC("tp_btf/sys_enter")
 int BPF_PROG(on_sys_enter, struct pt_regs *regs, long id)
 {
-	__u64 pt = bpf_get_current_pid_tgid();
+	/* one helper call for the ids and the ABI both */
+	struct task_struct *task = bpf_get_current_task_btf();
+	__u64 pt = (__u64)task->tgid << 32 | (__u32)task->pid;
 	struct nx_pending *p;
 	struct nx_cpu *c;
 	int held, ia32;
@@ -77,12 +79,12 @@ int BPF_PROG(on_sys_enter, struct pt_regs *regs, long id)
 
 	if (!nx_relevant(pt >> 32))
 		return 0;
-	ia32 = nx_sys_ia32();
+	ia32 = nx_sys_ia32(task);
 	nr = ia32 ? NX_SYS_IA32 | (__u32)id : (__u32)id;
 	if (!sys_wanted(nr))
 		return 0;
 	c = nx_cpu_get();
-	p = entry_slot(c, pt, &held);
+	p = entry_slot(c, task, pt, &held);
 	if (!p) {
 		nx_count_lost(1);
 		return 0;
