@@ -383,8 +383,9 @@ int main(int argc, char **argv)
 		       lost_total(st), st->feeder_lost + st->rec_lost[NX_LOSS_RINGBUF],
 		       st->rec_lost[NX_LOSS_BACKLOG], st->cpu_line);
 		printf("%9s feeder (the BPF program, charged to this bench) %.0f ns of cpu per "
-		       "record; %s%s\n", "", st->feeder_cpu_ns,
-		       st->dup ? "DUPLICATES in the recording; " : "", st->sum_line);
+		       "record;%s recorder's summary (blind to the feeder's ring-full count): %s\n",
+		       "", st->feeder_cpu_ns, st->dup ? " DUPLICATES in the recording;" : "",
+		       st->sum_line);
 		if (st->target == TARGET_RATE) {
 			met = st->achieved >= 0.99 * TARGET_RATE && st->found == st->fed &&
 			      !lost_total(st) && !st->dup;
