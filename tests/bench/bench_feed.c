@@ -56,6 +56,9 @@ struct step {
 	double target, achieved;	/* records per second */
 	uint64_t fed, found, dup, feeder_lost, rec_lost[NX_LOSS_NREASONS];
 	double feeder_cpu_ns;		/* this process's cpu per record: the BPF program's */
+	uint64_t max_fill;		/* most bytes the ring held after a run */
+	uint32_t ring_size;
+	double busy[3];			/* % of a cpu while fed: main, drain, writer thread */
 	char cpu_line[160], sum_line[400];
 };
 
@@ -180,9 +183,58 @@ static int ring_fd_of(pid_t pid, uint32_t *size)
 	return fd;
 }
 
-/* Feeds st->target records per second for secs seconds into the ring. */
-static void feed(struct feed_test *skel, struct step *st, int stepno, double secs)
+/*
+ * The recorder's threads' cpu ticks, in creation order (tid order):
+ * main, then the drain, then the writer (capture/record.c starts them so).
+ * Where a step loses, the busiest one says which stage could not keep up.
+ */
+static void thread_ticks(pid_t pid, unsigned long long ticks[3])
 {
+	char path[300], buf[1024];
+	int tids[3] = { 0 };
+	struct dirent *de;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	d = opendir(path);
+	ticks[0] = ticks[1] = ticks[2] = 0;
+	while (d && (de = readdir(d))) {
+		int tid = atoi(de->d_name), i, j;
+		unsigned long long ut = 0, sy = 0;
+		char *p;
+		FILE *f;
+
+		if (tid <= 0)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", (int)pid, tid);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		p = fgets(buf, sizeof(buf), f) ? strrchr(buf, ')') : NULL;
+		fclose(f);
+		/* after the comm: state is field 3, utime 14, stime 15 */
+		if (!p || sscanf(p + 2, "%*c %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %llu %llu",
+				 &ut, &sy) != 2)
+			continue;
+		for (i = 0; i < 3 && tids[i] && tids[i] < tid; i++)
+			;
+		if (i == 3)
+			continue;
+		for (j = 2; j > i; j--) {
+			tids[j] = tids[j - 1];
+			ticks[j] = ticks[j - 1];
+		}
+		tids[i] = tid;
+		ticks[i] = ut + sy;
+	}
+	if (d)
+		closedir(d);
+}
+
+/* Feeds st->target records per second for secs seconds into the ring. */
+static void feed(struct feed_test *skel, struct step *st, int stepno, double secs, pid_t rec)
+{
+	unsigned long long k0[3], k1[3];
 	LIBBPF_OPTS(bpf_test_run_opts, topts);
 	int prog = bpf_program__fd(skel->progs.feed_run);
 	uint64_t runs = (uint64_t)(st->target * secs / RUN_RECORDS), lost[256] = { 0 };
@@ -193,6 +245,7 @@ static void feed(struct feed_test *skel, struct step *st, int stepno, double sec
 	skel->bss->feed_count = RUN_RECORDS;
 	skel->bss->feed_step = stepno;
 	skel->bss->feed_seq = 0;
+	thread_ticks(rec, k0);
 	c0 = cpu_s();
 	t0 = now_s();
 	for (uint64_t i = 0; i < runs; i++) {
@@ -209,6 +262,10 @@ static void feed(struct feed_test *skel, struct step *st, int stepno, double sec
 		}
 	}
 	t = now_s() - t0;
+	thread_ticks(rec, k1);
+	for (int k = 0; k < 3; k++)
+		st->busy[k] = (k1[k] - k0[k]) * 100.0 / sysconf(_SC_CLK_TCK) / t;
+	st->max_fill = skel->bss->feed_max_fill;
 	st->fed = skel->bss->feed_seq;
 	st->achieved = st->fed / t;
 	st->feeder_cpu_ns = (cpu_s() - c0) * 1e9 / (st->fed ? st->fed : 1);
@@ -299,6 +356,7 @@ static void run_step(const char *rec, struct step *st, int stepno, double secs)
 	snprintf(errpath, sizeof(errpath), "%s/r%d.err", tmpdir, stepno);
 	pid = recorder_start(rec, out, errpath);
 	ring = ring_fd_of(pid, &size);
+	st->ring_size = size;
 	skel = feed_test__open();
 	rc = skel ? bpf_map__set_max_entries(skel->maps.nx_events, size) : -errno;
 	if (!rc)
@@ -313,7 +371,7 @@ static void run_step(const char *rec, struct step *st, int stepno, double secs)
 		die("cannot load tests/bpf/feed_test.bpf.c on the recorder's ring: %s",
 		    strerror(-rc));
 	}
-	feed(skel, st, stepno, secs);
+	feed(skel, st, stepno, secs, pid);
 	kill(pid, SIGINT);
 	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
 		die("nexus-record did not exit after SIGINT; see %s", errpath);
@@ -386,6 +444,9 @@ int main(int argc, char **argv)
 		       "record;%s recorder's summary (blind to the feeder's ring-full count): %s\n",
 		       "", st->feeder_cpu_ns, st->dup ? " DUPLICATES in the recording;" : "",
 		       st->sum_line);
+		printf("%9s while fed: ring held at most %.1f of %.0f MiB; recorder threads busy: main "
+		       "%.0f%%, drain %.0f%%, writer %.0f%% of a cpu\n", "", st->max_fill / 1048576.0,
+		       st->ring_size / 1048576.0, st->busy[0], st->busy[1], st->busy[2]);
 		if (st->target == TARGET_RATE) {
 			met = st->achieved >= 0.99 * TARGET_RATE && st->found == st->fed &&
 			      !lost_total(st) && !st->dup;

@@ -26,6 +26,7 @@
 __u64 feed_seq;		/* next sequence number; read and reset by bench_feed */
 __u32 feed_count;	/* records per run, a multiple of NX_SYS_BATCH */
 __u32 feed_step;
+__u64 feed_max_fill;	/* most bytes the ring held after a run: did it fill? */
 
 static long feed_one(__u32 k, void *ctx)
 {
@@ -46,12 +47,16 @@ SEC("syscall")
 int feed_run(void *ctx)
 {
 	struct nx_cpu *c = nx_cpu_get();
+	__u64 fill;
 
 	if (!c)
 		return -1;
 	c->batch.nbuf = 0;
 	bpf_loop(feed_count, feed_one, NULL, 0);
 	nx_sys_flush(&c->batch);	/* a partial last batch, when count is not a multiple */
+	fill = bpf_ringbuf_query(&nx_events, BPF_RB_AVAIL_DATA);
+	if (fill > feed_max_fill)
+		feed_max_fill = fill;
 	return 0;
 }
 
