@@ -58,7 +58,8 @@ struct step {
 	double feeder_cpu_ns;		/* this process's cpu per record: the BPF program's */
 	uint64_t max_fill;		/* most bytes the ring held after a run */
 	uint32_t ring_size;
-	double busy[3];			/* % of a cpu while fed: main, drain, writer thread */
+	double busy[3], waited[3];	/* % of the time fed each of main, drain, writer
+					 * ran, and waited for a cpu */
 	char cpu_line[160], sum_line[400];
 };
 
@@ -184,37 +185,37 @@ static int ring_fd_of(pid_t pid, uint32_t *size)
 }
 
 /*
- * The recorder's threads' cpu ticks, in creation order (tid order):
- * main, then the drain, then the writer (capture/record.c starts them so).
- * Where a step loses, the busiest one says which stage could not keep up.
+ * The recorder's threads, in creation order (tid order): main, then the
+ * drain, then the writer (capture/record.c starts them so); per thread the
+ * ns it ran and the ns it waited, runnable, for a cpu (schedstat). Where a
+ * step loses, these tell a stage that cannot keep up (on cpu throughout)
+ * from one the machine did not run (waiting) or one blocked on something.
  */
-static void thread_ticks(pid_t pid, unsigned long long ticks[3])
+static void thread_ns(pid_t pid, unsigned long long run[3], unsigned long long wait[3])
 {
-	char path[300], buf[1024];
+	char path[300];
 	int tids[3] = { 0 };
 	struct dirent *de;
 	DIR *d;
 
 	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
 	d = opendir(path);
-	ticks[0] = ticks[1] = ticks[2] = 0;
+	for (int k = 0; k < 3; k++)
+		run[k] = wait[k] = 0;
 	while (d && (de = readdir(d))) {
 		int tid = atoi(de->d_name), i, j;
-		unsigned long long ut = 0, sy = 0;
-		char *p;
+		unsigned long long r, w;
 		FILE *f;
 
 		if (tid <= 0)
 			continue;
-		snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", (int)pid, tid);
+		snprintf(path, sizeof(path), "/proc/%d/task/%d/schedstat", (int)pid, tid);
 		f = fopen(path, "r");
 		if (!f)
 			continue;
-		p = fgets(buf, sizeof(buf), f) ? strrchr(buf, ')') : NULL;
+		j = fscanf(f, "%llu %llu", &r, &w);
 		fclose(f);
-		/* after the comm: state is field 3, utime 14, stime 15 */
-		if (!p || sscanf(p + 2, "%*c %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %llu %llu",
-				 &ut, &sy) != 2)
+		if (j != 2)
 			continue;
 		for (i = 0; i < 3 && tids[i] && tids[i] < tid; i++)
 			;
@@ -222,10 +223,12 @@ static void thread_ticks(pid_t pid, unsigned long long ticks[3])
 			continue;
 		for (j = 2; j > i; j--) {
 			tids[j] = tids[j - 1];
-			ticks[j] = ticks[j - 1];
+			run[j] = run[j - 1];
+			wait[j] = wait[j - 1];
 		}
 		tids[i] = tid;
-		ticks[i] = ut + sy;
+		run[i] = r;
+		wait[i] = w;
 	}
 	if (d)
 		closedir(d);
@@ -234,7 +237,7 @@ static void thread_ticks(pid_t pid, unsigned long long ticks[3])
 /* Feeds st->target records per second for secs seconds into the ring. */
 static void feed(struct feed_test *skel, struct step *st, int stepno, double secs, pid_t rec)
 {
-	unsigned long long k0[3], k1[3];
+	unsigned long long r0[3], w0[3], r1[3], w1[3];
 	LIBBPF_OPTS(bpf_test_run_opts, topts);
 	int prog = bpf_program__fd(skel->progs.feed_run);
 	uint64_t runs = (uint64_t)(st->target * secs / RUN_RECORDS), lost[256] = { 0 };
@@ -245,7 +248,7 @@ static void feed(struct feed_test *skel, struct step *st, int stepno, double sec
 	skel->bss->feed_count = RUN_RECORDS;
 	skel->bss->feed_step = stepno;
 	skel->bss->feed_seq = 0;
-	thread_ticks(rec, k0);
+	thread_ns(rec, r0, w0);
 	c0 = cpu_s();
 	t0 = now_s();
 	for (uint64_t i = 0; i < runs; i++) {
@@ -262,9 +265,11 @@ static void feed(struct feed_test *skel, struct step *st, int stepno, double sec
 		}
 	}
 	t = now_s() - t0;
-	thread_ticks(rec, k1);
-	for (int k = 0; k < 3; k++)
-		st->busy[k] = (k1[k] - k0[k]) * 100.0 / sysconf(_SC_CLK_TCK) / t;
+	thread_ns(rec, r1, w1);
+	for (int k = 0; k < 3; k++) {
+		st->busy[k] = (r1[k] - r0[k]) / 1e7 / t;
+		st->waited[k] = (w1[k] - w0[k]) / 1e7 / t;
+	}
 	st->max_fill = skel->bss->feed_max_fill;
 	st->fed = skel->bss->feed_seq;
 	st->achieved = st->fed / t;
@@ -444,9 +449,11 @@ int main(int argc, char **argv)
 		       "record;%s recorder's summary (blind to the feeder's ring-full count): %s\n",
 		       "", st->feeder_cpu_ns, st->dup ? " DUPLICATES in the recording;" : "",
 		       st->sum_line);
-		printf("%9s while fed: ring held at most %.1f of %.0f MiB; recorder threads busy: main "
-		       "%.0f%%, drain %.0f%%, writer %.0f%% of a cpu\n", "", st->max_fill / 1048576.0,
-		       st->ring_size / 1048576.0, st->busy[0], st->busy[1], st->busy[2]);
+		printf("%9s while fed: ring held at most %.1f of %.0f MiB; recorder threads ran "
+		       "(waited for a cpu): main %.0f%% (%.0f%%), drain %.0f%% (%.0f%%), writer %.0f%% "
+		       "(%.0f%%) of the time\n", "", st->max_fill / 1048576.0,
+		       st->ring_size / 1048576.0, st->busy[0], st->waited[0], st->busy[1],
+		       st->waited[1], st->busy[2], st->waited[2]);
 		if (st->target == TARGET_RATE) {
 			met = st->achieved >= 0.99 * TARGET_RATE && st->found == st->fed &&
 			      !lost_total(st) && !st->dup;
