@@ -185,6 +185,8 @@ $(O)/tests/bpf/%.bpf.o: tests/bpf/%.bpf.c $(GEN)/vmlinux.h $(wildcard bpf/*.h) |
 $(GEN)/%_test.skel.h: $(O)/tests/bpf/%_test.bpf.o | $(GEN)
 	$(Q)$(BPFTOOL) gen skeleton $< name $*_test > $@.tmp && mv $@.tmp $@
 $(O)/tests/unit/test_trigger_kernel.o: $(GEN)/trigger_test.skel.h
+# bench_feed feeds the recorder's ring through feed_test (tests/bench/bench_feed.c).
+$(O)/tests/bench/bench_feed.o: $(GEN)/feed_test.skel.h
 $(O)/tests/test_trigger_kernel $(O)/tests/test_trigger_bpftrace: $(O)/tests/%: $(O)/tests/unit/%.o \
 		$(call obj,$(UNIT_HELPERS)) $(ANALYZE_LIB) $(FORMAT_LIB) | $(O)/tests
 	@echo "  LD      $@"
