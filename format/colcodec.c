@@ -280,9 +280,29 @@ static uint8_t *pack(uint8_t *p, const uint64_t *v, size_t cnt, uint64_t base, u
 	return p;	/* w == 0: nothing to store */
 }
 
-/* Unpacks cnt values of w bits (1..64) from p, adding base. Reads up to
- * 8 bytes past the packed bytes' end. */
-static void unpack_any(const uint8_t *p, size_t cnt, uint64_t base, unsigned w, uint64_t *out)
+/*
+ * What unpacking does with each value x (base already added): UM_NONE
+ * stores it; UM_MAP stores map[x] (a DICT block whose range lies inside
+ * the dictionary); UM_CHECK stores map[x] when x < nmap, and records in
+ * *bad a value that is not (with no branch: it is hostile input only).
+ */
+enum { UM_NONE, UM_MAP, UM_CHECK };
+
+static NXR_ALWAYS_INLINE uint64_t um_value(uint64_t x, const unsigned mode, const uint64_t *map,
+					   uint64_t nmap, uint64_t *bad)
+{
+	if (mode == UM_NONE)
+		return x;
+	if (mode == UM_MAP)
+		return map[x];
+	*bad |= x >= nmap;
+	return map[x < nmap ? x : 0];
+}
+
+/* Unpacks cnt values of w bits (1..64) from p, adding base, mapped as
+ * mode says. Reads up to 8 bytes past the packed bytes' end. */
+static void unpack_any(const uint8_t *p, size_t cnt, uint64_t base, unsigned w, uint64_t *out,
+		       unsigned mode, const uint64_t *map, uint64_t nmap, uint64_t *bad)
 {
 	uint64_t mask = w == 64 ? ~0ull : (1ull << w) - 1;
 	size_t pos = 0;
@@ -294,17 +314,21 @@ static void unpack_any(const uint8_t *p, size_t cnt, uint64_t base, unsigned w, 
 
 		if (s && s + w > 64)
 			x |= (uint64_t)q[8] << (64 - s);
-		out[i] = base + (x & mask);
+		x = base + (x & mask);
+		out[i] = mode == UM_NONE ? x : um_value(x, mode == UM_MAP ? UM_MAP : UM_CHECK,
+							 map, nmap, bad);
 	}
 }
 
-/* The same for a constant w: eight values (w bytes) at a time, every shift
- * and offset a constant, then the rest. */
+/* The same for a constant w and mode: eight values (w bytes) at a time,
+ * every shift and offset a constant, then the rest. */
 static NXR_ALWAYS_INLINE void unpack_w(const uint8_t *p, size_t cnt, uint64_t base,
-				       const unsigned w, uint64_t *out)
+				       const unsigned w, uint64_t *out, const unsigned mode,
+				       const uint64_t *map, uint64_t nmap, uint64_t *bad)
 {
 	const uint64_t mask = w == 64 ? ~0ull : (1ull << w) - 1;
 	size_t i = 0;
+	uint64_t b = 0;
 
 	for (; i + 8 <= cnt; i += 8, p += w) {
 #pragma GCC unroll 8
@@ -314,22 +338,28 @@ static NXR_ALWAYS_INLINE void unpack_w(const uint8_t *p, size_t cnt, uint64_t ba
 
 			if (s && s + w > 64)
 				x |= (uint64_t)p[(bit >> 3) + 8] << (64 - s);
-			out[i + k] = base + (x & mask);
+			out[i + k] = um_value(base + (x & mask), mode, map, nmap, &b);
 		}
 	}
 	if (i < cnt)
-		unpack_any(p, cnt - i, base, w, out + i);
+		unpack_any(p, cnt - i, base, w, out + i, mode, map, nmap, &b);
+	*bad |= b;
 }
 
-static void unpack(const uint8_t *p, size_t cnt, uint64_t base, unsigned w, uint64_t *out)
+/* Unpacks as unpack_w() for w 1..64; true when a value is out of the map. */
+static bool unpack(const uint8_t *p, size_t cnt, uint64_t base, unsigned w, uint64_t *out,
+		   unsigned mode, const uint64_t *map, uint64_t nmap)
 {
-	switch (w) {
-#define U1(W) case W: unpack_w(p, cnt, base, W, out); return;
+	uint64_t bad = 0;
+
+#define U1(W)										case W:											if (mode == UM_NONE)									unpack_w(p, cnt, base, W, out, UM_NONE, map, nmap, &bad);			else if (mode == UM_MAP)								unpack_w(p, cnt, base, W, out, UM_MAP, map, nmap, &bad);			else											unpack_w(p, cnt, base, W, out, UM_CHECK, map, nmap, &bad);			break;
 #define U8(W) U1(W + 1) U1(W + 2) U1(W + 3) U1(W + 4) U1(W + 5) U1(W + 6) U1(W + 7) U1(W + 8)
+	switch (w) {
 	U8(0) U8(8) U8(16) U8(24) U8(32) U8(40) U8(48) U8(56)
+	}
 #undef U8
 #undef U1
-	}
+	return bad != 0;
 }
 
 /* ---- integer column encoding ---- */
@@ -1507,6 +1537,19 @@ void nxr_coldec_free(struct nxr_coldec *d)
 	free(d);
 }
 
+/* out[0..cnt) = v: two values a store (a run, a constant block) */
+static NXR_ALWAYS_INLINE void fill64(uint64_t *out, uint64_t v, size_t cnt)
+{
+	typedef uint64_t v2 __attribute__((vector_size(16), aligned(8)));
+	v2 vv = { v, v };
+	size_t i = 0;
+
+	for (; i + 2 <= cnt; i += 2)
+		*(v2 *)(out + i) = vv;
+	if (i < cnt)
+		out[i] = v;
+}
+
 /*
  * FOR blocks of n values into out. With map (DICT), each value is an index
  * below nmap replaced by map[index], block by block while the block is in
@@ -1534,23 +1577,24 @@ static NXR_ALWAYS_INLINE const uint8_t *get_for_map(const uint8_t *p, const uint
 		bytes = (cnt * w + 7) / 8;
 		if (bytes > (size_t)(end - p))
 			return NULL;
-		if (w == 0) {
-			for (size_t i = 0; i < cnt; i++)
-				out[s + i] = base;
-		} else {
-			unpack(p, cnt, base, w, out + s);
+		if (!map || patched) {	/* (a patched block is mapped once whole) */
+			if (w == 0)
+				fill64(out + s, base, cnt);
+			else
+				unpack(p, cnt, base, w, out + s, UM_NONE, NULL, 0);
+		} else if (w == 0) {
+			if (base >= nmap)
+				return NULL;
+			fill64(out + s, map[base], cnt);
+		} else if (unpack(p, cnt, base, w, out + s,
+				  w < 64 && base < nmap && (1ull << w) - 1 < nmap - base ? UM_MAP
+											 : UM_CHECK,
+				  map, nmap)) {
+			return NULL;
 		}
 		p += bytes;
-		if (!patched) {
-			if (map && w < 64 && base < nmap && (1ull << w) - 1 < nmap - base) {
-				for (size_t i = s; i < s + cnt; i++)
-					out[i] = map[out[i]];
-				continue;
-			}
-			if (map)
-				goto map_checked;
+		if (!patched)
 			continue;
-		}
 		/* exceptions: count, positions (increasing), high bits above w */
 		if (p >= end)
 			return NULL;
@@ -1563,7 +1607,7 @@ static NXR_ALWAYS_INLINE const uint8_t *get_for_map(const uint8_t *p, const uint
 		bytes = (nexc * wh + 7) / 8;
 		if (wh == 0 || wh > 64 - w || bytes > (size_t)(end - p))
 			return NULL;
-		unpack(p, nexc, 0, wh, hi);
+		unpack(p, nexc, 0, wh, hi, UM_NONE, NULL, 0);
 		p += bytes;
 		for (unsigned k = 0; k < nexc; k++) {
 			if (pos[k] >= cnt || (k && pos[k] <= pos[k - 1]))
@@ -1572,7 +1616,6 @@ static NXR_ALWAYS_INLINE const uint8_t *get_for_map(const uint8_t *p, const uint
 		}
 		if (!map)
 			continue;
-map_checked:
 		for (size_t i = s; i < s + cnt; i++) {
 			if (out[i] >= nmap)
 				return NULL;
@@ -1693,6 +1736,69 @@ static const uint8_t *dec_zstd(struct nxr_coldec *d, const uint8_t *p, const uin
 	return p + zn;
 }
 
+/* Bits set in x, without the popcnt instruction (not in the x86-64 baseline). */
+static inline unsigned popcount64(uint64_t x)
+{
+	x -= (x >> 1) & 0x5555555555555555ull;
+	x = (x & 0x3333333333333333ull) + ((x >> 2) & 0x3333333333333333ull);
+	x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0full;
+	return (unsigned)((x * 0x0101010101010101ull) >> 56);
+}
+
+/*
+ * TREP's values from its flags (bits) and new values (b): each value is
+ * its task's previous one unless flagged. 64 values (a flag word) at a
+ * time. A word of few flags (unused argument registers, mostly) is a plain
+ * lookup of each task's value between flags, no dependency between the
+ * values; a flag stores its new value as its task's. A word of many flags
+ * holds the current task's value in a register (cv), saved and loaded
+ * only when the task changes (through memory, each value would wait for
+ * the store of the one before), each flag applied as a mask: a branch per
+ * flag would mispredict.
+ */
+static void trep_apply(const uint64_t *bits, const uint64_t *b, const uint32_t *ctx, size_t n,
+		       uint64_t *prev, uint32_t ntasks, uint64_t *out)
+{
+	uint64_t cv = 0;
+	uint32_t ct = 0;
+
+	memset(prev, 0, ntasks * sizeof(*prev));
+	for (size_t s = 0; s < n; s += 64) {
+		size_t lim = n - s < 64 ? n - s : 64, from = 0;
+		const uint32_t *c = ctx + s;
+		uint64_t fl = bits[s / 64], *o = out + s;
+
+		if (popcount64(fl) <= 8) {
+			prev[ct] = cv;
+			for (; fl; fl &= fl - 1) {
+				size_t at = (size_t)__builtin_ctzll(fl);
+
+				for (size_t i = from; i < at; i++)
+					o[i] = prev[c[i]];
+				o[at] = prev[c[at]] = *b++;
+				from = at + 1;
+			}
+			for (size_t i = from; i < lim; i++)
+				o[i] = prev[c[i]];
+			ct = c[lim - 1];
+			cv = prev[ct];
+			continue;
+		}
+		for (size_t i = 0; i < lim; i++, fl >>= 1) {
+			uint64_t f = fl & 1, m = 0 - f;
+
+			if (c[i] != ct) {
+				prev[ct] = cv;
+				ct = c[i];
+				cv = prev[ct];
+			}
+			cv = (*b & m) | (cv & ~m);
+			b += f;
+			o[i] = cv;
+		}
+	}
+}
+
 /* Decodes an integer column of n values into out; NULL when malformed. */
 static const uint8_t *dec_int(struct nxr_coldec *d, int depth, const uint8_t *p,
 			      const uint8_t *end, size_t n, const uint32_t *ctx, uint32_t ntasks,
@@ -1725,8 +1831,8 @@ static const uint8_t *dec_int(struct nxr_coldec *d, int depth, const uint8_t *p,
 		for (size_t r = 0; p && r < x; r++) {
 			if (b[r] >= n - at)
 				return NULL;
-			for (uint64_t k = 0; k <= b[r]; k++)
-				out[at++] = a[r];
+			fill64(out + at, a[r], (size_t)b[r] + 1);
+			at += (size_t)b[r] + 1;
 		}
 		return p && at == n ? p : NULL;
 	case M_TREP:
@@ -1738,22 +1844,7 @@ static const uint8_t *dec_int(struct nxr_coldec *d, int depth, const uint8_t *p,
 		if (!p)
 			return NULL;
 		b[nm] = 0;	/* a slot past the nm values (dec_scratch): read, never used */
-		memset(d->prev, 0, ntasks * sizeof(*d->prev));
-		/* the current task's value in a register (cv), saved and loaded
-		 * only when the task changes: through memory, each value would
-		 * wait for the store of the one before */
-		for (size_t i = 0, k = 0, ct = 0, cv = 0; i < n; i++) {
-			uint64_t f = d->bits[i >> 6] >> (i & 63) & 1, m = 0 - f;
-
-			if (ctx[i] != ct) {
-				d->prev[ct] = cv;
-				ct = ctx[i];
-				cv = d->prev[ct];
-			}
-			cv = (b[k] & m) | (cv & ~m);	/* a mask, not a branch: flags are random */
-			k += f;
-			out[i] = cv;
-		}
+		trep_apply(d->bits, b, ctx, n, d->prev, ntasks, out);
 		return p;
 	case M_ZSTD:
 		return depth == 0 ? dec_zstd(d, p, end, n, ctx, ntasks, out) : NULL;
@@ -1989,10 +2080,14 @@ static const uint8_t *dec_section(struct nxr_coldec *d, uint32_t kind, const uin
 			q = dec_str(d, ks, (unsigned)f, p, cend, ks->n, dctx);
 		} else {
 			q = dec_int(d, 0, p, cend, ks->n, ctx, d->ntasks, ks->f[f]);
-			if (kty[kind][f] == NXR_FT_U32)
-				for (uint32_t j = 0; q && j < ks->n; j++)
-					if (ks->f[f][j] > UINT32_MAX)
-						q = NULL;
+			if (q && kty[kind][f] == NXR_FT_U32) {
+				uint64_t hi = 0;	/* or-ed, no branch: the loop vectorizes */
+
+				for (uint32_t j = 0; j < ks->n; j++)
+					hi |= ks->f[f][j];
+				if (hi > UINT32_MAX)
+					q = NULL;
+			}
 		}
 		if (q != cend)
 			return NULL;
