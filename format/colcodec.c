@@ -1483,6 +1483,7 @@ struct nxr_coldec {
 	uint32_t *tpid, *ttid;
 	struct kdec k[NX_KIND_MAX_ID + 1];
 	uint64_t *a[DEPTHS], *b[DEPTHS], *prev, *sk;
+	uint64_t *runv, *runl;		/* the kinds column's runs, when it is RLE */
 	uint64_t *bits;			/* TREP's flags, a bit per value */
 	uint32_t *gtask, *gid;
 	struct hmap h;
@@ -1529,6 +1530,8 @@ void nxr_coldec_free(struct nxr_coldec *d)
 	}
 	free(d->prev);
 	free(d->sk);
+	free(d->runv);
+	free(d->runl);
 	free(d->bits);
 	free(d->gtask);
 	free(d->gid);
@@ -1922,6 +1925,8 @@ static int dec_scratch(struct nxr_coldec *d, size_t n)
 	}
 	RE(prev, 8);
 	RE(sk, 8);
+	RE(runv, 8);
+	RE(runl, 8);
 	if (!(p = realloc(d->bits, (n / 64 + 2) * 8)))
 		return -ENOMEM;
 	d->bits = p;
@@ -2107,7 +2112,7 @@ int nxr_coldec_load(struct nxr_coldec *d, const uint8_t *p, size_t len, uint32_t
 		    void *dctx, const char **why)
 {
 	const uint8_t *end = p + len;
-	uint64_t x, y, nsec;
+	uint64_t x, y, nsec, nruns;
 	uint32_t n = events;
 
 #define BAD(what) do { *why = what; return d->nomem ? -ENOMEM : -EBADMSG; } while (0)
@@ -2137,7 +2142,25 @@ int nxr_coldec_load(struct nxr_coldec *d, const uint8_t *p, size_t len, uint32_t
 		d->tpid[t] = (uint32_t)x;
 		d->ttid[t] = (uint32_t)y;
 	}
+	{
+		/* an RLE kinds column (the writer's, nearly always): its runs
+		 * stay in d->a[0] and d->b[0]; kept for the checks below */
+		const uint8_t *q = p + 1;
+
+		nruns = 0;
+		if (p < end && *p == M_RLE && !nxr_get_varint(&q, end, &x))
+			nruns = x;
+	}
 	p = dec_int(d, 0, p, end, n, NULL, 0, d->kind);
+	if (p && nruns) {
+		uint64_t *t = d->runv;
+
+		d->runv = d->a[0];
+		d->a[0] = t;
+		t = d->runl;
+		d->runl = d->b[0];
+		d->b[0] = t;
+	}
 	if (p)
 		p = dec_int(d, 0, p, end, n, NULL, 0, d->task);
 	if (p)
@@ -2148,21 +2171,25 @@ int nxr_coldec_load(struct nxr_coldec *d, const uint8_t *p, size_t len, uint32_t
 		/* kinds and tasks checked without a branch per event (kind - 1
 		 * wraps 0 to the top), counted per kind, then each kind's tasks
 		 * written through a cursor (kinds this build does not know: to
-		 * a sink slot that is overwritten) */
+		 * a sink slot that is overwritten); a run of kinds at a time
+		 * when the column is RLE */
 		uint32_t cnt[NX_KIND_MAX_ID + 2] = { 0 }, *cur[NX_KIND_MAX_ID + 2], sink;
 		uint64_t kmax = 0, tmax = 0;
 
-		for (uint32_t i = 0; i < n; i++) {
+		for (uint64_t r = 0; r < nruns; r++) {
+			uint64_t k = d->runv[r];
+
+			kmax = k - 1 > kmax ? k - 1 : kmax;
+			cnt[k <= NX_KIND_MAX_ID ? k : NX_KIND_MAX_ID + 1] += (uint32_t)d->runl[r] + 1;
+		}
+		for (uint32_t i = 0; !nruns && i < n; i++) {
 			uint64_t k = d->kind[i];
 
 			kmax = k - 1 > kmax ? k - 1 : kmax;
-			tmax = d->task[i] > tmax ? d->task[i] : tmax;
 			cnt[k <= NX_KIND_MAX_ID ? k : NX_KIND_MAX_ID + 1]++;
 		}
 		if (kmax >= UINT32_MAX)
 			BAD("event kind out of range");
-		if (tmax >= d->ntasks)
-			BAD("event task out of range");
 		for (unsigned k = 0; k <= NX_KIND_MAX_ID + 1; k++) {
 			struct kdec *ks = &d->k[k <= NX_KIND_MAX_ID ? k : 0];
 
@@ -2177,13 +2204,33 @@ int nxr_coldec_load(struct nxr_coldec *d, const uint8_t *p, size_t len, uint32_t
 			if (ks->n)
 				cur[k] = ks->task;
 		}
-		for (uint32_t i = 0; i < n; i++) {
+		for (uint64_t r = 0, i = 0; r < nruns; r++) {
+			uint64_t k = d->runv[r], len = d->runl[r] + 1;
+			uint32_t **c = &cur[k <= NX_KIND_MAX_ID ? k : NX_KIND_MAX_ID + 1], *o = *c;
+			const uint64_t *t = d->task + i;
+
+			if (o == &sink) {
+				for (uint64_t j = 0; j < len; j++)
+					tmax = t[j] > tmax ? t[j] : tmax;
+			} else {
+				for (uint64_t j = 0; j < len; j++) {
+					tmax = t[j] > tmax ? t[j] : tmax;
+					o[j] = (uint32_t)t[j];
+				}
+				*c = o + len;
+			}
+			i += len;
+		}
+		for (uint32_t i = 0; !nruns && i < n; i++) {
 			uint64_t k = d->kind[i];
 			uint32_t **c = &cur[k <= NX_KIND_MAX_ID ? k : NX_KIND_MAX_ID + 1];
 
+			tmax = d->task[i] > tmax ? d->task[i] : tmax;
 			**c = (uint32_t)d->task[i];
 			*c += *c != &sink;
 		}
+		if (tmax >= d->ntasks)
+			BAD("event task out of range");
 	}
 	if (nxr_get_varint(&p, end, &nsec) || nsec > n)
 		BAD("section count out of range");
