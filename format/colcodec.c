@@ -2002,7 +2002,7 @@ static int regroup_dict(struct nxr_coldec *d, struct kdec *ks, const uint8_t *p,
 			const uint8_t *end, uint64_t *sel)
 {
 	uint64_t nd, gval[NXR_COL_MAX_GROUPS], *ix = d->b[0], bad = 0, next = 0;
-	uint32_t n = ks->n, *gend = (uint32_t *)d->a[0];
+	uint32_t n = ks->n, gend[NXR_COL_MAX_GROUPS];
 	bool isnew;
 
 	if (p >= end || *p++ != M_DICT)
@@ -2019,19 +2019,38 @@ static int regroup_dict(struct nxr_coldec *d, struct kdec *ks, const uint8_t *p,
 	for (uint32_t g = 0; g < nd; g++)
 		if (hm_get_put(&d->h, gval[g], g, &isnew) != g)
 			return 0;	/* a value twice: the groups merge */
+	/* checked and counted in one pass (an index out of range counts in
+	 * a slot it cannot name, below NXR_COL_MAX_GROUPS, and is refused
+	 * after the pass), then each event's place and grouped task in one */
+	_Static_assert((NXR_COL_MAX_GROUPS & (NXR_COL_MAX_GROUPS - 1)) == 0, "a power of two");
+	memset(gend, 0, sizeof(gend));
 	for (uint32_t j = 0; j < n; j++) {
 		uint64_t x = ix[j];
 
 		bad |= x >= nd ? 2 : x > next;	/* 2: out of range; 1: not in order */
 		next += x == next;
-		d->gid[j] = (uint32_t)x;
+		gend[x & (NXR_COL_MAX_GROUPS - 1)]++;
 	}
 	if (bad & 2)
 		return -1;
 	if (bad)
 		return 0;
-	group_positions(d->gid, n, (uint32_t)next, gend, ks->pos);
-	regroup_apply(d, ks, sel, gval, gend, (uint32_t)next);
+	for (uint32_t g = 0, sum = 0; g < next; g++) {
+		uint32_t c = gend[g];
+
+		gend[g] = sum;
+		sum += c;
+	}
+	for (uint32_t j = 0; j < n; j++) {
+		uint32_t q = gend[ix[j]]++;
+
+		ks->pos[j] = q;
+		d->gtask[q] = ks->task[j];
+	}
+	for (uint32_t g = 0, q = 0; g < next; g++) {
+		fill64(sel + q, gval[g], gend[g] - q);
+		q = gend[g];
+	}
 	return 1;
 }
 
