@@ -1926,7 +1926,10 @@ static int dec_scratch(struct nxr_coldec *d, size_t n)
 	RE(prev, 8);
 	RE(sk, 8);
 	RE(runv, 8);
-	RE(runl, 8);
+	/* n + 1 values: swapped with b[0] (nxr_coldec_load), which TREP needs so */
+	if (!(p = realloc(d->runl, (n + 1) * 8)))
+		return -ENOMEM;
+	d->runl = p;
 	if (!(p = realloc(d->bits, (n / 64 + 2) * 8)))
 		return -ENOMEM;
 	d->bits = p;
