@@ -1788,14 +1788,15 @@ static void trep_apply(const uint64_t *bits, const uint64_t *b, const uint32_t *
 			continue;
 		}
 		for (size_t i = 0; i < lim; i++, fl >>= 1) {
-			uint64_t f = fl & 1, m = 0 - f;
+			uint64_t x = *b;
+			bool f = fl & 1;
 
 			if (c[i] != ct) {
 				prev[ct] = cv;
 				ct = c[i];
 				cv = prev[ct];
 			}
-			cv = (*b & m) | (cv & ~m);
+			cv = f ? x : cv;
 			b += f;
 			o[i] = cv;
 		}
@@ -2341,9 +2342,33 @@ size_t nxr_coldec_next_batch(struct nxr_coldec *d, struct nxr_event *evs, size_t
 {
 	uint32_t i = d->i, end = max < d->n - i ? i + (uint32_t)max : d->n;
 	size_t k = 0;
+	struct kdec *ks = &d->k[NX_KIND_SYSCALL];
+	const uint64_t *kind = d->kind, *task = d->task, *key = d->key;
+	const uint32_t *tpid = d->tpid, *ttid = d->ttid;
 
-	for (; i < end; i++)
-		k += (size_t)fill_event(d, i, &evs[k]);
+	/* syscalls with everything in locals (the cursor, the grouping, the
+	 * field arrays), other kinds through fill_event() */
+	while (i < end) {
+		const uint32_t *pos = ks->grouped ? ks->pos : NULL;
+		uint32_t cur = ks->cur;
+
+		for (; i < end && kind[i] == NX_KIND_SYSCALL; i++, k++) {
+			struct nxr_event *ev = &evs[k];
+			uint32_t t = (uint32_t)task[i], q = pos ? pos[cur] : cur;
+			unsigned bit = 0;
+
+			cur++;
+			ev->kind = NX_KIND_SYSCALL;
+			ev->pid = tpid[t];
+			ev->tid = ttid[t];
+			NX_FIELDS_SYSCALL(UN_FIELD, syscall)
+			ev->ts_ns = key[i] - ev->syscall.dur_ns;
+			(void)bit;
+		}
+		ks->cur = cur;
+		if (i < end)
+			k += (size_t)fill_event(d, i++, &evs[k]);
+	}
 	*used = i - d->i;
 	d->i = i;
 	return k;
