@@ -2346,12 +2346,12 @@ size_t nxr_coldec_next_batch(struct nxr_coldec *d, struct nxr_event *evs, size_t
 	const uint64_t *kind = d->kind, *task = d->task, *key = d->key;
 	const uint32_t *tpid = d->tpid, *ttid = d->ttid;
 
-	/* syscalls with everything in locals (the cursor, the grouping, the
-	 * field arrays), other kinds through fill_event() */
-	while (i < end) {
-		const uint32_t *pos = ks->grouped ? ks->pos : NULL;
-		uint32_t cur = ks->cur;
+	const uint32_t *pos = ks->grouped ? ks->pos : NULL;
+	uint32_t cur = ks->cur;
 
+	/* runs of syscalls with the cursor and the grouping in locals, other
+	 * kinds between them through fill_event() (never a syscall here) */
+	while (i < end) {
 		for (; i < end && kind[i] == NX_KIND_SYSCALL; i++, k++) {
 			struct nxr_event *ev = &evs[k];
 			uint32_t t = (uint32_t)task[i], q = pos ? pos[cur] : cur;
@@ -2365,10 +2365,10 @@ size_t nxr_coldec_next_batch(struct nxr_coldec *d, struct nxr_event *evs, size_t
 			ev->ts_ns = key[i] - ev->syscall.dur_ns;
 			(void)bit;
 		}
-		ks->cur = cur;
 		if (i < end)
 			k += (size_t)fill_event(d, i++, &evs[k]);
 	}
+	ks->cur = cur;
 	*used = i - d->i;
 	d->i = i;
 	return k;
