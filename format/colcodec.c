@@ -1947,7 +1947,8 @@ static int kdec_size(struct kdec *ks, uint32_t kind, size_t n)
 
 	if (n <= ks->cap)
 		return 0;
-	if (!(p = realloc(ks->task, n * 4)))
+	/* n + 1: nxr_coldec_load() may write one past the syscalls' tasks */
+	if (!(p = realloc(ks->task, (n + 1) * 4)))
 		return -ENOMEM;
 	ks->task = p;
 	if (!(p = realloc(ks->pos, n * 4)))
@@ -2244,13 +2245,31 @@ int nxr_coldec_load(struct nxr_coldec *d, const uint8_t *p, size_t len, uint32_t
 			}
 			i += len;
 		}
-		for (uint32_t i = 0; !nruns && i < n; i++) {
-			uint64_t k = d->kind[i];
-			uint32_t **c = &cur[k <= NX_KIND_MAX_ID ? k : NX_KIND_MAX_ID + 1];
+		if (!nruns) {
+			/* syscalls through a cursor in a register, every task
+			 * stored and the cursor moved by one when it is a syscall
+			 * (one slot past them: kdec_size()); the other events'
+			 * places listed, then distributed through cur[] (a
+			 * cursor in memory: each waits for the store before) */
+			uint32_t *sys = cur[NX_KIND_SYSCALL], *oth = d->gid, cs = 0, co = 0;
 
-			tmax = d->task[i] > tmax ? d->task[i] : tmax;
-			**c = (uint32_t)d->task[i];
-			*c += *c != &sink;
+			for (uint32_t i = 0; i < n; i++) {
+				uint64_t t = d->task[i];
+				bool is = d->kind[i] == NX_KIND_SYSCALL;
+
+				tmax = t > tmax ? t : tmax;
+				sys[cs] = (uint32_t)t;
+				cs += is;
+				oth[co] = i;
+				co += !is;
+			}
+			for (uint32_t j = 0; j < co; j++) {
+				uint64_t k = d->kind[oth[j]];
+				uint32_t **c = &cur[k <= NX_KIND_MAX_ID ? k : NX_KIND_MAX_ID + 1];
+
+				**c = (uint32_t)d->task[oth[j]];
+				*c += *c != &sink;
+			}
 		}
 		if (tmax >= d->ntasks)
 			BAD("event task out of range");
