@@ -280,9 +280,29 @@ static uint8_t *pack(uint8_t *p, const uint64_t *v, size_t cnt, uint64_t base, u
 	return p;	/* w == 0: nothing to store */
 }
 
-/* Unpacks cnt values of w bits (1..64) from p, adding base. Reads up to
- * 8 bytes past the packed bytes' end. */
-static void unpack_any(const uint8_t *p, size_t cnt, uint64_t base, unsigned w, uint64_t *out)
+/*
+ * What unpacking does with each value x (base already added): UM_NONE
+ * stores it; UM_MAP stores map[x] (a DICT block whose range lies inside
+ * the dictionary); UM_CHECK stores map[x] when x < nmap, and records in
+ * *bad a value that is not (with no branch: it is hostile input only).
+ */
+enum { UM_NONE, UM_MAP, UM_CHECK };
+
+static NXR_ALWAYS_INLINE uint64_t um_value(uint64_t x, const unsigned mode, const uint64_t *map,
+					   uint64_t nmap, uint64_t *bad)
+{
+	if (mode == UM_NONE)
+		return x;
+	if (mode == UM_MAP)
+		return map[x];
+	*bad |= x >= nmap;
+	return map[x < nmap ? x : 0];
+}
+
+/* Unpacks cnt values of w bits (1..64) from p, adding base, mapped as
+ * mode says. Reads up to 8 bytes past the packed bytes' end. */
+static void unpack_any(const uint8_t *p, size_t cnt, uint64_t base, unsigned w, uint64_t *out,
+		       unsigned mode, const uint64_t *map, uint64_t nmap, uint64_t *bad)
 {
 	uint64_t mask = w == 64 ? ~0ull : (1ull << w) - 1;
 	size_t pos = 0;
@@ -294,17 +314,21 @@ static void unpack_any(const uint8_t *p, size_t cnt, uint64_t base, unsigned w, 
 
 		if (s && s + w > 64)
 			x |= (uint64_t)q[8] << (64 - s);
-		out[i] = base + (x & mask);
+		x = base + (x & mask);
+		out[i] = mode == UM_NONE ? x : um_value(x, mode == UM_MAP ? UM_MAP : UM_CHECK,
+							 map, nmap, bad);
 	}
 }
 
-/* The same for a constant w: eight values (w bytes) at a time, every shift
- * and offset a constant, then the rest. */
+/* The same for a constant w and mode: eight values (w bytes) at a time,
+ * every shift and offset a constant, then the rest. */
 static NXR_ALWAYS_INLINE void unpack_w(const uint8_t *p, size_t cnt, uint64_t base,
-				       const unsigned w, uint64_t *out)
+				       const unsigned w, uint64_t *out, const unsigned mode,
+				       const uint64_t *map, uint64_t nmap, uint64_t *bad)
 {
 	const uint64_t mask = w == 64 ? ~0ull : (1ull << w) - 1;
 	size_t i = 0;
+	uint64_t b = 0;
 
 	for (; i + 8 <= cnt; i += 8, p += w) {
 #pragma GCC unroll 8
@@ -314,22 +338,28 @@ static NXR_ALWAYS_INLINE void unpack_w(const uint8_t *p, size_t cnt, uint64_t ba
 
 			if (s && s + w > 64)
 				x |= (uint64_t)p[(bit >> 3) + 8] << (64 - s);
-			out[i + k] = base + (x & mask);
+			out[i + k] = um_value(base + (x & mask), mode, map, nmap, &b);
 		}
 	}
 	if (i < cnt)
-		unpack_any(p, cnt - i, base, w, out + i);
+		unpack_any(p, cnt - i, base, w, out + i, mode, map, nmap, &b);
+	*bad |= b;
 }
 
-static void unpack(const uint8_t *p, size_t cnt, uint64_t base, unsigned w, uint64_t *out)
+/* Unpacks as unpack_w() for w 1..64; true when a value is out of the map. */
+static bool unpack(const uint8_t *p, size_t cnt, uint64_t base, unsigned w, uint64_t *out,
+		   unsigned mode, const uint64_t *map, uint64_t nmap)
 {
-	switch (w) {
-#define U1(W) case W: unpack_w(p, cnt, base, W, out); return;
+	uint64_t bad = 0;
+
+#define U1(W)										case W:											if (mode == UM_NONE)									unpack_w(p, cnt, base, W, out, UM_NONE, map, nmap, &bad);			else if (mode == UM_MAP)								unpack_w(p, cnt, base, W, out, UM_MAP, map, nmap, &bad);			else											unpack_w(p, cnt, base, W, out, UM_CHECK, map, nmap, &bad);			break;
 #define U8(W) U1(W + 1) U1(W + 2) U1(W + 3) U1(W + 4) U1(W + 5) U1(W + 6) U1(W + 7) U1(W + 8)
+	switch (w) {
 	U8(0) U8(8) U8(16) U8(24) U8(32) U8(40) U8(48) U8(56)
+	}
 #undef U8
 #undef U1
-	}
+	return bad != 0;
 }
 
 /* ---- integer column encoding ---- */
@@ -1453,6 +1483,7 @@ struct nxr_coldec {
 	uint32_t *tpid, *ttid;
 	struct kdec k[NX_KIND_MAX_ID + 1];
 	uint64_t *a[DEPTHS], *b[DEPTHS], *prev, *sk;
+	uint64_t *runv, *runl;		/* the kinds column's runs, when it is RLE */
 	uint64_t *bits;			/* TREP's flags, a bit per value */
 	uint32_t *gtask, *gid;
 	struct hmap h;
@@ -1499,12 +1530,27 @@ void nxr_coldec_free(struct nxr_coldec *d)
 	}
 	free(d->prev);
 	free(d->sk);
+	free(d->runv);
+	free(d->runl);
 	free(d->bits);
 	free(d->gtask);
 	free(d->gid);
 	free(d->zcol);
 	hm_free(&d->h);
 	free(d);
+}
+
+/* out[0..cnt) = v: two values a store (a run, a constant block) */
+static NXR_ALWAYS_INLINE void fill64(uint64_t *out, uint64_t v, size_t cnt)
+{
+	typedef uint64_t v2 __attribute__((vector_size(16), aligned(8)));
+	v2 vv = { v, v };
+	size_t i = 0;
+
+	for (; i + 2 <= cnt; i += 2)
+		*(v2 *)(out + i) = vv;
+	if (i < cnt)
+		out[i] = v;
 }
 
 /*
@@ -1534,23 +1580,24 @@ static NXR_ALWAYS_INLINE const uint8_t *get_for_map(const uint8_t *p, const uint
 		bytes = (cnt * w + 7) / 8;
 		if (bytes > (size_t)(end - p))
 			return NULL;
-		if (w == 0) {
-			for (size_t i = 0; i < cnt; i++)
-				out[s + i] = base;
-		} else {
-			unpack(p, cnt, base, w, out + s);
+		if (!map || patched) {	/* (a patched block is mapped once whole) */
+			if (w == 0)
+				fill64(out + s, base, cnt);
+			else
+				unpack(p, cnt, base, w, out + s, UM_NONE, NULL, 0);
+		} else if (w == 0) {
+			if (base >= nmap)
+				return NULL;
+			fill64(out + s, map[base], cnt);
+		} else if (unpack(p, cnt, base, w, out + s,
+				  w < 64 && base < nmap && (1ull << w) - 1 < nmap - base ? UM_MAP
+											 : UM_CHECK,
+				  map, nmap)) {
+			return NULL;
 		}
 		p += bytes;
-		if (!patched) {
-			if (map && w < 64 && base < nmap && (1ull << w) - 1 < nmap - base) {
-				for (size_t i = s; i < s + cnt; i++)
-					out[i] = map[out[i]];
-				continue;
-			}
-			if (map)
-				goto map_checked;
+		if (!patched)
 			continue;
-		}
 		/* exceptions: count, positions (increasing), high bits above w */
 		if (p >= end)
 			return NULL;
@@ -1563,7 +1610,7 @@ static NXR_ALWAYS_INLINE const uint8_t *get_for_map(const uint8_t *p, const uint
 		bytes = (nexc * wh + 7) / 8;
 		if (wh == 0 || wh > 64 - w || bytes > (size_t)(end - p))
 			return NULL;
-		unpack(p, nexc, 0, wh, hi);
+		unpack(p, nexc, 0, wh, hi, UM_NONE, NULL, 0);
 		p += bytes;
 		for (unsigned k = 0; k < nexc; k++) {
 			if (pos[k] >= cnt || (k && pos[k] <= pos[k - 1]))
@@ -1572,7 +1619,6 @@ static NXR_ALWAYS_INLINE const uint8_t *get_for_map(const uint8_t *p, const uint
 		}
 		if (!map)
 			continue;
-map_checked:
 		for (size_t i = s; i < s + cnt; i++) {
 			if (out[i] >= nmap)
 				return NULL;
@@ -1693,6 +1739,70 @@ static const uint8_t *dec_zstd(struct nxr_coldec *d, const uint8_t *p, const uin
 	return p + zn;
 }
 
+/* Bits set in x, without the popcnt instruction (not in the x86-64 baseline). */
+static inline unsigned popcount64(uint64_t x)
+{
+	x -= (x >> 1) & 0x5555555555555555ull;
+	x = (x & 0x3333333333333333ull) + ((x >> 2) & 0x3333333333333333ull);
+	x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0full;
+	return (unsigned)((x * 0x0101010101010101ull) >> 56);
+}
+
+/*
+ * TREP's values from its flags (bits) and new values (b): each value is
+ * its task's previous one unless flagged. 64 values (a flag word) at a
+ * time. A word of few flags (unused argument registers, mostly) is a plain
+ * lookup of each task's value between flags, no dependency between the
+ * values; a flag stores its new value as its task's. A word of many flags
+ * holds the current task's value in a register (cv), saved and loaded
+ * only when the task changes (through memory, each value would wait for
+ * the store of the one before), each flag applied as a mask: a branch per
+ * flag would mispredict.
+ */
+static void trep_apply(const uint64_t *bits, const uint64_t *b, const uint32_t *ctx, size_t n,
+		       uint64_t *prev, uint32_t ntasks, uint64_t *out)
+{
+	uint64_t cv = 0;
+	uint32_t ct = 0;
+
+	memset(prev, 0, ntasks * sizeof(*prev));
+	for (size_t s = 0; s < n; s += 64) {
+		size_t lim = n - s < 64 ? n - s : 64, from = 0;
+		const uint32_t *c = ctx + s;
+		uint64_t fl = bits[s / 64], *o = out + s;
+
+		if (popcount64(fl) <= 8) {
+			prev[ct] = cv;
+			for (; fl; fl &= fl - 1) {
+				size_t at = (size_t)__builtin_ctzll(fl);
+
+				for (size_t i = from; i < at; i++)
+					o[i] = prev[c[i]];
+				o[at] = prev[c[at]] = *b++;
+				from = at + 1;
+			}
+			for (size_t i = from; i < lim; i++)
+				o[i] = prev[c[i]];
+			ct = c[lim - 1];
+			cv = prev[ct];
+			continue;
+		}
+		for (size_t i = 0; i < lim; i++, fl >>= 1) {
+			uint64_t x = *b;
+			bool f = fl & 1;
+
+			if (c[i] != ct) {
+				prev[ct] = cv;
+				ct = c[i];
+				cv = prev[ct];
+			}
+			cv = f ? x : cv;
+			b += f;
+			o[i] = cv;
+		}
+	}
+}
+
 /* Decodes an integer column of n values into out; NULL when malformed. */
 static const uint8_t *dec_int(struct nxr_coldec *d, int depth, const uint8_t *p,
 			      const uint8_t *end, size_t n, const uint32_t *ctx, uint32_t ntasks,
@@ -1725,8 +1835,8 @@ static const uint8_t *dec_int(struct nxr_coldec *d, int depth, const uint8_t *p,
 		for (size_t r = 0; p && r < x; r++) {
 			if (b[r] >= n - at)
 				return NULL;
-			for (uint64_t k = 0; k <= b[r]; k++)
-				out[at++] = a[r];
+			fill64(out + at, a[r], (size_t)b[r] + 1);
+			at += (size_t)b[r] + 1;
 		}
 		return p && at == n ? p : NULL;
 	case M_TREP:
@@ -1738,22 +1848,7 @@ static const uint8_t *dec_int(struct nxr_coldec *d, int depth, const uint8_t *p,
 		if (!p)
 			return NULL;
 		b[nm] = 0;	/* a slot past the nm values (dec_scratch): read, never used */
-		memset(d->prev, 0, ntasks * sizeof(*d->prev));
-		/* the current task's value in a register (cv), saved and loaded
-		 * only when the task changes: through memory, each value would
-		 * wait for the store of the one before */
-		for (size_t i = 0, k = 0, ct = 0, cv = 0; i < n; i++) {
-			uint64_t f = d->bits[i >> 6] >> (i & 63) & 1, m = 0 - f;
-
-			if (ctx[i] != ct) {
-				d->prev[ct] = cv;
-				ct = ctx[i];
-				cv = d->prev[ct];
-			}
-			cv = (b[k] & m) | (cv & ~m);	/* a mask, not a branch: flags are random */
-			k += f;
-			out[i] = cv;
-		}
+		trep_apply(d->bits, b, ctx, n, d->prev, ntasks, out);
 		return p;
 	case M_ZSTD:
 		return depth == 0 ? dec_zstd(d, p, end, n, ctx, ntasks, out) : NULL;
@@ -1831,6 +1926,11 @@ static int dec_scratch(struct nxr_coldec *d, size_t n)
 	}
 	RE(prev, 8);
 	RE(sk, 8);
+	RE(runv, 8);
+	/* n + 1 values: swapped with b[0] (nxr_coldec_load), which TREP needs so */
+	if (!(p = realloc(d->runl, (n + 1) * 8)))
+		return -ENOMEM;
+	d->runl = p;
 	if (!(p = realloc(d->bits, (n / 64 + 2) * 8)))
 		return -ENOMEM;
 	d->bits = p;
@@ -1847,7 +1947,8 @@ static int kdec_size(struct kdec *ks, uint32_t kind, size_t n)
 
 	if (n <= ks->cap)
 		return 0;
-	if (!(p = realloc(ks->task, n * 4)))
+	/* n + 1: nxr_coldec_load() may write one past the syscalls' tasks */
+	if (!(p = realloc(ks->task, (n + 1) * 4)))
 		return -ENOMEM;
 	ks->task = p;
 	if (!(p = realloc(ks->pos, n * 4)))
@@ -1906,7 +2007,7 @@ static int regroup_dict(struct nxr_coldec *d, struct kdec *ks, const uint8_t *p,
 			const uint8_t *end, uint64_t *sel)
 {
 	uint64_t nd, gval[NXR_COL_MAX_GROUPS], *ix = d->b[0], bad = 0, next = 0;
-	uint32_t n = ks->n, *gend = (uint32_t *)d->a[0];
+	uint32_t n = ks->n, gend[NXR_COL_MAX_GROUPS];
 	bool isnew;
 
 	if (p >= end || *p++ != M_DICT)
@@ -1923,19 +2024,38 @@ static int regroup_dict(struct nxr_coldec *d, struct kdec *ks, const uint8_t *p,
 	for (uint32_t g = 0; g < nd; g++)
 		if (hm_get_put(&d->h, gval[g], g, &isnew) != g)
 			return 0;	/* a value twice: the groups merge */
+	/* checked and counted in one pass (an index out of range counts in
+	 * a slot it cannot name, below NXR_COL_MAX_GROUPS, and is refused
+	 * after the pass), then each event's place and grouped task in one */
+	_Static_assert((NXR_COL_MAX_GROUPS & (NXR_COL_MAX_GROUPS - 1)) == 0, "a power of two");
+	memset(gend, 0, sizeof(gend));
 	for (uint32_t j = 0; j < n; j++) {
 		uint64_t x = ix[j];
 
 		bad |= x >= nd ? 2 : x > next;	/* 2: out of range; 1: not in order */
 		next += x == next;
-		d->gid[j] = (uint32_t)x;
+		gend[x & (NXR_COL_MAX_GROUPS - 1)]++;
 	}
 	if (bad & 2)
 		return -1;
 	if (bad)
 		return 0;
-	group_positions(d->gid, n, (uint32_t)next, gend, ks->pos);
-	regroup_apply(d, ks, sel, gval, gend, (uint32_t)next);
+	for (uint32_t g = 0, sum = 0; g < next; g++) {
+		uint32_t c = gend[g];
+
+		gend[g] = sum;
+		sum += c;
+	}
+	for (uint32_t j = 0; j < n; j++) {
+		uint32_t q = gend[ix[j]]++;
+
+		ks->pos[j] = q;
+		d->gtask[q] = ks->task[j];
+	}
+	for (uint32_t g = 0, q = 0; g < next; g++) {
+		fill64(sel + q, gval[g], gend[g] - q);
+		q = gend[g];
+	}
 	return 1;
 }
 
@@ -1989,10 +2109,14 @@ static const uint8_t *dec_section(struct nxr_coldec *d, uint32_t kind, const uin
 			q = dec_str(d, ks, (unsigned)f, p, cend, ks->n, dctx);
 		} else {
 			q = dec_int(d, 0, p, cend, ks->n, ctx, d->ntasks, ks->f[f]);
-			if (kty[kind][f] == NXR_FT_U32)
-				for (uint32_t j = 0; q && j < ks->n; j++)
-					if (ks->f[f][j] > UINT32_MAX)
-						q = NULL;
+			if (q && kty[kind][f] == NXR_FT_U32) {
+				uint64_t hi = 0;	/* or-ed, no branch: the loop vectorizes */
+
+				for (uint32_t j = 0; j < ks->n; j++)
+					hi |= ks->f[f][j];
+				if (hi > UINT32_MAX)
+					q = NULL;
+			}
 		}
 		if (q != cend)
 			return NULL;
@@ -2012,7 +2136,7 @@ int nxr_coldec_load(struct nxr_coldec *d, const uint8_t *p, size_t len, uint32_t
 		    void *dctx, const char **why)
 {
 	const uint8_t *end = p + len;
-	uint64_t x, y, nsec;
+	uint64_t x, y, nsec, nruns;
 	uint32_t n = events;
 
 #define BAD(what) do { *why = what; return d->nomem ? -ENOMEM : -EBADMSG; } while (0)
@@ -2042,7 +2166,25 @@ int nxr_coldec_load(struct nxr_coldec *d, const uint8_t *p, size_t len, uint32_t
 		d->tpid[t] = (uint32_t)x;
 		d->ttid[t] = (uint32_t)y;
 	}
+	{
+		/* an RLE kinds column (the writer's, nearly always): its runs
+		 * stay in d->a[0] and d->b[0]; kept for the checks below */
+		const uint8_t *q = p + 1;
+
+		nruns = 0;
+		if (p < end && *p == M_RLE && !nxr_get_varint(&q, end, &x))
+			nruns = x;
+	}
 	p = dec_int(d, 0, p, end, n, NULL, 0, d->kind);
+	if (p && nruns) {
+		uint64_t *t = d->runv;
+
+		d->runv = d->a[0];
+		d->a[0] = t;
+		t = d->runl;
+		d->runl = d->b[0];
+		d->b[0] = t;
+	}
 	if (p)
 		p = dec_int(d, 0, p, end, n, NULL, 0, d->task);
 	if (p)
@@ -2053,21 +2195,25 @@ int nxr_coldec_load(struct nxr_coldec *d, const uint8_t *p, size_t len, uint32_t
 		/* kinds and tasks checked without a branch per event (kind - 1
 		 * wraps 0 to the top), counted per kind, then each kind's tasks
 		 * written through a cursor (kinds this build does not know: to
-		 * a sink slot that is overwritten) */
+		 * a sink slot that is overwritten); a run of kinds at a time
+		 * when the column is RLE */
 		uint32_t cnt[NX_KIND_MAX_ID + 2] = { 0 }, *cur[NX_KIND_MAX_ID + 2], sink;
 		uint64_t kmax = 0, tmax = 0;
 
-		for (uint32_t i = 0; i < n; i++) {
+		for (uint64_t r = 0; r < nruns; r++) {
+			uint64_t k = d->runv[r];
+
+			kmax = k - 1 > kmax ? k - 1 : kmax;
+			cnt[k <= NX_KIND_MAX_ID ? k : NX_KIND_MAX_ID + 1] += (uint32_t)d->runl[r] + 1;
+		}
+		for (uint32_t i = 0; !nruns && i < n; i++) {
 			uint64_t k = d->kind[i];
 
 			kmax = k - 1 > kmax ? k - 1 : kmax;
-			tmax = d->task[i] > tmax ? d->task[i] : tmax;
 			cnt[k <= NX_KIND_MAX_ID ? k : NX_KIND_MAX_ID + 1]++;
 		}
 		if (kmax >= UINT32_MAX)
 			BAD("event kind out of range");
-		if (tmax >= d->ntasks)
-			BAD("event task out of range");
 		for (unsigned k = 0; k <= NX_KIND_MAX_ID + 1; k++) {
 			struct kdec *ks = &d->k[k <= NX_KIND_MAX_ID ? k : 0];
 
@@ -2082,13 +2228,51 @@ int nxr_coldec_load(struct nxr_coldec *d, const uint8_t *p, size_t len, uint32_t
 			if (ks->n)
 				cur[k] = ks->task;
 		}
-		for (uint32_t i = 0; i < n; i++) {
-			uint64_t k = d->kind[i];
-			uint32_t **c = &cur[k <= NX_KIND_MAX_ID ? k : NX_KIND_MAX_ID + 1];
+		for (uint64_t r = 0, i = 0; r < nruns; r++) {
+			uint64_t k = d->runv[r], len = d->runl[r] + 1;
+			uint32_t **c = &cur[k <= NX_KIND_MAX_ID ? k : NX_KIND_MAX_ID + 1], *o = *c;
+			const uint64_t *t = d->task + i;
 
-			**c = (uint32_t)d->task[i];
-			*c += *c != &sink;
+			if (o == &sink) {
+				for (uint64_t j = 0; j < len; j++)
+					tmax = t[j] > tmax ? t[j] : tmax;
+			} else {
+				for (uint64_t j = 0; j < len; j++) {
+					tmax = t[j] > tmax ? t[j] : tmax;
+					o[j] = (uint32_t)t[j];
+				}
+				*c = o + len;
+			}
+			i += len;
 		}
+		if (!nruns) {
+			/* syscalls through a cursor in a register, every task
+			 * stored and the cursor moved by one when it is a syscall
+			 * (one slot past them: kdec_size()); the other events'
+			 * places listed, then distributed through cur[] (a
+			 * cursor in memory: each waits for the store before) */
+			uint32_t *sys = cur[NX_KIND_SYSCALL], *oth = d->gid, cs = 0, co = 0;
+
+			for (uint32_t i = 0; i < n; i++) {
+				uint64_t t = d->task[i];
+				bool is = d->kind[i] == NX_KIND_SYSCALL;
+
+				tmax = t > tmax ? t : tmax;
+				sys[cs] = (uint32_t)t;
+				cs += is;
+				oth[co] = i;
+				co += !is;
+			}
+			for (uint32_t j = 0; j < co; j++) {
+				uint64_t k = d->kind[oth[j]];
+				uint32_t **c = &cur[k <= NX_KIND_MAX_ID ? k : NX_KIND_MAX_ID + 1];
+
+				**c = (uint32_t)d->task[oth[j]];
+				*c += *c != &sink;
+			}
+		}
+		if (tmax >= d->ntasks)
+			BAD("event task out of range");
 	}
 	if (nxr_get_varint(&p, end, &nsec) || nsec > n)
 		BAD("section count out of range");
@@ -2177,9 +2361,33 @@ size_t nxr_coldec_next_batch(struct nxr_coldec *d, struct nxr_event *evs, size_t
 {
 	uint32_t i = d->i, end = max < d->n - i ? i + (uint32_t)max : d->n;
 	size_t k = 0;
+	struct kdec *ks = &d->k[NX_KIND_SYSCALL];
+	const uint64_t *kind = d->kind, *task = d->task, *key = d->key;
+	const uint32_t *tpid = d->tpid, *ttid = d->ttid;
 
-	for (; i < end; i++)
-		k += (size_t)fill_event(d, i, &evs[k]);
+	const uint32_t *pos = ks->grouped ? ks->pos : NULL;
+	uint32_t cur = ks->cur;
+
+	/* runs of syscalls with the cursor and the grouping in locals, other
+	 * kinds between them through fill_event() (never a syscall here) */
+	while (i < end) {
+		for (; i < end && kind[i] == NX_KIND_SYSCALL; i++, k++) {
+			struct nxr_event *ev = &evs[k];
+			uint32_t t = (uint32_t)task[i], q = pos ? pos[cur] : cur;
+			unsigned bit = 0;
+
+			cur++;
+			ev->kind = NX_KIND_SYSCALL;
+			ev->pid = tpid[t];
+			ev->tid = ttid[t];
+			NX_FIELDS_SYSCALL(UN_FIELD, syscall)
+			ev->ts_ns = key[i] - ev->syscall.dur_ns;
+			(void)bit;
+		}
+		if (i < end)
+			k += (size_t)fill_event(d, i++, &evs[k]);
+	}
+	ks->cur = cur;
 	*used = i - d->i;
 	d->i = i;
 	return k;

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zstd.h>
@@ -671,6 +672,293 @@ static void test_selector_dict(void **state)
 	assert_int_equal(load_grouped(longer, sizeof(longer), o_nr, o_arg1), -EBADMSG);
 }
 
+/*
+ * The kinds column as runs (the writer's RLE): kinds and tasks are checked
+ * and handed out a run at a time. Runs of 1, 99 (unknown), 1 over tasks
+ * 0 0 t: fine for t = 1 (two tasks), refused for t = 2 (past the table);
+ * a run of kind 0 refused; runs that do not add up to the events refused.
+ */
+static size_t rle_kinds(uint8_t *buf, const uint8_t *kinds, const uint8_t *lens, unsigned nruns,
+			uint8_t last_task)
+{
+	const uint8_t tasks[] = { 0, 0, last_task }, keys[] = { 10, 20, 30 };
+	uint8_t *p = buf, *body, *len;
+
+	*p++ = 2;			/* two tasks: 7/8, 9/9 */
+	*p++ = 7, *p++ = 8, *p++ = 9, *p++ = 9;
+	*p++ = 3;			/* kinds: RLE */
+	*p++ = (uint8_t)nruns;
+	p = col8(p, kinds, nruns, 0);
+	p = col8(p, lens, nruns, 0);
+	p = col8(p, tasks, 3, 0);
+	p = col8(p, keys, 3, 0);
+	*p++ = 2;			/* the unknown kind's section, then the syscalls' */
+	*p++ = 99, *p++ = 1, *p++ = 0;
+	*p++ = 1, *p++ = 2;
+	len = p++;
+	body = p;
+	*p++ = 10;
+	*p++ = 0;
+	for (unsigned f = 0; f < 10; f++) {
+		uint8_t v[2] = { (uint8_t)(f + 1), (uint8_t)(f + 100) }, *cl = p++;
+
+		p = col8(p, v, 2, 0);
+		*cl = (uint8_t)(p - cl - 1);
+	}
+	*len = (uint8_t)(p - body);
+	return (size_t)(p - buf);
+}
+
+static void test_kinds_as_runs(void **state)
+{
+	static const uint8_t kinds[] = { 1, 99, 1 }, lens[] = { 0, 0, 0 }, zero[] = { 1, 0, 1 },
+			     long_run[] = { 0, 0, 1 };
+	struct nxr_coldec *d = nxr_coldec_new();
+	struct nxr_event evs[4];
+	uint8_t buf[512] = { 0 };
+	const char *why = NULL;
+	uint32_t used;
+	size_t len;
+
+	(void)state;
+	assert_non_null(d);
+	len = rle_kinds(buf, kinds, lens, 3, 1);
+	assert_int_equal(nxr_coldec_load(d, buf, len, 3, dctx, &why), 0);
+	assert_int_equal(nxr_coldec_next_batch(d, evs, 4, &used), 2);
+	assert_int_equal(used, 3);
+	assert_int_equal(evs[0].tid, 8);
+	assert_int_equal(evs[0].syscall.arg1, 1);
+	assert_int_equal(evs[1].tid, 9);
+	assert_int_equal(evs[1].syscall.arg1, 100);
+	len = rle_kinds(buf, kinds, lens, 3, 2);
+	assert_int_equal(nxr_coldec_load(d, buf, len, 3, dctx, &why), -EBADMSG);
+	assert_string_equal(why, "event task out of range");
+	len = rle_kinds(buf, zero, lens, 3, 1);
+	assert_int_equal(nxr_coldec_load(d, buf, len, 3, dctx, &why), -EBADMSG);
+	assert_string_equal(why, "event kind out of range");
+	len = rle_kinds(buf, kinds, long_run, 3, 1);
+	assert_int_equal(nxr_coldec_load(d, buf, len, 3, dctx, &why), -EBADMSG);
+	nxr_coldec_free(d);
+}
+
+/* ---- hand-made columns of any length: the decoder's per-width paths ---- */
+
+/* FOR blocks of v[0..n), every block at width w (bits 0-6 of wb, the
+ * byte written as is) over base, packed by a plain bit loop (the
+ * reference the decoder's word loads must agree with). */
+static uint8_t *t_for(uint8_t *p, const uint64_t *v, size_t n, unsigned wb, uint64_t base)
+{
+	unsigned w = wb & 0x7f;
+
+	for (size_t s = 0; s < n; s += 128) {
+		size_t cnt = n - s < 128 ? n - s : 128, bytes = (cnt * w + 7) / 8;
+
+		*p++ = (uint8_t)wb;
+		p = nxr_put_varint(p, nxr_zigzag((int64_t)base));
+		memset(p, 0, bytes);
+		for (size_t i = 0; i < cnt; i++)
+			for (unsigned b = 0; b < w; b++)
+				if ((v[s + i] - base) >> b & 1)
+					p[(i * w + b) / 8] |= (uint8_t)(1u << ((i * w + b) % 8));
+		p += bytes;
+	}
+	return p;
+}
+
+/*
+ * A payload of n syscalls over ntasks tasks (pid = tid = 7 + task), their
+ * tasks tasks[] (FOR, width 8), not grouped, every field 0 (width 0) but
+ * arg2, whose column is the len bytes at col; into buf, its length returned.
+ */
+static size_t t_payload(uint8_t *buf, unsigned n, unsigned ntasks, const uint64_t *tasks,
+			const uint8_t *col, size_t len)
+{
+	uint8_t *p = buf, *body, *sec;
+	size_t blen;
+
+	p = nxr_put_varint(p, ntasks);
+	for (unsigned t = 0; t < ntasks; t++) {
+		*p++ = (uint8_t)(7 + t);
+		*p++ = (uint8_t)(7 + t);
+	}
+	*p++ = 0;					/* kinds: FOR, width 0, base 1 */
+	for (size_t s = 0; s < n; s += 128)
+		*p++ = 0, *p++ = 2;
+	*p++ = 0;					/* tasks: FOR, width 8 */
+	p = t_for(p, tasks, n, 8, 0);
+	*p++ = 0;					/* keys: FOR, width 0, base 0 */
+	for (size_t s = 0; s < n; s += 128)
+		*p++ = 0, *p++ = 0;
+	*p++ = 1;					/* one section */
+	*p++ = 1;					/* syscall */
+	p = nxr_put_varint(p, n);
+	sec = p;
+	body = p + 3;					/* body_len: 3 varint bytes, below */
+	p = body;
+	*p++ = 10;
+	*p++ = 0;
+	for (unsigned f = 0; f < 10; f++) {
+		if (f == 1) {
+			p = nxr_put_varint(p, len);
+			memcpy(p, col, len);
+			p += len;
+			continue;
+		}
+		p = nxr_put_varint(p, 1 + 2 * ((n + 127) / 128));
+		*p++ = 0;
+		for (size_t s = 0; s < n; s += 128)
+			*p++ = 0, *p++ = 0;
+	}
+	blen = (size_t)(p - body);
+	sec[0] = (uint8_t)(0x80 | (blen & 0x7f));	/* a 3-byte varint, not the shortest */
+	sec[1] = (uint8_t)(0x80 | ((blen >> 7) & 0x7f));
+	sec[2] = (uint8_t)(blen >> 14);
+	return (size_t)(p - buf);
+}
+
+/* Loads the payload; on success checks every arg2 and task against want. */
+static int t_load(const uint8_t *buf, size_t len, unsigned n, const uint64_t *tasks,
+		  const uint64_t *want)
+{
+	static struct nxr_event evs[300];
+	struct nxr_coldec *d = nxr_coldec_new();
+	const char *why = NULL;
+	uint32_t used;
+	size_t k;
+	int rc;
+
+	assert_non_null(d);
+	rc = nxr_coldec_load(d, buf, len, n, dctx, &why);
+	if (rc == 0) {
+		k = nxr_coldec_next_batch(d, evs, 300, &used);
+		assert_int_equal(k, n);
+		for (unsigned i = 0; i < n; i++) {
+			if (evs[i].syscall.arg2 != want[i] || evs[i].tid != 7 + tasks[i])
+				fail_msg("event %u of %u: arg2 %#" PRIx64 ", want %#" PRIx64, i, n,
+					 evs[i].syscall.arg2, want[i]);
+		}
+	} else {
+		assert_non_null(why);
+	}
+	nxr_coldec_free(d);
+	return rc;
+}
+
+static const unsigned t_lengths[] = { 1, 2, 7, 8, 9, 63, 64, 65, 127, 128, 129, 255, 256, 300 };
+
+/*
+ * FOR and DICT columns of every width 1..64 and every block length from 1
+ * to 128 (the last block partial): unpacked exactly; DICT indices mapped
+ * unchecked when the block's range fits the dictionary, checked when not,
+ * and one index past it (in the last value of the last block) refused.
+ */
+static void test_every_width_and_length(void **state)
+{
+	static uint64_t v[300], ix[300], want[300], tasks[300], dict[5];
+	static uint8_t col[300 * 9 + 64], buf[300 * 9 + 1024];
+
+	(void)state;
+	for (unsigned w = 1; w <= 64; w++) {
+		for (unsigned li = 0; li < sizeof(t_lengths) / sizeof(*t_lengths); li++) {
+			unsigned n = t_lengths[li], nd = n < 5 ? n : 5;
+			uint64_t mask = w == 64 ? ~0ull : (1ull << w) - 1, base = w == 64 ? 0 : rnd();
+			uint8_t *p;
+			size_t len;
+
+			for (unsigned i = 0; i < n; i++) {
+				v[i] = base + (i % 3 == 1 ? mask : i % 3 ? 0 : rnd() & mask);
+				tasks[i] = 0;
+			}
+			len = (size_t)(t_for(col + 1, v, n, w, base) - col);
+			col[0] = 0;	/* FOR */
+			assert_int_equal(t_load(buf, t_payload(buf, n, 1, tasks, col, len), n,
+						tasks, v), 0);
+
+			/* DICT of nd values, indices at width w over base 0 */
+			for (unsigned i = 0; i < nd; i++)
+				dict[i] = rnd();
+			for (unsigned i = 0; i < n; i++) {
+				ix[i] = (i * 7 + w) % (w < 3 && (1u << w) < nd ? 1u << w : nd);
+				want[i] = dict[ix[i]];
+			}
+			p = col;
+			*p++ = 2;
+			p = nxr_put_varint(p, nd);
+			*p++ = 0;
+			p = t_for(p, dict, nd, 64, 0);
+			len = (size_t)(t_for(p, ix, n, w, 0) - col);
+			assert_int_equal(t_load(buf, t_payload(buf, n, 1, tasks, col, len), n,
+						tasks, want), 0);
+			if (w < 64 && (1ull << w) <= nd)
+				continue;	/* no index past the dictionary fits */
+			ix[n - 1] = nd;
+			len = (size_t)(t_for(p, ix, n, w, 0) - col);
+			assert_int_equal(t_load(buf, t_payload(buf, n, 1, tasks, col, len), n,
+						tasks, want), -EBADMSG);
+		}
+	}
+}
+
+/* Widths a block cannot have: refused, whatever follows. */
+static void test_hostile_widths(void **state)
+{
+	static const uint8_t wbytes[] = { 65, 66, 100, 127, 0x80 | 64, 0x80 | 100, 0xff };
+	static uint64_t v[200], tasks[200];
+	static uint8_t col[200 * 9 + 64], buf[200 * 9 + 1024];
+
+	(void)state;
+	for (unsigned i = 0; i < sizeof(wbytes); i++) {
+		for (unsigned n = 1; n <= 200; n += 199) {
+			size_t len;
+
+			memset(col, 0, sizeof(col));
+			col[0] = 0;
+			col[1] = wbytes[i];	/* the first block's width */
+			len = 2 + 1 + (n * 64 + 7) / 8 + 16;
+			assert_int_equal(t_load(buf, t_payload(buf, n, 1, tasks, col, len), n,
+						tasks, v), -EBADMSG);
+		}
+	}
+}
+
+/*
+ * TREP over 3 tasks for every length and density of flags (none, about 1
+ * in 64, 1 in 8, 1 in 2, all), including flag words of at most 8 flags
+ * and of more: each value is its task's previous one unless flagged.
+ */
+static void test_trep_every_density(void **state)
+{
+	static const unsigned per64[] = { 0, 1, 8, 32, 64 };
+	static uint64_t fl[300], nv[300], want[300], tasks[300];
+	static uint8_t col[300 * 10 + 64], buf[300 * 10 + 1024];
+
+	(void)state;
+	for (unsigned di = 0; di < sizeof(per64) / sizeof(*per64); di++) {
+		for (unsigned li = 0; li < sizeof(t_lengths) / sizeof(*t_lengths); li++) {
+			unsigned n = t_lengths[li], nm = 0, nt = n < 3 ? n : 3;	/* nt <= n */
+			uint64_t prev[3] = { 0, 0, 0 };
+			uint8_t *p = col;
+			size_t len;
+
+			for (unsigned i = 0; i < n; i++) {
+				tasks[i] = rnd() % 4 ? (i ? tasks[i - 1] : 0) : rnd() % nt;
+				fl[i] = rnd() % 64 < per64[di];
+				if (fl[i])
+					prev[tasks[i]] = nv[nm++] = rnd();
+				want[i] = prev[tasks[i]];
+			}
+			*p++ = 4;
+			/* flags: width 1 blocks (the writer's), or width 2 (the general path) */
+			p = t_for(p, fl, n, 1 + (di & 1), 0);
+			*p++ = 0;
+			p = t_for(p, nv, nm, 64, 0);
+			len = (size_t)(p - col);
+			assert_int_equal(t_load(buf, t_payload(buf, n, nt, tasks, col, len), n,
+						tasks, want), 0);
+		}
+	}
+}
+
 /* The batch API returns what nxr_coldec_next() does, unknown kinds consumed. */
 static void test_next_batch(void **state)
 {
@@ -752,6 +1040,10 @@ int main(void)
 		cmocka_unit_test(test_dict_indices),
 		cmocka_unit_test(test_selector_dict),
 		cmocka_unit_test(test_next_batch),
+		cmocka_unit_test(test_every_width_and_length),
+		cmocka_unit_test(test_hostile_widths),
+		cmocka_unit_test(test_trep_every_density),
+		cmocka_unit_test(test_kinds_as_runs),
 	};
 
 	return cmocka_run_group_tests_name("colcodec", tests, setup, teardown);
