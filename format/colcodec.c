@@ -2006,7 +2006,7 @@ static bool regroup(struct nxr_coldec *d, struct kdec *ks, uint64_t *sel)
 static int regroup_dict(struct nxr_coldec *d, struct kdec *ks, const uint8_t *p,
 			const uint8_t *end, uint64_t *sel)
 {
-	uint64_t nd, gval[NXR_COL_MAX_GROUPS], *ix = d->b[0], bad = 0, next = 0;
+	uint64_t nd, gval[NXR_COL_MAX_GROUPS], *ix = d->b[0], bad = 0, next = 0, y;
 	uint32_t n = ks->n, gend[NXR_COL_MAX_GROUPS];
 	bool isnew;
 
@@ -2024,22 +2024,26 @@ static int regroup_dict(struct nxr_coldec *d, struct kdec *ks, const uint8_t *p,
 	for (uint32_t g = 0; g < nd; g++)
 		if (hm_get_put(&d->h, gval[g], g, &isnew) != g)
 			return 0;	/* a value twice: the groups merge */
-	/* checked and counted in one pass (an index out of range counts in
-	 * a slot it cannot name, below NXR_COL_MAX_GROUPS, and is refused
-	 * after the pass), then each event's place and grouped task in one */
+	/* checked and counted in one pass, then each event's place and
+	 * grouped task in one. In order of first appearance means no index
+	 * above the largest before it + 1 (next: that bound); then no index
+	 * is above the largest, so next <= nd is also the range check, made
+	 * once after the pass (an index out of range counts in a slot it
+	 * cannot name, below NXR_COL_MAX_GROUPS). */
 	_Static_assert((NXR_COL_MAX_GROUPS & (NXR_COL_MAX_GROUPS - 1)) == 0, "a power of two");
 	memset(gend, 0, sizeof(gend));
 	for (uint32_t j = 0; j < n; j++) {
 		uint64_t x = ix[j];
 
-		bad |= x >= nd ? 2 : x > next;	/* 2: out of range; 1: not in order */
-		next += x == next;
+		bad |= x > next;
+		y = x + 1;
+		next = y > next ? y : next;
 		gend[x & (NXR_COL_MAX_GROUPS - 1)]++;
 	}
-	if (bad & 2)
-		return -1;
 	if (bad)
-		return 0;
+		return 0;	/* not in order: the full decoding refuses or regroups */
+	if (next > nd)
+		return -1;
 	for (uint32_t g = 0, sum = 0; g < next; g++) {
 		uint32_t c = gend[g];
 

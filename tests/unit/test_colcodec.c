@@ -661,6 +661,10 @@ static void test_selector_dict(void **state)
 	static const uint64_t t_nr[] = { 3, 3, 3, 3 }, t_arg1[] = { 10, 11, 12, 13 };
 	/* DICT [3 5], an index of 2: refused */
 	static const uint8_t range[] = { 2, 2, 0, 8, 0, 3, 5, 2, 0, 0x24 };
+	/* DICT [3 5], indices 0 3 1 0 and 2 0 1 0: out of range and out of
+	 * order, refused by the full decoding */
+	static const uint8_t skip[] = { 2, 2, 0, 8, 0, 3, 5, 2, 0, 0x1c };
+	static const uint8_t first[] = { 2, 2, 0, 8, 0, 3, 5, 2, 0, 0x12 };
 	/* DICT [3 5] with a byte after the column: refused */
 	static const uint8_t longer[] = { 2, 2, 0, 8, 0, 3, 5, 1, 0, 0x0a, 0 };
 
@@ -670,6 +674,8 @@ static void test_selector_dict(void **state)
 	assert_int_equal(load_grouped(twice, sizeof(twice), t_nr, t_arg1), 0);
 	assert_int_equal(load_grouped(range, sizeof(range), o_nr, o_arg1), -EBADMSG);
 	assert_int_equal(load_grouped(longer, sizeof(longer), o_nr, o_arg1), -EBADMSG);
+	assert_int_equal(load_grouped(skip, sizeof(skip), o_nr, o_arg1), -EBADMSG);
+	assert_int_equal(load_grouped(first, sizeof(first), o_nr, o_arg1), -EBADMSG);
 }
 
 /*
