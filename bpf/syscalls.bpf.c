@@ -123,31 +123,27 @@ SEC("tp_btf/sys_exit")
 int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 {
 	__u64 pt = bpf_get_current_pid_tgid();
+	struct nx_sysbuf *b = NULL;
 	struct nx_pending *p;
 	struct nx_cpu *c;
 
 	if (!nx_relevant(pt >> 32))
 		return 0;
 	c = nx_cpu_get();
-	if (c && nx_cpu_lock(c)) {
-		if (c->owner == pt) {
-			c->owner = 0;
-			sys_done(&c->batch, &c->pend, pt, ret);
-		} else {	/* it blocked: parked by on_switch */
-			p = bpf_task_storage_get(&nx_pending, bpf_get_current_task_btf(), NULL, 0);
-			if (p && p->active) {
-				p->active = 0;
-				sys_done(&c->batch, p, pt, ret);
-			}
+	if (c && nx_cpu_lock(c))
+		b = &c->batch;	/* else held by a preempted program: a record alone */
+	if (b && c && c->owner == pt) {
+		c->owner = 0;
+		sys_done(b, &c->pend, pt, ret);
+	} else {		/* it blocked: parked by on_switch */
+		p = bpf_task_storage_get(&nx_pending, bpf_get_current_task_btf(), NULL, 0);
+		if (p && p->active) {
+			p->active = 0;
+			sys_done(b, p, pt, ret);
 		}
+	}
+	if (b && c)
 		nx_cpu_unlock(c);
-		return 0;
-	}
-	p = bpf_task_storage_get(&nx_pending, bpf_get_current_task_btf(), NULL, 0);
-	if (p && p->active) {
-		p->active = 0;
-		sys_done(NULL, p, pt, ret);
-	}
 	return 0;
 }
 
@@ -212,7 +208,7 @@ int BPF_PROG(on_switch, bool preempt, struct task_struct *prev)
 	mine = pt && c->owner == pt;	/* the idle task's pt is 0, an empty slot's too */
 	if ((!mine && !c->batch.nbuf) || !nx_cpu_lock(c))
 		return 0;
-	if (mine && c->owner == pt)
+	if (mine && c->owner == pt)	/* again, under the lock */
 		nx_sys_park(c, prev);
 	nx_sys_flush(&c->batch);
 	nx_cpu_unlock(c);
