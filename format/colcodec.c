@@ -215,6 +215,27 @@ static int grow(void **buf, size_t *cap, size_t need, size_t elem)
 	return 0;
 }
 
+/* As grow(), for scratch whose bytes need not survive: a new block instead
+ * of realloc()'s copy of the old one, which touched (and faulted in) every
+ * page of the new block before any use. */
+static int grow_fresh(void **buf, size_t *cap, size_t need)
+{
+	void *p;
+
+	if (need <= *cap)
+		return 0;
+	if (need < 2 * *cap)
+		need = 2 * *cap;
+	free(*buf);
+	*cap = 0;
+	p = malloc(need);
+	*buf = p;
+	if (!p)
+		return -ENOMEM;
+	*cap = need;
+	return 0;
+}
+
 /* ---- bit packing ---- */
 
 /*
@@ -1137,41 +1158,33 @@ int nxr_colenc_add(struct nxr_colenc *e, const struct nxr_event *ev)
 
 static int scratch(struct nxr_colenc *e, size_t n)
 {
-	size_t tb = col_bound(n) * 2 + 64;
+	size_t tb;
 
 	if (n <= e->scr_n)
 		return 0;
+	/* room for the larger segments to come too (their sizes vary a little
+	 * with their strings), in new blocks: nothing here outlives a segment */
+	n = n < 1024 ? 1024 : (size_t)1 << (64 - __builtin_clzll(n - 1));
+	tb = col_bound(n) * 2 + 64;
+	e->scr_n = 0;
+#define RE(x, sz) do { free(e->x); if (!(e->x = malloc((sz)))) return -ENOMEM; } while (0)
 	for (int d = 0; d < DEPTHS; d++) {
-		void *p;
-
-		if (!(p = realloc(e->a[d], n * 8)))
-			return -ENOMEM;
-		e->a[d] = p;
-		if (!(p = realloc(e->b[d], n * 8)))
-			return -ENOMEM;
-		e->b[d] = p;
-		for (int s = 0; s < 3; s++) {
-			if (!(p = realloc(e->trial[d][s], tb)))
-				return -ENOMEM;
-			e->trial[d][s] = p;
-		}
+		RE(a[d], n * 8);
+		RE(b[d], n * 8);
+		for (int s = 0; s < 3; s++)
+			RE(trial[d][s], tb);
 		for (int m = 0; m < 3; m++) {
-			if (!(p = realloc(e->bs[d].mn[m], (n / BLK + 1) * 8)))
-				return -ENOMEM;
-			e->bs[d].mn[m] = p;
-			if (!(p = realloc(e->bs[d].w[m], n / BLK + 1)))
-				return -ENOMEM;
-			e->bs[d].w[m] = p;
+			RE(bs[d].mn[m], (n / BLK + 1) * 8);
+			RE(bs[d].w[m], n / BLK + 1);
 		}
 	}
-#define RE(x, sz) do { void *p_ = realloc(e->x, n * (sz)); if (!p_) return -ENOMEM; e->x = p_; } while (0)
-	RE(prev, 8);
+	RE(prev, n * 8);
 	for (unsigned f = 0; f < MAXF; f++)
-		RE(grp[f], 8);
-	RE(pos, 4);
-	RE(inv, 4);
-	RE(gid, 4);
-	RE(gtask, 4);
+		RE(grp[f], n * 8);
+	RE(pos, n * 4);
+	RE(inv, n * 4);
+	RE(gid, n * 4);
+	RE(gtask, n * 4);
 #undef RE
 	e->scr_n = n;
 	return 0;
@@ -1196,7 +1209,7 @@ static int enc_str(struct nxr_colenc *e, struct kstage *ks, unsigned f, uint32_t
 
 	for (uint32_t q = 0; q < n; q++)
 		total += ks->f[f][inv ? inv[q] : q];
-	if (grow((void **)&e->blob, &e->blobcap, total + 1, 1) < 0)
+	if (grow_fresh((void **)&e->blob, &e->blobcap, total + 1) < 0)
 		return -ENOMEM;
 	total = 0;
 	for (uint32_t q = 0; q < n; q++) {
@@ -1355,7 +1368,7 @@ static long maybe_zstd(struct nxr_colenc *e, uint8_t *col, size_t len, uint8_t *
 
 	if (len < 64 || (memo[3] == 1 && e->segs % MEMO_SEGS))
 		return (long)len;
-	if (grow((void **)&e->zbuf, &e->zcap, ZSTD_compressBound(len), 1) < 0)
+	if (grow_fresh((void **)&e->zbuf, &e->zcap, ZSTD_compressBound(len)) < 0)
 		return -ENOMEM;
 	zn = ZSTD_compress2(e->zctx, e->zbuf, e->zcap, col, len);
 	if (ZSTD_isError(zn))
@@ -1390,7 +1403,7 @@ int nxr_colenc_finish(struct nxr_colenc *e, void *zctx, const uint8_t **out, siz
 			bound += section_bound(&e->k[k], k);
 			nsec++;
 		}
-	if (grow((void **)&e->out, &e->ocap, bound, 1) < 0)
+	if (grow_fresh((void **)&e->out, &e->ocap, bound) < 0)
 		return -ENOMEM;
 	p = e->out;
 	p = nxr_put_varint(p, e->ntasks);
