@@ -58,6 +58,11 @@
 #define SAMPLE_RUNS 8u		/* a long column's scheme is chosen on 8 x BLK values */
 #define MEMO_SEGS 8u		/* ... in one segment of 8, and kept for the next 7 */
 #define TCACHE 64u		/* task_of()'s cache: slots, a power of two */
+#define DT_SIZE (1u << 19)	/* a dictionary's direct table: values in [-DT_NEG, DT_SIZE - DT_NEG) */
+#define DT_NEG (1u << 16)
+#define DT_IXB 12u		/* its entries: tag << DT_IXB | index (< DICT_MAX) */
+#define DH_BITS 12u		/* try_dict()'s hash table: slots, at most half of them used */
+_Static_assert(DICT_MAX <= 1u << DT_IXB && 2 * DICT_MAX <= 1u << DH_BITS, "dictionary tables");
 /* the memo of a top-level column's i-th nested column (deeper ones have none) */
 #define CHILD(memo, i) ((memo) && depth == 0 ? (memo) + (i) : NULL)
 
@@ -563,6 +568,12 @@ struct nxr_colenc {
 	uint8_t *blob;
 	size_t blobcap;
 	struct hmap h;			/* dictionaries and selector groups */
+	uint32_t *dt;			/* try_dict()'s direct table: dtag << DT_IXB | index */
+	struct dslot {			/* ... and hash table, for the other values */
+		uint64_t k;
+		uint32_t t;		/* dtag << DT_IXB | index */
+	} *dh;
+	uint32_t dtag;
 	/* the last grouping: its selector column, the group of each value
 	 * (gid) and each group's value, which DICT reuses on that column */
 	const uint64_t *gsel;
@@ -620,33 +631,62 @@ static size_t try_rle(struct nxr_colenc *e, int depth, const uint64_t *v, size_t
 	return (size_t)(p - out);
 }
 
+/* The index of value x in the dictionary being built (tag: its entries'
+ * tag), inserted as index *nd if new; false when the dictionary is full. */
+static NXR_ALWAYS_INLINE bool dict_hashed(struct dslot *dh, uint32_t tag, uint64_t x,
+					  uint64_t *dv, uint32_t *nd, uint32_t *ix)
+{
+	size_t i = (size_t)((x * 0x9E3779B97F4A7C15ull) >> (64 - DH_BITS));
+
+	for (;; i = (i + 1) & ((1u << DH_BITS) - 1)) {
+		uint32_t d = dh[i].t - tag;	/* an older tag: far above DICT_MAX */
+
+		if (d >= 1u << DT_IXB) {
+			if (*nd == DICT_MAX)
+				return false;
+			dh[i].k = x;
+			dh[i].t = tag | *nd;
+			dv[*nd] = x;
+			*ix = (*nd)++;
+			return true;
+		}
+		if (dh[i].k == x) {
+			*ix = d;
+			return true;
+		}
+	}
+}
+
 /* 0 when the values do not fit a dictionary. One pass maps the values to
  * their indices and takes each block's smallest and largest index, so the
- * blocks are then packed without another look at the values. */
+ * blocks are then packed without another look at the values. Small values
+ * (sizes, descriptors, kinds, returns) index a direct table, one load each;
+ * from the first value outside it on, the column goes through a hash
+ * table, which then receives the values seen so far. A column chooses once:
+ * no branch per value between the two. Entries carry the dictionary's tag,
+ * so neither table is cleared between dictionaries. */
 static size_t try_dict(struct nxr_colenc *e, int depth, const uint64_t *v, size_t n, uint8_t *out,
 		       uint8_t *memo)
 {
 	uint64_t *dv = e->a[depth], *ix = e->b[depth];
+	uint32_t *dt = e->dt, tag, nd = 0, mn = UINT32_MAX, mx = 0;
+	struct dslot *dh = e->dh;
 	int64_t *bmn = e->bs[depth].mn[2];
 	uint8_t *bw = e->bs[depth].w[2];
-	uint32_t nd = 0;
 	uint8_t *p = out;
-	struct hmap h;
-	bool isnew;
-
-	hm_clear(&e->h);
-	h = e->h;	/* a local: its fields stay in registers across the stores */
+	size_t s, i;
 
 	if (v == e->gsel && n == e->gsel_n && depth == 0) {
 		/* the selector column, grouped already: its group numbers are
 		 * the indices (both count values in order of first appearance) */
 		nd = e->ngroups;
 		memcpy(dv, e->gval, nd * sizeof(*dv));
-		for (size_t s = 0; s < n; s += BLK) {
+		for (s = 0; s < n; s += BLK) {
 			size_t cnt = n - s < BLK ? n - s : BLK;
-			uint32_t mn = UINT32_MAX, mx = 0;
 
-			for (size_t i = s; i < s + cnt; i++) {
+			mn = UINT32_MAX;
+			mx = 0;
+			for (i = s; i < s + cnt; i++) {
 				uint32_t x = e->gid[i];
 
 				ix[i] = x;
@@ -658,19 +698,30 @@ static size_t try_dict(struct nxr_colenc *e, int depth, const uint64_t *v, size_
 		}
 		goto put;
 	}
-	for (size_t s = 0; s < n; s += BLK) {
-		size_t cnt = n - s < BLK ? n - s : BLK;
-		uint32_t mn = UINT32_MAX, mx = 0;
+	if (++e->dtag >> (32 - DT_IXB)) {
+		memset(dt, 0, DT_SIZE * sizeof(*dt));
+		memset(dh, 0, ((size_t)1 << DH_BITS) * sizeof(*dh));
+		e->dtag = 1;
+	}
+	tag = e->dtag << DT_IXB;
+	for (s = 0; s < n; s += BLK) {
+		size_t end = n - s < BLK ? n : s + BLK;
 
-		for (size_t i = s; i < s + cnt; i++) {
-			uint32_t x = hm_get_put_hashed(&h, v[i], nd, &isnew);
+		mn = UINT32_MAX;
+		mx = 0;
+		for (i = s; i < end; i++) {
+			uint64_t off = v[i] + DT_NEG;
+			uint32_t x;
 
-			if (isnew) {
-				if (nd == DICT_MAX) {
-					e->h.n = h.n;
+			if (off >= DT_SIZE)
+				goto hashed;
+			x = dt[off] - tag;	/* an older tag: far above DICT_MAX */
+			if (__builtin_expect(x >= 1u << DT_IXB, 0)) {
+				if (nd == DICT_MAX)
 					return 0;
-				}
-				dv[nd++] = v[i];
+				dt[off] = tag | nd;
+				dv[nd] = v[i];
+				x = nd++;
 			}
 			ix[i] = x;
 			mn = x < mn ? x : mn;
@@ -679,7 +730,27 @@ static size_t try_dict(struct nxr_colenc *e, int depth, const uint64_t *v, size_
 		bmn[s / BLK] = mn;
 		bw[s / BLK] = (uint8_t)bitw(mx - mn);
 	}
-	e->h.n = h.n;
+	goto put;
+hashed:
+	for (uint32_t k = 0, m = 0, x; k < nd; k++)
+		dict_hashed(dh, tag, dv[k], dv, &m, &x);
+	for (; s < n; s += BLK) {	/* from value i of the block at s on */
+		size_t end = n - s < BLK ? n : s + BLK;
+
+		for (; i < end; i++) {
+			uint32_t x;
+
+			if (!dict_hashed(dh, tag, v[i], dv, &nd, &x))
+				return 0;
+			ix[i] = x;
+			mn = x < mn ? x : mn;
+			mx = x > mx ? x : mx;
+		}
+		bmn[s / BLK] = mn;
+		bw[s / BLK] = (uint8_t)bitw(mx - mn);
+		mn = UINT32_MAX;
+		mx = 0;
+	}
 put:
 	if (nd * 2 > n)
 		return 0;
@@ -907,7 +978,9 @@ struct nxr_colenc *nxr_colenc_new(void)
 
 	if (!e)
 		return NULL;
-	if (hm_alloc(&e->tmap, 8) < 0 || hm_alloc(&e->h, 12) < 0) {
+	e->dt = calloc(DT_SIZE, sizeof(*e->dt));	/* pages touched as used */
+	e->dh = calloc((size_t)1 << DH_BITS, sizeof(*e->dh));
+	if (!e->dt || !e->dh || hm_alloc(&e->tmap, 8) < 0 || hm_alloc(&e->h, 12) < 0) {
 		nxr_colenc_free(e);
 		return NULL;
 	}
@@ -925,6 +998,8 @@ void nxr_colenc_free(struct nxr_colenc *e)
 	free(e->ttid);
 	hm_free(&e->tmap);
 	hm_free(&e->h);
+	free(e->dt);
+	free(e->dh);
 	for (unsigned k = 0; k <= NX_KIND_MAX_ID; k++) {
 		free(e->k[k].task);
 		for (unsigned f = 0; f < MAXF; f++) {
