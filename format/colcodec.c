@@ -114,6 +114,17 @@ static inline unsigned bitw(uint64_t x)
 	return 64u - (unsigned)__builtin_clzll(x | 1) - (x == 0);
 }
 
+/* The index of x's highest set bit, x > 0 (GCC does not fold 63 - clz into
+ * the one bsr that computes it) */
+static inline unsigned top_bit(uint64_t x)
+{
+#if defined(__x86_64__)
+	return (unsigned)__builtin_ia32_bsrdi((long long)x);
+#else
+	return 63u - (unsigned)__builtin_clzll(x);
+#endif
+}
+
 /* ---- a small hash map from u64 to u32, cleared by generation ---- */
 
 struct hmap {
@@ -457,8 +468,13 @@ static uint8_t *put_block(uint8_t *p, const uint64_t *v, size_t cnt, int64_t mn,
 	size_t best = (cnt * w + 7) / 8;
 
 	if (w >= 6 && cnt >= 16) {
-		for (size_t i = 0; i < cnt; i++)
-			hist[bitw(v[i] - (uint64_t)mn)]++;
+		/* bitw(x) is the top bit of 2x + 1: two instructions (x < 2^63) */
+		if (w < 64)
+			for (size_t i = 0; i < cnt; i++)
+				hist[top_bit(((v[i] - (uint64_t)mn) << 1) | 1)]++;
+		else
+			for (size_t i = 0; i < cnt; i++)
+				hist[bitw(v[i] - (uint64_t)mn)]++;
 		for (unsigned lw = w; lw-- > 0;) {
 			size_t c;
 
