@@ -1012,6 +1012,71 @@ static void test_next_batch(void **state)
 	nxr_coldec_free(d);
 }
 
+/*
+ * The writer's dictionaries: small values through the direct table, the
+ * column moved to the hash table at its first large value (in the middle
+ * of a block), more than 2048 values (no dictionary: in the direct table
+ * and in the hash table), through encoders whose tables are not cleared
+ * between dictionaries (the first payload's choice, DICT, is kept for the
+ * next ones). Every payload decodes equal, and the ones with a dictionary
+ * are as small as one makes them.
+ */
+static void test_dict_tables(void **state)
+{
+	enum { N = 4096 };
+	/* a new encoder, values, of which large (else all small) */
+	static const struct { bool fresh; unsigned np; bool large; } run[] = {
+		{ true, 400, true }, { false, 300, false }, { false, 60, false },
+		{ false, 3000, false }, { true, 400, true }, { false, 3000, true },
+	};
+	struct nxr_colenc *e = NULL;
+	struct nxr_coldec *d = nxr_coldec_new();
+	struct nxr_event *evs = calloc(N, sizeof(*evs)), back;
+	uint64_t pool[3000];
+	const char *why = NULL;
+
+	(void)state;
+	assert_non_null(d);
+	assert_non_null(evs);
+	for (unsigned r = 0; r < sizeof(run) / sizeof(run[0]); r++) {
+		unsigned np = run[r].np;
+		uint8_t *buf;
+		size_t len;
+
+		if (run[r].fresh) {
+			nxr_colenc_free(e);
+			e = nxr_colenc_new();
+			assert_non_null(e);
+		}
+		for (unsigned k = 0; k < np; k++)	/* small ones first, some negative */
+			pool[k] = k < 100 ? (uint64_t)k * 37 - 1000 : run[r].large ? rnd() : k;
+		for (unsigned i = 0; i < N; i++) {
+			struct nxr_event *ev = &evs[i];
+
+			ev->kind = NX_KIND_SYSCALL;
+			ev->pid = ev->tid = 7;
+			ev->ts_ns = 1000 + i;
+			ev->syscall.nr = 3;
+			/* the first 300 values small: the switch comes mid-block */
+			ev->syscall.arg1 = pool[rnd() % (i < 300 && np > 100 ? 100 : np)];
+		}
+		buf = encode(e, evs, N, &len);
+		assert_int_equal(nxr_coldec_load(d, buf, len, N, dctx, &why), 0);
+		for (unsigned i = 0; i < N; i++) {
+			assert_int_equal(nxr_coldec_next(d, &back), 1);
+			if (!nxr_event_equal(&evs[i], &back))
+				fail_msg("run %u: event %u differs", r, i);
+		}
+		/* a dictionary: its values, then at most 9 bits an event, not 64 */
+		if (np <= 2048)
+			assert_true(len < (size_t)np * 8 + N * 9 / 8 + 512);
+		free(buf);
+	}
+	free(evs);
+	nxr_colenc_free(e);
+	nxr_coldec_free(d);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -1050,6 +1115,7 @@ int main(void)
 		cmocka_unit_test(test_hostile_widths),
 		cmocka_unit_test(test_trep_every_density),
 		cmocka_unit_test(test_kinds_as_runs),
+		cmocka_unit_test(test_dict_tables),
 	};
 
 	return cmocka_run_group_tests_name("colcodec", tests, setup, teardown);
