@@ -585,10 +585,7 @@ struct nxr_colenc {
 	size_t blobcap;
 	struct hmap h;			/* dictionaries and selector groups */
 	uint32_t *dt;			/* try_dict()'s direct table: dtag << DT_IXB | index */
-	struct dslot {			/* ... and hash table, for the other values */
-		uint64_t k;
-		uint32_t t;		/* dtag << DT_IXB | index */
-	} *dh;
+	uint32_t *dh;			/* ... and hash table (the same; the keys in the dictionary) */
 	uint32_t dtag;
 	/* the last grouping: its selector column, the group of each value
 	 * (gid) and each group's value, which DICT reuses on that column */
@@ -647,26 +644,27 @@ static size_t try_rle(struct nxr_colenc *e, int depth, const uint64_t *v, size_t
 	return (size_t)(p - out);
 }
 
-/* The index of value x in the dictionary being built (tag: its entries'
- * tag), inserted as index *nd if new; false when the dictionary is full. */
-static NXR_ALWAYS_INLINE bool dict_hashed(struct dslot *dh, uint32_t tag, uint64_t x,
-					  uint64_t *dv, uint32_t *nd, uint32_t *ix)
+/* The index of value x in the dictionary dv being built (tag: its
+ * entries' tag), inserted as index *nd if new; false when the dictionary is
+ * full. An entry is an index into dv, which holds the key: 16 KiB of table,
+ * not 64 with the keys in it (its loads miss the cache, at random). */
+static NXR_ALWAYS_INLINE bool dict_hashed(uint32_t *dh, uint32_t tag, uint64_t x, uint64_t *dv,
+					  uint32_t *nd, uint32_t *ix)
 {
 	size_t i = (size_t)((x * 0x9E3779B97F4A7C15ull) >> (64 - DH_BITS));
 
 	for (;; i = (i + 1) & ((1u << DH_BITS) - 1)) {
-		uint32_t d = dh[i].t - tag;	/* an older tag: far above DICT_MAX */
+		uint32_t d = dh[i] - tag;	/* an older tag: far above DICT_MAX */
 
 		if (d >= 1u << DT_IXB) {
 			if (*nd == DICT_MAX)
 				return false;
-			dh[i].k = x;
-			dh[i].t = tag | *nd;
+			dh[i] = tag | *nd;
 			dv[*nd] = x;
 			*ix = (*nd)++;
 			return true;
 		}
-		if (dh[i].k == x) {
+		if (dv[d] == x) {
 			*ix = d;
 			return true;
 		}
@@ -686,7 +684,7 @@ static size_t try_dict(struct nxr_colenc *e, int depth, const uint64_t *v, size_
 {
 	uint64_t *dv = e->a[depth], *ix = e->b[depth];
 	uint32_t *dt = e->dt, tag, nd = 0, mn = UINT32_MAX, mx = 0;
-	struct dslot *dh = e->dh;
+	uint32_t *dh = e->dh;
 	int64_t *bmn = e->bs[depth].mn[2];
 	uint8_t *bw = e->bs[depth].w[2];
 	uint8_t *p = out;
