@@ -464,10 +464,19 @@ static uint8_t *put_block(uint8_t *p, const uint64_t *v, size_t cnt, int64_t mn,
 {
 	uint64_t low[BLK], hi[BLK];
 	uint8_t pos[BLK], *hdr;
-	unsigned hist[65] = { 0 }, best_w = w, above = 0, nexc;
-	size_t best = (cnt * w + 7) / 8;
+	unsigned best_w = w, above = 0, nexc;
+	size_t best = (cnt * w + 7) / 8, top = 0;
 
-	if (w >= 6 && cnt >= 16) {
+	/* The values of the top width (all are below 2^w) first, counted in a
+	 * register: when they are more than a quarter, as in most blocks, the
+	 * search below stops at once, and the histogram is not needed (its
+	 * increments in memory form a chain where neighbours share a width). */
+	if (w >= 6 && cnt >= 16)
+		for (size_t i = 0; i < cnt; i++)
+			top += (v[i] - (uint64_t)mn) >> (w - 1);
+	if (w >= 6 && cnt >= 16 && top <= cnt / 4) {
+		unsigned hist[65] = { 0 };
+
 		/* bitw(x) is the top bit of 2x + 1: two instructions (x < 2^63) */
 		if (w < 64)
 			for (size_t i = 0; i < cnt; i++)
