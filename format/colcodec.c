@@ -1065,6 +1065,12 @@ uint64_t nxr_colenc_staged(const struct nxr_colenc *e)
 	return (uint64_t)e->n * NXR_COL_STAGE_PER_EVENT + e->slen;
 }
 
+bool nxr_colenc_full(const struct nxr_colenc *e, uint64_t stage_bytes)
+{
+	return (uint64_t)e->n * NXR_COL_STAGE_PER_EVENT + e->slen >= stage_bytes ||
+	       e->n >= NXR_COL_MAX_EVENTS;
+}
+
 static int kind_grow(struct kstage *ks, uint32_t kind)
 {
 	size_t cap = ks->cap ? ks->cap * 2 : 256;

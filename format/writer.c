@@ -381,7 +381,8 @@ int nxr_writer_append(struct nxr_writer *w, const struct nxr_event *ev, struct n
 
 	if (w->failed)
 		return failed_again(w, err);
-	bound = nxr_codec_check_bound(ev);
+	/* a syscall has no string: always recordable, and columns need no bound */
+	bound = w->col && ev->kind == NX_KIND_SYSCALL ? 1 : nxr_codec_check_bound(ev);
 	if (!bound)
 		return nx_err_set(err, -EINVAL, "%s: event of kind %u cannot be recorded "
 				  "(unknown kind or string longer than %u bytes)", w->name,
@@ -427,9 +428,7 @@ int nxr_writer_append(struct nxr_writer *w, const struct nxr_event *ev, struct n
 	} else if (ev->kind == NX_KIND_FILTER) {
 		w->st.filtered += ev->filter.count;
 	}
-	if (w->col ? nxr_colenc_staged(w->col) >= w->seg_bytes ||
-		     nxr_colenc_events(w->col) >= NXR_COL_MAX_EVENTS
-		   : w->raw_len >= w->seg_bytes)
+	if (w->col ? nxr_colenc_full(w->col, w->seg_bytes) : w->raw_len >= w->seg_bytes)
 		return segment_close(w, err);
 	if (w->seg_events % AGE_CHECK_EVERY == 0 && mono_ns() - w->seg_opened_ns >= w->seg_age_ns)
 		return segment_close(w, err);
