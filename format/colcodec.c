@@ -58,8 +58,8 @@
 #define SAMPLE_RUNS 8u		/* a long column's scheme is chosen on 8 x BLK values */
 #define MEMO_SEGS 8u		/* ... in one segment of 8, and kept for the next 7 */
 #define TCACHE 64u		/* task_of()'s cache: slots, a power of two */
-#define DT_SIZE (1u << 19)	/* a dictionary's direct table: values in [-DT_NEG, DT_SIZE - DT_NEG) */
-#define DT_NEG (1u << 16)
+#define DT_SIZE (1u << 17)	/* a dictionary's direct table: values in [-DT_NEG, DT_SIZE - DT_NEG) */
+#define DT_NEG (1u << 15)
 #define DT_IXB 12u		/* its entries: tag << DT_IXB | index (< DICT_MAX) */
 #define DH_BITS 12u		/* try_dict()'s hash table: slots, at most half of them used */
 _Static_assert(DICT_MAX <= 1u << DT_IXB && 2 * DICT_MAX <= 1u << DH_BITS, "dictionary tables");
