@@ -114,15 +114,11 @@ static inline unsigned bitw(uint64_t x)
 	return 64u - (unsigned)__builtin_clzll(x | 1) - (x == 0);
 }
 
-/* The index of x's highest set bit, x > 0 (GCC does not fold 63 - clz into
- * the one bsr that computes it) */
+/* The index of x's highest set bit, x > 0: one bsr on x86-64 (GCC folds
+ * 63 ^ clz into it, not 63 - clz where the result indexes an array) */
 static inline unsigned top_bit(uint64_t x)
 {
-#if defined(__x86_64__)
-	return (unsigned)__builtin_ia32_bsrdi((long long)x);
-#else
-	return 63u - (unsigned)__builtin_clzll(x);
-#endif
+	return 63u ^ (unsigned)__builtin_clzll(x);
 }
 
 /* ---- a small hash map from u64 to u32, cleared by generation ---- */
