@@ -456,7 +456,8 @@ static void int_stats(const uint64_t *v, size_t n, size_t *c_for, size_t *c_delt
  * is smaller: low bits of all values at a width lw < w, then the exceptions'
  * positions and high bits.
  */
-static uint8_t *put_block(uint8_t *p, const uint64_t *v, size_t cnt, int64_t mn, unsigned w)
+static uint8_t *put_block(uint8_t *p, const uint64_t *v, size_t cnt, int64_t mn, unsigned w,
+			  bool dry)
 {
 	uint64_t low[BLK], hi[BLK];
 	uint8_t pos[BLK], *hdr;
@@ -495,6 +496,8 @@ static uint8_t *put_block(uint8_t *p, const uint64_t *v, size_t cnt, int64_t mn,
 	}
 	hdr = p++;
 	p = nxr_put_varint(p, nxr_zigzag(mn));
+	if (dry)	/* a trial's size only: best is what packing would write */
+		return p + best;
 	if (best_w == w) {
 		*hdr = (uint8_t)w;
 		return pack(p, v, cnt, (uint64_t)mn, w);
@@ -521,12 +524,12 @@ static uint8_t *put_block(uint8_t *p, const uint64_t *v, size_t cnt, int64_t mn,
 
 /* FOR blocks whose minimum and width are known */
 static uint8_t *put_for_known(uint8_t *p, const uint64_t *v, size_t n, const int64_t *mn,
-			      const uint8_t *w)
+			      const uint8_t *w, bool dry)
 {
 	for (size_t s = 0; s < n; s += BLK) {
 		size_t cnt = n - s < BLK ? n - s : BLK;
 
-		p = put_block(p, v + s, cnt, mn[s / BLK], w[s / BLK]);
+		p = put_block(p, v + s, cnt, mn[s / BLK], w[s / BLK], dry);
 	}
 	return p;
 }
@@ -543,7 +546,7 @@ static uint8_t *put_for(uint8_t *p, const uint64_t *v, size_t n)
 			mn = x < mn ? x : mn;
 			mx = x > mx ? x : mx;
 		}
-		p = put_block(p, v + s, cnt, mn, bitw((uint64_t)mx - (uint64_t)mn));
+		p = put_block(p, v + s, cnt, mn, bitw((uint64_t)mx - (uint64_t)mn), false);
 	}
 	return p;
 }
@@ -598,6 +601,7 @@ struct nxr_colenc {
 	uint32_t gsel_n, ngroups;
 	uint64_t gval[NXR_COL_MAX_GROUPS];
 	uint32_t segs;			/* payloads encoded */
+	bool dry;			/* choosing on a sample: blocks sized, not packed */
 	/* per column: 1 + its scheme, 1 + its nested ones' schemes, whether zstd
 	 * shrinks it (0 not known, 1 no, 2 yes) */
 	uint8_t memo[NX_KIND_MAX_ID + 1][MAXF + 1][4];
@@ -609,7 +613,7 @@ struct nxr_colenc {
 };
 
 static size_t enc_for_or_delta(uint8_t *out, const uint64_t *v, size_t n, bool delta,
-			       uint64_t *tmp, const struct bstats *bs)
+			       uint64_t *tmp, const struct bstats *bs, bool dry)
 {
 	uint8_t *p = out;
 
@@ -623,7 +627,7 @@ static size_t enc_for_or_delta(uint8_t *out, const uint64_t *v, size_t n, bool d
 		}
 		v = tmp;
 	}
-	return (size_t)(put_for_known(p, v, n, bs->mn[delta], bs->w[delta]) - out);
+	return (size_t)(put_for_known(p, v, n, bs->mn[delta], bs->w[delta], dry) - out);
 }
 
 static size_t try_rle(struct nxr_colenc *e, int depth, const uint64_t *v, size_t n, uint8_t *out,
@@ -776,7 +780,7 @@ put:
 	*p++ = M_DICT;
 	p = nxr_put_varint(p, nd);
 	p += enc_int_memo(e, depth + 1, dv, nd, NULL, 0, p, CHILD(memo, 1));
-	p = put_for_known(p, ix, n, bmn, bw);
+	p = put_for_known(p, ix, n, bmn, bw, e->dry);
 	return (size_t)(p - out);
 }
 
@@ -892,7 +896,7 @@ static size_t enc_exact(struct nxr_colenc *e, int depth, const uint64_t *v, size
 		memcpy(out, bestbuf, best);
 		return best;
 	}
-	return enc_for_or_delta(out, v, n, c_delta < c_for, e->a[depth], &e->bs[depth]);
+	return enc_for_or_delta(out, v, n, c_delta < c_for, e->a[depth], &e->bs[depth], e->dry);
 }
 
 /*
@@ -946,7 +950,7 @@ static size_t emit(struct nxr_colenc *e, int depth, unsigned mode, const uint64_
 	if (got)
 		return got;
 	int_stats(v, n, &c_for, &c_delta, &runs, &e->bs[depth]);
-	return enc_for_or_delta(out, v, n, c_delta < c_for, e->a[depth], &e->bs[depth]);
+	return enc_for_or_delta(out, v, n, c_delta < c_for, e->a[depth], &e->bs[depth], e->dry);
 }
 
 static size_t enc_int_memo(struct nxr_colenc *e, int depth, const uint64_t *v, size_t n,
@@ -956,6 +960,7 @@ static size_t enc_int_memo(struct nxr_colenc *e, int depth, const uint64_t *v, s
 	uint32_t *sc = e->sc[depth];
 	size_t k = 0, got;
 	unsigned mode;
+	bool dry;
 
 	if (n == 0) {
 		*out = M_FOR;
@@ -977,7 +982,12 @@ static size_t enc_int_memo(struct nxr_colenc *e, int depth, const uint64_t *v, s
 				memcpy(sc + k, ctx + at, BLK * 4);
 			k += BLK;
 		}
+		/* only the winner's mode byte is read: the trials' blocks are
+		 * sized, not packed (their mode bytes are written as ever) */
+		dry = e->dry;
+		e->dry = true;
 		enc_exact(e, depth, sv, k, ctx ? sc : NULL, ntasks, e->trial[depth][2]);
+		e->dry = dry;
 		mode = e->trial[depth][2][0];
 		/* FOR against DELTA is decided on all values: the sample's runs
 		 * join with jumps that only DELTA pays for */
