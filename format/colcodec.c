@@ -1553,16 +1553,30 @@ static NXR_ALWAYS_INLINE void fill64(uint64_t *out, uint64_t v, size_t cnt)
 		out[i] = v;
 }
 
+/* out[0..cnt) summed in place (DELTA), after *acc, which receives the total */
+static NXR_ALWAYS_INLINE void prefix_sum(uint64_t *out, size_t cnt, uint64_t *acc)
+{
+	uint64_t a = *acc;
+
+	for (size_t i = 0; i < cnt; i++)
+		out[i] = a += out[i];
+	*acc = a;
+}
+
 /*
  * FOR blocks of n values into out. With map (DICT), each value is an index
  * below nmap replaced by map[index], block by block while the block is in
  * cache; a block whose range (base + 2^w - 1) stays below nmap needs no
- * check per value.
+ * check per value. With delta (DELTA, never with map), each block summed
+ * while it is in cache too, not in a second pass over the column.
  */
 static NXR_ALWAYS_INLINE const uint8_t *get_for_map(const uint8_t *p, const uint8_t *end,
 						    size_t n, uint64_t *out,
-						    const uint64_t *map, uint64_t nmap)
+						    const uint64_t *map, uint64_t nmap,
+						    const bool delta)
 {
+	uint64_t acc = 0;
+
 	for (size_t s = 0; s < n; s += BLK) {
 		size_t cnt = n - s < BLK ? n - s : BLK, bytes;
 		uint64_t zb, base, hi[BLK];
@@ -1596,8 +1610,11 @@ static NXR_ALWAYS_INLINE const uint8_t *get_for_map(const uint8_t *p, const uint
 			return NULL;
 		}
 		p += bytes;
-		if (!patched)
+		if (!patched) {
+			if (delta)
+				prefix_sum(out + s, cnt, &acc);
 			continue;
+		}
 		/* exceptions: count, positions (increasing), high bits above w */
 		if (p >= end)
 			return NULL;
@@ -1617,6 +1634,8 @@ static NXR_ALWAYS_INLINE const uint8_t *get_for_map(const uint8_t *p, const uint
 				return NULL;
 			out[s + pos[k]] += hi[k] << w;
 		}
+		if (delta)
+			prefix_sum(out + s, cnt, &acc);
 		if (!map)
 			continue;
 		for (size_t i = s; i < s + cnt; i++) {
@@ -1630,14 +1649,21 @@ static NXR_ALWAYS_INLINE const uint8_t *get_for_map(const uint8_t *p, const uint
 
 static const uint8_t *get_for(const uint8_t *p, const uint8_t *end, size_t n, uint64_t *out)
 {
-	return get_for_map(p, end, n, out, NULL, 0);
+	return get_for_map(p, end, n, out, NULL, 0, false);
+}
+
+/* get_for() of a DELTA column: the values summed */
+static const uint8_t *get_for_delta(const uint8_t *p, const uint8_t *end, size_t n,
+				    uint64_t *out)
+{
+	return get_for_map(p, end, n, out, NULL, 0, true);
 }
 
 /* get_for_map() for DICT indices */
 static const uint8_t *get_dict_ix(const uint8_t *p, const uint8_t *end, size_t n, uint64_t *out,
 				  const uint64_t *map, uint64_t nmap)
 {
-	return get_for_map(p, end, n, out, map, nmap);
+	return get_for_map(p, end, n, out, map, nmap, false);
 }
 
 /*
@@ -1817,10 +1843,7 @@ static const uint8_t *dec_int(struct nxr_coldec *d, int depth, const uint8_t *p,
 	case M_FOR:
 		return get_for(p, end, n, out);
 	case M_DELTA:
-		p = get_for(p, end, n, out);
-		for (size_t i = 1; p && i < n; i++)
-			out[i] += out[i - 1];
-		return p;
+		return get_for_delta(p, end, n, out);
 	case M_DICT:
 		if (depth + 1 >= DEPTHS || nxr_get_varint(&p, end, &x) || x == 0 || x > n)
 			return NULL;
@@ -2006,8 +2029,9 @@ static bool regroup(struct nxr_coldec *d, struct kdec *ks, uint64_t *sel)
 static int regroup_dict(struct nxr_coldec *d, struct kdec *ks, const uint8_t *p,
 			const uint8_t *end, uint64_t *sel)
 {
-	uint64_t nd, gval[NXR_COL_MAX_GROUPS], *ix = d->b[0], bad = 0, next = 0, y;
+	uint64_t nd, gval[NXR_COL_MAX_GROUPS], *tmp = d->b[0], bad = 0, next = 0, y;
 	uint32_t n = ks->n, gend[NXR_COL_MAX_GROUPS];
+	uint8_t *ix = (uint8_t *)d->gid;	/* the indices, < 256 once checked */
 	bool isnew;
 
 	if (p >= end || *p++ != M_DICT)
@@ -2017,29 +2041,42 @@ static int regroup_dict(struct nxr_coldec *d, struct kdec *ks, const uint8_t *p,
 	if (nd > NXR_COL_MAX_GROUPS)
 		return 0;
 	p = dec_int(d, 1, p, end, nd, NULL, 0, d->a[0]);
-	if (!p || get_for(p, end, n, ix) != end)
+	if (!p)
 		return -1;
 	memcpy(gval, d->a[0], nd * sizeof(*gval));
 	hm_clear(&d->h);
 	for (uint32_t g = 0; g < nd; g++)
 		if (hm_get_put(&d->h, gval[g], g, &isnew) != g)
 			return 0;	/* a value twice: the groups merge */
-	/* checked and counted in one pass, then each event's place and
-	 * grouped task in one. In order of first appearance means no index
-	 * above the largest before it + 1 (next: that bound); then no index
-	 * is above the largest, so next <= nd is also the range check, made
-	 * once after the pass (an index out of range counts in a slot it
-	 * cannot name, below NXR_COL_MAX_GROUPS). */
+	/* unpacked a block at a time, each block checked and counted while
+	 * in cache and kept as bytes (a column of 8 times fewer bytes for the
+	 * next pass), then each event's place and grouped task in one pass.
+	 * In order of first appearance means no index above the largest
+	 * before it + 1 (next: that bound); then no index is above the
+	 * largest, so next <= nd is also the range check, made once after the
+	 * pass (an index out of range counts in a slot it cannot name, below
+	 * NXR_COL_MAX_GROUPS, and its byte is never used). */
 	_Static_assert((NXR_COL_MAX_GROUPS & (NXR_COL_MAX_GROUPS - 1)) == 0, "a power of two");
+	_Static_assert(NXR_COL_MAX_GROUPS <= 256, "indices kept as bytes");
 	memset(gend, 0, sizeof(gend));
-	for (uint32_t j = 0; j < n; j++) {
-		uint64_t x = ix[j];
+	for (uint32_t s = 0; s < n; s += BLK) {
+		uint32_t cnt = n - s < BLK ? n - s : BLK;
 
-		bad |= x > next;
-		y = x + 1;
-		next = y > next ? y : next;
-		gend[x & (NXR_COL_MAX_GROUPS - 1)]++;
+		p = get_for(p, end, cnt, tmp);
+		if (!p)
+			return -1;
+		for (uint32_t i = 0; i < cnt; i++) {
+			uint64_t x = tmp[i];
+
+			bad |= x > next;
+			y = x + 1;
+			next = y > next ? y : next;
+			gend[x & (NXR_COL_MAX_GROUPS - 1)]++;
+			ix[s + i] = (uint8_t)x;
+		}
 	}
+	if (p != end)
+		return -1;
 	if (bad)
 		return 0;	/* not in order: the full decoding refuses or regroups */
 	if (next > nd)
