@@ -2030,7 +2030,9 @@ static int regroup_dict(struct nxr_coldec *d, struct kdec *ks, const uint8_t *p,
 			const uint8_t *end, uint64_t *sel)
 {
 	uint64_t nd, gval[NXR_COL_MAX_GROUPS], *tmp = d->b[0], bad = 0, next = 0, y;
-	uint32_t n = ks->n, gend[NXR_COL_MAX_GROUPS];
+	uint32_t n = ks->n, gend[NXR_COL_MAX_GROUPS], g2[NXR_COL_MAX_GROUPS];
+	uint32_t half = n / BLK / 2 * BLK, *pos = ks->pos, *gtask = d->gtask;
+	const uint32_t *task = ks->task;
 	uint8_t *ix = (uint8_t *)d->gid;	/* the indices, < 256 once checked */
 	bool isnew;
 
@@ -2059,8 +2061,9 @@ static int regroup_dict(struct nxr_coldec *d, struct kdec *ks, const uint8_t *p,
 	_Static_assert((NXR_COL_MAX_GROUPS & (NXR_COL_MAX_GROUPS - 1)) == 0, "a power of two");
 	_Static_assert(NXR_COL_MAX_GROUPS <= 256, "indices kept as bytes");
 	memset(gend, 0, sizeof(gend));
+	memset(g2, 0, sizeof(g2));
 	for (uint32_t s = 0; s < n; s += BLK) {
-		uint32_t cnt = n - s < BLK ? n - s : BLK;
+		uint32_t cnt = n - s < BLK ? n - s : BLK, *c = s < half ? gend : g2;
 
 		p = get_for(p, end, cnt, tmp);
 		if (!p)
@@ -2071,7 +2074,7 @@ static int regroup_dict(struct nxr_coldec *d, struct kdec *ks, const uint8_t *p,
 			bad |= x > next;
 			y = x + 1;
 			next = y > next ? y : next;
-			gend[x & (NXR_COL_MAX_GROUPS - 1)]++;
+			c[x & (NXR_COL_MAX_GROUPS - 1)]++;
 			ix[s + i] = (uint8_t)x;
 		}
 	}
@@ -2081,21 +2084,32 @@ static int regroup_dict(struct nxr_coldec *d, struct kdec *ks, const uint8_t *p,
 		return 0;	/* not in order: the full decoding refuses or regroups */
 	if (next > nd)
 		return -1;
+	/* the two halves placed side by side, each with its own cursors:
+	 * two chains of increments (a cursor waits for its own store) */
 	for (uint32_t g = 0, sum = 0; g < next; g++) {
-		uint32_t c = gend[g];
+		uint32_t c1 = gend[g], c2 = g2[g];
 
 		gend[g] = sum;
-		sum += c;
+		g2[g] = sum + c1;
+		sum += c1 + c2;
 	}
-	for (uint32_t j = 0; j < n; j++) {
-		uint32_t q = gend[ix[j]]++;
+	for (uint32_t j = 0; j < half; j++) {
+		uint32_t q = gend[ix[j]]++, r = g2[ix[half + j]]++;
 
-		ks->pos[j] = q;
-		d->gtask[q] = ks->task[j];
+		pos[j] = q;
+		gtask[q] = task[j];
+		pos[half + j] = r;
+		gtask[r] = task[half + j];
+	}
+	for (uint32_t j = 2 * half; j < n; j++) {
+		uint32_t r = g2[ix[j]]++;
+
+		pos[j] = r;
+		gtask[r] = task[j];
 	}
 	for (uint32_t g = 0, q = 0; g < next; g++) {
-		fill64(sel + q, gval[g], gend[g] - q);
-		q = gend[g];
+		fill64(sel + q, gval[g], g2[g] - q);
+		q = g2[g];
 	}
 	return 1;
 }
@@ -2403,10 +2417,10 @@ size_t nxr_coldec_next_batch(struct nxr_coldec *d, struct nxr_event *evs, size_t
 	uint32_t i = d->i, end = max < d->n - i ? i + (uint32_t)max : d->n;
 	size_t k = 0;
 	struct kdec *ks = &d->k[NX_KIND_SYSCALL];
-	const uint64_t *kind = d->kind, *task = d->task, *key = d->key;
+	const uint64_t *kind = d->kind, *key = d->key;
 	const uint32_t *tpid = d->tpid, *ttid = d->ttid;
 
-	const uint32_t *pos = ks->grouped ? ks->pos : NULL;
+	const uint32_t *pos = ks->grouped ? ks->pos : NULL, *stask = ks->task;
 	uint32_t cur = ks->cur;
 
 	/* runs of syscalls with the cursor and the grouping in locals, other
@@ -2414,7 +2428,7 @@ size_t nxr_coldec_next_batch(struct nxr_coldec *d, struct nxr_event *evs, size_t
 	while (i < end) {
 		for (; i < end && kind[i] == NX_KIND_SYSCALL; i++, k++) {
 			struct nxr_event *ev = &evs[k];
-			uint32_t t = (uint32_t)task[i], q = pos ? pos[cur] : cur;
+			uint32_t t = stask[cur], q = pos ? pos[cur] : cur;
 			unsigned bit = 0;
 
 			cur++;
