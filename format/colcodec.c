@@ -1829,13 +1829,89 @@ static void trep_apply(const uint64_t *bits, const uint64_t *b, const uint32_t *
 	}
 }
 
+/* RLE's runs, at depth: the values into d->a[depth], the lengths minus one
+ * into d->b[depth], *nruns of them, checked to add up to n; with out, the n
+ * values into out too. */
+static const uint8_t *get_runs(struct nxr_coldec *d, int depth, const uint8_t *p,
+			       const uint8_t *end, size_t n, uint64_t *nruns, uint64_t *out)
+{
+	uint64_t x, *a = d->a[depth], *b = d->b[depth];
+	size_t at = 0;
+
+	if (depth + 1 >= DEPTHS || nxr_get_varint(&p, end, &x) || x > n)
+		return NULL;
+	p = dec_int(d, depth + 1, p, end, (size_t)x, NULL, 0, a);
+	if (p)
+		p = dec_int(d, depth + 1, p, end, (size_t)x, NULL, 0, b);
+	for (size_t r = 0; p && r < x; r++) {
+		if (b[r] >= n - at)
+			return NULL;
+		if (out)
+			fill64(out + at, a[r], (size_t)b[r] + 1);
+		at += (size_t)b[r] + 1;
+	}
+	*nruns = x;
+	return p && at == n ? p : NULL;
+}
+
+/*
+ * TDELTA (top level): the differences, a nested column, added to each
+ * task's previous value, which is held in a register (cv) while the task
+ * stays. Differences in runs (RLE: a pointer that stays, mostly) are
+ * applied a run at a time, not unpacked first: a run of zeros changes no
+ * task's value, so each of its values is a plain lookup of its task's, with
+ * no dependency from value to value and no branch on a change of task.
+ */
+static const uint8_t *dec_tdelta(struct nxr_coldec *d, const uint8_t *p, const uint8_t *end,
+				 size_t n, const uint32_t *ctx, uint32_t ntasks, uint64_t *out)
+{
+	uint64_t *prev = d->prev, *a = d->a[0], *rv = d->a[1], *rl = d->b[1], nr = 0, cv = 0;
+	uint32_t ct = 0;
+	bool runs = p < end && *p == M_RLE;
+
+	p = runs ? get_runs(d, 1, p + 1, end, n, &nr, NULL) : dec_int(d, 1, p, end, n, NULL, 0, a);
+	if (!p)
+		return NULL;
+	memset(prev, 0, ntasks * sizeof(*prev));
+	for (size_t i = 0; !runs && i < n; i++) {
+		if (ctx[i] != ct) {
+			prev[ct] = cv;
+			ct = ctx[i];
+			cv = prev[ct];
+		}
+		out[i] = cv += a[i];
+	}
+	for (size_t r = 0, i = 0; r < nr; r++) {
+		size_t len = (size_t)rl[r] + 1;
+		uint64_t v = rv[r];
+
+		if (v == 0) {
+			prev[ct] = cv;
+			for (size_t j = i; j < i + len; j++)
+				out[j] = prev[ctx[j]];
+			ct = ctx[i + len - 1];
+			cv = prev[ct];
+		}
+		for (size_t j = i; v && j < i + len; j++) {
+			if (ctx[j] != ct) {
+				prev[ct] = cv;
+				ct = ctx[j];
+				cv = prev[ct];
+			}
+			out[j] = cv += v;
+		}
+		i += len;
+	}
+	return p;
+}
+
 /* Decodes an integer column of n values into out; NULL when malformed. */
 static const uint8_t *dec_int(struct nxr_coldec *d, int depth, const uint8_t *p,
 			      const uint8_t *end, size_t n, const uint32_t *ctx, uint32_t ntasks,
 			      uint64_t *out)
 {
 	uint64_t x, *a = d->a[depth], *b = d->b[depth];
-	size_t at = 0, nm = 0;
+	size_t nm = 0;
 
 	if (p >= end)
 		return NULL;
@@ -1850,18 +1926,7 @@ static const uint8_t *dec_int(struct nxr_coldec *d, int depth, const uint8_t *p,
 		p = dec_int(d, depth + 1, p, end, (size_t)x, NULL, 0, a);
 		return p ? get_dict_ix(p, end, n, out, a, x) : NULL;
 	case M_RLE:
-		if (depth + 1 >= DEPTHS || nxr_get_varint(&p, end, &x) || x > n)
-			return NULL;
-		p = dec_int(d, depth + 1, p, end, (size_t)x, NULL, 0, a);
-		if (p)
-			p = dec_int(d, depth + 1, p, end, (size_t)x, NULL, 0, b);
-		for (size_t r = 0; p && r < x; r++) {
-			if (b[r] >= n - at)
-				return NULL;
-			fill64(out + at, a[r], (size_t)b[r] + 1);
-			at += (size_t)b[r] + 1;
-		}
-		return p && at == n ? p : NULL;
+		return get_runs(d, depth, p, end, n, &x, out);
 	case M_TREP:
 		if (depth != 0 || !ctx)
 			return NULL;
@@ -1878,19 +1943,7 @@ static const uint8_t *dec_int(struct nxr_coldec *d, int depth, const uint8_t *p,
 	case M_TDELTA:
 		if (depth != 0 || !ctx)
 			return NULL;
-		p = dec_int(d, depth + 1, p, end, n, NULL, 0, a);
-		if (!p)
-			return NULL;
-		memset(d->prev, 0, ntasks * sizeof(*d->prev));
-		for (size_t i = 0, ct = 0, cv = 0; i < n; i++) {	/* as TREP's */
-			if (ctx[i] != ct) {
-				d->prev[ct] = cv;
-				ct = ctx[i];
-				cv = d->prev[ct];
-			}
-			out[i] = cv += a[i];
-		}
-		return p;
+		return dec_tdelta(d, p, end, n, ctx, ntasks, out);
 	}
 	return NULL;
 }
