@@ -1774,23 +1774,33 @@ static inline unsigned popcount64(uint64_t x)
 	return (unsigned)((x * 0x0101010101010101ull) >> 56);
 }
 
+/* c ? a : b, as a conditional move: where c is random, a branch (GCC's
+ * choice for ?: at times) mispredicts */
+static NXR_ALWAYS_INLINE uint64_t sel64(uint64_t c, uint64_t a, uint64_t b)
+{
+#if defined(__x86_64__)
+	__asm__("test %1, %1\n\tcmovne %2, %0" : "+r"(b) : "r"(c), "r"(a) : "cc");
+	return b;
+#else
+	return c ? a : b;
+#endif
+}
+
 /*
  * TREP's values from its flags (bits) and new values (b): each value is
- * its task's previous one unless flagged. 64 values (a flag word) at a
- * time. A word of few flags (unused argument registers, mostly) is a plain
- * lookup of each task's value between flags, no dependency between the
- * values; a flag stores its new value as its task's. A word of many flags
- * holds the current task's value in a register (cv), saved and loaded
- * only when the task changes (through memory, each value would wait for
- * the store of the one before), each flag applied as a mask: a branch per
- * flag would mispredict.
+ * its task's previous one unless flagged, each task's value in prev. 64
+ * values (a flag word) at a time. A word of few flags (unused argument
+ * registers, mostly) is a plain lookup of each task's value between flags;
+ * a flag stores its new value as its task's. A word of many flags does the
+ * same for every value without a branch: the task's value loaded before
+ * the new value is stored (to the spare slot prev[ntasks] when not
+ * flagged), so that a value waits at most for the store of one flag
+ * before it, never for a chain of them; a branch per flag, or per change
+ * of task with the value held in a register, would mispredict.
  */
 static void trep_apply(const uint64_t *bits, const uint64_t *b, const uint32_t *ctx, size_t n,
 		       uint64_t *prev, uint32_t ntasks, uint64_t *out)
 {
-	uint64_t cv = 0;
-	uint32_t ct = 0;
-
 	memset(prev, 0, ntasks * sizeof(*prev));
 	for (size_t s = 0; s < n; s += 64) {
 		size_t lim = n - s < 64 ? n - s : 64, from = 0;
@@ -1798,7 +1808,6 @@ static void trep_apply(const uint64_t *bits, const uint64_t *b, const uint32_t *
 		uint64_t fl = bits[s / 64], *o = out + s;
 
 		if (popcount64(fl) <= 8) {
-			prev[ct] = cv;
 			for (; fl; fl &= fl - 1) {
 				size_t at = (size_t)__builtin_ctzll(fl);
 
@@ -1809,22 +1818,14 @@ static void trep_apply(const uint64_t *bits, const uint64_t *b, const uint32_t *
 			}
 			for (size_t i = from; i < lim; i++)
 				o[i] = prev[c[i]];
-			ct = c[lim - 1];
-			cv = prev[ct];
 			continue;
 		}
 		for (size_t i = 0; i < lim; i++, fl >>= 1) {
-			uint64_t x = *b;
-			bool f = fl & 1;
+			uint64_t x = *b, f = fl & 1, t = c[i], v = prev[t];
 
-			if (c[i] != ct) {
-				prev[ct] = cv;
-				ct = c[i];
-				cv = prev[ct];
-			}
-			cv = f ? x : cv;
+			prev[sel64(f, t, ntasks)] = x;
+			o[i] = sel64(f, x, v);
 			b += f;
-			o[i] = cv;
 		}
 	}
 }
@@ -2000,7 +2001,10 @@ static int dec_scratch(struct nxr_coldec *d, size_t n)
 			return -ENOMEM;
 		d->b[i] = p;
 	}
-	RE(prev, 8);
+	/* n + 1: TREP stores to a spare slot past the tasks */
+	if (!(p = realloc(d->prev, (n + 1) * 8)))
+		return -ENOMEM;
+	d->prev = p;
 	RE(sk, 8);
 	RE(runv, 8);
 	/* n + 1 values: swapped with b[0] (nxr_coldec_load), which TREP needs so */
