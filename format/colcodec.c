@@ -1484,6 +1484,8 @@ struct nxr_coldec {
 	struct kdec k[NX_KIND_MAX_ID + 1];
 	uint64_t *a[DEPTHS], *b[DEPTHS], *prev, *sk;
 	uint64_t *runv, *runl;		/* the kinds column's runs, when it is RLE */
+	uint32_t nruns, krun, kend;	/* ... how many (0: in d->kind instead), the
+					 * run of the last event read, its end */
 	uint64_t *bits;			/* TREP's flags, a bit per value */
 	uint32_t *gtask, *gid;
 	struct hmap h;
@@ -2278,16 +2280,15 @@ int nxr_coldec_load(struct nxr_coldec *d, const uint8_t *p, size_t len, uint32_t
 		d->tpid[t] = (uint32_t)x;
 		d->ttid[t] = (uint32_t)y;
 	}
-	{
-		/* an RLE kinds column (the writer's, nearly always): its runs
-		 * stay in d->a[0] and d->b[0]; kept for the checks below */
-		const uint8_t *q = p + 1;
-
-		nruns = 0;
-		if (p < end && *p == M_RLE && !nxr_get_varint(&q, end, &x))
-			nruns = x;
-	}
-	p = dec_int(d, 0, p, end, n, NULL, 0, d->kind);
+	/* an RLE kinds column (the writer's, nearly always): its runs, kept
+	 * for the checks below and for reading the events, are not unpacked
+	 * into d->kind (a run has at least one value: nruns = 0 is the other
+	 * case) */
+	nruns = 0;
+	if (p < end && *p == M_RLE)
+		p = get_runs(d, 0, p + 1, end, n, &nruns, NULL);
+	else
+		p = dec_int(d, 0, p, end, n, NULL, 0, d->kind);
 	if (p && nruns) {
 		uint64_t *t = d->runv;
 
@@ -2414,8 +2415,21 @@ int nxr_coldec_load(struct nxr_coldec *d, const uint8_t *p, size_t len, uint32_t
 		if (d->k[k].n && !d->k[k].present)
 			BAD("a kind's section is missing");
 #undef BAD
+	d->nruns = (uint32_t)nruns;
+	d->krun = 0;
+	d->kend = nruns ? (uint32_t)d->runl[0] + 1 : 0;
 	d->n = n;
 	return 0;
+}
+
+/* The kind of event i, i never below the last call's since the load */
+static NXR_ALWAYS_INLINE uint64_t kind_at(struct nxr_coldec *d, uint32_t i)
+{
+	if (!d->nruns)
+		return d->kind[i];
+	while (i >= d->kend)
+		d->kend += (uint32_t)d->runl[++d->krun] + 1;
+	return d->runv[d->krun];
 }
 
 #define UN_U32(C, name) ev->C.name = (uint32_t)ks->f[bit][q];
@@ -2426,11 +2440,12 @@ int nxr_coldec_load(struct nxr_coldec *d, const uint8_t *p, size_t len, uint32_t
 	ev->C.name.len = (uint32_t)ks->f[bit][q];
 #define UN_FIELD(C, T, name, doc) UN_##T(C, name) bit++;
 
-/* Event i into *ev: 1 filled, 0 a kind this build does not know (only kind,
- * pid, tid, ts_ns set). The syscall kind first, every offset a constant. */
-static NXR_ALWAYS_INLINE int fill_event(struct nxr_coldec *d, uint32_t i, struct nxr_event *ev)
+/* Event i, of kind kind (kind_at()), into *ev: 1 filled, 0 a kind this
+ * build does not know (only kind, pid, tid, ts_ns set). The syscall kind
+ * first, every offset a constant. */
+static NXR_ALWAYS_INLINE int fill_event(struct nxr_coldec *d, uint32_t i, uint64_t kind,
+				       struct nxr_event *ev)
 {
-	uint64_t kind = d->kind[i];
 	uint32_t t = (uint32_t)d->task[i], j, q;
 	struct kdec *ks;
 	unsigned bit = 0;
@@ -2465,7 +2480,24 @@ int nxr_coldec_next(struct nxr_coldec *d, struct nxr_event *ev)
 {
 	if (d->i >= d->n)
 		return -1;
-	return fill_event(d, d->i++, ev);
+	uint32_t i = d->i++;
+
+	return fill_event(d, i, kind_at(d, i), ev);
+}
+
+/* A syscall from its place q in the fields and its task t */
+static NXR_ALWAYS_INLINE void put_syscall(struct nxr_event *ev, const struct kdec *ks, uint32_t q,
+					  uint32_t t, const uint32_t *tpid, const uint32_t *ttid,
+					  uint64_t key)
+{
+	unsigned bit = 0;
+
+	ev->kind = NX_KIND_SYSCALL;
+	ev->pid = tpid[t];
+	ev->tid = ttid[t];
+	NX_FIELDS_SYSCALL(UN_FIELD, syscall)
+	ev->ts_ns = key - ev->syscall.dur_ns;
+	(void)bit;
 }
 
 size_t nxr_coldec_next_batch(struct nxr_coldec *d, struct nxr_event *evs, size_t max,
@@ -2481,23 +2513,28 @@ size_t nxr_coldec_next_batch(struct nxr_coldec *d, struct nxr_event *evs, size_t
 	uint32_t cur = ks->cur;
 
 	/* runs of syscalls with the cursor and the grouping in locals, other
-	 * kinds between them through fill_event() (never a syscall here) */
-	while (i < end) {
-		for (; i < end && kind[i] == NX_KIND_SYSCALL; i++, k++) {
-			struct nxr_event *ev = &evs[k];
-			uint32_t t = stask[cur], q = pos ? pos[cur] : cur;
-			unsigned bit = 0;
-
-			cur++;
-			ev->kind = NX_KIND_SYSCALL;
-			ev->pid = tpid[t];
-			ev->tid = ttid[t];
-			NX_FIELDS_SYSCALL(UN_FIELD, syscall)
-			ev->ts_ns = key[i] - ev->syscall.dur_ns;
-			(void)bit;
+	 * kinds between them through fill_event() (never a syscall here);
+	 * with the kinds in runs, a run's end bounds its syscalls, else each
+	 * event's kind is tested */
+	while (!d->nruns && i < end) {
+		for (; i < end && kind[i] == NX_KIND_SYSCALL; i++, k++, cur++)
+			put_syscall(&evs[k], ks, pos ? pos[cur] : cur, stask[cur], tpid, ttid, key[i]);
+		if (i < end) {
+			k += (size_t)fill_event(d, i, kind[i], &evs[k]);
+			i++;
 		}
-		if (i < end)
-			k += (size_t)fill_event(d, i++, &evs[k]);
+	}
+	while (d->nruns && i < end) {
+		uint64_t kd = kind_at(d, i);
+		uint32_t stop = d->kend < end ? d->kend : end;
+
+		if (kd != NX_KIND_SYSCALL) {
+			for (; i < stop; i++)
+				k += (size_t)fill_event(d, i, kd, &evs[k]);
+			continue;
+		}
+		for (; i < stop; i++, k++, cur++)
+			put_syscall(&evs[k], ks, pos ? pos[cur] : cur, stask[cur], tpid, ttid, key[i]);
 	}
 	ks->cur = cur;
 	*used = i - d->i;
