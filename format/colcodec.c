@@ -2050,6 +2050,16 @@ static int kdec_size(struct kdec *ks, uint32_t kind, size_t n)
 	return 0;
 }
 
+/* No value of v[0..n) above 2^32 - 1 (a U32 field) */
+static bool fits_u32(const uint64_t *v, size_t n)
+{
+	uint64_t hi = 0;	/* or-ed, no branch: the loop vectorizes */
+
+	for (size_t j = 0; j < n; j++)
+		hi |= v[j];
+	return hi <= UINT32_MAX;
+}
+
 /* The grouped tasks and the selector column in grouped order (runs of each
  * group's value), once ks->pos and the groups' ends are known. */
 static void regroup_apply(struct nxr_coldec *d, struct kdec *ks, uint64_t *sel,
@@ -2086,7 +2096,7 @@ static bool regroup(struct nxr_coldec *d, struct kdec *ks, uint64_t *sel)
  * the full decoding would refuse too).
  */
 static int regroup_dict(struct nxr_coldec *d, struct kdec *ks, const uint8_t *p,
-			const uint8_t *end, uint64_t *sel)
+			const uint8_t *end, uint64_t *sel, bool u32)
 {
 	uint64_t nd, gval[NXR_COL_MAX_GROUPS], *tmp = d->b[0], bad = 0, next = 0, y;
 	uint32_t n = ks->n, gend[NXR_COL_MAX_GROUPS], g2[NXR_COL_MAX_GROUPS];
@@ -2141,7 +2151,7 @@ static int regroup_dict(struct nxr_coldec *d, struct kdec *ks, const uint8_t *p,
 		return -1;
 	if (bad)
 		return 0;	/* not in order: the full decoding refuses or regroups */
-	if (next > nd)
+	if (next > nd || (u32 && !fits_u32(gval, next)))
 		return -1;
 	/* the two halves placed side by side, each with its own cursors:
 	 * two chains of increments (a cursor waits for its own store) */
@@ -2181,6 +2191,7 @@ static const uint8_t *dec_section(struct nxr_coldec *d, uint32_t kind, const uin
 	uint64_t nf, sel, clen;
 	const uint32_t *ctx = ks->task;
 	unsigned known = knf[kind];
+	bool u32;
 
 	if (nxr_get_varint(&p, end, &nf) || nf == 0 || nf > 64 ||
 	    nxr_get_varint(&p, end, &sel) || sel > nf)
@@ -2193,12 +2204,13 @@ static const uint8_t *dec_section(struct nxr_coldec *d, uint32_t kind, const uin
 			return NULL;
 		if (nxr_get_varint(&p, end, &clen) || clen > (uint64_t)(end - p))
 			return NULL;
-		switch (regroup_dict(d, ks, p, p + clen, col)) {
+		u32 = sel - 1 < known && kty[kind][sel - 1] == NXR_FT_U32;
+		switch (regroup_dict(d, ks, p, p + clen, col, u32)) {
 		case 1:
 			break;
 		case 0:
 			if (dec_int(d, 0, p, p + clen, ks->n, ks->task, d->ntasks, col) != p + clen ||
-			    !regroup(d, ks, col))
+			    (u32 && !fits_u32(col, ks->n)) || !regroup(d, ks, col))
 				return NULL;
 			break;
 		default:
@@ -2223,14 +2235,8 @@ static const uint8_t *dec_section(struct nxr_coldec *d, uint32_t kind, const uin
 			q = dec_str(d, ks, (unsigned)f, p, cend, ks->n, dctx);
 		} else {
 			q = dec_int(d, 0, p, cend, ks->n, ctx, d->ntasks, ks->f[f]);
-			if (q && kty[kind][f] == NXR_FT_U32) {
-				uint64_t hi = 0;	/* or-ed, no branch: the loop vectorizes */
-
-				for (uint32_t j = 0; j < ks->n; j++)
-					hi |= ks->f[f][j];
-				if (hi > UINT32_MAX)
-					q = NULL;
-			}
+			if (q && kty[kind][f] == NXR_FT_U32 && !fits_u32(ks->f[f], ks->n))
+				q = NULL;
 		}
 		if (q != cend)
 			return NULL;

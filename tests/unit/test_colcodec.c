@@ -326,7 +326,16 @@ static uint8_t *col8(uint8_t *p, const uint8_t *v, unsigned n, uint64_t base)
  * The syscall section has 12 fields (two appended by a "newer writer"), or
  * only 2 (an "older writer": the rest read as 0).
  */
+static size_t handmade_sel(uint8_t *buf, unsigned nfields, uint64_t nr_base, int grouped);
+
 static size_t handmade(uint8_t *buf, unsigned nfields, uint64_t nr_base)
+{
+	return handmade_sel(buf, nfields, nr_base, 0);
+}
+
+/* handmade(), or with grouped the syscalls grouped by nr (its column first:
+ * grouped 1, FOR; 2, DICT as the writer codes it) */
+static size_t handmade_sel(uint8_t *buf, unsigned nfields, uint64_t nr_base, int grouped)
 {
 	static const uint8_t kinds[] = { 1, 99, 1 }, tasks[] = { 0, 0, 0 },
 			     keys[] = { 10, 20, 30 };
@@ -349,11 +358,19 @@ static size_t handmade(uint8_t *buf, unsigned nfields, uint64_t nr_base)
 	len = p++;
 	body = p;
 	*p++ = (uint8_t)nfields;
-	*p++ = 0;			/* not grouped */
-	for (unsigned f = 0; f < nfields; f++) {
+	*p++ = grouped ? 9 : 0;		/* grouped by field 8, nr */
+	for (unsigned i = 0; i < nfields; i++) {
+		unsigned f = !grouped ? i : i == 0 ? 8 : i <= 8 ? i - 1 : i;
 		uint8_t v[2] = { (uint8_t)(f + 1), (uint8_t)(f + 100) }, *cl = p++;
 
-		p = col8(p, v, 2, f == 8 ? nr_base : 0);	/* field 8: nr, a U32 */
+		if (f == 8 && grouped == 2) {
+			*p++ = 2;			/* DICT of 2 values, indices 0 1 */
+			*p++ = 2;
+			p = col8(p, v, 2, nr_base);
+			*p++ = 1, *p++ = 0, *p++ = 2;
+		} else {
+			p = col8(p, v, 2, f == 8 ? nr_base : 0);	/* field 8: nr, a U32 */
+		}
 		*cl = (uint8_t)(p - cl - 1);
 	}
 	*len = (uint8_t)(p - body);
@@ -469,6 +486,19 @@ static void test_value_out_of_range_is_refused(void **state)
 	assert_int_equal(nxr_coldec_load(d, buf, len, 3, dctx, &why), 0);
 	len = handmade(buf, 10, UINT32_MAX - 50);	/* nr up to UINT32_MAX + 58 */
 	assert_int_equal(nxr_coldec_load(d, buf, len, 3, dctx, &why), -EBADMSG);
+	/* the same as the selector the syscalls are grouped by, in any scheme
+	 * and in the writer's (DICT, read without decoding it in full) */
+	for (int g = 1; g <= 2; g++) {
+		struct nxr_event ev;
+
+		len = handmade_sel(buf, 10, UINT32_MAX - 200, g);
+		assert_int_equal(nxr_coldec_load(d, buf, len, 3, dctx, &why), 0);
+		assert_int_equal(nxr_coldec_next(d, &ev), 1);
+		assert_int_equal(ev.syscall.nr, UINT32_MAX - 200 + 9);
+		assert_int_equal(ev.syscall.arg1, 1);
+		len = handmade_sel(buf, 10, UINT32_MAX - 50, g);
+		assert_int_equal(nxr_coldec_load(d, buf, len, 3, dctx, &why), -EBADMSG);
+	}
 	nxr_coldec_free(d);
 }
 
