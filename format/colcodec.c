@@ -48,6 +48,7 @@
 #include <zstd_errors.h>
 
 #include "format/bytes.h"
+#include "format/huff.h"
 #include "format/limits.h"
 
 #define BLK 128u		/* values per FOR block */
@@ -63,6 +64,7 @@
 
 enum {
 	M_FOR = 0, M_DELTA = 1, M_DICT = 2, M_RLE = 3, M_TREP = 4, M_TDELTA = 5, M_ZSTD = 6,
+	M_HUFF = 7, M_MTF = 8, M_TMTF = 9,	/* format 1.2: NXR_INCOMPAT_ENTROPY */
 	M_DECIDE = 255,		/* (encoder only: FOR or DELTA, whichever is smaller) */
 	M_STR_RAW = 16, M_STR_ZSTD = 17,
 };
@@ -556,6 +558,15 @@ struct nxr_colenc {
 	size_t zcap;
 	uint8_t *out;
 	size_t ocap;
+	/* the entropy-coded schemes (format 1.2) */
+	bool entropy;			/* allowed */
+	struct nxr_huff_enc huff[DEPTHS];	/* a nested HUFF must not overwrite its parent's */
+	uint32_t hcount[NXR_HUFF_MAXSYM];
+	uint64_t hsym[DEPTHS][NXR_HUFF_MAXSYM];
+	uint8_t hmemo[(NX_KIND_MAX_ID + 1) * (MAXF + 1) * 4];	/* HUFF's shift, per memo */
+	uint64_t *mtf;			/* move-to-front lists, MTF_LEN per task */
+	uint8_t *mtfn;			/* ... their lengths */
+	size_t mtfcap, mtfncap;
 };
 
 static size_t enc_for_or_delta(uint8_t *out, const uint64_t *v, size_t n, bool delta,
@@ -738,6 +749,263 @@ static size_t try_tdelta(struct nxr_colenc *e, int depth, const uint64_t *v, siz
 	return (size_t)(p - out);
 }
 
+/*
+ * ---- entropy-coded schemes (format 1.2, NXR_INCOMPAT_ENTROPY) ----
+ *
+ * HUFF: each value (or difference) split into a symbol, x >> s, coded
+ * with a static Huffman code over the column's distinct symbols (a nested
+ * column, like DICT's), and s raw low bits: small alphabets (syscall
+ * numbers, returns, move-to-front indices) cost their entropy, wide
+ * uniform values (time gaps, durations) the entropy of their high bits
+ * plus s bits, instead of a block's power-of-two width.
+ * MTF, TMTF: each value's place in a list of the last MTF_LEN distinct
+ * values (of the column, or of the value's task), 0 for one not in it,
+ * whose values follow in a nested column: tasks, and a task's few fds and
+ * buffers, become small indices for HUFF.
+ */
+#define MTF_LEN 16u		/* entries of a move-to-front list */
+#define HUFF_SYM_MAX 2048u	/* most distinct symbols a writer codes (the hash map's half) */
+#define HUFF_SHIFT_MAX 32u
+
+static uint8_t *put_sized(uint8_t *p, size_t len);
+
+/* Maps x[0..n) >> s to indices (ix) of distinct symbols in order of first
+ * appearance (sym) and counts them (e->hcount); the number of symbols, or
+ * 0 when more than lim (<= HUFF_SYM_MAX). */
+static uint32_t huff_map(struct nxr_colenc *e, const uint64_t *x, size_t n, unsigned s,
+			 uint64_t *sym, uint64_t *ix, uint32_t lim)
+{
+	struct hmap h;
+	uint32_t nd = 0;
+	bool isnew;
+
+	hm_clear(&e->h);
+	h = e->h;
+	for (size_t i = 0; i < n; i++) {
+		uint32_t k = hm_get_put_hashed(&h, x[i] >> s, nd, &isnew);
+
+		if (isnew) {
+			if (nd == lim) {
+				e->h.n = h.n;
+				return 0;
+			}
+			e->hcount[nd] = 0;
+			sym[nd++] = x[i] >> s;
+		}
+		ix[i] = k;
+		e->hcount[k]++;
+	}
+	e->h.n = h.n;
+	return nd;
+}
+
+/* Estimated bytes of a HUFF column of n values at shift s, nd symbols (the
+ * code built in e->huff); the dictionary taken at its widest symbol. */
+static size_t huff_estimate(struct nxr_colenc *e, struct nxr_huff_enc *hc, const uint64_t *sym,
+			    uint32_t nd, size_t n, unsigned s)
+{
+	uint64_t mx = 0;
+
+	if (nxr_huff_build(hc, e->hcount, nd) < 0)
+		return SIZE_MAX;
+	for (uint32_t k = 0; k < nd; k++)
+		mx |= sym[k];
+	return 4 + (size_t)((nxr_huff_cost(hc, e->hcount) + (uint64_t)n * s + 7) / 8) +
+	       nxr_huff_table_size(nd) + nd * ((bitw(mx) + 7) / 8);
+}
+
+/*
+ * 0 when no shift fits HUFF_SYM_MAX symbols. The differences are coded when
+ * their widths add up to less; the shift is 0 or the median width less 6
+ * (64 symbols or so), whichever is estimated smaller. A top-level column
+ * keeps its choice (e->hmemo) as long as its scheme (memo).
+ */
+static size_t try_huff(struct nxr_colenc *e, int depth, const uint64_t *v, size_t n,
+		       uint8_t *out, uint8_t *memo)
+{
+	uint64_t *x = e->a[depth], *ix = e->b[depth], *sym = e->hsym[depth], prev = 0;
+	struct nxr_huff_enc *hc = &e->huff[depth];
+	uint8_t *hm = memo ? &e->hmemo[memo - &e->memo[0][0][0]] : NULL, *p = out;
+	unsigned s0 = 0, best_s = 0, last_s = 0;
+	size_t best = SIZE_MAX, got;
+	uint32_t nd = 0, lim = (uint32_t)(n / 2 < HUFF_SYM_MAX ? n / 2 : HUFF_SYM_MAX);
+	bool delta;
+	struct nxr_bitw bw;
+
+	if (hm && *hm && e->segs % MEMO_SEGS) {
+		s0 = (*hm - 1u) & 0x3f;
+		delta = (*hm - 1u) & 0x40;
+	} else {
+		unsigned hv[65] = { 0 }, hd[65] = { 0 }, *hw;
+		uint64_t sv = 0, sd = 0;
+		size_t half = 0;
+
+		for (size_t i = 0; i < n; i++) {
+			unsigned a = bitw(v[i]), b = bitw(v[i] - prev);
+
+			hv[a]++;
+			hd[b]++;
+			sv += a;
+			sd += b;
+			prev = v[i];
+		}
+		delta = sd < sv;
+		hw = delta ? hd : hv;
+		for (unsigned w = 0; w <= 64; w++) {
+			half += hw[w];
+			if (half * 2 >= n) {
+				s0 = w > 6 ? w - 6 : 0;
+				break;
+			}
+		}
+		if (s0 > HUFF_SHIFT_MAX)
+			s0 = HUFF_SHIFT_MAX;
+	}
+	if (delta) {
+		prev = 0;
+		for (size_t i = 0; i < n; i++) {
+			x[i] = v[i] - prev;
+			prev = v[i];
+		}
+	} else {
+		memcpy(x, v, n * sizeof(*x));
+	}
+	/* shift 0 first (given up early when its symbols are many), then s0;
+	 * the code built last is the winner's unless shift 0 wins over s0 */
+	for (unsigned s = 0;; s = s0) {
+		nd = huff_map(e, x, n, s, sym, ix, s < s0 ? lim / 2 : lim);
+		if (nd) {
+			got = huff_estimate(e, hc, sym, nd, n, s);
+			if (got < best) {
+				best = got;
+				best_s = s;
+			}
+		}
+		last_s = s;
+		if (s == s0)
+			break;
+	}
+	if (best == SIZE_MAX)
+		return 0;
+	if (best_s != last_s || !nd) {
+		nd = huff_map(e, x, n, best_s, sym, ix, lim);
+		if (!nd || nxr_huff_build(hc, e->hcount, nd) < 0)
+			return 0;
+	}
+	if (memo && !(e->segs % MEMO_SEGS && *hm))
+		*hm = (uint8_t)(1 + (best_s | (delta ? 0x40 : 0)));
+	*p++ = M_HUFF;
+	*p++ = (uint8_t)(best_s | (delta ? 0x40 : 0));
+	p = nxr_put_varint(p, nd);
+	p += enc_int_memo(e, depth + 1, sym, nd, NULL, 0, p, CHILD(memo, 1));
+	p = nxr_huff_table_put(p, hc);
+	nxr_bitw_init(&bw, p + NXR_VARINT_MAX);
+	for (size_t i = 0; i < n; i++) {
+		uint32_t k = (uint32_t)ix[i];
+		unsigned l = hc->len[k];
+		uint64_t low = best_s ? x[i] & ((1ull << best_s) - 1) : 0;
+
+		nxr_bitw_put(&bw, hc->code[k] | low << l, l + best_s);
+	}
+	got = (size_t)(nxr_bitw_end(&bw) - (p + NXR_VARINT_MAX));
+	p = put_sized(p, got);
+	return (size_t)(p - out);
+}
+
+/* MTF (ctx NULL) or TMTF (a list per task of ctx): indices, then the values
+ * not found, as nested columns. */
+static size_t try_mtf(struct nxr_colenc *e, int depth, const uint64_t *v, size_t n,
+		      const uint32_t *ctx, uint32_t ntasks, uint8_t *out, uint8_t *memo)
+{
+	uint64_t *ix = e->b[depth], *lit = e->a[depth];
+	size_t nl = 0, nlists = ctx ? ntasks : 1;
+	uint8_t *p = out;
+
+	if (grow((void **)&e->mtf, &e->mtfcap, nlists * MTF_LEN, sizeof(*e->mtf)) < 0 ||
+	    grow((void **)&e->mtfn, &e->mtfncap, nlists, 1) < 0)
+		return 0;
+	memset(e->mtfn, 0, nlists);
+	for (size_t i = 0; i < n; i++) {
+		size_t t = ctx ? ctx[i] : 0;
+		uint64_t *l = e->mtf + t * MTF_LEN, x = v[i];
+		unsigned cnt = e->mtfn[t], j = 0;
+
+		if (cnt && l[0] == x) {	/* the likeliest: nothing moves */
+			ix[i] = 1;
+			continue;
+		}
+		while (j < cnt && l[j] != x)
+			j++;
+		if (j == cnt) {		/* not in the list: a literal */
+			lit[nl++] = x;
+			ix[i] = 0;
+			if (cnt < MTF_LEN)
+				e->mtfn[t] = (uint8_t)++cnt;
+			j = cnt - 1;
+		} else {
+			ix[i] = j + 1;
+		}
+		for (; j; j--)	/* short: no call to memmove */
+			l[j] = l[j - 1];
+		l[0] = x;
+	}
+	*p++ = ctx ? M_TMTF : M_MTF;
+	p += enc_int_memo(e, depth + 1, ix, n, NULL, 0, p, CHILD(memo, 1));
+	p += enc_int_memo(e, depth + 1, lit, nl, NULL, 0, p, CHILD(memo, 2));
+	return (size_t)(p - out);
+}
+
+/* The entropy-coded schemes' part of enc_exact(): tries them into spare,
+ * and keeps the best (*best bytes, at *bestbuf) */
+static void try_entropy(struct nxr_colenc *e, int depth, const uint64_t *v, size_t n,
+			const uint32_t *ctx, uint32_t ntasks, uint8_t *spare[2], size_t *best,
+			uint8_t **bestbuf, int *slot)
+{
+	size_t got;
+
+	if (!e->entropy || depth + 1 >= DEPTHS || n < 8)
+		return;
+	if (*bestbuf == spare[*slot])	/* (the last scheme tried keeps its slot) */
+		*slot ^= 1;
+	/* HUFF at depths 0 and 1; MTF at the top; TMTF there, with tasks */
+	for (int m = 0; m < (depth ? 1 : ctx ? 3 : 2); m++) {
+		uint8_t *buf = spare[*slot];
+
+		if (m == 0)
+			got = try_huff(e, depth, v, n, buf, NULL);
+		else
+			got = try_mtf(e, depth, v, n, m == 2 ? ctx : NULL, ntasks, buf, NULL);
+		if (got && got < *best && got <= col_bound(n)) {
+			*best = got;
+			*bestbuf = buf;
+			*slot ^= 1;
+		}
+	}
+}
+
+/* emit()'s part: an entropy-coded scheme, through a trial buffer (it may
+ * not fit col_bound(n)); 0 when it does not fit or cannot be used. */
+static size_t emit_entropy(struct nxr_colenc *e, int depth, unsigned mode, const uint64_t *v,
+			   size_t n, const uint32_t *ctx, uint32_t ntasks, uint8_t *out,
+			   uint8_t *memo)
+{
+	uint8_t *buf = e->trial[depth][0];
+	size_t got = 0;
+
+	if (!e->entropy || depth + 1 >= DEPTHS || n < 8)
+		return 0;
+	if (mode == M_HUFF)
+		got = try_huff(e, depth, v, n, buf, memo);
+	else if (mode == M_MTF && depth == 0)
+		got = try_mtf(e, depth, v, n, NULL, 0, buf, memo);
+	else if (mode == M_TMTF && depth == 0 && ctx)
+		got = try_mtf(e, depth, v, n, ctx, ntasks, buf, memo);
+	if (!got || got > col_bound(n))
+		return 0;
+	memcpy(out, buf, got);
+	return got;
+}
+
 /* The cheapest coding of v[0..n), tried in full: see enc_int(). */
 static size_t enc_exact(struct nxr_colenc *e, int depth, const uint64_t *v, size_t n,
 			const uint32_t *ctx, uint32_t ntasks, uint8_t *out)
@@ -777,6 +1045,7 @@ static size_t enc_exact(struct nxr_colenc *e, int depth, const uint64_t *v, size
 			bestbuf = e->trial[depth][slot];
 		}
 	}
+	try_entropy(e, depth, v, n, ctx, ntasks, e->trial[depth], &best, &bestbuf, &slot);
 	if (bestbuf) {
 		memcpy(out, bestbuf, best);
 		return best;
@@ -822,6 +1091,13 @@ static size_t emit(struct nxr_colenc *e, int depth, unsigned mode, const uint64_
 	case M_TDELTA:
 		if (depth == 0 && ctx)
 			return try_tdelta(e, depth, v, n, ctx, ntasks, out, memo);
+		break;
+	case M_HUFF:
+	case M_MTF:
+	case M_TMTF:
+		got = emit_entropy(e, depth, mode, v, n, ctx, ntasks, out, memo);
+		if (!got)
+			return enc_exact(e, depth, v, n, ctx, ntasks, out);
 		break;
 	case M_FOR:
 		*out = M_FOR;
@@ -890,7 +1166,13 @@ struct nxr_colenc *nxr_colenc_new(void)
 		nxr_colenc_free(e);
 		return NULL;
 	}
+	e->entropy = true;
 	return e;
+}
+
+void nxr_colenc_set_entropy(struct nxr_colenc *e, bool on)
+{
+	e->entropy = on;
 }
 
 void nxr_colenc_free(struct nxr_colenc *e)
@@ -933,6 +1215,8 @@ void nxr_colenc_free(struct nxr_colenc *e)
 	free(e->blob);
 	free(e->out);
 	free(e->zbuf);
+	free(e->mtf);
+	free(e->mtfn);
 	free(e);
 }
 
@@ -1491,6 +1775,10 @@ struct nxr_coldec {
 	uint8_t *zcol;			/* a ZSTD column, decompressed */
 	size_t zcolcap;
 	bool nomem;
+	struct nxr_huff_dec huff;	/* HUFF's code (format 1.2) */
+	uint64_t *mtf;			/* MTF, TMTF: the lists */
+	uint8_t *mtfn;
+	size_t mtfcap, mtfncap;
 };
 
 struct nxr_coldec *nxr_coldec_new(void)
@@ -1537,6 +1825,8 @@ void nxr_coldec_free(struct nxr_coldec *d)
 	free(d->gid);
 	free(d->zcol);
 	hm_free(&d->h);
+	free(d->mtf);
+	free(d->mtfn);
 	free(d);
 }
 
@@ -1803,6 +2093,118 @@ static void trep_apply(const uint64_t *bits, const uint64_t *b, const uint32_t *
 	}
 }
 
+/*
+ * ---- entropy-coded schemes, reading (format 1.2) ----
+ */
+
+/* HUFF: flags (shift, delta), the symbols, the code's table, the bit stream;
+ * each value one code and s raw bits. */
+static const uint8_t *dec_huff(struct nxr_coldec *d, int depth, const uint8_t *p,
+			       const uint8_t *end, size_t n, uint64_t *out)
+{
+	uint64_t nd, nb, pos = 0, nbits, lowmask, mask, *sym = d->a[depth];
+	unsigned s, fl;
+	const uint16_t *lut = d->huff.lut;
+	const uint8_t *bits;
+
+	if (depth + 1 >= DEPTHS || p >= end)
+		return NULL;
+	fl = *p++;
+	s = fl & 0x3f;
+	if ((fl & 0x80) || s > HUFF_SHIFT_MAX || nxr_get_varint(&p, end, &nd) || nd == 0 ||
+	    nd > n || nd > NXR_HUFF_MAXSYM)
+		return NULL;
+	p = dec_int(d, depth + 1, p, end, (size_t)nd, NULL, 0, sym);
+	if (!p)
+		return NULL;
+	if (s) {	/* symbol << s must not lose bits: one coding per value */
+		uint64_t hi = 0;
+
+		for (uint64_t k = 0; k < nd; k++)
+			hi |= sym[k] >> (64 - s);
+		if (hi)
+			return NULL;
+	}
+	if (nxr_huff_table_get(&d->huff, (unsigned)nd, &p, end) < 0 ||
+	    nxr_get_varint(&p, end, &nb) || nb > (uint64_t)(end - p))
+		return NULL;
+	bits = p;
+	nbits = nb * 8;
+	mask = (1ull << d->huff.bits) - 1;
+	lowmask = (1ull << s) - 1;
+	/* pos <= nbits before each load: it reads at most 8 bytes past the
+	 * stream (12 + 32 bits a value), inside the payload's padding */
+	for (size_t i = 0; i < n; i++) {
+		uint64_t w = nxr_bits_peek(bits, pos);
+		unsigned ent = lut[w & mask], l = ent & 15u;
+
+		out[i] = sym[ent >> 4] << s | ((w >> l) & lowmask);
+		pos += l + s;
+		if (pos > nbits)
+			return NULL;
+	}
+	if ((pos + 7) / 8 != nb)
+		return NULL;
+	if (fl & 0x40)
+		for (size_t i = 1; i < n; i++)
+			out[i] += out[i - 1];
+	return p + nb;
+}
+
+/* MTF and TMTF: indices (0: the next literal), then the literals */
+static const uint8_t *dec_mtf(struct nxr_coldec *d, int depth, const uint8_t *p,
+			      const uint8_t *end, size_t n, const uint32_t *ctx, uint32_t ntasks,
+			      uint64_t *out)
+{
+	uint64_t *ix = d->a[depth], *lit = d->b[depth], big = 0;
+	size_t nl = 0, nlists = ctx ? ntasks : 1;
+
+	if (depth + 1 >= DEPTHS)
+		return NULL;
+	p = dec_int(d, depth + 1, p, end, n, NULL, 0, ix);
+	if (!p)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		nl += ix[i] == 0;
+		big |= ix[i] > MTF_LEN;
+	}
+	if (big)
+		return NULL;
+	p = dec_int(d, depth + 1, p, end, nl, NULL, 0, lit);
+	if (!p)
+		return NULL;
+	if (grow((void **)&d->mtf, &d->mtfcap, nlists * MTF_LEN, sizeof(*d->mtf)) < 0 ||
+	    grow((void **)&d->mtfn, &d->mtfncap, nlists, 1) < 0) {
+		d->nomem = true;
+		return NULL;
+	}
+	memset(d->mtfn, 0, nlists);
+	for (size_t i = 0, k = 0; i < n; i++) {
+		size_t t = ctx ? ctx[i] : 0;
+		uint64_t *l = d->mtf + t * MTF_LEN, x;
+		unsigned cnt = d->mtfn[t], j = (unsigned)ix[i];
+
+		if (j == 1 && cnt) {	/* the likeliest: nothing moves */
+			out[i] = l[0];
+			continue;
+		}
+		if (j == 0) {
+			x = lit[k++];
+			if (cnt < MTF_LEN)
+				d->mtfn[t] = (uint8_t)++cnt;
+			j = cnt;
+		} else if (j > cnt) {
+			return NULL;
+		} else {
+			x = l[j - 1];
+		}
+		for (j--; j; j--)	/* short: no call to memmove */
+			l[j] = l[j - 1];
+		l[0] = out[i] = x;
+	}
+	return p;
+}
+
 /* Decodes an integer column of n values into out; NULL when malformed. */
 static const uint8_t *dec_int(struct nxr_coldec *d, int depth, const uint8_t *p,
 			      const uint8_t *end, size_t n, const uint32_t *ctx, uint32_t ntasks,
@@ -1852,6 +2254,12 @@ static const uint8_t *dec_int(struct nxr_coldec *d, int depth, const uint8_t *p,
 		return p;
 	case M_ZSTD:
 		return depth == 0 ? dec_zstd(d, p, end, n, ctx, ntasks, out) : NULL;
+	case M_HUFF:
+		return dec_huff(d, depth, p, end, n, out);
+	case M_MTF:
+		return dec_mtf(d, depth, p, end, n, NULL, 0, out);
+	case M_TMTF:
+		return depth == 0 && ctx ? dec_mtf(d, depth, p, end, n, ctx, ntasks, out) : NULL;
 	case M_TDELTA:
 		if (depth != 0 || !ctx)
 			return NULL;
