@@ -565,8 +565,7 @@ struct nxr_colenc {
 	uint64_t hsym[DEPTHS][NXR_HUFF_MAXSYM];
 	uint8_t hmemo[(NX_KIND_MAX_ID + 1) * (MAXF + 1) * 4];	/* HUFF's shift, per memo */
 	uint64_t *mtf;			/* move-to-front lists, MTF_LEN per task */
-	uint8_t *mtfn;			/* ... their lengths */
-	size_t mtfcap, mtfncap;
+	size_t mtfcap;
 };
 
 static size_t enc_for_or_delta(uint8_t *out, const uint64_t *v, size_t n, bool delta,
@@ -766,6 +765,9 @@ static size_t try_tdelta(struct nxr_colenc *e, int depth, const uint64_t *v, siz
 #define MTF_LEN 16u		/* entries of a move-to-front list */
 #define HUFF_SYM_MAX 2048u	/* most distinct symbols a writer codes (the hash map's half) */
 #define HUFF_SHIFT_MAX 32u
+/* An entropy-coded scheme is chosen when it takes at least n / 32 bytes (a
+ * quarter of a bit per value) off the best other: it costs more to read */
+#define ENTROPY_GAIN_MIN 32u
 
 static uint8_t *put_sized(uint8_t *p, size_t len);
 
@@ -779,10 +781,14 @@ static uint32_t huff_map(struct nxr_colenc *e, const uint64_t *x, size_t n, unsi
 	uint32_t nd = 0;
 	bool isnew;
 
+	/* symbols below HM_DIRECT (nearly all, after the shift) in the direct
+	 * table, others hashed: no key is in both */
 	hm_clear(&e->h);
 	h = e->h;
 	for (size_t i = 0; i < n; i++) {
-		uint32_t k = hm_get_put_hashed(&h, x[i] >> s, nd, &isnew);
+		uint64_t y = x[i] >> s;
+		uint32_t k = y < HM_DIRECT ? hm_get_put(&h, y, nd, &isnew) :
+					     hm_get_put_hashed(&h, y, nd, &isnew);
 
 		if (isnew) {
 			if (nd == lim) {
@@ -790,7 +796,7 @@ static uint32_t huff_map(struct nxr_colenc *e, const uint64_t *x, size_t n, unsi
 				return 0;
 			}
 			e->hcount[nd] = 0;
-			sym[nd++] = x[i] >> s;
+			sym[nd++] = y;
 		}
 		ix[i] = k;
 		e->hcount[k]++;
@@ -868,11 +874,12 @@ static size_t try_huff(struct nxr_colenc *e, int depth, const uint64_t *v, size_
 			prev = v[i];
 		}
 	} else {
-		memcpy(x, v, n * sizeof(*x));
+		x = (uint64_t *)v;	/* only read */
 	}
 	/* shift 0 first (given up early when its symbols are many), then s0;
-	 * the code built last is the winner's unless shift 0 wins over s0 */
-	for (unsigned s = 0;; s = s0) {
+	 * the code built last is the winner's unless shift 0 wins over s0. A
+	 * kept choice: s0 only. */
+	for (unsigned s = hm && *hm && e->segs % MEMO_SEGS ? s0 : 0;; s = s0) {
 		nd = huff_map(e, x, n, s, sym, ix, s < s0 ? lim / 2 : lim);
 		if (nd) {
 			got = huff_estimate(e, hc, sym, nd, n, s);
@@ -912,36 +919,36 @@ static size_t try_huff(struct nxr_colenc *e, int depth, const uint64_t *v, size_
 	return (size_t)(p - out);
 }
 
-/* MTF (ctx NULL) or TMTF (a list per task of ctx): indices, then the values
- * not found, as nested columns. */
+/* MTF (ctx NULL) or TMTF (a list per task of ctx): the number of values not
+ * found and those values, then the indices, as nested columns. Every list
+ * starts as MTF_LEN zeros. */
 static size_t try_mtf(struct nxr_colenc *e, int depth, const uint64_t *v, size_t n,
 		      const uint32_t *ctx, uint32_t ntasks, uint8_t *out, uint8_t *memo)
 {
-	uint64_t *ix = e->b[depth], *lit = e->a[depth];
+	uint64_t *ix = e->b[depth], *lit = e->a[depth], *l = e->mtf;
 	size_t nl = 0, nlists = ctx ? ntasks : 1;
 	uint8_t *p = out;
 
-	if (grow((void **)&e->mtf, &e->mtfcap, nlists * MTF_LEN, sizeof(*e->mtf)) < 0 ||
-	    grow((void **)&e->mtfn, &e->mtfncap, nlists, 1) < 0)
+	if (grow((void **)&e->mtf, &e->mtfcap, nlists * MTF_LEN, sizeof(*e->mtf)) < 0)
 		return 0;
-	memset(e->mtfn, 0, nlists);
+	memset(e->mtf, 0, nlists * MTF_LEN * sizeof(*e->mtf));
+	l = e->mtf;
 	for (size_t i = 0; i < n; i++) {
-		size_t t = ctx ? ctx[i] : 0;
-		uint64_t *l = e->mtf + t * MTF_LEN, x = v[i];
-		unsigned cnt = e->mtfn[t], j = 0;
+		uint64_t x = v[i];
+		unsigned j = 1;
 
-		if (cnt && l[0] == x) {	/* the likeliest: nothing moves */
+		if (ctx)
+			l = e->mtf + (size_t)ctx[i] * MTF_LEN;
+		if (l[0] == x) {	/* the likeliest: nothing moves */
 			ix[i] = 1;
 			continue;
 		}
-		while (j < cnt && l[j] != x)
+		while (j < MTF_LEN && l[j] != x)
 			j++;
-		if (j == cnt) {		/* not in the list: a literal */
+		if (j == MTF_LEN) {	/* not in the list: a literal */
 			lit[nl++] = x;
 			ix[i] = 0;
-			if (cnt < MTF_LEN)
-				e->mtfn[t] = (uint8_t)++cnt;
-			j = cnt - 1;
+			j = MTF_LEN - 1;
 		} else {
 			ix[i] = j + 1;
 		}
@@ -950,13 +957,14 @@ static size_t try_mtf(struct nxr_colenc *e, int depth, const uint64_t *v, size_t
 		l[0] = x;
 	}
 	*p++ = ctx ? M_TMTF : M_MTF;
-	p += enc_int_memo(e, depth + 1, ix, n, NULL, 0, p, CHILD(memo, 1));
+	p = nxr_put_varint(p, nl);
 	p += enc_int_memo(e, depth + 1, lit, nl, NULL, 0, p, CHILD(memo, 2));
+	p += enc_int_memo(e, depth + 1, ix, n, NULL, 0, p, CHILD(memo, 1));
 	return (size_t)(p - out);
 }
 
 /* The entropy-coded schemes' part of enc_exact(): tries them into spare,
- * and keeps the best (*best bytes, at *bestbuf) */
+ * and keeps the best (*best bytes, at *bestbuf) if it gains enough */
 static void try_entropy(struct nxr_colenc *e, int depth, const uint64_t *v, size_t n,
 			const uint32_t *ctx, uint32_t ntasks, uint8_t *spare[2], size_t *best,
 			uint8_t **bestbuf, int *slot)
@@ -975,7 +983,7 @@ static void try_entropy(struct nxr_colenc *e, int depth, const uint64_t *v, size
 			got = try_huff(e, depth, v, n, buf, NULL);
 		else
 			got = try_mtf(e, depth, v, n, m == 2 ? ctx : NULL, ntasks, buf, NULL);
-		if (got && got < *best && got <= col_bound(n)) {
+		if (got && got + n / ENTROPY_GAIN_MIN < *best && got <= col_bound(n)) {
 			*best = got;
 			*bestbuf = buf;
 			*slot ^= 1;
@@ -1216,7 +1224,6 @@ void nxr_colenc_free(struct nxr_colenc *e)
 	free(e->out);
 	free(e->zbuf);
 	free(e->mtf);
-	free(e->mtfn);
 	free(e);
 }
 
@@ -1777,8 +1784,7 @@ struct nxr_coldec {
 	bool nomem;
 	struct nxr_huff_dec huff;	/* HUFF's code (format 1.2) */
 	uint64_t *mtf;			/* MTF, TMTF: the lists */
-	uint8_t *mtfn;
-	size_t mtfcap, mtfncap;
+	size_t mtfcap;
 };
 
 struct nxr_coldec *nxr_coldec_new(void)
@@ -1826,7 +1832,6 @@ void nxr_coldec_free(struct nxr_coldec *d)
 	free(d->zcol);
 	hm_free(&d->h);
 	free(d->mtf);
-	free(d->mtfn);
 	free(d);
 }
 
@@ -2097,53 +2102,72 @@ static void trep_apply(const uint64_t *bits, const uint64_t *b, const uint32_t *
  * ---- entropy-coded schemes, reading (format 1.2) ----
  */
 
-/* HUFF: flags (shift, delta), the symbols, the code's table, the bit stream;
- * each value one code and s raw bits. */
-static const uint8_t *dec_huff(struct nxr_coldec *d, int depth, const uint8_t *p,
-			       const uint8_t *end, size_t n, uint64_t *out)
+/* HUFF's head: flags (*fl), the nd symbols (into sym), the code's table
+ * (d->huff), the stream's length (*nb); p then at the stream. */
+static const uint8_t *huff_head(struct nxr_coldec *d, int depth, const uint8_t *p,
+				const uint8_t *end, size_t n, unsigned *fl, uint64_t *nd,
+				uint64_t *nb, uint64_t *sym)
 {
-	uint64_t nd, nb, pos = 0, nbits, lowmask, mask, *sym = d->a[depth];
-	unsigned s, fl;
-	const uint16_t *lut = d->huff.lut;
-	const uint8_t *bits;
+	unsigned s;
 
 	if (depth + 1 >= DEPTHS || p >= end)
 		return NULL;
-	fl = *p++;
-	s = fl & 0x3f;
-	if ((fl & 0x80) || s > HUFF_SHIFT_MAX || nxr_get_varint(&p, end, &nd) || nd == 0 ||
-	    nd > n || nd > NXR_HUFF_MAXSYM)
+	*fl = *p++;
+	s = *fl & 0x3f;
+	if ((*fl & 0x80) || s > HUFF_SHIFT_MAX || nxr_get_varint(&p, end, nd) || *nd == 0 ||
+	    *nd > n || *nd > NXR_HUFF_MAXSYM)
 		return NULL;
-	p = dec_int(d, depth + 1, p, end, (size_t)nd, NULL, 0, sym);
+	p = dec_int(d, depth + 1, p, end, (size_t)*nd, NULL, 0, sym);
 	if (!p)
 		return NULL;
 	if (s) {	/* symbol << s must not lose bits: one coding per value */
 		uint64_t hi = 0;
 
-		for (uint64_t k = 0; k < nd; k++)
+		for (uint64_t k = 0; k < *nd; k++)
 			hi |= sym[k] >> (64 - s);
 		if (hi)
 			return NULL;
 	}
-	if (nxr_huff_table_get(&d->huff, (unsigned)nd, &p, end) < 0 ||
-	    nxr_get_varint(&p, end, &nb) || nb > (uint64_t)(end - p))
+	if (nxr_huff_table_get(&d->huff, (unsigned)*nd, &p, end) < 0 ||
+	    nxr_get_varint(&p, end, nb) || *nb > (uint64_t)(end - p))
 		return NULL;
-	bits = p;
-	nbits = nb * 8;
-	mask = (1ull << d->huff.bits) - 1;
-	lowmask = (1ull << s) - 1;
-	/* pos <= nbits before each load: it reads at most 8 bytes past the
-	 * stream (12 + 32 bits a value), inside the payload's padding */
+	return p;
+}
+
+/*
+ * The stream's n codes and raw bits, into out: sym[code] << s | raw bits
+ * (map), or the code's symbol number. Each load is made with pos <= the
+ * stream's bits, so it reads at most 8 bytes past the stream (12 + 32 bits
+ * a value), inside the payload's padding. false when the stream is not
+ * exactly as long as its codes.
+ */
+static NXR_ALWAYS_INLINE bool huff_codes(const struct nxr_huff_dec *h, const uint8_t *bits,
+					 uint64_t nb, size_t n, unsigned s, const uint64_t *sym,
+					 uint64_t *out, const bool map)
+{
+	uint64_t pos = 0, nbits = nb * 8, mask = (1ull << h->bits) - 1, lowmask = (1ull << s) - 1;
+
 	for (size_t i = 0; i < n; i++) {
 		uint64_t w = nxr_bits_peek(bits, pos);
-		unsigned ent = lut[w & mask], l = ent & 15u;
+		unsigned ent = h->lut[w & mask], l = ent & 15u;
 
-		out[i] = sym[ent >> 4] << s | ((w >> l) & lowmask);
+		out[i] = map ? sym[ent >> 4] << s | ((w >> l) & lowmask) : ent >> 4;
 		pos += l + s;
 		if (pos > nbits)
-			return NULL;
+			return false;
 	}
-	if ((pos + 7) / 8 != nb)
+	return (pos + 7) / 8 == nb;
+}
+
+/* HUFF: each value one code and s raw bits, or the differences so */
+static const uint8_t *dec_huff(struct nxr_coldec *d, int depth, const uint8_t *p,
+			       const uint8_t *end, size_t n, uint64_t *out)
+{
+	uint64_t nd, nb;
+	unsigned fl;
+
+	p = huff_head(d, depth, p, end, n, &fl, &nd, &nb, d->a[depth]);
+	if (!p || !huff_codes(&d->huff, p, nb, n, fl & 0x3f, d->a[depth], out, true))
 		return NULL;
 	if (fl & 0x40)
 		for (size_t i = 1; i < n; i++)
@@ -2151,50 +2175,52 @@ static const uint8_t *dec_huff(struct nxr_coldec *d, int depth, const uint8_t *p
 	return p + nb;
 }
 
-/* MTF and TMTF: indices (0: the next literal), then the literals */
-static const uint8_t *dec_mtf(struct nxr_coldec *d, int depth, const uint8_t *p,
-			      const uint8_t *end, size_t n, const uint32_t *ctx, uint32_t ntasks,
-			      uint64_t *out)
+/* A selector column coded HUFF without shift or differences, as DICT for
+ * regroup_dict(): its values in d->a[0], their numbers in ix. 1 done, 0
+ * not that case, -1 malformed. */
+static int huff_ix(struct nxr_coldec *d, const uint8_t *p, const uint8_t *end, size_t n,
+		   uint64_t *ix, uint64_t *nd)
 {
-	uint64_t *ix = d->a[depth], *lit = d->b[depth], big = 0;
-	size_t nl = 0, nlists = ctx ? ntasks : 1;
+	const uint8_t *q = p;
+	uint64_t nb;
+	unsigned fl;
 
-	if (depth + 1 >= DEPTHS)
-		return NULL;
-	p = dec_int(d, depth + 1, p, end, n, NULL, 0, ix);
-	if (!p)
-		return NULL;
+	if (q >= end || *q++ != 0 || nxr_get_varint(&q, end, nd))
+		return 0;
+	if (*nd > NXR_COL_MAX_GROUPS)
+		return 0;
+	p = huff_head(d, 0, p, end, n, &fl, nd, &nb, d->a[0]);
+	if (!p || p + nb != end || !huff_codes(&d->huff, p, nb, n, 0, NULL, ix, false))
+		return -1;
+	return 1;
+}
+
+/* MTF and TMTF's lists applied to the indices ix (0: the next of the nl
+ * literals); false when an index is out of range or the literals do not
+ * add up. per_task: a list per task of ctx, else one. */
+static NXR_ALWAYS_INLINE bool mtf_apply(const uint64_t *ix, const uint64_t *lit, size_t nl,
+					const uint32_t *ctx, uint64_t *lists, size_t n,
+					uint64_t *out, const bool per_task)
+{
+	uint64_t *l = lists, x;
+	size_t k = 0;
+
 	for (size_t i = 0; i < n; i++) {
-		nl += ix[i] == 0;
-		big |= ix[i] > MTF_LEN;
-	}
-	if (big)
-		return NULL;
-	p = dec_int(d, depth + 1, p, end, nl, NULL, 0, lit);
-	if (!p)
-		return NULL;
-	if (grow((void **)&d->mtf, &d->mtfcap, nlists * MTF_LEN, sizeof(*d->mtf)) < 0 ||
-	    grow((void **)&d->mtfn, &d->mtfncap, nlists, 1) < 0) {
-		d->nomem = true;
-		return NULL;
-	}
-	memset(d->mtfn, 0, nlists);
-	for (size_t i = 0, k = 0; i < n; i++) {
-		size_t t = ctx ? ctx[i] : 0;
-		uint64_t *l = d->mtf + t * MTF_LEN, x;
-		unsigned cnt = d->mtfn[t], j = (unsigned)ix[i];
+		uint64_t j = ix[i];
 
-		if (j == 1 && cnt) {	/* the likeliest: nothing moves */
+		if (per_task)
+			l = lists + (size_t)ctx[i] * MTF_LEN;
+		if (j == 1) {	/* the likeliest: nothing moves */
 			out[i] = l[0];
 			continue;
 		}
 		if (j == 0) {
+			if (k == nl)
+				return false;
 			x = lit[k++];
-			if (cnt < MTF_LEN)
-				d->mtfn[t] = (uint8_t)++cnt;
-			j = cnt;
-		} else if (j > cnt) {
-			return NULL;
+			j = MTF_LEN;
+		} else if (j > MTF_LEN) {
+			return false;
 		} else {
 			x = l[j - 1];
 		}
@@ -2202,7 +2228,35 @@ static const uint8_t *dec_mtf(struct nxr_coldec *d, int depth, const uint8_t *p,
 			l[j] = l[j - 1];
 		l[0] = out[i] = x;
 	}
-	return p;
+	return k == nl;
+}
+
+/* MTF and TMTF: the literals' count and values, then the indices */
+static const uint8_t *dec_mtf(struct nxr_coldec *d, int depth, const uint8_t *p,
+			      const uint8_t *end, size_t n, const uint32_t *ctx, uint32_t ntasks,
+			      uint64_t *out)
+{
+	uint64_t *ix = d->a[depth], *lit = d->b[depth], nl;
+	size_t nlists = ctx ? ntasks : 1;
+	bool ok;
+
+	if (depth + 1 >= DEPTHS || nxr_get_varint(&p, end, &nl) || nl > n)
+		return NULL;
+	p = dec_int(d, depth + 1, p, end, (size_t)nl, NULL, 0, lit);
+	if (p)
+		p = dec_int(d, depth + 1, p, end, n, NULL, 0, ix);
+	if (!p)
+		return NULL;
+	if (grow((void **)&d->mtf, &d->mtfcap, nlists * MTF_LEN, sizeof(*d->mtf)) < 0) {
+		d->nomem = true;
+		return NULL;
+	}
+	memset(d->mtf, 0, nlists * MTF_LEN * sizeof(*d->mtf));
+	if (ctx)
+		ok = mtf_apply(ix, lit, (size_t)nl, ctx, d->mtf, n, out, true);
+	else
+		ok = mtf_apply(ix, lit, (size_t)nl, NULL, d->mtf, n, out, false);
+	return ok ? p : NULL;
 }
 
 /* Decodes an integer column of n values into out; NULL when malformed. */
@@ -2418,6 +2472,13 @@ static int regroup_dict(struct nxr_coldec *d, struct kdec *ks, const uint8_t *p,
 	uint32_t n = ks->n, gend[NXR_COL_MAX_GROUPS];
 	bool isnew;
 
+	if (p < end && *p == M_HUFF) {	/* (format 1.2) the same, Huffman-coded */
+		int r = huff_ix(d, p + 1, end, n, ix, &nd);
+
+		if (r <= 0)
+			return r;
+		goto indexed;
+	}
 	if (p >= end || *p++ != M_DICT)
 		return 0;
 	if (nxr_get_varint(&p, end, &nd) || nd == 0 || nd > n)
@@ -2427,6 +2488,7 @@ static int regroup_dict(struct nxr_coldec *d, struct kdec *ks, const uint8_t *p,
 	p = dec_int(d, 1, p, end, nd, NULL, 0, d->a[0]);
 	if (!p || get_for(p, end, n, ix) != end)
 		return -1;
+indexed:
 	memcpy(gval, d->a[0], nd * sizeof(*gval));
 	hm_clear(&d->h);
 	for (uint32_t g = 0; g < nd; g++)
