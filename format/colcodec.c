@@ -907,13 +907,8 @@ static size_t try_huff(struct nxr_colenc *e, int depth, const uint64_t *v, size_
 	p += enc_int_memo(e, depth + 1, sym, nd, NULL, 0, p, CHILD(memo, 1));
 	p = nxr_huff_table_put(p, hc);
 	nxr_bitw_init(&bw, p + NXR_VARINT_MAX);
-	for (size_t i = 0; i < n; i++) {
-		uint32_t k = (uint32_t)ix[i];
-		unsigned l = hc->len[k];
-		uint64_t low = best_s ? x[i] & ((1ull << best_s) - 1) : 0;
-
-		nxr_bitw_put(&bw, hc->code[k] | low << l, l + best_s);
-	}
+	for (size_t i = 0; i < n; i++)
+		nxr_huff_put(&bw, hc, (unsigned)ix[i], x[i], best_s);
 	got = (size_t)(nxr_bitw_end(&bw) - (p + NXR_VARINT_MAX));
 	p = put_sized(p, got);
 	return (size_t)(p - out);
@@ -2134,31 +2129,6 @@ static const uint8_t *huff_head(struct nxr_coldec *d, int depth, const uint8_t *
 	return p;
 }
 
-/*
- * The stream's n codes and raw bits, into out: sym[code] << s | raw bits
- * (map), or the code's symbol number. Each load is made with pos <= the
- * stream's bits, so it reads at most 8 bytes past the stream (12 + 32 bits
- * a value), inside the payload's padding. false when the stream is not
- * exactly as long as its codes.
- */
-static NXR_ALWAYS_INLINE bool huff_codes(const struct nxr_huff_dec *h, const uint8_t *bits,
-					 uint64_t nb, size_t n, unsigned s, const uint64_t *sym,
-					 uint64_t *out, const bool map)
-{
-	uint64_t pos = 0, nbits = nb * 8, mask = (1ull << h->bits) - 1, lowmask = (1ull << s) - 1;
-
-	for (size_t i = 0; i < n; i++) {
-		uint64_t w = nxr_bits_peek(bits, pos);
-		unsigned ent = h->lut[w & mask], l = ent & 15u;
-
-		out[i] = map ? sym[ent >> 4] << s | ((w >> l) & lowmask) : ent >> 4;
-		pos += l + s;
-		if (pos > nbits)
-			return false;
-	}
-	return (pos + 7) / 8 == nb;
-}
-
 /* HUFF: each value one code and s raw bits, or the differences so */
 static const uint8_t *dec_huff(struct nxr_coldec *d, int depth, const uint8_t *p,
 			       const uint8_t *end, size_t n, uint64_t *out)
@@ -2167,7 +2137,7 @@ static const uint8_t *dec_huff(struct nxr_coldec *d, int depth, const uint8_t *p
 	unsigned fl;
 
 	p = huff_head(d, depth, p, end, n, &fl, &nd, &nb, d->a[depth]);
-	if (!p || !huff_codes(&d->huff, p, nb, n, fl & 0x3f, d->a[depth], out, true))
+	if (!p || !nxr_huff_decode(&d->huff, p, nb, n, fl & 0x3f, d->a[depth], out))
 		return NULL;
 	if (fl & 0x40)
 		for (size_t i = 1; i < n; i++)
@@ -2190,7 +2160,7 @@ static int huff_ix(struct nxr_coldec *d, const uint8_t *p, const uint8_t *end, s
 	if (*nd > NXR_COL_MAX_GROUPS)
 		return 0;
 	p = huff_head(d, 0, p, end, n, &fl, nd, &nb, d->a[0]);
-	if (!p || p + nb != end || !huff_codes(&d->huff, p, nb, n, 0, NULL, ix, false))
+	if (!p || p + nb != end || !nxr_huff_decode(&d->huff, p, nb, n, 0, NULL, ix))
 		return -1;
 	return 1;
 }

@@ -14,6 +14,7 @@
  * 0 bits); nsym >= 2 stores each symbol's code length (0 = unused, 1 ..
  * NXR_HUFF_MAXLEN) in 4 bits, two per byte, the even symbol in the low half.
  */
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -88,6 +89,39 @@ static inline uint8_t *nxr_bitw_end(struct nxr_bitw *b)
 static inline uint64_t nxr_bits_peek(const uint8_t *p, uint64_t pos)
 {
 	return nxr_load_le64(p + (pos >> 3)) >> (pos & 7);
+}
+
+/* Appends symbol k's code, then the s (<= 32) low bits of low. */
+static inline void nxr_huff_put(struct nxr_bitw *b, const struct nxr_huff_enc *h, unsigned k,
+				uint64_t low, unsigned s)
+{
+	nxr_bitw_put(b, h->code[k] | (s ? low & ((1ull << s) - 1) : 0) << h->len[k], h->len[k] + s);
+}
+
+/*
+ * Decodes n values from the nb bytes at bits (8 more readable after them):
+ * each a code, then s (<= 32) raw bits; out[i] = sym[symbol] << s | raw
+ * bits, or the symbol when sym is NULL (then s = 0). Each load is made at a
+ * bit position within the stream, so it reads at most 8 bytes past it (a
+ * value takes at most 12 + 32 bits). false when the codes run past the
+ * stream, or end before its last byte.
+ */
+static NXR_ALWAYS_INLINE bool nxr_huff_decode(const struct nxr_huff_dec *h, const uint8_t *bits,
+					      uint64_t nb, size_t n, unsigned s,
+					      const uint64_t *sym, uint64_t *out)
+{
+	uint64_t pos = 0, nbits = nb * 8, mask = (1ull << h->bits) - 1, lowmask = (1ull << s) - 1;
+
+	for (size_t i = 0; i < n; i++) {
+		uint64_t w = nxr_bits_peek(bits, pos);
+		unsigned ent = h->lut[w & mask], l = ent & 15u;
+
+		out[i] = sym ? sym[ent >> 4] << s | ((w >> l) & lowmask) : ent >> 4;
+		pos += l + s;
+		if (pos > nbits)
+			return false;
+	}
+	return (pos + 7) / 8 == nb;
 }
 
 #endif
