@@ -563,7 +563,13 @@ struct nxr_colenc {
 	struct nxr_huff_enc huff[DEPTHS];	/* a nested HUFF must not overwrite its parent's */
 	uint32_t hcount[NXR_HUFF_MAXSYM];
 	uint64_t hsym[DEPTHS][NXR_HUFF_MAXSYM];
-	uint8_t hmemo[(NX_KIND_MAX_ID + 1) * (MAXF + 1) * 4];	/* HUFF's shift, per memo */
+	uint8_t hmemo[(NX_KIND_MAX_ID + 1) * (MAXF + 1) * 4];
+	uint32_t dcount[4096];		/* huff_map()'s histogram, HUFF_DENSE */
+	uint16_t drank[4096];
+	uint64_t rsym[NXR_HUFF_MAXSYM];	/* ... and its symbols above it */
+	uint32_t rcount[NXR_HUFF_MAXSYM], hdense;
+	uint8_t *hbuf[DEPTHS];		/* HUFF's stream, before it is placed */
+	size_t hbufcap[DEPTHS];	/* HUFF's shift, per memo */
 	uint64_t *mtf;			/* move-to-front lists, MTF_LEN per task */
 	size_t mtfcap;
 };
@@ -765,48 +771,98 @@ static size_t try_tdelta(struct nxr_colenc *e, int depth, const uint64_t *v, siz
 #define MTF_LEN 16u		/* entries of a move-to-front list */
 #define HUFF_SYM_MAX 2048u	/* most distinct symbols a writer codes (the hash map's half) */
 #define HUFF_SHIFT_MAX 32u
+#define HUFF_DENSE 4096u	/* symbols below this counted in a direct histogram */
+_Static_assert(HUFF_DENSE <= sizeof(((struct nxr_colenc *)0)->dcount) / 4, "histogram");
 /* An entropy-coded scheme is chosen when it takes at least n / 32 bytes (a
  * quarter of a bit per value) off the best other: it costs more to read */
 #define ENTROPY_GAIN_MIN 32u
 
 static uint8_t *put_sized(uint8_t *p, size_t len);
 
-/* Maps x[0..n) >> s to indices (ix) of distinct symbols in order of first
- * appearance (sym) and counts them (e->hcount); the number of symbols, or
- * 0 when more than lim (<= HUFF_SYM_MAX). */
+/*
+ * Counts the distinct symbols of x[0..n) >> s (sym, e->hcount); their
+ * number, or 0 when more than lim (<= HUFF_SYM_MAX). Symbols below
+ * HUFF_DENSE (nearly all, after the shift) are counted in a direct
+ * histogram (zero between calls) and numbered first, in increasing order
+ * (e->drank; their nested column then costs little as DELTA); the few
+ * others (a long gap) hashed (e->h), numbered after them (e->hdense on).
+ */
 static uint32_t huff_map(struct nxr_colenc *e, const uint64_t *x, size_t n, unsigned s,
-			 uint64_t *sym, uint64_t *ix, uint32_t lim)
+			 uint64_t *sym, uint32_t lim)
 {
+	uint32_t *cnt = e->dcount, nd = 0, nh = 0;
+	uint64_t top = 0;
 	struct hmap h;
-	uint32_t nd = 0;
-	bool isnew;
+	bool isnew, many = false;
 
-	/* symbols below HM_DIRECT (nearly all, after the shift) in the direct
-	 * table, others hashed: no key is in both */
 	hm_clear(&e->h);
 	h = e->h;
 	for (size_t i = 0; i < n; i++) {
 		uint64_t y = x[i] >> s;
-		uint32_t k = y < HM_DIRECT ? hm_get_put(&h, y, nd, &isnew) :
-					     hm_get_put_hashed(&h, y, nd, &isnew);
+		uint32_t k;
 
-		if (isnew) {
-			if (nd == lim) {
-				e->h.n = h.n;
-				return 0;
-			}
-			e->hcount[nd] = 0;
-			sym[nd++] = y;
+		if (y < HUFF_DENSE) {
+			cnt[y]++;
+			top = y > top ? y : top;
+			continue;
 		}
-		ix[i] = k;
-		e->hcount[k]++;
+		k = hm_get_put_hashed(&h, y, nh, &isnew);
+		if (isnew) {
+			if (nh == lim) {
+				many = true;
+				break;
+			}
+			e->rsym[nh] = y;
+			e->rcount[nh++] = 0;
+		}
+		e->rcount[k]++;
 	}
 	e->h.n = h.n;
-	return nd;
+	for (size_t y = 0; y <= top; y++) {
+		if (!cnt[y])
+			continue;
+		e->drank[y] = (uint16_t)nd;
+		e->hcount[nd] = cnt[y];
+		sym[nd++] = y;
+		cnt[y] = 0;
+	}
+	if (many || nd + nh > lim)
+		return 0;
+	e->hdense = nd;
+	for (uint32_t k = 0; k < nh; k++) {
+		sym[nd + k] = e->rsym[k];
+		e->hcount[nd + k] = e->rcount[k];
+	}
+	return nd + nh;
+}
+
+/* The codes of x[0..n) (the symbols numbered by the last huff_map(), or
+ * by gid) and their s low bits, at p; the byte after. */
+static uint8_t *huff_stream(struct nxr_colenc *e, const struct nxr_huff_enc *hc, const uint64_t *x,
+			    size_t n, unsigned s, const uint32_t *gid, uint8_t *p)
+{
+	struct nxr_bitw bw;
+	struct hmap h = e->h;
+	bool isnew;
+
+	nxr_bitw_init(&bw, p);
+	for (size_t i = 0; i < n; i++) {
+		uint64_t y = x[i] >> s;
+		unsigned k;
+
+		if (gid)
+			k = gid[i];
+		else if (y < HUFF_DENSE)
+			k = e->drank[y];
+		else
+			k = e->hdense + hm_get_put_hashed(&h, y, 0, &isnew);
+		nxr_huff_put(&bw, hc, k, x[i], s);
+	}
+	return nxr_bitw_end(&bw);
 }
 
 /* Estimated bytes of a HUFF column of n values at shift s, nd symbols (the
- * code built in e->huff); the dictionary taken at its widest symbol. */
+ * code built in hc). */
 static size_t huff_estimate(struct nxr_colenc *e, struct nxr_huff_enc *hc, const uint64_t *sym,
 			    uint32_t nd, size_t n, unsigned s)
 {
@@ -815,29 +871,52 @@ static size_t huff_estimate(struct nxr_colenc *e, struct nxr_huff_enc *hc, const
 	if (nxr_huff_build(hc, e->hcount, nd) < 0)
 		return SIZE_MAX;
 	for (uint32_t k = 0; k < nd; k++)
-		mx |= sym[k];
+		mx = sym[k] > mx ? sym[k] : mx;
+	/* the symbols in increasing order (mostly): DELTA, at the width of
+	 * the mean gap and a bit */
 	return 4 + (size_t)((nxr_huff_cost(hc, e->hcount) + (uint64_t)n * s + 7) / 8) +
-	       nxr_huff_table_size(nd) + nd * ((bitw(mx) + 7) / 8);
+	       nxr_huff_table_size(nd) + (nd * (bitw(mx / nd) + 1) + 7) / 8;
 }
 
 /*
- * 0 when no shift fits HUFF_SYM_MAX symbols. The differences are coded when
+ * 0 when no shift fits HUFF_SYM_MAX symbols, or when the estimate is not
+ * below bar (a trial need not be written). The differences are coded when
  * their widths add up to less; the shift is 0 or the median width less 6
  * (64 symbols or so), whichever is estimated smaller. A top-level column
  * keeps its choice (e->hmemo) as long as its scheme (memo).
  */
 static size_t try_huff(struct nxr_colenc *e, int depth, const uint64_t *v, size_t n,
-		       uint8_t *out, uint8_t *memo)
+		       uint8_t *out, uint8_t *memo, size_t bar)
 {
-	uint64_t *x = e->a[depth], *ix = e->b[depth], *sym = e->hsym[depth], prev = 0;
+	uint64_t *dx = e->a[depth], *sym = e->hsym[depth], prev = 0;
+	const uint64_t *x = v;
+	const uint32_t *gid = NULL;
 	struct nxr_huff_enc *hc = &e->huff[depth];
-	uint8_t *hm = memo ? &e->hmemo[memo - &e->memo[0][0][0]] : NULL, *p = out;
+	uint8_t *hm = memo ? &e->hmemo[memo - &e->memo[0][0][0]] : NULL, *p = out, *sb;
 	unsigned s0 = 0, best_s = 0, last_s = 0;
 	size_t best = SIZE_MAX, got;
 	uint32_t nd = 0, lim = (uint32_t)(n / 2 < HUFF_SYM_MAX ? n / 2 : HUFF_SYM_MAX);
-	bool delta;
-	struct nxr_bitw bw;
+	bool delta = false;
 
+	/* the stream first, into a buffer of this depth: the nested column
+	 * may use huff_map() */
+	if (grow((void **)&e->hbuf[depth], &e->hbufcap[depth], n * 6 + 16, 1) < 0)
+		return 0;
+	sb = e->hbuf[depth];
+	if (v == e->gsel && n == e->gsel_n && depth == 0) {
+		/* the selector column, grouped already: its group numbers count
+		 * values in order of first appearance, which lets the reader
+		 * group by them without hashing (as DICT's) */
+		nd = e->ngroups;
+		memcpy(sym, e->gval, nd * sizeof(*sym));
+		memset(e->hcount, 0, nd * sizeof(*e->hcount));
+		for (size_t i = 0; i < n; i++)
+			e->hcount[e->gid[i]]++;
+		if (nd * 2 > n || nxr_huff_build(hc, e->hcount, nd) < 0)
+			return 0;
+		gid = e->gid;
+		goto put;
+	}
 	if (hm && *hm && e->segs % MEMO_SEGS) {
 		s0 = (*hm - 1u) & 0x3f;
 		delta = (*hm - 1u) & 0x40;
@@ -870,17 +949,16 @@ static size_t try_huff(struct nxr_colenc *e, int depth, const uint64_t *v, size_
 	if (delta) {
 		prev = 0;
 		for (size_t i = 0; i < n; i++) {
-			x[i] = v[i] - prev;
+			dx[i] = v[i] - prev;
 			prev = v[i];
 		}
-	} else {
-		x = (uint64_t *)v;	/* only read */
+		x = dx;
 	}
 	/* shift 0 first (given up early when its symbols are many), then s0;
 	 * the code built last is the winner's unless shift 0 wins over s0. A
 	 * kept choice: s0 only. */
 	for (unsigned s = hm && *hm && e->segs % MEMO_SEGS ? s0 : 0;; s = s0) {
-		nd = huff_map(e, x, n, s, sym, ix, s < s0 ? lim / 2 : lim);
+		nd = huff_map(e, x, n, s, sym, s < s0 ? lim / 2 : lim);
 		if (nd) {
 			got = huff_estimate(e, hc, sym, nd, n, s);
 			if (got < best) {
@@ -892,36 +970,42 @@ static size_t try_huff(struct nxr_colenc *e, int depth, const uint64_t *v, size_
 		if (s == s0)
 			break;
 	}
-	if (best == SIZE_MAX)
+	if (best == SIZE_MAX || best >= bar)
 		return 0;
 	if (best_s != last_s || !nd) {
-		nd = huff_map(e, x, n, best_s, sym, ix, lim);
+		nd = huff_map(e, x, n, best_s, sym, lim);
 		if (!nd || nxr_huff_build(hc, e->hcount, nd) < 0)
 			return 0;
 	}
 	if (memo && !(e->segs % MEMO_SEGS && *hm))
 		*hm = (uint8_t)(1 + (best_s | (delta ? 0x40 : 0)));
+put:
+	got = (size_t)(huff_stream(e, hc, x, n, best_s, gid, sb) - sb);
 	*p++ = M_HUFF;
 	*p++ = (uint8_t)(best_s | (delta ? 0x40 : 0));
 	p = nxr_put_varint(p, nd);
 	p += enc_int_memo(e, depth + 1, sym, nd, NULL, 0, p, CHILD(memo, 1));
 	p = nxr_huff_table_put(p, hc);
-	nxr_bitw_init(&bw, p + NXR_VARINT_MAX);
-	for (size_t i = 0; i < n; i++)
-		nxr_huff_put(&bw, hc, (unsigned)ix[i], x[i], best_s);
-	got = (size_t)(nxr_bitw_end(&bw) - (p + NXR_VARINT_MAX));
-	p = put_sized(p, got);
-	return (size_t)(p - out);
+	p = nxr_put_varint(p, got);
+	memcpy(p, sb, got);
+	return (size_t)(p + got - out);
 }
 
-/* MTF (ctx NULL) or TMTF (a list per task of ctx): the number of values not
+/*
+ * MTF (ctx NULL) or TMTF (a list per task of ctx): the number of values not
  * found and those values, then the indices, as nested columns. Every list
- * starts as MTF_LEN zeros. */
+ * starts as MTF_LEN zeros. 0 when an estimate (the indices Huffman-coded,
+ * the values at their width) is not below bar: choosing the nested
+ * columns' schemes is the costly part, not done for a trial that loses.
+ */
 static size_t try_mtf(struct nxr_colenc *e, int depth, const uint64_t *v, size_t n,
-		      const uint32_t *ctx, uint32_t ntasks, uint8_t *out, uint8_t *memo)
+		      const uint32_t *ctx, uint32_t ntasks, uint8_t *out, uint8_t *memo,
+		      size_t bar)
 {
 	uint64_t *ix = e->b[depth], *lit = e->a[depth], *l = e->mtf;
+	int64_t lo = INT64_MAX, hi = INT64_MIN;
 	size_t nl = 0, nlists = ctx ? ntasks : 1;
+	uint32_t cnt[MTF_LEN + 1] = { 0 };
 	uint8_t *p = out;
 
 	if (grow((void **)&e->mtf, &e->mtfcap, nlists * MTF_LEN, sizeof(*e->mtf)) < 0)
@@ -951,6 +1035,22 @@ static size_t try_mtf(struct nxr_colenc *e, int depth, const uint64_t *v, size_t
 			l[j] = l[j - 1];
 		l[0] = x;
 	}
+	if (bar != SIZE_MAX) {
+		size_t est;
+
+		for (size_t i = 0; i < n; i++)
+			cnt[ix[i]]++;
+		for (size_t i = 0; i < nl; i++) {	/* signed, as FOR's base */
+			lo = (int64_t)lit[i] < lo ? (int64_t)lit[i] : lo;
+			hi = (int64_t)lit[i] > hi ? (int64_t)lit[i] : hi;
+		}
+		if (nxr_huff_build(&e->huff[depth], cnt, MTF_LEN + 1) < 0)
+			return 0;
+		est = (size_t)(nxr_huff_cost(&e->huff[depth], cnt) + 7) / 8 +
+		      (nl ? nl * bitw((uint64_t)hi - (uint64_t)lo) / 8 : 0);
+		if (est * 3 / 4 >= bar)	/* (the nested columns often do better) */
+			return 0;
+	}
 	*p++ = ctx ? M_TMTF : M_MTF;
 	p = nxr_put_varint(p, nl);
 	p += enc_int_memo(e, depth + 1, lit, nl, NULL, 0, p, CHILD(memo, 2));
@@ -973,11 +1073,12 @@ static void try_entropy(struct nxr_colenc *e, int depth, const uint64_t *v, size
 	/* HUFF at depths 0 and 1; MTF at the top; TMTF there, with tasks */
 	for (int m = 0; m < (depth ? 1 : ctx ? 3 : 2); m++) {
 		uint8_t *buf = spare[*slot];
+		size_t bar = *best > n / ENTROPY_GAIN_MIN ? *best - n / ENTROPY_GAIN_MIN : 0;
 
 		if (m == 0)
-			got = try_huff(e, depth, v, n, buf, NULL);
+			got = try_huff(e, depth, v, n, buf, NULL, bar);
 		else
-			got = try_mtf(e, depth, v, n, m == 2 ? ctx : NULL, ntasks, buf, NULL);
+			got = try_mtf(e, depth, v, n, m == 2 ? ctx : NULL, ntasks, buf, NULL, bar);
 		if (got && got + n / ENTROPY_GAIN_MIN < *best && got <= col_bound(n)) {
 			*best = got;
 			*bestbuf = buf;
@@ -998,11 +1099,11 @@ static size_t emit_entropy(struct nxr_colenc *e, int depth, unsigned mode, const
 	if (!e->entropy || depth + 1 >= DEPTHS || n < 8)
 		return 0;
 	if (mode == M_HUFF)
-		got = try_huff(e, depth, v, n, buf, memo);
+		got = try_huff(e, depth, v, n, buf, memo, SIZE_MAX);
 	else if (mode == M_MTF && depth == 0)
-		got = try_mtf(e, depth, v, n, NULL, 0, buf, memo);
+		got = try_mtf(e, depth, v, n, NULL, 0, buf, memo, SIZE_MAX);
 	else if (mode == M_TMTF && depth == 0 && ctx)
-		got = try_mtf(e, depth, v, n, ctx, ntasks, buf, memo);
+		got = try_mtf(e, depth, v, n, ctx, ntasks, buf, memo, SIZE_MAX);
 	if (!got || got > col_bound(n))
 		return 0;
 	memcpy(out, buf, got);
@@ -1219,6 +1320,8 @@ void nxr_colenc_free(struct nxr_colenc *e)
 	free(e->out);
 	free(e->zbuf);
 	free(e->mtf);
+	for (int d = 0; d < DEPTHS; d++)
+		free(e->hbuf[d]);
 	free(e);
 }
 
@@ -2165,19 +2268,35 @@ static int huff_ix(struct nxr_coldec *d, const uint8_t *p, const uint8_t *end, s
 	return 1;
 }
 
-/* MTF and TMTF's lists applied to the indices ix (0: the next of the nl
- * literals); false when an index is out of range or the literals do not
- * add up. per_task: a list per task of ctx, else one. */
+/*
+ * MTF and TMTF's lists applied to the indices (0: the next of the nl
+ * literals): from ix, or straight from a HUFF stream (h, its bits and nb
+ * bytes, its symbols sym, each checked <= MTF_LEN first) when hs. false
+ * when an index is out of range, the literals do not add up or the stream
+ * is not exactly its codes. per_task: a list per task of ctx, else one.
+ */
 static NXR_ALWAYS_INLINE bool mtf_apply(const uint64_t *ix, const uint64_t *lit, size_t nl,
 					const uint32_t *ctx, uint64_t *lists, size_t n,
-					uint64_t *out, const bool per_task)
+					uint64_t *out, const bool per_task, const bool hs,
+					const struct nxr_huff_dec *h, const uint8_t *bits,
+					uint64_t nb, const uint64_t *sym)
 {
-	uint64_t *l = lists, x;
+	uint64_t *l = lists, x, pos = 0, nbits = nb * 8, mask = hs ? (1ull << h->bits) - 1 : 0;
 	size_t k = 0;
 
 	for (size_t i = 0; i < n; i++) {
-		uint64_t j = ix[i];
+		uint64_t j;
 
+		if (hs) {
+			unsigned ent = h->lut[nxr_bits_peek(bits, pos) & mask];
+
+			j = sym[ent >> 4];
+			pos += ent & 15u;
+			if (pos > nbits)
+				return false;
+		} else {
+			j = ix[i];
+		}
 		if (per_task)
 			l = lists + (size_t)ctx[i] * MTF_LEN;
 		if (j == 1) {	/* the likeliest: nothing moves */
@@ -2198,35 +2317,60 @@ static NXR_ALWAYS_INLINE bool mtf_apply(const uint64_t *ix, const uint64_t *lit,
 			l[j] = l[j - 1];
 		l[0] = out[i] = x;
 	}
-	return k == nl;
+	return k == nl && (!hs || (pos + 7) / 8 == nb);
 }
 
-/* MTF and TMTF: the literals' count and values, then the indices */
+/*
+ * MTF and TMTF: the literals' count and values, then the indices. Indices
+ * coded HUFF without shift or differences (the writer's, nearly always)
+ * are decoded inside the move-to-front loop, not stored first.
+ */
 static const uint8_t *dec_mtf(struct nxr_coldec *d, int depth, const uint8_t *p,
 			      const uint8_t *end, size_t n, const uint32_t *ctx, uint32_t ntasks,
 			      uint64_t *out)
 {
-	uint64_t *ix = d->a[depth], *lit = d->b[depth], nl;
+	uint64_t *ix = d->a[depth], *lit = d->b[depth], nl, nd = 0, nb = 0, big = 0;
 	size_t nlists = ctx ? ntasks : 1;
-	bool ok;
+	bool ok, hs;
+	unsigned fl;
 
 	if (depth + 1 >= DEPTHS || nxr_get_varint(&p, end, &nl) || nl > n)
 		return NULL;
 	p = dec_int(d, depth + 1, p, end, (size_t)nl, NULL, 0, lit);
-	if (p)
-		p = dec_int(d, depth + 1, p, end, n, NULL, 0, ix);
 	if (!p)
 		return NULL;
+	hs = end - p >= 2 && p[0] == M_HUFF && p[1] == 0;
+	if (hs) {
+		p = huff_head(d, depth + 1, p + 1, end, n, &fl, &nd, &nb, ix);
+		if (!p)
+			return NULL;
+		for (uint64_t k = 0; k < nd; k++)
+			big |= ix[k] > MTF_LEN;
+		if (big)
+			return NULL;
+	} else {
+		p = dec_int(d, depth + 1, p, end, n, NULL, 0, ix);
+		if (!p)
+			return NULL;
+	}
 	if (grow((void **)&d->mtf, &d->mtfcap, nlists * MTF_LEN, sizeof(*d->mtf)) < 0) {
 		d->nomem = true;
 		return NULL;
 	}
 	memset(d->mtf, 0, nlists * MTF_LEN * sizeof(*d->mtf));
-	if (ctx)
-		ok = mtf_apply(ix, lit, (size_t)nl, ctx, d->mtf, n, out, true);
+	if (hs && ctx)
+		ok = mtf_apply(NULL, lit, (size_t)nl, ctx, d->mtf, n, out, true, true, &d->huff,
+			       p, nb, ix);
+	else if (hs)
+		ok = mtf_apply(NULL, lit, (size_t)nl, NULL, d->mtf, n, out, false, true, &d->huff,
+			       p, nb, ix);
+	else if (ctx)
+		ok = mtf_apply(ix, lit, (size_t)nl, ctx, d->mtf, n, out, true, false, NULL, NULL,
+			       0, NULL);
 	else
-		ok = mtf_apply(ix, lit, (size_t)nl, NULL, d->mtf, n, out, false);
-	return ok ? p : NULL;
+		ok = mtf_apply(ix, lit, (size_t)nl, NULL, d->mtf, n, out, false, false, NULL,
+			       NULL, 0, NULL);
+	return ok ? p + nb : NULL;
 }
 
 /* Decodes an integer column of n values into out; NULL when malformed. */

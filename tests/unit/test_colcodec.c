@@ -1241,7 +1241,7 @@ static void test_mtf_columns(void **state)
 }
 
 /* A stream like bench_format's: the writer picks the entropy-coded schemes,
- * which take a tenth off or more; without them (a 1.1 writer) the events
+ * which take 5% off or more; without them (a 1.1 writer) the events
  * are the same; cut at every length or with bytes changed, the payload is
  * refused or decoded, never read out of bounds. */
 static void test_entropy_stream(void **state)
@@ -1270,7 +1270,8 @@ static void test_entropy_stream(void **state)
 
 		if (rnd() % 20 == 0)
 			k = (unsigned)(rnd() % 6);
-		t += 200 + rnd() % 1801;
+		/* now and then a long gap: a symbol past HUFF's histogram */
+		t += rnd() % 64 ? 200 + rnd() % 1801 : rnd() % (1u << 30);
 		x->kind = NX_KIND_SYSCALL;
 		x->pid = 4000 + k / 2;
 		x->tid = 4000 + k;
@@ -1286,7 +1287,7 @@ static void test_entropy_stream(void **state)
 	len = round_trip(evs, N);
 	nxr_colenc_set_entropy(e, false);
 	plain = encode(e, evs, N, &plen);
-	assert_true(len * 10 < plen * 9);
+	assert_true(len * 20 < plen * 19);	/* 9% here */
 	assert_int_equal(nxr_coldec_load(d, plain, plen, N, dctx, &why), 0);
 	for (unsigned i = 0; i < N; i++) {
 		assert_int_equal(nxr_coldec_next(d, &ev), 1);
