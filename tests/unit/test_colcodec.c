@@ -1092,13 +1092,17 @@ static unsigned t_mtf(const uint64_t *v, const uint64_t *tasks, unsigned n, bool
 	return nl;
 }
 
+/* indices FOR, or HUFF (the writer's: read inside the MTF loop), hack as
+ * t_huff()'s */
 static uint8_t *t_mtf_col(uint8_t *p, bool per_task, const uint64_t *ix, unsigned n,
-			  const uint64_t *lit, unsigned nl)
+			  const uint64_t *lit, unsigned nl, bool huff, int hack)
 {
 	*p++ = per_task ? 9 : 8;
 	p = nxr_put_varint(p, nl);
 	*p++ = 0;
 	p = t_for(p, lit, nl, 64, 0);
+	if (huff)
+		return t_huff(p, ix, n, 0, false, hack);
 	*p++ = 0;
 	return t_for(p, ix, n, 8, 0);
 }
@@ -1182,7 +1186,8 @@ static void test_mtf_columns(void **state)
 		unsigned n = t_lengths[li];
 
 		for (unsigned nt = 1; nt <= 3 && nt <= n; nt++) {
-			for (int per_task = 0; per_task < 2; per_task++) {
+			for (int m = 0; m < 4; m++) {
+				bool per_task = m & 1, huff = m & 2;
 				unsigned nl;
 				uint8_t *end;
 
@@ -1192,19 +1197,28 @@ static void test_mtf_columns(void **state)
 					v[i] = rnd() % 8 ? tasks[i] * 100 + rnd() % 4 : rnd() % 40;
 				}
 				nl = t_mtf(v, tasks, n, per_task, ix, lit);
-				end = t_mtf_col(col, per_task, ix, n, lit, nl);
+				end = t_mtf_col(col, per_task, ix, n, lit, nl, huff, 0);
 				assert_int_equal(t_load(buf, t_payload(buf, n, nt, tasks, col,
 									(size_t)(end - col)),
 							n, tasks, v), 0);
+				/* HUFF indices: their stream cut, or a byte too long */
+				for (int hack = 2; huff && hack <= 3; hack++) {
+					end = t_mtf_col(col, per_task, ix, n, lit, nl, true, hack);
+					if (!end)
+						continue;
+					assert_int_equal(t_load(buf, t_payload(buf, n, nt, tasks,
+										col, (size_t)(end - col)),
+								n, tasks, v), -EBADMSG);
+				}
 				/* an index past the list */
 				ix[n - 1] = 17;
-				end = t_mtf_col(col, per_task, ix, n, lit, nl);
+				end = t_mtf_col(col, per_task, ix, n, lit, nl, huff, 0);
 				assert_int_equal(t_load(buf, t_payload(buf, n, nt, tasks, col,
 									(size_t)(end - col)),
 							n, tasks, v), -EBADMSG);
 				/* one literal too many, one too few */
 				ix[n - 1] = 0;
-				end = t_mtf_col(col, per_task, ix, n, lit, nl + 2);
+				end = t_mtf_col(col, per_task, ix, n, lit, nl + 2, huff, 0);
 				assert_int_equal(t_load(buf, t_payload(buf, n, nt, tasks, col,
 									(size_t)(end - col)),
 							n, tasks, v), -EBADMSG);
@@ -1215,11 +1229,11 @@ static void test_mtf_columns(void **state)
 	for (unsigned i = 0; i < 8; i++)
 		v[i] = i, tasks[i] = 0, ix[i] = 0, lit[i] = i;
 	{
-		uint8_t *end = t_mtf_col(col, false, ix, 8, lit, 7);
+		uint8_t *end = t_mtf_col(col, false, ix, 8, lit, 7, false, 0);
 
 		assert_int_equal(t_load(buf, t_payload(buf, 8, 1, tasks, col, (size_t)(end - col)),
 					8, tasks, v), -EBADMSG);
-		end = t_mtf_col(col, false, ix, 8, lit, 8);
+		end = t_mtf_col(col, false, ix, 8, lit, 8, false, 0);
 		assert_int_equal(t_load(buf, t_payload(buf, 8, 1, tasks, col, (size_t)(end - col)),
 					8, tasks, v), 0);
 	}
@@ -1228,7 +1242,7 @@ static void test_mtf_columns(void **state)
 		uint8_t *p = col, *end;
 
 		*p++ = 2, *p++ = 8;			/* DICT of 8 values */
-		end = t_mtf_col(p, true, ix, 8, lit, 8);
+		end = t_mtf_col(p, true, ix, 8, lit, 8, false, 0);
 		p = end;
 		p = t_for(p, (uint64_t[]){ 0, 1, 2, 3, 4, 5, 6, 7 }, 8, 3, 0);
 		assert_int_equal(t_load(buf, t_payload(buf, 8, 1, tasks, col, (size_t)(p - col)),
