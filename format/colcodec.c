@@ -992,6 +992,37 @@ put:
 }
 
 /*
+ * Moves the first j - 1 (< MTF_LEN) entries of a move-to-front list one
+ * place back and puts x in front. Scalar loads only, and no call to
+ * memmove: the list was just stored, value by value, and a wider load over
+ * narrower stores cannot take their data from the store buffer, and waits
+ * (this was half of reading MTF columns). j <= 4 (a task's few fds or
+ * buffers, in random order) with masks, not branches, which would
+ * mispredict (GCC turns ?: back into branches here).
+ */
+static NXR_ALWAYS_INLINE void mtf_front(uint64_t *l, uint64_t j, uint64_t x)
+{
+	if (j <= 4) {
+		uint64_t a0 = l[0], a1 = l[1], a2 = l[2], a3 = l[3];
+		uint64_t m2 = 0 - (uint64_t)(j >= 2), m3 = 0 - (uint64_t)(j >= 3);
+		uint64_t m4 = 0 - (uint64_t)(j >= 4);
+
+		__asm__("" : "+r"(a0), "+r"(a1), "+r"(a2), "+r"(a3));	/* four loads */
+		l[3] = (a2 & m4) | (a3 & ~m4);
+		l[2] = (a1 & m3) | (a2 & ~m3);
+		l[1] = (a0 & m2) | (a1 & ~m2);
+	} else {
+		for (uint64_t t = j - 1; t; t--) {
+			uint64_t y = l[t - 1];
+
+			__asm__("" : "+r"(y));
+			l[t] = y;
+		}
+	}
+	l[0] = x;
+}
+
+/*
  * MTF (ctx NULL) or TMTF (a list per task of ctx): the number of values not
  * found and those values, then the indices, as nested columns. Every list
  * starts as MTF_LEN zeros. 0 when an estimate (the indices Huffman-coded,
@@ -1014,26 +1045,30 @@ static size_t try_mtf(struct nxr_colenc *e, int depth, const uint64_t *v, size_t
 	l = e->mtf;
 	for (size_t i = 0; i < n; i++) {
 		uint64_t x = v[i];
-		unsigned j = 1;
+		unsigned j, hit;
 
 		if (ctx)
 			l = e->mtf + (size_t)ctx[i] * MTF_LEN;
-		if (l[0] == x) {	/* the likeliest: nothing moves */
-			ix[i] = 1;
+		/* the first four entries (nearly always) without a branch per
+		 * entry: which one holds x is random */
+		hit = (unsigned)(l[0] == x) | (unsigned)(l[1] == x) << 1 |
+		      (unsigned)(l[2] == x) << 2 | (unsigned)(l[3] == x) << 3;
+		if (hit) {
+			j = (unsigned)__builtin_ctz(hit);
+			ix[i] = j + 1;
+			mtf_front(l, j + 1, x);
 			continue;
 		}
+		j = 4;
 		while (j < MTF_LEN && l[j] != x)
 			j++;
 		if (j == MTF_LEN) {	/* not in the list: a literal */
 			lit[nl++] = x;
 			ix[i] = 0;
-			j = MTF_LEN - 1;
 		} else {
 			ix[i] = j + 1;
 		}
-		for (; j; j--)	/* short: no call to memmove */
-			l[j] = l[j - 1];
-		l[0] = x;
+		mtf_front(l, j < MTF_LEN ? j + 1 : MTF_LEN, x);
 	}
 	if (bar != SIZE_MAX) {
 		size_t est;
@@ -2299,23 +2334,18 @@ static NXR_ALWAYS_INLINE bool mtf_apply(const uint64_t *ix, const uint64_t *lit,
 		}
 		if (per_task)
 			l = lists + (size_t)ctx[i] * MTF_LEN;
-		if (j == 1) {	/* the likeliest: nothing moves */
-			out[i] = l[0];
-			continue;
-		}
-		if (j == 0) {
+		if (j - 1 < MTF_LEN) {
+			x = l[j - 1];
+		} else if (j == 0) {
 			if (k == nl)
 				return false;
 			x = lit[k++];
 			j = MTF_LEN;
-		} else if (j > MTF_LEN) {
-			return false;
 		} else {
-			x = l[j - 1];
+			return false;
 		}
-		for (j--; j; j--)	/* short: no call to memmove */
-			l[j] = l[j - 1];
-		l[0] = out[i] = x;
+		mtf_front(l, j, x);
+		out[i] = x;
 	}
 	return k == nl && (!hs || (pos + 7) / 8 == nb);
 }
