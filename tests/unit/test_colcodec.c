@@ -400,6 +400,48 @@ static void test_unknown_kinds_and_appended_fields(void **state)
 	nxr_coldec_free(d);
 }
 
+/*
+ * The payload good cut at every length (every 1 + cut / step-th when step),
+ * every byte changed (every 1 + i / (4 step)-th), by bits 1 << xs apart:
+ * refused or decoded, never a read out of bounds (ASan and valgrind run
+ * this suite) nor a hang. Returns how many changed payloads were refused.
+ */
+static size_t damage(struct nxr_coldec *d, const uint8_t *good, size_t len, uint32_t n,
+		     size_t step, unsigned xs)
+{
+	struct nxr_event ev;
+	const char *why;
+	uint8_t *bad;
+	size_t refused = 0;
+
+	for (size_t cut = 0; cut < len; cut += 1 + (step ? cut / step : 0)) {
+		bad = malloc(cut + NXR_COL_PAD);
+		assert_non_null(bad);
+		memcpy(bad, good, cut);
+		memset(bad + cut, 0, NXR_COL_PAD);
+		why = NULL;
+		assert_int_equal(nxr_coldec_load(d, bad, cut, n, dctx, &why), -EBADMSG);
+		assert_non_null(why);
+		free(bad);
+	}
+	bad = malloc(len + NXR_COL_PAD);
+	assert_non_null(bad);
+	for (size_t i = 0; i < len; i += 1 + (step ? i / (4 * step) : 0)) {
+		for (unsigned x = 1; x < 256; x <<= xs) {
+			memcpy(bad, good, len + NXR_COL_PAD);
+			bad[i] ^= (uint8_t)x;
+			if (nxr_coldec_load(d, bad, len, n, dctx, &why) < 0) {
+				refused++;
+				continue;
+			}
+			while (nxr_coldec_next(d, &ev) >= 0)
+				;
+		}
+	}
+	free(bad);
+	return refused;
+}
+
 /* Cut at every length, every byte changed: refused or decoded, never a read
  * out of bounds (ASan and valgrind run this suite) nor a hang. */
 static void test_damaged_payloads(void **state)
@@ -408,10 +450,9 @@ static void test_damaged_payloads(void **state)
 	struct nxr_event evs[N];
 	struct nxr_colenc *e = nxr_colenc_new();
 	struct nxr_coldec *d = nxr_coldec_new();
-	struct nxr_event ev;
 	const char *why;
-	uint8_t *good, *bad;
-	size_t len, refused = 0;
+	uint8_t *good;
+	size_t len;
 
 	(void)state;
 	assert_non_null(e);
@@ -419,38 +460,13 @@ static void test_damaged_payloads(void **state)
 	for (unsigned i = 0; i < N; i++)
 		nxr_fixture_event(i, &evs[i]);
 	good = encode(e, evs, N, &len);
-	for (size_t cut = 0; cut < len; cut++) {
-		bad = malloc(cut + NXR_COL_PAD);
-		assert_non_null(bad);
-		memcpy(bad, good, cut);
-		memset(bad + cut, 0, NXR_COL_PAD);
-		why = NULL;
-		assert_int_equal(nxr_coldec_load(d, bad, cut, N, dctx, &why), -EBADMSG);
-		assert_non_null(why);
-		free(bad);
-	}
-	bad = malloc(len + NXR_COL_PAD);
-	assert_non_null(bad);
-	for (size_t i = 0; i < len; i++) {
-		for (unsigned x = 1; x < 256; x <<= 2) {
-			memcpy(bad, good, len + NXR_COL_PAD);
-			bad[i] ^= (uint8_t)x;
-			if (nxr_coldec_load(d, bad, len, N, dctx, &why) < 0) {
-				refused++;
-				continue;
-			}
-			while (nxr_coldec_next(d, &ev) >= 0)
-				;
-		}
-	}
-	assert_true(refused > 0);
+	assert_true(damage(d, good, len, N, 0, 2) > 0);
 	/* and wrong event counts */
 	assert_int_equal(nxr_coldec_load(d, good, len, N + 1, dctx, &why), -EBADMSG);
 	assert_int_equal(nxr_coldec_load(d, good, len, N - 1, dctx, &why), -EBADMSG);
 	assert_int_equal(nxr_coldec_load(d, good, len, 0, dctx, &why), -EBADMSG);
 	assert_int_equal(nxr_coldec_load(d, good, len, NXR_COL_MAX_EVENTS + 1, dctx, &why),
 			 -EBADMSG);
-	free(bad);
 	free(good);
 	nxr_colenc_free(e);
 	nxr_coldec_free(d);
@@ -1267,8 +1283,8 @@ static void test_entropy_stream(void **state)
 	static const uint32_t nrs[] = { 0, 1, 3, 232, 202, 257, 0, 1, 0, 1 };
 	uint64_t t = 1000000000, fds[6][3], bufs[6][3];
 	const char *why;
-	uint8_t *good, *plain, *bad;
-	size_t len, plen, refused = 0;
+	uint8_t *good, *plain;
+	size_t len, plen;
 
 	(void)state;
 	assert_non_null(evs);
@@ -1309,30 +1325,7 @@ static void test_entropy_stream(void **state)
 	}
 	nxr_colenc_set_entropy(e, true);
 	good = encode(e, evs, N, &len);
-	for (size_t cut = 0; cut < len; cut += 1 + cut / 64) {
-		bad = malloc(cut + NXR_COL_PAD);
-		assert_non_null(bad);
-		memcpy(bad, good, cut);
-		memset(bad + cut, 0, NXR_COL_PAD);
-		assert_int_equal(nxr_coldec_load(d, bad, cut, N, dctx, &why), -EBADMSG);
-		free(bad);
-	}
-	bad = malloc(len + NXR_COL_PAD);
-	assert_non_null(bad);
-	for (size_t i = 0; i < len; i += 1 + i / 256) {
-		for (unsigned x = 1; x < 256; x <<= 3) {
-			memcpy(bad, good, len + NXR_COL_PAD);
-			bad[i] ^= (uint8_t)x;
-			if (nxr_coldec_load(d, bad, len, N, dctx, &why) < 0) {
-				refused++;
-				continue;
-			}
-			while (nxr_coldec_next(d, &ev) >= 0)
-				;
-		}
-	}
-	assert_true(refused > 0);
-	free(bad);
+	assert_true(damage(d, good, len, N, 64, 3) > 0);
 	free(good);
 	free(plain);
 	free(evs);
