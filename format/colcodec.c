@@ -1047,8 +1047,12 @@ static size_t try_mtf(struct nxr_colenc *e, int depth, const uint64_t *v, size_t
 		uint64_t x = v[i];
 		unsigned j, hit;
 
-		if (ctx)
+		if (ctx) {
 			l = e->mtf + (size_t)ctx[i] * MTF_LEN;
+		} else if (l[0] == x) {	/* (MTF: the task of the event before) */
+			ix[i] = 1;
+			continue;
+		}
 		/* the first four entries (nearly always) without a branch per
 		 * entry: which one holds x is random */
 		hit = (unsigned)(l[0] == x) | (unsigned)(l[1] == x) << 1 |
@@ -2334,6 +2338,10 @@ static NXR_ALWAYS_INLINE bool mtf_apply(const uint64_t *ix, const uint64_t *lit,
 		}
 		if (per_task)
 			l = lists + (size_t)ctx[i] * MTF_LEN;
+		else if (j == 1) {	/* the task of the event before: nearly always */
+			out[i] = l[0];
+			continue;
+		}
 		if (j - 1 < MTF_LEN) {
 			x = l[j - 1];
 		} else if (j == 0) {
