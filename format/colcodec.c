@@ -1912,6 +1912,8 @@ struct nxr_coldec {
 	struct kdec k[NX_KIND_MAX_ID + 1];
 	uint64_t *a[DEPTHS], *b[DEPTHS], *prev, *sk;
 	uint64_t *runv, *runl;		/* the kinds column's runs, when it is RLE */
+	uint32_t nruns, krun, kend;	/* ... how many (0: in d->kind instead), the
+					 * run of the last event read, its end */
 	uint64_t *bits;			/* TREP's flags, a bit per value */
 	uint32_t *gtask, *gid;
 	struct hmap h;
@@ -1985,16 +1987,30 @@ static NXR_ALWAYS_INLINE void fill64(uint64_t *out, uint64_t v, size_t cnt)
 		out[i] = v;
 }
 
+/* out[0..cnt) summed in place (DELTA), after *acc, which receives the total */
+static NXR_ALWAYS_INLINE void prefix_sum(uint64_t *out, size_t cnt, uint64_t *acc)
+{
+	uint64_t a = *acc;
+
+	for (size_t i = 0; i < cnt; i++)
+		out[i] = a += out[i];
+	*acc = a;
+}
+
 /*
  * FOR blocks of n values into out. With map (DICT), each value is an index
  * below nmap replaced by map[index], block by block while the block is in
  * cache; a block whose range (base + 2^w - 1) stays below nmap needs no
- * check per value.
+ * check per value. With delta (DELTA, never with map), each block summed
+ * while it is in cache too, not in a second pass over the column.
  */
 static NXR_ALWAYS_INLINE const uint8_t *get_for_map(const uint8_t *p, const uint8_t *end,
 						    size_t n, uint64_t *out,
-						    const uint64_t *map, uint64_t nmap)
+						    const uint64_t *map, uint64_t nmap,
+						    const bool delta)
 {
+	uint64_t acc = 0;
+
 	for (size_t s = 0; s < n; s += BLK) {
 		size_t cnt = n - s < BLK ? n - s : BLK, bytes;
 		uint64_t zb, base, hi[BLK];
@@ -2028,8 +2044,11 @@ static NXR_ALWAYS_INLINE const uint8_t *get_for_map(const uint8_t *p, const uint
 			return NULL;
 		}
 		p += bytes;
-		if (!patched)
+		if (!patched) {
+			if (delta)
+				prefix_sum(out + s, cnt, &acc);
 			continue;
+		}
 		/* exceptions: count, positions (increasing), high bits above w */
 		if (p >= end)
 			return NULL;
@@ -2049,6 +2068,8 @@ static NXR_ALWAYS_INLINE const uint8_t *get_for_map(const uint8_t *p, const uint
 				return NULL;
 			out[s + pos[k]] += hi[k] << w;
 		}
+		if (delta)
+			prefix_sum(out + s, cnt, &acc);
 		if (!map)
 			continue;
 		for (size_t i = s; i < s + cnt; i++) {
@@ -2062,14 +2083,21 @@ static NXR_ALWAYS_INLINE const uint8_t *get_for_map(const uint8_t *p, const uint
 
 static const uint8_t *get_for(const uint8_t *p, const uint8_t *end, size_t n, uint64_t *out)
 {
-	return get_for_map(p, end, n, out, NULL, 0);
+	return get_for_map(p, end, n, out, NULL, 0, false);
+}
+
+/* get_for() of a DELTA column: the values summed */
+static const uint8_t *get_for_delta(const uint8_t *p, const uint8_t *end, size_t n,
+				    uint64_t *out)
+{
+	return get_for_map(p, end, n, out, NULL, 0, true);
 }
 
 /* get_for_map() for DICT indices */
 static const uint8_t *get_dict_ix(const uint8_t *p, const uint8_t *end, size_t n, uint64_t *out,
 				  const uint64_t *map, uint64_t nmap)
 {
-	return get_for_map(p, end, n, out, map, nmap);
+	return get_for_map(p, end, n, out, map, nmap, false);
 }
 
 /*
@@ -2180,23 +2208,33 @@ static inline unsigned popcount64(uint64_t x)
 	return (unsigned)((x * 0x0101010101010101ull) >> 56);
 }
 
+/* c ? a : b, as a conditional move: where c is random, a branch (GCC's
+ * choice for ?: at times) mispredicts */
+static NXR_ALWAYS_INLINE uint64_t sel64(uint64_t c, uint64_t a, uint64_t b)
+{
+#if defined(__x86_64__)
+	__asm__("test %1, %1\n\tcmovne %2, %0" : "+r"(b) : "r"(c), "r"(a) : "cc");
+	return b;
+#else
+	return c ? a : b;
+#endif
+}
+
 /*
  * TREP's values from its flags (bits) and new values (b): each value is
- * its task's previous one unless flagged. 64 values (a flag word) at a
- * time. A word of few flags (unused argument registers, mostly) is a plain
- * lookup of each task's value between flags, no dependency between the
- * values; a flag stores its new value as its task's. A word of many flags
- * holds the current task's value in a register (cv), saved and loaded
- * only when the task changes (through memory, each value would wait for
- * the store of the one before), each flag applied as a mask: a branch per
- * flag would mispredict.
+ * its task's previous one unless flagged, each task's value in prev. 64
+ * values (a flag word) at a time. A word of few flags (unused argument
+ * registers, mostly) is a plain lookup of each task's value between flags;
+ * a flag stores its new value as its task's. A word of many flags does the
+ * same for every value without a branch: the task's value loaded before
+ * the new value is stored (to the spare slot prev[ntasks] when not
+ * flagged), so that a value waits at most for the store of one flag
+ * before it, never for a chain of them; a branch per flag, or per change
+ * of task with the value held in a register, would mispredict.
  */
 static void trep_apply(const uint64_t *bits, const uint64_t *b, const uint32_t *ctx, size_t n,
 		       uint64_t *prev, uint32_t ntasks, uint64_t *out)
 {
-	uint64_t cv = 0;
-	uint32_t ct = 0;
-
 	memset(prev, 0, ntasks * sizeof(*prev));
 	for (size_t s = 0; s < n; s += 64) {
 		size_t lim = n - s < 64 ? n - s : 64, from = 0;
@@ -2204,7 +2242,6 @@ static void trep_apply(const uint64_t *bits, const uint64_t *b, const uint32_t *
 		uint64_t fl = bits[s / 64], *o = out + s;
 
 		if (popcount64(fl) <= 8) {
-			prev[ct] = cv;
 			for (; fl; fl &= fl - 1) {
 				size_t at = (size_t)__builtin_ctzll(fl);
 
@@ -2215,22 +2252,14 @@ static void trep_apply(const uint64_t *bits, const uint64_t *b, const uint32_t *
 			}
 			for (size_t i = from; i < lim; i++)
 				o[i] = prev[c[i]];
-			ct = c[lim - 1];
-			cv = prev[ct];
 			continue;
 		}
 		for (size_t i = 0; i < lim; i++, fl >>= 1) {
-			uint64_t x = *b;
-			bool f = fl & 1;
+			uint64_t x = *b, f = fl & 1, t = c[i], v = prev[t];
 
-			if (c[i] != ct) {
-				prev[ct] = cv;
-				ct = c[i];
-				cv = prev[ct];
-			}
-			cv = f ? x : cv;
+			prev[sel64(f, t, ntasks)] = x;
+			o[i] = sel64(f, x, v);
 			b += f;
-			o[i] = cv;
 		}
 	}
 }
@@ -2411,13 +2440,89 @@ static const uint8_t *dec_mtf(struct nxr_coldec *d, int depth, const uint8_t *p,
 	return ok ? p + nb : NULL;
 }
 
+/* RLE's runs, at depth: the values into d->a[depth], the lengths minus one
+ * into d->b[depth], *nruns of them, checked to add up to n; with out, the n
+ * values into out too. */
+static const uint8_t *get_runs(struct nxr_coldec *d, int depth, const uint8_t *p,
+			       const uint8_t *end, size_t n, uint64_t *nruns, uint64_t *out)
+{
+	uint64_t x, *a = d->a[depth], *b = d->b[depth];
+	size_t at = 0;
+
+	if (depth + 1 >= DEPTHS || nxr_get_varint(&p, end, &x) || x > n)
+		return NULL;
+	p = dec_int(d, depth + 1, p, end, (size_t)x, NULL, 0, a);
+	if (p)
+		p = dec_int(d, depth + 1, p, end, (size_t)x, NULL, 0, b);
+	for (size_t r = 0; p && r < x; r++) {
+		if (b[r] >= n - at)
+			return NULL;
+		if (out)
+			fill64(out + at, a[r], (size_t)b[r] + 1);
+		at += (size_t)b[r] + 1;
+	}
+	*nruns = x;
+	return p && at == n ? p : NULL;
+}
+
+/*
+ * TDELTA (top level): the differences, a nested column, added to each
+ * task's previous value, which is held in a register (cv) while the task
+ * stays. Differences in runs (RLE: a pointer that stays, mostly) are
+ * applied a run at a time, not unpacked first: a run of zeros changes no
+ * task's value, so each of its values is a plain lookup of its task's, with
+ * no dependency from value to value and no branch on a change of task.
+ */
+static const uint8_t *dec_tdelta(struct nxr_coldec *d, const uint8_t *p, const uint8_t *end,
+				 size_t n, const uint32_t *ctx, uint32_t ntasks, uint64_t *out)
+{
+	uint64_t *prev = d->prev, *a = d->a[0], *rv = d->a[1], *rl = d->b[1], nr = 0, cv = 0;
+	uint32_t ct = 0;
+	bool runs = p < end && *p == M_RLE;
+
+	p = runs ? get_runs(d, 1, p + 1, end, n, &nr, NULL) : dec_int(d, 1, p, end, n, NULL, 0, a);
+	if (!p)
+		return NULL;
+	memset(prev, 0, ntasks * sizeof(*prev));
+	for (size_t i = 0; !runs && i < n; i++) {
+		if (ctx[i] != ct) {
+			prev[ct] = cv;
+			ct = ctx[i];
+			cv = prev[ct];
+		}
+		out[i] = cv += a[i];
+	}
+	for (size_t r = 0, i = 0; r < nr; r++) {
+		size_t len = (size_t)rl[r] + 1;
+		uint64_t v = rv[r];
+
+		if (v == 0) {
+			prev[ct] = cv;
+			for (size_t j = i; j < i + len; j++)
+				out[j] = prev[ctx[j]];
+			ct = ctx[i + len - 1];
+			cv = prev[ct];
+		}
+		for (size_t j = i; v && j < i + len; j++) {
+			if (ctx[j] != ct) {
+				prev[ct] = cv;
+				ct = ctx[j];
+				cv = prev[ct];
+			}
+			out[j] = cv += v;
+		}
+		i += len;
+	}
+	return p;
+}
+
 /* Decodes an integer column of n values into out; NULL when malformed. */
 static const uint8_t *dec_int(struct nxr_coldec *d, int depth, const uint8_t *p,
 			      const uint8_t *end, size_t n, const uint32_t *ctx, uint32_t ntasks,
 			      uint64_t *out)
 {
 	uint64_t x, *a = d->a[depth], *b = d->b[depth];
-	size_t at = 0, nm = 0;
+	size_t nm = 0;
 
 	if (p >= end)
 		return NULL;
@@ -2425,28 +2530,14 @@ static const uint8_t *dec_int(struct nxr_coldec *d, int depth, const uint8_t *p,
 	case M_FOR:
 		return get_for(p, end, n, out);
 	case M_DELTA:
-		p = get_for(p, end, n, out);
-		for (size_t i = 1; p && i < n; i++)
-			out[i] += out[i - 1];
-		return p;
+		return get_for_delta(p, end, n, out);
 	case M_DICT:
 		if (depth + 1 >= DEPTHS || nxr_get_varint(&p, end, &x) || x == 0 || x > n)
 			return NULL;
 		p = dec_int(d, depth + 1, p, end, (size_t)x, NULL, 0, a);
 		return p ? get_dict_ix(p, end, n, out, a, x) : NULL;
 	case M_RLE:
-		if (depth + 1 >= DEPTHS || nxr_get_varint(&p, end, &x) || x > n)
-			return NULL;
-		p = dec_int(d, depth + 1, p, end, (size_t)x, NULL, 0, a);
-		if (p)
-			p = dec_int(d, depth + 1, p, end, (size_t)x, NULL, 0, b);
-		for (size_t r = 0; p && r < x; r++) {
-			if (b[r] >= n - at)
-				return NULL;
-			fill64(out + at, a[r], (size_t)b[r] + 1);
-			at += (size_t)b[r] + 1;
-		}
-		return p && at == n ? p : NULL;
+		return get_runs(d, depth, p, end, n, &x, out);
 	case M_TREP:
 		if (depth != 0 || !ctx)
 			return NULL;
@@ -2469,19 +2560,7 @@ static const uint8_t *dec_int(struct nxr_coldec *d, int depth, const uint8_t *p,
 	case M_TDELTA:
 		if (depth != 0 || !ctx)
 			return NULL;
-		p = dec_int(d, depth + 1, p, end, n, NULL, 0, a);
-		if (!p)
-			return NULL;
-		memset(d->prev, 0, ntasks * sizeof(*d->prev));
-		for (size_t i = 0, ct = 0, cv = 0; i < n; i++) {	/* as TREP's */
-			if (ctx[i] != ct) {
-				d->prev[ct] = cv;
-				ct = ctx[i];
-				cv = d->prev[ct];
-			}
-			out[i] = cv += a[i];
-		}
-		return p;
+		return dec_tdelta(d, p, end, n, ctx, ntasks, out);
 	}
 	return NULL;
 }
@@ -2538,7 +2617,10 @@ static int dec_scratch(struct nxr_coldec *d, size_t n)
 			return -ENOMEM;
 		d->b[i] = p;
 	}
-	RE(prev, 8);
+	/* n + 1: TREP stores to a spare slot past the tasks */
+	if (!(p = realloc(d->prev, (n + 1) * 8)))
+		return -ENOMEM;
+	d->prev = p;
 	RE(sk, 8);
 	RE(runv, 8);
 	/* n + 1 values: swapped with b[0] (nxr_coldec_load), which TREP needs so */
@@ -2582,6 +2664,16 @@ static int kdec_size(struct kdec *ks, uint32_t kind, size_t n)
 	return 0;
 }
 
+/* No value of v[0..n) above 2^32 - 1 (a U32 field) */
+static bool fits_u32(const uint64_t *v, size_t n)
+{
+	uint64_t hi = 0;	/* or-ed, no branch: the loop vectorizes */
+
+	for (size_t j = 0; j < n; j++)
+		hi |= v[j];
+	return hi <= UINT32_MAX;
+}
+
 /* The grouped tasks and the selector column in grouped order (runs of each
  * group's value), once ks->pos and the groups' ends are known. */
 static void regroup_apply(struct nxr_coldec *d, struct kdec *ks, uint64_t *sel,
@@ -2618,17 +2710,23 @@ static bool regroup(struct nxr_coldec *d, struct kdec *ks, uint64_t *sel)
  * the full decoding would refuse too).
  */
 static int regroup_dict(struct nxr_coldec *d, struct kdec *ks, const uint8_t *p,
-			const uint8_t *end, uint64_t *sel)
+			const uint8_t *end, uint64_t *sel, bool u32)
 {
-	uint64_t nd, gval[NXR_COL_MAX_GROUPS], *ix = d->b[0], bad = 0, next = 0, y;
-	uint32_t n = ks->n, gend[NXR_COL_MAX_GROUPS];
+	uint64_t nd, gval[NXR_COL_MAX_GROUPS], *tmp = d->b[0], bad = 0, next = 0, y;
+	uint32_t n = ks->n, gend[NXR_COL_MAX_GROUPS], g2[NXR_COL_MAX_GROUPS];
+	uint32_t half = n / BLK / 2 * BLK, *pos = ks->pos, *gtask = d->gtask;
+	const uint32_t *task = ks->task;
+	uint8_t *ix = (uint8_t *)d->gid;	/* the indices, < 256 once checked */
+	const uint64_t *hx = NULL;	/* (1.2) the indices of a HUFF column, all n */
 	bool isnew;
 
 	if (p < end && *p == M_HUFF) {	/* (format 1.2) the same, Huffman-coded */
-		int r = huff_ix(d, p + 1, end, n, ix, &nd);
+		int r = huff_ix(d, p + 1, end, n, tmp, &nd);
 
 		if (r <= 0)
 			return r;
+		hx = tmp;
+		p = end;
 		goto indexed;
 	}
 	if (p >= end || *p++ != M_DICT)
@@ -2638,7 +2736,7 @@ static int regroup_dict(struct nxr_coldec *d, struct kdec *ks, const uint8_t *p,
 	if (nd > NXR_COL_MAX_GROUPS)
 		return 0;
 	p = dec_int(d, 1, p, end, nd, NULL, 0, d->a[0]);
-	if (!p || get_for(p, end, n, ix) != end)
+	if (!p)
 		return -1;
 indexed:
 	memcpy(gval, d->a[0], nd * sizeof(*gval));
@@ -2646,41 +2744,66 @@ indexed:
 	for (uint32_t g = 0; g < nd; g++)
 		if (hm_get_put(&d->h, gval[g], g, &isnew) != g)
 			return 0;	/* a value twice: the groups merge */
-	/* checked and counted in one pass, then each event's place and
-	 * grouped task in one. In order of first appearance means no index
-	 * above the largest before it + 1 (next: that bound); then no index
-	 * is above the largest, so next <= nd is also the range check, made
-	 * once after the pass (an index out of range counts in a slot it
-	 * cannot name, below NXR_COL_MAX_GROUPS). */
+	/* unpacked a block at a time, each block checked and counted while
+	 * in cache and kept as bytes (a column of 8 times fewer bytes for the
+	 * next pass), then each event's place and grouped task in one pass.
+	 * In order of first appearance means no index above the largest
+	 * before it + 1 (next: that bound); then no index is above the
+	 * largest, so next <= nd is also the range check, made once after the
+	 * pass (an index out of range counts in a slot it cannot name, below
+	 * NXR_COL_MAX_GROUPS, and its byte is never used). */
 	_Static_assert((NXR_COL_MAX_GROUPS & (NXR_COL_MAX_GROUPS - 1)) == 0, "a power of two");
+	_Static_assert(NXR_COL_MAX_GROUPS <= 256, "indices kept as bytes");
 	memset(gend, 0, sizeof(gend));
-	for (uint32_t j = 0; j < n; j++) {
-		uint64_t x = ix[j];
+	memset(g2, 0, sizeof(g2));
+	for (uint32_t s = 0; s < n; s += BLK) {
+		uint32_t cnt = n - s < BLK ? n - s : BLK, *c = s < half ? gend : g2;
+		const uint64_t *blk = hx ? hx + s : tmp;
 
-		bad |= x > next;
-		y = x + 1;
-		next = y > next ? y : next;
-		gend[x & (NXR_COL_MAX_GROUPS - 1)]++;
+		if (!hx && !(p = get_for(p, end, cnt, tmp)))
+			return -1;
+		for (uint32_t i = 0; i < cnt; i++) {
+			uint64_t x = blk[i];
+
+			bad |= x > next;
+			y = x + 1;
+			next = y > next ? y : next;
+			c[x & (NXR_COL_MAX_GROUPS - 1)]++;
+			ix[s + i] = (uint8_t)x;
+		}
 	}
+	if (p != end)
+		return -1;
 	if (bad)
 		return 0;	/* not in order: the full decoding refuses or regroups */
-	if (next > nd)
+	if (next > nd || (u32 && !fits_u32(gval, next)))
 		return -1;
+	/* the two halves placed side by side, each with its own cursors:
+	 * two chains of increments (a cursor waits for its own store) */
 	for (uint32_t g = 0, sum = 0; g < next; g++) {
-		uint32_t c = gend[g];
+		uint32_t c1 = gend[g], c2 = g2[g];
 
 		gend[g] = sum;
-		sum += c;
+		g2[g] = sum + c1;
+		sum += c1 + c2;
 	}
-	for (uint32_t j = 0; j < n; j++) {
-		uint32_t q = gend[ix[j]]++;
+	for (uint32_t j = 0; j < half; j++) {
+		uint32_t q = gend[ix[j]]++, r = g2[ix[half + j]]++;
 
-		ks->pos[j] = q;
-		d->gtask[q] = ks->task[j];
+		pos[j] = q;
+		gtask[q] = task[j];
+		pos[half + j] = r;
+		gtask[r] = task[half + j];
+	}
+	for (uint32_t j = 2 * half; j < n; j++) {
+		uint32_t r = g2[ix[j]]++;
+
+		pos[j] = r;
+		gtask[r] = task[j];
 	}
 	for (uint32_t g = 0, q = 0; g < next; g++) {
-		fill64(sel + q, gval[g], gend[g] - q);
-		q = gend[g];
+		fill64(sel + q, gval[g], g2[g] - q);
+		q = g2[g];
 	}
 	return 1;
 }
@@ -2693,6 +2816,7 @@ static const uint8_t *dec_section(struct nxr_coldec *d, uint32_t kind, const uin
 	uint64_t nf, sel, clen;
 	const uint32_t *ctx = ks->task;
 	unsigned known = knf[kind];
+	bool u32;
 
 	if (nxr_get_varint(&p, end, &nf) || nf == 0 || nf > 64 ||
 	    nxr_get_varint(&p, end, &sel) || sel > nf)
@@ -2705,12 +2829,13 @@ static const uint8_t *dec_section(struct nxr_coldec *d, uint32_t kind, const uin
 			return NULL;
 		if (nxr_get_varint(&p, end, &clen) || clen > (uint64_t)(end - p))
 			return NULL;
-		switch (regroup_dict(d, ks, p, p + clen, col)) {
+		u32 = sel - 1 < known && kty[kind][sel - 1] == NXR_FT_U32;
+		switch (regroup_dict(d, ks, p, p + clen, col, u32)) {
 		case 1:
 			break;
 		case 0:
 			if (dec_int(d, 0, p, p + clen, ks->n, ks->task, d->ntasks, col) != p + clen ||
-			    !regroup(d, ks, col))
+			    (u32 && !fits_u32(col, ks->n)) || !regroup(d, ks, col))
 				return NULL;
 			break;
 		default:
@@ -2735,14 +2860,8 @@ static const uint8_t *dec_section(struct nxr_coldec *d, uint32_t kind, const uin
 			q = dec_str(d, ks, (unsigned)f, p, cend, ks->n, dctx);
 		} else {
 			q = dec_int(d, 0, p, cend, ks->n, ctx, d->ntasks, ks->f[f]);
-			if (q && kty[kind][f] == NXR_FT_U32) {
-				uint64_t hi = 0;	/* or-ed, no branch: the loop vectorizes */
-
-				for (uint32_t j = 0; j < ks->n; j++)
-					hi |= ks->f[f][j];
-				if (hi > UINT32_MAX)
-					q = NULL;
-			}
+			if (q && kty[kind][f] == NXR_FT_U32 && !fits_u32(ks->f[f], ks->n))
+				q = NULL;
 		}
 		if (q != cend)
 			return NULL;
@@ -2792,16 +2911,15 @@ int nxr_coldec_load(struct nxr_coldec *d, const uint8_t *p, size_t len, uint32_t
 		d->tpid[t] = (uint32_t)x;
 		d->ttid[t] = (uint32_t)y;
 	}
-	{
-		/* an RLE kinds column (the writer's, nearly always): its runs
-		 * stay in d->a[0] and d->b[0]; kept for the checks below */
-		const uint8_t *q = p + 1;
-
-		nruns = 0;
-		if (p < end && *p == M_RLE && !nxr_get_varint(&q, end, &x))
-			nruns = x;
-	}
-	p = dec_int(d, 0, p, end, n, NULL, 0, d->kind);
+	/* an RLE kinds column (the writer's, nearly always): its runs, kept
+	 * for the checks below and for reading the events, are not unpacked
+	 * into d->kind (a run has at least one value: nruns = 0 is the other
+	 * case) */
+	nruns = 0;
+	if (p < end && *p == M_RLE)
+		p = get_runs(d, 0, p + 1, end, n, &nruns, NULL);
+	else
+		p = dec_int(d, 0, p, end, n, NULL, 0, d->kind);
 	if (p && nruns) {
 		uint64_t *t = d->runv;
 
@@ -2928,8 +3046,21 @@ int nxr_coldec_load(struct nxr_coldec *d, const uint8_t *p, size_t len, uint32_t
 		if (d->k[k].n && !d->k[k].present)
 			BAD("a kind's section is missing");
 #undef BAD
+	d->nruns = (uint32_t)nruns;
+	d->krun = 0;
+	d->kend = nruns ? (uint32_t)d->runl[0] + 1 : 0;
 	d->n = n;
 	return 0;
+}
+
+/* The kind of event i, i never below the last call's since the load */
+static NXR_ALWAYS_INLINE uint64_t kind_at(struct nxr_coldec *d, uint32_t i)
+{
+	if (!d->nruns)
+		return d->kind[i];
+	while (i >= d->kend)
+		d->kend += (uint32_t)d->runl[++d->krun] + 1;
+	return d->runv[d->krun];
 }
 
 #define UN_U32(C, name) ev->C.name = (uint32_t)ks->f[bit][q];
@@ -2940,11 +3071,12 @@ int nxr_coldec_load(struct nxr_coldec *d, const uint8_t *p, size_t len, uint32_t
 	ev->C.name.len = (uint32_t)ks->f[bit][q];
 #define UN_FIELD(C, T, name, doc) UN_##T(C, name) bit++;
 
-/* Event i into *ev: 1 filled, 0 a kind this build does not know (only kind,
- * pid, tid, ts_ns set). The syscall kind first, every offset a constant. */
-static NXR_ALWAYS_INLINE int fill_event(struct nxr_coldec *d, uint32_t i, struct nxr_event *ev)
+/* Event i, of kind kind (kind_at()), into *ev: 1 filled, 0 a kind this
+ * build does not know (only kind, pid, tid, ts_ns set). The syscall kind
+ * first, every offset a constant. */
+static NXR_ALWAYS_INLINE int fill_event(struct nxr_coldec *d, uint32_t i, uint64_t kind,
+				       struct nxr_event *ev)
 {
-	uint64_t kind = d->kind[i];
 	uint32_t t = (uint32_t)d->task[i], j, q;
 	struct kdec *ks;
 	unsigned bit = 0;
@@ -2979,7 +3111,24 @@ int nxr_coldec_next(struct nxr_coldec *d, struct nxr_event *ev)
 {
 	if (d->i >= d->n)
 		return -1;
-	return fill_event(d, d->i++, ev);
+	uint32_t i = d->i++;
+
+	return fill_event(d, i, kind_at(d, i), ev);
+}
+
+/* A syscall from its place q in the fields and its task t */
+static NXR_ALWAYS_INLINE void put_syscall(struct nxr_event *ev, const struct kdec *ks, uint32_t q,
+					  uint32_t t, const uint32_t *tpid, const uint32_t *ttid,
+					  uint64_t key)
+{
+	unsigned bit = 0;
+
+	ev->kind = NX_KIND_SYSCALL;
+	ev->pid = tpid[t];
+	ev->tid = ttid[t];
+	NX_FIELDS_SYSCALL(UN_FIELD, syscall)
+	ev->ts_ns = key - ev->syscall.dur_ns;
+	(void)bit;
 }
 
 size_t nxr_coldec_next_batch(struct nxr_coldec *d, struct nxr_event *evs, size_t max,
@@ -2988,30 +3137,35 @@ size_t nxr_coldec_next_batch(struct nxr_coldec *d, struct nxr_event *evs, size_t
 	uint32_t i = d->i, end = max < d->n - i ? i + (uint32_t)max : d->n;
 	size_t k = 0;
 	struct kdec *ks = &d->k[NX_KIND_SYSCALL];
-	const uint64_t *kind = d->kind, *task = d->task, *key = d->key;
+	const uint64_t *kind = d->kind, *key = d->key;
 	const uint32_t *tpid = d->tpid, *ttid = d->ttid;
 
-	const uint32_t *pos = ks->grouped ? ks->pos : NULL;
+	const uint32_t *pos = ks->grouped ? ks->pos : NULL, *stask = ks->task;
 	uint32_t cur = ks->cur;
 
 	/* runs of syscalls with the cursor and the grouping in locals, other
-	 * kinds between them through fill_event() (never a syscall here) */
-	while (i < end) {
-		for (; i < end && kind[i] == NX_KIND_SYSCALL; i++, k++) {
-			struct nxr_event *ev = &evs[k];
-			uint32_t t = (uint32_t)task[i], q = pos ? pos[cur] : cur;
-			unsigned bit = 0;
-
-			cur++;
-			ev->kind = NX_KIND_SYSCALL;
-			ev->pid = tpid[t];
-			ev->tid = ttid[t];
-			NX_FIELDS_SYSCALL(UN_FIELD, syscall)
-			ev->ts_ns = key[i] - ev->syscall.dur_ns;
-			(void)bit;
+	 * kinds between them through fill_event() (never a syscall here);
+	 * with the kinds in runs, a run's end bounds its syscalls, else each
+	 * event's kind is tested */
+	while (!d->nruns && i < end) {
+		for (; i < end && kind[i] == NX_KIND_SYSCALL; i++, k++, cur++)
+			put_syscall(&evs[k], ks, pos ? pos[cur] : cur, stask[cur], tpid, ttid, key[i]);
+		if (i < end) {
+			k += (size_t)fill_event(d, i, kind[i], &evs[k]);
+			i++;
 		}
-		if (i < end)
-			k += (size_t)fill_event(d, i++, &evs[k]);
+	}
+	while (d->nruns && i < end) {
+		uint64_t kd = kind_at(d, i);
+		uint32_t stop = d->kend < end ? d->kend : end;
+
+		if (kd != NX_KIND_SYSCALL) {
+			for (; i < stop; i++)
+				k += (size_t)fill_event(d, i, kd, &evs[k]);
+			continue;
+		}
+		for (; i < stop; i++, k++, cur++)
+			put_syscall(&evs[k], ks, pos ? pos[cur] : cur, stask[cur], tpid, ttid, key[i]);
 	}
 	ks->cur = cur;
 	*used = i - d->i;

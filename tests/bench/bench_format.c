@@ -583,6 +583,34 @@ nomem:
 }
 
 /* bench_format FILE.nxr: both layouts on a real recording's events. */
+/*
+ * The target counts a syscall's own bytes (both times, arguments, return):
+ * the recording's syscalls re-encoded without its other events (payload
+ * strings, exec, fork, exit), bytes per syscall into b[0] (rows), b[1]
+ * (columns). Compacts evs in place.
+ */
+static int syscalls_alone(struct nxr_event *evs, size_t n, size_t sys, struct membuf *f,
+			  double *b)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (evs[i].kind == NX_KIND_SYSCALL)
+			evs[k++] = evs[i];
+	for (int l = 0; l < 2; l++) {
+		double rate;
+
+		b[l] = 0;
+		if (!sys)
+			continue;
+		if (run_writer_once(evs, sys, sys, 0, l ? NXR_LAYOUT_COLUMNS : NXR_LAYOUT_ROWS, f,
+				    &rate) < 0)
+			return -1;
+		b[l] = (double)f->len / sys;
+	}
+	return 0;
+}
+
 static int bench_recording(const char *path)
 {
 	struct membuf f = { 0 };
@@ -620,6 +648,10 @@ static int bench_recording(const char *path)
 	printf("  %-30s %10.1f %10.1f %6.2fx\n", "decompress+decode, M events/s", d[0] / 1e6,
 	       d[1] / 1e6, d[1] / d[0]);
 	printf("  %-30s %10.2f %10.2f %6.2fx   target <= %.1f B\n", "bytes per event on disk",
+	       b[0], b[1], b[0] / b[1], TARGET_BYTES);
+	if (syscalls_alone(evs, n, sys, &f, b) < 0)
+		return 1;
+	printf("  %-30s %10.2f %10.2f %6.2fx   target <= %.1f B\n", "bytes per syscall, alone",
 	       b[0], b[1], b[0] / b[1], TARGET_BYTES);
 	free(f.buf);
 	free(evs);

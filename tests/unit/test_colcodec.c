@@ -327,7 +327,16 @@ static uint8_t *col8(uint8_t *p, const uint8_t *v, unsigned n, uint64_t base)
  * The syscall section has 12 fields (two appended by a "newer writer"), or
  * only 2 (an "older writer": the rest read as 0).
  */
+static size_t handmade_sel(uint8_t *buf, unsigned nfields, uint64_t nr_base, int grouped);
+
 static size_t handmade(uint8_t *buf, unsigned nfields, uint64_t nr_base)
+{
+	return handmade_sel(buf, nfields, nr_base, 0);
+}
+
+/* handmade(), or with grouped the syscalls grouped by nr (its column first:
+ * grouped 1, FOR; 2, DICT as the writer codes it) */
+static size_t handmade_sel(uint8_t *buf, unsigned nfields, uint64_t nr_base, int grouped)
 {
 	static const uint8_t kinds[] = { 1, 99, 1 }, tasks[] = { 0, 0, 0 },
 			     keys[] = { 10, 20, 30 };
@@ -350,11 +359,19 @@ static size_t handmade(uint8_t *buf, unsigned nfields, uint64_t nr_base)
 	len = p++;
 	body = p;
 	*p++ = (uint8_t)nfields;
-	*p++ = 0;			/* not grouped */
-	for (unsigned f = 0; f < nfields; f++) {
+	*p++ = grouped ? 9 : 0;		/* grouped by field 8, nr */
+	for (unsigned i = 0; i < nfields; i++) {
+		unsigned f = !grouped ? i : i == 0 ? 8 : i <= 8 ? i - 1 : i;
 		uint8_t v[2] = { (uint8_t)(f + 1), (uint8_t)(f + 100) }, *cl = p++;
 
-		p = col8(p, v, 2, f == 8 ? nr_base : 0);	/* field 8: nr, a U32 */
+		if (f == 8 && grouped == 2) {
+			*p++ = 2;			/* DICT of 2 values, indices 0 1 */
+			*p++ = 2;
+			p = col8(p, v, 2, nr_base);
+			*p++ = 1, *p++ = 0, *p++ = 2;
+		} else {
+			p = col8(p, v, 2, f == 8 ? nr_base : 0);	/* field 8: nr, a U32 */
+		}
 		*cl = (uint8_t)(p - cl - 1);
 	}
 	*len = (uint8_t)(p - body);
@@ -486,6 +503,19 @@ static void test_value_out_of_range_is_refused(void **state)
 	assert_int_equal(nxr_coldec_load(d, buf, len, 3, dctx, &why), 0);
 	len = handmade(buf, 10, UINT32_MAX - 50);	/* nr up to UINT32_MAX + 58 */
 	assert_int_equal(nxr_coldec_load(d, buf, len, 3, dctx, &why), -EBADMSG);
+	/* the same as the selector the syscalls are grouped by, in any scheme
+	 * and in the writer's (DICT, read without decoding it in full) */
+	for (int g = 1; g <= 2; g++) {
+		struct nxr_event ev;
+
+		len = handmade_sel(buf, 10, UINT32_MAX - 200, g);
+		assert_int_equal(nxr_coldec_load(d, buf, len, 3, dctx, &why), 0);
+		assert_int_equal(nxr_coldec_next(d, &ev), 1);
+		assert_int_equal(ev.syscall.nr, UINT32_MAX - 200 + 9);
+		assert_int_equal(ev.syscall.arg1, 1);
+		len = handmade_sel(buf, 10, UINT32_MAX - 50, g);
+		assert_int_equal(nxr_coldec_load(d, buf, len, 3, dctx, &why), -EBADMSG);
+	}
 	nxr_coldec_free(d);
 }
 
@@ -982,6 +1012,73 @@ static void test_trep_every_density(void **state)
 	}
 }
 
+/*
+ * TDELTA over differences in runs (RLE, the writer's for a pointer that
+ * mostly stays; the decoder applies it a run at a time, a run of zeros as a
+ * lookup of each task's value): the values of a plain nested column of the
+ * same differences, at every length, tasks changing often or not; runs
+ * adding up to one less or one more than the column refused.
+ */
+static void test_tdelta_runs(void **state)
+{
+	static uint64_t dv[300], rv[300], rl[300], want[300], tasks[300];
+	static uint8_t col[300 * 20 + 64], buf[300 * 20 + 1024];
+
+	(void)state;
+	for (unsigned churn = 0; churn < 2; churn++) {
+		for (unsigned li = 0; li < sizeof(t_lengths) / sizeof(*t_lengths); li++) {
+			unsigned n = t_lengths[li], nt = n < 3 ? n : 3, nr = 0;
+			uint64_t prev[3] = { 0, 0, 0 };
+			uint8_t *p;
+			size_t len;
+
+			for (unsigned i = 0; i < n; i += (unsigned)rl[nr++] + 1) {
+				rl[nr] = rnd() % 12;
+				if (rl[nr] > n - i - 1)
+					rl[nr] = n - i - 1;
+				rv[nr] = rnd() % 2 ? 0 : rnd() % 3 ? rnd() % 100 : rnd();
+				for (unsigned j = i; j <= i + rl[nr]; j++)
+					dv[j] = rv[nr];
+			}
+			for (unsigned i = 0; i < n; i++) {
+				tasks[i] = rnd() % (churn ? 2 : 16) ? (i ? tasks[i - 1] : 0)
+								     : rnd() % nt;
+				want[i] = prev[tasks[i]] += dv[i];
+			}
+			/* the differences as runs */
+			p = col;
+			*p++ = 5;
+			*p++ = 3;
+			p = nxr_put_varint(p, nr);
+			*p++ = 0;
+			p = t_for(p, rv, nr, 64, 0);
+			*p++ = 0;
+			p = t_for(p, rl, nr, 8, 0);
+			len = (size_t)(p - col);
+			assert_int_equal(t_load(buf, t_payload(buf, n, nt, tasks, col, len), n,
+						tasks, want), 0);
+			/* the last run one shorter, then one longer than the column */
+			rl[nr - 1]--;
+			p = t_for(col + len - (nr + 127) / 128 * 2 - nr, rl, nr, 8, 0);
+			if (rl[nr - 1] != UINT64_MAX)
+				assert_int_equal(t_load(buf, t_payload(buf, n, nt, tasks, col, len),
+							n, tasks, want), -EBADMSG);
+			rl[nr - 1] += 2;
+			p = t_for(col + len - (nr + 127) / 128 * 2 - nr, rl, nr, 8, 0);
+			assert_int_equal(t_load(buf, t_payload(buf, n, nt, tasks, col, len), n,
+						tasks, want), -EBADMSG);
+			/* the same differences in a plain column */
+			p = col;
+			*p++ = 5;
+			*p++ = 0;
+			p = t_for(p, dv, n, 64, 0);
+			len = (size_t)(p - col);
+			assert_int_equal(t_load(buf, t_payload(buf, n, nt, tasks, col, len), n,
+						tasks, want), 0);
+		}
+	}
+}
+
 /* The batch API returns what nxr_coldec_next() does, unknown kinds consumed. */
 static void test_next_batch(void **state)
 {
@@ -1370,6 +1467,7 @@ int main(void)
 		cmocka_unit_test(test_every_width_and_length),
 		cmocka_unit_test(test_hostile_widths),
 		cmocka_unit_test(test_trep_every_density),
+		cmocka_unit_test(test_tdelta_runs),
 		cmocka_unit_test(test_kinds_as_runs),
 		cmocka_unit_test(test_huff_columns),
 		cmocka_unit_test(test_mtf_columns),
