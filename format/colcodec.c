@@ -563,13 +563,13 @@ struct nxr_colenc {
 	struct nxr_huff_enc huff[DEPTHS];	/* a nested HUFF must not overwrite its parent's */
 	uint32_t hcount[NXR_HUFF_MAXSYM];
 	uint64_t hsym[DEPTHS][NXR_HUFF_MAXSYM];
-	uint8_t hmemo[(NX_KIND_MAX_ID + 1) * (MAXF + 1) * 4];
+	uint8_t hmemo[(NX_KIND_MAX_ID + 1) * (MAXF + 1) * 4];	/* HUFF's flags + 1, per memo */
 	uint32_t dcount[4096];		/* huff_map()'s histogram, HUFF_DENSE */
 	uint16_t drank[4096];
 	uint64_t rsym[NXR_HUFF_MAXSYM];	/* ... and its symbols above it */
 	uint32_t rcount[NXR_HUFF_MAXSYM], hdense;
 	uint8_t *hbuf[DEPTHS];		/* HUFF's stream, before it is placed */
-	size_t hbufcap[DEPTHS];	/* HUFF's shift, per memo */
+	size_t hbufcap[DEPTHS];
 	uint64_t *mtf;			/* move-to-front lists, MTF_LEN per task */
 	size_t mtfcap;
 };
@@ -776,8 +776,6 @@ _Static_assert(HUFF_DENSE <= sizeof(((struct nxr_colenc *)0)->dcount) / 4, "hist
 /* An entropy-coded scheme is chosen when it takes at least n / 32 bytes (a
  * quarter of a bit per value) off the best other: it costs more to read */
 #define ENTROPY_GAIN_MIN 32u
-
-static uint8_t *put_sized(uint8_t *p, size_t len);
 
 /*
  * Counts the distinct symbols of x[0..n) >> s (sym, e->hcount); their
