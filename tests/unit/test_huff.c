@@ -79,7 +79,8 @@ static size_t round_trip(const uint32_t *count, unsigned nsym, const uint32_t *s
 	assert_ptr_equal(r, p);
 	assert_true(nxr_huff_decode(&dec, p, nb, n, s, symv, out));
 	for (size_t i = 0; i < n; i++)
-		assert_int_equal(out[i], symv[sym[i]] << s | (low ? low[i] & ((1ull << s) - 1) : 0));
+		assert_int_equal(out[i], symv[sym[i]] << s |
+						 (low ? low[i] & ((1ull << s) - 1) : 0));
 	/* the symbols themselves, when no raw bits follow */
 	if (s == 0) {
 		assert_true(nxr_huff_decode(&dec, p, nb, n, 0, NULL, out));
@@ -126,9 +127,14 @@ static void test_round_trip_every_alphabet_size_edge(void **state)
 		unsigned nsym = sizes[z];
 
 		for (int shape = 0; shape < 3; shape++) {
-			for (unsigned i = 0; i < nsym; i++)	/* flat, geometric, sparse */
-				count[i] = shape == 0 ? 1 : shape == 1 ? 1 + (1u << (i < 20 ? 20 - i : 0))
-									: (rnd() % 4 == 0 ? 0 : 1 + rnd() % 100);
+			for (unsigned i = 0; i < nsym; i++) {	/* flat, geometric, sparse */
+				if (shape == 0)
+					count[i] = 1;
+				else if (shape == 1)
+					count[i] = 1 + (1u << (i < 20 ? 20 - i : 0));
+				else
+					count[i] = rnd() % 4 == 0 ? 0 : 1 + (uint32_t)(rnd() % 100);
+			}
 			count[rnd() % nsym] += 1;	/* at least one used */
 			draw(count, nsym, sym, 20000);
 			round_trip(count, nsym, sym, NULL, 20000, 0);
@@ -356,7 +362,8 @@ static void test_truncated_streams(void **state)
 			assert_non_null(c);
 			memcpy(c, buf, cut);
 			memset(c + cut, 0xff, 8);
-			assert_false(nxr_huff_decode(&dec, c, cut, 500, s, (uint64_t[5]){ 0 }, out));
+			assert_false(nxr_huff_decode(&dec, c, cut, 500, s, (uint64_t[5]){ 0 },
+						     out));
 			free(c);
 		}
 		assert_false(nxr_huff_decode(&dec, buf, nb + 1, 500, s, (uint64_t[5]){ 0 }, out));
