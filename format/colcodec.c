@@ -563,7 +563,8 @@ struct nxr_colenc {
 	struct nxr_huff_enc huff[DEPTHS];	/* a nested HUFF must not overwrite its parent's */
 	uint32_t hcount[NXR_HUFF_MAXSYM];
 	uint64_t hsym[DEPTHS][NXR_HUFF_MAXSYM];
-	uint8_t hmemo[(NX_KIND_MAX_ID + 1) * (MAXF + 1) * 4];	/* HUFF's flags + 1, per memo */
+	/* HUFF's flags + 1 (0: not known), a byte per byte of memo */
+	uint8_t hmemo[(NX_KIND_MAX_ID + 1) * (MAXF + 1) * 4];
 	uint32_t dcount[4096];		/* huff_map()'s histogram, HUFF_DENSE */
 	uint16_t drank[4096];
 	uint64_t rsym[NXR_HUFF_MAXSYM];	/* ... and its symbols above it */
