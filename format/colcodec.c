@@ -836,15 +836,18 @@ static uint32_t huff_map(struct nxr_colenc *e, const uint64_t *x, size_t n, unsi
 }
 
 /* The codes of x[0..n) (the symbols numbered by the last huff_map(), or
- * by gid) and their s low bits, at p; the byte after. */
-static uint8_t *huff_stream(struct nxr_colenc *e, const struct nxr_huff_enc *hc, const uint64_t *x,
-			    size_t n, unsigned s, const uint32_t *gid, uint8_t *p)
+ * by gid) and their s low bits, in two streams: the values at even places
+ * at p (*nb0 bytes), those at odd places at q; the bytes at q. */
+static size_t huff_stream(struct nxr_colenc *e, const struct nxr_huff_enc *hc, const uint64_t *x,
+			  size_t n, unsigned s, const uint32_t *gid, uint8_t *p, uint8_t *q,
+			  size_t *nb0)
 {
-	struct nxr_bitw bw;
+	struct nxr_bitw bw[2];
 	struct hmap h = e->h;
 	bool isnew;
 
-	nxr_bitw_init(&bw, p);
+	nxr_bitw_init(&bw[0], p);
+	nxr_bitw_init(&bw[1], q);
 	for (size_t i = 0; i < n; i++) {
 		uint64_t y = x[i] >> s;
 		unsigned k;
@@ -855,9 +858,10 @@ static uint8_t *huff_stream(struct nxr_colenc *e, const struct nxr_huff_enc *hc,
 			k = e->drank[y];
 		else
 			k = e->hdense + hm_get_put_hashed(&h, y, 0, &isnew);
-		nxr_huff_put(&bw, hc, k, x[i], s);
+		nxr_huff_put(&bw[i & 1], hc, k, x[i], s);
 	}
-	return nxr_bitw_end(&bw);
+	*nb0 = (size_t)(nxr_bitw_end(&bw[0]) - p);
+	return (size_t)(nxr_bitw_end(&bw[1]) - q);
 }
 
 /* Estimated bytes of a HUFF column of n values at shift s, nd symbols (the
@@ -893,13 +897,13 @@ static size_t try_huff(struct nxr_colenc *e, int depth, const uint64_t *v, size_
 	struct nxr_huff_enc *hc = &e->huff[depth];
 	uint8_t *hm = memo ? &e->hmemo[memo - &e->memo[0][0][0]] : NULL, *p = out, *sb;
 	unsigned s0 = 0, best_s = 0, last_s = 0;
-	size_t best = SIZE_MAX, got;
+	size_t best = SIZE_MAX, got, nb0, half = (n + 1) / 2 * 6 + 16;
 	uint32_t nd = 0, lim = (uint32_t)(n / 2 < HUFF_SYM_MAX ? n / 2 : HUFF_SYM_MAX);
 	bool delta = false;
 
-	/* the stream first, into a buffer of this depth: the nested column
-	 * may use huff_map() */
-	if (grow((void **)&e->hbuf[depth], &e->hbufcap[depth], n * 6 + 16, 1) < 0)
+	/* the streams first, into a buffer of this depth (its two halves):
+	 * the nested column may use huff_map() */
+	if (grow((void **)&e->hbuf[depth], &e->hbufcap[depth], 2 * half, 1) < 0)
 		return 0;
 	sb = e->hbuf[depth];
 	if (v == e->gsel && n == e->gsel_n && depth == 0) {
@@ -979,15 +983,17 @@ static size_t try_huff(struct nxr_colenc *e, int depth, const uint64_t *v, size_
 	if (memo && !(e->segs % MEMO_SEGS && *hm))
 		*hm = (uint8_t)(1 + (best_s | (delta ? 0x40 : 0)));
 put:
-	got = (size_t)(huff_stream(e, hc, x, n, best_s, gid, sb) - sb);
+	got = huff_stream(e, hc, x, n, best_s, gid, sb, sb + half, &nb0);
 	*p++ = M_HUFF;
 	*p++ = (uint8_t)(best_s | (delta ? 0x40 : 0));
 	p = nxr_put_varint(p, nd);
 	p += enc_int_memo(e, depth + 1, sym, nd, NULL, 0, p, CHILD(memo, 1));
 	p = nxr_huff_table_put(p, hc);
-	p = nxr_put_varint(p, got);
-	memcpy(p, sb, got);
-	return (size_t)(p + got - out);
+	p = nxr_put_varint(p, nb0 + got);
+	p = nxr_put_varint(p, nb0);
+	memcpy(p, sb, nb0);
+	memcpy(p + nb0, sb + half, got);
+	return (size_t)(p + nb0 + got - out);
 }
 
 /*
@@ -2268,10 +2274,11 @@ static void trep_apply(const uint64_t *bits, const uint64_t *b, const uint32_t *
  */
 
 /* HUFF's head: flags (*fl), the nd symbols (into sym), the code's table
- * (d->huff), the stream's length (*nb); p then at the stream. */
+ * (d->huff), the streams' length (*nb) and the first one's (*nb0); p then
+ * at the streams. */
 static const uint8_t *huff_head(struct nxr_coldec *d, int depth, const uint8_t *p,
 				const uint8_t *end, size_t n, unsigned *fl, uint64_t *nd,
-				uint64_t *nb, uint64_t *sym)
+				uint64_t *nb, uint64_t *nb0, uint64_t *sym)
 {
 	unsigned s;
 
@@ -2294,7 +2301,8 @@ static const uint8_t *huff_head(struct nxr_coldec *d, int depth, const uint8_t *
 			return NULL;
 	}
 	if (nxr_huff_table_get(&d->huff, (unsigned)*nd, &p, end) < 0 ||
-	    nxr_get_varint(&p, end, nb) || *nb > (uint64_t)(end - p))
+	    nxr_get_varint(&p, end, nb) || nxr_get_varint(&p, end, nb0) ||
+	    *nb > (uint64_t)(end - p) || *nb0 > *nb)
 		return NULL;
 	return p;
 }
@@ -2303,11 +2311,11 @@ static const uint8_t *huff_head(struct nxr_coldec *d, int depth, const uint8_t *
 static const uint8_t *dec_huff(struct nxr_coldec *d, int depth, const uint8_t *p,
 			       const uint8_t *end, size_t n, uint64_t *out)
 {
-	uint64_t nd, nb;
+	uint64_t nd, nb, nb0;
 	unsigned fl;
 
-	p = huff_head(d, depth, p, end, n, &fl, &nd, &nb, d->a[depth]);
-	if (!p || !nxr_huff_decode(&d->huff, p, nb, n, fl & 0x3f, d->a[depth], out))
+	p = huff_head(d, depth, p, end, n, &fl, &nd, &nb, &nb0, d->a[depth]);
+	if (!p || !nxr_huff_decode(&d->huff, p, nb, nb0, n, fl & 0x3f, d->a[depth], out))
 		return NULL;
 	if (fl & 0x40)
 		for (size_t i = 1; i < n; i++)
@@ -2322,44 +2330,41 @@ static int huff_ix(struct nxr_coldec *d, const uint8_t *p, const uint8_t *end, s
 		   uint64_t *ix, uint64_t *nd)
 {
 	const uint8_t *q = p;
-	uint64_t nb;
+	uint64_t nb, nb0;
 	unsigned fl;
 
 	if (q >= end || *q++ != 0 || nxr_get_varint(&q, end, nd))
 		return 0;
 	if (*nd > NXR_COL_MAX_GROUPS)
 		return 0;
-	p = huff_head(d, 0, p, end, n, &fl, nd, &nb, d->a[0]);
-	if (!p || p + nb != end || !nxr_huff_decode(&d->huff, p, nb, n, 0, NULL, ix))
+	p = huff_head(d, 0, p, end, n, &fl, nd, &nb, &nb0, d->a[0]);
+	if (!p || p + nb != end || !nxr_huff_decode(&d->huff, p, nb, nb0, n, 0, NULL, ix))
 		return -1;
 	return 1;
 }
 
 /*
  * MTF and TMTF's lists applied to the indices (0: the next of the nl
- * literals): from ix, or straight from a HUFF stream (h, its bits and nb
- * bytes, its symbols sym, each checked <= MTF_LEN first) when hs. false
- * when an index is out of range, the literals do not add up or the stream
- * is not exactly its codes. per_task: a list per task of ctx, else one.
+ * literals): from ix, or straight from HUFF's two streams (h, their bits,
+ * nb and nb0 bytes, its symbols sym, each checked <= MTF_LEN first) when
+ * hs. false when an index is out of range, the literals do not add up or
+ * a stream is not exactly its codes. per_task: a list per task of ctx,
+ * else one.
  */
 static NXR_ALWAYS_INLINE bool mtf_apply(const uint64_t *ix, const uint64_t *lit, size_t nl,
 					const uint32_t *ctx, uint64_t *lists, size_t n,
 					uint64_t *out, const bool per_task, const bool hs,
 					const struct nxr_huff_dec *h, const uint8_t *bits,
-					uint64_t nb, const uint64_t *sym)
+					uint64_t nb, uint64_t nb0, const uint64_t *sym)
 {
-	uint64_t *l = lists, x, pos = 0, nbits = nb * 8, mask = hs ? (1ull << h->bits) - 1 : 0;
+	uint64_t *l = lists, x, pos[2] = { 0, nb0 * 8 }, lim[2] = { nb0 * 8, nb * 8 };
 	size_t k = 0;
 
 	for (size_t i = 0; i < n; i++) {
 		uint64_t j;
 
 		if (hs) {
-			unsigned ent = h->lut[nxr_bits_peek(bits, pos) & mask];
-
-			j = sym[ent >> 4];
-			pos += ent & 15u;
-			if (pos > nbits)
+			if (!nxr_huff_one(h, bits, &pos[i & 1], lim[i & 1], 0, sym, &j))
 				return false;
 		} else {
 			j = ix[i];
@@ -2383,7 +2388,8 @@ static NXR_ALWAYS_INLINE bool mtf_apply(const uint64_t *ix, const uint64_t *lit,
 		mtf_front(l, j, x);
 		out[i] = x;
 	}
-	return k == nl && (!hs || (pos + 7) / 8 == nb);
+	return k == nl && (!hs || ((pos[0] + 7) / 8 == nb0 &&
+				   (pos[1] - lim[0] + 7) / 8 == nb - nb0));
 }
 
 /*
@@ -2395,7 +2401,7 @@ static const uint8_t *dec_mtf(struct nxr_coldec *d, int depth, const uint8_t *p,
 			      const uint8_t *end, size_t n, const uint32_t *ctx, uint32_t ntasks,
 			      uint64_t *out)
 {
-	uint64_t *ix = d->a[depth], *lit = d->b[depth], nl, nd = 0, nb = 0, big = 0;
+	uint64_t *ix = d->a[depth], *lit = d->b[depth], nl, nd = 0, nb = 0, nb0 = 0, big = 0;
 	size_t nlists = ctx ? ntasks : 1;
 	bool ok, hs;
 	unsigned fl;
@@ -2407,7 +2413,7 @@ static const uint8_t *dec_mtf(struct nxr_coldec *d, int depth, const uint8_t *p,
 		return NULL;
 	hs = end - p >= 2 && p[0] == M_HUFF && p[1] == 0;
 	if (hs) {
-		p = huff_head(d, depth + 1, p + 1, end, n, &fl, &nd, &nb, ix);
+		p = huff_head(d, depth + 1, p + 1, end, n, &fl, &nd, &nb, &nb0, ix);
 		if (!p)
 			return NULL;
 		for (uint64_t k = 0; k < nd; k++)
@@ -2426,16 +2432,16 @@ static const uint8_t *dec_mtf(struct nxr_coldec *d, int depth, const uint8_t *p,
 	memset(d->mtf, 0, nlists * MTF_LEN * sizeof(*d->mtf));
 	if (hs && ctx)
 		ok = mtf_apply(NULL, lit, (size_t)nl, ctx, d->mtf, n, out, true, true, &d->huff,
-			       p, nb, ix);
+			       p, nb, nb0, ix);
 	else if (hs)
 		ok = mtf_apply(NULL, lit, (size_t)nl, NULL, d->mtf, n, out, false, true, &d->huff,
-			       p, nb, ix);
+			       p, nb, nb0, ix);
 	else if (ctx)
 		ok = mtf_apply(ix, lit, (size_t)nl, ctx, d->mtf, n, out, true, false, NULL, NULL,
-			       0, NULL);
+			       0, 0, NULL);
 	else
 		ok = mtf_apply(ix, lit, (size_t)nl, NULL, d->mtf, n, out, false, false, NULL,
-			       NULL, 0, NULL);
+			       NULL, 0, 0, NULL);
 	return ok ? p + nb : NULL;
 }
 

@@ -98,30 +98,47 @@ static inline void nxr_huff_put(struct nxr_bitw *b, const struct nxr_huff_enc *h
 	nxr_bitw_put(b, h->code[k] | (s ? low & ((1ull << s) - 1) : 0) << h->len[k], h->len[k] + s);
 }
 
+/* One value from a stream at bit *pos (<= its end, lim): the code, then s
+ * raw bits; false when they run past lim. */
+static NXR_ALWAYS_INLINE bool nxr_huff_one(const struct nxr_huff_dec *h, const uint8_t *bits,
+					   uint64_t *pos, uint64_t lim, unsigned s,
+					   const uint64_t *sym, uint64_t *out)
+{
+	uint64_t w = nxr_bits_peek(bits, *pos), mask = (1ull << h->bits) - 1;
+	unsigned ent = h->lut[w & mask], l = ent & 15u;
+
+	*out = sym ? sym[ent >> 4] << s | ((w >> l) & ((1ull << s) - 1)) : ent >> 4;
+	*pos += l + s;
+	return *pos <= lim;
+}
+
 /*
- * Decodes n values from the nb bytes at bits (8 more readable after them):
- * each a code, then s (<= 32) raw bits; out[i] = sym[symbol] << s | raw
- * bits, or the symbol when sym is NULL (then s = 0). Each load is made at a
- * bit position within the stream, so it reads at most 8 bytes past it (a
- * value takes at most 12 + 32 bits). false when the codes run past the
- * stream, or end before its last byte.
+ * Decodes n values from two streams, nb bytes at bits (8 more readable
+ * after them): the values at even places from the first nb0 bytes, those
+ * at odd places from the rest. Each value is a code, then s (<= 32) raw
+ * bits; out[i] = sym[symbol] << s | raw bits, or the symbol when sym is
+ * NULL (then s = 0). A value's place in its stream waits for the code
+ * before it: two streams are two such chains, side by side. Each load is
+ * made at a bit position within its stream, so it reads at most 8 bytes
+ * past the stream (a value takes at most 12 + 32 bits). false when codes
+ * run past their stream, or a stream ends before its last byte.
  */
 static NXR_ALWAYS_INLINE bool nxr_huff_decode(const struct nxr_huff_dec *h, const uint8_t *bits,
-					      uint64_t nb, size_t n, unsigned s,
+					      uint64_t nb, uint64_t nb0, size_t n, unsigned s,
 					      const uint64_t *sym, uint64_t *out)
 {
-	uint64_t pos = 0, nbits = nb * 8, mask = (1ull << h->bits) - 1, lowmask = (1ull << s) - 1;
+	uint64_t p0 = 0, p1 = nb0 * 8, l0 = nb0 * 8, l1 = nb * 8;
+	size_t i = 0;
 
-	for (size_t i = 0; i < n; i++) {
-		uint64_t w = nxr_bits_peek(bits, pos);
-		unsigned ent = h->lut[w & mask], l = ent & 15u;
-
-		out[i] = sym ? sym[ent >> 4] << s | ((w >> l) & lowmask) : ent >> 4;
-		pos += l + s;
-		if (pos > nbits)
+	if (nb0 > nb)
+		return false;
+	for (; i + 2 <= n; i += 2)
+		if (!nxr_huff_one(h, bits, &p0, l0, s, sym, &out[i]) ||
+		    !nxr_huff_one(h, bits, &p1, l1, s, sym, &out[i + 1]))
 			return false;
-	}
-	return (pos + 7) / 8 == nb;
+	if (i < n && !nxr_huff_one(h, bits, &p0, l0, s, sym, &out[i]))
+		return false;
+	return (p0 + 7) / 8 == nb0 && (p1 - l0 + 7) / 8 == nb - nb0;
 }
 
 #endif

@@ -1138,9 +1138,9 @@ static uint8_t *t_huff(uint8_t *p, const uint64_t *v, size_t n, unsigned s, bool
 	static struct nxr_huff_enc h;
 	uint64_t sym[300], x[300];
 	uint32_t count[300] = { 0 }, k[300], nd = 0;
-	uint8_t stream[300 * 6 + 16], *tbl;
-	struct nxr_bitw bw;
-	size_t nb;
+	uint8_t stream[300 * 6 + 16], odd[300 * 6 + 16], *tbl;
+	struct nxr_bitw bw[2];
+	size_t nb, nb0;
 
 	for (size_t i = 0; i < n; i++) {
 		uint32_t j = 0;
@@ -1154,10 +1154,14 @@ static uint8_t *t_huff(uint8_t *p, const uint64_t *v, size_t n, unsigned s, bool
 		count[j]++;
 	}
 	assert_int_equal(nxr_huff_build(&h, count, nd), 0);
-	nxr_bitw_init(&bw, stream);
+	nxr_bitw_init(&bw[0], stream);	/* even places, then odd */
+	nxr_bitw_init(&bw[1], odd);
 	for (size_t i = 0; i < n; i++)
-		nxr_huff_put(&bw, &h, k[i], x[i], s);
-	nb = (size_t)(nxr_bitw_end(&bw) - stream);
+		nxr_huff_put(&bw[i & 1], &h, k[i], x[i], s);
+	nb0 = (size_t)(nxr_bitw_end(&bw[0]) - stream);
+	nb = (size_t)(nxr_bitw_end(&bw[1]) - odd);
+	memcpy(stream + nb0, odd, nb);
+	nb += nb0;
 	*p++ = 7;
 	*p++ = (uint8_t)(s | (delta ? 0x40 : 0));
 	p = nxr_put_varint(p, nd);
@@ -1173,6 +1177,7 @@ static uint8_t *t_huff(uint8_t *p, const uint64_t *v, size_t n, unsigned s, bool
 		stream[nb++] = 0;
 	nb -= hack == 2;
 	p = nxr_put_varint(p, nb);
+	p = nxr_put_varint(p, nb0 <= nb ? nb0 : nb);
 	memcpy(p, stream, nb);
 	return p + nb;
 }

@@ -40,6 +40,28 @@ static uint32_t kraft(const struct nxr_huff_enc *h)
 	return k;
 }
 
+/* The n symbols sym[] (each with s raw bits of low[], or 0) in enc's code
+ * at p as nxr_huff_decode() reads them: the values at even places, then
+ * (from *nb0 on) those at odd places. Returns the bytes. */
+static size_t put2(uint8_t *p, const uint32_t *sym, const uint64_t *low, size_t n, unsigned s,
+		   size_t *nb0)
+{
+	uint8_t *odd = malloc(n * 6 + 16);
+	struct nxr_bitw bw[2];
+	size_t nb1;
+
+	assert_non_null(odd);
+	nxr_bitw_init(&bw[0], p);
+	nxr_bitw_init(&bw[1], odd);
+	for (size_t i = 0; i < n; i++)
+		nxr_huff_put(&bw[i & 1], &enc, sym[i], low ? low[i] : 0, s);
+	*nb0 = (size_t)(nxr_bitw_end(&bw[0]) - p);
+	nb1 = (size_t)(nxr_bitw_end(&bw[1]) - odd);
+	memcpy(p + *nb0, odd, nb1);
+	free(odd);
+	return *nb0 + nb1;
+}
+
 /*
  * Builds the code of count[0..nsym), writes its table and the n symbols
  * sym[] (each with s raw bits of low[]), reads the table back and decodes:
@@ -48,11 +70,10 @@ static uint32_t kraft(const struct nxr_huff_enc *h)
 static size_t round_trip(const uint32_t *count, unsigned nsym, const uint32_t *sym,
 			 const uint64_t *low, size_t n, unsigned s)
 {
-	size_t tb = nxr_huff_table_size(nsym), cap = tb + n * 6 + 16, nb;
-	uint8_t *buf = calloc(1, cap + 8), *p, *q;
+	size_t tb = nxr_huff_table_size(nsym), cap = tb + n * 6 + 16, nb, nb0;
+	uint8_t *buf = calloc(1, cap + 8), *p;
 	const uint8_t *r;
 	uint64_t *out = malloc((n + 1) * sizeof(*out)), *symv = malloc(nsym * sizeof(*symv));
-	struct nxr_bitw bw;
 
 	assert_non_null(buf);
 	assert_non_null(out);
@@ -68,22 +89,18 @@ static size_t round_trip(const uint32_t *count, unsigned nsym, const uint32_t *s
 		assert_int_equal(kraft(&enc), 1u << NXR_HUFF_MAXLEN);
 	p = nxr_huff_table_put(buf, &enc);
 	assert_int_equal((size_t)(p - buf), tb);
-	nxr_bitw_init(&bw, p);
-	for (size_t i = 0; i < n; i++)
-		nxr_huff_put(&bw, &enc, sym[i], low ? low[i] : 0, s);
-	q = nxr_bitw_end(&bw);
-	nb = (size_t)(q - p);
+	nb = put2(p, sym, low, n, s, &nb0);
 	assert_true(nxr_huff_cost(&enc, count) <= nb * 8);
 	r = buf;
 	assert_int_equal(nxr_huff_table_get(&dec, nsym, &r, buf + tb), 0);
 	assert_ptr_equal(r, p);
-	assert_true(nxr_huff_decode(&dec, p, nb, n, s, symv, out));
+	assert_true(nxr_huff_decode(&dec, p, nb, nb0, n, s, symv, out));
 	for (size_t i = 0; i < n; i++)
 		assert_int_equal(out[i], symv[sym[i]] << s |
 						 (low ? low[i] & ((1ull << s) - 1) : 0));
 	/* the symbols themselves, when no raw bits follow */
 	if (s == 0) {
-		assert_true(nxr_huff_decode(&dec, p, nb, n, 0, NULL, out));
+		assert_true(nxr_huff_decode(&dec, p, nb, nb0, n, 0, NULL, out));
 		for (size_t i = 0; i < n; i++)
 			assert_int_equal(out[i], sym[i]);
 	}
@@ -330,16 +347,15 @@ static void test_hostile_tables(void **state)
 	free(t);
 }
 
-/* A stream cut at every byte, or with a byte too many, is refused; its
- * codes are never read past 8 bytes beyond the given length. */
+/* Streams cut at every byte, with a byte too many or split a byte off are
+ * refused; their codes are never read past 8 bytes beyond the given length. */
 static void test_truncated_streams(void **state)
 {
 	uint32_t count[5] = { 40, 30, 20, 9, 1 }, sym[500];
 	uint64_t low[500], out[500];
 	uint8_t tbl[8], *buf = calloc(1, 4096);
 	const uint8_t *p = tbl;
-	struct nxr_bitw bw;
-	size_t nb;
+	size_t nb, nb0;
 
 	(void)state;
 	assert_non_null(buf);
@@ -350,11 +366,8 @@ static void test_truncated_streams(void **state)
 	nxr_huff_table_put(tbl, &enc);
 	assert_int_equal(nxr_huff_table_get(&dec, 5, &p, tbl + sizeof(tbl)), 0);
 	for (unsigned s = 0; s <= 32; s += 8) {
-		nxr_bitw_init(&bw, buf);
-		for (unsigned i = 0; i < 500; i++)
-			nxr_huff_put(&bw, &enc, sym[i], low[i], s);
-		nb = (size_t)(nxr_bitw_end(&bw) - buf);
-		assert_true(nxr_huff_decode(&dec, buf, nb, 500, s, (uint64_t[5]){ 0 }, out));
+		nb = put2(buf, sym, low, 500, s, &nb0);
+		assert_true(nxr_huff_decode(&dec, buf, nb, nb0, 500, s, (uint64_t[5]){ 0 }, out));
 		for (size_t cut = 0; cut < nb; cut++) {
 			/* a heap copy of exactly cut + 8 bytes: the 8 the loads may read */
 			uint8_t *c = malloc(cut + 8);
@@ -362,11 +375,18 @@ static void test_truncated_streams(void **state)
 			assert_non_null(c);
 			memcpy(c, buf, cut);
 			memset(c + cut, 0xff, 8);
-			assert_false(nxr_huff_decode(&dec, c, cut, 500, s, (uint64_t[5]){ 0 },
+			/* the second stream cut, or (nb0 > cut) the first */
+			assert_false(nxr_huff_decode(&dec, c, cut, nb0, 500, s, (uint64_t[5]){ 0 },
 						     out));
 			free(c);
 		}
-		assert_false(nxr_huff_decode(&dec, buf, nb + 1, 500, s, (uint64_t[5]){ 0 }, out));
+		/* a byte too many; the streams split a byte off */
+		assert_false(nxr_huff_decode(&dec, buf, nb + 1, nb0, 500, s, (uint64_t[5]){ 0 },
+					     out));
+		assert_false(nxr_huff_decode(&dec, buf, nb, nb0 - 1, 500, s, (uint64_t[5]){ 0 },
+					     out));
+		assert_false(nxr_huff_decode(&dec, buf, nb, nb0 + 1, 500, s, (uint64_t[5]){ 0 },
+					     out));
 	}
 	free(buf);
 }
