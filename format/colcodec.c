@@ -48,6 +48,7 @@
 #include <zstd_errors.h>
 
 #include "format/bytes.h"
+#include "format/huff.h"
 #include "format/limits.h"
 
 #define BLK 128u		/* values per FOR block */
@@ -68,6 +69,7 @@ _Static_assert(DICT_MAX <= 1u << DT_IXB && 2 * DICT_MAX <= 1u << DH_BITS, "dicti
 
 enum {
 	M_FOR = 0, M_DELTA = 1, M_DICT = 2, M_RLE = 3, M_TREP = 4, M_TDELTA = 5, M_ZSTD = 6,
+	M_HUFF = 7, M_MTF = 8, M_TMTF = 9,	/* format 1.2: NXR_INCOMPAT_ENTROPY */
 	M_DECIDE = 255,		/* (encoder only: FOR or DELTA, whichever is smaller) */
 	M_STR_RAW = 16, M_STR_ZSTD = 17,
 };
@@ -610,6 +612,21 @@ struct nxr_colenc {
 	size_t zcap;
 	uint8_t *out;
 	size_t ocap;
+	/* the entropy-coded schemes (format 1.2) */
+	bool entropy;			/* allowed */
+	struct nxr_huff_enc huff[DEPTHS];	/* a nested HUFF must not overwrite its parent's */
+	uint32_t hcount[NXR_HUFF_MAXSYM];
+	uint64_t hsym[DEPTHS][NXR_HUFF_MAXSYM];
+	/* HUFF's flags + 1 (0: not known), a byte per byte of memo */
+	uint8_t hmemo[(NX_KIND_MAX_ID + 1) * (MAXF + 1) * 4];
+	uint32_t dcount[4096];		/* huff_map()'s histogram, HUFF_DENSE */
+	uint16_t drank[4096];
+	uint64_t rsym[NXR_HUFF_MAXSYM];	/* ... and its symbols above it */
+	uint32_t rcount[NXR_HUFF_MAXSYM], hdense;
+	uint8_t *hbuf[DEPTHS];		/* HUFF's stream, before it is placed */
+	size_t hbufcap[DEPTHS];
+	uint64_t *mtf;			/* move-to-front lists, MTF_LEN per task */
+	size_t mtfcap;
 };
 
 static size_t enc_for_or_delta(uint8_t *out, const uint64_t *v, size_t n, bool delta,
@@ -853,6 +870,405 @@ static size_t try_tdelta(struct nxr_colenc *e, int depth, const uint64_t *v, siz
 	return (size_t)(p - out);
 }
 
+/*
+ * ---- entropy-coded schemes (format 1.2, NXR_INCOMPAT_ENTROPY) ----
+ *
+ * HUFF: each value (or difference) split into a symbol, x >> s, coded
+ * with a static Huffman code over the column's distinct symbols (a nested
+ * column, like DICT's), and s raw low bits: small alphabets (syscall
+ * numbers, returns, move-to-front indices) cost their entropy, wide
+ * uniform values (time gaps, durations) the entropy of their high bits
+ * plus s bits, instead of a block's power-of-two width.
+ * MTF, TMTF: each value's place in a list of the last MTF_LEN distinct
+ * values (of the column, or of the value's task), 0 for one not in it,
+ * whose values follow in a nested column: tasks, and a task's few fds and
+ * buffers, become small indices for HUFF.
+ */
+#define MTF_LEN 16u		/* entries of a move-to-front list */
+#define HUFF_SYM_MAX 2048u	/* most distinct symbols a writer codes (the hash map's half) */
+#define HUFF_SHIFT_MAX 32u
+#define HUFF_DENSE 4096u	/* symbols below this counted in a direct histogram */
+_Static_assert(HUFF_DENSE <= sizeof(((struct nxr_colenc *)0)->dcount) / 4, "histogram");
+/* An entropy-coded scheme is chosen when it takes at least n / 32 bytes (a
+ * quarter of a bit per value) off the best other: it costs more to read */
+#define ENTROPY_GAIN_MIN 32u
+
+/*
+ * Counts the distinct symbols of x[0..n) >> s (sym, e->hcount); their
+ * number, or 0 when more than lim (<= HUFF_SYM_MAX). Symbols below
+ * HUFF_DENSE (nearly all, after the shift) are counted in a direct
+ * histogram (zero between calls) and numbered first, in increasing order
+ * (e->drank; their nested column then costs little as DELTA); the few
+ * others (a long gap) hashed (e->h), numbered after them (e->hdense on).
+ */
+static uint32_t huff_map(struct nxr_colenc *e, const uint64_t *x, size_t n, unsigned s,
+			 uint64_t *sym, uint32_t lim)
+{
+	uint32_t *cnt = e->dcount, nd = 0, nh = 0;
+	uint64_t top = 0;
+	struct hmap h;
+	bool isnew, many = false;
+
+	hm_clear(&e->h);
+	h = e->h;
+	for (size_t i = 0; i < n; i++) {
+		uint64_t y = x[i] >> s;
+		uint32_t k;
+
+		if (y < HUFF_DENSE) {
+			cnt[y]++;
+			top = y > top ? y : top;
+			continue;
+		}
+		k = hm_get_put_hashed(&h, y, nh, &isnew);
+		if (isnew) {
+			if (nh == lim) {
+				many = true;
+				break;
+			}
+			e->rsym[nh] = y;
+			e->rcount[nh++] = 0;
+		}
+		e->rcount[k]++;
+	}
+	e->h.n = h.n;
+	for (size_t y = 0; y <= top; y++) {
+		if (!cnt[y])
+			continue;
+		e->drank[y] = (uint16_t)nd;
+		e->hcount[nd] = cnt[y];
+		sym[nd++] = y;
+		cnt[y] = 0;
+	}
+	if (many || nd + nh > lim)
+		return 0;
+	e->hdense = nd;
+	for (uint32_t k = 0; k < nh; k++) {
+		sym[nd + k] = e->rsym[k];
+		e->hcount[nd + k] = e->rcount[k];
+	}
+	return nd + nh;
+}
+
+/* The codes of x[0..n) (the symbols numbered by the last huff_map(), or
+ * by gid) and their s low bits, in two streams: the values at even places
+ * at p (*nb0 bytes), those at odd places at q; the bytes at q. */
+static size_t huff_stream(struct nxr_colenc *e, const struct nxr_huff_enc *hc, const uint64_t *x,
+			  size_t n, unsigned s, const uint32_t *gid, uint8_t *p, uint8_t *q,
+			  size_t *nb0)
+{
+	struct nxr_bitw bw[2];
+	struct hmap h = e->h;
+	bool isnew;
+
+	nxr_bitw_init(&bw[0], p);
+	nxr_bitw_init(&bw[1], q);
+	for (size_t i = 0; i < n; i++) {
+		uint64_t y = x[i] >> s;
+		unsigned k;
+
+		if (gid)
+			k = gid[i];
+		else if (y < HUFF_DENSE)
+			k = e->drank[y];
+		else
+			k = e->hdense + hm_get_put_hashed(&h, y, 0, &isnew);
+		nxr_huff_put(&bw[i & 1], hc, k, x[i], s);
+	}
+	*nb0 = (size_t)(nxr_bitw_end(&bw[0]) - p);
+	return (size_t)(nxr_bitw_end(&bw[1]) - q);
+}
+
+/* Estimated bytes of a HUFF column of n values at shift s, nd symbols (the
+ * code built in hc). */
+static size_t huff_estimate(struct nxr_colenc *e, struct nxr_huff_enc *hc, const uint64_t *sym,
+			    uint32_t nd, size_t n, unsigned s)
+{
+	uint64_t mx = 0;
+
+	if (nxr_huff_build(hc, e->hcount, nd) < 0)
+		return SIZE_MAX;
+	for (uint32_t k = 0; k < nd; k++)
+		mx = sym[k] > mx ? sym[k] : mx;
+	/* the symbols in increasing order (mostly): DELTA, at the width of
+	 * the mean gap and a bit */
+	return 4 + (size_t)((nxr_huff_cost(hc, e->hcount) + (uint64_t)n * s + 7) / 8) +
+	       nxr_huff_table_size(nd) + (nd * (bitw(mx / nd) + 1) + 7) / 8;
+}
+
+/*
+ * 0 when no shift fits HUFF_SYM_MAX symbols, or when the estimate is not
+ * below bar (a trial need not be written). The differences are coded when
+ * their widths add up to less; the shift is 0 or the median width less 6
+ * (64 symbols or so), whichever is estimated smaller. A top-level column
+ * keeps its choice (e->hmemo) as long as its scheme (memo).
+ */
+static size_t try_huff(struct nxr_colenc *e, int depth, const uint64_t *v, size_t n,
+		       uint8_t *out, uint8_t *memo, size_t bar)
+{
+	uint64_t *dx = e->a[depth], *sym = e->hsym[depth], prev = 0;
+	const uint64_t *x = v;
+	const uint32_t *gid = NULL;
+	struct nxr_huff_enc *hc = &e->huff[depth];
+	uint8_t *hm = memo ? &e->hmemo[memo - &e->memo[0][0][0]] : NULL, *p = out, *sb;
+	unsigned s0 = 0, best_s = 0, last_s = 0;
+	size_t best = SIZE_MAX, got, nb0, half = (n + 1) / 2 * 6 + 16;
+	uint32_t nd = 0, lim = (uint32_t)(n / 2 < HUFF_SYM_MAX ? n / 2 : HUFF_SYM_MAX);
+	bool delta = false;
+
+	/* the streams first, into a buffer of this depth (its two halves):
+	 * the nested column may use huff_map() */
+	if (grow((void **)&e->hbuf[depth], &e->hbufcap[depth], 2 * half, 1) < 0)
+		return 0;
+	sb = e->hbuf[depth];
+	if (v == e->gsel && n == e->gsel_n && depth == 0) {
+		/* the selector column, grouped already: its group numbers count
+		 * values in order of first appearance, which lets the reader
+		 * group by them without hashing (as DICT's) */
+		nd = e->ngroups;
+		memcpy(sym, e->gval, nd * sizeof(*sym));
+		memset(e->hcount, 0, nd * sizeof(*e->hcount));
+		for (size_t i = 0; i < n; i++)
+			e->hcount[e->gid[i]]++;
+		if (nd * 2 > n || nxr_huff_build(hc, e->hcount, nd) < 0)
+			return 0;
+		gid = e->gid;
+		goto put;
+	}
+	if (hm && *hm && e->segs % MEMO_SEGS) {
+		s0 = (*hm - 1u) & 0x3f;
+		delta = (*hm - 1u) & 0x40;
+	} else {
+		unsigned hv[65] = { 0 }, hd[65] = { 0 }, *hw;
+		uint64_t sv = 0, sd = 0;
+		size_t half = 0;
+
+		for (size_t i = 0; i < n; i++) {
+			unsigned a = bitw(v[i]), b = bitw(v[i] - prev);
+
+			hv[a]++;
+			hd[b]++;
+			sv += a;
+			sd += b;
+			prev = v[i];
+		}
+		delta = sd < sv;
+		hw = delta ? hd : hv;
+		for (unsigned w = 0; w <= 64; w++) {
+			half += hw[w];
+			if (half * 2 >= n) {
+				s0 = w > 6 ? w - 6 : 0;
+				break;
+			}
+		}
+		if (s0 > HUFF_SHIFT_MAX)
+			s0 = HUFF_SHIFT_MAX;
+	}
+	if (delta) {
+		prev = 0;
+		for (size_t i = 0; i < n; i++) {
+			dx[i] = v[i] - prev;
+			prev = v[i];
+		}
+		x = dx;
+	}
+	/* shift 0 first (given up early when its symbols are many), then s0;
+	 * the code built last is the winner's unless shift 0 wins over s0. A
+	 * kept choice: s0 only. */
+	for (unsigned s = hm && *hm && e->segs % MEMO_SEGS ? s0 : 0;; s = s0) {
+		nd = huff_map(e, x, n, s, sym, s < s0 ? lim / 2 : lim);
+		if (nd) {
+			got = huff_estimate(e, hc, sym, nd, n, s);
+			if (got < best) {
+				best = got;
+				best_s = s;
+			}
+		}
+		last_s = s;
+		if (s == s0)
+			break;
+	}
+	if (best == SIZE_MAX || best >= bar)
+		return 0;
+	if (best_s != last_s || !nd) {
+		nd = huff_map(e, x, n, best_s, sym, lim);
+		if (!nd || nxr_huff_build(hc, e->hcount, nd) < 0)
+			return 0;
+	}
+	if (memo && !(e->segs % MEMO_SEGS && *hm))
+		*hm = (uint8_t)(1 + (best_s | (delta ? 0x40 : 0)));
+put:
+	got = huff_stream(e, hc, x, n, best_s, gid, sb, sb + half, &nb0);
+	*p++ = M_HUFF;
+	*p++ = (uint8_t)(best_s | (delta ? 0x40 : 0));
+	p = nxr_put_varint(p, nd);
+	p += enc_int_memo(e, depth + 1, sym, nd, NULL, 0, p, CHILD(memo, 1));
+	p = nxr_huff_table_put(p, hc);
+	p = nxr_put_varint(p, nb0 + got);
+	p = nxr_put_varint(p, nb0);
+	memcpy(p, sb, nb0);
+	memcpy(p + nb0, sb + half, got);
+	return (size_t)(p + nb0 + got - out);
+}
+
+/*
+ * Moves the first j - 1 (< MTF_LEN) entries of a move-to-front list one
+ * place back and puts x in front. Scalar loads only, and no call to
+ * memmove: the list was just stored, value by value, and a wider load over
+ * narrower stores cannot take their data from the store buffer, and waits
+ * (this was half of reading MTF columns). j <= 4 (a task's few fds or
+ * buffers, in random order) with masks, not branches, which would
+ * mispredict (GCC turns ?: back into branches here).
+ */
+static NXR_ALWAYS_INLINE void mtf_front(uint64_t *l, uint64_t j, uint64_t x)
+{
+	if (j <= 4) {
+		uint64_t a0 = l[0], a1 = l[1], a2 = l[2], a3 = l[3];
+		uint64_t m2 = 0 - (uint64_t)(j >= 2), m3 = 0 - (uint64_t)(j >= 3);
+		uint64_t m4 = 0 - (uint64_t)(j >= 4);
+
+		__asm__("" : "+r"(a0), "+r"(a1), "+r"(a2), "+r"(a3));	/* four loads */
+		l[3] = (a2 & m4) | (a3 & ~m4);
+		l[2] = (a1 & m3) | (a2 & ~m3);
+		l[1] = (a0 & m2) | (a1 & ~m2);
+	} else {
+		for (uint64_t t = j - 1; t; t--) {
+			uint64_t y = l[t - 1];
+
+			__asm__("" : "+r"(y));
+			l[t] = y;
+		}
+	}
+	l[0] = x;
+}
+
+/*
+ * MTF (ctx NULL) or TMTF (a list per task of ctx): the number of values not
+ * found and those values, then the indices, as nested columns. Every list
+ * starts as MTF_LEN zeros. 0 when an estimate (the indices Huffman-coded,
+ * the values at their width) is not below bar: choosing the nested
+ * columns' schemes is the costly part, not done for a trial that loses.
+ */
+static size_t try_mtf(struct nxr_colenc *e, int depth, const uint64_t *v, size_t n,
+		      const uint32_t *ctx, uint32_t ntasks, uint8_t *out, uint8_t *memo,
+		      size_t bar)
+{
+	uint64_t *ix = e->b[depth], *lit = e->a[depth], *l = e->mtf;
+	int64_t lo = INT64_MAX, hi = INT64_MIN;
+	size_t nl = 0, nlists = ctx ? ntasks : 1;
+	uint32_t cnt[MTF_LEN + 1] = { 0 };
+	uint8_t *p = out;
+
+	if (grow((void **)&e->mtf, &e->mtfcap, nlists * MTF_LEN, sizeof(*e->mtf)) < 0)
+		return 0;
+	memset(e->mtf, 0, nlists * MTF_LEN * sizeof(*e->mtf));
+	l = e->mtf;
+	for (size_t i = 0; i < n; i++) {
+		uint64_t x = v[i];
+		unsigned j, hit;
+
+		if (ctx) {
+			l = e->mtf + (size_t)ctx[i] * MTF_LEN;
+		} else if (l[0] == x) {	/* (MTF: the task of the event before) */
+			ix[i] = 1;
+			continue;
+		}
+		/* the first four entries (nearly always) without a branch per
+		 * entry: which one holds x is random */
+		hit = (unsigned)(l[0] == x) | (unsigned)(l[1] == x) << 1 |
+		      (unsigned)(l[2] == x) << 2 | (unsigned)(l[3] == x) << 3;
+		if (hit) {
+			j = (unsigned)__builtin_ctz(hit);
+			ix[i] = j + 1;
+			mtf_front(l, j + 1, x);
+			continue;
+		}
+		j = 4;
+		while (j < MTF_LEN && l[j] != x)
+			j++;
+		if (j == MTF_LEN) {	/* not in the list: a literal */
+			lit[nl++] = x;
+			ix[i] = 0;
+		} else {
+			ix[i] = j + 1;
+		}
+		mtf_front(l, j < MTF_LEN ? j + 1 : MTF_LEN, x);
+	}
+	if (bar != SIZE_MAX) {
+		size_t est;
+
+		for (size_t i = 0; i < n; i++)
+			cnt[ix[i]]++;
+		for (size_t i = 0; i < nl; i++) {	/* signed, as FOR's base */
+			lo = (int64_t)lit[i] < lo ? (int64_t)lit[i] : lo;
+			hi = (int64_t)lit[i] > hi ? (int64_t)lit[i] : hi;
+		}
+		if (nxr_huff_build(&e->huff[depth], cnt, MTF_LEN + 1) < 0)
+			return 0;
+		est = (size_t)(nxr_huff_cost(&e->huff[depth], cnt) + 7) / 8 +
+		      (nl ? nl * bitw((uint64_t)hi - (uint64_t)lo) / 8 : 0);
+		if (est * 3 / 4 >= bar)	/* (the nested columns often do better) */
+			return 0;
+	}
+	*p++ = ctx ? M_TMTF : M_MTF;
+	p = nxr_put_varint(p, nl);
+	p += enc_int_memo(e, depth + 1, lit, nl, NULL, 0, p, CHILD(memo, 2));
+	p += enc_int_memo(e, depth + 1, ix, n, NULL, 0, p, CHILD(memo, 1));
+	return (size_t)(p - out);
+}
+
+/* The entropy-coded schemes' part of enc_exact(): tries them into spare,
+ * and keeps the best (*best bytes, at *bestbuf) if it gains enough */
+static void try_entropy(struct nxr_colenc *e, int depth, const uint64_t *v, size_t n,
+			const uint32_t *ctx, uint32_t ntasks, uint8_t *spare[2], size_t *best,
+			uint8_t **bestbuf, int *slot)
+{
+	size_t got;
+
+	if (!e->entropy || depth + 1 >= DEPTHS || n < 8)
+		return;
+	if (*bestbuf == spare[*slot])	/* (the last scheme tried keeps its slot) */
+		*slot ^= 1;
+	/* HUFF at depths 0 and 1; MTF at the top; TMTF there, with tasks */
+	for (int m = 0; m < (depth ? 1 : ctx ? 3 : 2); m++) {
+		uint8_t *buf = spare[*slot];
+		size_t bar = *best > n / ENTROPY_GAIN_MIN ? *best - n / ENTROPY_GAIN_MIN : 0;
+
+		if (m == 0)
+			got = try_huff(e, depth, v, n, buf, NULL, bar);
+		else
+			got = try_mtf(e, depth, v, n, m == 2 ? ctx : NULL, ntasks, buf, NULL, bar);
+		if (got && got + n / ENTROPY_GAIN_MIN < *best && got <= col_bound(n)) {
+			*best = got;
+			*bestbuf = buf;
+			*slot ^= 1;
+		}
+	}
+}
+
+/* emit()'s part: an entropy-coded scheme, through a trial buffer (it may
+ * not fit col_bound(n)); 0 when it does not fit or cannot be used. */
+static size_t emit_entropy(struct nxr_colenc *e, int depth, unsigned mode, const uint64_t *v,
+			   size_t n, const uint32_t *ctx, uint32_t ntasks, uint8_t *out,
+			   uint8_t *memo)
+{
+	uint8_t *buf = e->trial[depth][0];
+	size_t got = 0;
+
+	if (!e->entropy || depth + 1 >= DEPTHS || n < 8)
+		return 0;
+	if (mode == M_HUFF)
+		got = try_huff(e, depth, v, n, buf, memo, SIZE_MAX);
+	else if (mode == M_MTF && depth == 0)
+		got = try_mtf(e, depth, v, n, NULL, 0, buf, memo, SIZE_MAX);
+	else if (mode == M_TMTF && depth == 0 && ctx)
+		got = try_mtf(e, depth, v, n, ctx, ntasks, buf, memo, SIZE_MAX);
+	if (!got || got > col_bound(n))
+		return 0;
+	memcpy(out, buf, got);
+	return got;
+}
+
 /* The cheapest coding of v[0..n), tried in full: see enc_int(). */
 static size_t enc_exact(struct nxr_colenc *e, int depth, const uint64_t *v, size_t n,
 			const uint32_t *ctx, uint32_t ntasks, uint8_t *out)
@@ -892,6 +1308,7 @@ static size_t enc_exact(struct nxr_colenc *e, int depth, const uint64_t *v, size
 			bestbuf = e->trial[depth][slot];
 		}
 	}
+	try_entropy(e, depth, v, n, ctx, ntasks, e->trial[depth], &best, &bestbuf, &slot);
 	if (bestbuf) {
 		memcpy(out, bestbuf, best);
 		return best;
@@ -937,6 +1354,13 @@ static size_t emit(struct nxr_colenc *e, int depth, unsigned mode, const uint64_
 	case M_TDELTA:
 		if (depth == 0 && ctx)
 			return try_tdelta(e, depth, v, n, ctx, ntasks, out, memo);
+		break;
+	case M_HUFF:
+	case M_MTF:
+	case M_TMTF:
+		got = emit_entropy(e, depth, mode, v, n, ctx, ntasks, out, memo);
+		if (!got)
+			return enc_exact(e, depth, v, n, ctx, ntasks, out);
 		break;
 	case M_FOR:
 		*out = M_FOR;
@@ -1013,7 +1437,13 @@ struct nxr_colenc *nxr_colenc_new(void)
 		nxr_colenc_free(e);
 		return NULL;
 	}
+	e->entropy = true;
 	return e;
+}
+
+void nxr_colenc_set_entropy(struct nxr_colenc *e, bool on)
+{
+	e->entropy = on;
 }
 
 void nxr_colenc_free(struct nxr_colenc *e)
@@ -1058,6 +1488,9 @@ void nxr_colenc_free(struct nxr_colenc *e)
 	free(e->blob);
 	free(e->out);
 	free(e->zbuf);
+	free(e->mtf);
+	for (int d = 0; d < DEPTHS; d++)
+		free(e->hbuf[d]);
 	free(e);
 }
 
@@ -1616,6 +2049,9 @@ struct nxr_coldec {
 	uint8_t *zcol;			/* a ZSTD column, decompressed */
 	size_t zcolcap;
 	bool nomem;
+	struct nxr_huff_dec huff;	/* HUFF's code (format 1.2) */
+	uint64_t *mtf;			/* MTF, TMTF: the lists */
+	size_t mtfcap;
 };
 
 struct nxr_coldec *nxr_coldec_new(void)
@@ -1662,6 +2098,7 @@ void nxr_coldec_free(struct nxr_coldec *d)
 	free(d->gid);
 	free(d->zcol);
 	hm_free(&d->h);
+	free(d->mtf);
 	free(d);
 }
 
@@ -1955,6 +2392,182 @@ static void trep_apply(const uint64_t *bits, const uint64_t *b, const uint32_t *
 	}
 }
 
+/*
+ * ---- entropy-coded schemes, reading (format 1.2) ----
+ */
+
+/* HUFF's head: flags (*fl), the nd symbols (into sym), the code's table
+ * (d->huff), the streams' length (*nb) and the first one's (*nb0); p then
+ * at the streams. */
+static const uint8_t *huff_head(struct nxr_coldec *d, int depth, const uint8_t *p,
+				const uint8_t *end, size_t n, unsigned *fl, uint64_t *nd,
+				uint64_t *nb, uint64_t *nb0, uint64_t *sym)
+{
+	unsigned s;
+
+	if (depth + 1 >= DEPTHS || p >= end)
+		return NULL;
+	*fl = *p++;
+	s = *fl & 0x3f;
+	if ((*fl & 0x80) || s > HUFF_SHIFT_MAX || nxr_get_varint(&p, end, nd) || *nd == 0 ||
+	    *nd > n || *nd > NXR_HUFF_MAXSYM)
+		return NULL;
+	p = dec_int(d, depth + 1, p, end, (size_t)*nd, NULL, 0, sym);
+	if (!p)
+		return NULL;
+	if (s) {	/* symbol << s must not lose bits: one coding per value */
+		uint64_t hi = 0;
+
+		for (uint64_t k = 0; k < *nd; k++)
+			hi |= sym[k] >> (64 - s);
+		if (hi)
+			return NULL;
+	}
+	if (nxr_huff_table_get(&d->huff, (unsigned)*nd, &p, end) < 0 ||
+	    nxr_get_varint(&p, end, nb) || nxr_get_varint(&p, end, nb0) ||
+	    *nb > (uint64_t)(end - p) || *nb0 > *nb)
+		return NULL;
+	return p;
+}
+
+/* HUFF: each value one code and s raw bits, or the differences so */
+static const uint8_t *dec_huff(struct nxr_coldec *d, int depth, const uint8_t *p,
+			       const uint8_t *end, size_t n, uint64_t *out)
+{
+	uint64_t nd, nb, nb0;
+	unsigned fl;
+
+	p = huff_head(d, depth, p, end, n, &fl, &nd, &nb, &nb0, d->a[depth]);
+	if (!p || !nxr_huff_decode(&d->huff, p, nb, nb0, n, fl & 0x3f, d->a[depth], out))
+		return NULL;
+	if (fl & 0x40)
+		for (size_t i = 1; i < n; i++)
+			out[i] += out[i - 1];
+	return p + nb;
+}
+
+/* A selector column coded HUFF without shift or differences, as DICT for
+ * regroup_dict(): its values in d->a[0], their numbers in ix. 1 done, 0
+ * not that case, -1 malformed. */
+static int huff_ix(struct nxr_coldec *d, const uint8_t *p, const uint8_t *end, size_t n,
+		   uint64_t *ix, uint64_t *nd)
+{
+	const uint8_t *q = p;
+	uint64_t nb, nb0;
+	unsigned fl;
+
+	if (q >= end || *q++ != 0 || nxr_get_varint(&q, end, nd))
+		return 0;
+	if (*nd > NXR_COL_MAX_GROUPS)
+		return 0;
+	p = huff_head(d, 0, p, end, n, &fl, nd, &nb, &nb0, d->a[0]);
+	if (!p || p + nb != end || !nxr_huff_decode(&d->huff, p, nb, nb0, n, 0, NULL, ix))
+		return -1;
+	return 1;
+}
+
+/*
+ * MTF and TMTF's lists applied to the indices (0: the next of the nl
+ * literals): from ix, or straight from HUFF's two streams (h, their bits,
+ * nb and nb0 bytes, its symbols sym, each checked <= MTF_LEN first) when
+ * hs. false when an index is out of range, the literals do not add up or
+ * a stream is not exactly its codes. per_task: a list per task of ctx,
+ * else one.
+ */
+static NXR_ALWAYS_INLINE bool mtf_apply(const uint64_t *ix, const uint64_t *lit, size_t nl,
+					const uint32_t *ctx, uint64_t *lists, size_t n,
+					uint64_t *out, const bool per_task, const bool hs,
+					const struct nxr_huff_dec *h, const uint8_t *bits,
+					uint64_t nb, uint64_t nb0, const uint64_t *sym)
+{
+	uint64_t *l = lists, x, pos[2] = { 0, nb0 * 8 }, lim[2] = { nb0 * 8, nb * 8 };
+	size_t k = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		uint64_t j;
+
+		if (hs) {
+			if (!nxr_huff_one(h, bits, &pos[i & 1], lim[i & 1], 0, sym, &j))
+				return false;
+		} else {
+			j = ix[i];
+		}
+		if (per_task)
+			l = lists + (size_t)ctx[i] * MTF_LEN;
+		else if (j == 1) {	/* the task of the event before: nearly always */
+			out[i] = l[0];
+			continue;
+		}
+		if (j - 1 < MTF_LEN) {
+			x = l[j - 1];
+		} else if (j == 0) {
+			if (k == nl)
+				return false;
+			x = lit[k++];
+			j = MTF_LEN;
+		} else {
+			return false;
+		}
+		mtf_front(l, j, x);
+		out[i] = x;
+	}
+	return k == nl && (!hs || ((pos[0] + 7) / 8 == nb0 &&
+				   (pos[1] - lim[0] + 7) / 8 == nb - nb0));
+}
+
+/*
+ * MTF and TMTF: the literals' count and values, then the indices. Indices
+ * coded HUFF without shift or differences (the writer's, nearly always)
+ * are decoded inside the move-to-front loop, not stored first.
+ */
+static const uint8_t *dec_mtf(struct nxr_coldec *d, int depth, const uint8_t *p,
+			      const uint8_t *end, size_t n, const uint32_t *ctx, uint32_t ntasks,
+			      uint64_t *out)
+{
+	uint64_t *ix = d->a[depth], *lit = d->b[depth], nl, nd = 0, nb = 0, nb0 = 0, big = 0;
+	size_t nlists = ctx ? ntasks : 1;
+	bool ok, hs;
+	unsigned fl;
+
+	if (depth + 1 >= DEPTHS || nxr_get_varint(&p, end, &nl) || nl > n)
+		return NULL;
+	p = dec_int(d, depth + 1, p, end, (size_t)nl, NULL, 0, lit);
+	if (!p)
+		return NULL;
+	hs = end - p >= 2 && p[0] == M_HUFF && p[1] == 0;
+	if (hs) {
+		p = huff_head(d, depth + 1, p + 1, end, n, &fl, &nd, &nb, &nb0, ix);
+		if (!p)
+			return NULL;
+		for (uint64_t k = 0; k < nd; k++)
+			big |= ix[k] > MTF_LEN;
+		if (big)
+			return NULL;
+	} else {
+		p = dec_int(d, depth + 1, p, end, n, NULL, 0, ix);
+		if (!p)
+			return NULL;
+	}
+	if (grow((void **)&d->mtf, &d->mtfcap, nlists * MTF_LEN, sizeof(*d->mtf)) < 0) {
+		d->nomem = true;
+		return NULL;
+	}
+	memset(d->mtf, 0, nlists * MTF_LEN * sizeof(*d->mtf));
+	if (hs && ctx)
+		ok = mtf_apply(NULL, lit, (size_t)nl, ctx, d->mtf, n, out, true, true, &d->huff,
+			       p, nb, nb0, ix);
+	else if (hs)
+		ok = mtf_apply(NULL, lit, (size_t)nl, NULL, d->mtf, n, out, false, true, &d->huff,
+			       p, nb, nb0, ix);
+	else if (ctx)
+		ok = mtf_apply(ix, lit, (size_t)nl, ctx, d->mtf, n, out, true, false, NULL, NULL,
+			       0, 0, NULL);
+	else
+		ok = mtf_apply(ix, lit, (size_t)nl, NULL, d->mtf, n, out, false, false, NULL,
+			       NULL, 0, 0, NULL);
+	return ok ? p + nb : NULL;
+}
+
 /* RLE's runs, at depth: the values into d->a[depth], the lengths minus one
  * into d->b[depth], *nruns of them, checked to add up to n; with out, the n
  * values into out too. */
@@ -2066,6 +2679,12 @@ static const uint8_t *dec_int(struct nxr_coldec *d, int depth, const uint8_t *p,
 		return p;
 	case M_ZSTD:
 		return depth == 0 ? dec_zstd(d, p, end, n, ctx, ntasks, out) : NULL;
+	case M_HUFF:
+		return dec_huff(d, depth, p, end, n, out);
+	case M_MTF:
+		return dec_mtf(d, depth, p, end, n, NULL, 0, out);
+	case M_TMTF:
+		return depth == 0 && ctx ? dec_mtf(d, depth, p, end, n, ctx, ntasks, out) : NULL;
 	case M_TDELTA:
 		if (depth != 0 || !ctx)
 			return NULL;
@@ -2226,8 +2845,18 @@ static int regroup_dict(struct nxr_coldec *d, struct kdec *ks, const uint8_t *p,
 	uint32_t half = n / BLK / 2 * BLK, *pos = ks->pos, *gtask = d->gtask;
 	const uint32_t *task = ks->task;
 	uint8_t *ix = (uint8_t *)d->gid;	/* the indices, < 256 once checked */
+	const uint64_t *hx = NULL;	/* (1.2) the indices of a HUFF column, all n */
 	bool isnew;
 
+	if (p < end && *p == M_HUFF) {	/* (format 1.2) the same, Huffman-coded */
+		int r = huff_ix(d, p + 1, end, n, tmp, &nd);
+
+		if (r <= 0)
+			return r;
+		hx = tmp;
+		p = end;
+		goto indexed;
+	}
 	if (p >= end || *p++ != M_DICT)
 		return 0;
 	if (nxr_get_varint(&p, end, &nd) || nd == 0 || nd > n)
@@ -2237,6 +2866,7 @@ static int regroup_dict(struct nxr_coldec *d, struct kdec *ks, const uint8_t *p,
 	p = dec_int(d, 1, p, end, nd, NULL, 0, d->a[0]);
 	if (!p)
 		return -1;
+indexed:
 	memcpy(gval, d->a[0], nd * sizeof(*gval));
 	hm_clear(&d->h);
 	for (uint32_t g = 0; g < nd; g++)
@@ -2256,12 +2886,12 @@ static int regroup_dict(struct nxr_coldec *d, struct kdec *ks, const uint8_t *p,
 	memset(g2, 0, sizeof(g2));
 	for (uint32_t s = 0; s < n; s += BLK) {
 		uint32_t cnt = n - s < BLK ? n - s : BLK, *c = s < half ? gend : g2;
+		const uint64_t *blk = hx ? hx + s : tmp;
 
-		p = get_for(p, end, cnt, tmp);
-		if (!p)
+		if (!hx && !(p = get_for(p, end, cnt, tmp)))
 			return -1;
 		for (uint32_t i = 0; i < cnt; i++) {
-			uint64_t x = tmp[i];
+			uint64_t x = blk[i];
 
 			bad |= x > next;
 			y = x + 1;

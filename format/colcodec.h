@@ -12,6 +12,7 @@
  * event. Both objects are reused from segment to segment; all their memory
  * goes through malloc/realloc/free.
  */
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -27,6 +28,9 @@ void nxr_colenc_free(struct nxr_colenc *e);
 /* Stages a checked event (nxr_codec_check_bound() != 0). 0 or -ENOMEM
  * (nothing staged then). */
 int nxr_colenc_add(struct nxr_colenc *e, const struct nxr_event *ev);
+/* Whether the encoder may use the entropy-coded schemes of format 1.2
+ * (NXR_INCOMPAT_ENTROPY); on from nxr_colenc_new(). */
+void nxr_colenc_set_entropy(struct nxr_colenc *e, bool on);
 uint32_t nxr_colenc_events(const struct nxr_colenc *e);
 /* The staging measure a segment closes at: NXR_COL_STAGE_PER_EVENT per event
  * plus string bytes; never less than the payload nxr_colenc_finish() writes. */

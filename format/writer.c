@@ -262,6 +262,7 @@ struct nxr_writer *nxr_writer_new(const struct nxr_sink *sink, const char *name,
 	uint8_t *hdr = NULL;
 	size_t hlen;
 	int level, rc;
+	enum nxr_layout layout;
 
 	if (!opts)
 		opts = &defaults;
@@ -276,7 +277,7 @@ struct nxr_writer *nxr_writer_new(const struct nxr_sink *sink, const char *name,
 			   opts->segment_bytes, NXR_MAX_SEG_BYTES);
 		return NULL;
 	}
-	if (opts->layout > NXR_LAYOUT_ROWS) {
+	if (opts->layout > NXR_LAYOUT_COLUMNS_1_1) {
 		nx_err_set(err, -EINVAL, "%s: unknown segment layout %d", name, opts->layout);
 		return NULL;
 	}
@@ -316,10 +317,12 @@ struct nxr_writer *nxr_writer_new(const struct nxr_sink *sink, const char *name,
 		nx_err_set(err, -EINVAL, "%s: zstd refused compression level %d", name, level);
 		goto out;
 	}
-	if ((opts->layout ? opts->layout : NXR_LAYOUT_DEFAULT_IS) == NXR_LAYOUT_COLUMNS) {
+	layout = opts->layout ? opts->layout : NXR_LAYOUT_DEFAULT_IS;
+	if (layout == NXR_LAYOUT_COLUMNS || layout == NXR_LAYOUT_COLUMNS_1_1) {
 		w->col = nxr_colenc_new();
 		if (!w->col)
 			goto nomem;
+		nxr_colenc_set_entropy(w->col, layout == NXR_LAYOUT_COLUMNS);
 	} else {
 		w->raw_cap = (size_t)w->seg_bytes + (64u << 10);
 		w->raw = malloc(w->raw_cap);
@@ -338,6 +341,9 @@ struct nxr_writer *nxr_writer_new(const struct nxr_sink *sink, const char *name,
 	/* a file of row segments only is a 1.0 file: 1.0 readers read it */
 	if (!w->col)
 		nxr_header_set_features(hdr, hlen, 0, 0);
+	/* ... and one without the entropy-coded schemes a 1.1 file */
+	else if (layout == NXR_LAYOUT_COLUMNS_1_1)
+		nxr_header_set_features(hdr, hlen, 1, NXR_INCOMPAT_COLUMNS);
 	w->last_sync_ns = mono_ns();
 	if (sink_put(w, hdr, hlen, "the header", err) < 0)
 		goto out;

@@ -1,25 +1,33 @@
 #!/bin/bash
-# t18: --layout columns writes format 1.1 (minor 1, incompat bit COLUMNS) and
-# every check of t10's exact syscall script holds on it; --layout rows writes
-# 1.0; a bad --layout is one line and exit 2, with no file.
+# t18: --layout columns writes format 1.2 (minor 2, incompat bits COLUMNS and
+# ENTROPY), --layout columns-1.1 format 1.1 (minor 1, COLUMNS), and every
+# check of t10's exact syscall script holds on both; --layout rows writes 1.0;
+# a bad --layout is one line and exit 2, with no file.
 . "$(dirname "$0")/reclib.bash"
 config "$T/c.yaml" "$FX/fx_loop getppid 1000"
 # u16 minor at offset 10, u64 incompat at 24 (format/FORMAT.md, File header)
 minor() { od -An -tu2 -j10 -N2 "$1" | tr -d ' '; }
 incompat() { od -An -tu8 -j24 -N8 "$1" | tr -d ' '; }
 "$REC" -q --layout columns -o "$T/c.nxr" "$T/c.yaml" || fail "--layout columns: exit $?"
-[ "$(minor "$T/c.nxr") $(incompat "$T/c.nxr")" = "1 1" ] ||
+[ "$(minor "$T/c.nxr") $(incompat "$T/c.nxr")" = "2 3" ] ||
 	fail "--layout columns: minor $(minor "$T/c.nxr"), incompat $(incompat "$T/c.nxr")"
 [ "$(events "$T/c.nxr" | grep -c '^syscall .* nr=110 ')" = 1000 ] || fail "columns: getppid count"
+"$REC" -q --layout columns-1.1 -o "$T/c1.nxr" "$T/c.yaml" || fail "--layout columns-1.1: exit $?"
+[ "$(minor "$T/c1.nxr") $(incompat "$T/c1.nxr")" = "1 1" ] ||
+	fail "--layout columns-1.1: minor $(minor "$T/c1.nxr"), incompat $(incompat "$T/c1.nxr")"
+[ "$(events "$T/c1.nxr" | grep -c '^syscall .* nr=110 ')" = 1000 ] || fail "columns-1.1: getppid count"
 "$REC" -q --layout rows -o "$T/r.nxr" "$T/c.yaml" || fail "--layout rows: exit $?"
 [ "$(minor "$T/r.nxr") $(incompat "$T/r.nxr")" = "0 0" ] ||
 	fail "--layout rows: minor $(minor "$T/r.nxr"), incompat $(incompat "$T/r.nxr")"
-ok "--layout columns writes 1.1 with the COLUMNS bit, rows 1.0"
+ok "--layout columns writes 1.2 with the COLUMNS and ENTROPY bits, columns-1.1 1.1, rows 1.0"
 "$REC" -q --layout diagonal -o "$T/bad.nxr" "$T/c.yaml" > /dev/null 2> "$T/err"
 rc=$?
-[ $rc = 2 ] && grep -q -- '--layout diagonal: not one of rows, columns' "$T/err" && [ ! -e "$T/bad.nxr" ] ||
+[ $rc = 2 ] && grep -q -- '--layout diagonal: not one of rows, columns, columns-1.1' "$T/err" && [ ! -e "$T/bad.nxr" ] ||
 	fail "bad --layout: exit $rc: $(cat "$T/err")"
 ok "bad --layout: $(head -n 1 "$T/err")"
 NX_REC_ARGS="--layout columns" bash "$(dirname "$0")/t10_record_script.sh" > "$T/t10.log" 2>&1 ||
 	fail "t10 on a columns recording: $(tail -n 3 "$T/t10.log")"
 ok "t10's exact-script checks hold on a columns recording"
+NX_REC_ARGS="--layout columns-1.1" bash "$(dirname "$0")/t10_record_script.sh" > "$T/t10.log" 2>&1 ||
+	fail "t10 on a columns-1.1 recording: $(tail -n 3 "$T/t10.log")"
+ok "t10's exact-script checks hold on a columns-1.1 recording"

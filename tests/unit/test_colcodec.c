@@ -20,6 +20,7 @@
 #include "format/bytes.h"
 #include "format/codec.h"
 #include "format/colcodec.h"
+#include "format/huff.h"
 #include "format/limits.h"
 #include "tests/unit/fixture.h"
 
@@ -416,6 +417,48 @@ static void test_unknown_kinds_and_appended_fields(void **state)
 	nxr_coldec_free(d);
 }
 
+/*
+ * The payload good cut at every length (every 1 + cut / step-th when step),
+ * every byte changed (every 1 + i / (4 step)-th), by bits 1 << xs apart:
+ * refused or decoded, never a read out of bounds (ASan and valgrind run
+ * this suite) nor a hang. Returns how many changed payloads were refused.
+ */
+static size_t damage(struct nxr_coldec *d, const uint8_t *good, size_t len, uint32_t n,
+		     size_t step, unsigned xs)
+{
+	struct nxr_event ev;
+	const char *why;
+	uint8_t *bad;
+	size_t refused = 0;
+
+	for (size_t cut = 0; cut < len; cut += 1 + (step ? cut / step : 0)) {
+		bad = malloc(cut + NXR_COL_PAD);
+		assert_non_null(bad);
+		memcpy(bad, good, cut);
+		memset(bad + cut, 0, NXR_COL_PAD);
+		why = NULL;
+		assert_int_equal(nxr_coldec_load(d, bad, cut, n, dctx, &why), -EBADMSG);
+		assert_non_null(why);
+		free(bad);
+	}
+	bad = malloc(len + NXR_COL_PAD);
+	assert_non_null(bad);
+	for (size_t i = 0; i < len; i += 1 + (step ? i / (4 * step) : 0)) {
+		for (unsigned x = 1; x < 256; x <<= xs) {
+			memcpy(bad, good, len + NXR_COL_PAD);
+			bad[i] ^= (uint8_t)x;
+			if (nxr_coldec_load(d, bad, len, n, dctx, &why) < 0) {
+				refused++;
+				continue;
+			}
+			while (nxr_coldec_next(d, &ev) >= 0)
+				;
+		}
+	}
+	free(bad);
+	return refused;
+}
+
 /* Cut at every length, every byte changed: refused or decoded, never a read
  * out of bounds (ASan and valgrind run this suite) nor a hang. */
 static void test_damaged_payloads(void **state)
@@ -424,10 +467,9 @@ static void test_damaged_payloads(void **state)
 	struct nxr_event evs[N];
 	struct nxr_colenc *e = nxr_colenc_new();
 	struct nxr_coldec *d = nxr_coldec_new();
-	struct nxr_event ev;
 	const char *why;
-	uint8_t *good, *bad;
-	size_t len, refused = 0;
+	uint8_t *good;
+	size_t len;
 
 	(void)state;
 	assert_non_null(e);
@@ -435,38 +477,13 @@ static void test_damaged_payloads(void **state)
 	for (unsigned i = 0; i < N; i++)
 		nxr_fixture_event(i, &evs[i]);
 	good = encode(e, evs, N, &len);
-	for (size_t cut = 0; cut < len; cut++) {
-		bad = malloc(cut + NXR_COL_PAD);
-		assert_non_null(bad);
-		memcpy(bad, good, cut);
-		memset(bad + cut, 0, NXR_COL_PAD);
-		why = NULL;
-		assert_int_equal(nxr_coldec_load(d, bad, cut, N, dctx, &why), -EBADMSG);
-		assert_non_null(why);
-		free(bad);
-	}
-	bad = malloc(len + NXR_COL_PAD);
-	assert_non_null(bad);
-	for (size_t i = 0; i < len; i++) {
-		for (unsigned x = 1; x < 256; x <<= 2) {
-			memcpy(bad, good, len + NXR_COL_PAD);
-			bad[i] ^= (uint8_t)x;
-			if (nxr_coldec_load(d, bad, len, N, dctx, &why) < 0) {
-				refused++;
-				continue;
-			}
-			while (nxr_coldec_next(d, &ev) >= 0)
-				;
-		}
-	}
-	assert_true(refused > 0);
+	assert_true(damage(d, good, len, N, 0, 2) > 0);
 	/* and wrong event counts */
 	assert_int_equal(nxr_coldec_load(d, good, len, N + 1, dctx, &why), -EBADMSG);
 	assert_int_equal(nxr_coldec_load(d, good, len, N - 1, dctx, &why), -EBADMSG);
 	assert_int_equal(nxr_coldec_load(d, good, len, 0, dctx, &why), -EBADMSG);
 	assert_int_equal(nxr_coldec_load(d, good, len, NXR_COL_MAX_EVENTS + 1, dctx, &why),
 			 -EBADMSG);
-	free(bad);
 	free(good);
 	nxr_colenc_free(e);
 	nxr_coldec_free(d);
@@ -1174,6 +1191,315 @@ static void test_dict_tables(void **state)
 	nxr_coldec_free(d);
 }
 
+/* ---- entropy-coded columns (format 1.2): HUFF, MTF, TMTF ---- */
+
+/* A HUFF column of v[0..n): flags (shift s, differences when delta), the
+ * distinct symbols (FOR, in order of first appearance), the code's table
+ * and the stream, as format/huff.h writes them; at p, the end returned.
+ * hack: 1 breaks the table, 2 cuts the stream's last byte (NULL when it
+ * has none), 3 adds a byte. */
+static uint8_t *t_huff(uint8_t *p, const uint64_t *v, size_t n, unsigned s, bool delta, int hack)
+{
+	static struct nxr_huff_enc h;
+	uint64_t sym[300], x[300];
+	uint32_t count[300] = { 0 }, k[300], nd = 0;
+	uint8_t stream[300 * 6 + 16], odd[300 * 6 + 16], *tbl;
+	struct nxr_bitw bw[2];
+	size_t nb, nb0;
+
+	for (size_t i = 0; i < n; i++) {
+		uint32_t j = 0;
+
+		x[i] = delta ? v[i] - (i ? v[i - 1] : 0) : v[i];
+		while (j < nd && sym[j] != x[i] >> s)
+			j++;
+		if (j == nd)
+			sym[nd++] = x[i] >> s;
+		k[i] = j;
+		count[j]++;
+	}
+	assert_int_equal(nxr_huff_build(&h, count, nd), 0);
+	nxr_bitw_init(&bw[0], stream);	/* even places, then odd */
+	nxr_bitw_init(&bw[1], odd);
+	for (size_t i = 0; i < n; i++)
+		nxr_huff_put(&bw[i & 1], &h, k[i], x[i], s);
+	nb0 = (size_t)(nxr_bitw_end(&bw[0]) - stream);
+	nb = (size_t)(nxr_bitw_end(&bw[1]) - odd);
+	memcpy(stream + nb0, odd, nb);
+	nb += nb0;
+	*p++ = 7;
+	*p++ = (uint8_t)(s | (delta ? 0x40 : 0));
+	p = nxr_put_varint(p, nd);
+	*p++ = 0;					/* the symbols: FOR, width 64 */
+	p = t_for(p, sym, nd, 64, 0);
+	tbl = p;
+	p = nxr_huff_table_put(p, &h);
+	if (hack == 1 && p > tbl)
+		tbl[0] ^= 0x01;				/* a length one off: not complete */
+	if (hack == 2 && nb == 0)
+		return NULL;			/* nothing to cut */
+	if (hack == 3)
+		stream[nb++] = 0;
+	nb -= hack == 2;
+	p = nxr_put_varint(p, nb);
+	p = nxr_put_varint(p, nb0 <= nb ? nb0 : nb);
+	memcpy(p, stream, nb);
+	return p + nb;
+}
+
+/* move-to-front over lists of 16 (starting as zeros), one per task or one
+ * for all: the indices (0: not in the list) and the values not found */
+static unsigned t_mtf(const uint64_t *v, const uint64_t *tasks, unsigned n, bool per_task,
+		      uint64_t *ix, uint64_t *lit)
+{
+	uint64_t lists[8][16];
+	unsigned nl = 0;
+
+	memset(lists, 0, sizeof(lists));
+	for (unsigned i = 0; i < n; i++) {
+		uint64_t *l = lists[per_task ? tasks[i] : 0];
+		unsigned j = 0;
+
+		while (j < 16 && l[j] != v[i])
+			j++;
+		if (j == 16) {
+			lit[nl++] = v[i];
+			ix[i] = 0;
+			j = 15;
+		} else {
+			ix[i] = j + 1;
+		}
+		memmove(l + 1, l, j * sizeof(*l));
+		l[0] = v[i];
+	}
+	return nl;
+}
+
+/* indices FOR, or HUFF (the writer's: read inside the MTF loop), hack as
+ * t_huff()'s */
+static uint8_t *t_mtf_col(uint8_t *p, bool per_task, const uint64_t *ix, unsigned n,
+			  const uint64_t *lit, unsigned nl, bool huff, int hack)
+{
+	*p++ = per_task ? 9 : 8;
+	p = nxr_put_varint(p, nl);
+	*p++ = 0;
+	p = t_for(p, lit, nl, 64, 0);
+	if (huff)
+		return t_huff(p, ix, n, 0, false, hack);
+	*p++ = 0;
+	return t_for(p, ix, n, 8, 0);
+}
+
+/*
+ * Hand-made HUFF columns, every length, shift and flag: decoded exactly; a
+ * broken table, a cut or overlong stream, unknown flags, a shift over 32
+ * and symbols that lose bits when shifted are refused.
+ */
+static void test_huff_columns(void **state)
+{
+	static uint64_t v[300], tasks[300];
+	static uint8_t col[300 * 16 + 64], buf[300 * 16 + 1024];
+	static const unsigned shifts[] = { 0, 1, 7, 32 };
+
+	(void)state;
+	for (unsigned li = 0; li < sizeof(t_lengths) / sizeof(*t_lengths); li++) {
+		unsigned n = t_lengths[li];
+
+		for (unsigned si = 0; si < 4; si++) {
+			for (int delta = 0; delta < 2; delta++) {
+				unsigned s = shifts[si];
+				uint8_t *end;
+
+				for (unsigned i = 0; i < n; i++) {
+					tasks[i] = 0;
+					v[i] = (rnd() % 6) << s | (rnd() & ((1ull << s) - 1));
+					if (delta)
+						v[i] += i ? v[i - 1] : 0;
+				}
+				end = t_huff(col, v, n, s, delta, 0);
+				assert_int_equal(t_load(buf, t_payload(buf, n, 1, tasks, col,
+									(size_t)(end - col)),
+							n, tasks, v), 0);
+				for (int hack = 1; hack <= 3; hack++) {
+					end = t_huff(col, v, n, s, delta, hack);
+					if (!end || (hack == 1 && col[2] < 2))
+						continue;	/* one symbol: no table to break */
+					assert_int_equal(t_load(buf, t_payload(buf, n, 1, tasks, col,
+										(size_t)(end - col)),
+								n, tasks, v), -EBADMSG);
+				}
+			}
+		}
+	}
+	/* flags: bit 7, shift 33 */
+	for (unsigned i = 0; i < 8; i++)
+		v[i] = i % 3, tasks[i] = 0;
+	for (unsigned f = 0; f < 2; f++) {
+		uint8_t *end = t_huff(col, v, 8, 0, false, 0);
+
+		col[1] = f ? 33 : 0x80;
+		assert_int_equal(t_load(buf, t_payload(buf, 8, 1, tasks, col, (size_t)(end - col)),
+					8, tasks, v), -EBADMSG);
+	}
+	/* a symbol of 64 bits under a shift of 1: refused, not truncated */
+	{
+		uint8_t *p = col;
+
+		*p++ = 7, *p++ = 1, *p++ = 1;		/* HUFF, shift 1, one symbol */
+		*p++ = 0;
+		p = t_for(p, (uint64_t[]){ 1ull << 63 }, 1, 64, 0);
+		*p++ = 1, *p++ = 0;			/* 8 values x 1 raw bit */
+		assert_int_equal(t_load(buf, t_payload(buf, 8, 1, tasks, col, (size_t)(p - col)),
+					8, tasks, v), -EBADMSG);
+	}
+}
+
+/*
+ * MTF and TMTF columns over 1-3 tasks, every length: decoded exactly; an
+ * index past the list, literals missing or left over, and TMTF where no
+ * task is known (nested) are refused.
+ */
+static void test_mtf_columns(void **state)
+{
+	static uint64_t v[300], tasks[300], ix[300], lit[300];
+	static uint8_t col[300 * 20 + 64], buf[300 * 20 + 1024];
+
+	(void)state;
+	for (unsigned li = 0; li < sizeof(t_lengths) / sizeof(*t_lengths); li++) {
+		unsigned n = t_lengths[li];
+
+		for (unsigned nt = 1; nt <= 3 && nt <= n; nt++) {
+			for (int m = 0; m < 4; m++) {
+				bool per_task = m & 1, huff = m & 2;
+				unsigned nl;
+				uint8_t *end;
+
+				for (unsigned i = 0; i < n; i++) {
+					tasks[i] = rnd() % nt;
+					/* a task's few values, now and then a new one */
+					v[i] = rnd() % 8 ? tasks[i] * 100 + rnd() % 4 : rnd() % 40;
+				}
+				nl = t_mtf(v, tasks, n, per_task, ix, lit);
+				end = t_mtf_col(col, per_task, ix, n, lit, nl, huff, 0);
+				assert_int_equal(t_load(buf, t_payload(buf, n, nt, tasks, col,
+									(size_t)(end - col)),
+							n, tasks, v), 0);
+				/* HUFF indices: their stream cut, or a byte too long */
+				for (int hack = 2; huff && hack <= 3; hack++) {
+					end = t_mtf_col(col, per_task, ix, n, lit, nl, true, hack);
+					if (!end)
+						continue;
+					assert_int_equal(t_load(buf, t_payload(buf, n, nt, tasks,
+										col, (size_t)(end - col)),
+								n, tasks, v), -EBADMSG);
+				}
+				/* an index past the list */
+				ix[n - 1] = 17;
+				end = t_mtf_col(col, per_task, ix, n, lit, nl, huff, 0);
+				assert_int_equal(t_load(buf, t_payload(buf, n, nt, tasks, col,
+									(size_t)(end - col)),
+							n, tasks, v), -EBADMSG);
+				/* one literal too many, one too few */
+				ix[n - 1] = 0;
+				end = t_mtf_col(col, per_task, ix, n, lit, nl + 2, huff, 0);
+				assert_int_equal(t_load(buf, t_payload(buf, n, nt, tasks, col,
+									(size_t)(end - col)),
+							n, tasks, v), -EBADMSG);
+			}
+		}
+	}
+	/* more zeros than literals */
+	for (unsigned i = 0; i < 8; i++)
+		v[i] = i, tasks[i] = 0, ix[i] = 0, lit[i] = i;
+	{
+		uint8_t *end = t_mtf_col(col, false, ix, 8, lit, 7, false, 0);
+
+		assert_int_equal(t_load(buf, t_payload(buf, 8, 1, tasks, col, (size_t)(end - col)),
+					8, tasks, v), -EBADMSG);
+		end = t_mtf_col(col, false, ix, 8, lit, 8, false, 0);
+		assert_int_equal(t_load(buf, t_payload(buf, 8, 1, tasks, col, (size_t)(end - col)),
+					8, tasks, v), 0);
+	}
+	/* TMTF nested in a DICT (no tasks there) */
+	{
+		uint8_t *p = col, *end;
+
+		*p++ = 2, *p++ = 8;			/* DICT of 8 values */
+		end = t_mtf_col(p, true, ix, 8, lit, 8, false, 0);
+		p = end;
+		p = t_for(p, (uint64_t[]){ 0, 1, 2, 3, 4, 5, 6, 7 }, 8, 3, 0);
+		assert_int_equal(t_load(buf, t_payload(buf, 8, 1, tasks, col, (size_t)(p - col)),
+					8, tasks, v), -EBADMSG);
+		/* the same as MTF: read */
+		col[2] = 8;
+		assert_int_equal(t_load(buf, t_payload(buf, 8, 1, tasks, col, (size_t)(p - col)),
+					8, tasks, v), 0);
+	}
+}
+
+/* A stream like bench_format's: the writer picks the entropy-coded schemes,
+ * which take 5% off or more; without them (a 1.1 writer) the events
+ * are the same; cut at every length or with bytes changed, the payload is
+ * refused or decoded, never read out of bounds. */
+static void test_entropy_stream(void **state)
+{
+	enum { N = 3000 };
+	struct nxr_event *evs = calloc(N, sizeof(*evs)), ev;
+	struct nxr_colenc *e = nxr_colenc_new();
+	struct nxr_coldec *d = nxr_coldec_new();
+	static const uint32_t nrs[] = { 0, 1, 3, 232, 202, 257, 0, 1, 0, 1 };
+	uint64_t t = 1000000000, fds[6][3], bufs[6][3];
+	const char *why;
+	uint8_t *good, *plain;
+	size_t len, plen;
+
+	(void)state;
+	assert_non_null(evs);
+	assert_non_null(e);
+	assert_non_null(d);
+	for (unsigned k = 0; k < 6; k++)
+		for (unsigned j = 0; j < 3; j++) {
+			fds[k][j] = 3 + rnd() % 30;
+			bufs[k][j] = 0x7ffd00000000ull + (rnd() & 0xffffff000ull);
+		}
+	for (unsigned i = 0, k = 0; i < N; i++) {
+		struct nxr_event *x = &evs[i];
+
+		if (rnd() % 20 == 0)
+			k = (unsigned)(rnd() % 6);
+		/* now and then a long gap: a symbol past HUFF's histogram */
+		t += rnd() % 64 ? 200 + rnd() % 1801 : rnd() % (1u << 30);
+		x->kind = NX_KIND_SYSCALL;
+		x->pid = 4000 + k / 2;
+		x->tid = 4000 + k;
+		x->ts_ns = t;
+		x->syscall.nr = nrs[rnd() % 10];
+		x->syscall.arg1 = fds[k][rnd() % 3];
+		x->syscall.arg2 = bufs[k][rnd() % 3];
+		x->syscall.arg3 = (uint64_t[]){ 1, 8, 512, 4096 }[rnd() % 4];
+		x->syscall.ret = rnd() % 4 ? (int64_t)x->syscall.arg3 : -11;
+		x->syscall.dur_ns = 100 + rnd() % 3000;
+		x->syscall.flags = NX_SYS_EXITED;
+	}
+	len = round_trip(evs, N);
+	nxr_colenc_set_entropy(e, false);
+	plain = encode(e, evs, N, &plen);
+	assert_true(len * 20 < plen * 19);	/* 9% here */
+	assert_int_equal(nxr_coldec_load(d, plain, plen, N, dctx, &why), 0);
+	for (unsigned i = 0; i < N; i++) {
+		assert_int_equal(nxr_coldec_next(d, &ev), 1);
+		assert_true(nxr_event_equal(&evs[i], &ev));
+	}
+	nxr_colenc_set_entropy(e, true);
+	good = encode(e, evs, N, &len);
+	assert_true(damage(d, good, len, N, 64, 3) > 0);
+	free(good);
+	free(plain);
+	free(evs);
+	nxr_colenc_free(e);
+	nxr_coldec_free(d);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -1214,6 +1540,9 @@ int main(void)
 		cmocka_unit_test(test_tdelta_runs),
 		cmocka_unit_test(test_kinds_as_runs),
 		cmocka_unit_test(test_dict_tables),
+		cmocka_unit_test(test_huff_columns),
+		cmocka_unit_test(test_mtf_columns),
+		cmocka_unit_test(test_entropy_stream),
 	};
 
 	return cmocka_run_group_tests_name("colcodec", tests, setup, teardown);

@@ -380,8 +380,9 @@ static void test_future_major_version_is_refused(void **state)
 	nxr_fixture_set_major(fx, NXR_VERSION_MAJOR + 1);
 	assert_null(nxr_reader_open_mem(fx->buf, fx->len, NULL, &err));
 	assert_int_equal(err.code, -EPROTONOSUPPORT);
-	assert_non_null(strstr(err.msg, nxr_fixture_layout == NXR_LAYOUT_ROWS ? "version 2.0"
-									  : "version 2.1"));
+	assert_non_null(strstr(err.msg, nxr_fixture_layout == NXR_LAYOUT_ROWS ? "version 2.0" :
+					nxr_fixture_layout == NXR_LAYOUT_COLUMNS_1_1 ? "version 2.1" :
+										       "version 2.2"));
 	assert_non_null(strstr(err.msg, "1.x"));
 }
 
@@ -559,16 +560,24 @@ static void test_hostile_segment_lengths(void **state)
 	}
 }
 
-/* A file of row segments is a 1.0 file; one with column segments says 1.1
- * and declares the feature, which a reader without it refuses. */
+/* A file of row segments is a 1.0 file; one with column segments says 1.2
+ * and declares both features (columns, entropy-coded columns), which a
+ * reader without them refuses. */
 static void test_header_declares_columns_only_when_used(void **state)
 {
 	struct nxr_fixture *fx = *state;
 	bool cols = nxr_fixture_layout != NXR_LAYOUT_ROWS;
+	bool old = nxr_fixture_layout == NXR_LAYOUT_COLUMNS_1_1;
 	struct nx_err err = { 0 };
 
-	assert_int_equal(nxr_get_le16(fx->buf + 10), cols ? 1 : 0);
-	assert_int_equal(nxr_get_le64(fx->buf + 24), cols ? NXR_INCOMPAT_COLUMNS : 0);
+	assert_int_equal(nxr_get_le16(fx->buf + 10), old ? 1 : cols ? 2 : 0);
+	assert_int_equal(nxr_get_le64(fx->buf + 24),
+			 old ? NXR_INCOMPAT_COLUMNS :
+			 cols ? NXR_INCOMPAT_COLUMNS | NXR_INCOMPAT_ENTROPY : 0);
+	/* what a 1.1 reader (which knows columns only) finds: a feature it
+	 * does not know, so it refuses the file */
+	assert_true((nxr_get_le64(fx->buf + 24) & ~NXR_INCOMPAT_COLUMNS) ==
+		    (cols && !old ? NXR_INCOMPAT_ENTROPY : 0));
 	/* a feature this reader does not know, under a valid CRC: refused */
 	nxr_put_le64(fx->buf + 24, 1ull << 40);
 	nxr_put_le32(fx->buf + fx->header_len - 4, nxr_crc32c(0, fx->buf, fx->header_len - 4));
@@ -861,5 +870,7 @@ int main(void)
 
 	/* every test on recordings of both layouts: columns (the default), 1.0 rows */
 	return cmocka_run_group_tests_name("reader, columns", tests, nxr_fixture_columns, NULL) |
-	       cmocka_run_group_tests_name("reader, rows", tests, nxr_fixture_rows, NULL);
+	       cmocka_run_group_tests_name("reader, rows", tests, nxr_fixture_rows, NULL) |
+	       cmocka_run_group_tests_name("reader, columns 1.1", tests, nxr_fixture_columns_1_1,
+					   NULL);
 }

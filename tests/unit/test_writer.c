@@ -257,6 +257,7 @@ static void test_bad_events_and_options_are_refused(void **state)
 	struct nxr_memsink ms = { 0 };
 	struct nxr_sink sink = nxr_memsink_sink(&ms);
 	struct nxr_writer_opts big = { .segment_bytes = NXR_MAX_SEG_BYTES + 1 };
+	struct nxr_writer_opts odd = { .layout = NXR_LAYOUT_COLUMNS_1_1 + 1 };
 	struct nx_err err = { 0 };
 	struct nxr_writer *w;
 	struct nxr_event ev;
@@ -267,6 +268,9 @@ static void test_bad_events_and_options_are_refused(void **state)
 	(void)state;
 	assert_null(nxr_writer_new(&sink, "mem", NULL, &big, &err));
 	assert_int_equal(err.code, -EINVAL);
+	assert_null(nxr_writer_new(&sink, "mem", NULL, &odd, &err));
+	assert_int_equal(err.code, -EINVAL);
+	assert_non_null(strstr(err.msg, "layout"));
 	assert_null(nxr_writer_new(&sink, "mem", &meta, NULL, &err));
 	assert_int_equal(err.code, -EINVAL);
 	assert_non_null(strstr(err.msg, "id 0"));
@@ -469,7 +473,9 @@ int main(void)
 		cmocka_unit_test(test_segment_sync_failure),
 	};
 
-	/* every test in both layouts: columns (the default) and 1.0 rows */
+	/* every test in every layout: columns (1.2), 1.0 rows, 1.1 columns */
 	return cmocka_run_group_tests_name("writer, columns", tests, nxr_fixture_columns, NULL) |
-	       cmocka_run_group_tests_name("writer, rows", tests, nxr_fixture_rows, NULL);
+	       cmocka_run_group_tests_name("writer, rows", tests, nxr_fixture_rows, NULL) |
+	       cmocka_run_group_tests_name("writer, columns 1.1", tests, nxr_fixture_columns_1_1,
+					   NULL);
 }
