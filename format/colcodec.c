@@ -1041,7 +1041,7 @@ static size_t try_huff(struct nxr_colenc *e, int depth, const uint64_t *v, size_
 	} else {
 		unsigned hv[65] = { 0 }, hd[65] = { 0 }, *hw;
 		uint64_t sv = 0, sd = 0;
-		size_t half = 0;
+		size_t below = 0;
 
 		for (size_t i = 0; i < n; i++) {
 			unsigned a = bitw(v[i]), b = bitw(v[i] - prev);
@@ -1055,8 +1055,8 @@ static size_t try_huff(struct nxr_colenc *e, int depth, const uint64_t *v, size_
 		delta = sd < sv;
 		hw = delta ? hd : hv;
 		for (unsigned w = 0; w <= 64; w++) {
-			half += hw[w];
-			if (half * 2 >= n) {
+			below += hw[w];
+			if (below * 2 >= n) {
 				s0 = w > 6 ? w - 6 : 0;
 				break;
 			}

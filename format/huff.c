@@ -85,30 +85,35 @@ static inline unsigned rev16(unsigned x)
 	return ((x & 0x00ffu) << 8) | ((x >> 8) & 0x00ffu);
 }
 
+/* The first canonical code of each length 1..maxl into next[], from the
+ * number of codes of each length (nlen[0], unused symbols, ignored): the
+ * one rule writer and reader share. */
+static void first_codes(const unsigned *nlen, unsigned maxl, unsigned *next)
+{
+	unsigned code = 0;
+
+	for (unsigned l = 1; l <= maxl; l++) {
+		code = (code + (l > 1 ? nlen[l - 1] : 0)) << 1;
+		next[l] = code;
+	}
+}
+
+/* The next code of length l (>= 1), bit-reversed: the stream's order */
+static inline unsigned take_code(unsigned *next, unsigned l)
+{
+	return rev16(next[l]++) >> (16 - l);
+}
+
 /* Canonical codes from h->len: by length, then symbol; stored bit-reversed. */
 static void assign_codes(struct nxr_huff_enc *h)
 {
-	unsigned nlen[NXR_HUFF_MAXLEN + 1] = { 0 }, next[NXR_HUFF_MAXLEN + 2];
-	unsigned code = 0;
+	unsigned nlen[NXR_HUFF_MAXLEN + 1] = { 0 }, next[NXR_HUFF_MAXLEN + 1];
 
 	for (unsigned i = 0; i < h->nsym; i++)
 		nlen[h->len[i]]++;
-	nlen[0] = 0;
-	for (unsigned l = 1; l <= NXR_HUFF_MAXLEN; l++) {
-		code = (code + nlen[l - 1]) << 1;
-		next[l] = code;
-	}
-	for (unsigned i = 0; i < h->nsym; i++) {
-		unsigned l = h->len[i], c, r;
-
-		if (!l) {
-			h->code[i] = 0;
-			continue;
-		}
-		c = next[l]++;
-		r = rev16(c) >> (16 - l);
-		h->code[i] = (uint16_t)r;
-	}
+	first_codes(nlen, NXR_HUFF_MAXLEN, next);
+	for (unsigned i = 0; i < h->nsym; i++)
+		h->code[i] = h->len[i] ? (uint16_t)take_code(next, h->len[i]) : 0;
 }
 
 int nxr_huff_build(struct nxr_huff_enc *h, const uint32_t *count, unsigned nsym)
@@ -195,7 +200,7 @@ int nxr_huff_table_get(struct nxr_huff_dec *d, unsigned nsym, const uint8_t **pp
 {
 	uint8_t len[NXR_HUFF_MAXSYM];
 	unsigned nlen[NXR_HUFF_MAXLEN + 1] = { 0 }, next[NXR_HUFF_MAXLEN + 1];
-	unsigned maxl = 0, code = 0;
+	unsigned maxl = 0;
 	uint32_t kraft = 0;
 	const uint8_t *p = *pp;
 	size_t tb = nxr_huff_table_size(nsym);
@@ -227,20 +232,14 @@ int nxr_huff_table_get(struct nxr_huff_dec *d, unsigned nsym, const uint8_t **pp
 		return -EBADMSG;
 	if (kraft != 1u << NXR_HUFF_MAXLEN)
 		return -EBADMSG;
-	nlen[0] = 0;
-	for (unsigned l = 1; l <= maxl; l++) {
-		code = (code + nlen[l - 1]) << 1;
-		next[l] = code;
-	}
+	first_codes(nlen, maxl, next);
 	d->bits = maxl;
 	for (unsigned i = 0; i < nsym; i++) {
-		unsigned l = len[i], c, r;
+		unsigned l = len[i];
 
 		if (!l)
 			continue;
-		c = next[l]++;
-		r = rev16(c) >> (16 - l);
-		for (unsigned k = r; k < 1u << maxl; k += 1u << l)
+		for (unsigned k = take_code(next, l); k < 1u << maxl; k += 1u << l)
 			d->lut[k] = (uint16_t)(i << 4 | l);
 	}
 	*pp = p + tb;
