@@ -19,7 +19,11 @@
  * - the status pipe's write end is close-on-exec: end-of-file after "go"
  *   means the exec succeeded, a record means it failed;
  * - the parent keeps exactly two descriptors per held child (go_fd,
- *   status_fd), both close-on-exec, and closes them on every path.
+ *   status_fd), both close-on-exec, and closes them on every path;
+ * - nx_launch_start returns only once the child sleeps in its read of "go"
+ *   (its own /proc/<pid>/syscall says so): the recorder marks it relevant
+ *   next, and a read entered after the mark would be recorded, as the
+ *   command's first syscall, though the command has not run yet.
  */
 #include "capture/launch.h"
 
@@ -37,6 +41,7 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 enum step {
@@ -426,6 +431,55 @@ static void reap(pid_t pid, int *status)
 		*status = st;
 }
 
+static int64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/*
+ * 1 when pid sleeps in read(fd, ...), 0 when it does not (yet), <0 when
+ * /proc cannot tell (-errno). /proc/<pid>/syscall shows "running" while the
+ * task runs, "-1 sp pc" outside a syscall, else "nr arg1 ... sp pc".
+ */
+static int in_read_of(pid_t pid, int fd)
+{
+	char path[40], buf[128], want[40];
+	ssize_t n;
+	int sfd, len;
+
+	snprintf(path, sizeof(path), "/proc/%d/syscall", (int)pid);
+	sfd = open(path, O_RDONLY | O_CLOEXEC);
+	if (sfd < 0)
+		return -errno;
+	n = read(sfd, buf, sizeof(buf) - 1);
+	close(sfd);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	len = snprintf(want, sizeof(want), "%d 0x%x ", SYS_read, (unsigned)fd);
+	return strncmp(buf, want, (size_t)len) == 0;
+}
+
+/*
+ * Waits (polling, from 10 us up to 1 ms apart) until the held child sleeps
+ * in its read of go_fd, for at most 2 s. Past that, or where /proc cannot
+ * tell, the launch goes on: the worst case is that read recorded, as before.
+ */
+static void await_go_read(pid_t pid, int go_fd)
+{
+	struct timespec pause = { 0, 10000 };
+	int64_t deadline = mono_ns() + 2000000000;
+
+	while (in_read_of(pid, go_fd) == 0 && mono_ns() < deadline) {
+		nanosleep(&pause, NULL);
+		if (pause.tv_nsec < 1000000)
+			pause.tv_nsec *= 2;
+	}
+}
+
 /* Reads one report: 1 = got it, 0 = end of file, <0 = -errno. */
 static int read_report(int fd, struct report *r)
 {
@@ -537,6 +591,7 @@ int nx_launch_start(struct nx_launch *l, char *const argv[], const struct nx_lau
 	close_fd(&st[1]);
 	rc = read_report(st[0], &r);
 	if (rc == 1 && r.step == STEP_READY) {
+		await_go_read(pid, a.go_fd);
 		l->pid = pid;
 		l->go_fd = go[0];
 		l->status_fd = st[0];

@@ -52,7 +52,9 @@ struct nx_launch {
 
 /*
  * Forks and holds the child (argv[0] is looked up in PATH as execvp does;
- * ids NULL or !ids->drop: keep our ids). Returns once the child is ready, or
+ * ids NULL or !ids->drop: keep our ids). Returns once the child is ready and
+ * sleeps in its read of "go" (so a syscall of the held child seen after this
+ * call is the command's own: see launch.c; at most 2 s are spent waiting), or
  * -errno with "cannot drop privileges to uid 1000: setresuid: ..." and the
  * child reaped. All-zero *l is a valid "no child" for nx_launch_abort.
  */

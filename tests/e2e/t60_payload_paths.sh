@@ -76,10 +76,11 @@ q "SELECT count(*) FROM payloads p LEFT JOIN syscalls s ON s.tid = p.tid AND s.t
 ok "query: paths, argv, flags and full lengths exact; every payload before its syscall"
 
 "$SPLIT" --format jsonl -o "$T/split" "$T/r.nxr" > /dev/null 2>&1 || fail "nexus-split failed"
-# the file of the fixture's own comm: the launched child may also have a
-# %3F:pid file (comm unknown before its exec) when a pre-exec syscall was seen
+# the file of the fixture's own comm, and no %3F:pid file (comm unknown
+# before its exec): the launcher's syscalls before the exec are not recorded
 f="$T/split/fx_paths:$pid.jsonl"
 [ -f "$f" ] || fail "no jsonl of fx_paths $pid: $(ls "$T/split")"
+[ ! -e "$T/split/%3F:$pid.jsonl" ] || fail "a syscall of the launcher before its exec was recorded"
 grep -q '"event_type":"payload".*"nr":82,"arg":2,"type":1,"full_len":11,"flags":0,"data":"renamed.txt"' "$f" ||
 	fail "rename's second path not in the jsonl"
 ok "split: jsonl carries the payload events"

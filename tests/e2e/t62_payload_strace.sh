@@ -55,13 +55,15 @@ with open(T + "/dump", encoding="latin-1") as fh:
             order.append(pid)
         procs[pid].append(m.group(2))
 nexus = [parse(procs[p]) for p in sorted(order)]
-# the launched process: from its execve on (nexus may see the launcher's
-# own "go" read before it, strace starts at the exec)
-for lst in (strace, nexus):
-    if lst:
-        names = [c[0] for c in lst[0]]
-        if "execve" in names:
-            del lst[0][:names.index("execve")]
+# the launched process: strace's from its execve on; nexus starts there
+# itself (the launcher's own "go" read, before the exec, is never recorded)
+if strace:
+    names = [c[0] for c in strace[0]]
+    if "execve" in names:
+        del strace[0][:names.index("execve")]
+if nexus and nexus[0] and nexus[0][0][0] != "execve":
+    print(f"the launched process's first recorded call is {nexus[0][0]!r}, not its execve")
+    sys.exit(1)
 if len(strace) != len(nexus):
     print(f"{len(strace)} processes under strace, {len(nexus)} recorded")
     sys.exit(1)

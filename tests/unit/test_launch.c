@@ -26,6 +26,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -86,6 +87,25 @@ static int wait_status_5s(pid_t pid)
 
 /* ---- the go pipe ---- */
 
+/* The syscall pid sleeps in, from /proc/<pid>/syscall; -1 when none. */
+static long proc_syscall_nr(pid_t pid)
+{
+	char path[40], buf[128];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/syscall", (int)pid);
+	fd = open(path, O_RDONLY);
+	assert_true(fd >= 0);
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	assert_true(n > 0);
+	buf[n] = '\0';
+	if (buf[0] < '0' || buf[0] > '9')
+		return -1;	/* "running" or "-1 ...": not in a syscall */
+	return strtol(buf, NULL, 10);
+}
+
 static void test_held_child_does_not_run_until_go(void **state)
 {
 	char path[128];
@@ -101,6 +121,8 @@ static void test_held_child_does_not_run_until_go(void **state)
 	assert_int_equal(nx_launch_start(&l, argv, NULL, &err), 0);
 	assert_true(l.pid > 0);
 	assert_int_equal(count_fds(), before + 2);	/* go_fd and status_fd */
+	/* already asleep in its read of "go", not still on its way there */
+	assert_int_equal(proc_syscall_nr(l.pid), SYS_read);
 	sleep_ms(200);
 	assert_int_equal(stat(path, &sb), -1);	/* held: nothing ran */
 	assert_int_equal(waitpid(l.pid, &st, WNOHANG), 0);	/* and it is alive */
