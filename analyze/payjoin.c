@@ -196,3 +196,22 @@ const struct nxr_event *nx_payset_find(const struct nx_payset *s, uint32_t arg, 
 			return &s->ev[i];
 	return NULL;
 }
+
+bool nx_iov_next(struct nxr_str data, uint32_t *pos, struct nx_iov_entry *e)
+{
+	const unsigned char *h;
+	uint32_t left;
+
+	if (*pos > data.len || data.len - *pos < 8)
+		return false;
+	h = (const unsigned char *)data.ptr + *pos;
+	e->iov_len = (uint32_t)h[0] | (uint32_t)h[1] << 8 | (uint32_t)h[2] << 16 |
+		     (uint32_t)h[3] << 24;
+	e->n = (uint32_t)h[4] | (uint32_t)h[5] << 8 | (uint32_t)h[6] << 16 | (uint32_t)h[7] << 24;
+	left = data.len - *pos - 8;
+	if (e->n > left)
+		e->n = left;
+	e->bytes = data.ptr + *pos + 8;
+	*pos += 8 + e->n;
+	return true;
+}

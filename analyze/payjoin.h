@@ -1,6 +1,7 @@
 #ifndef NX_ANALYZE_PAYJOIN_H	/* analyze/payjoin.h: PAYLOAD events joined to their SYSCALL */
 #define NX_ANALYZE_PAYJOIN_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "format/err.h"
@@ -45,5 +46,19 @@ uint64_t nx_payjoin_lost(const struct nx_payjoin *j);
 
 /* Within a set: the payload of argument arg of type type, or NULL. */
 const struct nxr_event *nx_payset_find(const struct nx_payset *s, uint32_t arg, uint32_t type);
+
+/*
+ * The entries of an NX_PAYLOAD_IOV payload's data, one per call: *pos
+ * starts at 0; fills the iovec's iov_len and its first n bytes (bytes
+ * points into data) and returns true, or false past the last entry. A
+ * damaged tail (an entry cut short) ends the walk: n never reaches past
+ * the data.
+ */
+struct nx_iov_entry {
+	uint32_t iov_len;
+	uint32_t n;
+	const char *bytes;
+};
+bool nx_iov_next(struct nxr_str data, uint32_t *pos, struct nx_iov_entry *e);
 
 #endif

@@ -60,6 +60,7 @@
 #include <unistd.h>
 
 #include "analyze/fmtev.h"
+#include "analyze/payjoin.h"
 #include "analyze/sqlvtab.h"
 #include "analyze/syscalls.h"
 #include "format/event.h"
@@ -1194,6 +1195,25 @@ static int flush_pending_calls(struct imp *im)
 
 /* ---- the generic tables ---- */
 
+/* An iovec payload's bytes, the iovecs' one after the other (the bytes the
+ * call moved, as for a plain buffer), as a BLOB. */
+static void bind_iov_bytes(sqlite3_stmt *s, int i, const struct nxr_event *ev)
+{
+	struct nx_iov_entry e;
+	uint32_t pos = 0, len = 0;
+	char *cat = malloc(ev->payload.data.len + 1);	/* at least the bytes kept */
+
+	if (!cat) {
+		sqlite3_bind_null(s, i);	/* as an argv without memory: no data */
+		return;
+	}
+	while (nx_iov_next(ev->payload.data, &pos, &e)) {
+		memcpy(cat + len, e.bytes, e.n);
+		len += e.n;
+	}
+	sqlite3_bind_blob(s, i, cat, (int)len, free);
+}
+
 /* A payload's data column: argv as a JSON array (its NUL-separated bytes
  * would read as one string cut at the first NUL), I/O bytes as a BLOB. */
 static void bind_payload_data(sqlite3_stmt *s, int i, const struct nxr_event *ev)
@@ -1204,6 +1224,10 @@ static void bind_payload_data(sqlite3_stmt *s, int i, const struct nxr_event *ev
 	if (ev->payload.type == NX_PAYLOAD_BUF) {
 		sqlite3_bind_blob(s, i, ev->payload.data.len ? p : "", (int)ev->payload.data.len,
 				  SQLITE_TRANSIENT);
+		return;
+	}
+	if (ev->payload.type == NX_PAYLOAD_IOV) {
+		bind_iov_bytes(s, i, ev);
 		return;
 	}
 	if (ev->payload.type != NX_PAYLOAD_ARGV)

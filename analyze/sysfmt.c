@@ -25,6 +25,8 @@
  *   u unsigned decimal  l signed decimal            x hex
  *   o uid/gid (-1 shown as -1)                      V argv (payload)
  *   B buffer (payload)  E envp (pointer)
+ *   I iovec array (payload; its count is the next argument)
+ *   G msghdr (payload: its iovecs)
  */
 static const struct {
 	uint32_t nr;
@@ -39,11 +41,15 @@ static const struct {
 	{ 6, "Pp" },		/* lstat */
 	{ 17, "fBul" },		/* pread64 */
 	{ 18, "fBul" },		/* pwrite64 */
+	{ 19, "fIu" },		/* readv */
+	{ 20, "fIu" },		/* writev */
 	{ 21, "PA" },		/* access */
 	{ 32, "f" },		/* dup */
 	{ 33, "ff" },		/* dup2 */
 	{ 44, "fBuxpu" },	/* sendto */
 	{ 45, "fBuxpp" },	/* recvfrom */
+	{ 46, "fGx" },		/* sendmsg */
+	{ 47, "fGx" },		/* recvmsg */
 	{ 59, "PVE" },		/* execve */
 	{ 76, "Pl" },		/* truncate */
 	{ 80, "P" },		/* chdir */
@@ -73,8 +79,12 @@ static const struct {
 	{ 268, "dPm" },		/* fchmodat */
 	{ 269, "dPA" },		/* faccessat */
 	{ 280, "dPpa" },	/* utimensat */
+	{ 295, "fIul" },	/* preadv */
+	{ 296, "fIul" },	/* pwritev */
 	{ 316, "dPdPR" },	/* renameat2 */
 	{ 322, "dPVEa" },	/* execveat */
+	{ 327, "fIul" },	/* preadv2 */
+	{ 328, "fIul" },	/* pwritev2 */
 	{ 332, "dPaxp" },	/* statx */
 	{ 437, "dPpu" },	/* openat2 */
 	{ 439, "dPAa" },	/* faccessat2 */
@@ -218,6 +228,67 @@ static void put_data(struct nx_json_buf *b, const struct nx_payset *set, uint32_
 			p->payload.full_len > p->payload.data.len);
 }
 
+/* Whether the buffers of syscall nr are what it read (their bytes end at
+ * its return value), as opposed to what it was given to write. */
+static bool buf_is_read(uint32_t nr)
+{
+	int64_t x = nx_syscall_nr64(nr);
+
+#define READS(name, n, slot, ret, vec) if (x == n) return ret;
+	NX_BUF_SYSCALLS(READS)
+#undef READS
+	return false;
+}
+
+/* Each entry of an iovec payload: {iov_base="..", iov_len=N}; left (the
+ * bytes a read returned and not yet placed, NULL for a write or when
+ * unknown) says where the bytes end, so that only a cut entry gets "...". */
+static uint32_t put_iov_entries(struct nx_json_buf *b, const struct nxr_payload *p, uint64_t *left)
+{
+	struct nx_iov_entry e;
+	uint32_t pos = 0, k = 0;
+	uint64_t want;
+
+	for (; nx_iov_next(p->data, &pos, &e); k++) {
+		want = e.iov_len;
+		if (left) {
+			want = want < *left ? want : *left;
+			*left -= want;
+		}
+		nx_json_puts(b, k ? ", {iov_base=" : "{iov_base=");
+		nx_sysfmt_quote(b, e.bytes, e.n, e.n < want);
+		nx_json_printf(b, ", iov_len=%u}", e.iov_len);
+	}
+	return k;
+}
+
+/*
+ * An iovec array as strace prints it: [{iov_base="ab", iov_len=2}, ...].
+ * A read's iovecs hold what it returned, in order: each shows the bytes it
+ * got (none past the return value), "..." after the ones the limit cut.
+ * cnt: the call's iovec count (-1: unknown, a msghdr's), for the ", ..."
+ * of iovecs left out (NX_PAY_IOV_MAX are described at most).
+ */
+static void put_iov(struct nx_json_buf *b, const struct nx_payset *set, const struct nxr_event *sys,
+		    uint64_t v, int64_t cnt)
+{
+	const struct nxr_event *p = nx_payset_find(set, 2, NX_PAYLOAD_IOV);
+	uint64_t left = sys->syscall.ret > 0 ? (uint64_t)sys->syscall.ret : 0;
+	uint32_t k;
+
+	if (!p || ((p->payload.flags & NX_PAYLOAD_FAULT) && !p->payload.data.len)) {
+		put_ptr(b, v);
+		return;
+	}
+	nx_json_putc(b, '[');
+	k = put_iov_entries(b, &p->payload, buf_is_read(sys->syscall.nr) ? &left : NULL);
+	/* a msghdr's count is not recorded: at the most described, cut ones may follow */
+	if ((cnt >= 0 && k < cnt) ||
+	    (cnt < 0 && k >= NX_PAY_IOV_MAX && (p->payload.flags & NX_PAYLOAD_TRUNCATED)))
+		nx_json_puts(b, k ? ", ..." : "...");
+	nx_json_putc(b, ']');
+}
+
 /* argv: ["a", "b"]; ", ..." when arguments were left out; a cut last one
  * (no NUL after it) "x"... */
 static void put_argv(struct nx_json_buf *b, const struct nx_payset *set, uint32_t arg, uint64_t v)
@@ -289,6 +360,19 @@ bool nx_sysfmt_args(struct nx_json_buf *b, const struct nxr_event *sys, const st
 		case 'P': put_data(b, set, i + 1, NX_PAYLOAD_PATH, v); break;
 		case 'B': put_data(b, set, i + 1, NX_PAYLOAD_BUF, v); break;
 		case 'V': put_argv(b, set, i + 1, v); break;
+		case 'I':	/* its count is the next argument */
+			put_iov(b, set, sys, v, i + 1 < 6 ? (int64_t)(ia32 ? (uint32_t)a[i + 1] :
+								    a[i + 1]) : -1);
+			break;
+		case 'G':
+			if (!nx_payset_find(set, 2, NX_PAYLOAD_IOV)) {
+				put_ptr(b, v);
+				break;
+			}
+			nx_json_puts(b, "{msg_iov=");
+			put_iov(b, set, sys, v, -1);
+			nx_json_putc(b, '}');
+			break;
 		case 'O': oflags = v; nx_sysfmt_open_flags(b, v); break;
 		case 'M':
 		case 'm': nx_json_printf(b, "%#03o", (unsigned)(v & 07777777)); break;
@@ -316,14 +400,20 @@ bool nx_sysfmt_args(struct nx_json_buf *b, const struct nxr_event *sys, const st
 
 void nx_sysfmt_payload(struct nx_json_buf *b, const struct nxr_event *pay)
 {
-	static const char *const types[] = { "type0", "path", "argv", "buf" };
+	static const char *const types[] = { "type0", "path", "argv", "buf", "iov" };
 	const struct nxr_payload *p = &pay->payload;
 	char nbuf[32];
 
 	nx_json_puts(b, "payload ");
 	nx_json_puts(b, nx_syscall_name(p->nr, nbuf, sizeof(nbuf)));
-	nx_json_printf(b, " arg%u %s ", p->arg, p->type < 4 ? types[p->type] : "type?");
-	nx_sysfmt_quote(b, p->data.ptr, p->data.len, p->flags & NX_PAYLOAD_TRUNCATED);
+	nx_json_printf(b, " arg%u %s ", p->arg, p->type < 5 ? types[p->type] : "type?");
+	if (p->type == NX_PAYLOAD_IOV) {
+		nx_json_putc(b, '[');
+		put_iov_entries(b, p, NULL);
+		nx_json_putc(b, ']');
+	} else {
+		nx_sysfmt_quote(b, p->data.ptr, p->data.len, p->flags & NX_PAYLOAD_TRUNCATED);
+	}
 	if (p->flags & NX_PAYLOAD_TRUNCATED)
 		nx_json_printf(b, " (%u %s)", p->full_len,
 			       p->type == NX_PAYLOAD_ARGV ? "args" : "bytes");

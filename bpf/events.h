@@ -124,7 +124,7 @@
 	F(C, U32, nr, "syscall number of the syscall it belongs to")	\
 	F(C, U32, arg, "argument it was read from, 1..6")			\
 	F(C, U32, type, "NX_PAYLOAD_* type: what data holds")		\
-	F(C, U32, full_len, "PATH: string bytes without the NUL; ARGV: argument count; BUF: byte count of the call (write: its count, read: what it returned)") \
+	F(C, U32, full_len, "PATH: string bytes without the NUL; ARGV: argument count; BUF, IOV: byte count of the call (write: its count, or the sum of its iov_len; read: what it returned)") \
 	F(C, U32, flags, "NX_PAYLOAD_* flags")				\
 	F(C, STR, data, "the bytes captured, at most the configured limit")
 
@@ -150,6 +150,9 @@ enum nx_payload_type {
 	NX_PAYLOAD_ARGV = 2,		/* exec argv: each argument NUL-terminated, in order
 					 * (one cut by the byte limit has no NUL) */
 	NX_PAYLOAD_BUF = 3,		/* the first bytes of an I/O buffer */
+	NX_PAYLOAD_IOV = 4,		/* the first bytes of an iovec array's buffers: per
+					 * iovec in order, u32 iov_len (capped at 2^32-1),
+					 * u32 n, then its first n bytes (little-endian) */
 };
 enum nx_payload_flags {
 	NX_PAYLOAD_TRUNCATED = 1u << 0,	/* data was cut at the capture limit */

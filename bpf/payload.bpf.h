@@ -1,7 +1,8 @@
 #ifndef NX_BPF_PAYLOAD_BPF_H	/* bpf/payload.bpf.h: PAYLOAD records behind a syscall's arguments */
 #define NX_BPF_PAYLOAD_BPF_H
 /*
- * Path strings, exec argv and the first bytes of I/O buffers, each as its
+ * Path strings, exec argv and the first bytes of I/O buffers (plain, or
+ * behind an iovec array: readv, writev, sendmsg ...), each as its
  * own variable-length ring record (struct nx_wire_payload), so that the
  * 96-byte SYSCALL record and its per-thread batching stay as they were.
  *
@@ -35,13 +36,14 @@
 #include "bpf/trigger.bpf.h"
 
 const volatile __u32 nx_pay_on = 0;		/* any payload at all this run */
-const volatile __u16 nx_pay_class[NX_SYS_MAX] = {};	/* NX_PAYC_* per syscall number */
+const volatile __u32 nx_pay_class[NX_SYS_MAX] = {};	/* NX_PAYC_* per syscall number */
 const volatile __u32 nx_pay_path_max = NX_PAY_PATH_DEFAULT;
 const volatile __u32 nx_pay_argc_max = NX_PAY_ARGC_DEFAULT;
 const volatile __u32 nx_pay_argv_bytes = NX_PAY_ARGV_DEFAULT;
 const volatile __u32 nx_pay_argv_pow2 = NX_PAY_ARGV_DEFAULT;	/* >= argv_bytes, a power of two */
 const volatile __u32 nx_pay_buf[NX_PAY_BUF_SLOTS] = {};	/* bytes kept per I/O slot */
 const volatile __u32 nx_pay_buf_max = 0;	/* the largest of nx_pay_buf */
+const volatile __u32 nx_pay_iov_pow2 = 256;	/* >= buf_max + the iovecs' heads, a power of two */
 
 /* Only the return value of a read into it matters (a cut path's full
  * length), so sharing it per cpu with a preempted program is harmless. */
@@ -251,7 +253,8 @@ static __always_inline void nx_pay_argv(const struct nx_pending *p, __u64 pt, __
 static __always_inline void nx_pay_buf_out(const struct nx_pending *p, __u64 pt, __u32 cls,
 					   __s64 ret)
 {
-	__u32 slot = (((cls >> NX_PAYC_SLOT_SHIFT) & 7) - 1) & (NX_PAY_BUF_SLOTS - 1);
+	__u32 slot = (((cls >> NX_PAYC_SLOT_SHIFT) & NX_PAYC_SLOT_MASK) - 1) &
+		     (NX_PAY_BUF_SLOTS - 1);
 	__s64 full = (cls & NX_PAYC_BUFRET) ? ret : (__s64)p->args[2];
 	__u32 lim = nx_pay_buf[slot], flags = 0;
 	struct nx_wire_payload *e;
@@ -278,6 +281,168 @@ static __always_inline void nx_pay_buf_out(const struct nx_pending *p, __u64 pt,
 	e->full_len = (__u64)full > 0xffffffffull ? 0xffffffffu : (__u32)full;
 	e->flags = flags;
 	bpf_ringbuf_submit(e, nx_wake_flags());
+}
+
+/*
+ * An iovec payload is built in a per-cpu buffer by bpf_loop steps (a loop
+ * the verifier walks once: unrolled, the sys_exit program grew past its
+ * limit) and copied into the ring at its used size. busy keeps a program
+ * that preempted another on this cpu (preempt=full) out of it: that one's
+ * iovec payload is counted lost instead.
+ */
+struct nx_pay_iovbuf {
+	__u32 busy;
+	__u32 off;			/* bytes of data used */
+	__u64 kept;			/* buffer bytes among them */
+	__u64 left;			/* a read's bytes not yet placed; ~0: a write */
+	struct nx_wire_payload e;
+	char data[2 * NX_PAY_IOV_POW2_LIMIT];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct nx_pay_iovbuf);
+} nx_pay_iovbuf SEC(".maps");
+
+struct nx_pay_iovrun {
+	__u64 uiov;
+	__u64 cnt;
+	__u64 sum;			/* iov_len of the iovecs read so far */
+	__u32 lim;
+	__u32 flags;
+	__u32 psz;			/* bytes of a pointer: 8, or 4 (ia32) */
+	__u32 i;			/* iovecs read */
+};
+
+/*
+ * bpf_loop step: iovec k, described (head, bytes) while fewer than
+ * NX_PAY_IOV_MAX are, else only its iov_len summed; stops at the count or
+ * a fault. The verifier walks the step again while the state it is handed
+ * changes: so the index is k, and the offsets live in the map value, whose
+ * contents it does not track (offsets on the stack, known to it after
+ * each empty iovec, made every walk new: it gave up after 1M instructions).
+ */
+static long nx_pay_iov_step(__u64 k, void *ctx)
+{
+	struct nx_pay_iovrun *r = ctx;
+	__u32 zero = 0, psz = r->psz == 4 ? 4 : 8, o;
+	__u64 at = r->uiov + k * 2 * psz, base = 0, len = 0, n;
+	struct nx_pay_iovbuf *s;
+	__u32 *head;
+
+	if (k >= r->cnt)
+		return 1;
+	/* little-endian: a 4-byte ia32 field fills the low half */
+	if (bpf_probe_read_user(&len, psz, (const void *)(at + psz))) {
+		r->flags |= NX_PAYLOAD_FAULT;
+		return 1;
+	}
+	r->sum += len;
+	r->i = k + 1;
+	if (k >= NX_PAY_IOV_MAX)
+		return 0;	/* past those described: its length only */
+	s = bpf_map_lookup_elem(&nx_pay_iovbuf, &zero);
+	if (!s || bpf_probe_read_user(&base, psz, (const void *)at)) {
+		r->flags |= NX_PAYLOAD_FAULT;
+		return 1;
+	}
+	n = len;
+	if (n > r->lim - s->kept)
+		n = r->lim - s->kept;
+	if (n > s->left)
+		n = s->left;
+	o = s->off & (nx_pay_iov_pow2 - 1);
+	head = (__u32 *)(s->data + o);
+	head[0] = len > 0xffffffffull ? 0xffffffffu : (__u32)len;
+	head[1] = 0;
+	s->off += 8;
+	if (n > nx_pay_iov_pow2)
+		n = nx_pay_iov_pow2;
+	barrier_var(n);
+	o = s->off & (nx_pay_iov_pow2 - 1);
+	if (n && bpf_probe_read_user(s->data + o, n, (const void *)base)) {
+		r->flags |= NX_PAYLOAD_FAULT;
+		n = 0;
+	}
+	head[1] = (__u32)n;
+	s->off += n;
+	s->kept += n;
+	s->left -= n;
+	/* a read's iovecs past its return value get no bytes, but are described */
+	return 0;
+}
+
+/*
+ * The buffers behind an iovec array (readv, writev ...; sendmsg and
+ * recvmsg through their msghdr), at exit: per iovec its iov_len, the number
+ * of bytes kept and those bytes (NX_PAYLOAD_IOV), for at most
+ * NX_PAY_IOV_MAX iovecs and the slot's byte limit; a read keeps no more
+ * than it returned. full_len: a read's return value, a write's sum of
+ * iov_len (over up to NX_PAY_IOV_SCAN iovecs). A global function, so
+ * that the verifier walks it once, not once per path of sys_exit that
+ * reaches it (inlined, that passed its limit of 1M instructions).
+ */
+__noinline int nx_pay_iov_out(const struct nx_pending *p, __u64 pt, __u32 cls, __s64 ret)
+{
+	__u32 slot = (((cls >> NX_PAYC_SLOT_SHIFT) & NX_PAYC_SLOT_MASK) - 1) &
+		     (NX_PAY_BUF_SLOTS - 1);
+	struct nx_pay_iovrun r = { .lim = nx_pay_buf[slot] };
+	__u64 full, left = ~0ull;
+	struct nx_pay_iovbuf *s;
+	__u32 zero = 0, off;
+
+	if (!p || !r.lim)
+		return 0;
+	r.uiov = p->args[1];
+	r.cnt = p->args[2];
+	r.psz = p->nr & NX_SYS_IA32 ? 4 : 8;
+	if (cls & NX_PAYC_BUFRET) {	/* a read: the bytes it returned */
+		if (ret <= 0)
+			return 0;
+		left = (__u64)ret;
+	} else if (ret < 0) {
+		return 0;	/* a write that failed wrote nothing */
+	}
+	if (((cls >> NX_PAYC_VEC_SHIFT) & 3) == NX_PAY_VEC_MSG) {
+		/* msghdr: msg_iov, msg_iovlen at 16 and 24; compat_msghdr: 8 and 12 */
+		__u32 psz = r.psz == 4 ? 4 : 8;
+
+		r.uiov = 0;
+		r.cnt = 0;
+		if (bpf_probe_read_user(&r.uiov, psz, (const void *)(p->args[1] + 2 * psz)) ||
+		    bpf_probe_read_user(&r.cnt, psz, (const void *)(p->args[1] + 3 * psz)))
+			return 0;
+	}
+	if (r.cnt > NX_PAY_IOV_SCAN)
+		r.cnt = NX_PAY_IOV_SCAN;
+	s = bpf_map_lookup_elem(&nx_pay_iovbuf, &zero);
+	if (!s)
+		return 0;
+	if (s->busy) {
+		nx_count_lost(1);
+		return 0;
+	}
+	s->busy = 1;
+	s->off = 0;
+	s->kept = 0;
+	s->left = left;
+	/* a read stops at its last iovec described; a write counts them all */
+	bpf_loop(cls & NX_PAYC_BUFRET ? NX_PAY_IOV_MAX : NX_PAY_IOV_SCAN, nx_pay_iov_step, &r, 0);
+	full = cls & NX_PAYC_BUFRET ? (__u64)ret : r.sum;
+	if (s->kept < full || r.i < r.cnt)
+		r.flags |= NX_PAYLOAD_TRUNCATED;
+	off = s->off;
+	if (off > sizeof(s->data))
+		off = sizeof(s->data);
+	nx_pay_fill(&s->e, p, pt, 2, NX_PAYLOAD_IOV, off);
+	s->e.full_len = full > 0xffffffffull ? 0xffffffffu : (__u32)full;
+	s->e.flags = r.flags;
+	if (bpf_ringbuf_output(&nx_events, &s->e, sizeof(s->e) + off, nx_wake_flags()))
+		nx_count_lost(1);
+	s->busy = 0;
+	return 0;
 }
 
 /* The path arguments named in mask (bits 0..5), in argument order. */
@@ -412,7 +577,11 @@ static __always_inline int nx_pay_exit(struct nx_pending *p, struct nx_sysbuf *b
 		return 1;
 	}
 	nx_pay_paths(p, pt, cls & NX_PAYC_PATHS);
-	if ((cls >> NX_PAYC_SLOT_SHIFT) & 7)
+	if (!((cls >> NX_PAYC_SLOT_SHIFT) & NX_PAYC_SLOT_MASK))
+		return 1;
+	if ((cls >> NX_PAYC_VEC_SHIFT) & 3)
+		nx_pay_iov_out(p, pt, cls, ret);
+	else
 		nx_pay_buf_out(p, pt, cls, ret);
 	return 1;
 }

@@ -79,32 +79,50 @@
 	E(execve, 59, 0x1, 2)					\
 	E(execveat, 322, 0x2, 3)
 
-/* B(name, nr, slot, ret): I/O buffers, read at exit; the buffer is argument
- * 2 of each. slot indexes the per-syscall limits (nx_pay_buf); ret 1: the
- * bytes are what the call returned (read), 0: the count, argument 3 (write).
- * sendmsg/recvmsg/readv/writev (iovecs) are not captured. */
+/* B(name, nr, slot, ret, vec): I/O buffers, read at exit. slot indexes the
+ * per-syscall limits (nx_pay_buf); ret 1: the bytes are what the call
+ * returned (read), 0: what it was given (write). vec 0: the buffer is
+ * argument 2 and its length argument 3 (write); NX_PAY_VEC_IOV: argument 2
+ * is an iovec array of argument 3 entries (writev); NX_PAY_VEC_MSG:
+ * argument 2 is a msghdr, whose iovecs are read (sendmsg). */
+#define NX_PAY_VEC_IOV 1
+#define NX_PAY_VEC_MSG 2
 #define NX_BUF_SYSCALLS(B)					\
-	B(read, 0, 0, 1)					\
-	B(write, 1, 1, 0)					\
-	B(pread64, 17, 2, 1)					\
-	B(pwrite64, 18, 3, 0)					\
-	B(sendto, 44, 4, 0)					\
-	B(recvfrom, 45, 5, 1)
-#define NX_PAY_BUF_SLOTS 8	/* a power of two >= the slots above */
+	B(read, 0, 0, 1, 0)					\
+	B(write, 1, 1, 0, 0)					\
+	B(pread64, 17, 2, 1, 0)					\
+	B(pwrite64, 18, 3, 0, 0)				\
+	B(sendto, 44, 4, 0, 0)					\
+	B(recvfrom, 45, 5, 1, 0)				\
+	B(readv, 19, 6, 1, NX_PAY_VEC_IOV)			\
+	B(writev, 20, 7, 0, NX_PAY_VEC_IOV)			\
+	B(preadv, 295, 8, 1, NX_PAY_VEC_IOV)			\
+	B(pwritev, 296, 9, 0, NX_PAY_VEC_IOV)			\
+	B(preadv2, 327, 10, 1, NX_PAY_VEC_IOV)			\
+	B(pwritev2, 328, 11, 0, NX_PAY_VEC_IOV)			\
+	B(sendmsg, 46, 12, 0, NX_PAY_VEC_MSG)			\
+	B(recvmsg, 47, 13, 1, NX_PAY_VEC_MSG)
+#define NX_PAY_BUF_SLOTS 16	/* a power of two >= the slots above */
+#define NX_PAY_IOV_MAX 16	/* iovecs of one call described, at most */
+#define NX_PAY_IOV_POW2_LIMIT 8192	/* >= NX_PAY_BUF_LIMIT + 8 * NX_PAY_IOV_MAX, a power of two */
+#define NX_PAY_IOV_SCAN 1024	/* iovecs counted for full_len (the kernel's UIO_MAXIOV) */
 
 /*
  * nx_pay_class[nr], set by the loader for this run (0: nothing to capture):
  * bits 0..5 the path arguments (only when paths are on), bit 6 exec (argv
- * in the argument bits 8..10 name), bits
- * 11..13 the buffer slot + 1 (only for a syscall with a limit), bit 14 the
- * buffer's length is the return value, bit 15 a filter (nx_sysfilt) applies.
+ * in the argument bits 8..10 name), bits 11..14 the buffer slot + 1 (only
+ * for a syscall with a limit), bit 15 the buffer's length is the return
+ * value, bit 16 a filter (nx_sysfilt) applies, bits 17..18 the vec kind
+ * (NX_PAY_VEC_*).
  */
 #define NX_PAYC_PATHS 0x3fu
 #define NX_PAYC_EXEC (1u << 6)
 #define NX_PAYC_ARGV_SHIFT 8
 #define NX_PAYC_SLOT_SHIFT 11
-#define NX_PAYC_BUFRET (1u << 14)
-#define NX_PAYC_FILTER (1u << 15)
+#define NX_PAYC_SLOT_MASK 0xfu
+#define NX_PAYC_BUFRET (1u << 15)
+#define NX_PAYC_FILTER (1u << 16)
+#define NX_PAYC_VEC_SHIFT 17
 
 /* Limits: defaults, and the largest a config may ask for. */
 #define NX_PAY_PATH_DEFAULT 256		/* bytes of a path kept, NUL excluded */

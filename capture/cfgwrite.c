@@ -198,8 +198,8 @@ static void put_trigger(FILE *f, const struct nx_config_trigger *t)
  * says what the run captures. */
 static void put_payloads(FILE *f, const struct nx_paycfg *p, const struct nx_paycfg *def)
 {
-	static const char *const bufs[8] = {
-#define BUFNAME(name, nr, slot, ret) [slot] = #name,
+	static const char *const bufs[NX_PAY_BUF_SLOTS] = {
+#define BUFNAME(name, nr, slot, ret, vec) [slot] = #name,
 		NX_BUF_SYSCALLS(BUFNAME)
 #undef BUFNAME
 	};
@@ -208,7 +208,7 @@ static void put_payloads(FILE *f, const struct nx_paycfg *p, const struct nx_pay
 		return;
 	fprintf(f, "  Payloads: {Paths: %u, Argv: %u, ArgvBytes: %u", p->path_max, p->argc_max,
 		p->argv_bytes);
-	for (int i = 0; i < 8; i++)
+	for (int i = 0; i < NX_PAY_BUF_SLOTS; i++)
 		if (p->buf[i] && bufs[i])
 			fprintf(f, ", %s: %u", bufs[i], p->buf[i]);
 	fputs("}\n", f);

@@ -1255,7 +1255,7 @@ static int load_payloads(struct ctx *c, const struct node *v, struct nx_config *
 					    NX_PAY_ARGV_LIMIT };
 	uint32_t *opt_out[] = { &cfg->payloads.path_max, &cfg->payloads.argc_max,
 				&cfg->payloads.argv_bytes };
-	const char *keys[16];
+	const char *keys[3 + NX_PAY_BUF_SLOTS + 1];
 	char tok[TOKEN_SHOWN + 4], b[TOKEN_SHOWN + 8], what[64];
 	uint32_t i, nk = 0, max, *out;
 	double d;
@@ -1268,7 +1268,7 @@ static int load_payloads(struct ctx *c, const struct node *v, struct nx_config *
 		return rc;
 	for (i = 0; i < 3; i++)
 		keys[nk++] = opt_keys[i];
-#define BUFKEY(name, nr, slot, ret) keys[nk++] = #name;
+#define BUFKEY(name, nr, slot, ret, vec) keys[nk++] = #name;
 	NX_BUF_SYSCALLS(BUFKEY)
 #undef BUFKEY
 	keys[nk] = NULL;
@@ -1278,7 +1278,8 @@ static int load_payloads(struct ctx *c, const struct node *v, struct nx_config *
 		if (k->type == N_SCALAR && nx_syscall_number(k->str) >= 0 &&
 		    nx_paycfg_buf_slot((uint32_t)nx_syscall_number(k->str)) < 0)
 			return fail(c, k, "Payloads: %s has no buffer nexus captures (read, write, "
-				    "pread64, pwrite64, sendto, recvfrom have)",
+				    "pread64, pwrite64, readv, writev, preadv, pwritev, preadv2, "
+				    "pwritev2, sendto, recvfrom, sendmsg, recvmsg have)",
 				    shown(k->str, k->len, tok));
 	}
 	rc = check_keys(c, v, keys, "Payloads");
@@ -1297,7 +1298,7 @@ static int load_payloads(struct ctx *c, const struct node *v, struct nx_config *
 		} else {
 			max = NX_PAY_BUF_LIMIT;
 			out = &cfg->payloads.buf[nx_paycfg_buf_slot(
-				(uint32_t)nx_syscall_number(k->str)) & 7];
+				(uint32_t)nx_syscall_number(k->str)) & (NX_PAY_BUF_SLOTS - 1)];
 		}
 		snprintf(what, sizeof(what), "Payloads.%s", k->str);
 		if (x->type != N_SCALAR || !parse_number(x->str, &d) || strchr(x->str, '.'))

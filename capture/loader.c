@@ -143,6 +143,7 @@ static int set_payloads(struct nexus_bpf__rodata *ro, const struct nx_paycfg *c,
 	ro->nx_pay_path_max = pr.path_max;
 	ro->nx_pay_argc_max = pr.argc_max;
 	ro->nx_pay_argv_bytes = pr.argv_bytes;
+	ro->nx_pay_iov_pow2 = pr.iov_pow2;
 	ro->nx_pay_argv_pow2 = pr.argv_pow2;
 	memcpy((void *)ro->nx_pay_buf, pr.buf, sizeof(pr.buf));
 	ro->nx_pay_buf_max = pr.buf_max;
@@ -285,7 +286,7 @@ struct nx_loader *nx_loader_open(const struct nx_loader_opts *o, struct nx_err *
 				   NX_SYS_MAX);
 			goto fail;
 		}
-		((__u16 *)ro->nx_pay_class)[nr] |= NX_PAYC_FILTER;
+		((__u32 *)ro->nx_pay_class)[nr] |= NX_PAYC_FILTER;
 		ro->nx_pay_on = 1;
 	}
 	rc = bpf_map__set_max_entries(l->skel->maps.nx_events, l->ring_bytes);

@@ -3,7 +3,7 @@
  * rodata of bpf/payload.bpf.h.
  *
  * The class array is built here from the one syscall table (bpf/payload.h),
- * so the kernel reads one 16-bit entry per syscall and needs no table of its
+ * so the kernel reads one 32-bit entry per syscall and needs no table of its
  * own; a part turned off leaves its bits clear, so a run without payloads
  * has nx_pay_on 0 and the verifier prunes every payload path.
  */
@@ -25,7 +25,7 @@ void nx_paycfg_default(struct nx_paycfg *c)
 
 int nx_paycfg_buf_slot(uint32_t nr)
 {
-#define SLOT(name, n, slot, ret) if (nr == n) return slot;
+#define SLOT(name, n, slot, ret, vec) if (nr == n) return slot;
 	NX_BUF_SYSCALLS(SLOT)
 #undef SLOT
 	return -1;
@@ -49,7 +49,7 @@ int nx_paycfg_rodata(const struct nx_paycfg *c, struct nx_pay_rodata *ro, struct
 	ro->argv_pow2 = 16;
 	while (ro->argv_pow2 < ro->argv_bytes)
 		ro->argv_pow2 <<= 1;
-	for (int i = 0; i < 8; i++) {
+	for (int i = 0; i < NX_PAY_BUF_SLOTS; i++) {
 		if (c->buf[i] > NX_PAY_BUF_LIMIT)
 			return nx_err_set(err, -EINVAL, "I/O payloads of %u bytes: at most %u",
 					  c->buf[i], NX_PAY_BUF_LIMIT);
@@ -57,6 +57,9 @@ int nx_paycfg_rodata(const struct nx_paycfg *c, struct nx_pay_rodata *ro, struct
 		if (c->buf[i] > ro->buf_max)
 			ro->buf_max = c->buf[i];
 	}
+	ro->iov_pow2 = 256;
+	while (ro->iov_pow2 < ro->buf_max + 8 * NX_PAY_IOV_MAX)
+		ro->iov_pow2 <<= 1;
 	if (ro->path_max) {
 #define PATHS(name, nr, paths) ro->cls[nr] |= paths;
 		NX_PATH_SYSCALLS(PATHS)
@@ -68,9 +71,10 @@ int nx_paycfg_rodata(const struct nx_paycfg *c, struct nx_pay_rodata *ro, struct
 			       (ro->argc_max ? argv << NX_PAYC_ARGV_SHIFT : 0);
 	NX_EXEC_SYSCALLS(EXEC)
 #undef EXEC
-#define BUF(name, nr, slot, ret)						\
+#define BUF(name, nr, slot, ret, vec)						\
 	if (ro->buf[slot])							\
-		ro->cls[nr] |= (slot + 1) << NX_PAYC_SLOT_SHIFT | (ret ? NX_PAYC_BUFRET : 0);
+		ro->cls[nr] |= (slot + 1) << NX_PAYC_SLOT_SHIFT | (ret ? NX_PAYC_BUFRET : 0) | \
+			       (uint32_t)(vec) << NX_PAYC_VEC_SHIFT;
 	NX_BUF_SYSCALLS(BUF)
 #undef BUF
 	for (unsigned i = 0; i < NX_SYS_MAX; i++)

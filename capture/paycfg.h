@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include "bpf/nxbpf.h"
+#include "bpf/payload.h"
 #include "format/err.h"
 
 /*
@@ -17,7 +18,7 @@ struct nx_paycfg {
 	uint32_t path_max;	/* bytes of a path kept; 0: no paths (nor exec's filename) */
 	uint32_t argc_max;	/* exec arguments kept; 0: no argv */
 	uint32_t argv_bytes;	/* bytes of argv kept, NULs included */
-	uint32_t buf[8];	/* bytes kept per NX_BUF_SYSCALLS slot; 0: off */
+	uint32_t buf[NX_PAY_BUF_SLOTS];	/* bytes kept per NX_BUF_SYSCALLS slot; 0: off */
 };
 
 void nx_paycfg_default(struct nx_paycfg *c);
@@ -25,10 +26,11 @@ void nx_paycfg_default(struct nx_paycfg *c);
 /* The rodata values, computed once (loader.c copies them into the skeleton). */
 struct nx_pay_rodata {
 	uint32_t on;
-	uint16_t cls[NX_SYS_MAX];
+	uint32_t cls[NX_SYS_MAX];
 	uint32_t path_max, argc_max, argv_bytes, argv_pow2;
-	uint32_t buf[8];
+	uint32_t buf[NX_PAY_BUF_SLOTS];
 	uint32_t buf_max;
+	uint32_t iov_pow2;	/* >= buf_max + NX_PAY_IOV_MAX heads, a power of two */
 };
 
 /* -EINVAL when a limit is past its NX_PAY_*_LIMIT (bpf/payload.h). */

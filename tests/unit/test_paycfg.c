@@ -58,7 +58,29 @@ static void test_buffers_and_parts_off(void **state)
 	assert_int_equal(ro.cls[1], (nx_paycfg_buf_slot(1) + 1) << NX_PAYC_SLOT_SHIFT);
 	assert_int_equal(ro.buf_max, 256);
 	assert_int_equal(ro.argv_pow2, 128);
+	assert_int_equal(ro.iov_pow2, 512);		/* 256 + 16 iovec heads of 8 */
+	assert_int_equal(ro.cls[20], 0);		/* writev: not asked for */
 	assert_int_equal(nx_paycfg_buf_slot(257), -1);
+	/* the vectored ones: each its own slot, the iovecs or the msghdr flagged */
+	c.buf[nx_paycfg_buf_slot(20)] = 4096;		/* writev */
+	c.buf[nx_paycfg_buf_slot(47)] = 16;		/* recvmsg */
+	assert_int_equal(nx_paycfg_rodata(&c, &ro, &err), 0);
+	assert_int_equal(ro.cls[20], (nx_paycfg_buf_slot(20) + 1) << NX_PAYC_SLOT_SHIFT |
+					     NX_PAY_VEC_IOV << NX_PAYC_VEC_SHIFT);
+	assert_int_equal(ro.cls[47], (nx_paycfg_buf_slot(47) + 1) << NX_PAYC_SLOT_SHIFT |
+					     NX_PAYC_BUFRET | NX_PAY_VEC_MSG << NX_PAYC_VEC_SHIFT);
+	assert_int_equal(ro.iov_pow2, NX_PAY_IOV_POW2_LIMIT);	/* 4096 + 128 */
+	assert_int_equal(ro.cls[19], 0);		/* readv: not asked for */
+	/* every slot fits the class's bits, and no two syscalls share one */
+	for (uint32_t nr = 0, seen = 0; nr < NX_SYS_MAX; nr++) {
+		int slot = nx_paycfg_buf_slot(nr);
+
+		if (slot < 0)
+			continue;
+		assert_true(slot + 1 <= (int)NX_PAYC_SLOT_MASK && slot < NX_PAY_BUF_SLOTS);
+		assert_false(seen & 1u << slot);
+		seen |= 1u << slot;
+	}
 }
 
 static void test_limits_are_checked(void **state)

@@ -133,12 +133,45 @@ static void test_payloads_dropped_for_memory_are_counted(void **state)
 	assert_int_equal(nx_payjoin_lost(NULL), 0);
 }
 
+/* An iovec payload's entries: heads and bytes in order; a damaged tail (a
+ * head cut short, bytes past the data) ends the walk inside the data. */
+static void test_iovec_entries(void **state)
+{
+	static const char d[] = "\x02\0\0\0\x02\0\0\0ab"	/* iov_len 2, "ab" */
+				"\0\0\0\0\0\0\0\0"		/* an empty one */
+				"\xff\xff\xff\xff\x05\0\0\0xyz";	/* 5 bytes claimed, 3 there */
+	struct nxr_str data = { d, sizeof(d) - 1 };
+	struct nx_iov_entry e;
+	uint32_t pos = 0;
+
+	(void)state;
+	assert_true(nx_iov_next(data, &pos, &e));
+	assert_int_equal(e.iov_len, 2);
+	assert_int_equal(e.n, 2);
+	assert_memory_equal(e.bytes, "ab", 2);
+	assert_true(nx_iov_next(data, &pos, &e));
+	assert_int_equal(e.iov_len, 0);
+	assert_int_equal(e.n, 0);
+	assert_true(nx_iov_next(data, &pos, &e));
+	assert_int_equal(e.iov_len, 0xffffffffu);
+	assert_int_equal(e.n, 3);			/* cut to the data */
+	assert_memory_equal(e.bytes, "xyz", 3);
+	assert_int_equal(pos, data.len);
+	assert_false(nx_iov_next(data, &pos, &e));
+	data.len = 7;					/* a head cut short */
+	pos = 0;
+	assert_false(nx_iov_next(data, &pos, &e));
+	pos = 100;					/* past the end */
+	assert_false(nx_iov_next(data, &pos, &e));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_payloads_join_their_syscall),
 		cmocka_unit_test(test_unmatched_payloads_become_orphans),
 		cmocka_unit_test(test_payloads_dropped_for_memory_are_counted),
+		cmocka_unit_test(test_iovec_entries),
 	};
 
 	return cmocka_run_group_tests_name("payjoin", tests, NULL, NULL);

@@ -170,6 +170,82 @@ static void test_ia32_syscalls_decode_as_their_namesakes(void **state)
 	nx_json_release(&b);
 }
 
+/* An iovec payload's data: per iovec u32 iov_len, u32 n, n bytes (little-endian). */
+static uint32_t iov_data(char *out, const uint32_t *lens, const char *const *bytes, unsigned k)
+{
+	uint32_t off = 0;
+
+	for (unsigned i = 0; i < k; i++) {
+		uint32_t n = (uint32_t)strlen(bytes[i]);
+
+		memcpy(out + off, &lens[i], 4);
+		memcpy(out + off + 4, &n, 4);
+		memcpy(out + off + 8, bytes[i], n);
+		off += 8 + n;
+	}
+	return off;
+}
+
+/* readv, writev, sendmsg ... print their iovecs as strace does; a read's
+ * bytes end at its return value, so only an iovec the limit cut gets "...". */
+static void test_iovec_payloads(void **state)
+{
+	static const uint32_t wl[] = { 6, 9, 6 }, rl[] = { 3, 100 }, ml[] = { 4, 32 };
+	static const char *const wb[] = { "hello ", "ve", "" }, *const rb[] = { "ZAB", "CD\n" };
+	static const char *const mb[] = { "ping", " p" };
+	struct nx_json_buf b = { 0 };
+	struct nx_payset s = { 0 };
+	struct nxr_event e;
+	char d[256];
+	uint32_t n;
+
+	(void)state;
+	n = iov_data(d, wl, wb, 3);		/* writev cut at 8 bytes */
+	add(&s, 2, NX_PAYLOAD_IOV, d, n, 21, NX_PAYLOAD_TRUNCATED);
+	e = sys(20, 3, 0x7ff0, 3, 0);
+	e.syscall.ret = 21;
+	assert_string_equal(args(&b, e, &s),
+			    "(3, [{iov_base=\"hello \", iov_len=6}, {iov_base=\"ve\"..., iov_len=9}, "
+			    "{iov_base=\"\"..., iov_len=6}], 3)");
+	e = sys(20, 3, 0x7ff0, 5, 0);		/* 5 iovecs, 3 described */
+	e.syscall.ret = 21;
+	assert_string_equal(args(&b, e, &s),
+			    "(3, [{iov_base=\"hello \", iov_len=6}, {iov_base=\"ve\"..., iov_len=9}, "
+			    "{iov_base=\"\"..., iov_len=6}, ...], 5)");
+	s.n = 0;
+	n = iov_data(d, rl, rb, 2);		/* readv = 6: the 100-byte iovec got 3 */
+	add(&s, 2, NX_PAYLOAD_IOV, d, n, 6, 0);
+	e = sys(19, 3, 0x7ff0, 2, 0);
+	e.syscall.ret = 6;
+	assert_string_equal(args(&b, e, &s),
+			    "(3, [{iov_base=\"ZAB\", iov_len=3}, {iov_base=\"CD\\n\", iov_len=100}], 2)");
+	e.syscall.ret = 9;			/* 3 more returned than kept: cut */
+	assert_string_equal(args(&b, e, &s),
+			    "(3, [{iov_base=\"ZAB\", iov_len=3}, {iov_base=\"CD\\n\"..., iov_len=100}], 2)");
+	s.n = 0;
+	n = iov_data(d, ml, mb, 2);		/* recvmsg = 9, cut at 6 */
+	add(&s, 2, NX_PAYLOAD_IOV, d, n, 9, NX_PAYLOAD_TRUNCATED);
+	e = sys(47, 5, 0x7ff0, 0, 0);
+	e.syscall.ret = 9;
+	assert_string_equal(args(&b, e, &s),
+			    "(5, {msg_iov=[{iov_base=\"ping\", iov_len=4}, {iov_base=\" p\"..., "
+			    "iov_len=32}]}, 0)");
+	assert_string_equal(args(&b, e, NULL), "(5, 0x7ff0, 0)");	/* no payload */
+	s.ev[0].payload.data.len = n - 1;	/* a damaged tail: its bytes end at the data */
+	assert_string_equal(args(&b, e, &s),
+			    "(5, {msg_iov=[{iov_base=\"ping\", iov_len=4}, {iov_base=\" \"..., "
+			    "iov_len=32}]}, 0)");
+	s.ev[0].payload.data.len = 11;		/* an entry cut in its head: ends the walk */
+	assert_string_equal(args(&b, e, &s),
+			    "(5, {msg_iov=[{iov_base=\"pin\"..., iov_len=4}]}, 0)");
+	s.ev[0].payload.nr = 47;
+	nx_json_reset(&b);
+	nx_sysfmt_payload(&b, &s.ev[0]);
+	assert_string_equal(nx_json_cstr(&b),
+			    "payload recvmsg arg2 iov [{iov_base=\"pin\"..., iov_len=4}] (9 bytes)");
+	nx_json_release(&b);
+}
+
 static void test_payload_alone(void **state)
 {
 	struct nx_json_buf b = { 0 };
@@ -215,6 +291,7 @@ int main(void)
 		cmocka_unit_test(test_flag_words),
 		cmocka_unit_test(test_arguments_with_and_without_payloads),
 		cmocka_unit_test(test_ia32_syscalls_decode_as_their_namesakes),
+		cmocka_unit_test(test_iovec_payloads),
 		cmocka_unit_test(test_payload_alone),
 		cmocka_unit_test(test_payload_table_numbers),
 	};
