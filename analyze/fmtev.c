@@ -303,7 +303,8 @@ void nx_fmtev_text_pay(struct nx_json_buf *b, const struct nxr_event *ev,
 		}
 		nx_json_put(b, " = ", 3);
 		nx_json_s64(b, ev->uret.ret);
-		nx_json_printf(b, " probe %u", ev->uret.probe);
+		nx_json_printf(b, " probe %u triggers ", ev->uret.probe);
+		nx_json_hex(b, ev->uret.triggers);
 		break;
 	}
 	case NX_KIND_ADAPT:

@@ -396,8 +396,9 @@ static int feed_call(struct nx_replay *rp, uint64_t id, const struct nxr_event *
 		struct trig_impl *im = &rp->impl[ti];
 
 		r->calls++;
-		if (r->mask_bit >= 0 && ev->kind == NX_KIND_CALL)
-			r->recorded += (ev->call.triggers >> r->mask_bit) & 1;
+		if (r->mask_bit >= 0)
+			r->recorded += ((ev->kind == NX_KIND_CALL ? ev->call.triggers
+								  : ev->uret.triggers) >> r->mask_bit) & 1;
 		if (im->x) {
 			uint64_t vals[NX_RARE_MAX_VALS];
 			int rc;

@@ -391,6 +391,8 @@ static void schema_build(struct nx_json_buf *b)
 	c[k++] = (struct scol){ "ret", "INTEGER", "NULL when the return was not seen or not "
 				"paired" };
 	c[k++] = (struct scol){ "duration_ns", "INTEGER", "return time minus call time" };
+	c[k++] = (struct scol){ "ret_triggers", "INTEGER", "the return's triggers mask (bit i: "
+				"trigger i of its uretprobe held); NULL without a return" };
 	c[k++] = (struct scol){ "ret_event_id", "INTEGER", NULL };
 	nx_json_puts(b, "-- uprobe calls paired with their return on the same thread; never paired "
 			"(a row each) for a function\n-- whose uprobe or uretprobe has FILTER or "
@@ -539,7 +541,7 @@ static int prepare_all(struct imp *im)
 				  1u << 2 | 1u << 3 | 1u << im->col_nr, im->err);
 	if (!im->sys)
 		return im->err->code;
-	rc = prepare(im, "calls", 4 + nxr_kind_desc(NX_KIND_CALL)->nfields + 4, 1,
+	rc = prepare(im, "calls", 4 + nxr_kind_desc(NX_KIND_CALL)->nfields + 5, 1,
 		     &im->call_ins);
 	for (unsigned k = 0; rc == 0 && k < n; k++) {
 		const struct nxr_kind_desc *d = &ds[k];
@@ -980,10 +982,11 @@ static int unsure_split(struct imp *im)
 {
 	static const char *const sql[2] = {
 		"INSERT INTO calls (event_id, ts_ns, pid, tid, probe, function, ret, "
-		"ret_event_id) SELECT ret_event_id, ts_ns + duration_ns, pid, tid, ?2, function, "
-		"ret, ret_event_id FROM calls WHERE probe = ?1 AND ret_event_id <> event_id",
-		"UPDATE calls SET ret = NULL, duration_ns = NULL, ret_event_id = NULL "
-		"WHERE probe = ?1 AND ret_event_id <> event_id",
+		"ret_triggers, ret_event_id) SELECT ret_event_id, ts_ns + duration_ns, pid, tid, "
+		"?2, function, ret, ret_triggers, ret_event_id FROM calls WHERE probe = ?1 AND "
+		"ret_event_id <> event_id",
+		"UPDATE calls SET ret = NULL, duration_ns = NULL, ret_triggers = NULL, "
+		"ret_event_id = NULL WHERE probe = ?1 AND ret_event_id <> event_id",
 	};
 	struct unsure *u = &im->unsure;
 	struct nx_json_buf names = { 0 };
@@ -1078,8 +1081,10 @@ static int insert_call(struct imp *im, uint64_t id, const struct nxr_event *call
 			bind_u64(s, i++, ret->ts_ns >= call->ts_ns ? ret->ts_ns - call->ts_ns : 0);
 		else
 			sqlite3_bind_null(s, i++);
+		bind_u64(s, i++, ret->uret.triggers);
 		bind_u64(s, i++, ret_id);
 	} else {
+		sqlite3_bind_null(s, i++);
 		sqlite3_bind_null(s, i++);
 		sqlite3_bind_null(s, i++);
 		sqlite3_bind_null(s, i++);

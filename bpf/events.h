@@ -78,7 +78,12 @@
 #define NX_FIELDS_RETURN(F, C)						\
 	F(C, S64, ret, "return value register")				\
 	F(C, U32, probe, "probe id in the header's probe table")		\
-	F(C, U32, flags, "reserved, 0")
+	F(C, U32, flags, "reserved, 0")					\
+	F(C, U64, triggers, "bit i set: trigger i of the probe held (appended: 0 in older files)")
+
+/* Header metadata key (value "1") of a recording whose RETURN events carry
+ * their triggers mask: in older ones the appended field reads 0, whatever held. */
+#define NX_META_RETURN_TRIGGERS "return_triggers"
 
 #define NX_FIELDS_HEALTH(F, C)						\
 	F(C, U32, cpu_busy, "cpu busy since the last sample, percent x 100") \

@@ -7,7 +7,7 @@
  * and the strings Args asks for, nx_uretprobe (HookType uretprobe) the return
  * value. Per probe, nx_up_probes says what to do (bpf/uprobe.h).
  *
- * Triggers: each one sets bit i of the call's mask. Manual and health ones
+ * Triggers: each one sets bit i of the call's (or the return's) mask. Manual and health ones
  * run their predicate program (bpf/trigger.bpf.h); an `auto` one holds
  * unless its tuple is in nx_up_common, which user space fills with what it
  * learned to be common (capture/adapt.c). Mode triggered drops a call whose
@@ -275,6 +275,7 @@ static __always_inline int on_hit(struct pt_regs *ctx, int is_ret)
 		r->ret = in->ret;
 		r->probe = id;
 		r->flags = 0;
+		r->triggers = mask;
 		hdr_set(&r->hdr, NX_KIND_RETURN, sizeof(*r), pt, ts);
 		bpf_ringbuf_submit(r, nx_wake_flags());
 		return 0;

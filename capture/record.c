@@ -456,10 +456,11 @@ static void fill_meta(struct nxr_meta *m, struct utsname *u, char *host, size_t 
 	kv[1] = (struct nxr_kv){ "ringbuf_bytes", ring };
 	kv[2] = (struct nxr_kv){ "target", o->argv ? "launch" : o->all ? "all" :
 				 o->noexec ? "noexec" : "pids" };
+	kv[3] = (struct nxr_kv){ NX_META_RETURN_TRIGGERS, "1" };
 	for (uint32_t i = 0; i < o->nmeta_kv; i++)
-		kv[3 + i] = o->meta_kv[i];
+		kv[4 + i] = o->meta_kv[i];
 	m->kv = kv;
-	m->nkv = 3 + o->nmeta_kv;
+	m->nkv = 4 + o->nmeta_kv;
 }
 
 static void status_now(struct run *r, struct nx_record_status *st)
@@ -543,7 +544,7 @@ int nx_record_run(const struct nx_record_opts *o, struct nx_record_result *res,
 		rc = fd;
 		goto out;
 	}
-	kv = calloc(3 + o->nmeta_kv, sizeof(*kv));
+	kv = calloc(4 + o->nmeta_kv, sizeof(*kv));
 	if (!kv) {
 		close(fd);
 		fd = -1;

@@ -18,6 +18,7 @@
 
 #include "analyze/trigger.h"	/* the __u types bpf/uprobe.h needs */
 #include "bpf/uprobe.h"
+#include "bpf/events.h"
 #include "format/meta.h"
 
 #define RARE_SHOWN 5		/* rare tuples named in a trigger's comment */
@@ -61,12 +62,16 @@ int nx_tune_attach(struct nx_replay *rp, const struct nx_config *cfg, const stru
 					const struct nx_config_func *f),
 		   void *ctx, struct nx_err *err)
 {
+	/* a return's mask is recorded since NX_META_RETURN_TRIGGERS */
+	bool ret_masks = nxr_meta_get(meta, NX_META_RETURN_TRIGGERS) != NULL;
+
 	for (uint32_t t = 0; t < cfg->ntargets; t++) {
 		const struct nx_config_target *tg = &cfg->targets[t];
 
 		for (uint32_t f = 0; f < tg->nfuncs; f++) {
 			const struct nx_config_func *fn = &tg->funcs[f];
 			const struct nxr_probe *p = probe_of(meta, tg->path, fn, occurrence(cfg, t, f));
+			bool masks = fn->hook == NXR_HOOK_UPROBE || ret_masks;
 
 			if (!p) {
 				if (on_unmatched)
@@ -79,8 +84,7 @@ int nx_tune_attach(struct nx_replay *rp, const struct nx_config *cfg, const stru
 				int rc;
 
 				rc = nx_replay_add_trigger(rp, p->id, tr->text, NX_TUNE_TAG(t, f, k),
-							   fn->hook == NXR_HOOK_UPROBE ? (int)k : -1,
-							   NULL, &e);
+							   masks ? (int)k : -1, NULL, &e);
 				if (rc == -EINVAL)
 					return nx_err_set(err, rc, "%s:%u:%u: trigger '%s': %s",
 							  cfg->path ? cfg->path : "config",

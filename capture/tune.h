@@ -28,7 +28,7 @@
 /*
  * Attaches every trigger of cfg's functions to its probe in rp, tagged
  * NX_TUNE_TAG(t, f, k) and, on a uprobe, checked against bit k of the
- * recorded CALLs' triggers mask (a RETURN carries none). on_unmatched (may be NULL) is told of each function with no
+ * recorded CALLs' and RETURNs' triggers masks. on_unmatched (may be NULL) is told of each function with no
  * probe in the table (its triggers are not replayed). A trigger that does not
  * parse on its probe is -EINVAL: "cfg:line:col: trigger 'text': column C: ...".
  */

@@ -2,7 +2,7 @@
 # t20: uprobes and uretprobes on libfxcalls.so while fx_calls seq runs (its
 # calls are listed in tests/fixtures/fx_calls.c). Mode full: every call is
 # recorded with its six argument registers and the exact trigger mask, every
-# return with its value, in the thread's order among its syscalls, and the
+# return with its value and mask, in the thread's order among its syscalls, and the
 # calls pair with their returns (nexus-query's calls table) with duration =
 # return time - call time. Mode triggered: exactly the calls a trigger wants
 # are kept, and the FILTER counts make up the rest, per probe.
@@ -35,7 +35,7 @@ awk '$1 == "syscall" || $1 == "call" || $1 == "return" {
 	for (i = 2; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
 	if ($1 == "syscall") print "syscall", f["nr"]
 	else if ($1 == "call") print "call", f["probe"], f["arg1"], f["arg2"], f["arg3"], f["arg4"], f["arg5"], f["arg6"], f["triggers"], f["flags"]
-	else print "return", f["probe"], f["ret"] }' "$T/ev" > "$T/got"
+	else print "return", f["probe"], f["ret"], f["triggers"] }' "$T/ev" > "$T/got"
 {
 	for i in 0 1 2 3 4 5 6 7 8 9; do
 		m=4
@@ -43,18 +43,18 @@ awk '$1 == "syscall" || $1 == "call" || $1 == "return" {
 		[ $i = 3 ] && m=$((m | 2))
 		echo "syscall 110"
 		echo "call 1 $i $((10 * i)) x x x x $m 0"
-		echo "return 2 $((11 * i))"
+		echo "return 2 $((11 * i)) $((11 * i > 50 ? 1 : 0))"	# ret > 50: its tag
 	done
 	echo "call 3 1 2 3 4 5 6 3 0"
-	echo "return 4 91"
+	echo "return 4 91 0"
 	echo "call 3 18446744073709551615 18446744073709551614 18446744073709551613 18446744073709551612 18446744073709551611 18446744073709551610 2 0"
-	echo "return 4 -91"
+	echo "return 4 -91 0"
 } > "$T/want"
 # fx_add's arg3..arg6 are whatever the registers held: not compared
 sed -i 's/^\(call 1 [0-9]* [0-9]*\) [0-9]* [0-9]* [0-9]* [0-9]* /\1 x x x x /' "$T/got"
 diff "$T/want" "$T/got" > "$T/diff" || fail "full mode: recorded sequence differs (want < > got):
 $(head -n 20 "$T/diff")"
-ok "full: 12 calls, 12 returns, masks and order exact"
+ok "full: 12 calls, 12 returns, masks (the returns' too) and order exact"
 ! grep -q '^filter ' "$T/ev" || fail "full mode wrote filter events"
 # pairing and durations: nexus-query's calls table against the raw events
 "$QUERY" -q -f csv "$T/full.nxr" "SELECT function, arg1, ret, duration_ns, ts_ns FROM calls ORDER BY event_id" |
@@ -67,7 +67,9 @@ paste -d, "$T/calls" <(tr ' ' , < "$T/durs") | awk -F, '{
 	if ($3 != want_ret) { print "ret of " $1 "(" $2 ") = " $3 ", want " want_ret; exit 1 }
 	if ($5 != $6 || $4 != $7 || $4 <= 0) { print "duration of " $1 "(" $2 ") = " $4 ", want " $7 " (call at " $5 ")"; exit 1 } }' ||
 	fail "calls table: $(paste -d, "$T/calls" "$T/durs" | head -n 3)"
-ok "calls table: 12 calls paired with their returns, durations = return - call"
+[ "$("$QUERY" -q -f csv "$T/full.nxr" "SELECT function || ':' || ret_triggers || ':' || count(*) FROM calls GROUP BY function, ret_triggers ORDER BY 1" | tr -d '\r' | tail -n +2 | tr '\n' ' ')" = "fx_add:0:5 fx_add:1:5 fx_mix:0:2 " ] ||
+	fail "calls table: ret_triggers per function differ"
+ok "calls table: 12 calls paired with their returns, durations = return - call, returns' masks"
 
 # triggered: probe 1 keeps i = 3, 5..9 (6 of 10), probe 2 ret > 50 (5 of 10),
 # probe 3 arg6 == 6 or uid == 0 (we are root: 2 of 2), probe 4 has no
@@ -84,8 +86,8 @@ for spec in "call 1 6 4" "return 2 5 5" "call 3 2 0" "return 4 2 0"; do
 done
 args=$(awk '$1 == "call" && / probe=1 / { for (i = 2; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] } printf "%s:%s ", f["arg1"], f["triggers"] }' "$T/tev")
 [ "$args" = "3:2 5:1 6:1 7:1 8:1 9:1 " ] || fail "triggered: kept fx_add calls $args"
-rets=$(awk '$1 == "return" && / probe=2 / { sub(/.*ret=/, ""); sub(/ .*/, ""); printf "%s ", $0 }' "$T/tev")
-[ "$rets" = "55 66 77 88 99 " ] || fail "triggered: kept returns $rets"
+rets=$(awk '$1 == "return" && / probe=2 / { for (i = 2; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] } printf "%s:%s ", f["ret"], f["triggers"] }' "$T/tev")
+[ "$rets" = "55:1 66:1 77:1 88:1 99:1 " ] || fail "triggered: kept returns $rets"
 grep -q 'calls filtered out by triggers' "$T/err" || fail "summary does not count filtered calls: $(cat "$T/err")"
 [ "$(grep -c '^syscall .* nr=110 ' "$T/tev")" = 10 ] || fail "triggered mode lost syscalls"
 ok "triggered: kept + filtered = calls for each of 4 probes, the right calls kept"

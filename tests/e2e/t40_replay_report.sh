@@ -41,6 +41,7 @@ assert c["type"] == "health" and c["hits"] == 10 and c["recorded"] == 10
 assert c["first"]["event"] == ev(750) and c["last"]["event"] == ev(759)
 u = {x["text"]: x for x in p[2]["triggers"]}
 assert u["ret < 0"]["hits"] == 2 and u["ret < 0"]["first"]["event"] == ev(200) + 1
+assert u["ret < 0"]["recorded"] == 2, u["ret < 0"]		# the returns' masks
 assert [(x["values"], x["count"]) for x in u["auto ret"]["rare"]] == \
     [([2**64 - 5], 1), ([2**64 - 11], 1)], u["auto ret"]["rare"]
 PY

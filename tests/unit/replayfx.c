@@ -40,6 +40,7 @@ static const struct nxr_probe probes[] = {
 
 const struct nxr_meta *replayfx_meta(const char *scenario)
 {
+	static const struct nxr_kv kv[] = { { NX_META_RETURN_TRIGGERS, "1" } };
 	static struct nxr_meta meta;
 
 	meta = (struct nxr_meta){
@@ -53,6 +54,8 @@ const struct nxr_meta *replayfx_meta(const char *scenario)
 		.config_text = CONFIG_HEAD "  Mode: full\n",
 		.probes = probes,
 		.nprobes = 3,
+		.kv = kv,
+		.nkv = 1,
 	};
 	if (!strcmp(scenario, "calls-triggered"))
 		meta.config_text = CONFIG_HEAD "  Mode: triggered\n";
@@ -181,6 +184,7 @@ static void calls(struct gen *g, uint64_t n, bool triggered, bool sysfilter)
 		ev = (struct nxr_event){ .kind = NX_KIND_RETURN, .pid = pid, .tid = pid };
 		ev.uret.probe = 2;
 		ev.uret.ret = ret;
+		ev.uret.triggers = ret < 0 ? 1u : 0u;	/* its "ret < 0" */
 		put(g, &ev);
 	}
 	if (triggered) {

@@ -22,7 +22,8 @@
  *     before call HI = 3n/4: health cpu 95 % (cpu_high), before HI + 10: cpu 10 %;
  *     before call n-20: fork 500 -> 501, exec 501 comm "worker" uid 0: calls
  *       n-20.. come from pid 501;
- *     the CALL's triggers mask: bit 0 when arg2 == 0x541c, bit 2 when cpu_high.
+ *     the CALL's triggers mask: bit 0 when arg2 == 0x541c, bit 2 when cpu_high;
+ *     the RETURN's: bit 0 when ret < 0.
  *   "calls-triggered" adds FILTER 12345 of probe 1 and 678 of probe 2, a
  *   LOSS of 7 (ring buffer, probe 1) and a FILTER 99 of a Syscalls filter
  *   (mmap), at the end. "calls-sysfilter": Mode full with only the Syscalls

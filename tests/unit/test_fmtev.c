@@ -65,7 +65,7 @@ static void test_text_lines_are_strace_like(void **state)
 		"0.008000 ls 101/101 clone thread 101/102 comm \"ls\"\n",
 		"0.010000 ls 101/101 call ioctl(0x3, 0x541c, 0x7ffd0400, 0, 0, 0) probe 1 triggers "
 		"0x1 data \"tty\\n\"\n",
-		"0.011000 ls 101/101 return ioctl = 0 probe 2\n",
+		"0.011000 ls 101/101 return ioctl = 0 probe 2 triggers 0\n",
 		"0.012000 [LOST 5 events, cpu 1, ringbuf]\n",
 		"0.013000 health cpu 12.34% disk 0.50%\n",
 		"0.014000 [FILTERED 7 events, probe 1]\n",

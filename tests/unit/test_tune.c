@@ -107,7 +107,8 @@ static void test_functions_map_to_probes_by_path_func_and_hook(void **state)
 	assert_int_equal(t[0].probe, 2);
 	assert_int_equal(t[0].tag, NX_TUNE_TAG(0, 0, 0));
 	assert_int_equal(t[0].hits, 1);
-	assert_int_equal(t[0].mask_bit, -1);	/* a RETURN carries no mask */
+	assert_int_equal(t[0].mask_bit, 0);	/* RETURNs carry their mask (the meta says so) */
+	assert_int_equal(t[0].recorded, 2);	/* the fixture's "ret < 0" bit: -5 and -11 */
 	assert_int_equal(t[1].probe, 1);
 	assert_int_equal(t[1].tag, NX_TUNE_TAG(0, 1, 0));
 	assert_int_equal(t[1].hits, 1);
@@ -117,6 +118,41 @@ static void test_functions_map_to_probes_by_path_func_and_hook(void **state)
 	assert_int_equal(t[2].hits, 1);
 	assert_int_equal(t[3].tag, NX_TUNE_TAG(0, 3, 1));
 	assert_int_equal(t[3].mask_bit, 1);
+	fx_close(&fx);
+}
+
+/* A recording made before RETURNs carried their mask (no NX_META_RETURN_TRIGGERS):
+ * the uretprobe's trigger has no mask bit, so no "recorded" count of zeros. */
+static void test_returns_of_older_recordings_have_no_mask(void **state)
+{
+	static const char yaml[] =
+		"TraceCondition:\n"
+		"  Targets:\n"
+		"  - FilePath: /opt/fx/libfx.so\n"
+		"    Functions:\n"
+		"      - {Func: fx_work, HookType: uretprobe, Triggers: [ret < 0]}\n"
+		"      - {Func: fx_work, Triggers: [arg1 == 7]}\n";
+	const struct nx_replay_trigger *t;
+	struct nx_err err = { 0 };
+	struct nx_replay *rp;
+	struct nxr_meta old;
+	struct fx fx;
+	uint32_t n;
+
+	(void)state;
+	if (fx_open(&fx, yaml, &err) < 0)
+		fail_msg("%s", err.msg);
+	old = *nxr_reader_meta(fx.r);
+	old.nkv = 0;
+	rp = nx_replay_new(&old, NULL, &err);
+	assert_non_null(rp);
+	assert_int_equal(nx_tune_attach(rp, &fx.cfg, &old, NULL, NULL, &err), 0);
+	t = nx_replay_triggers(rp, &n);
+	assert_int_equal(n, 2);
+	assert_int_equal(t[0].probe, 2);
+	assert_int_equal(t[0].mask_bit, -1);
+	assert_int_equal(t[1].mask_bit, 0);	/* a CALL's mask is always there */
+	nx_replay_free(rp);
 	fx_close(&fx);
 }
 
@@ -309,6 +345,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_functions_map_to_probes_by_path_func_and_hook),
+		cmocka_unit_test(test_returns_of_older_recordings_have_no_mask),
 		cmocka_unit_test(test_a_trigger_that_does_not_fit_its_probe_is_refused),
 		cmocka_unit_test(test_tuned_config_preloads_the_common_tuples),
 		cmocka_unit_test(test_the_config_common_tuples_are_kept),
