@@ -16,17 +16,18 @@
 "$FX/fx32_hello" > /dev/null 2>&1 || skip "this kernel runs no 32-bit programs (ia32 emulation off)"
 QUERY="$O/nexus-query" DUMP="$O/nexus-dump" SPLIT="$O/nexus-split" INFO="$O/nexus-info"
 IA=$((0x20000000))
-GETPID=$((IA | 20)) WRITE=$((IA | 4)) OPENAT=$((IA | 295)) CLOSE=$((IA | 6)) EXITG=$((IA | 252))
+GETPID=$((IA | 20)) WRITE=$((IA | 4)) WRITEV=$((IA | 146)) OPENAT=$((IA | 295)) CLOSE=$((IA | 6))
+EXITG=$((IA | 252))
 
 # (a) int $0x80 from 64-bit code, between known 64-bit syscalls
-config "$T/a.yaml" "$FX/fx_ia32" "Payloads: {write: 64}"
+config "$T/a.yaml" "$FX/fx_ia32" "Payloads: {write: 64, writev: 64}"
 "$REC" -q -o "$T/a.nxr" "$T/a.yaml" > "$T/a.out" 2> "$T/err" || fail "fx_ia32: exit $?: $(cat "$T/err")"
-[ "$(cat "$T/a.out")" = "ia32 write" ] || fail "fx_ia32 wrote '$(cat "$T/a.out")'"
+[ "$(cat "$T/a.out")" = "$(printf 'ia32 write\nia32 iov')" ] || fail "fx_ia32 wrote '$(cat "$T/a.out")'"
 events "$T/a.nxr" > /dev/null
 seq=$(awk '$1 == "syscall" { for (i = 2; i <= NF; i++) if ($i ~ /^nr=/) print substr($i, 4) }' "$T/a.nxr.txt" |
 	sed -n '/^110$/,/^110$/p' | tr '\n' ' ')
-[ "$seq" = "110 $GETPID $WRITE $OPENAT $CLOSE 110 " ] ||
-	fail "between the getppid markers: '$seq', want '110 $GETPID $WRITE $OPENAT $CLOSE 110 '"
+[ "$seq" = "110 $GETPID $WRITE $WRITEV $OPENAT $CLOSE 110 " ] ||
+	fail "between the getppid markers: '$seq', want '110 $GETPID $WRITE $WRITEV $OPENAT $CLOSE 110 '"
 line() { grep "^syscall .* nr=$1 " "$T/a.nxr.txt"; }
 pid=$(field "$(line $GETPID)" pid)
 [ "$(field "$(line $GETPID)" ret)" = "$pid" ] || fail "ia32 getpid returned $(field "$(line $GETPID)" ret), pid $pid"
@@ -43,22 +44,25 @@ q() { "$QUERY" -q -f csv "$1" "$2" | sed -n '2,$p' | tr '\n' ' '; }
 	fail "ia32 openat's path payload: '$(q "$T/a.nxr" "SELECT path FROM paths WHERE nr = $OPENAT")'"
 [ "$(q "$T/a.nxr" "SELECT hex(data) FROM payloads WHERE nr = $WRITE")" = "$(printf 'ia32 write\n' | od -An -tx1 | tr -d ' \n' | tr a-f A-F) " ] ||
 	fail "ia32 write's buffer payload: '$(q "$T/a.nxr" "SELECT hex(data) FROM payloads WHERE nr = $WRITE")'"
-ok "payloads through 32-bit pointers: openat's path, write's bytes"
+[ "$(q "$T/a.nxr" "SELECT full_len || ':' || hex(data) FROM payloads WHERE nr = $WRITEV")" = "9:$(printf 'ia32 iov\n' | od -An -tx1 | tr -d ' \n' | tr a-f A-F) " ] ||
+	fail "ia32 writev's iovec payload: '$(q "$T/a.nxr" "SELECT full_len, hex(data) FROM payloads WHERE nr = $WRITEV")'"
+ok "payloads through 32-bit pointers: openat's path, write's bytes, writev's 8-byte iovecs"
 
 "$DUMP" "$T/a.nxr" > "$T/a.dump" || fail "nexus-dump failed"
 grep -q " fx_ia32 $pid/$pid getpid(.*) = $pid " "$T/a.dump" || fail "nexus-dump: no getpid = $pid"
 for want in 'write(1, "ia32 write\n", 11) = 11' \
+	'writev(1, [{iov_base="ia32 ", iov_len=5}, {iov_base="iov\n", iov_len=4}], 2) = 9' \
 	"openat(AT_FDCWD, \"/dev/null\", O_RDONLY) = $fd" "close($fd) = 0"; do
 	grep -qF " fx_ia32 $pid/$pid $want " "$T/a.dump" || fail "nexus-dump has no '$want': $(grep -F "fx_ia32 $pid/" "$T/a.dump" | tail -n 8)"
 done
-grep -q 'writev' "$T/a.dump" && fail "nexus-dump names i386 getpid (20) as x86-64's writev"
+[ "$(grep -c 'writev' "$T/a.dump")" = 1 ] || fail "nexus-dump names i386 getpid (20) as x86-64's writev"
 "$DUMP" --json "$T/a.nxr" | grep "\"nr\":$GETPID," | grep -q '"name":"getpid"' ||
 	fail "nexus-dump --json: no getpid with nr $GETPID"
 [ "$(q "$T/a.nxr" "SELECT name FROM syscall_counts WHERE nr IN ($GETPID, $WRITE, $OPENAT, $CLOSE) ORDER BY nr")" = "write close getpid openat " ] ||
 	fail "nexus-query syscall_counts: '$(q "$T/a.nxr" "SELECT nr, name FROM syscall_counts WHERE nr > $IA")'"
 "$SPLIT" -o "$T/s" "$T/a.nxr" > /dev/null && "$SPLIT" --names -o "$T/n" "$T/a.nxr" > /dev/null || fail "nexus-split failed"
-grep -q " 110 $GETPID $WRITE $OPENAT $CLOSE 110 " "$T/s/fx_ia32:$pid.log" || fail "nexus-split numbers: $(cat "$T/s/fx_ia32:$pid.log")"
-grep -q " getppid getpid write openat close getppid " "$T/n/fx_ia32:$pid.log" || fail "nexus-split --names: $(cat "$T/n/fx_ia32:$pid.log")"
+grep -q " 110 $GETPID $WRITE $WRITEV $OPENAT $CLOSE 110 " "$T/s/fx_ia32:$pid.log" || fail "nexus-split numbers: $(cat "$T/s/fx_ia32:$pid.log")"
+grep -q " getppid getpid write writev openat close getppid " "$T/n/fx_ia32:$pid.log" || fail "nexus-split --names: $(cat "$T/n/fx_ia32:$pid.log")"
 "$INFO" --top 100 "$T/a.nxr" | grep -q '^ *1  getpid (ia32)$' || fail "nexus-info: no 'getpid (ia32)' among the top syscalls"
 ok "named from the i386 table in nexus-dump (and --json), nexus-query, nexus-split and nexus-info"
 
