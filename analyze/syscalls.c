@@ -173,6 +173,16 @@ void nx_syscall_ia32_map(uint16_t *map, size_t n)
 	}
 }
 
+int64_t nx_syscall_ia32_only(const char *name)
+{
+	if (!name || !*name || nx_syscall_number(name) >= 0)
+		return -1;
+	for (uint32_t n = 0; n < nx_syscall_names_ia32_len; n++)
+		if (nx_syscall_names_ia32[n] && !strcmp(nx_syscall_names_ia32[n], name))
+			return NX_SYS_IA32 | n;
+	return -1;
+}
+
 uint32_t nx_syscall_max(void)
 {
 	uint32_t max = 0, nr;

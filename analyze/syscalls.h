@@ -28,6 +28,9 @@ void nx_syscall_ia32_map(uint16_t *map, size_t n);
 /* The number of a name ("openat"), or of "syscall_<n>" for n < nx_syscall_max();
  * -1 when unknown. */
 int nx_syscall_number(const char *name);
+/* NX_SYS_IA32 | n for the name of an i386-only syscall ("mmap2", "socketcall":
+ * i386 syscall n has that name and x86-64 none), -1 otherwise. */
+int64_t nx_syscall_ia32_only(const char *name);
 /* One past the highest number that has a name: every named syscall is below it. */
 uint32_t nx_syscall_max(void);
 

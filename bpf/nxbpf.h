@@ -7,7 +7,10 @@
 
 #define NX_PID_LIMIT (1u << 22)		/* PID_MAX_LIMIT on 64-bit: every possible pid */
 #define NX_SYS_MAX 512u			/* syscall numbers the filter bitmap covers */
-#define NX_SYS_WORDS (NX_SYS_MAX / 64)
+/* The Syscalls filter's bitmap: x86-64 numbers, then NX_SYS_MAX + n for the
+ * i386-only syscall n (no x86-64 namesake: mmap2, socketcall ...). */
+#define NX_SYS_FILTER_BITS (2 * NX_SYS_MAX)
+#define NX_SYS_WORDS (NX_SYS_FILTER_BITS / 64)
 #define NX_NAME_LEN 16			/* TASK_COMM_LEN: NoExec names match comm */
 #define NX_PATH_MAX 4096		/* exec filename capture limit, NUL included */
 

@@ -31,16 +31,21 @@ const volatile __u64 nx_sys_filter[NX_SYS_WORDS] = {};
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
-/* nr as recorded: an ia32 syscall goes by its x86-64 namesake (bpf/ia32.bpf.h). */
+/* nr as recorded: an ia32 syscall goes by its x86-64 namesake (bpf/ia32.bpf.h),
+ * an i386-only one by its own bit past the x86-64 numbers (bpf/nxbpf.h). */
 static __always_inline int sys_wanted(__u32 nr)
 {
+	__u32 bit;
+
 	if (!nx_sys_filter_on)
 		return 1;
-	nr = nx_sys_nr64(nr);
-	if (nr >= NX_SYS_MAX)
+	bit = nx_sys_nr64(nr);
+	if (bit >= NX_SYS_MAX && (nr & NX_SYS_IA32) && (nr & ~NX_SYS_IA32) < NX_IA32_MAX)
+		bit = NX_SYS_MAX + (nr & ~NX_SYS_IA32);
+	if (bit >= NX_SYS_FILTER_BITS)
 		return 0;
-	barrier_var(nr);	/* keep the mask: clang drops it after the compare */
-	return (nx_sys_filter[(nr >> 6) & (NX_SYS_WORDS - 1)] >> (nr & 63)) & 1;
+	barrier_var(bit);	/* keep the mask: clang drops it after the compare */
+	return (nx_sys_filter[(bit >> 6) & (NX_SYS_WORDS - 1)] >> (bit & 63)) & 1;
 }
 
 /*

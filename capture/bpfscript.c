@@ -37,6 +37,7 @@
 
 #include "analyze/syscalls.h"
 #include "analyze/trigger.h"
+#include "bpf/events.h"
 #include "bpf/payload.h"
 #include "capture/sysfilt.h"
 #include "format/meta.h"
@@ -822,6 +823,16 @@ int nx_bpfscript_write(FILE *f, const struct nx_config *cfg, const char *script,
 	for (uint32_t i = 0; i < cfg->ntargets; i++)	/* before a byte is written */
 		if ((rc = check_path(cfg, &cfg->targets[i], err)) < 0)
 			return rc;
+	for (uint32_t i = 0; i < cfg->nsyscalls; i++) {
+		char b[32];
+
+		/* args->id of raw_syscalls is the bare number, whichever ABI */
+		if (NX_SYS_IS_IA32(cfg->syscalls[i]))
+			return nx_err_set(err, -EINVAL, "%s: Syscalls: %s is i386-only, and "
+					  "bpftrace cannot tell i386 syscall numbers from x86-64 "
+					  "ones", cfg->path,
+					  nx_syscall_name(cfg->syscalls[i], b, sizeof(b)));
+	}
 	if (sys_probes && (rc = check_sysfilters(&g, err)) < 0)
 		return rc;
 	put_header(&g, script ? script : "script.bt");

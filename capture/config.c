@@ -959,13 +959,17 @@ static int load_targets(struct ctx *c, const struct node *v, struct nx_config *c
 	return 0;
 }
 
+/* A name of the list: its x86-64 number (both ABIs' syscalls of that name),
+ * or NX_SYS_IA32 | n for an i386-only syscall (mmap2, socketcall ...). */
 static int add_syscall(struct ctx *c, const struct node *it, void *arg)
 {
 	struct nx_config *cfg = arg;
 	char tok[TOKEN_SHOWN + 4];
 	uint32_t *s, i;
-	int nr = nx_syscall_number(it->str);
+	int64_t nr = nx_syscall_number(it->str);
 
+	if (nr < 0)
+		nr = nx_syscall_ia32_only(it->str);
 	if (nr < 0)
 		return fail(c, it, "Syscalls: unknown syscall '%s'", shown(it->str, it->len, tok));
 	for (i = 0; i < cfg->nsyscalls; i++)
@@ -1030,6 +1034,9 @@ static int add_sysfilter(struct ctx *c, const struct node *it, struct nx_config 
 		return fail(c, it, "Syscalls: a filter names one syscall (name: trigger)");
 	k = it->kids[0];
 	x = it->kids[1];
+	if (k->type == N_SCALAR && nx_syscall_ia32_only(k->str) >= 0)
+		return fail(c, k, "Syscalls: %s is i386-only: a filter needs a syscall with an "
+			    "x86-64 number", shown(k->str, k->len, tok));
 	if (k->type != N_SCALAR || (n = nx_syscall_number(k->str)) < 0)
 		return fail(c, k, "Syscalls: unknown syscall '%s'",
 			    k->type == N_SCALAR ? shown(k->str, k->len, tok) : "?");

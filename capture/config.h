@@ -114,7 +114,8 @@ struct nx_config {
 	uint32_t ntargets;
 	double duration_s;		/* Duration, 0 = until the command exits */
 	bool syscalls_none;		/* Syscalls: none */
-	uint32_t *syscalls;		/* Syscalls: [names] as numbers; NULL = all */
+	uint32_t *syscalls;		/* Syscalls: [names] as numbers (x86-64, or NX_SYS_IA32 | n for an
+				 * i386-only name); NULL = all */
 	uint32_t nsyscalls;
 	struct nx_config_sysfilter *sysfilters;	/* Syscalls items with a filter (their nr is in syscalls too) */
 	uint32_t nsysfilters;

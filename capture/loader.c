@@ -266,12 +266,16 @@ struct nx_loader *nx_loader_open(const struct nx_loader_opts *o, struct nx_err *
 	if (o->syscalls) {
 		ro->nx_sys_filter_on = 1;
 		for (uint32_t i = 0; i < o->nsyscalls; i++) {
-			if (o->syscalls[i] >= NX_SYS_MAX) {
-				nx_err_set(err, -EINVAL, "syscall number %u: beyond the filter's %u",
-					   o->syscalls[i], NX_SYS_MAX);
+			uint32_t nr = o->syscalls[i], bit = nr;
+
+			if (NX_SYS_IS_IA32(nr))	/* i386-only: past the x86-64 numbers */
+				bit = (nr & ~NX_SYS_IA32) < NX_SYS_MAX ? NX_SYS_MAX + (nr & ~NX_SYS_IA32)
+								       : NX_SYS_FILTER_BITS;
+			if (bit >= NX_SYS_FILTER_BITS || (!NX_SYS_IS_IA32(nr) && nr >= NX_SYS_MAX)) {
+				nx_err_set(err, -EINVAL, "syscall number %#x: beyond the filter's", nr);
 				goto fail;
 			}
-			ro->nx_sys_filter[o->syscalls[i] / 64] |= 1ull << (o->syscalls[i] % 64);
+			ro->nx_sys_filter[bit / 64] |= 1ull << (bit % 64);
 		}
 	}
 	if (set_filter(ro, o->filter, err) < 0)

@@ -17,7 +17,7 @@
 QUERY="$O/nexus-query" DUMP="$O/nexus-dump" SPLIT="$O/nexus-split" INFO="$O/nexus-info"
 IA=$((0x20000000))
 GETPID=$((IA | 20)) WRITE=$((IA | 4)) WRITEV=$((IA | 146)) OPENAT=$((IA | 295)) CLOSE=$((IA | 6))
-EXITG=$((IA | 252))
+GETUID32=$((IA | 199)) EXITG=$((IA | 252))
 
 # (a) int $0x80 from 64-bit code, between known 64-bit syscalls
 config "$T/a.yaml" "$FX/fx_ia32" "Payloads: {write: 64, writev: 64}"
@@ -26,8 +26,8 @@ config "$T/a.yaml" "$FX/fx_ia32" "Payloads: {write: 64, writev: 64}"
 events "$T/a.nxr" > /dev/null
 seq=$(awk '$1 == "syscall" { for (i = 2; i <= NF; i++) if ($i ~ /^nr=/) print substr($i, 4) }' "$T/a.nxr.txt" |
 	sed -n '/^110$/,/^110$/p' | tr '\n' ' ')
-[ "$seq" = "110 $GETPID $WRITE $WRITEV $OPENAT $CLOSE 110 " ] ||
-	fail "between the getppid markers: '$seq', want '110 $GETPID $WRITE $WRITEV $OPENAT $CLOSE 110 '"
+[ "$seq" = "110 $GETPID $WRITE $WRITEV $OPENAT $CLOSE $GETUID32 110 " ] ||
+	fail "between the getppid markers: '$seq', want '110 $GETPID $WRITE $WRITEV $OPENAT $CLOSE $GETUID32 110 '"
 line() { grep "^syscall .* nr=$1 " "$T/a.nxr.txt"; }
 pid=$(field "$(line $GETPID)" pid)
 [ "$(field "$(line $GETPID)" ret)" = "$pid" ] || fail "ia32 getpid returned $(field "$(line $GETPID)" ret), pid $pid"
@@ -61,8 +61,8 @@ done
 [ "$(q "$T/a.nxr" "SELECT name FROM syscall_counts WHERE nr IN ($GETPID, $WRITE, $OPENAT, $CLOSE) ORDER BY nr")" = "write close getpid openat " ] ||
 	fail "nexus-query syscall_counts: '$(q "$T/a.nxr" "SELECT nr, name FROM syscall_counts WHERE nr > $IA")'"
 "$SPLIT" -o "$T/s" "$T/a.nxr" > /dev/null && "$SPLIT" --names -o "$T/n" "$T/a.nxr" > /dev/null || fail "nexus-split failed"
-grep -q " 110 $GETPID $WRITE $WRITEV $OPENAT $CLOSE 110 " "$T/s/fx_ia32:$pid.log" || fail "nexus-split numbers: $(cat "$T/s/fx_ia32:$pid.log")"
-grep -q " getppid getpid write writev openat close getppid " "$T/n/fx_ia32:$pid.log" || fail "nexus-split --names: $(cat "$T/n/fx_ia32:$pid.log")"
+grep -q " 110 $GETPID $WRITE $WRITEV $OPENAT $CLOSE $GETUID32 110 " "$T/s/fx_ia32:$pid.log" || fail "nexus-split numbers: $(cat "$T/s/fx_ia32:$pid.log")"
+grep -q " getppid getpid write writev openat close getuid32 getppid " "$T/n/fx_ia32:$pid.log" || fail "nexus-split --names: $(cat "$T/n/fx_ia32:$pid.log")"
 "$INFO" --top 100 "$T/a.nxr" | grep -q '^ *1  getpid (ia32)$' || fail "nexus-info: no 'getpid (ia32)' among the top syscalls"
 ok "named from the i386 table in nexus-dump (and --json), nexus-query, nexus-split and nexus-info"
 
@@ -74,6 +74,19 @@ events "$T/f.nxr" > /dev/null
 got=$(awk '$1 == "syscall" { for (i = 2; i <= NF; i++) if ($i ~ /^nr=/) print substr($i, 4) }' "$T/f.nxr.txt" | tr '\n' ' ')
 [ "$got" = "110 $OPENAT 110 " ] || fail "Syscalls [getppid, openat: /dev/nu...]: '$got', want '110 $OPENAT 110 '"
 ok "Syscalls: [getppid, openat] keeps the ia32 openat (PathPrefix on its 32-bit pointer), drops the rest"
+
+# an i386-only name (getuid32: x86-64 has getuid) keeps that ia32 syscall
+# alone, by its own bit; a filter on one is refused at its line
+config "$T/g.yaml" "$FX/fx_ia32" "Syscalls: [getppid, getuid32]"
+"$REC" -q -o "$T/g.nxr" "$T/g.yaml" > /dev/null 2> "$T/err" || fail "getuid32: exit $?: $(cat "$T/err")"
+events "$T/g.nxr" > /dev/null
+got=$(awk '$1 == "syscall" { for (i = 2; i <= NF; i++) if ($i ~ /^nr=/) print substr($i, 4) }' "$T/g.nxr.txt" | tr '\n' ' ')
+[ "$got" = "110 $GETUID32 110 " ] || fail "Syscalls [getppid, getuid32]: '$got', want '110 $GETUID32 110 '"
+config "$T/h.yaml" "$FX/fx_ia32" "Syscalls:" '  - getuid32: "ret == 0"'
+"$REC" -q -o "$T/h.nxr" "$T/h.yaml" > /dev/null 2> "$T/err" && fail "a filter on getuid32 was accepted"
+grep -q "getuid32 is i386-only: a filter needs a syscall with an x86-64 number" "$T/err" ||
+	fail "getuid32 filter: $(cat "$T/err")"
+ok "Syscalls: [getppid, getuid32] keeps the i386-only getuid32 and nothing else; a filter on it is refused"
 
 # a one-line spec: its predicate (a kernel filter) and its print format meet
 # the ia32 write by name

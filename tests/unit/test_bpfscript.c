@@ -743,6 +743,9 @@ static void test_what_bpftrace_cannot_say_is_refused(void **state)
 		  "prefix holding quotes, backslashes or control characters" },
 		{ "TraceCondition:\n  Command: x\n  Syscalls:\n    - read: \"arg1 == 1\"\n",
 		  bad_sys_trigger, "c.yaml:4:13: no such argument 'arg7' (arg1..arg6)" },
+		{ "TraceCondition:\n  Command: x\n  Syscalls: [openat, mmap2]\n", NULL,
+		  "c.yaml: Syscalls: mmap2 is i386-only, and bpftrace cannot tell i386 syscall "
+		  "numbers from x86-64 ones" },
 	};
 	struct nx_err err;
 

@@ -203,6 +203,16 @@ static void test_ia32_maps_by_name_to_x86_64(void **state)
 	assert_int_equal(nx_syscall_ia32_to64(I386_SOCKETCALL), -1);
 	assert_int_equal(nx_syscall_ia32_to64(I386_LLSEEK), -1);
 	assert_int_equal(nx_syscall_ia32_to64(100000), -1);
+	/* what a Syscalls list names them by */
+	assert_int_equal(nx_syscall_ia32_only("mmap2"), NX_SYS_IA32 | I386_MMAP2);
+	assert_int_equal(nx_syscall_ia32_only("socketcall"), NX_SYS_IA32 | I386_SOCKETCALL);
+	assert_int_equal(nx_syscall_ia32_only("_llseek"), NX_SYS_IA32 | I386_LLSEEK);
+	assert_int_equal(nx_syscall_ia32_only("openat"), -1);	/* x86-64 has it */
+	assert_int_equal(nx_syscall_ia32_only("getuid"), -1);
+	assert_int_equal(nx_syscall_ia32_only("syscall_5"), -1);
+	assert_int_equal(nx_syscall_ia32_only("nosuchcall"), -1);
+	assert_int_equal(nx_syscall_ia32_only(""), -1);
+	assert_int_equal(nx_syscall_ia32_only(NULL), -1);
 	assert_int_equal(nx_syscall_nr64(NX_SYS_IA32 | I386_OPENAT), 257);
 	assert_int_equal(nx_syscall_nr64(NX_SYS_IA32 | I386_MMAP2), -1);
 	assert_int_equal(nx_syscall_nr64(20), 20);		/* x86-64: itself */
