@@ -1181,11 +1181,11 @@ static size_t try_mtf(struct nxr_colenc *e, int depth, const uint64_t *v, size_t
 			hit |= (unsigned)(l[k] == x) << k;
 		if (hit) {
 			ix[i] = (unsigned)__builtin_ctz(hit) + 1;
-		} else {	/* a literal, into the slot after the last one's */
+		} else {	/* a literal: the next free slot, then the last one */
 			lit[nl++] = x;
 			ix[i] = 0;
 			l[l[MTF_LEN]] = x;
-			l[MTF_LEN] = (l[MTF_LEN] + 1) & (MTF_LEN - 1);
+			l[MTF_LEN] += l[MTF_LEN] < MTF_LEN - 1;
 		}
 	}
 	for (size_t i = 0; moves && i < n; i++) {
@@ -2556,7 +2556,9 @@ static int huff_ix(struct nxr_coldec *d, const uint8_t *p, const uint8_t *end, s
  * One value of MTF, TMTF, LIST or TLIST from its index j and its list l:
  * 0 takes the next of the nl literals (*k so far). MTF moves the value to
  * the front; LIST leaves every value in its slot and puts a literal in
- * slot l[MTF_LEN] (its count of literals, mod MTF_LEN). checked: j from a
+ * slot l[MTF_LEN], the next free one, then always the last (values used
+ * before the list filled keep their slots: a new process's many one-time
+ * values churn through one slot, not round the list). checked: j from a
  * column of any scheme, not yet known to be <= MTF_LEN. false when the
  * literals run out or j is out of range.
  */
@@ -2584,7 +2586,7 @@ static NXR_ALWAYS_INLINE bool list_one(uint64_t *l, uint64_t j, const uint64_t *
 		x = lit[(*k)++];
 		if (!moves) {
 			l[l[MTF_LEN]] = x;
-			l[MTF_LEN] = (l[MTF_LEN] + 1) & (MTF_LEN - 1);
+			l[MTF_LEN] += l[MTF_LEN] < MTF_LEN - 1;
 			*out = x;
 			return true;
 		}

@@ -1252,7 +1252,7 @@ static uint8_t *t_huff(uint8_t *p, const uint64_t *v, size_t n, unsigned s, bool
 /* move-to-front over lists of 16 (starting as zeros), one per task or one
  * for all: the indices (0: not in the list) and the values not found;
  * without moves (LIST, TLIST: format 1.3), a value keeps its slot and one
- * not found takes the slot after the last one's, round the list */
+ * not found takes the next free slot, or the last one once they are full */
 static unsigned t_mtf(const uint64_t *v, const uint64_t *tasks, unsigned n, bool per_task,
 		      bool moves, uint64_t *ix, uint64_t *lit)
 {
@@ -1274,8 +1274,10 @@ static unsigned t_mtf(const uint64_t *v, const uint64_t *tasks, unsigned n, bool
 			ix[i] = j + 1;
 		}
 		if (!moves) {
-			if (!ix[i])
-				l[next[t]++ % 16] = v[i];
+			if (!ix[i]) {
+				l[next[t]] = v[i];
+				next[t] += next[t] < 15;
+			}
 			continue;
 		}
 		memmove(l + 1, l, j * sizeof(*l));
@@ -1443,17 +1445,18 @@ static void test_mtf_columns(void **state)
 		assert_int_equal(t_load(buf, t_payload(buf, 8, 1, tasks, col, (size_t)(p - col)),
 					8, tasks, v), 0);
 	}
-	/* LIST: more than 16 literals go round the list, slot by slot; the
-	 * indices read the values their slots hold then */
+	/* LIST: more than 16 literals, the later ones all into the last slot;
+	 * the indices read the values their slots hold then */
 	for (unsigned i = 0; i < 40; i++)
 		v[i] = i < 20 ? 1000 + i : 1000 + 4 + (i % 16), tasks[i] = 0;
 	{
 		unsigned nl = t_mtf(v, tasks, 40, false, false, ix, lit);
 		uint8_t *end;
 
-		assert_int_equal(nl, 20);
 		assert_int_equal(ix[20], 9);	/* 1008, the 9th literal: slot 8 */
-		assert_int_equal(ix[28], 1);	/* 1016, the 17th: round to slot 0 */
+		assert_int_equal(ix[26], 15);	/* 1014, the 15th: slot 14 */
+		assert_int_equal(ix[28], 0);	/* 1016, the 17th, replaced in slot 15 */
+		assert_int_equal(nl, 25);	/* 1015-1019 again, each in slot 15 */
 		end = t_mtf_col(col, false, false, ix, 40, lit, nl, true, 0);
 		assert_int_equal(t_load(buf, t_payload(buf, 40, 1, tasks, col, (size_t)(end - col)),
 					40, tasks, v), 0);
