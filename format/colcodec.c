@@ -889,6 +889,9 @@ static size_t try_tdelta(struct nxr_colenc *e, int depth, const uint64_t *v, siz
  * values (of the column, or of the value's task), 0 for one not in it,
  * whose values follow in a nested column: tasks, and a task's few fds and
  * buffers, become small indices for HUFF.
+ * LIST, TLIST (format 1.3, NXR_INCOMPAT_LISTS): the same lists without
+ * moves, a value's index its slot (the order the column or task first
+ * used it): decoding is a lookup, with no chain from value to value.
  */
 #define MTF_LEN 16u		/* entries of a move-to-front list */
 #define HUFF_SYM_MAX 2048u	/* most distinct symbols a writer codes (the hash map's half) */
