@@ -211,6 +211,25 @@ static inline bool nxr_huff_decode_bytes(const struct nxr_huff_dec *h, const uin
 
 	if (nb0 > nb)
 		return false;
+	/* four steps a load: their codes take at most 4 x 12 of its 57 bits,
+	 * and each step then waits only for the shift of the one before, not
+	 * for a load at the position it leaves */
+	while (i0 + 28 <= n0 && i1 + 28 <= n1 && p0 <= l0 && p1 <= l1) {
+		uint64_t w0 = nxr_bits_peek(bits, p0), w1 = nxr_bits_peek(bits, p1);
+
+		for (int k = 0; k < 4; k++) {
+			uint64_t e0 = nxr_huff_mlook(h, w0), e1 = nxr_huff_mlook(h, w1);
+
+			nxr_store_le64(out0 + i0, e0 >> 8);
+			nxr_store_le64(out1 + i1, e1 >> 8);
+			i0 += (e0 >> 4) & 15u;
+			i1 += (e1 >> 4) & 15u;
+			w0 >>= e0 & 15u;
+			w1 >>= e1 & 15u;
+			p0 += e0 & 15u;
+			p1 += e1 & 15u;
+		}
+	}
 	while (i0 + 7 <= n0 && i1 + 7 <= n1 && p0 <= l0 && p1 <= l1) {
 		uint64_t e0 = nxr_huff_mlook(h, nxr_bits_peek(bits, p0));
 		uint64_t e1 = nxr_huff_mlook(h, nxr_bits_peek(bits, p1));
