@@ -49,7 +49,6 @@
 #if defined(__SSE2__) && !defined(NXR_COL_SCALAR)
 #include <emmintrin.h>
 #endif
-#include <stdio.h>
 
 #include "format/bytes.h"
 #include "format/huff.h"
@@ -1316,7 +1315,8 @@ static size_t enc_exact(struct nxr_colenc *e, int depth, const uint64_t *v, size
 	/* (with the entropy-coded schemes, whose nested HUFF codes the runs in
 	 * their entropy, a column of long runs is worth a trial at more runs:
 	 * the tasks column, whose runs read faster than MTF's indices) */
-	if (depth + 1 < DEPTHS && (runs * 4 < best || (e->entropy && runs * 4 < n && runs * 2 < best))) {
+	if (depth + 1 < DEPTHS &&
+	    (runs * 4 < best || (e->entropy && runs * 4 < n && runs * 2 < best))) {
 		got = try_rle(e, depth, v, n, e->trial[depth][slot], NULL);
 		if (got < best) {
 			best = got;
@@ -2804,10 +2804,10 @@ static const uint8_t *dec_list(struct nxr_coldec *d, int depth, const uint8_t *p
 		return NULL;
 	}
 	memset(d->mtf, 0, nlists * stride * sizeof(*d->mtf));
-#define APPLY(bytes, pt, mv)									\
+#define APPLY(bytes, pt, mv)								\
 	list_apply(j0, j1, bytes ? NULL : ix, lit, (size_t)nl, ctx, d->mtf, stride, n, out, pt, mv)
 #if defined(__SSE2__) && !defined(NXR_COL_SCALAR)
-#define RANK(bytes, pt)										\
+#define RANK(bytes, pt)								\
 	mtf_rank_apply(j0, j1, bytes ? NULL : ix, lit, (size_t)nl, ctx, d->mtf, n, out, pt)
 	if (moves) {
 		mtf_rank_init(d->mtf, nlists);

@@ -264,7 +264,8 @@ void nxr_huff_multi_init(struct nxr_huff_dec *d, const uint8_t *map)
 		d->map[k] = map ? map[k] : (uint8_t)k;
 	if (!d->bits) {
 		for (unsigned w = 0; w < 1u << NXR_HUFF_MBITS; w++)
-			t[(1u << NXR_HUFF_MBITS) + w] = 0x01010101010101ull * d->map[0] << 8 | 7u << 4;
+			t[(1u << NXR_HUFF_MBITS) + w] =
+				0x01010101010101ull * d->map[0] << 8 | 7u << 4;
 		return;
 	}
 	t[1] = 0;	/* a window of 0 bits: no code */
