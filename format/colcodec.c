@@ -46,6 +46,9 @@
 #include <string.h>
 #include <zstd.h>
 #include <zstd_errors.h>
+#if defined(__SSE2__) && !defined(NXR_COL_SCALAR)
+#include <emmintrin.h>
+#endif
 
 #include "format/bytes.h"
 #include "format/huff.h"
@@ -70,6 +73,7 @@ _Static_assert(DICT_MAX <= 1u << DT_IXB && 2 * DICT_MAX <= 1u << DH_BITS, "dicti
 enum {
 	M_FOR = 0, M_DELTA = 1, M_DICT = 2, M_RLE = 3, M_TREP = 4, M_TDELTA = 5, M_ZSTD = 6,
 	M_HUFF = 7, M_MTF = 8, M_TMTF = 9,	/* format 1.2: NXR_INCOMPAT_ENTROPY */
+	M_LIST = 10, M_TLIST = 11,		/* format 1.3: NXR_INCOMPAT_LISTS */
 	M_DECIDE = 255,		/* (encoder only: FOR or DELTA, whichever is smaller) */
 	M_STR_RAW = 16, M_STR_ZSTD = 17,
 };
@@ -614,6 +618,7 @@ struct nxr_colenc {
 	size_t ocap;
 	/* the entropy-coded schemes (format 1.2) */
 	bool entropy;			/* allowed */
+	bool lists;			/* ... and LIST, TLIST (format 1.3) */
 	struct nxr_huff_enc huff[DEPTHS];	/* a nested HUFF must not overwrite its parent's */
 	uint32_t hcount[NXR_HUFF_MAXSYM];
 	uint64_t hsym[DEPTHS][NXR_HUFF_MAXSYM];
@@ -883,6 +888,9 @@ static size_t try_tdelta(struct nxr_colenc *e, int depth, const uint64_t *v, siz
  * values (of the column, or of the value's task), 0 for one not in it,
  * whose values follow in a nested column: tasks, and a task's few fds and
  * buffers, become small indices for HUFF.
+ * LIST, TLIST (format 1.3, NXR_INCOMPAT_LISTS): the same lists without
+ * moves, a value's index its slot (the order the column or task first
+ * used it): decoding is a lookup, with no chain from value to value.
  */
 #define MTF_LEN 16u		/* entries of a move-to-front list */
 #define HUFF_SYM_MAX 2048u	/* most distinct symbols a writer codes (the hash map's half) */
@@ -1151,19 +1159,38 @@ static NXR_ALWAYS_INLINE void mtf_front(uint64_t *l, uint64_t j, uint64_t x)
  */
 static size_t try_mtf(struct nxr_colenc *e, int depth, const uint64_t *v, size_t n,
 		      const uint32_t *ctx, uint32_t ntasks, uint8_t *out, uint8_t *memo,
-		      size_t bar)
+		      size_t bar, bool moves)
 {
 	uint64_t *ix = e->b[depth], *lit = e->a[depth], *l = e->mtf;
 	int64_t lo = INT64_MAX, hi = INT64_MIN;
-	size_t nl = 0, nlists = ctx ? ntasks : 1;
+	size_t nl = 0, nlists = ctx ? ntasks : 1, stride = moves ? MTF_LEN : MTF_LEN + 1;
 	uint32_t cnt[MTF_LEN + 1] = { 0 };
 	uint8_t *p = out;
 
-	if (grow((void **)&e->mtf, &e->mtfcap, nlists * MTF_LEN, sizeof(*e->mtf)) < 0)
+	if (grow((void **)&e->mtf, &e->mtfcap, nlists * stride, sizeof(*e->mtf)) < 0)
 		return 0;
-	memset(e->mtf, 0, nlists * MTF_LEN * sizeof(*e->mtf));
+	memset(e->mtf, 0, nlists * stride * sizeof(*e->mtf));
 	l = e->mtf;
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; !moves && i < n; i++) {
+		uint64_t x = v[i];
+		unsigned hit = 0;
+
+		if (ctx)
+			l = e->mtf + (size_t)ctx[i] * stride;
+		/* a value keeps its slot: where it is is random, so all 16
+		 * compared, without a branch */
+		for (unsigned k = 0; k < MTF_LEN; k++)
+			hit |= (unsigned)(l[k] == x) << k;
+		if (hit) {
+			ix[i] = (unsigned)__builtin_ctz(hit) + 1;
+		} else {	/* a literal: the next free slot, then the last one */
+			lit[nl++] = x;
+			ix[i] = 0;
+			l[l[MTF_LEN]] = x;
+			l[MTF_LEN] += l[MTF_LEN] < MTF_LEN - 1;
+		}
+	}
+	for (size_t i = 0; moves && i < n; i++) {
 		uint64_t x = v[i];
 		unsigned j, hit;
 
@@ -1210,7 +1237,7 @@ static size_t try_mtf(struct nxr_colenc *e, int depth, const uint64_t *v, size_t
 		if (est * 3 / 4 >= bar)	/* (the nested columns often do better) */
 			return 0;
 	}
-	*p++ = ctx ? M_TMTF : M_MTF;
+	*p++ = moves ? (ctx ? M_TMTF : M_MTF) : (ctx ? M_TLIST : M_LIST);
 	p = nxr_put_varint(p, nl);
 	p += enc_int_memo(e, depth + 1, lit, nl, NULL, 0, p, CHILD(memo, 2));
 	p += enc_int_memo(e, depth + 1, ix, n, NULL, 0, p, CHILD(memo, 1));
@@ -1229,15 +1256,21 @@ static void try_entropy(struct nxr_colenc *e, int depth, const uint64_t *v, size
 		return;
 	if (*bestbuf == spare[*slot])	/* (the last scheme tried keeps its slot) */
 		*slot ^= 1;
-	/* HUFF at depths 0 and 1; MTF at the top; TMTF there, with tasks */
-	for (int m = 0; m < (depth ? 1 : ctx ? 3 : 2); m++) {
+	/* HUFF at depths 0 and 1; LIST and MTF at the top, TLIST and TMTF
+	 * there with tasks: the lists first, as they read faster, the move-
+	 * to-front ones then taken only when they gain enough over them */
+	for (int m = 0; m < (depth ? 1 : 5); m++) {
 		uint8_t *buf = spare[*slot];
+		bool per_task = m == 2 || m == 4, moves = m >= 3 || !e->lists;
 		size_t bar = *best > n / ENTROPY_GAIN_MIN ? *best - n / ENTROPY_GAIN_MIN : 0;
 
+		if ((per_task && !ctx) || (!e->lists && m >= 3))
+			continue;
 		if (m == 0)
 			got = try_huff(e, depth, v, n, buf, NULL, bar);
 		else
-			got = try_mtf(e, depth, v, n, m == 2 ? ctx : NULL, ntasks, buf, NULL, bar);
+			got = try_mtf(e, depth, v, n, per_task ? ctx : NULL, ntasks, buf, NULL, bar,
+				      moves);
 		if (got && got + n / ENTROPY_GAIN_MIN < *best && got <= col_bound(n)) {
 			*best = got;
 			*bestbuf = buf;
@@ -1259,10 +1292,10 @@ static size_t emit_entropy(struct nxr_colenc *e, int depth, unsigned mode, const
 		return 0;
 	if (mode == M_HUFF)
 		got = try_huff(e, depth, v, n, buf, memo, SIZE_MAX);
-	else if (mode == M_MTF && depth == 0)
-		got = try_mtf(e, depth, v, n, NULL, 0, buf, memo, SIZE_MAX);
-	else if (mode == M_TMTF && depth == 0 && ctx)
-		got = try_mtf(e, depth, v, n, ctx, ntasks, buf, memo, SIZE_MAX);
+	else if ((mode == M_MTF || mode == M_LIST) && depth == 0)
+		got = try_mtf(e, depth, v, n, NULL, 0, buf, memo, SIZE_MAX, mode == M_MTF);
+	else if ((mode == M_TMTF || mode == M_TLIST) && depth == 0 && ctx)
+		got = try_mtf(e, depth, v, n, ctx, ntasks, buf, memo, SIZE_MAX, mode == M_TMTF);
 	if (!got || got > col_bound(n))
 		return 0;
 	memcpy(out, buf, got);
@@ -1279,7 +1312,11 @@ static size_t enc_exact(struct nxr_colenc *e, int depth, const uint64_t *v, size
 
 	int_stats(v, n, &c_for, &c_delta, &runs, &e->bs[depth]);
 	best = 1 + (c_for <= c_delta ? c_for : c_delta);
-	if (depth + 1 < DEPTHS && runs * 4 < best) {
+	/* (with the entropy-coded schemes, whose nested HUFF codes the runs in
+	 * their entropy, a column of long runs is worth a trial at more runs:
+	 * the tasks column, whose runs read faster than MTF's indices) */
+	if (depth + 1 < DEPTHS &&
+	    (runs * 4 < best || (e->entropy && runs * 4 < n && runs * 2 < best))) {
 		got = try_rle(e, depth, v, n, e->trial[depth][slot], NULL);
 		if (got < best) {
 			best = got;
@@ -1358,6 +1395,8 @@ static size_t emit(struct nxr_colenc *e, int depth, unsigned mode, const uint64_
 	case M_HUFF:
 	case M_MTF:
 	case M_TMTF:
+	case M_LIST:
+	case M_TLIST:
 		got = emit_entropy(e, depth, mode, v, n, ctx, ntasks, out, memo);
 		if (!got)
 			return enc_exact(e, depth, v, n, ctx, ntasks, out);
@@ -1438,12 +1477,18 @@ struct nxr_colenc *nxr_colenc_new(void)
 		return NULL;
 	}
 	e->entropy = true;
+	e->lists = true;
 	return e;
 }
 
 void nxr_colenc_set_entropy(struct nxr_colenc *e, bool on)
 {
 	e->entropy = on;
+}
+
+void nxr_colenc_set_lists(struct nxr_colenc *e, bool on)
+{
+	e->lists = on;
 }
 
 void nxr_colenc_free(struct nxr_colenc *e)
@@ -2052,6 +2097,7 @@ struct nxr_coldec {
 	struct nxr_huff_dec huff;	/* HUFF's code (format 1.2) */
 	uint64_t *mtf;			/* MTF, TMTF: the lists */
 	size_t mtfcap;
+	uint8_t *jx;			/* their indices, a byte each (dec_scratch) */
 };
 
 struct nxr_coldec *nxr_coldec_new(void)
@@ -2099,6 +2145,7 @@ void nxr_coldec_free(struct nxr_coldec *d)
 	free(d->zcol);
 	hm_free(&d->h);
 	free(d->mtf);
+	free(d->jx);
 	free(d);
 }
 
@@ -2113,6 +2160,16 @@ static NXR_ALWAYS_INLINE void fill64(uint64_t *out, uint64_t v, size_t cnt)
 		*(v2 *)(out + i) = vv;
 	if (i < cnt)
 		out[i] = v;
+}
+
+/* out[0..16) = v: eight stores */
+static NXR_ALWAYS_INLINE void fill64_16(uint64_t *out, uint64_t v)
+{
+	typedef uint64_t v2 __attribute__((vector_size(16), aligned(8)));
+	v2 vv = { v, v };
+
+	for (size_t i = 0; i < 16; i += 2)
+		*(v2 *)(out + i) = vv;
 }
 
 /* out[0..cnt) summed in place (DELTA), after *acc, which receives the total */
@@ -2430,15 +2487,46 @@ static const uint8_t *huff_head(struct nxr_coldec *d, int depth, const uint8_t *
 	return p;
 }
 
+/*
+ * HUFF's two streams without raw bits, of at most 256 symbols (selectors,
+ * returns, indices: nearly all): decoded into bytes by the multi-symbol
+ * table, several values a lookup, then each symbol number k written as
+ * sym[k], or as k when sym is NULL. false when the streams are malformed.
+ */
+static bool huff_small(struct nxr_coldec *d, const uint8_t *bits, uint64_t nb, uint64_t nb0,
+		       size_t n, const uint64_t *sym, uint64_t *out)
+{
+	uint8_t *j0 = d->jx, *j1 = d->jx + n / 2 + 16;
+	size_t i = 0;
+
+	nxr_huff_multi_init(&d->huff, NULL);
+	if (!nxr_huff_decode_bytes(&d->huff, bits, nb, nb0, n, j0, j1))
+		return false;
+	for (; i + 2 <= n; i += 2) {
+		out[i] = sym ? sym[j0[i / 2]] : j0[i / 2];
+		out[i + 1] = sym ? sym[j1[i / 2]] : j1[i / 2];
+	}
+	if (i < n)
+		out[i] = sym ? sym[j0[i / 2]] : j0[i / 2];
+	return true;
+}
+
 /* HUFF: each value one code and s raw bits, or the differences so */
 static const uint8_t *dec_huff(struct nxr_coldec *d, int depth, const uint8_t *p,
 			       const uint8_t *end, size_t n, uint64_t *out)
 {
-	uint64_t nd, nb, nb0;
+	uint64_t nd, nb, nb0, *sym = d->a[depth];
 	unsigned fl;
+	bool ok;
 
-	p = huff_head(d, depth, p, end, n, &fl, &nd, &nb, &nb0, d->a[depth]);
-	if (!p || !nxr_huff_decode(&d->huff, p, nb, nb0, n, fl & 0x3f, d->a[depth], out))
+	p = huff_head(d, depth, p, end, n, &fl, &nd, &nb, &nb0, sym);
+	if (!p)
+		return NULL;
+	if (!(fl & 0x3f) && nd <= 256)
+		ok = huff_small(d, p, nb, nb0, n, sym, out);
+	else
+		ok = nxr_huff_decode(&d->huff, p, nb, nb0, n, fl & 0x3f, sym, out);
+	if (!ok)
 		return NULL;
 	if (fl & 0x40)
 		for (size_t i = 1; i < n; i++)
@@ -2460,112 +2548,283 @@ static int huff_ix(struct nxr_coldec *d, const uint8_t *p, const uint8_t *end, s
 		return 0;
 	if (*nd > NXR_COL_MAX_GROUPS)
 		return 0;
+	_Static_assert(NXR_COL_MAX_GROUPS <= 256, "huff_small()'s bytes");
 	p = huff_head(d, 0, p, end, n, &fl, nd, &nb, &nb0, d->a[0]);
-	if (!p || p + nb != end || !nxr_huff_decode(&d->huff, p, nb, nb0, n, 0, NULL, ix))
+	if (!p || p + nb != end || !huff_small(d, p, nb, nb0, n, NULL, ix))
 		return -1;
 	return 1;
 }
 
 /*
- * MTF and TMTF's lists applied to the indices (0: the next of the nl
- * literals): from ix, or straight from HUFF's two streams (h, their bits,
- * nb and nb0 bytes, its symbols sym, each checked <= MTF_LEN first) when
- * hs. false when an index is out of range, the literals do not add up or
- * a stream is not exactly its codes. per_task: a list per task of ctx,
- * else one.
+ * One value of MTF, TMTF, LIST or TLIST from its index j and its list l:
+ * 0 takes the next of the nl literals (*k so far). MTF moves the value to
+ * the front; LIST leaves every value in its slot and puts a literal in
+ * slot l[MTF_LEN], the next free one, then always the last (values used
+ * before the list filled keep their slots: a new process's many one-time
+ * values churn through one slot, not round the list). checked: j from a
+ * column of any scheme, not yet known to be <= MTF_LEN. false when the
+ * literals run out or j is out of range.
  */
-static NXR_ALWAYS_INLINE bool mtf_apply(const uint64_t *ix, const uint64_t *lit, size_t nl,
-					const uint32_t *ctx, uint64_t *lists, size_t n,
-					uint64_t *out, const bool per_task, const bool hs,
-					const struct nxr_huff_dec *h, const uint8_t *bits,
-					uint64_t nb, uint64_t nb0, const uint64_t *sym)
+static NXR_ALWAYS_INLINE bool list_one(uint64_t *l, uint64_t j, const uint64_t *lit, size_t nl,
+				       size_t *k, uint64_t *out, const bool per_task,
+				       const bool moves, const bool checked)
 {
-	uint64_t *l = lists, x, pos[2] = { 0, nb0 * 8 }, lim[2] = { nb0 * 8, nb * 8 };
+	uint64_t x;
+
+	if (moves && !per_task && j == 1) {	/* the task of the event before: nearly always */
+		*out = l[0];
+		return true;
+	}
+	if (checked && j > MTF_LEN)
+		return false;
+	if (!moves && j) {	/* a plain lookup: no chain from value to value */
+		*out = l[j - 1];
+		return true;
+	}
+	if (j) {
+		x = l[j - 1];
+	} else {
+		if (*k == nl)
+			return false;
+		x = lit[(*k)++];
+		if (!moves) {
+			l[l[MTF_LEN]] = x;
+			l[MTF_LEN] += l[MTF_LEN] < MTF_LEN - 1;
+			*out = x;
+			return true;
+		}
+		j = MTF_LEN;
+	}
+	mtf_front(l, j, x);
+	*out = x;
+	return true;
+}
+
+#if defined(__SSE2__) && !defined(NXR_COL_SCALAR)
+/*
+ * MTF and TMTF decoded without moving values: a list is its 16 values,
+ * which keep their slots, and a vector of 16 byte ranks, each slot's place
+ * in the list (a permutation of 0-15). Index j >= 1 is the slot of rank
+ * j - 1; taking it to the front is three vector operations on the ranks
+ * (those below it one more, it 0), with no branch on j and no value moved;
+ * a literal takes the slot of rank 15 (the entry that drops out). The
+ * chain from value to value is the ranks' three operations.
+ */
+#define MTF_RSTRIDE (MTF_LEN + 2)	/* a list: 16 values, then 16 ranks */
+
+static const uint8_t mtf_splat[MTF_LEN][16] __attribute__((aligned(16))) = {
+#define S4(r) { r, r, r, r, r, r, r, r, r, r, r, r, r, r, r, r }
+	S4(0), S4(1), S4(2), S4(3), S4(4), S4(5), S4(6), S4(7),
+	S4(8), S4(9), S4(10), S4(11), S4(12), S4(13), S4(14), S4(15),
+#undef S4
+};
+
+/* Every list as it starts: 16 zeros, ranks 0-15 */
+static void mtf_rank_init(uint64_t *lists, size_t nlists)
+{
+	for (size_t t = 0; t < nlists; t++) {
+		uint64_t *l = lists + t * MTF_RSTRIDE;
+
+		memset(l, 0, MTF_LEN * sizeof(*l));
+		for (unsigned r = 0; r < MTF_LEN; r++)
+			((uint8_t *)(l + MTF_LEN))[r] = (uint8_t)r;
+	}
+}
+
+/* The slot of rank r (< 16) in *rk, and r moved to the front */
+static NXR_ALWAYS_INLINE unsigned mtf_rank_take(__m128i *rk, unsigned r)
+{
+	__m128i R = _mm_load_si128((const __m128i *)mtf_splat[r]);
+	__m128i eq = _mm_cmpeq_epi8(*rk, R), lt = _mm_cmplt_epi8(*rk, R);
+
+	*rk = _mm_andnot_si128(eq, _mm_sub_epi8(*rk, lt));	/* lt is -1 where below */
+	return (unsigned)__builtin_ctz((unsigned)_mm_movemask_epi8(eq));
+}
+
+/* One value of MTF or TMTF (list l, its ranks *rk) from its index j;
+ * checked: j not yet known to be <= MTF_LEN */
+static NXR_ALWAYS_INLINE bool mtf_rank_one(uint64_t *l, __m128i *rk, uint64_t j,
+					   const uint64_t *lit, size_t nl, size_t *k, uint64_t *out,
+					   const bool checked)
+{
+	unsigned slot;
+
+	if (checked && j > MTF_LEN)
+		return false;
+	if (__builtin_expect(j == 0, 0)) {
+		if (*k == nl)
+			return false;
+		slot = mtf_rank_take(rk, MTF_LEN - 1);
+		l[slot] = lit[(*k)++];
+	} else {
+		slot = mtf_rank_take(rk, (unsigned)j - 1);
+	}
+	*out = l[slot];
+	return true;
+}
+
+/* MTF (one list, its ranks in a register) or TMTF (a list per task of
+ * ctx, its ranks in memory: tasks change too often for a register kept
+ * while the task stays, whose branch mispredicts, 6 -> 12 cycles a
+ * value), as list_apply() */
+static NXR_ALWAYS_INLINE bool mtf_rank_apply(const uint8_t *j0, const uint8_t *j1,
+					     const uint64_t *ix, const uint64_t *lit, size_t nl,
+					     const uint32_t *ctx, uint64_t *lists, size_t n,
+					     uint64_t *out, const bool per_task)
+{
+	__m128i rk = _mm_loadu_si128((const __m128i *)(lists + MTF_LEN));
+	uint64_t *l = lists;
 	size_t k = 0;
+	const bool bytes = !ix;
 
 	for (size_t i = 0; i < n; i++) {
-		uint64_t j;
+		uint64_t j = bytes ? (i & 1 ? j1 : j0)[i / 2] : ix[i];
+		bool ok;
 
-		if (hs) {
-			if (!nxr_huff_one(h, bits, &pos[i & 1], lim[i & 1], 0, sym, &j))
-				return false;
+		if (per_task) {
+			l = lists + (size_t)ctx[i] * MTF_RSTRIDE;
+			ok = mtf_rank_one(l, (__m128i *)(l + MTF_LEN), j, lit, nl, &k, &out[i],
+					  !bytes);
 		} else {
-			j = ix[i];
+			ok = mtf_rank_one(l, &rk, j, lit, nl, &k, &out[i], !bytes);
 		}
-		if (per_task)
-			l = lists + (size_t)ctx[i] * MTF_LEN;
-		else if (j == 1) {	/* the task of the event before: nearly always */
-			out[i] = l[0];
-			continue;
-		}
-		if (j - 1 < MTF_LEN) {
-			x = l[j - 1];
-		} else if (j == 0) {
-			if (k == nl)
-				return false;
-			x = lit[k++];
-			j = MTF_LEN;
-		} else {
+		if (!ok)
 			return false;
-		}
-		mtf_front(l, j, x);
-		out[i] = x;
 	}
-	return k == nl && (!hs || ((pos[0] + 7) / 8 == nb0 &&
-				   (pos[1] - lim[0] + 7) / 8 == nb - nb0));
+	return k == nl;
+}
+#endif
+
+/*
+ * The lists (one, or one per task of ctx when per_task; stride entries
+ * each) applied to the n indices: those at even places in j0, at odd
+ * places in j1 (HUFF's two streams, decoded to bytes first, each known to
+ * be <= MTF_LEN), or all in ix (another scheme). false when an index is out
+ * of range or the literals do not add up.
+ */
+static NXR_ALWAYS_INLINE bool list_apply(const uint8_t *j0, const uint8_t *j1, const uint64_t *ix,
+					 const uint64_t *lit, size_t nl, const uint32_t *ctx,
+					 uint64_t *lists, size_t stride, size_t n, uint64_t *out,
+					 const bool per_task, const bool moves)
+{
+	uint64_t *l = lists;
+	size_t k = 0, i = 0;
+	const bool bytes = !ix;
+
+	for (; i + 2 <= n; i += 2) {
+		if (per_task)
+			l = lists + (size_t)ctx[i] * stride;
+		if (!list_one(l, bytes ? j0[i / 2] : ix[i], lit, nl, &k, &out[i], per_task, moves,
+			      !bytes))
+			return false;
+		if (per_task)
+			l = lists + (size_t)ctx[i + 1] * stride;
+		if (!list_one(l, bytes ? j1[i / 2] : ix[i + 1], lit, nl, &k, &out[i + 1], per_task,
+			      moves, !bytes))
+			return false;
+	}
+	if (i < n) {
+		if (per_task)
+			l = lists + (size_t)ctx[i] * stride;
+		if (!list_one(l, bytes ? j0[i / 2] : ix[i], lit, nl, &k, &out[i], per_task, moves,
+			      !bytes))
+			return false;
+	}
+	return k == nl;
 }
 
 /*
- * MTF and TMTF: the literals' count and values, then the indices. Indices
- * coded HUFF without shift or differences (the writer's, nearly always)
- * are decoded inside the move-to-front loop, not stored first.
+ * A nested index column (MTF, TMTF, LIST, TLIST) at depth, when it is HUFF
+ * without shift or differences (the writer's, mostly) and its symbols are
+ * at most 256, each <= lim (< 256): decoded by the multi-symbol table into
+ * bytes, those at even places at j0, at odd places at j1 (8 bytes of room
+ * past each half), each the value its symbol stands for; sym: scratch for
+ * the symbols. The end of the column, or *p unchanged when it is not that
+ * case, or NULL when malformed.
  */
-static const uint8_t *dec_mtf(struct nxr_coldec *d, int depth, const uint8_t *p,
-			      const uint8_t *end, size_t n, const uint32_t *ctx, uint32_t ntasks,
-			      uint64_t *out)
+static const uint8_t *index_bytes(struct nxr_coldec *d, int depth, const uint8_t *p,
+				  const uint8_t *end, size_t n, uint64_t lim, uint64_t *sym,
+				  uint8_t *j0, uint8_t *j1)
 {
-	uint64_t *ix = d->a[depth], *lit = d->b[depth], nl, nd = 0, nb = 0, nb0 = 0, big = 0;
-	size_t nlists = ctx ? ntasks : 1;
-	bool ok, hs;
+	uint64_t nd, nb, nb0;
+	uint8_t map[256];
 	unsigned fl;
+	const uint8_t *q = p + 2;
+
+	if (end - p < 2 || p[0] != M_HUFF || p[1] != 0 || nxr_get_varint(&q, end, &nd) ||
+	    nd > sizeof(map))
+		return p;
+	q = huff_head(d, depth, p + 1, end, n, &fl, &nd, &nb, &nb0, sym);
+	if (!q)
+		return NULL;
+	for (uint64_t k = 0; k < nd; k++) {
+		if (sym[k] > lim)
+			return NULL;
+		map[k] = (uint8_t)sym[k];
+	}
+	nxr_huff_multi_init(&d->huff, map);
+	if (!nxr_huff_decode_bytes(&d->huff, q, nb, nb0, n, j0, j1))
+		return NULL;
+	return q + nb;
+}
+
+/*
+ * MTF, TMTF (moves), LIST, TLIST: the literals' count and values, then the
+ * indices. Indices Huffman-coded are decoded into bytes first, several
+ * values a lookup, then the lists applied.
+ */
+static const uint8_t *dec_list(struct nxr_coldec *d, int depth, const uint8_t *p,
+			       const uint8_t *end, size_t n, const uint32_t *ctx, uint32_t ntasks,
+			       uint64_t *out, bool moves)
+{
+	uint64_t *lit = d->b[depth], *ix = d->a[depth], nl;
+	uint8_t *j0 = d->jx, *j1 = d->jx + n / 2 + 16;
+	const uint8_t *q;
+	size_t nlists = ctx ? ntasks : 1, stride = moves ? MTF_LEN : MTF_LEN + 1;
+	bool ok;
 
 	if (depth + 1 >= DEPTHS || nxr_get_varint(&p, end, &nl) || nl > n)
 		return NULL;
 	p = dec_int(d, depth + 1, p, end, (size_t)nl, NULL, 0, lit);
 	if (!p)
 		return NULL;
-	hs = end - p >= 2 && p[0] == M_HUFF && p[1] == 0;
-	if (hs) {
-		p = huff_head(d, depth + 1, p + 1, end, n, &fl, &nd, &nb, &nb0, ix);
-		if (!p)
-			return NULL;
-		for (uint64_t k = 0; k < nd; k++)
-			big |= ix[k] > MTF_LEN;
-		if (big)
-			return NULL;
-	} else {
-		p = dec_int(d, depth + 1, p, end, n, NULL, 0, ix);
-		if (!p)
-			return NULL;
-	}
-	if (grow((void **)&d->mtf, &d->mtfcap, nlists * MTF_LEN, sizeof(*d->mtf)) < 0) {
+	q = index_bytes(d, depth + 1, p, end, n, MTF_LEN, ix, j0, j1);
+	if (q == p)
+		q = dec_int(d, depth + 1, p, end, n, NULL, 0, ix);
+	else
+		ix = NULL;
+	if (!q)
+		return NULL;
+#if defined(__SSE2__) && !defined(NXR_COL_SCALAR)
+	if (moves)
+		stride = MTF_RSTRIDE;
+#endif
+	if (grow((void **)&d->mtf, &d->mtfcap, nlists * stride, sizeof(*d->mtf)) < 0) {
 		d->nomem = true;
 		return NULL;
 	}
-	memset(d->mtf, 0, nlists * MTF_LEN * sizeof(*d->mtf));
-	if (hs && ctx)
-		ok = mtf_apply(NULL, lit, (size_t)nl, ctx, d->mtf, n, out, true, true, &d->huff,
-			       p, nb, nb0, ix);
-	else if (hs)
-		ok = mtf_apply(NULL, lit, (size_t)nl, NULL, d->mtf, n, out, false, true, &d->huff,
-			       p, nb, nb0, ix);
-	else if (ctx)
-		ok = mtf_apply(ix, lit, (size_t)nl, ctx, d->mtf, n, out, true, false, NULL, NULL,
-			       0, 0, NULL);
+	memset(d->mtf, 0, nlists * stride * sizeof(*d->mtf));
+#define APPLY(bytes, pt, mv)								\
+	list_apply(j0, j1, bytes ? NULL : ix, lit, (size_t)nl, ctx, d->mtf, stride, n, out, pt, mv)
+#if defined(__SSE2__) && !defined(NXR_COL_SCALAR)
+#define RANK(bytes, pt)								\
+	mtf_rank_apply(j0, j1, bytes ? NULL : ix, lit, (size_t)nl, ctx, d->mtf, n, out, pt)
+	if (moves) {
+		mtf_rank_init(d->mtf, nlists);
+		ok = ix ? (ctx ? RANK(false, true) : RANK(false, false))
+			: (ctx ? RANK(true, true) : RANK(true, false));
+	}
+#undef RANK
+#else
+	if (moves)
+		ok = ix ? (ctx ? APPLY(false, true, true) : APPLY(false, false, true))
+			: (ctx ? APPLY(true, true, true) : APPLY(true, false, true));
+#endif
 	else
-		ok = mtf_apply(ix, lit, (size_t)nl, NULL, d->mtf, n, out, false, false, NULL,
-			       NULL, 0, 0, NULL);
-	return ok ? p + nb : NULL;
+		ok = ix ? (ctx ? APPLY(false, true, false) : APPLY(false, false, false))
+			: (ctx ? APPLY(true, true, false) : APPLY(true, false, false));
+#undef APPLY
+	return ok ? q : NULL;
 }
 
 /* RLE's runs, at depth: the values into d->a[depth], the lengths minus one
@@ -2585,7 +2844,12 @@ static const uint8_t *get_runs(struct nxr_coldec *d, int depth, const uint8_t *p
 	for (size_t r = 0; p && r < x; r++) {
 		if (b[r] >= n - at)
 			return NULL;
-		if (out)
+		/* a short run (the tasks column's: 8 events on average) as 16
+		 * values, the next run's overwritten after: no loop whose end
+		 * mispredicts with the run's length */
+		if (out && b[r] < 16 && n - at >= 16)
+			fill64_16(out + at, a[r]);
+		else if (out)
 			fill64(out + at, a[r], (size_t)b[r] + 1);
 		at += (size_t)b[r] + 1;
 	}
@@ -2682,9 +2946,12 @@ static const uint8_t *dec_int(struct nxr_coldec *d, int depth, const uint8_t *p,
 	case M_HUFF:
 		return dec_huff(d, depth, p, end, n, out);
 	case M_MTF:
-		return dec_mtf(d, depth, p, end, n, NULL, 0, out);
+	case M_LIST:
+		return dec_list(d, depth, p, end, n, NULL, 0, out, p[-1] == M_MTF);
 	case M_TMTF:
-		return depth == 0 && ctx ? dec_mtf(d, depth, p, end, n, ctx, ntasks, out) : NULL;
+	case M_TLIST:
+		return depth == 0 && ctx ? dec_list(d, depth, p, end, n, ctx, ntasks, out,
+						    p[-1] == M_TMTF) : NULL;
 	case M_TDELTA:
 		if (depth != 0 || !ctx)
 			return NULL;
@@ -2760,6 +3027,10 @@ static int dec_scratch(struct nxr_coldec *d, size_t n)
 	d->bits = p;
 	RE(gtask, 4);
 	RE(gid, 4);
+	/* two halves of indices, each with room for a last 8-byte store */
+	if (!(p = realloc(d->jx, n + 48)))
+		return -ENOMEM;
+	d->jx = p;
 #undef RE
 	d->cap = n;
 	return 0;

@@ -15,6 +15,7 @@
  */
 #include "format/huff.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -244,4 +245,44 @@ int nxr_huff_table_get(struct nxr_huff_dec *d, unsigned nsym, const uint8_t **pp
 	}
 	*pp = p + tb;
 	return 0;
+}
+
+/*
+ * The multi-symbol table, from the shortest windows up: the entry of a
+ * window of b bits x is x's first code (when it ends within the b bits)
+ * followed by the entry of the b - l bits after it, so each entry is one
+ * step (2^(NXR_HUFF_MBITS + 1) of them), not a decode of up to 7 codes. A
+ * window of 7 bits holds at most 7 codes of 1 bit or more, so the symbols
+ * always fit; codes of 0 bits (one symbol) are 7 to an entry.
+ */
+void nxr_huff_multi_init(struct nxr_huff_dec *d, const uint8_t *map)
+{
+	uint64_t mask = (1ull << d->bits) - 1, *t = d->mtab;
+
+	assert(d->nsym <= sizeof(d->map));
+	for (unsigned k = 0; k < d->nsym; k++)
+		d->map[k] = map ? map[k] : (uint8_t)k;
+	if (!d->bits) {
+		for (unsigned w = 0; w < 1u << NXR_HUFF_MBITS; w++)
+			t[(1u << NXR_HUFF_MBITS) + w] =
+				0x01010101010101ull * d->map[0] << 8 | 7u << 4;
+		return;
+	}
+	t[1] = 0;	/* a window of 0 bits: no code */
+	for (unsigned b = 1; b <= NXR_HUFF_MBITS; b++) {
+		uint64_t *tb = t + (1u << b);
+
+		for (unsigned x = 0; x < 1u << b; x++) {
+			unsigned ent = d->lut[x & mask], l = ent & 15u;
+			uint64_t r;
+
+			if (l > b) {
+				tb[x] = 0;
+				continue;
+			}
+			r = t[(1u << (b - l)) + (x >> l)];
+			tb[x] = (r >> 8) << 16 | (uint64_t)d->map[ent >> 4] << 8 |
+				(((r >> 4) & 15u) + 1) << 4 | ((r & 15u) + l);
+		}
+	}
 }

@@ -38,15 +38,31 @@ uint64_t nxr_huff_cost(const struct nxr_huff_enc *h, const uint32_t *count);
 size_t nxr_huff_table_size(unsigned nsym);
 uint8_t *nxr_huff_table_put(uint8_t *p, const struct nxr_huff_enc *h);
 
+/* The multi-symbol table's index width: every code that ends within the
+ * next NXR_HUFF_MBITS bits (at most 7 of them) from one lookup; 2^7
+ * entries, cheap to build per column */
+#define NXR_HUFF_MBITS 7u
+
 struct nxr_huff_dec {
 	unsigned nsym, bits;		/* lookup index width: the longest code */
 	uint16_t lut[1u << NXR_HUFF_MAXLEN];	/* symbol << 4 | code length */
+	/* nxr_huff_multi_init(): bits 0-3 the bits taken, 4-7 the codes
+	 * (0: the first code is longer than NXR_HUFF_MBITS), then their
+	 * symbols, a byte each, the first in bits 8-15 (the last byte 0) */
+	/* the entries of each window width b at 2^b: those of NXR_HUFF_MBITS
+	 * bits, the ones decoding uses, from 2^NXR_HUFF_MBITS on */
+	uint64_t mtab[2u << NXR_HUFF_MBITS];
+	uint8_t map[256];		/* the byte each symbol decodes to */
 };
 
 /* Reads a table of nsym symbols from [*pp, end) and advances *pp. 0, or
  * -EBADMSG: truncated, a length over NXR_HUFF_MAXLEN, not a complete code. */
 int nxr_huff_table_get(struct nxr_huff_dec *d, unsigned nsym, const uint8_t **pp,
 		       const uint8_t *end);
+
+/* Builds d's multi-symbol table from its code (nsym <= 256, asserted): symbol k
+ * decodes to map[k], or to k when map is NULL. */
+void nxr_huff_multi_init(struct nxr_huff_dec *d, const uint8_t *map);
 
 /* ---- bit streams ---- */
 
@@ -137,6 +153,110 @@ static NXR_ALWAYS_INLINE bool nxr_huff_decode(const struct nxr_huff_dec *h, cons
 		    !nxr_huff_one(h, bits, &p1, l1, s, sym, &out[i + 1]))
 			return false;
 	if (i < n && !nxr_huff_one(h, bits, &p0, l0, s, sym, &out[i]))
+		return false;
+	return (p0 + 7) / 8 == nb0 && (p1 - l0 + 7) / 8 == nb - nb0;
+}
+
+/* The multi-symbol entry for the next bits w: a code longer than
+ * NXR_HUFF_MBITS (rare) as an entry of one symbol from the full table */
+static NXR_ALWAYS_INLINE uint64_t nxr_huff_mlook(const struct nxr_huff_dec *h, uint64_t w)
+{
+	uint64_t e = h->mtab[(1u << NXR_HUFF_MBITS) + (w & ((1u << NXR_HUFF_MBITS) - 1))];
+
+	if (__builtin_expect(!(e & 0xf0), 0)) {
+		unsigned ent = h->lut[w & ((1ull << h->bits) - 1)];
+
+		e = (ent & 15u) | 1u << 4 | (uint64_t)h->map[ent >> 4] << 8;
+	}
+	return e;
+}
+
+/* One stream's values from bit *pos (its end lim) into out[i..need), one
+ * at a time: the last few, which a multi-symbol step could overrun */
+static NXR_ALWAYS_INLINE bool nxr_huff_bytes_tail(const struct nxr_huff_dec *h,
+						  const uint8_t *bits, uint64_t *pos,
+						  uint64_t lim, size_t i, size_t need, uint8_t *out)
+{
+	uint64_t p = *pos, mask = (1ull << h->bits) - 1;
+
+	for (; i < need; i++) {
+		unsigned ent;
+
+		if (p > lim)
+			return false;
+		ent = h->lut[nxr_bits_peek(bits, p) & mask];
+		out[i] = h->map[ent >> 4];
+		p += ent & 15u;
+	}
+	*pos = p;
+	return p <= lim;
+}
+
+/*
+ * nxr_huff_decode()'s two streams (s = 0, nsym <= 256, the multi-symbol
+ * table built) into bytes: the values at even places into out0
+ * (ceil(n / 2) of them), those at odd places into out1, each with 8
+ * writable bytes past them. One lookup takes every code that ends within
+ * the next NXR_HUFF_MBITS bits (up to 7), so a stream of 1-2 bit codes
+ * (move-to-front indices) advances several values per step of its chain;
+ * the two chains run side by side. Same checks as nxr_huff_decode(): a
+ * position past its stream's end stops the steps, and rejects.
+ */
+static inline bool nxr_huff_decode_bytes(const struct nxr_huff_dec *h, const uint8_t *bits,
+					 uint64_t nb, uint64_t nb0, size_t n, uint8_t *out0,
+					 uint8_t *out1)
+{
+	uint64_t p0 = 0, p1 = nb0 * 8, l0 = nb0 * 8, l1 = nb * 8;
+	size_t i0 = 0, i1 = 0, n0 = (n + 1) / 2, n1 = n / 2;
+
+	if (nb0 > nb)
+		return false;
+	/* four steps a load: their codes take at most 4 x 12 of its 57 bits,
+	 * and each step then waits only for the shift of the one before, not
+	 * for a load at the position it leaves */
+	while (i0 + 28 <= n0 && i1 + 28 <= n1 && p0 <= l0 && p1 <= l1) {
+		uint64_t w0 = nxr_bits_peek(bits, p0), w1 = nxr_bits_peek(bits, p1);
+
+		for (int k = 0; k < 4; k++) {
+			uint64_t e0 = nxr_huff_mlook(h, w0), e1 = nxr_huff_mlook(h, w1);
+
+			nxr_store_le64(out0 + i0, e0 >> 8);
+			nxr_store_le64(out1 + i1, e1 >> 8);
+			i0 += (e0 >> 4) & 15u;
+			i1 += (e1 >> 4) & 15u;
+			w0 >>= e0 & 15u;
+			w1 >>= e1 & 15u;
+			p0 += e0 & 15u;
+			p1 += e1 & 15u;
+		}
+	}
+	while (i0 + 7 <= n0 && i1 + 7 <= n1 && p0 <= l0 && p1 <= l1) {
+		uint64_t e0 = nxr_huff_mlook(h, nxr_bits_peek(bits, p0));
+		uint64_t e1 = nxr_huff_mlook(h, nxr_bits_peek(bits, p1));
+
+		nxr_store_le64(out0 + i0, e0 >> 8);
+		nxr_store_le64(out1 + i1, e1 >> 8);
+		i0 += (e0 >> 4) & 15u;
+		i1 += (e1 >> 4) & 15u;
+		p0 += e0 & 15u;
+		p1 += e1 & 15u;
+	}
+	for (; i0 + 7 <= n0 && p0 <= l0;) {	/* (one stream has more values) */
+		uint64_t e0 = nxr_huff_mlook(h, nxr_bits_peek(bits, p0));
+
+		nxr_store_le64(out0 + i0, e0 >> 8);
+		i0 += (e0 >> 4) & 15u;
+		p0 += e0 & 15u;
+	}
+	for (; i1 + 7 <= n1 && p1 <= l1;) {
+		uint64_t e1 = nxr_huff_mlook(h, nxr_bits_peek(bits, p1));
+
+		nxr_store_le64(out1 + i1, e1 >> 8);
+		i1 += (e1 >> 4) & 15u;
+		p1 += e1 & 15u;
+	}
+	if (!nxr_huff_bytes_tail(h, bits, &p0, l0, i0, n0, out0) ||
+	    !nxr_huff_bytes_tail(h, bits, &p1, l1, i1, n1, out1))
 		return false;
 	return (p0 + 7) / 8 == nb0 && (p1 - l0 + 7) / 8 == nb - nb0;
 }

@@ -676,7 +676,7 @@ static int bench_recording(const char *path)
 		    run_reader(&f, n, &d[l]) < 0)
 			goto out;
 		b[l] = (double)f.len / n;
-		if (layouts[l].layout == NXR_LAYOUT_COLUMNS)
+		if (layouts[l].layout != NXR_LAYOUT_ROWS)	/* the last column layout run */
 			save_file(&f);
 	}
 	printf("bench_format: %s: %zu events (%zu syscalls), one core\n", path, n, sys);
@@ -770,7 +770,7 @@ int main(int argc, char **argv)
 		bpe[l] = (double)file.len / total;
 		if (layouts[l].layout == NXR_LAYOUT_ROWS)
 			raw_bpe_rows = raw_bpe;
-		if (layouts[l].layout == NXR_LAYOUT_COLUMNS)
+		if (layouts[l].layout != NXR_LAYOUT_ROWS)	/* the last column layout run */
 			save_file(&file);
 	}
 	printf("  %-30s", "");

@@ -1250,17 +1250,19 @@ static uint8_t *t_huff(uint8_t *p, const uint64_t *v, size_t n, unsigned s, bool
 }
 
 /* move-to-front over lists of 16 (starting as zeros), one per task or one
- * for all: the indices (0: not in the list) and the values not found */
+ * for all: the indices (0: not in the list) and the values not found;
+ * without moves (LIST, TLIST: format 1.3), a value keeps its slot and one
+ * not found takes the next free slot, or the last one once they are full */
 static unsigned t_mtf(const uint64_t *v, const uint64_t *tasks, unsigned n, bool per_task,
-		      uint64_t *ix, uint64_t *lit)
+		      bool moves, uint64_t *ix, uint64_t *lit)
 {
 	uint64_t lists[8][16];
-	unsigned nl = 0;
+	unsigned nl = 0, next[8] = { 0 };
 
 	memset(lists, 0, sizeof(lists));
 	for (unsigned i = 0; i < n; i++) {
-		uint64_t *l = lists[per_task ? tasks[i] : 0];
-		unsigned j = 0;
+		unsigned t = per_task ? (unsigned)tasks[i] : 0, j = 0;
+		uint64_t *l = lists[t];
 
 		while (j < 16 && l[j] != v[i])
 			j++;
@@ -1271,18 +1273,25 @@ static unsigned t_mtf(const uint64_t *v, const uint64_t *tasks, unsigned n, bool
 		} else {
 			ix[i] = j + 1;
 		}
+		if (!moves) {
+			if (!ix[i]) {
+				l[next[t]] = v[i];
+				next[t] += next[t] < 15;
+			}
+			continue;
+		}
 		memmove(l + 1, l, j * sizeof(*l));
 		l[0] = v[i];
 	}
 	return nl;
 }
 
-/* indices FOR, or HUFF (the writer's: read inside the MTF loop), hack as
+/* indices FOR, or HUFF (the writer's: decoded into bytes first), hack as
  * t_huff()'s */
-static uint8_t *t_mtf_col(uint8_t *p, bool per_task, const uint64_t *ix, unsigned n,
+static uint8_t *t_mtf_col(uint8_t *p, bool per_task, bool moves, const uint64_t *ix, unsigned n,
 			  const uint64_t *lit, unsigned nl, bool huff, int hack)
 {
-	*p++ = per_task ? 9 : 8;
+	*p++ = moves ? (per_task ? 9 : 8) : (per_task ? 11 : 10);
 	p = nxr_put_varint(p, nl);
 	*p++ = 0;
 	p = t_for(p, lit, nl, 64, 0);
@@ -1357,9 +1366,9 @@ static void test_huff_columns(void **state)
 }
 
 /*
- * MTF and TMTF columns over 1-3 tasks, every length: decoded exactly; an
- * index past the list, literals missing or left over, and TMTF where no
- * task is known (nested) are refused.
+ * MTF, TMTF (1.2), LIST and TLIST (1.3) columns over 1-3 tasks, every
+ * length: decoded exactly; an index past the list, literals missing or
+ * left over, and TMTF or TLIST where no task is known (nested) are refused.
  */
 static void test_mtf_columns(void **state)
 {
@@ -1371,8 +1380,8 @@ static void test_mtf_columns(void **state)
 		unsigned n = t_lengths[li];
 
 		for (unsigned nt = 1; nt <= 3 && nt <= n; nt++) {
-			for (int m = 0; m < 4; m++) {
-				bool per_task = m & 1, huff = m & 2;
+			for (int m = 0; m < 8; m++) {
+				bool per_task = m & 1, huff = m & 2, moves = !(m & 4);
 				unsigned nl;
 				uint8_t *end;
 
@@ -1381,14 +1390,15 @@ static void test_mtf_columns(void **state)
 					/* a task's few values, now and then a new one */
 					v[i] = rnd() % 8 ? tasks[i] * 100 + rnd() % 4 : rnd() % 40;
 				}
-				nl = t_mtf(v, tasks, n, per_task, ix, lit);
-				end = t_mtf_col(col, per_task, ix, n, lit, nl, huff, 0);
+				nl = t_mtf(v, tasks, n, per_task, moves, ix, lit);
+				end = t_mtf_col(col, per_task, moves, ix, n, lit, nl, huff, 0);
 				assert_int_equal(t_load(buf, t_payload(buf, n, nt, tasks, col,
 									(size_t)(end - col)),
 							n, tasks, v), 0);
 				/* HUFF indices: their stream cut, or a byte too long */
 				for (int hack = 2; huff && hack <= 3; hack++) {
-					end = t_mtf_col(col, per_task, ix, n, lit, nl, true, hack);
+					end = t_mtf_col(col, per_task, moves, ix, n, lit, nl, true,
+							hack);
 					if (!end)
 						continue;
 					assert_int_equal(t_load(buf, t_payload(buf, n, nt, tasks,
@@ -1397,52 +1407,90 @@ static void test_mtf_columns(void **state)
 				}
 				/* an index past the list */
 				ix[n - 1] = 17;
-				end = t_mtf_col(col, per_task, ix, n, lit, nl, huff, 0);
+				end = t_mtf_col(col, per_task, moves, ix, n, lit, nl, huff, 0);
 				assert_int_equal(t_load(buf, t_payload(buf, n, nt, tasks, col,
 									(size_t)(end - col)),
 							n, tasks, v), -EBADMSG);
 				/* one literal too many, one too few */
 				ix[n - 1] = 0;
-				end = t_mtf_col(col, per_task, ix, n, lit, nl + 2, huff, 0);
+				end = t_mtf_col(col, per_task, moves, ix, n, lit, nl + 2, huff, 0);
 				assert_int_equal(t_load(buf, t_payload(buf, n, nt, tasks, col,
 									(size_t)(end - col)),
 							n, tasks, v), -EBADMSG);
 			}
 		}
 	}
-	/* more zeros than literals */
-	for (unsigned i = 0; i < 8; i++)
-		v[i] = i, tasks[i] = 0, ix[i] = 0, lit[i] = i;
-	{
-		uint8_t *end = t_mtf_col(col, false, ix, 8, lit, 7, false, 0);
+	for (int moves = 0; moves < 2; moves++) {
+		uint8_t *p, *end;
 
+		/* more zeros than literals */
+		for (unsigned i = 0; i < 8; i++)
+			v[i] = i, tasks[i] = 0, ix[i] = 0, lit[i] = i;
+		end = t_mtf_col(col, false, moves, ix, 8, lit, 7, false, 0);
 		assert_int_equal(t_load(buf, t_payload(buf, 8, 1, tasks, col, (size_t)(end - col)),
 					8, tasks, v), -EBADMSG);
-		end = t_mtf_col(col, false, ix, 8, lit, 8, false, 0);
+		end = t_mtf_col(col, false, moves, ix, 8, lit, 8, false, 0);
 		assert_int_equal(t_load(buf, t_payload(buf, 8, 1, tasks, col, (size_t)(end - col)),
 					8, tasks, v), 0);
-	}
-	/* TMTF nested in a DICT (no tasks there) */
-	{
-		uint8_t *p = col, *end;
-
+		/* TMTF or TLIST nested in a DICT (no tasks there) */
+		p = col;
 		*p++ = 2, *p++ = 8;			/* DICT of 8 values */
-		end = t_mtf_col(p, true, ix, 8, lit, 8, false, 0);
+		end = t_mtf_col(p, true, moves, ix, 8, lit, 8, false, 0);
 		p = end;
 		p = t_for(p, (uint64_t[]){ 0, 1, 2, 3, 4, 5, 6, 7 }, 8, 3, 0);
 		assert_int_equal(t_load(buf, t_payload(buf, 8, 1, tasks, col, (size_t)(p - col)),
 					8, tasks, v), -EBADMSG);
-		/* the same as MTF: read */
-		col[2] = 8;
+		/* the same as MTF or LIST: read */
+		col[2] = moves ? 8 : 10;
 		assert_int_equal(t_load(buf, t_payload(buf, 8, 1, tasks, col, (size_t)(p - col)),
 					8, tasks, v), 0);
+	}
+	/* LIST: more than 16 literals, the later ones all into the last slot;
+	 * the indices read the values their slots hold then */
+	for (unsigned i = 0; i < 40; i++)
+		v[i] = i < 20 ? 1000 + i : 1000 + 4 + (i % 16), tasks[i] = 0;
+	{
+		unsigned nl = t_mtf(v, tasks, 40, false, false, ix, lit);
+		uint8_t *end;
+
+		assert_int_equal(ix[20], 9);	/* 1008, the 9th literal: slot 8 */
+		assert_int_equal(ix[26], 15);	/* 1014, the 15th: slot 14 */
+		assert_int_equal(ix[28], 0);	/* 1016, the 17th, replaced in slot 15 */
+		assert_int_equal(nl, 25);	/* 1015-1019 again, each in slot 15 */
+		end = t_mtf_col(col, false, false, ix, 40, lit, nl, true, 0);
+		assert_int_equal(t_load(buf, t_payload(buf, 40, 1, tasks, col, (size_t)(end - col)),
+					40, tasks, v), 0);
+	}
+	/* indices as HUFF of more symbols than an index has values (the same
+	 * index twice: no writer's, read as any HUFF) */
+	{
+		uint8_t *p = col, *end;
+
+		for (unsigned i = 0; i < 8; i++)
+			v[i] = 0, tasks[i] = 0;
+		*p++ = 10, *p++ = 0;			/* LIST, no literal */
+		*p++ = 0;
+		p = t_for(p, NULL, 0, 64, 0);
+		*p++ = 7, *p++ = 0, *p++ = 2;		/* HUFF, 2 symbols: 1 and 1 */
+		*p++ = 0;
+		p = t_for(p, (uint64_t[]){ 1, 1 }, 2, 64, 0);
+		*p++ = 0x11;				/* lengths 1, 1 */
+		*p++ = 2, *p++ = 1, *p++ = 0x0f, *p++ = 0x0f;	/* 2 streams of 4 bits */
+		end = p;
+		assert_int_equal(t_load(buf, t_payload(buf, 8, 1, tasks, col, (size_t)(end - col)),
+					8, tasks, v), 0);
+		/* ... and with a symbol 17 (the second's low byte): refused */
+		p[-13] = 17;
+		assert_int_equal(t_load(buf, t_payload(buf, 8, 1, tasks, col, (size_t)(end - col)),
+					8, tasks, v), -EBADMSG);
 	}
 }
 
 /* A stream like bench_format's: the writer picks the entropy-coded schemes,
- * which take 5% off or more; without them (a 1.1 writer) the events
- * are the same; cut at every length or with bytes changed, the payload is
- * refused or decoded, never read out of bounds. */
+ * which take 5% off or more; without them (a 1.1 writer) or without the
+ * lists (a 1.2 writer) the events are the same; cut at every length or
+ * with bytes changed, the payload is refused or decoded, never read out of
+ * bounds. */
 static void test_entropy_stream(void **state)
 {
 	enum { N = 3000 };
@@ -1452,8 +1500,8 @@ static void test_entropy_stream(void **state)
 	static const uint32_t nrs[] = { 0, 1, 3, 232, 202, 257, 0, 1, 0, 1 };
 	uint64_t t = 1000000000, fds[6][3], bufs[6][3];
 	const char *why;
-	uint8_t *good, *plain;
-	size_t len, plen;
+	uint8_t *good, *plain, *v12;
+	size_t len, plen, len12;
 
 	(void)state;
 	assert_non_null(evs);
@@ -1495,6 +1543,15 @@ static void test_entropy_stream(void **state)
 	nxr_colenc_set_entropy(e, true);
 	good = encode(e, evs, N, &len);
 	assert_true(damage(d, good, len, N, 64, 3) > 0);
+	/* a 1.2 writer (no LIST, TLIST): the same events */
+	nxr_colenc_set_lists(e, false);
+	v12 = encode(e, evs, N, &len12);
+	assert_int_equal(nxr_coldec_load(d, v12, len12, N, dctx, &why), 0);
+	for (unsigned i = 0; i < N; i++) {
+		assert_int_equal(nxr_coldec_next(d, &ev), 1);
+		assert_true(nxr_event_equal(&evs[i], &ev));
+	}
+	free(v12);
 	free(good);
 	free(plain);
 	free(evs);

@@ -63,6 +63,36 @@ static size_t put2(uint8_t *p, const uint32_t *sym, const uint64_t *low, size_t 
 }
 
 /*
+ * The multi-symbol decoder (nsym <= 256, no raw bits) against the one at a
+ * time, on the same bytes: the same verdict and, when both accept, the same
+ * symbols, mapped through map (a symbol k decodes to map[k]). The bytes
+ * are written into a buffer of exactly what the contract allows (8 past
+ * each half), so ASan sees a store beyond it.
+ */
+static bool bytes_agree(const uint8_t *p, uint64_t nb, uint64_t nb0, size_t n)
+{
+	uint64_t *one = malloc((n + 1) * sizeof(*one));
+	uint8_t *j0 = malloc((n + 1) / 2 + 8), *j1 = malloc(n / 2 + 8), map[256];
+	bool a, b;
+
+	assert_non_null(one);
+	assert_non_null(j0);
+	assert_non_null(j1);
+	for (unsigned k = 0; k < 256; k++)
+		map[k] = (uint8_t)(255 - k);
+	nxr_huff_multi_init(&dec, map);
+	a = nxr_huff_decode(&dec, p, nb, nb0, n, 0, NULL, one);
+	b = nxr_huff_decode_bytes(&dec, p, nb, nb0, n, j0, j1);
+	assert_int_equal(a, b);
+	for (size_t i = 0; a && i < n; i++)
+		assert_int_equal((i & 1 ? j1 : j0)[i / 2], map[one[i]]);
+	free(one);
+	free(j0);
+	free(j1);
+	return a;
+}
+
+/*
  * Builds the code of count[0..nsym), writes its table and the n symbols
  * sym[] (each with s raw bits of low[]), reads the table back and decodes:
  * every value equal, the stream exactly consumed. Returns the stream bytes.
@@ -98,11 +128,14 @@ static size_t round_trip(const uint32_t *count, unsigned nsym, const uint32_t *s
 	for (size_t i = 0; i < n; i++)
 		assert_int_equal(out[i], symv[sym[i]] << s |
 						 (low ? low[i] & ((1ull << s) - 1) : 0));
-	/* the symbols themselves, when no raw bits follow */
+	/* the symbols themselves, when no raw bits follow, one at a time
+	 * and several a lookup */
 	if (s == 0) {
 		assert_true(nxr_huff_decode(&dec, p, nb, nb0, n, 0, NULL, out));
 		for (size_t i = 0; i < n; i++)
 			assert_int_equal(out[i], sym[i]);
+		if (nsym <= 256)
+			assert_true(bytes_agree(p, nb, nb0, n));
 	}
 	free(buf);
 	free(out);
@@ -378,6 +411,8 @@ static void test_truncated_streams(void **state)
 			/* the second stream cut, or (nb0 > cut) the first */
 			assert_false(nxr_huff_decode(&dec, c, cut, nb0, 500, s, (uint64_t[5]){ 0 },
 						     out));
+			if (s == 0)	/* and several a lookup: the same verdict */
+				assert_false(bytes_agree(c, cut, nb0 <= cut ? nb0 : cut, 500));
 			free(c);
 		}
 		/* a byte too many; the streams split a byte off */
@@ -387,7 +422,59 @@ static void test_truncated_streams(void **state)
 					     out));
 		assert_false(nxr_huff_decode(&dec, buf, nb, nb0 + 1, 500, s, (uint64_t[5]){ 0 },
 					     out));
+		if (s == 0) {
+			assert_false(bytes_agree(buf, nb + 1, nb0, 500));
+			assert_false(bytes_agree(buf, nb, nb0 - 1, 500));
+			assert_false(bytes_agree(buf, nb, nb0 + 1, 500));
+		}
 	}
+	free(buf);
+}
+
+/*
+ * Random bytes as the streams of random codes (1-256 symbols, lengths up
+ * to 12 bits, so some first codes are longer than a multi-symbol window):
+ * the multi-symbol decoder accepts and refuses exactly what the other
+ * does, and agrees on every symbol.
+ */
+static void test_multi_symbol_random_bytes(void **state)
+{
+	static const unsigned sizes[] = { 1, 2, 3, 5, 17, 64, 256 };
+	uint8_t tbl[200], *buf = calloc(1, 4096 + 8);
+	uint32_t count[256];
+	unsigned accepted = 0;
+
+	(void)state;
+	assert_non_null(buf);
+	for (unsigned round = 0; round < 600; round++) {
+		unsigned nsym = sizes[round % 7];
+		const uint8_t *p = tbl;
+		size_t n = rnd() % 700, nb = rnd() % 300, nb0 = nb ? rnd() % (nb + 1) : 0;
+
+		for (unsigned k = 0; k < nsym; k++)	/* skewed: long codes too */
+			count[k] = k % 5 == 0 ? 1 : 1 + (uint32_t)(rnd() % (1u << (rnd() % 16)));
+		assert_int_equal(nxr_huff_build(&enc, count, nsym), 0);
+		nxr_huff_table_put(tbl, &enc);
+		assert_int_equal(nxr_huff_table_get(&dec, nsym, &p, tbl + sizeof(tbl)), 0);
+		for (size_t i = 0; i < nb; i++)
+			buf[i] = (uint8_t)rnd();
+		accepted += bytes_agree(buf, nb, nb0, n);
+		/* the same bytes as the streams of exactly the values they hold */
+		if (nsym > 1) {
+			uint32_t sym[700];
+			size_t mb, mb0;
+
+			draw(count, nsym, sym, n);
+			assert_int_equal(nxr_huff_build(&enc, count, nsym), 0);
+			nxr_huff_table_put(tbl, &enc);
+			p = tbl;
+			assert_int_equal(nxr_huff_table_get(&dec, nsym, &p, tbl + sizeof(tbl)), 0);
+			mb = put2(buf, sym, NULL, n, 0, &mb0);
+			assert_true(bytes_agree(buf, mb, mb0, n));
+			accepted++;
+		}
+	}
+	assert_true(accepted > 300);
 	free(buf);
 }
 
@@ -403,6 +490,7 @@ int main(void)
 		cmocka_unit_test(test_every_small_table),
 		cmocka_unit_test(test_hostile_tables),
 		cmocka_unit_test(test_truncated_streams),
+		cmocka_unit_test(test_multi_symbol_random_bytes),
 	};
 
 	return cmocka_run_group_tests_name("huff", tests, NULL, NULL);
