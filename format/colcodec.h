@@ -31,6 +31,9 @@ int nxr_colenc_add(struct nxr_colenc *e, const struct nxr_event *ev);
 /* Whether the encoder may use the entropy-coded schemes of format 1.2
  * (NXR_INCOMPAT_ENTROPY); on from nxr_colenc_new(). */
 void nxr_colenc_set_entropy(struct nxr_colenc *e, bool on);
+/* Whether it may use TNEAR, the task's nearest recent value, of format 1.3
+ * (NXR_INCOMPAT_CONTEXT); on from nxr_colenc_new(). */
+void nxr_colenc_set_context(struct nxr_colenc *e, bool on);
 uint32_t nxr_colenc_events(const struct nxr_colenc *e);
 /* The staging measure a segment closes at: NXR_COL_STAGE_PER_EVENT per event
  * plus string bytes; never less than the payload nxr_colenc_finish() writes. */

@@ -382,7 +382,7 @@ static void test_future_major_version_is_refused(void **state)
 	assert_int_equal(err.code, -EPROTONOSUPPORT);
 	assert_non_null(strstr(err.msg, nxr_fixture_layout == NXR_LAYOUT_ROWS ? "version 2.0" :
 					nxr_fixture_layout == NXR_LAYOUT_COLUMNS_1_1 ? "version 2.1" :
-										       "version 2.2"));
+										       "version 2.3"));
 	assert_non_null(strstr(err.msg, "1.x"));
 }
 
@@ -560,9 +560,9 @@ static void test_hostile_segment_lengths(void **state)
 	}
 }
 
-/* A file of row segments is a 1.0 file; one with column segments says 1.2
- * and declares both features (columns, entropy-coded columns), which a
- * reader without them refuses. */
+/* A file of row segments is a 1.0 file; one with column segments says 1.3
+ * and declares its three features (columns, entropy-coded columns, TNEAR),
+ * which a reader without them refuses; 1.1 columns say 1.1. */
 static void test_header_declares_columns_only_when_used(void **state)
 {
 	struct nxr_fixture *fx = *state;
@@ -570,14 +570,18 @@ static void test_header_declares_columns_only_when_used(void **state)
 	bool old = nxr_fixture_layout == NXR_LAYOUT_COLUMNS_1_1;
 	struct nx_err err = { 0 };
 
-	assert_int_equal(nxr_get_le16(fx->buf + 10), old ? 1 : cols ? 2 : 0);
+	assert_int_equal(nxr_get_le16(fx->buf + 10), old ? 1 : cols ? 3 : 0);
 	assert_int_equal(nxr_get_le64(fx->buf + 24),
 			 old ? NXR_INCOMPAT_COLUMNS :
-			 cols ? NXR_INCOMPAT_COLUMNS | NXR_INCOMPAT_ENTROPY : 0);
-	/* what a 1.1 reader (which knows columns only) finds: a feature it
-	 * does not know, so it refuses the file */
+			 cols ? NXR_INCOMPAT_COLUMNS | NXR_INCOMPAT_ENTROPY | NXR_INCOMPAT_CONTEXT :
+				0);
+	/* what a 1.1 reader (which knows columns only) and a 1.2 reader
+	 * (columns, entropy-coded columns) find: a feature they do not know,
+	 * so they refuse the file */
 	assert_true((nxr_get_le64(fx->buf + 24) & ~NXR_INCOMPAT_COLUMNS) ==
-		    (cols && !old ? NXR_INCOMPAT_ENTROPY : 0));
+		    (cols && !old ? NXR_INCOMPAT_ENTROPY | NXR_INCOMPAT_CONTEXT : 0));
+	assert_true((nxr_get_le64(fx->buf + 24) & ~(NXR_INCOMPAT_COLUMNS | NXR_INCOMPAT_ENTROPY)) ==
+		    (cols && !old ? NXR_INCOMPAT_CONTEXT : 0));
 	/* a feature this reader does not know, under a valid CRC: refused */
 	nxr_put_le64(fx->buf + 24, 1ull << 40);
 	nxr_put_le32(fx->buf + fx->header_len - 4, nxr_crc32c(0, fx->buf, fx->header_len - 4));
