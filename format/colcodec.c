@@ -70,7 +70,7 @@ _Static_assert(DICT_MAX <= 1u << DT_IXB && 2 * DICT_MAX <= 1u << DH_BITS, "dicti
 enum {
 	M_FOR = 0, M_DELTA = 1, M_DICT = 2, M_RLE = 3, M_TREP = 4, M_TDELTA = 5, M_ZSTD = 6,
 	M_HUFF = 7, M_MTF = 8, M_TMTF = 9,	/* format 1.2: NXR_INCOMPAT_ENTROPY */
-	M_TNEAR = 12,		/* format 1.3: NXR_INCOMPAT_CONTEXT */
+	M_TNEAR = 12, M_ENTRY = 13,	/* format 1.3: NXR_INCOMPAT_CONTEXT */
 	M_DECIDE = 255,		/* (encoder only: FOR or DELTA, whichever is smaller) */
 	M_STR_RAW = 16, M_STR_ZSTD = 17,
 };
@@ -634,6 +634,8 @@ struct nxr_colenc {
 	size_t ringcap;
 	uint8_t *alt;			/* enc_field()'s second coding */
 	size_t altcap;
+	uint64_t *gap;			/* ENTRY's differences */
+	size_t gapcap;
 };
 
 static size_t enc_for_or_delta(uint8_t *out, const uint64_t *v, size_t n, bool delta,
@@ -1585,6 +1587,7 @@ void nxr_colenc_free(struct nxr_colenc *e)
 	free(e->mtf);
 	free(e->ring);
 	free(e->alt);
+	free(e->gap);
 	for (int d = 0; d < DEPTHS; d++)
 		free(e->hbuf[d]);
 	free(e);
@@ -2026,6 +2029,76 @@ static long maybe_zstd(struct nxr_colenc *e, uint8_t *col, size_t len, uint8_t *
 }
 
 /*
+ * ---- ENTRY keys (format 1.3, NXR_INCOMPAT_CONTEXT) ----
+ *
+ * A syscall's time key is its exit time, so the gap to the key before it
+ * is its duration, which its own column stores, plus the time from that
+ * event to its entry (in one task, the user time between two syscalls).
+ * ENTRY codes the keys column as the gaps less each syscall's duration:
+ * the reader adds the durations back once the syscall section is read.
+ */
+#define SYS_DUR 7u		/* dur_ns: the syscall's eighth field */
+_Static_assert(offsetof(struct nxr_syscall, dur_ns) == SYS_DUR * 8, "dur_ns is field 7");
+
+/* ENTRY at out: the differences as a nested column (its memo memo[1]) */
+static size_t put_entry(struct nxr_colenc *e, uint8_t *out, uint8_t *memo)
+{
+	const uint64_t *dur = e->k[NX_KIND_SYSCALL].f[SYS_DUR], *key = e->key, *kind = e->kind;
+	uint64_t prev = 0, *g = e->gap;
+	uint32_t q = 0;
+
+	for (uint32_t i = 0; i < e->n; i++) {
+		uint64_t d = 0;
+
+		if (kind[i] == NX_KIND_SYSCALL)
+			d = dur[q++];
+		g[i] = key[i] - prev - d;
+		prev = key[i];
+	}
+	*out = M_ENTRY;
+	return 1 + enc_int_memo(e, 1, g, e->n, NULL, 0, out + 1, memo + 1);
+}
+
+/*
+ * The keys column at out; its length, or < 0. With ENTRY allowed and
+ * syscalls in the segment, a segment that chooses schemes codes the keys
+ * both ways and keeps ENTRY where it takes n / 32 bytes off (memo[0], the
+ * keys' memo, then says ENTRY for the next segments; HUFF's hmemo
+ * restored with it otherwise).
+ */
+static long enc_keys(struct nxr_colenc *e, uint8_t *out)
+{
+	uint8_t *memo = e->memo[0][2], *hm = &e->hmemo[memo - &e->memo[0][0][0]], keep[8];
+	uint32_t n = e->n;
+	size_t got, alt;
+
+	if (!e->context || n < 8 || !e->k[NX_KIND_SYSCALL].n) {
+		if (memo[0] == M_ENTRY + 1)
+			memo[0] = 0;
+		return (long)enc_int_memo(e, 0, e->key, n, NULL, 0, out, memo);
+	}
+	if (grow((void **)&e->gap, &e->gapcap, n, sizeof(*e->gap)) < 0)
+		return -ENOMEM;
+	if (e->segs % MEMO_SEGS)
+		return (long)(memo[0] == M_ENTRY + 1 ? put_entry(e, out, memo)
+						      : enc_int_memo(e, 0, e->key, n, NULL, 0, out, memo));
+	got = enc_int_memo(e, 0, e->key, n, NULL, 0, out, memo);
+	memcpy(keep, memo, 4);
+	memcpy(keep + 4, hm, 4);
+	if (grow_fresh((void **)&e->alt, &e->altcap, col_bound(n) + 64) < 0)
+		return -ENOMEM;
+	alt = put_entry(e, e->alt, memo);
+	if (alt + n / CONTEXT_GAIN_MIN < got) {
+		memo[0] = M_ENTRY + 1;
+		memcpy(out, e->alt, alt);
+		return (long)alt;
+	}
+	memcpy(memo, keep, 4);
+	memcpy(hm, keep + 4, 4);
+	return (long)got;
+}
+
+/*
  * A section's integer column (v, n values, tasks ctx) at out, ZSTD-wrapped
  * where zstd takes a tenth off; its length, or < 0. On a segment that
  * chooses schemes, with TNEAR allowed, the column is coded twice, without
@@ -2113,7 +2186,13 @@ int nxr_colenc_finish(struct nxr_colenc *e, void *zctx, const uint8_t **out, siz
 	}
 	p += enc_int_memo(e, 0, e->kind, n, NULL, 0, p, e->memo[0][0]);
 	p += enc_int_memo(e, 0, e->task, n, NULL, 0, p, e->memo[0][1]);
-	p += enc_int_memo(e, 0, e->key, n, NULL, 0, p, e->memo[0][2]);
+	{
+		long kl = enc_keys(e, p);
+
+		if (kl < 0)
+			return (int)kl;
+		p += kl;
+	}
 	p = nxr_put_varint(p, nsec);
 	for (uint32_t k = 1; k <= NX_KIND_MAX_ID; k++) {
 		struct kstage *ks = &e->k[k];
@@ -2210,6 +2289,7 @@ struct nxr_coldec {
 	size_t mtfcap;
 	uint64_t *ring;			/* TNEAR: the rings (format 1.3) */
 	size_t ringcap;
+	bool entry;			/* the keys column is ENTRY (format 1.3) */
 };
 
 struct nxr_coldec *nxr_coldec_new(void)
@@ -3206,6 +3286,50 @@ static const uint8_t *dec_section(struct nxr_coldec *d, uint32_t kind, const uin
 	return p;
 }
 
+/* The keys column into d->key: ENTRY's differences (d->entry, added up by
+ * keys_from_entry() once the syscalls are read), or any integer column
+ * without tasks */
+static const uint8_t *dec_keys(struct nxr_coldec *d, const uint8_t *p, const uint8_t *end,
+			       size_t n)
+{
+	d->entry = p < end && *p == M_ENTRY;
+	if (d->entry)
+		return dec_int(d, 1, p + 1, end, n, NULL, 0, d->key);
+	return dec_int(d, 0, p, end, n, NULL, 0, d->key);
+}
+
+/* ENTRY: each key the one before (0 before the first) plus its difference,
+ * plus its duration for a syscall (the q-th syscall's at its grouped
+ * place); the kinds in runs (nruns) or one by one. Sums are mod 2^64, as
+ * the writer's differences. */
+static void keys_from_entry(struct nxr_coldec *d, uint64_t nruns, uint32_t n)
+{
+	const struct kdec *ks = &d->k[NX_KIND_SYSCALL];
+	const uint64_t *dur = ks->f[SYS_DUR];
+	const uint32_t *pos = ks->grouped ? ks->pos : NULL;
+	uint64_t *key = d->key, acc = 0;
+	uint32_t q = 0;
+
+	for (uint64_t r = 0, i = 0; r < nruns; r++) {
+		uint64_t len = d->runl[r] + 1, j;
+
+		if (d->runv[r] != NX_KIND_SYSCALL) {
+			for (j = i; j < i + len; j++)
+				key[j] = acc += key[j];
+		} else {
+			for (j = i; j < i + len; j++, q++)
+				key[j] = acc += key[j] + dur[pos ? pos[q] : q];
+		}
+		i += len;
+	}
+	for (uint32_t i = 0; !nruns && i < n; i++) {
+		acc += key[i];
+		if (d->kind[i] == NX_KIND_SYSCALL)
+			acc += dur[pos ? pos[q] : q], q++;
+		key[i] = acc;
+	}
+}
+
 int nxr_coldec_load(struct nxr_coldec *d, const uint8_t *p, size_t len, uint32_t events,
 		    void *dctx, const char **why)
 {
@@ -3261,7 +3385,7 @@ int nxr_coldec_load(struct nxr_coldec *d, const uint8_t *p, size_t len, uint32_t
 	if (p)
 		p = dec_int(d, 0, p, end, n, NULL, 0, d->task);
 	if (p)
-		p = dec_int(d, 0, p, end, n, NULL, 0, d->key);
+		p = dec_keys(d, p, end, n);
 	if (!p)
 		BAD("event columns malformed");
 	{
@@ -3375,6 +3499,8 @@ int nxr_coldec_load(struct nxr_coldec *d, const uint8_t *p, size_t len, uint32_t
 		if (d->k[k].n && !d->k[k].present)
 			BAD("a kind's section is missing");
 #undef BAD
+	if (d->entry)
+		keys_from_entry(d, nruns, n);
 	d->nruns = (uint32_t)nruns;
 	d->krun = 0;
 	d->kend = nruns ? (uint32_t)d->runl[0] + 1 : 0;

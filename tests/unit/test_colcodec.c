@@ -1504,6 +1504,23 @@ static void test_entropy_stream(void **state)
 	nxr_coldec_free(d);
 }
 
+/* t_payload()'s payload (len bytes at src, n events, ntasks tasks) with
+ * its keys column (FOR, width 0) replaced by the klen bytes at kcol, into
+ * dst; the new length */
+static size_t t_with_keys(uint8_t *dst, const uint8_t *src, size_t len, unsigned n,
+			  unsigned ntasks, const uint8_t *kcol, size_t klen)
+{
+	size_t nb = (n + 127) / 128, at = 1 + 2 * ntasks + 1 + 2 * nb + 1 + 2 * nb + n;
+	size_t was = 1 + 2 * nb;
+
+	for (size_t k = 0; k < was; k++)	/* FOR, each block width 0, base 0 */
+		assert_int_equal(src[at + k], 0);
+	memcpy(dst, src, at);
+	memcpy(dst + at, kcol, klen);
+	memcpy(dst + at + klen, src + at + was, len - at - was);
+	return len - was + klen;
+}
+
 /* TNEAR by the spec, each value's index given (any, even not the nearest):
  * the zigzag differences to the references, rings of 16 per task (< 8) */
 static void t_tnear(const uint64_t *v, const uint64_t *tasks, unsigned n, const uint64_t *ix,
@@ -1604,23 +1621,16 @@ static void test_tnear_columns(void **state)
 		assert_int_equal(t_load(buf, t_payload(buf, 8, 1, tasks, col, (size_t)(p - col)),
 					8, tasks, v), -EBADMSG);
 	}
-	/* TNEAR as the keys column, which has no tasks: t_payload's keys are
-	 * FOR width 0 (2 bytes), at a place found by its tasks before it */
+	/* TNEAR as the keys column, which has no tasks */
 	{
 		size_t len = t_payload(buf, 8, 1, tasks, col, (size_t)(t_tnear_col(col, ix, dz, 8,
 										      8) - col));
-		uint8_t *kp = buf + 1 + 2 + 3 + 1 + 1 + 8 + 1, *e2;
-		static uint8_t buf2[sizeof(buf)];
+		static uint8_t kcol[300], buf2[sizeof(buf)];
+		uint8_t *kend = t_tnear_col(kcol, ix, (uint64_t[8]){ 0 }, 8, 8);
 
 		assert_int_equal(t_load(buf, len, 8, tasks, v), 0);
-		assert_int_equal(kp[0], 0);		/* the keys' FOR, width 0 */
-		assert_int_equal(kp[1], 0);
-		assert_int_equal(kp[2], 0);
-		memcpy(buf2, buf, (size_t)(kp - buf));
-		e2 = t_tnear_col(buf2 + (kp - buf), ix, (uint64_t[8]){ 0 }, 8, 8);
-		memcpy(e2, kp + 3, len - (size_t)(kp + 3 - buf));
-		assert_int_equal(t_load(buf2, (size_t)(e2 - buf2) + len - (size_t)(kp + 3 - buf),
-					8, tasks, keys), -EBADMSG);
+		len = t_with_keys(buf2, buf, len, 8, 1, kcol, (size_t)(kend - kcol));
+		assert_int_equal(t_load(buf2, len, 8, tasks, keys), -EBADMSG);
 	}
 }
 
@@ -1671,13 +1681,142 @@ static void test_tnear_stream(void **state)
 	nxr_colenc_set_context(e, false);
 	plain = encode(e, evs, N, &plen);
 	assert_true(len * 10 < plen * 7);
-	nxr_colenc_set_context(e, true);
+	nxr_colenc_free(e);	/* a new writer: its first segment chooses */
+	e = nxr_colenc_new();
+	assert_non_null(e);
 	good = encode(e, evs, N, &len);
 	assert_true(damage(d, good, len, N, 64, 3) > 0);
 	free(good);
 	free(plain);
 	free(evs);
 	nxr_colenc_free(e);
+	nxr_coldec_free(d);
+}
+
+/*
+ * ENTRY keys, hand-made over t_payload()'s syscalls (durations 0): each
+ * key the sum of the differences, every length; refused cut short, with a
+ * byte left over, with a nested column that needs tasks (TREP) or is ZSTD,
+ * and as a section's column (arg2).
+ */
+static void test_entry_keys(void **state)
+{
+	static uint64_t v[300], tasks[300], g[300], want[300];
+	static uint8_t col[300 * 10 + 64], kcol[300 * 10 + 64], buf[300 * 20 + 1024],
+		buf2[300 * 20 + 1024];
+
+	(void)state;
+	for (unsigned li = 0; li < sizeof(t_lengths) / sizeof(*t_lengths); li++) {
+		unsigned n = t_lengths[li];
+		struct nxr_coldec *d = nxr_coldec_new();
+		struct nxr_event ev;
+		const char *why;
+		uint64_t acc = 0;
+		size_t len, klen;
+		uint8_t *end;
+
+		assert_non_null(d);
+		for (unsigned i = 0; i < n; i++) {
+			tasks[i] = 0;
+			v[i] = 0;
+			g[i] = rnd() % 5000;
+			want[i] = acc += g[i];
+		}
+		*col = 0;
+		end = t_for(col + 1, v, n, 0, 0);
+		len = t_payload(buf, n, 1, tasks, col, (size_t)(end - col));
+		kcol[0] = 13, kcol[1] = 0;
+		klen = (size_t)(t_for(kcol + 2, g, n, 16, 0) - kcol);
+		len = t_with_keys(buf2, buf, len, n, 1, kcol, klen);
+		assert_int_equal(nxr_coldec_load(d, buf2, len, n, dctx, &why), 0);
+		for (unsigned i = 0; i < n; i++) {
+			assert_int_equal(nxr_coldec_next(d, &ev), 1);
+			assert_int_equal(ev.ts_ns, want[i]);
+		}
+		/* cut short by a byte, a byte left over (in the keys column) */
+		len = t_with_keys(buf2, buf, t_payload(buf, n, 1, tasks, col, (size_t)(end - col)),
+				  n, 1, kcol, klen - 1);
+		assert_int_equal(nxr_coldec_load(d, buf2, len, n, dctx, &why), -EBADMSG);
+		kcol[klen] = 0;
+		len = t_with_keys(buf2, buf, t_payload(buf, n, 1, tasks, col, (size_t)(end - col)),
+				  n, 1, kcol, klen + 1);
+		assert_int_equal(nxr_coldec_load(d, buf2, len, n, dctx, &why), -EBADMSG);
+		/* nested TREP (no tasks there), nested ZSTD */
+		for (int m = 4; m <= 6; m += 2) {
+			kcol[1] = (uint8_t)m;
+			len = t_with_keys(buf2, buf, t_payload(buf, n, 1, tasks, col,
+							       (size_t)(end - col)),
+					  n, 1, kcol, klen);
+			assert_int_equal(nxr_coldec_load(d, buf2, len, n, dctx, &why), -EBADMSG);
+		}
+		/* as arg2's column */
+		kcol[1] = 0;
+		assert_int_equal(t_load(buf, t_payload(buf, n, 1, tasks, kcol, klen), n, tasks, g),
+				 -EBADMSG);
+		nxr_coldec_free(d);
+	}
+}
+
+/*
+ * A task's syscalls, their durations long against the time between them
+ * (ls): the writer takes ENTRY for the keys and the events read back, the
+ * kinds in one run, or in many with other kinds between (one by one when
+ * they are not RLE), grouped by syscall number; cut or with bytes changed,
+ * the payload is refused or decoded.
+ */
+static void test_entry_stream(void **state)
+{
+	enum { N = 4000 };
+	struct nxr_event *evs = calloc(N, sizeof(*evs));
+	struct nxr_colenc *e;
+	struct nxr_coldec *d = nxr_coldec_new();
+	uint8_t *good, *plain;
+	size_t len, plen;
+
+	(void)state;
+	assert_non_null(evs);
+	assert_non_null(d);
+	for (int mixed = 0; mixed < 3; mixed++) {
+		uint64_t t = 1000000;
+
+		for (unsigned i = 0; i < N; i++) {
+			struct nxr_event *ev = &evs[i];
+
+			memset(ev, 0, sizeof(*ev));
+			ev->pid = ev->tid = 1000 + (mixed == 2 ? (unsigned)(rnd() % 3) : 0);
+			if (mixed && rnd() % (mixed == 1 ? 50 : 3) == 0) {
+				t += 100 + rnd() % 100;
+				ev->kind = NX_KIND_EXIT;
+				ev->ts_ns = t;
+				ev->exit.code = (uint32_t)i;
+				continue;
+			}
+			ev->kind = NX_KIND_SYSCALL;
+			ev->syscall.nr = (uint32_t)(rnd() % 4);
+			ev->syscall.dur_ns = 5000 + rnd() % 60000;
+			ev->syscall.arg1 = 3 + ev->syscall.nr;
+			ev->syscall.flags = NX_SYS_EXITED;
+			t += 200 + rnd() % 300;
+			ev->ts_ns = t;
+			t += ev->syscall.dur_ns;
+		}
+		len = round_trip(evs, N);
+		e = nxr_colenc_new();	/* new writers: their first segment chooses */
+		assert_non_null(e);
+		nxr_colenc_set_context(e, false);
+		plain = encode(e, evs, N, &plen);
+		nxr_colenc_free(e);
+		if (mixed < 2)
+			assert_true(len * 10 < plen * 9);
+		e = nxr_colenc_new();
+		assert_non_null(e);
+		good = encode(e, evs, N, &len);
+		nxr_colenc_free(e);
+		assert_true(damage(d, good, len, N, 64, 3) > 0);
+		free(good);
+		free(plain);
+	}
+	free(evs);
 	nxr_coldec_free(d);
 }
 
@@ -1726,6 +1865,8 @@ int main(void)
 		cmocka_unit_test(test_entropy_stream),
 		cmocka_unit_test(test_tnear_columns),
 		cmocka_unit_test(test_tnear_stream),
+		cmocka_unit_test(test_entry_keys),
+		cmocka_unit_test(test_entry_stream),
 	};
 
 	return cmocka_run_group_tests_name("colcodec", tests, setup, teardown);
