@@ -636,6 +636,9 @@ struct nxr_colenc {
 	size_t altcap;
 	uint64_t *gap;			/* ENTRY's differences */
 	size_t gapcap;
+	/* per column (the keys: [0][2]), how the last comparison of TNEAR or
+	 * ENTRY against the other schemes went: CTX_* */
+	uint8_t ctxwon[NX_KIND_MAX_ID + 1][MAXF + 1];
 };
 
 static size_t enc_for_or_delta(uint8_t *out, const uint64_t *v, size_t n, bool delta,
@@ -1295,6 +1298,31 @@ static size_t emit_entropy(struct nxr_colenc *e, int depth, unsigned mode, const
 #define TNEAR_LEN 16u		/* values of a task's ring; index TNEAR_LEN: 0 */
 /* TNEAR is chosen when it takes at least n / 32 bytes off the best other */
 #define CONTEXT_GAIN_MIN 32u
+/*
+ * A column's last comparison with TNEAR (or ENTRY) and without: a clear
+ * outcome (an eighth or more either way) is kept for the next 3 segments
+ * that choose, which then code the column one way only (the comparison
+ * codes it twice, each through zstd: a third of the writing of a segment
+ * that chooses); a close one is compared again.
+ */
+enum { CTX_UNKNOWN, CTX_LOST, CTX_WON, CTX_CLOSE };
+#define CTX_KEEP 4u		/* segments that choose per comparison, when clear */
+
+/* The outcome of a comparison: sizes with the context scheme and without */
+static uint8_t ctx_outcome(size_t with, size_t without)
+{
+	if (with + with / 8 < without)
+		return CTX_WON;
+	return without + without / 8 < with ? CTX_LOST : CTX_CLOSE;
+}
+
+/* Whether a segment that chooses follows the column's last outcome
+ * (*won: which) instead of comparing */
+static bool ctx_follow(const struct nxr_colenc *e, uint8_t last, bool *won)
+{
+	*won = last == CTX_WON;
+	return (last == CTX_WON || last == CTX_LOST) && (e->segs / MEMO_SEGS) % CTX_KEEP;
+}
 static inline uint64_t zig(uint64_t d)
 {
 	return d << 1 ^ (0 - (d >> 63));
@@ -1316,18 +1344,29 @@ static size_t try_tnear(struct nxr_colenc *e, int depth, const uint64_t *v, size
 	memset(cnt, 0, ntasks * sizeof(*cnt));
 	for (size_t i = 0; i < n; i++) {
 		uint64_t x = v[i], *r = e->ring + (size_t)ctx[i] * TNEAR_LEN, c = cnt[ctx[i]];
-		uint64_t best = zig(x), bj = TNEAR_LEN;
+		uint64_t best = zig(x), bs = TNEAR_LEN;
 
-		/* the latest first, so that a tie takes the lower index */
-		for (unsigned j = TNEAR_LEN; j-- > 0;) {
-			uint64_t z = zig(x - r[(c - 1 - j) & (TNEAR_LEN - 1)]);
+		/* an equal value, the latest first (often the latest or the one
+		 * before: a task's fds and buffers; as bits of a mask, which
+		 * ends no sooner: more instructions), else the nearest, by slot
+		 * (no index arithmetic in the loop); a tie takes a ring entry
+		 * over 0, any of equal ones */
+		for (unsigned j = 0; j < TNEAR_LEN; j++) {
+			if (r[(c - 1 - j) & (TNEAR_LEN - 1)] == x) {
+				bs = (c - 1 - j) & (TNEAR_LEN - 1);
+				best = 0;
+				break;
+			}
+		}
+		for (unsigned s = 0; best && s < TNEAR_LEN; s++) {
+			uint64_t z = zig(x - r[s]);
 
-			bj = z <= best ? j : bj;
+			bs = z <= best ? s : bs;
 			best = z <= best ? z : best;
 		}
-		ix[i] = bj;
+		ix[i] = bs < TNEAR_LEN ? (c - 1 - bs) & (TNEAR_LEN - 1) : TNEAR_LEN;
 		dz[i] = best;
-		if (best || bj == TNEAR_LEN) {
+		if (best || bs == TNEAR_LEN) {
 			r[c & (TNEAR_LEN - 1)] = x;
 			cnt[ctx[i]] = c + 1;
 		}
@@ -2069,8 +2108,10 @@ static size_t put_entry(struct nxr_colenc *e, uint8_t *out, uint8_t *memo)
 static long enc_keys(struct nxr_colenc *e, uint8_t *out)
 {
 	uint8_t *memo = e->memo[0][2], *hm = &e->hmemo[memo - &e->memo[0][0][0]], keep[8];
+	uint8_t *last = &e->ctxwon[0][2];
 	uint32_t n = e->n;
 	size_t got, alt;
+	bool won;
 
 	if (!e->context || n < 8 || !e->k[NX_KIND_SYSCALL].n) {
 		if (memo[0] == M_ENTRY + 1)
@@ -2079,7 +2120,14 @@ static long enc_keys(struct nxr_colenc *e, uint8_t *out)
 	}
 	if (grow((void **)&e->gap, &e->gapcap, n, sizeof(*e->gap)) < 0)
 		return -ENOMEM;
-	if (e->segs % MEMO_SEGS)
+	if (!(e->segs % MEMO_SEGS) && ctx_follow(e, *last, &won)) {
+		if (won) {
+			memo[0] = M_ENTRY + 1;
+			return (long)put_entry(e, out, memo);
+		}
+		memo[0] = 0;
+	}
+	if (e->segs % MEMO_SEGS || ctx_follow(e, *last, &won))
 		return (long)(memo[0] == M_ENTRY + 1 ? put_entry(e, out, memo)
 						      : enc_int_memo(e, 0, e->key, n, NULL, 0, out, memo));
 	got = enc_int_memo(e, 0, e->key, n, NULL, 0, out, memo);
@@ -2088,6 +2136,7 @@ static long enc_keys(struct nxr_colenc *e, uint8_t *out)
 	if (grow_fresh((void **)&e->alt, &e->altcap, col_bound(n) + 64) < 0)
 		return -ENOMEM;
 	alt = put_entry(e, e->alt, memo);
+	*last = ctx_outcome(alt, got);
 	if (alt + n / CONTEXT_GAIN_MIN < got) {
 		memo[0] = M_ENTRY + 1;
 		memcpy(out, e->alt, alt);
@@ -2096,6 +2145,39 @@ static long enc_keys(struct nxr_colenc *e, uint8_t *out)
 	memcpy(memo, keep, 4);
 	memcpy(hm, keep + 4, 4);
 	return (long)got;
+}
+
+/*
+ * Whether TNEAR may take n / 32 bytes off v (tasks ctx, the section's),
+ * whose scheme is being chosen and which zstd did not shrink: a long
+ * column's sample (as enc_int_memo() takes it) sized both ways. (A column
+ * that zstd shrank is tried in full: there what TNEAR gains shows only
+ * over whole processes, which a sample does not hold.) The synthetic
+ * stream's columns stop here, sparing the nearest-value search over the
+ * whole column, its nested columns and a second zstd.
+ */
+static bool tnear_may_win(struct nxr_colenc *e, const uint64_t *v, size_t n, const uint32_t *ctx)
+{
+	uint64_t *sv = e->sv[0];
+	uint32_t *sc = e->sc[0];
+	size_t k = 0, plain, tn;
+	bool dry = e->dry;
+
+	if (n <= 2 * SAMPLE_RUNS * BLK)
+		return true;
+	for (size_t r = 0; r < SAMPLE_RUNS; r++, k += BLK) {
+		size_t at = (n - BLK) / (SAMPLE_RUNS - 1) * r;
+
+		memcpy(sv + k, v + at, BLK * 8);
+		memcpy(sc + k, ctx + at, BLK * 4);
+	}
+	e->dry = true;
+	e->context = false;
+	plain = enc_exact(e, 0, sv, k, sc, e->ntasks, e->trial[0][2]);
+	e->context = true;
+	tn = try_tnear(e, 0, sv, k, sc, e->ntasks, e->alt, NULL);
+	e->dry = dry;
+	return tn + k / CONTEXT_GAIN_MIN < plain;
 }
 
 /*
@@ -2110,13 +2192,23 @@ static long enc_keys(struct nxr_colenc *e, uint8_t *out)
  * winner's).
  */
 static long enc_field(struct nxr_colenc *e, const uint64_t *v, uint32_t n, const uint32_t *ctx,
-		      uint8_t *out, uint8_t *memo)
+		      uint8_t *out, uint8_t *memo, uint8_t *last)
 {
 	uint8_t *hm = &e->hmemo[memo - &e->memo[0][0][0]], keep[8];
 	long got, alt;
 	size_t cl;
+	bool won;
 
-	if (!e->context || n < 8 || e->segs % MEMO_SEGS) {
+	if (grow_fresh((void **)&e->alt, &e->altcap, col_bound(n) + 64) < 0)
+		return -ENOMEM;
+	if (e->context && n >= 8 && !(e->segs % MEMO_SEGS) && ctx_follow(e, *last, &won) && won) {
+		cl = emit_context(e, 0, v, n, ctx, e->ntasks, out, memo);
+		if (cl) {
+			memo[0] = M_TNEAR + 1;
+			return maybe_zstd(e, out, cl, memo);
+		}
+	}
+	if (!e->context || n < 8 || e->segs % MEMO_SEGS || ctx_follow(e, *last, &won)) {
 		cl = enc_int_memo(e, 0, v, n, ctx, e->ntasks, out, memo);
 		return maybe_zstd(e, out, cl, memo);
 	}
@@ -2124,17 +2216,20 @@ static long enc_field(struct nxr_colenc *e, const uint64_t *v, uint32_t n, const
 	cl = enc_int_memo(e, 0, v, n, ctx, e->ntasks, out, memo);
 	e->context = true;
 	got = maybe_zstd(e, out, cl, memo);
-	if (got < 0)
+	if (got <= 0)
 		return got;
+	if (*out != M_ZSTD && !tnear_may_win(e, v, n, ctx)) {
+		*last = CTX_LOST;
+		return got;
+	}
 	memcpy(keep, memo, 4);
 	memcpy(keep + 4, hm, 4);
-	if (grow_fresh((void **)&e->alt, &e->altcap, col_bound(n) + 64) < 0)
-		return -ENOMEM;
 	cl = emit_context(e, 0, v, n, ctx, e->ntasks, e->alt, memo);
 	memo[0] = M_TNEAR + 1;
 	alt = cl ? maybe_zstd(e, e->alt, cl, memo) : 0;
 	if (alt < 0)
 		return alt;
+	*last = alt ? ctx_outcome((size_t)alt, (size_t)got) : CTX_LOST;
 	if (alt && alt + n / CONTEXT_GAIN_MIN < got) {
 		memcpy(out, e->alt, (size_t)alt);
 		return alt;
@@ -2231,7 +2326,7 @@ int nxr_colenc_finish(struct nxr_colenc *e, void *zctx, const uint8_t **out, siz
 					return rc;
 			} else {
 				zl = enc_field(e, inv ? e->grp[f] : ks->f[f], ks->n, ctx,
-					       q + NXR_VARINT_MAX, e->memo[k][f]);
+					       q + NXR_VARINT_MAX, e->memo[k][f], &e->ctxwon[k][f]);
 				if (zl < 0)
 					return (int)zl;
 				cl = (size_t)zl;
