@@ -18,6 +18,11 @@
  *  TREP   one bit per value: "differs from this task's previous value in this
  *         column", then the values that differ (unused argument registers).
  *  TDELTA the differences to this task's previous value (pointers).
+ * Format 1.2 adds HUFF, MTF and TMTF (entropy-coded, below); format 1.3
+ * TNEAR, the nearest of this task's last 16 values in the column plus the
+ * difference (pointers of processes whose bases ASLR draws anew), and ENTRY
+ * keys (a syscall's key gap less its duration, added back after the
+ * sections are read).
  * The scheme is chosen on the whole column when it is short, else on a
  * sample of it (SAMPLE_RUNS x BLK values); FOR and DELTA costs come exactly
  * from block statistics. The choice is kept for the next MEMO_SEGS - 1

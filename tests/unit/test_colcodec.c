@@ -897,6 +897,8 @@ static int t_load(const uint8_t *buf, size_t len, unsigned n, const uint64_t *ta
 	return rc;
 }
 
+#define MEMO_SEGS_T 8u	/* colcodec.c's MEMO_SEGS: segments per choice of schemes */
+
 static const unsigned t_lengths[] = { 1, 2, 7, 8, 9, 63, 64, 65, 127, 128, 129, 255, 256, 300 };
 
 /*
@@ -1686,6 +1688,24 @@ static void test_tnear_stream(void **state)
 	assert_non_null(e);
 	good = encode(e, evs, N, &len);
 	assert_true(damage(d, good, len, N, 64, 3) > 0);
+	/* the next segments: by the first's schemes, then (the ninth) the
+	 * first's clear outcome without comparing: as small, read back */
+	for (unsigned k = 1; k <= MEMO_SEGS_T; k++) {
+		struct nxr_event ev;
+		const char *why;
+		uint8_t *again;
+		size_t alen;
+
+		again = encode(e, evs, N, &alen);
+		if (k == MEMO_SEGS_T)
+			assert_int_equal(alen, len);
+		assert_int_equal(nxr_coldec_load(d, again, alen, N, dctx, &why), 0);
+		for (unsigned i = 0; i < N; i++) {
+			assert_int_equal(nxr_coldec_next(d, &ev), 1);
+			assert_true(nxr_event_equal(&evs[i], &ev));
+		}
+		free(again);
+	}
 	free(good);
 	free(plain);
 	free(evs);
