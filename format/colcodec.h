@@ -34,6 +34,9 @@ void nxr_colenc_set_entropy(struct nxr_colenc *e, bool on);
 /* Whether it may use LIST and TLIST too (format 1.3, NXR_INCOMPAT_LISTS;
  * with entropy on only); on from nxr_colenc_new(). */
 void nxr_colenc_set_lists(struct nxr_colenc *e, bool on);
+/* Whether it may use TNEAR, the task's nearest recent value, and ENTRY keys
+ * of format 1.3 (NXR_INCOMPAT_CONTEXT); on from nxr_colenc_new(). */
+void nxr_colenc_set_context(struct nxr_colenc *e, bool on);
 uint32_t nxr_colenc_events(const struct nxr_colenc *e);
 /* The staging measure a segment closes at: NXR_COL_STAGE_PER_EVENT per event
  * plus string bytes; never less than the payload nxr_colenc_finish() writes. */

@@ -676,8 +676,8 @@ static int bench_recording(const char *path)
 		    run_reader(&f, n, &d[l]) < 0)
 			goto out;
 		b[l] = (double)f.len / n;
-		if (layouts[l].layout != NXR_LAYOUT_ROWS)	/* the last column layout run */
-			save_file(&f);
+		if (layouts[l].layout == NXR_LAYOUT_COLUMNS || getenv("NXR_BENCH_ONLY"))
+			save_file(&f);	/* (the layout NXR_BENCH_ONLY names) */
 	}
 	printf("bench_format: %s: %zu events (%zu syscalls), one core\n", path, n, sys);
 	printf("  %-30s", "");
@@ -770,8 +770,8 @@ int main(int argc, char **argv)
 		bpe[l] = (double)file.len / total;
 		if (layouts[l].layout == NXR_LAYOUT_ROWS)
 			raw_bpe_rows = raw_bpe;
-		if (layouts[l].layout != NXR_LAYOUT_ROWS)	/* the last column layout run */
-			save_file(&file);
+		if (layouts[l].layout == NXR_LAYOUT_COLUMNS || getenv("NXR_BENCH_ONLY"))
+			save_file(&file);	/* (the layout NXR_BENCH_ONLY names) */
 	}
 	printf("  %-30s", "");
 	for (unsigned l = 0; l < NLAYOUTS; l++)

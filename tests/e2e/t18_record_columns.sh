@@ -1,6 +1,6 @@
 #!/bin/bash
 # t18: --layout columns writes format 1.3 (minor 3, incompat bits COLUMNS,
-# ENTROPY and LISTS), --layout columns-1.1 format 1.1 (minor 1, COLUMNS), and every
+# ENTROPY, LISTS and CONTEXT), --layout columns-1.1 format 1.1 (minor 1, COLUMNS), and every
 # check of t10's exact syscall script holds on both; --layout rows writes 1.0;
 # a bad --layout is one line and exit 2, with no file.
 . "$(dirname "$0")/reclib.bash"
@@ -9,7 +9,7 @@ config "$T/c.yaml" "$FX/fx_loop getppid 1000"
 minor() { od -An -tu2 -j10 -N2 "$1" | tr -d ' '; }
 incompat() { od -An -tu8 -j24 -N8 "$1" | tr -d ' '; }
 "$REC" -q --layout columns -o "$T/c.nxr" "$T/c.yaml" || fail "--layout columns: exit $?"
-[ "$(minor "$T/c.nxr") $(incompat "$T/c.nxr")" = "3 7" ] ||
+[ "$(minor "$T/c.nxr") $(incompat "$T/c.nxr")" = "3 15" ] ||
 	fail "--layout columns: minor $(minor "$T/c.nxr"), incompat $(incompat "$T/c.nxr")"
 [ "$(events "$T/c.nxr" | grep -c '^syscall .* nr=110 ')" = 1000 ] || fail "columns: getppid count"
 "$REC" -q --layout columns-1.1 -o "$T/c1.nxr" "$T/c.yaml" || fail "--layout columns-1.1: exit $?"
