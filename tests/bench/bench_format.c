@@ -272,7 +272,8 @@ static ssize_t mem_write(void *ctx, const void *p, size_t len)
 	return (ssize_t)len;
 }
 
-/* NXR_BENCH_SAVE=PATH keeps the columns file, to compare writers' payloads */
+/* NXR_BENCH_SAVE=PATH keeps the columns file, to compare writers' payloads (the
+ * last column layout run: 1.2, or 1.1 with NXR_BENCH_ONLY=columns-1.1) */
 static void save_file(const struct membuf *m)
 {
 	const char *path = getenv("NXR_BENCH_SAVE");
@@ -676,7 +677,7 @@ static int bench_recording(const char *path)
 		    run_reader(&f, n, &d[l]) < 0)
 			goto out;
 		b[l] = (double)f.len / n;
-		if (layouts[l].layout == NXR_LAYOUT_COLUMNS)
+		if (layouts[l].layout != NXR_LAYOUT_ROWS)
 			save_file(&f);
 	}
 	printf("bench_format: %s: %zu events (%zu syscalls), one core\n", path, n, sys);
@@ -770,7 +771,7 @@ int main(int argc, char **argv)
 		bpe[l] = (double)file.len / total;
 		if (layouts[l].layout == NXR_LAYOUT_ROWS)
 			raw_bpe_rows = raw_bpe;
-		if (layouts[l].layout == NXR_LAYOUT_COLUMNS)
+		if (layouts[l].layout != NXR_LAYOUT_ROWS)
 			save_file(&file);
 	}
 	printf("  %-30s", "");
