@@ -40,6 +40,7 @@
 #include "format/colcodec.h"
 
 #define ZSTD_STATIC_LINKING_ONLY
+#include <assert.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -63,6 +64,9 @@
 #define DT_NEG (1u << 15)
 #define DT_IXB 12u		/* its entries: tag << DT_IXB | index (< DICT_MAX) */
 #define DH_BITS 12u		/* try_dict()'s hash table: slots, at most half of them used */
+#define SG_DIRECT 1024u		/* syscall numbers below this find their group in a direct table */
+#define SG_TAGB 9u		/* ... whose entries are tag << SG_TAGB | group */
+_Static_assert(NXR_COL_MAX_GROUPS < 1u << SG_TAGB, "group tags");
 _Static_assert(DICT_MAX <= 1u << DT_IXB && 2 * DICT_MAX <= 1u << DH_BITS, "dictionary tables");
 /* the memo of a top-level column's i-th nested column (deeper ones have none) */
 #define CHILD(memo, i) ((memo) && depth == 0 ? (memo) + (i) : NULL)
@@ -563,9 +567,18 @@ struct kstage {
 	uint32_t n;
 	size_t cap;
 	uint32_t *task;			/* task of each event of the kind */
-	uint64_t *f[MAXF];		/* field values (STR: byte count) */
+	uint64_t *f[MAXF];		/* field values (STR: byte count); not for syscalls */
 	uint64_t *soff[MAXF];		/* STR: offset of the bytes in the string stage */
+	/* syscalls: each event's fields as one row (one copy of the event's
+	 * struct, not ten stores to ten arrays) and its group by nr */
+	struct nxr_syscall *row;
+	uint32_t *gid;
 };
+
+/* a syscall's fields by number: SF_arg1 = 0 ... */
+#define SF_ENUM(C, T, name, doc) SF_##name,
+enum { NX_FIELDS_SYSCALL(SF_ENUM, syscall) };
+#undef SF_ENUM
 
 struct nxr_colenc {
 	uint32_t n;
@@ -598,10 +611,21 @@ struct nxr_colenc {
 	uint32_t *dh;			/* ... and hash table (the same; the keys in the dictionary) */
 	uint32_t dtag;
 	/* the last grouping: its selector column, the group of each value
-	 * (gid) and each group's value, which DICT reuses on that column */
+	 * (ggid: gid, or the syscalls' staged one) and each group's value,
+	 * which DICT reuses on that column */
 	const uint64_t *gsel;
+	const uint32_t *ggid;
 	uint32_t gsel_n, ngroups;
 	uint64_t gval[NXR_COL_MAX_GROUPS];
+	/* the syscalls' grouping by nr, numbered while staging: a number below
+	 * SG_DIRECT finds its group in sg_dir (sg_tag | group), others in
+	 * sg_map; sg_over when there are more than NXR_COL_MAX_GROUPS */
+	uint32_t sg_dir[SG_DIRECT];
+	uint32_t sg_tag, sg_n;
+	bool sg_over;
+	uint32_t sg_cnt[NXR_COL_MAX_GROUPS];
+	uint64_t sg_val[NXR_COL_MAX_GROUPS];
+	struct hmap sg_map;
 	uint32_t segs;			/* payloads encoded */
 	bool dry;			/* choosing on a sample: blocks sized, not packed */
 	/* per column: 1 + its scheme, 1 + its nested ones' schemes, whether zstd
@@ -727,7 +751,7 @@ static size_t try_dict(struct nxr_colenc *e, int depth, const uint64_t *v, size_
 			mn = UINT32_MAX;
 			mx = 0;
 			for (i = s; i < s + cnt; i++) {
-				uint32_t x = e->gid[i];
+				uint32_t x = e->ggid[i];
 
 				ix[i] = x;
 				mn = x < mn ? x : mn;
@@ -1029,10 +1053,10 @@ static size_t try_huff(struct nxr_colenc *e, int depth, const uint64_t *v, size_
 		memcpy(sym, e->gval, nd * sizeof(*sym));
 		memset(e->hcount, 0, nd * sizeof(*e->hcount));
 		for (size_t i = 0; i < n; i++)
-			e->hcount[e->gid[i]]++;
+			e->hcount[e->ggid[i]]++;
 		if (nd * 2 > n || nxr_huff_build(hc, e->hcount, nd) < 0)
 			return 0;
-		gid = e->gid;
+		gid = e->ggid;
 		goto put;
 	}
 	if (hm && *hm && e->segs % MEMO_SEGS) {
@@ -1433,7 +1457,9 @@ struct nxr_colenc *nxr_colenc_new(void)
 		return NULL;
 	e->dt = calloc(DT_SIZE, sizeof(*e->dt));	/* pages touched as used */
 	e->dh = calloc((size_t)1 << DH_BITS, sizeof(*e->dh));
-	if (!e->dt || !e->dh || hm_alloc(&e->tmap, 8) < 0 || hm_alloc(&e->h, 12) < 0) {
+	e->sg_tag = 1u << SG_TAGB;
+	if (!e->dt || !e->dh || hm_alloc(&e->tmap, 8) < 0 || hm_alloc(&e->h, 12) < 0 ||
+	    hm_alloc(&e->sg_map, 10) < 0) {
 		nxr_colenc_free(e);
 		return NULL;
 	}
@@ -1457,10 +1483,13 @@ void nxr_colenc_free(struct nxr_colenc *e)
 	free(e->ttid);
 	hm_free(&e->tmap);
 	hm_free(&e->h);
+	hm_free(&e->sg_map);
 	free(e->dt);
 	free(e->dh);
 	for (unsigned k = 0; k <= NX_KIND_MAX_ID; k++) {
 		free(e->k[k].task);
+		free(e->k[k].row);
+		free(e->k[k].gid);
 		for (unsigned f = 0; f < MAXF; f++) {
 			free(e->k[k].f[f]);
 			free(e->k[k].soff[f]);
@@ -1519,6 +1548,16 @@ static int kind_grow(struct kstage *ks, uint32_t kind)
 	if (!p)
 		return -ENOMEM;
 	ks->task = p;
+	if (kind == NX_KIND_SYSCALL) {
+		if (!(p = realloc(ks->row, cap * sizeof(*ks->row))))
+			return -ENOMEM;
+		ks->row = p;
+		if (!(p = realloc(ks->gid, cap * sizeof(*ks->gid))))
+			return -ENOMEM;
+		ks->gid = p;
+		ks->cap = cap;
+		return 0;
+	}
 	for (unsigned f = 0; f < knf[kind]; f++) {
 		p = realloc(ks->f[f], cap * sizeof(uint64_t));
 		if (!p)
@@ -1623,36 +1662,82 @@ static inline uint64_t time_key(const struct nxr_event *ev)
 	return ev->kind == NX_KIND_SYSCALL ? ev->ts_ns + ev->syscall.dur_ns : ev->ts_ns;
 }
 
-/* The common case on its own: a syscall of the task before it, with room
- * staged; no string, no table lookup, every field at a constant index. */
-static NXR_ALWAYS_INLINE bool add_syscall_fast(struct nxr_colenc *e, const struct nxr_event *ev)
+/* The group of a syscall number not in sg_dir's current groups: a new
+ * one, numbered in order of first appearance; past NXR_COL_MAX_GROUPS the
+ * segment's syscalls are not grouped (sg_over). */
+static __attribute__((noinline)) uint32_t sg_new(struct nxr_colenc *e, uint32_t nr)
 {
-	struct kstage *ks = &e->k[NX_KIND_SYSCALL];
-	uint32_t n = e->n, j = ks->n, t;
-	unsigned bit = 0;
+	uint32_t g = e->sg_n;
+	bool isnew = true;
 
-	if (n == e->cap || j == ks->cap || task_of(e, ev->pid, ev->tid, &t) < 0)
-		return false;
+	if (e->sg_over)
+		return 0;
+	if (nr >= SG_DIRECT) {	/* the map has room: at most 257 entries of 1024 */
+		g = hm_get_put_hashed(&e->sg_map, nr, g, &isnew);
+		if (!isnew)
+			return g;
+	}
+	if (g == NXR_COL_MAX_GROUPS) {
+		e->sg_over = true;
+		return 0;
+	}
+	if (nr < SG_DIRECT)
+		e->sg_dir[nr] = e->sg_tag | g;
+	e->sg_val[g] = nr;
+	e->sg_n = g + 1;
+	return g;
+}
+
+/* The group of nr, < NXR_COL_MAX_GROUPS, if it has one in this segment */
+static NXR_ALWAYS_INLINE uint32_t sg_find(const struct nxr_colenc *e, uint32_t nr)
+{
+	return nr < SG_DIRECT ? e->sg_dir[nr] - e->sg_tag : UINT32_MAX;	/* older tags: far above */
+}
+
+/* A syscall staged: its fields as a row, and its group g by nr (FORMAT.md's
+ * grouping, numbered here so that the payload need not hash them again). */
+static NXR_ALWAYS_INLINE void stage_syscall(struct nxr_colenc *e, struct kstage *ks,
+					    const struct nxr_event *ev, uint32_t t, uint32_t g)
+{
+	uint32_t n = e->n, j = ks->n;
+
 	e->kind[n] = NX_KIND_SYSCALL;
 	e->task[n] = t;
 	e->key[n] = ev->ts_ns + ev->syscall.dur_ns;
 	e->n = n + 1;
 	ks->n = j + 1;
 	ks->task[j] = t;
-	NX_FIELDS_SYSCALL(ST_FIELD, syscall)
-	(void)bit;
+	ks->row[j] = ev->syscall;
+	ks->gid[j] = g;
+	e->sg_cnt[g]++;
+}
+
+/* The common case on its own: a syscall with room staged, its task in
+ * task_of()'s cache and its number in a group; no string, and no call (a
+ * small frame). */
+static NXR_ALWAYS_INLINE bool add_syscall_fast(struct nxr_colenc *e, const struct nxr_event *ev)
+{
+	struct kstage *ks = &e->k[NX_KIND_SYSCALL];
+	uint64_t pt = (uint64_t)ev->pid << 32 | ev->tid;
+	unsigned slot = (ev->pid ^ ev->tid) & (TCACHE - 1);
+	uint32_t g = sg_find(e, ev->syscall.nr);
+
+	if (e->n == e->cap || ks->n == ks->cap || e->tc_gen[slot] != e->segs + 1 ||
+	    e->tc_key[slot] != pt || g >= NXR_COL_MAX_GROUPS)
+		return false;
+	stage_syscall(e, ks, ev, e->tc_val[slot], g);
 	return true;
 }
 
-int nxr_colenc_add(struct nxr_colenc *e, const struct nxr_event *ev)
+/* Any event: the stage grown as needed. (Out of line: the fast path's
+ * frame stays small.) */
+static __attribute__((noinline)) int add_any(struct nxr_colenc *e, const struct nxr_event *ev)
 {
 	struct kstage *ks;
 	size_t s = 0;
 	uint32_t t, j;
 	unsigned bit = 0;
 
-	if (ev->kind == NX_KIND_SYSCALL && add_syscall_fast(e, ev))
-		return 0;
 	if (ev->kind == 0 || ev->kind > NX_KIND_MAX_ID || !knf[ev->kind])
 		return -EINVAL;
 	ks = &e->k[ev->kind];
@@ -1682,6 +1767,12 @@ int nxr_colenc_add(struct nxr_colenc *e, const struct nxr_event *ev)
 		return -ENOMEM;
 	if (task_of(e, ev->pid, ev->tid, &t) < 0)
 		return -ENOMEM;
+	if (ev->kind == NX_KIND_SYSCALL) {
+		uint32_t g = sg_find(e, ev->syscall.nr);
+
+		stage_syscall(e, ks, ev, t, g < NXR_COL_MAX_GROUPS ? g : sg_new(e, ev->syscall.nr));
+		return 0;
+	}
 	e->kind[e->n] = ev->kind;
 	e->task[e->n] = t;
 	e->key[e->n] = time_key(ev);
@@ -1695,6 +1786,13 @@ int nxr_colenc_add(struct nxr_colenc *e, const struct nxr_event *ev)
 	}
 	(void)bit;
 	return 0;
+}
+
+int nxr_colenc_add(struct nxr_colenc *e, const struct nxr_event *ev)
+{
+	if (ev->kind == NX_KIND_SYSCALL && add_syscall_fast(e, ev))
+		return 0;
+	return add_any(e, ev);
 }
 
 /* ---- writer: the payload ---- */
@@ -1839,8 +1937,69 @@ static bool group(struct nxr_colenc *e, const uint64_t *sel, uint32_t n)
 {
 	e->ngroups = group_order(&e->h, sel, n, e->gid, (uint32_t *)e->a[0], e->pos, e->gval);
 	e->gsel = e->ngroups ? sel : NULL;
+	e->ggid = e->gid;
 	e->gsel_n = n;
 	return e->ngroups != 0;
+}
+
+/*
+ * The syscalls' rows as columns in e->grp: grouped by nr as numbered while
+ * staging (the tasks in that order in e->gtask) unless there were too many
+ * numbers; nr itself in event order (the selector column). One pass: each
+ * event goes to the next place of its group.
+ */
+static NXR_ALWAYS_INLINE void rows_put(struct nxr_colenc *e, const struct kstage *ks,
+				       uint32_t *start, const bool grouped)
+{
+	const struct nxr_syscall *r = ks->row;
+
+	for (uint32_t j = 0; j < ks->n; j++, r++) {
+		uint32_t q = j;
+
+		if (grouped) {
+			q = start[ks->gid[j]]++;
+			e->gtask[q] = ks->task[j];
+		}
+#define RP_FIELD(C, T, name, doc) e->grp[SF_##name][SF_##name == SF_nr ? j : q] = (uint64_t)r->name;
+		NX_FIELDS_SYSCALL(RP_FIELD, syscall)
+#undef RP_FIELD
+	}
+}
+
+/* Returns whether they are grouped (then also the grouping, as group()). */
+static bool rows_to_columns(struct nxr_colenc *e, const struct kstage *ks)
+{
+	uint32_t start[NXR_COL_MAX_GROUPS];
+
+	if (e->sg_over) {
+		rows_put(e, ks, NULL, false);
+		return false;
+	}
+	for (uint32_t g = 0, sum = 0; g < e->sg_n; g++) {
+		start[g] = sum;
+		sum += e->sg_cnt[g];
+	}
+	rows_put(e, ks, start, true);
+	e->ngroups = e->sg_n;
+	memcpy(e->gval, e->sg_val, e->sg_n * sizeof(*e->gval));
+	e->gsel = e->grp[SF_nr];
+	e->ggid = ks->gid;
+	e->gsel_n = ks->n;
+	return true;
+}
+
+/* A new segment's syscalls start with no groups. */
+static void sg_reset(struct nxr_colenc *e)
+{
+	memset(e->sg_cnt, 0, e->sg_n * sizeof(*e->sg_cnt));	/* all of them when over */
+	e->sg_n = 0;
+	e->sg_over = false;
+	e->sg_tag += 1u << SG_TAGB;
+	if (e->sg_tag == 0) {
+		memset(e->sg_dir, 0, sizeof(e->sg_dir));
+		e->sg_tag = 1u << SG_TAGB;
+	}
+	hm_clear(&e->sg_map);
 }
 
 /* The kind's integer fields, its tasks and the inverse order, in grouped
@@ -1963,24 +2122,34 @@ int nxr_colenc_finish(struct nxr_colenc *e, void *zctx, const uint8_t **out, siz
 		uint8_t *body, *q;
 		int sel = selector_field(k);
 		const uint32_t *ctx = ks->task, *inv = NULL;
+		uint64_t *const *fv = ks->f;	/* the fields, in the order stored */
 
 		if (!ks->n)
 			continue;
 		p = nxr_put_varint(p, k);
 		p = nxr_put_varint(p, ks->n);
 		body = q = p + NXR_VARINT_MAX;
-		if (sel >= 0 && !group(e, ks->f[sel], ks->n))
+		if (ks->row) {
+			assert(sel == SF_nr);
+			fv = e->grp;
+			if (!rows_to_columns(e, ks))
+				sel = -1;
+		} else if (sel >= 0 && !group(e, ks->f[sel], ks->n)) {
 			sel = -1;
+		}
 		q = nxr_put_varint(q, knf[k]);
 		q = nxr_put_varint(q, (uint64_t)(sel + 1));
 		if (sel >= 0) {
-			q = put_sized(q, enc_int_memo(e, 0, ks->f[sel], ks->n, ks->task,
+			q = put_sized(q, enc_int_memo(e, 0, fv[sel], ks->n, ks->task,
 						      e->ntasks, q + NXR_VARINT_MAX,
 						      e->memo[k][MAXF]));
 			e->gsel = NULL;
-			regroup_fields(e, ks, k);
+			if (!ks->row) {
+				regroup_fields(e, ks, k);
+				inv = e->inv;
+			}
+			fv = e->grp;
 			ctx = e->gtask;
-			inv = e->inv;
 		}
 		for (unsigned f = 0; f < knf[k]; f++) {
 			size_t cl;
@@ -1994,8 +2163,8 @@ int nxr_colenc_finish(struct nxr_colenc *e, void *zctx, const uint8_t **out, siz
 			} else {
 				long zl;
 
-				cl = enc_int_memo(e, 0, inv ? e->grp[f] : ks->f[f], ks->n, ctx,
-						  e->ntasks, q + NXR_VARINT_MAX, e->memo[k][f]);
+				cl = enc_int_memo(e, 0, fv[f], ks->n, ctx, e->ntasks,
+						  q + NXR_VARINT_MAX, e->memo[k][f]);
 				zl = maybe_zstd(e, q + NXR_VARINT_MAX, cl, e->memo[k][f]);
 				if (zl < 0)
 					return (int)zl;
@@ -2013,6 +2182,7 @@ int nxr_colenc_finish(struct nxr_colenc *e, void *zctx, const uint8_t **out, siz
 	e->slen = 0;
 	e->segs++;
 	hm_clear(&e->tmap);
+	sg_reset(e);
 	return 0;
 }
 

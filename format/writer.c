@@ -381,7 +381,10 @@ struct nxr_writer *nxr_writer_open_fd(int fd, const char *name, const struct nxr
 	return w;
 }
 
-int nxr_writer_append(struct nxr_writer *w, const struct nxr_event *ev, struct nx_err *err)
+/* Any event (out of line: the column layout's syscalls below keep a small
+ * frame). */
+static __attribute__((noinline)) int append_any(struct nxr_writer *w, const struct nxr_event *ev,
+						struct nx_err *err)
 {
 	size_t bound;
 
@@ -439,6 +442,28 @@ int nxr_writer_append(struct nxr_writer *w, const struct nxr_event *ev, struct n
 	if (w->seg_events % AGE_CHECK_EVERY == 0 && mono_ns() - w->seg_opened_ns >= w->seg_age_ns)
 		return segment_close(w, err);
 	return 0;
+}
+
+int nxr_writer_append(struct nxr_writer *w, const struct nxr_event *ev, struct nx_err *err)
+{
+	/* the column layout's common case, as append_any() does it: a syscall
+	 * (no string: no bound) in an open segment */
+	if (w->col && ev->kind == NX_KIND_SYSCALL && w->seg_events && !w->failed) {
+		w->seg_min_ts = ev->ts_ns < w->seg_min_ts ? ev->ts_ns : w->seg_min_ts;
+		w->seg_max_ts = ev->ts_ns > w->seg_max_ts ? ev->ts_ns : w->seg_max_ts;
+		int rc = nxr_colenc_add(w->col, ev);
+
+		if (rc < 0)
+			return wfail(w, err, rc, "%s: out of memory for the open segment", w->name);
+		w->seg_events++;
+		w->st.events++;
+		if (nxr_colenc_full(w->col, w->seg_bytes) ||
+		    (w->seg_events % AGE_CHECK_EVERY == 0 &&
+		     mono_ns() - w->seg_opened_ns >= w->seg_age_ns))
+			return segment_close(w, err);
+		return 0;
+	}
+	return append_any(w, ev, err);
 }
 
 int nxr_writer_tick(struct nxr_writer *w, struct nx_err *err)
