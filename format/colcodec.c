@@ -59,7 +59,8 @@
 #define HM_DIRECT 4096u		/* map keys below this skip the hash */
 #define SAMPLE_RUNS 8u		/* a long column's scheme is chosen on 8 x BLK values */
 #define MEMO_SEGS 8u		/* ... in one segment of 8, and kept for the next 7 */
-#define TCACHE 64u		/* task_of()'s cache: slots, a power of two */
+#define TCACHE_BITS 6u		/* task_of()'s cache: 64 slots */
+#define TCACHE (1u << TCACHE_BITS)
 #define DT_SIZE (1u << 17)	/* a dictionary's direct table: values in [-DT_NEG, DT_SIZE - DT_NEG) */
 #define DT_NEG (1u << 15)
 #define DT_IXB 12u		/* its entries: tag << DT_IXB | index (< DICT_MAX) */
@@ -415,6 +416,26 @@ static inline size_t block_cost(int64_t mn, int64_t mx, size_t cnt)
 	       (cnt * bitw((uint64_t)mx - (uint64_t)mn) + 7) / 8;
 }
 
+/* How many of v[0..cnt) have bit sh of v[i] - mn set, all of them being
+ * below 2^(sh+1): two lanes at a time (SSE2's 64-bit subtract, shift and
+ * add), four values an iteration. */
+static inline size_t count_top(const uint64_t *v, size_t cnt, uint64_t mn, unsigned sh)
+{
+	typedef uint64_t v2 __attribute__((vector_size(16), aligned(8)));
+	v2 a = { 0, 0 }, b = { 0, 0 };
+	size_t i = 0, top;
+
+	for (; i + 4 <= cnt; i += 4) {
+		a += (*(const v2 *)(v + i) - mn) >> sh;
+		b += (*(const v2 *)(v + i + 2) - mn) >> sh;
+	}
+	a += b;
+	top = a[0] + a[1];
+	for (; i < cnt; i++)
+		top += (v[i] - mn) >> sh;
+	return top;
+}
+
 /* Each block's minimum and width, from int_stats() to put_for() */
 struct bstats {
 	int64_t *mn[3];		/* [0] FOR, [1] DELTA, [2] DICT indices */
@@ -475,8 +496,7 @@ static uint8_t *put_block(uint8_t *p, const uint64_t *v, size_t cnt, int64_t mn,
 	 * search below stops at once, and the histogram is not needed (its
 	 * increments in memory form a chain where neighbours share a width). */
 	if (w >= 6 && cnt >= 16)
-		for (size_t i = 0; i < cnt; i++)
-			top += (v[i] - (uint64_t)mn) >> (w - 1);
+		top = count_top(v, cnt, (uint64_t)mn, w - 1);
 	if (w >= 6 && cnt >= 16 && top <= cnt / 4) {
 		unsigned hist[65] = { 0 };
 
@@ -583,7 +603,13 @@ enum { NX_FIELDS_SYSCALL(SF_ENUM, syscall) };
 struct nxr_colenc {
 	uint32_t n;
 	size_t cap;
-	uint64_t *kind, *task, *key;
+	uint64_t *key;
+	/* the kinds as runs (kind krun_kind[r] from event krun_at[r] on), and
+	 * each event's task only in its kind's stage: the kinds and tasks
+	 * columns are built at the payload, not stored per event */
+	uint32_t *krun_at, *krun_kind;
+	uint32_t nkrun, klast;
+	size_t krcap;
 	uint32_t ntasks;
 	size_t tcap;
 	uint32_t *tpid, *ttid;
@@ -598,7 +624,7 @@ struct nxr_colenc {
 
 	/* finish() scratch, sized for the staged events */
 	size_t scr_n;
-	uint64_t *a[DEPTHS], *b[DEPTHS], *prev, *grp[MAXF];
+	uint64_t *a[DEPTHS], *b[DEPTHS], *prev, *grp[MAXF], *evcol;
 	struct bstats bs[DEPTHS];
 	uint32_t *pos, *inv, *gid, *gtask;
 	uint8_t *trial[DEPTHS][3];
@@ -671,12 +697,24 @@ static size_t enc_for_or_delta(uint8_t *out, const uint64_t *v, size_t n, bool d
 	return (size_t)(put_for_known(p, v, n, bs->mn[delta], bs->w[delta], dry) - out);
 }
 
+/* RLE of nr runs: their values rv and lengths minus one rl */
+static size_t put_rle(struct nxr_colenc *e, int depth, const uint64_t *rv, const uint64_t *rl,
+		      size_t nr, uint8_t *out, uint8_t *memo)
+{
+	uint8_t *p = out;
+
+	*p++ = M_RLE;
+	p = nxr_put_varint(p, nr);
+	p += enc_int_memo(e, depth + 1, rv, nr, NULL, 0, p, CHILD(memo, 1));
+	p += enc_int_memo(e, depth + 1, rl, nr, NULL, 0, p, CHILD(memo, 2));
+	return (size_t)(p - out);
+}
+
 static size_t try_rle(struct nxr_colenc *e, int depth, const uint64_t *v, size_t n, uint8_t *out,
 		      uint8_t *memo)
 {
 	uint64_t *rv = e->a[depth], *rl = e->b[depth];
 	size_t nr = 0;
-	uint8_t *p = out;
 
 	/* a run at a time: one compare per value, one store per run */
 	for (size_t i = 0, j; i < n; i = j) {
@@ -687,11 +725,7 @@ static size_t try_rle(struct nxr_colenc *e, int depth, const uint64_t *v, size_t
 		rv[nr] = x;
 		rl[nr++] = j - i - 1;	/* lengths are stored minus one */
 	}
-	*p++ = M_RLE;
-	p = nxr_put_varint(p, nr);
-	p += enc_int_memo(e, depth + 1, rv, nr, NULL, 0, p, CHILD(memo, 1));
-	p += enc_int_memo(e, depth + 1, rl, nr, NULL, 0, p, CHILD(memo, 2));
-	return (size_t)(p - out);
+	return put_rle(e, depth, rv, rl, nr, out, memo);
 }
 
 /* The index of value x in the dictionary dv being built (tag: its
@@ -1476,9 +1510,9 @@ void nxr_colenc_free(struct nxr_colenc *e)
 {
 	if (!e)
 		return;
-	free(e->kind);
-	free(e->task);
 	free(e->key);
+	free(e->krun_at);
+	free(e->krun_kind);
 	free(e->tpid);
 	free(e->ttid);
 	hm_free(&e->tmap);
@@ -1508,6 +1542,7 @@ void nxr_colenc_free(struct nxr_colenc *e)
 		}
 	}
 	free(e->prev);
+	free(e->evcol);
 	for (unsigned f = 0; f < MAXF; f++)
 		free(e->grp[f]);
 	free(e->pos);
@@ -1576,13 +1611,20 @@ static int kind_grow(struct kstage *ks, uint32_t kind)
 
 static int task_of_slow(struct nxr_colenc *e, uint64_t pt, uint32_t *out);
 
+/* task_of()'s slot of pid << 32 | tid: hashed (pid ^ tid put every
+ * process's main thread, tid = pid, in one slot) */
+static inline unsigned tc_slot(uint64_t pt)
+{
+	return (unsigned)((pt * 0x9E3779B97F4A7C15ull) >> (64 - TCACHE_BITS));
+}
+
 /* The task id of (pid, tid), added to the table if new: from a small
  * direct-mapped cache of this segment's tasks first (tasks alternate). */
 static NXR_ALWAYS_INLINE int task_of(struct nxr_colenc *e, uint32_t pid, uint32_t tid,
 				     uint32_t *out)
 {
 	uint64_t pt = (uint64_t)pid << 32 | tid;
-	unsigned slot = (pid ^ tid) & (TCACHE - 1);
+	unsigned slot = tc_slot(pt);
 
 	if (e->tc_gen[slot] == e->segs + 1 && e->tc_key[slot] == pt) {
 		*out = e->tc_val[slot];
@@ -1695,34 +1737,44 @@ static NXR_ALWAYS_INLINE uint32_t sg_find(const struct nxr_colenc *e, uint32_t n
 }
 
 /* A syscall staged: its fields as a row, and its group g by nr (FORMAT.md's
- * grouping, numbered here so that the payload need not hash them again). */
+ * grouping, numbered here so that the payload need not hash them again).
+ * The fields are copied one by one, each with a load of its own size: the
+ * caller has usually just written the event, and a wider load (the
+ * compiler's 16-byte copy of the struct) spanning two of its stores cannot
+ * take its data from the store buffer, and waits for both to retire. */
 static NXR_ALWAYS_INLINE void stage_syscall(struct nxr_colenc *e, struct kstage *ks,
 					    const struct nxr_event *ev, uint32_t t, uint32_t g)
 {
 	uint32_t n = e->n, j = ks->n;
 
-	e->kind[n] = NX_KIND_SYSCALL;
-	e->task[n] = t;
 	e->key[n] = ev->ts_ns + ev->syscall.dur_ns;
 	e->n = n + 1;
 	ks->n = j + 1;
 	ks->task[j] = t;
-	ks->row[j] = ev->syscall;
+#define SR_FIELD(C, T, name, doc) do {					\
+		NXR_CTYPE_##T x = ev->C.name;				\
+									\
+		__asm__("" : "+r"(x));	/* a scalar load: see above */	\
+		ks->row[j].name = x;					\
+	} while (0);
+	NX_FIELDS_SYSCALL(SR_FIELD, syscall)
+#undef SR_FIELD
 	ks->gid[j] = g;
 	e->sg_cnt[g]++;
 }
 
-/* The common case on its own: a syscall with room staged, its task in
- * task_of()'s cache and its number in a group; no string, and no call (a
- * small frame). */
+/* The common case on its own: a syscall after a syscall (in the same run
+ * of kinds), with room staged, its task in task_of()'s cache and its number
+ * in a group; no string, and no call (a small frame). */
 static NXR_ALWAYS_INLINE bool add_syscall_fast(struct nxr_colenc *e, const struct nxr_event *ev)
 {
 	struct kstage *ks = &e->k[NX_KIND_SYSCALL];
 	uint64_t pt = (uint64_t)ev->pid << 32 | ev->tid;
-	unsigned slot = (ev->pid ^ ev->tid) & (TCACHE - 1);
+	unsigned slot = tc_slot(pt);
 	uint32_t g = sg_find(e, ev->syscall.nr);
 
-	if (e->n == e->cap || ks->n == ks->cap || e->tc_gen[slot] != e->segs + 1 ||
+	if (e->klast != NX_KIND_SYSCALL || e->n == e->cap || ks->n == ks->cap ||
+	    e->tc_gen[slot] != e->segs + 1 ||
 	    e->tc_key[slot] != pt || g >= NXR_COL_MAX_GROUPS)
 		return false;
 	stage_syscall(e, ks, ev, e->tc_val[slot], g);
@@ -1745,16 +1797,22 @@ static __attribute__((noinline)) int add_any(struct nxr_colenc *e, const struct 
 		size_t cap = e->cap ? e->cap * 2 : 1024;
 		void *p;
 
-		if (!(p = realloc(e->kind, cap * 8)))
-			return -ENOMEM;
-		e->kind = p;
-		if (!(p = realloc(e->task, cap * 8)))
-			return -ENOMEM;
-		e->task = p;
 		if (!(p = realloc(e->key, cap * 8)))
 			return -ENOMEM;
 		e->key = p;
 		e->cap = cap;
+	}
+	if (ev->kind != e->klast && e->nkrun == e->krcap) {
+		size_t cap = e->krcap ? e->krcap * 2 : 64;
+		void *p;
+
+		if (!(p = realloc(e->krun_at, cap * sizeof(*e->krun_at))))
+			return -ENOMEM;
+		e->krun_at = p;
+		if (!(p = realloc(e->krun_kind, cap * sizeof(*e->krun_kind))))
+			return -ENOMEM;
+		e->krun_kind = p;
+		e->krcap = cap;
 	}
 	if (ks->n == ks->cap && kind_grow(ks, ev->kind) < 0)
 		return -ENOMEM;
@@ -1767,14 +1825,17 @@ static __attribute__((noinline)) int add_any(struct nxr_colenc *e, const struct 
 		return -ENOMEM;
 	if (task_of(e, ev->pid, ev->tid, &t) < 0)
 		return -ENOMEM;
+	if (ev->kind != e->klast) {	/* (nothing can fail from here on) */
+		e->krun_at[e->nkrun] = e->n;
+		e->krun_kind[e->nkrun++] = ev->kind;
+		e->klast = ev->kind;
+	}
 	if (ev->kind == NX_KIND_SYSCALL) {
 		uint32_t g = sg_find(e, ev->syscall.nr);
 
 		stage_syscall(e, ks, ev, t, g < NXR_COL_MAX_GROUPS ? g : sg_new(e, ev->syscall.nr));
 		return 0;
 	}
-	e->kind[e->n] = ev->kind;
-	e->task[e->n] = t;
 	e->key[e->n] = time_key(ev);
 	e->n++;
 	j = ks->n++;
@@ -1820,6 +1881,7 @@ static int scratch(struct nxr_colenc *e, size_t n)
 		}
 	}
 	RE(prev, n * 8);
+	RE(evcol, n * 8);
 	for (unsigned f = 0; f < MAXF; f++)
 		RE(grp[f], n * 8);
 	RE(pos, n * 4);
@@ -2088,6 +2150,48 @@ static long maybe_zstd(struct nxr_colenc *e, uint8_t *col, size_t len, uint8_t *
 	return (long)(p + zn - col);
 }
 
+/* The kinds column, from the staged runs: as RLE straight from them when
+ * that is the scheme kept (as try_rle() would find them), else as ever. */
+static size_t enc_kinds(struct nxr_colenc *e, uint8_t *out)
+{
+	uint8_t *memo = e->memo[0][0];
+	uint64_t *v = e->evcol;
+
+	if (*memo == M_RLE + 1 && e->segs % MEMO_SEGS) {
+		for (uint32_t r = 0; r < e->nkrun; r++) {
+			uint32_t end = r + 1 < e->nkrun ? e->krun_at[r + 1] : e->n;
+
+			e->a[0][r] = e->krun_kind[r];
+			e->b[0][r] = end - e->krun_at[r] - 1;
+		}
+		return put_rle(e, 0, e->a[0], e->b[0], e->nkrun, out, memo);
+	}
+	for (uint32_t r = 0, i = 0; r < e->nkrun; r++) {
+		uint32_t end = r + 1 < e->nkrun ? e->krun_at[r + 1] : e->n;
+
+		for (; i < end; i++)
+			v[i] = e->krun_kind[r];
+	}
+	return enc_int_memo(e, 0, v, e->n, NULL, 0, out, memo);
+}
+
+/* The tasks column: each run's tasks from its kind's stage, in event order */
+static size_t enc_tasks(struct nxr_colenc *e, uint8_t *out)
+{
+	uint32_t at[NX_KIND_MAX_ID + 1] = { 0 };
+	uint64_t *v = e->evcol;
+
+	for (uint32_t r = 0, i = 0; r < e->nkrun; r++) {
+		uint32_t end = r + 1 < e->nkrun ? e->krun_at[r + 1] : e->n, k = e->krun_kind[r];
+		const uint32_t *t = e->k[k].task + at[k];
+
+		at[k] += end - i;
+		for (uint32_t j = 0; i < end; i++, j++)
+			v[i] = t[j];
+	}
+	return enc_int_memo(e, 0, v, e->n, NULL, 0, out, e->memo[0][1]);
+}
+
 int nxr_colenc_finish(struct nxr_colenc *e, void *zctx, const uint8_t **out, size_t *len)
 {
 	uint32_t n = e->n, nsec = 0;
@@ -2113,8 +2217,8 @@ int nxr_colenc_finish(struct nxr_colenc *e, void *zctx, const uint8_t **out, siz
 		p = nxr_put_varint(p, e->tpid[t]);
 		p = nxr_put_varint(p, e->ttid[t]);
 	}
-	p += enc_int_memo(e, 0, e->kind, n, NULL, 0, p, e->memo[0][0]);
-	p += enc_int_memo(e, 0, e->task, n, NULL, 0, p, e->memo[0][1]);
+	p += enc_kinds(e, p);
+	p += enc_tasks(e, p);
 	p += enc_int_memo(e, 0, e->key, n, NULL, 0, p, e->memo[0][2]);
 	p = nxr_put_varint(p, nsec);
 	for (uint32_t k = 1; k <= NX_KIND_MAX_ID; k++) {
@@ -2181,6 +2285,8 @@ int nxr_colenc_finish(struct nxr_colenc *e, void *zctx, const uint8_t **out, siz
 	e->ntasks = 0;
 	e->slen = 0;
 	e->segs++;
+	e->nkrun = 0;
+	e->klast = 0;
 	hm_clear(&e->tmap);
 	sg_reset(e);
 	return 0;

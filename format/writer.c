@@ -62,6 +62,9 @@ struct nxr_writer {
 	size_t zcap;
 	struct nxr_codec codec;
 	struct nxr_colenc *col;	/* column layout: the open segment, staged (raw unused) */
+	/* ... syscalls it takes before it is due (each stages
+	 * NXR_COL_STAGE_PER_EVENT bytes, no string), 0 when not known */
+	uint32_t col_room;
 	uint32_t seg_events;
 	uint64_t seg_min_ts, seg_max_ts, seg_lost;
 	uint64_t seg_opened_ns;	/* CLOCK_MONOTONIC at its first event */
@@ -246,6 +249,7 @@ static int segment_close(struct nxr_writer *w, struct nx_err *err)
 	w->st.raw_bytes += w->raw_len;
 	w->raw_len = 0;
 	w->seg_events = 0;
+	w->col_room = 0;
 	w->seg_lost = 0;
 	if (w->sync == NXR_SYNC_SEGMENT && mono_ns() - w->last_sync_ns >= SYNC_INTERVAL_NS)
 		return do_sync(w, err);
@@ -439,6 +443,13 @@ static __attribute__((noinline)) int append_any(struct nxr_writer *w, const stru
 	}
 	if (w->col ? nxr_colenc_full(w->col, w->seg_bytes) : w->raw_len >= w->seg_bytes)
 		return segment_close(w, err);
+	if (w->col) {	/* not full: room for one syscall at least */
+		uint64_t left = w->seg_bytes - nxr_colenc_staged(w->col);
+		uint32_t most = NXR_COL_MAX_EVENTS - nxr_colenc_events(w->col);
+
+		left = (left + NXR_COL_STAGE_PER_EVENT - 1) / NXR_COL_STAGE_PER_EVENT;
+		w->col_room = left < most ? (uint32_t)left : most;
+	}
 	if (w->seg_events % AGE_CHECK_EVERY == 0 && mono_ns() - w->seg_opened_ns >= w->seg_age_ns)
 		return segment_close(w, err);
 	return 0;
@@ -447,8 +458,9 @@ static __attribute__((noinline)) int append_any(struct nxr_writer *w, const stru
 int nxr_writer_append(struct nxr_writer *w, const struct nxr_event *ev, struct nx_err *err)
 {
 	/* the column layout's common case, as append_any() does it: a syscall
-	 * (no string: no bound) in an open segment */
-	if (w->col && ev->kind == NX_KIND_SYSCALL && w->seg_events && !w->failed) {
+	 * (no string: no bound) in an open segment whose room is known (which
+	 * tells when nxr_colenc_full() will be true) */
+	if (w->col_room && ev->kind == NX_KIND_SYSCALL && !w->failed) {
 		w->seg_min_ts = ev->ts_ns < w->seg_min_ts ? ev->ts_ns : w->seg_min_ts;
 		w->seg_max_ts = ev->ts_ns > w->seg_max_ts ? ev->ts_ns : w->seg_max_ts;
 		int rc = nxr_colenc_add(w->col, ev);
@@ -457,7 +469,7 @@ int nxr_writer_append(struct nxr_writer *w, const struct nxr_event *ev, struct n
 			return wfail(w, err, rc, "%s: out of memory for the open segment", w->name);
 		w->seg_events++;
 		w->st.events++;
-		if (nxr_colenc_full(w->col, w->seg_bytes) ||
+		if (--w->col_room == 0 ||
 		    (w->seg_events % AGE_CHECK_EVERY == 0 &&
 		     mono_ns() - w->seg_opened_ns >= w->seg_age_ns))
 			return segment_close(w, err);
