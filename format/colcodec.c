@@ -755,6 +755,38 @@ static NXR_ALWAYS_INLINE bool dict_hashed(uint32_t *dh, uint32_t tag, uint64_t x
 	}
 }
 
+/* The smallest and largest of cnt > 0 indices below 2^15 held in 64-bit
+ * values, into a block's minimum and width: SSE2's 16-bit maximum over all
+ * their words (the three high words of each are 0), the smallest through
+ * the largest 2^15 - 1 - x. Fewer instructions than a minimum and a maximum
+ * per value in the loop that maps them. */
+static NXR_ALWAYS_INLINE void ix_block(const uint64_t *ix, size_t cnt, int64_t *bmn, uint8_t *bw)
+{
+	typedef uint64_t v2 __attribute__((vector_size(16), aligned(8)));
+	typedef short v8 __attribute__((vector_size(16)));
+	const v2 top = { 0x7fff, 0x7fff };
+	v8 hi = { 0 }, lo = { 0 };
+	uint32_t h, l;
+	size_t i = 0;
+
+#pragma GCC unroll 4
+	for (; i + 2 <= cnt; i += 2) {
+		v2 x = *(const v2 *)(ix + i);
+
+		hi = __builtin_ia32_pmaxsw128(hi, (v8)x);
+		lo = __builtin_ia32_pmaxsw128(lo, (v8)(top - x));
+	}
+	h = (uint16_t)(hi[0] > hi[4] ? hi[0] : hi[4]);
+	l = (uint16_t)(lo[0] > lo[4] ? lo[0] : lo[4]);
+	if (i < cnt) {
+		h = ix[i] > h ? (uint32_t)ix[i] : h;
+		l = 0x7fff - ix[i] > l ? 0x7fff - (uint32_t)ix[i] : l;
+	}
+	*bmn = 0x7fff - l;
+	*bw = (uint8_t)bitw(h - (0x7fff - l));
+}
+_Static_assert(DICT_MAX <= 0x7fff && NXR_COL_MAX_GROUPS <= 0x7fff, "ix_block()'s indices");
+
 /* 0 when the values do not fit a dictionary. One pass maps the values to
  * their indices and takes each block's smallest and largest index, so the
  * blocks are then packed without another look at the values. Small values
@@ -767,7 +799,7 @@ static size_t try_dict(struct nxr_colenc *e, int depth, const uint64_t *v, size_
 		       uint8_t *memo)
 {
 	uint64_t *dv = e->a[depth], *ix = e->b[depth];
-	uint32_t *dt = e->dt, tag, nd = 0, mn = UINT32_MAX, mx = 0;
+	uint32_t *dt = e->dt, tag, nd = 0;
 	uint32_t *dh = e->dh;
 	int64_t *bmn = e->bs[depth].mn[2];
 	uint8_t *bw = e->bs[depth].w[2];
@@ -782,17 +814,9 @@ static size_t try_dict(struct nxr_colenc *e, int depth, const uint64_t *v, size_
 		for (s = 0; s < n; s += BLK) {
 			size_t cnt = n - s < BLK ? n - s : BLK;
 
-			mn = UINT32_MAX;
-			mx = 0;
-			for (i = s; i < s + cnt; i++) {
-				uint32_t x = e->ggid[i];
-
-				ix[i] = x;
-				mn = x < mn ? x : mn;
-				mx = x > mx ? x : mx;
-			}
-			bmn[s / BLK] = mn;
-			bw[s / BLK] = (uint8_t)bitw(mx - mn);
+			for (i = s; i < s + cnt; i++)
+				ix[i] = e->ggid[i];
+			ix_block(ix + s, cnt, &bmn[s / BLK], &bw[s / BLK]);
 		}
 		goto put;
 	}
@@ -805,8 +829,6 @@ static size_t try_dict(struct nxr_colenc *e, int depth, const uint64_t *v, size_
 	for (s = 0; s < n; s += BLK) {
 		size_t end = n - s < BLK ? n : s + BLK;
 
-		mn = UINT32_MAX;
-		mx = 0;
 		for (i = s; i < end; i++) {
 			uint64_t off = v[i] + DT_NEG;
 			uint32_t x;
@@ -822,11 +844,8 @@ static size_t try_dict(struct nxr_colenc *e, int depth, const uint64_t *v, size_
 				x = nd++;
 			}
 			ix[i] = x;
-			mn = x < mn ? x : mn;
-			mx = x > mx ? x : mx;
 		}
-		bmn[s / BLK] = mn;
-		bw[s / BLK] = (uint8_t)bitw(mx - mn);
+		ix_block(ix + s, end - s, &bmn[s / BLK], &bw[s / BLK]);
 	}
 	goto put;
 hashed:
@@ -841,13 +860,8 @@ hashed:
 			if (!dict_hashed(dh, tag, v[i], dv, &nd, &x))
 				return 0;
 			ix[i] = x;
-			mn = x < mn ? x : mn;
-			mx = x > mx ? x : mx;
 		}
-		bmn[s / BLK] = mn;
-		bw[s / BLK] = (uint8_t)bitw(mx - mn);
-		mn = UINT32_MAX;
-		mx = 0;
+		ix_block(ix + s, end - s, &bmn[s / BLK], &bw[s / BLK]);
 	}
 put:
 	if (nd * 2 > n)
