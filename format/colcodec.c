@@ -455,6 +455,7 @@ static void int_stats(const uint64_t *v, size_t n, size_t *c_for, size_t *c_delt
 		int64_t mn = (int64_t)v[s], mx = mn;
 		int64_t dmn = (int64_t)(v[s] - prev), dmx = dmn;
 
+#pragma GCC unroll 4
 		for (size_t i = s + 1; i < s + cnt; i++) {
 			int64_t x = (int64_t)v[i], d = (int64_t)(v[i] - v[i - 1]);
 
@@ -502,6 +503,7 @@ static uint8_t *put_block(uint8_t *p, const uint64_t *v, size_t cnt, int64_t mn,
 
 		/* bitw(x) is the top bit of 2x + 1: two instructions (x < 2^63) */
 		if (w < 64)
+#pragma GCC unroll 4
 			for (size_t i = 0; i < cnt; i++)
 				hist[top_bit(((v[i] - (uint64_t)mn) << 1) | 1)]++;
 		else
@@ -532,6 +534,7 @@ static uint8_t *put_block(uint8_t *p, const uint64_t *v, size_t cnt, int64_t mn,
 	nexc = 0;
 	/* every value written as a candidate exception, kept when it is one:
 	 * no branch to mispredict */
+#pragma GCC unroll 4
 	for (size_t i = 0; i < cnt; i++) {
 		uint64_t x = v[i] - (uint64_t)mn, h = x >> best_w;
 
@@ -566,6 +569,7 @@ static uint8_t *put_for(uint8_t *p, const uint64_t *v, size_t n)
 		size_t cnt = n - s < BLK ? n - s : BLK;
 		int64_t mn = (int64_t)v[s], mx = mn;
 
+#pragma GCC unroll 4
 		for (size_t i = s + 1; i < s + cnt; i++) {
 			int64_t x = (int64_t)v[i];
 
@@ -829,6 +833,7 @@ static size_t try_dict(struct nxr_colenc *e, int depth, const uint64_t *v, size_
 	for (s = 0; s < n; s += BLK) {
 		size_t end = n - s < BLK ? n : s + BLK;
 
+#pragma GCC unroll 4
 		for (i = s; i < end; i++) {
 			uint64_t off = v[i] + DT_NEG;
 			uint32_t x;
