@@ -903,6 +903,7 @@ static size_t try_trep(struct nxr_colenc *e, int depth, const uint64_t *v, size_
 			const uint32_t *cc = ctx + s + h * 64;
 			uint64_t wd = 0;
 
+#pragma GCC unroll 4
 			for (size_t i = 0; i < lim; i++) {
 				uint64_t x = vv[i], *pv = &prev[cc[i]], f = x != *pv;
 
@@ -1443,8 +1444,10 @@ static size_t emit(struct nxr_colenc *e, int depth, unsigned mode, const uint64_
 		*out = M_FOR;
 		return (size_t)(put_for(out + 1, v, n) - out);
 	case M_DELTA:
-		for (size_t i = 0; i < n; i++)
-			e->a[depth][i] = v[i] - (i ? v[i - 1] : 0);
+		e->a[depth][0] = v[0];
+#pragma GCC unroll 4
+		for (size_t i = 1; i < n; i++)
+			e->a[depth][i] = v[i] - v[i - 1];
 		*out = M_DELTA;
 		return (size_t)(put_for(out + 1, e->a[depth], n) - out);
 	}
@@ -2034,6 +2037,7 @@ static NXR_ALWAYS_INLINE void rows_put(struct nxr_colenc *e, const struct kstage
 {
 	const struct nxr_syscall *r = ks->row;
 
+#pragma GCC unroll 2
 	for (uint32_t j = 0; j < ks->n; j++, r++) {
 		uint32_t q = j;
 
