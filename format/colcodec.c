@@ -859,6 +859,7 @@ hashed:
 	for (; s < n; s += BLK) {	/* from value i of the block at s on */
 		size_t end = n - s < BLK ? n : s + BLK;
 
+#pragma GCC unroll 2
 		for (; i < end; i++) {
 			uint32_t x;
 
@@ -937,6 +938,7 @@ static size_t try_tdelta(struct nxr_colenc *e, int depth, const uint64_t *v, siz
 	uint8_t *p = out;
 
 	memset(e->prev, 0, ntasks * sizeof(*e->prev));
+#pragma GCC unroll 4
 	for (size_t i = 0; i < n; i++) {
 		uint64_t *pv = &e->prev[ctx[i]];
 
@@ -2209,6 +2211,7 @@ static size_t enc_tasks(struct nxr_colenc *e, uint8_t *out)
 		const uint32_t *t = e->k[k].task + at[k];
 
 		at[k] += end - i;
+#pragma GCC unroll 4
 		for (uint32_t j = 0; i < end; i++, j++)
 			v[i] = t[j];
 	}
