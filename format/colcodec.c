@@ -1635,6 +1635,22 @@ static int kind_grow(struct kstage *ks, uint32_t kind)
 
 static int task_of_slow(struct nxr_colenc *e, uint64_t pt, uint32_t *out);
 
+/* Two arrays of *cap entries grown together, to twice as many (or 64) */
+static int grow_pair(uint32_t **a, uint32_t **b, size_t *cap)
+{
+	size_t c = *cap ? *cap * 2 : 64;
+	void *p;
+
+	if (!(p = realloc(*a, c * sizeof(**a))))
+		return -ENOMEM;
+	*a = p;
+	if (!(p = realloc(*b, c * sizeof(**b))))
+		return -ENOMEM;
+	*b = p;
+	*cap = c;
+	return 0;
+}
+
 /* task_of()'s slot of pid << 32 | tid: hashed (pid ^ tid put every
  * process's main thread, tid = pid, in one slot) */
 static inline unsigned tc_slot(uint64_t pt)
@@ -1682,18 +1698,8 @@ static int task_of_slow(struct nxr_colenc *e, uint64_t pt, uint32_t *out)
 		hm_free(&e->tmap);
 		e->tmap = bigger;
 	}
-	if (e->ntasks == e->tcap) {
-		size_t cap = e->tcap ? e->tcap * 2 : 64;
-		void *p;
-
-		if (!(p = realloc(e->tpid, cap * sizeof(*e->tpid))))
-			return -ENOMEM;
-		e->tpid = p;
-		if (!(p = realloc(e->ttid, cap * sizeof(*e->ttid))))
-			return -ENOMEM;
-		e->ttid = p;
-		e->tcap = cap;
-	}
+	if (e->ntasks == e->tcap && grow_pair(&e->tpid, &e->ttid, &e->tcap) < 0)
+		return -ENOMEM;
 	t = hm_get_put(&e->tmap, pt, e->ntasks, &isnew);
 	if (isnew) {
 		e->tpid[t] = pid;
@@ -1826,18 +1832,9 @@ static __attribute__((noinline)) int add_any(struct nxr_colenc *e, const struct 
 		e->key = p;
 		e->cap = cap;
 	}
-	if (ev->kind != e->klast && e->nkrun == e->krcap) {
-		size_t cap = e->krcap ? e->krcap * 2 : 64;
-		void *p;
-
-		if (!(p = realloc(e->krun_at, cap * sizeof(*e->krun_at))))
-			return -ENOMEM;
-		e->krun_at = p;
-		if (!(p = realloc(e->krun_kind, cap * sizeof(*e->krun_kind))))
-			return -ENOMEM;
-		e->krun_kind = p;
-		e->krcap = cap;
-	}
+	if (ev->kind != e->klast && e->nkrun == e->krcap &&
+	    grow_pair(&e->krun_at, &e->krun_kind, &e->krcap) < 0)
+		return -ENOMEM;
 	if (ks->n == ks->cap && kind_grow(ks, ev->kind) < 0)
 		return -ENOMEM;
 	switch (ev->kind) {
