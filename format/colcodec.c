@@ -47,6 +47,9 @@
 #include <string.h>
 #include <zstd.h>
 #include <zstd_errors.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "format/bytes.h"
 #include "format/huff.h"
@@ -760,29 +763,32 @@ static NXR_ALWAYS_INLINE bool dict_hashed(uint32_t *dh, uint32_t tag, uint64_t x
 }
 
 /* The smallest and largest of cnt > 0 indices below 2^15 held in 64-bit
- * values, into a block's minimum and width: SSE2's 16-bit maximum over all
- * their words (the three high words of each are 0), the smallest through
- * the largest 2^15 - 1 - x. Fewer instructions than a minimum and a maximum
- * per value in the loop that maps them. */
+ * values, into a block's minimum and width: with SSE2, its 16-bit maximum
+ * over all their words (the three high words of each are 0), the smallest
+ * through the largest 2^15 - 1 - x. Fewer instructions than a minimum and
+ * a maximum per value in the loop that maps them. */
 static NXR_ALWAYS_INLINE void ix_block(const uint64_t *ix, size_t cnt, int64_t *bmn, uint8_t *bw)
 {
-	typedef uint64_t v2 __attribute__((vector_size(16), aligned(8)));
-	typedef short v8 __attribute__((vector_size(16)));
-	const v2 top = { 0x7fff, 0x7fff };
-	v8 hi = { 0 }, lo = { 0 };
-	uint32_t h, l;
+	uint32_t h = 0, l = 0;	/* the largest x, and 2^15 - 1 - x */
 	size_t i = 0;
+
+#ifdef __SSE2__
+	const __m128i top = _mm_set1_epi64x(0x7fff);
+	__m128i hi = _mm_setzero_si128(), lo = _mm_setzero_si128();
 
 #pragma GCC unroll 4
 	for (; i + 2 <= cnt; i += 2) {
-		v2 x = *(const v2 *)(ix + i);
+		__m128i x = _mm_loadu_si128((const __m128i *)(ix + i));
 
-		hi = __builtin_ia32_pmaxsw128(hi, (v8)x);
-		lo = __builtin_ia32_pmaxsw128(lo, (v8)(top - x));
+		hi = _mm_max_epi16(hi, x);
+		lo = _mm_max_epi16(lo, _mm_sub_epi64(top, x));
 	}
-	h = (uint16_t)(hi[0] > hi[4] ? hi[0] : hi[4]);
-	l = (uint16_t)(lo[0] > lo[4] ? lo[0] : lo[4]);
-	if (i < cnt) {
+	h = (uint32_t)_mm_extract_epi16(hi, 0);
+	h = (uint32_t)_mm_extract_epi16(hi, 4) > h ? (uint32_t)_mm_extract_epi16(hi, 4) : h;
+	l = (uint32_t)_mm_extract_epi16(lo, 0);
+	l = (uint32_t)_mm_extract_epi16(lo, 4) > l ? (uint32_t)_mm_extract_epi16(lo, 4) : l;
+#endif
+	for (; i < cnt; i++) {
 		h = ix[i] > h ? (uint32_t)ix[i] : h;
 		l = 0x7fff - ix[i] > l ? 0x7fff - (uint32_t)ix[i] : l;
 	}
