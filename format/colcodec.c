@@ -45,14 +45,20 @@
 #include "format/colcodec.h"
 
 #define ZSTD_STATIC_LINKING_ONLY
+#include <assert.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zstd.h>
 #include <zstd_errors.h>
+/* SSE2 paths (x86-64 always has it); NXR_COL_SCALAR builds the scalar
+ * ones, which test_colcodec then runs */
 #if defined(__SSE2__) && !defined(NXR_COL_SCALAR)
+#define COL_SSE2 1
 #include <emmintrin.h>
+#else
+#define COL_SSE2 0
 #endif
 
 #include "format/bytes.h"
@@ -66,11 +72,15 @@
 #define HM_DIRECT 4096u		/* map keys below this skip the hash */
 #define SAMPLE_RUNS 8u		/* a long column's scheme is chosen on 8 x BLK values */
 #define MEMO_SEGS 8u		/* ... in one segment of 8, and kept for the next 7 */
-#define TCACHE 64u		/* task_of()'s cache: slots, a power of two */
+#define TCACHE_BITS 6u		/* task_of()'s cache: 64 slots */
+#define TCACHE (1u << TCACHE_BITS)
 #define DT_SIZE (1u << 17)	/* a dictionary's direct table: values in [-DT_NEG, DT_SIZE - DT_NEG) */
 #define DT_NEG (1u << 15)
 #define DT_IXB 12u		/* its entries: tag << DT_IXB | index (< DICT_MAX) */
 #define DH_BITS 12u		/* try_dict()'s hash table: slots, at most half of them used */
+#define SG_DIRECT 1024u		/* syscall numbers below this find their group in a direct table */
+#define SG_TAGB 9u		/* ... whose entries are tag << SG_TAGB | group */
+_Static_assert(NXR_COL_MAX_GROUPS < 1u << SG_TAGB, "group tags");
 _Static_assert(DICT_MAX <= 1u << DT_IXB && 2 * DICT_MAX <= 1u << DH_BITS, "dictionary tables");
 /* the memo of a top-level column's i-th nested column (deeper ones have none) */
 #define CHILD(memo, i) ((memo) && depth == 0 ? (memo) + (i) : NULL)
@@ -421,6 +431,26 @@ static inline size_t block_cost(int64_t mn, int64_t mx, size_t cnt)
 	       (cnt * bitw((uint64_t)mx - (uint64_t)mn) + 7) / 8;
 }
 
+/* How many of v[0..cnt) have bit sh of v[i] - mn set, all of them being
+ * below 2^(sh+1): two lanes at a time (SSE2's 64-bit subtract, shift and
+ * add), four values an iteration. */
+static inline size_t count_top(const uint64_t *v, size_t cnt, uint64_t mn, unsigned sh)
+{
+	typedef uint64_t v2 __attribute__((vector_size(16), aligned(8)));
+	v2 a = { 0, 0 }, b = { 0, 0 };
+	size_t i = 0, top;
+
+	for (; i + 4 <= cnt; i += 4) {
+		a += (*(const v2 *)(v + i) - mn) >> sh;
+		b += (*(const v2 *)(v + i + 2) - mn) >> sh;
+	}
+	a += b;
+	top = a[0] + a[1];
+	for (; i < cnt; i++)
+		top += (v[i] - mn) >> sh;
+	return top;
+}
+
 /* Each block's minimum and width, from int_stats() to put_for() */
 struct bstats {
 	int64_t *mn[3];		/* [0] FOR, [1] DELTA, [2] DICT indices */
@@ -440,6 +470,7 @@ static void int_stats(const uint64_t *v, size_t n, size_t *c_for, size_t *c_delt
 		int64_t mn = (int64_t)v[s], mx = mn;
 		int64_t dmn = (int64_t)(v[s] - prev), dmx = dmn;
 
+#pragma GCC unroll 4
 		for (size_t i = s + 1; i < s + cnt; i++) {
 			int64_t x = (int64_t)v[i], d = (int64_t)(v[i] - v[i - 1]);
 
@@ -481,13 +512,13 @@ static uint8_t *put_block(uint8_t *p, const uint64_t *v, size_t cnt, int64_t mn,
 	 * search below stops at once, and the histogram is not needed (its
 	 * increments in memory form a chain where neighbours share a width). */
 	if (w >= 6 && cnt >= 16)
-		for (size_t i = 0; i < cnt; i++)
-			top += (v[i] - (uint64_t)mn) >> (w - 1);
+		top = count_top(v, cnt, (uint64_t)mn, w - 1);
 	if (w >= 6 && cnt >= 16 && top <= cnt / 4) {
 		unsigned hist[65] = { 0 };
 
 		/* bitw(x) is the top bit of 2x + 1: two instructions (x < 2^63) */
 		if (w < 64)
+#pragma GCC unroll 4
 			for (size_t i = 0; i < cnt; i++)
 				hist[top_bit(((v[i] - (uint64_t)mn) << 1) | 1)]++;
 		else
@@ -518,6 +549,7 @@ static uint8_t *put_block(uint8_t *p, const uint64_t *v, size_t cnt, int64_t mn,
 	nexc = 0;
 	/* every value written as a candidate exception, kept when it is one:
 	 * no branch to mispredict */
+#pragma GCC unroll 4
 	for (size_t i = 0; i < cnt; i++) {
 		uint64_t x = v[i] - (uint64_t)mn, h = x >> best_w;
 
@@ -552,6 +584,7 @@ static uint8_t *put_for(uint8_t *p, const uint64_t *v, size_t n)
 		size_t cnt = n - s < BLK ? n - s : BLK;
 		int64_t mn = (int64_t)v[s], mx = mn;
 
+#pragma GCC unroll 4
 		for (size_t i = s + 1; i < s + cnt; i++) {
 			int64_t x = (int64_t)v[i];
 
@@ -573,14 +606,29 @@ struct kstage {
 	uint32_t n;
 	size_t cap;
 	uint32_t *task;			/* task of each event of the kind */
-	uint64_t *f[MAXF];		/* field values (STR: byte count) */
+	uint64_t *f[MAXF];		/* field values (STR: byte count); not for syscalls */
 	uint64_t *soff[MAXF];		/* STR: offset of the bytes in the string stage */
+	/* syscalls: each event's fields as one row (one copy of the event's
+	 * struct, not ten stores to ten arrays) and its group by nr */
+	struct nxr_syscall *row;
+	uint32_t *gid;
 };
+
+/* a syscall's fields by number: SF_arg1 = 0 ... */
+#define SF_ENUM(C, T, name, doc) SF_##name,
+enum { NX_FIELDS_SYSCALL(SF_ENUM, syscall) };
+#undef SF_ENUM
 
 struct nxr_colenc {
 	uint32_t n;
 	size_t cap;
-	uint64_t *kind, *task, *key;
+	uint64_t *key;
+	/* the kinds as runs (kind krun_kind[r] from event krun_at[r] on), and
+	 * each event's task only in its kind's stage: the kinds and tasks
+	 * columns are built at the payload, not stored per event */
+	uint32_t *krun_at, *krun_kind;
+	uint32_t nkrun, klast;
+	size_t krcap;
 	uint32_t ntasks;
 	size_t tcap;
 	uint32_t *tpid, *ttid;
@@ -595,7 +643,7 @@ struct nxr_colenc {
 
 	/* finish() scratch, sized for the staged events */
 	size_t scr_n;
-	uint64_t *a[DEPTHS], *b[DEPTHS], *prev, *grp[MAXF];
+	uint64_t *a[DEPTHS], *b[DEPTHS], *prev, *grp[MAXF], *evcol;
 	struct bstats bs[DEPTHS];
 	uint32_t *pos, *inv, *gid, *gtask;
 	uint8_t *trial[DEPTHS][3];
@@ -608,10 +656,21 @@ struct nxr_colenc {
 	uint32_t *dh;			/* ... and hash table (the same; the keys in the dictionary) */
 	uint32_t dtag;
 	/* the last grouping: its selector column, the group of each value
-	 * (gid) and each group's value, which DICT reuses on that column */
+	 * (ggid: gid, or the syscalls' staged one) and each group's value,
+	 * which DICT reuses on that column */
 	const uint64_t *gsel;
+	const uint32_t *ggid;
 	uint32_t gsel_n, ngroups;
 	uint64_t gval[NXR_COL_MAX_GROUPS];
+	/* the syscalls' grouping by nr, numbered while staging: a number below
+	 * SG_DIRECT finds its group in sg_dir (sg_tag | group), others in
+	 * sg_map; sg_over when there are more than NXR_COL_MAX_GROUPS */
+	uint32_t sg_dir[SG_DIRECT];
+	uint32_t sg_tag, sg_n;
+	bool sg_over;
+	uint32_t sg_cnt[NXR_COL_MAX_GROUPS];
+	uint64_t sg_val[NXR_COL_MAX_GROUPS];
+	struct hmap sg_map;
 	uint32_t segs;			/* payloads encoded */
 	bool dry;			/* choosing on a sample: blocks sized, not packed */
 	/* per column: 1 + its scheme, 1 + its nested ones' schemes, whether zstd
@@ -669,12 +728,24 @@ static size_t enc_for_or_delta(uint8_t *out, const uint64_t *v, size_t n, bool d
 	return (size_t)(put_for_known(p, v, n, bs->mn[delta], bs->w[delta], dry) - out);
 }
 
+/* RLE of nr runs: their values rv and lengths minus one rl */
+static size_t put_rle(struct nxr_colenc *e, int depth, const uint64_t *rv, const uint64_t *rl,
+		      size_t nr, uint8_t *out, uint8_t *memo)
+{
+	uint8_t *p = out;
+
+	*p++ = M_RLE;
+	p = nxr_put_varint(p, nr);
+	p += enc_int_memo(e, depth + 1, rv, nr, NULL, 0, p, CHILD(memo, 1));
+	p += enc_int_memo(e, depth + 1, rl, nr, NULL, 0, p, CHILD(memo, 2));
+	return (size_t)(p - out);
+}
+
 static size_t try_rle(struct nxr_colenc *e, int depth, const uint64_t *v, size_t n, uint8_t *out,
 		      uint8_t *memo)
 {
 	uint64_t *rv = e->a[depth], *rl = e->b[depth];
 	size_t nr = 0;
-	uint8_t *p = out;
 
 	/* a run at a time: one compare per value, one store per run */
 	for (size_t i = 0, j; i < n; i = j) {
@@ -685,11 +756,7 @@ static size_t try_rle(struct nxr_colenc *e, int depth, const uint64_t *v, size_t
 		rv[nr] = x;
 		rl[nr++] = j - i - 1;	/* lengths are stored minus one */
 	}
-	*p++ = M_RLE;
-	p = nxr_put_varint(p, nr);
-	p += enc_int_memo(e, depth + 1, rv, nr, NULL, 0, p, CHILD(memo, 1));
-	p += enc_int_memo(e, depth + 1, rl, nr, NULL, 0, p, CHILD(memo, 2));
-	return (size_t)(p - out);
+	return put_rle(e, depth, rv, rl, nr, out, memo);
 }
 
 /* The index of value x in the dictionary dv being built (tag: its
@@ -719,6 +786,41 @@ static NXR_ALWAYS_INLINE bool dict_hashed(uint32_t *dh, uint32_t tag, uint64_t x
 	}
 }
 
+/* The smallest and largest of cnt > 0 indices below 2^15 held in 64-bit
+ * values, into a block's minimum and width: with SSE2, its 16-bit maximum
+ * over all their words (the three high words of each are 0), the smallest
+ * through the largest 2^15 - 1 - x. Fewer instructions than a minimum and
+ * a maximum per value in the loop that maps them. */
+static NXR_ALWAYS_INLINE void ix_block(const uint64_t *ix, size_t cnt, int64_t *bmn, uint8_t *bw)
+{
+	uint32_t h = 0, l = 0;	/* the largest x, and 2^15 - 1 - x */
+	size_t i = 0;
+
+#if COL_SSE2
+	const __m128i top = _mm_set1_epi64x(0x7fff);
+	__m128i hi = _mm_setzero_si128(), lo = _mm_setzero_si128();
+
+#pragma GCC unroll 4
+	for (; i + 2 <= cnt; i += 2) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(ix + i));
+
+		hi = _mm_max_epi16(hi, x);
+		lo = _mm_max_epi16(lo, _mm_sub_epi64(top, x));
+	}
+	h = (uint32_t)_mm_extract_epi16(hi, 0);
+	h = (uint32_t)_mm_extract_epi16(hi, 4) > h ? (uint32_t)_mm_extract_epi16(hi, 4) : h;
+	l = (uint32_t)_mm_extract_epi16(lo, 0);
+	l = (uint32_t)_mm_extract_epi16(lo, 4) > l ? (uint32_t)_mm_extract_epi16(lo, 4) : l;
+#endif
+	for (; i < cnt; i++) {
+		h = ix[i] > h ? (uint32_t)ix[i] : h;
+		l = 0x7fff - ix[i] > l ? 0x7fff - (uint32_t)ix[i] : l;
+	}
+	*bmn = 0x7fff - l;
+	*bw = (uint8_t)bitw(h - (0x7fff - l));
+}
+_Static_assert(DICT_MAX <= 0x7fff && NXR_COL_MAX_GROUPS <= 0x7fff, "ix_block()'s indices");
+
 /* 0 when the values do not fit a dictionary. One pass maps the values to
  * their indices and takes each block's smallest and largest index, so the
  * blocks are then packed without another look at the values. Small values
@@ -731,7 +833,7 @@ static size_t try_dict(struct nxr_colenc *e, int depth, const uint64_t *v, size_
 		       uint8_t *memo)
 {
 	uint64_t *dv = e->a[depth], *ix = e->b[depth];
-	uint32_t *dt = e->dt, tag, nd = 0, mn = UINT32_MAX, mx = 0;
+	uint32_t *dt = e->dt, tag, nd = 0;
 	uint32_t *dh = e->dh;
 	int64_t *bmn = e->bs[depth].mn[2];
 	uint8_t *bw = e->bs[depth].w[2];
@@ -746,17 +848,9 @@ static size_t try_dict(struct nxr_colenc *e, int depth, const uint64_t *v, size_
 		for (s = 0; s < n; s += BLK) {
 			size_t cnt = n - s < BLK ? n - s : BLK;
 
-			mn = UINT32_MAX;
-			mx = 0;
-			for (i = s; i < s + cnt; i++) {
-				uint32_t x = e->gid[i];
-
-				ix[i] = x;
-				mn = x < mn ? x : mn;
-				mx = x > mx ? x : mx;
-			}
-			bmn[s / BLK] = mn;
-			bw[s / BLK] = (uint8_t)bitw(mx - mn);
+			for (i = s; i < s + cnt; i++)
+				ix[i] = e->ggid[i];
+			ix_block(ix + s, cnt, &bmn[s / BLK], &bw[s / BLK]);
 		}
 		goto put;
 	}
@@ -769,8 +863,7 @@ static size_t try_dict(struct nxr_colenc *e, int depth, const uint64_t *v, size_
 	for (s = 0; s < n; s += BLK) {
 		size_t end = n - s < BLK ? n : s + BLK;
 
-		mn = UINT32_MAX;
-		mx = 0;
+#pragma GCC unroll 4
 		for (i = s; i < end; i++) {
 			uint64_t off = v[i] + DT_NEG;
 			uint32_t x;
@@ -786,11 +879,8 @@ static size_t try_dict(struct nxr_colenc *e, int depth, const uint64_t *v, size_
 				x = nd++;
 			}
 			ix[i] = x;
-			mn = x < mn ? x : mn;
-			mx = x > mx ? x : mx;
 		}
-		bmn[s / BLK] = mn;
-		bw[s / BLK] = (uint8_t)bitw(mx - mn);
+		ix_block(ix + s, end - s, &bmn[s / BLK], &bw[s / BLK]);
 	}
 	goto put;
 hashed:
@@ -799,19 +889,15 @@ hashed:
 	for (; s < n; s += BLK) {	/* from value i of the block at s on */
 		size_t end = n - s < BLK ? n : s + BLK;
 
+#pragma GCC unroll 2
 		for (; i < end; i++) {
 			uint32_t x;
 
 			if (!dict_hashed(dh, tag, v[i], dv, &nd, &x))
 				return 0;
 			ix[i] = x;
-			mn = x < mn ? x : mn;
-			mx = x > mx ? x : mx;
 		}
-		bmn[s / BLK] = mn;
-		bw[s / BLK] = (uint8_t)bitw(mx - mn);
-		mn = UINT32_MAX;
-		mx = 0;
+		ix_block(ix + s, end - s, &bmn[s / BLK], &bw[s / BLK]);
 	}
 put:
 	if (nd * 2 > n)
@@ -848,6 +934,7 @@ static size_t try_trep(struct nxr_colenc *e, int depth, const uint64_t *v, size_
 			const uint32_t *cc = ctx + s + h * 64;
 			uint64_t wd = 0;
 
+#pragma GCC unroll 4
 			for (size_t i = 0; i < lim; i++) {
 				uint64_t x = vv[i], *pv = &prev[cc[i]], f = x != *pv;
 
@@ -881,6 +968,7 @@ static size_t try_tdelta(struct nxr_colenc *e, int depth, const uint64_t *v, siz
 	uint8_t *p = out;
 
 	memset(e->prev, 0, ntasks * sizeof(*e->prev));
+#pragma GCC unroll 4
 	for (size_t i = 0; i < n; i++) {
 		uint64_t *pv = &e->prev[ctx[i]];
 
@@ -1054,10 +1142,10 @@ static size_t try_huff(struct nxr_colenc *e, int depth, const uint64_t *v, size_
 		memcpy(sym, e->gval, nd * sizeof(*sym));
 		memset(e->hcount, 0, nd * sizeof(*e->hcount));
 		for (size_t i = 0; i < n; i++)
-			e->hcount[e->gid[i]]++;
+			e->hcount[e->ggid[i]]++;
 		if (nd * 2 > n || nxr_huff_build(hc, e->hcount, nd) < 0)
 			return 0;
-		gid = e->gid;
+		gid = e->ggid;
 		goto put;
 	}
 	if (hm && *hm && e->segs % MEMO_SEGS) {
@@ -1539,8 +1627,10 @@ static size_t emit(struct nxr_colenc *e, int depth, unsigned mode, const uint64_
 		*out = M_FOR;
 		return (size_t)(put_for(out + 1, v, n) - out);
 	case M_DELTA:
-		for (size_t i = 0; i < n; i++)
-			e->a[depth][i] = v[i] - (i ? v[i - 1] : 0);
+		e->a[depth][0] = v[0];
+#pragma GCC unroll 4
+		for (size_t i = 1; i < n; i++)
+			e->a[depth][i] = v[i] - v[i - 1];
 		*out = M_DELTA;
 		return (size_t)(put_for(out + 1, e->a[depth], n) - out);
 	}
@@ -1606,7 +1696,9 @@ struct nxr_colenc *nxr_colenc_new(void)
 		return NULL;
 	e->dt = calloc(DT_SIZE, sizeof(*e->dt));	/* pages touched as used */
 	e->dh = calloc((size_t)1 << DH_BITS, sizeof(*e->dh));
-	if (!e->dt || !e->dh || hm_alloc(&e->tmap, 8) < 0 || hm_alloc(&e->h, 12) < 0) {
+	e->sg_tag = 1u << SG_TAGB;
+	if (!e->dt || !e->dh || hm_alloc(&e->tmap, 8) < 0 || hm_alloc(&e->h, 12) < 0 ||
+	    hm_alloc(&e->sg_map, 10) < 0) {
 		nxr_colenc_free(e);
 		return NULL;
 	}
@@ -1635,17 +1727,20 @@ void nxr_colenc_free(struct nxr_colenc *e)
 {
 	if (!e)
 		return;
-	free(e->kind);
-	free(e->task);
 	free(e->key);
+	free(e->krun_at);
+	free(e->krun_kind);
 	free(e->tpid);
 	free(e->ttid);
 	hm_free(&e->tmap);
 	hm_free(&e->h);
+	hm_free(&e->sg_map);
 	free(e->dt);
 	free(e->dh);
 	for (unsigned k = 0; k <= NX_KIND_MAX_ID; k++) {
 		free(e->k[k].task);
+		free(e->k[k].row);
+		free(e->k[k].gid);
 		for (unsigned f = 0; f < MAXF; f++) {
 			free(e->k[k].f[f]);
 			free(e->k[k].soff[f]);
@@ -1664,6 +1759,7 @@ void nxr_colenc_free(struct nxr_colenc *e)
 		}
 	}
 	free(e->prev);
+	free(e->evcol);
 	for (unsigned f = 0; f < MAXF; f++)
 		free(e->grp[f]);
 	free(e->pos);
@@ -1707,6 +1803,16 @@ static int kind_grow(struct kstage *ks, uint32_t kind)
 	if (!p)
 		return -ENOMEM;
 	ks->task = p;
+	if (kind == NX_KIND_SYSCALL) {
+		if (!(p = realloc(ks->row, cap * sizeof(*ks->row))))
+			return -ENOMEM;
+		ks->row = p;
+		if (!(p = realloc(ks->gid, cap * sizeof(*ks->gid))))
+			return -ENOMEM;
+		ks->gid = p;
+		ks->cap = cap;
+		return 0;
+	}
 	for (unsigned f = 0; f < knf[kind]; f++) {
 		p = realloc(ks->f[f], cap * sizeof(uint64_t));
 		if (!p)
@@ -1725,13 +1831,36 @@ static int kind_grow(struct kstage *ks, uint32_t kind)
 
 static int task_of_slow(struct nxr_colenc *e, uint64_t pt, uint32_t *out);
 
+/* Two arrays of *cap entries grown together, to twice as many (or 64) */
+static int grow_pair(uint32_t **a, uint32_t **b, size_t *cap)
+{
+	size_t c = *cap ? *cap * 2 : 64;
+	void *p;
+
+	if (!(p = realloc(*a, c * sizeof(**a))))
+		return -ENOMEM;
+	*a = p;
+	if (!(p = realloc(*b, c * sizeof(**b))))
+		return -ENOMEM;
+	*b = p;
+	*cap = c;
+	return 0;
+}
+
+/* task_of()'s slot of pid << 32 | tid: hashed (pid ^ tid put every
+ * process's main thread, tid = pid, in one slot) */
+static inline unsigned tc_slot(uint64_t pt)
+{
+	return (unsigned)((pt * 0x9E3779B97F4A7C15ull) >> (64 - TCACHE_BITS));
+}
+
 /* The task id of (pid, tid), added to the table if new: from a small
  * direct-mapped cache of this segment's tasks first (tasks alternate). */
 static NXR_ALWAYS_INLINE int task_of(struct nxr_colenc *e, uint32_t pid, uint32_t tid,
 				     uint32_t *out)
 {
 	uint64_t pt = (uint64_t)pid << 32 | tid;
-	unsigned slot = (pid ^ tid) & (TCACHE - 1);
+	unsigned slot = tc_slot(pt);
 
 	if (e->tc_gen[slot] == e->segs + 1 && e->tc_key[slot] == pt) {
 		*out = e->tc_val[slot];
@@ -1765,18 +1894,8 @@ static int task_of_slow(struct nxr_colenc *e, uint64_t pt, uint32_t *out)
 		hm_free(&e->tmap);
 		e->tmap = bigger;
 	}
-	if (e->ntasks == e->tcap) {
-		size_t cap = e->tcap ? e->tcap * 2 : 64;
-		void *p;
-
-		if (!(p = realloc(e->tpid, cap * sizeof(*e->tpid))))
-			return -ENOMEM;
-		e->tpid = p;
-		if (!(p = realloc(e->ttid, cap * sizeof(*e->ttid))))
-			return -ENOMEM;
-		e->ttid = p;
-		e->tcap = cap;
-	}
+	if (e->ntasks == e->tcap && grow_pair(&e->tpid, &e->ttid, &e->tcap) < 0)
+		return -ENOMEM;
 	t = hm_get_put(&e->tmap, pt, e->ntasks, &isnew);
 	if (isnew) {
 		e->tpid[t] = pid;
@@ -1811,36 +1930,92 @@ static inline uint64_t time_key(const struct nxr_event *ev)
 	return ev->kind == NX_KIND_SYSCALL ? ev->ts_ns + ev->syscall.dur_ns : ev->ts_ns;
 }
 
-/* The common case on its own: a syscall of the task before it, with room
- * staged; no string, no table lookup, every field at a constant index. */
-static NXR_ALWAYS_INLINE bool add_syscall_fast(struct nxr_colenc *e, const struct nxr_event *ev)
+/* The group of a syscall number not in sg_dir's current groups: a new
+ * one, numbered in order of first appearance; past NXR_COL_MAX_GROUPS the
+ * segment's syscalls are not grouped (sg_over). */
+static __attribute__((noinline)) uint32_t sg_new(struct nxr_colenc *e, uint32_t nr)
 {
-	struct kstage *ks = &e->k[NX_KIND_SYSCALL];
-	uint32_t n = e->n, j = ks->n, t;
-	unsigned bit = 0;
+	uint32_t g = e->sg_n;
+	bool isnew = true;
 
-	if (n == e->cap || j == ks->cap || task_of(e, ev->pid, ev->tid, &t) < 0)
-		return false;
-	e->kind[n] = NX_KIND_SYSCALL;
-	e->task[n] = t;
+	if (e->sg_over)
+		return 0;
+	if (nr >= SG_DIRECT) {	/* the map has room: at most 257 entries of 1024 */
+		g = hm_get_put_hashed(&e->sg_map, nr, g, &isnew);
+		if (!isnew)
+			return g;
+	}
+	if (g == NXR_COL_MAX_GROUPS) {
+		e->sg_over = true;
+		return 0;
+	}
+	if (nr < SG_DIRECT)
+		e->sg_dir[nr] = e->sg_tag | g;
+	e->sg_val[g] = nr;
+	e->sg_n = g + 1;
+	return g;
+}
+
+/* The group of nr, < NXR_COL_MAX_GROUPS, if it has one in this segment */
+static NXR_ALWAYS_INLINE uint32_t sg_find(const struct nxr_colenc *e, uint32_t nr)
+{
+	return nr < SG_DIRECT ? e->sg_dir[nr] - e->sg_tag : UINT32_MAX;	/* older tags: far above */
+}
+
+/* A syscall staged: its fields as a row, and its group g by nr (FORMAT.md's
+ * grouping, numbered here so that the payload need not hash them again).
+ * The fields are copied one by one, each with a load of its own size: the
+ * caller has usually just written the event, and a wider load (the
+ * compiler's 16-byte copy of the struct) spanning two of its stores cannot
+ * take its data from the store buffer, and waits for both to retire. */
+static NXR_ALWAYS_INLINE void stage_syscall(struct nxr_colenc *e, struct kstage *ks,
+					    const struct nxr_event *ev, uint32_t t, uint32_t g)
+{
+	uint32_t n = e->n, j = ks->n;
+
 	e->key[n] = ev->ts_ns + ev->syscall.dur_ns;
 	e->n = n + 1;
 	ks->n = j + 1;
 	ks->task[j] = t;
-	NX_FIELDS_SYSCALL(ST_FIELD, syscall)
-	(void)bit;
+#define SR_FIELD(C, T, name, doc) do {					\
+		NXR_CTYPE_##T x = ev->C.name;				\
+									\
+		__asm__("" : "+r"(x));	/* a scalar load: see above */	\
+		ks->row[j].name = x;					\
+	} while (0);
+	NX_FIELDS_SYSCALL(SR_FIELD, syscall)
+#undef SR_FIELD
+	ks->gid[j] = g;
+	e->sg_cnt[g]++;
+}
+
+/* The common case on its own: a syscall after a syscall (in the same run
+ * of kinds), with room staged, its task in task_of()'s cache and its number
+ * in a group; no string, and no call (a small frame). */
+static NXR_ALWAYS_INLINE bool add_syscall_fast(struct nxr_colenc *e, const struct nxr_event *ev)
+{
+	struct kstage *ks = &e->k[NX_KIND_SYSCALL];
+	uint64_t pt = (uint64_t)ev->pid << 32 | ev->tid;
+	unsigned slot = tc_slot(pt);
+	uint32_t g = sg_find(e, ev->syscall.nr);
+
+	if (e->klast != NX_KIND_SYSCALL || e->n == e->cap || ks->n == ks->cap ||
+	    e->tc_gen[slot] != e->segs + 1 ||
+	    e->tc_key[slot] != pt || g >= NXR_COL_MAX_GROUPS)
+		return false;
+	stage_syscall(e, ks, ev, e->tc_val[slot], g);
 	return true;
 }
 
-int nxr_colenc_add(struct nxr_colenc *e, const struct nxr_event *ev)
+/* Any event: the stage grown as needed. (Out of line: the fast path's
+ * frame stays small.) */
+static __attribute__((noinline)) int add_any(struct nxr_colenc *e, const struct nxr_event *ev)
 {
 	struct kstage *ks;
 	size_t s = 0;
 	uint32_t t, j;
 	unsigned bit = 0;
 
-	if (ev->kind == NX_KIND_SYSCALL && add_syscall_fast(e, ev))
-		return 0;
 	if (ev->kind == 0 || ev->kind > NX_KIND_MAX_ID || !knf[ev->kind])
 		return -EINVAL;
 	ks = &e->k[ev->kind];
@@ -1848,17 +2023,14 @@ int nxr_colenc_add(struct nxr_colenc *e, const struct nxr_event *ev)
 		size_t cap = e->cap ? e->cap * 2 : 1024;
 		void *p;
 
-		if (!(p = realloc(e->kind, cap * 8)))
-			return -ENOMEM;
-		e->kind = p;
-		if (!(p = realloc(e->task, cap * 8)))
-			return -ENOMEM;
-		e->task = p;
 		if (!(p = realloc(e->key, cap * 8)))
 			return -ENOMEM;
 		e->key = p;
 		e->cap = cap;
 	}
+	if (ev->kind != e->klast && e->nkrun == e->krcap &&
+	    grow_pair(&e->krun_at, &e->krun_kind, &e->krcap) < 0)
+		return -ENOMEM;
 	if (ks->n == ks->cap && kind_grow(ks, ev->kind) < 0)
 		return -ENOMEM;
 	switch (ev->kind) {
@@ -1870,8 +2042,17 @@ int nxr_colenc_add(struct nxr_colenc *e, const struct nxr_event *ev)
 		return -ENOMEM;
 	if (task_of(e, ev->pid, ev->tid, &t) < 0)
 		return -ENOMEM;
-	e->kind[e->n] = ev->kind;
-	e->task[e->n] = t;
+	if (ev->kind != e->klast) {	/* (nothing can fail from here on) */
+		e->krun_at[e->nkrun] = e->n;
+		e->krun_kind[e->nkrun++] = ev->kind;
+		e->klast = ev->kind;
+	}
+	if (ev->kind == NX_KIND_SYSCALL) {
+		uint32_t g = sg_find(e, ev->syscall.nr);
+
+		stage_syscall(e, ks, ev, t, g < NXR_COL_MAX_GROUPS ? g : sg_new(e, ev->syscall.nr));
+		return 0;
+	}
 	e->key[e->n] = time_key(ev);
 	e->n++;
 	j = ks->n++;
@@ -1883,6 +2064,13 @@ int nxr_colenc_add(struct nxr_colenc *e, const struct nxr_event *ev)
 	}
 	(void)bit;
 	return 0;
+}
+
+int nxr_colenc_add(struct nxr_colenc *e, const struct nxr_event *ev)
+{
+	if (ev->kind == NX_KIND_SYSCALL && add_syscall_fast(e, ev))
+		return 0;
+	return add_any(e, ev);
 }
 
 /* ---- writer: the payload ---- */
@@ -1910,6 +2098,7 @@ static int scratch(struct nxr_colenc *e, size_t n)
 		}
 	}
 	RE(prev, n * 8);
+	RE(evcol, n * 8);
 	for (unsigned f = 0; f < MAXF; f++)
 		RE(grp[f], n * 8);
 	RE(pos, n * 4);
@@ -2027,8 +2216,70 @@ static bool group(struct nxr_colenc *e, const uint64_t *sel, uint32_t n)
 {
 	e->ngroups = group_order(&e->h, sel, n, e->gid, (uint32_t *)e->a[0], e->pos, e->gval);
 	e->gsel = e->ngroups ? sel : NULL;
+	e->ggid = e->gid;
 	e->gsel_n = n;
 	return e->ngroups != 0;
+}
+
+/*
+ * The syscalls' rows as columns in e->grp: grouped by nr as numbered while
+ * staging (the tasks in that order in e->gtask) unless there were too many
+ * numbers; nr itself in event order (the selector column). One pass: each
+ * event goes to the next place of its group.
+ */
+static NXR_ALWAYS_INLINE void rows_put(struct nxr_colenc *e, const struct kstage *ks,
+				       uint32_t *start, const bool grouped)
+{
+	const struct nxr_syscall *r = ks->row;
+
+#pragma GCC unroll 2
+	for (uint32_t j = 0; j < ks->n; j++, r++) {
+		uint32_t q = j;
+
+		if (grouped) {
+			q = start[ks->gid[j]]++;
+			e->gtask[q] = ks->task[j];
+		}
+#define RP_FIELD(C, T, name, doc) e->grp[SF_##name][SF_##name == SF_nr ? j : q] = (uint64_t)r->name;
+		NX_FIELDS_SYSCALL(RP_FIELD, syscall)
+#undef RP_FIELD
+	}
+}
+
+/* Returns whether they are grouped (then also the grouping, as group()). */
+static bool rows_to_columns(struct nxr_colenc *e, const struct kstage *ks)
+{
+	uint32_t start[NXR_COL_MAX_GROUPS];
+
+	if (e->sg_over) {
+		rows_put(e, ks, NULL, false);
+		return false;
+	}
+	for (uint32_t g = 0, sum = 0; g < e->sg_n; g++) {
+		start[g] = sum;
+		sum += e->sg_cnt[g];
+	}
+	rows_put(e, ks, start, true);
+	e->ngroups = e->sg_n;
+	memcpy(e->gval, e->sg_val, e->sg_n * sizeof(*e->gval));
+	e->gsel = e->grp[SF_nr];
+	e->ggid = ks->gid;
+	e->gsel_n = ks->n;
+	return true;
+}
+
+/* A new segment's syscalls start with no groups. */
+static void sg_reset(struct nxr_colenc *e)
+{
+	memset(e->sg_cnt, 0, e->sg_n * sizeof(*e->sg_cnt));	/* all of them when over */
+	e->sg_n = 0;
+	e->sg_over = false;
+	e->sg_tag += 1u << SG_TAGB;
+	if (e->sg_tag == 0) {
+		memset(e->sg_dir, 0, sizeof(e->sg_dir));
+		e->sg_tag = 1u << SG_TAGB;
+	}
+	hm_clear(&e->sg_map);
 }
 
 /* The kind's integer fields, its tasks and the inverse order, in grouped
@@ -2129,20 +2380,25 @@ static long maybe_zstd(struct nxr_colenc *e, uint8_t *col, size_t len, uint8_t *
 #define SYS_DUR 7u		/* dur_ns: the syscall's eighth field */
 _Static_assert(offsetof(struct nxr_syscall, dur_ns) == SYS_DUR * 8, "dur_ns is field 7");
 
-/* ENTRY at out: the differences as a nested column (its memo memo[1]) */
+/* ENTRY at out: the differences as a nested column (its memo memo[1]).
+ * The syscalls are still staged as rows in event order (kinds as runs). */
 static size_t put_entry(struct nxr_colenc *e, uint8_t *out, uint8_t *memo)
 {
-	const uint64_t *dur = e->k[NX_KIND_SYSCALL].f[SYS_DUR], *key = e->key, *kind = e->kind;
+	const struct nxr_syscall *row = e->k[NX_KIND_SYSCALL].row;
+	const uint64_t *key = e->key;
 	uint64_t prev = 0, *g = e->gap;
 	uint32_t q = 0;
 
-	for (uint32_t i = 0; i < e->n; i++) {
-		uint64_t d = 0;
+	for (uint32_t r = 0, i = 0; r < e->nkrun; r++) {
+		uint32_t end = r + 1 < e->nkrun ? e->krun_at[r + 1] : e->n;
+		bool sys = e->krun_kind[r] == NX_KIND_SYSCALL;
 
-		if (kind[i] == NX_KIND_SYSCALL)
-			d = dur[q++];
-		g[i] = key[i] - prev - d;
-		prev = key[i];
+		for (; i < end; i++) {
+			uint64_t d = sys ? row[q++].dur_ns : 0;
+
+			g[i] = key[i] - prev - d;
+			prev = key[i];
+		}
 	}
 	*out = M_ENTRY;
 	return 1 + enc_int_memo(e, 1, g, e->n, NULL, 0, out + 1, memo + 1);
@@ -2296,12 +2552,55 @@ static long enc_field(struct nxr_colenc *e, const uint64_t *v, uint32_t n, const
  * shell loop's 2000 processes repeat one sequence of syscalls, 0.44 ->
  * 0.09 bytes per event. The 1.1 and 1.2 writers keep it as it was.
  */
-static long enc_selector(struct nxr_colenc *e, const struct kstage *ks, int sel, uint8_t *out,
-			 uint8_t *memo)
+static long enc_selector(struct nxr_colenc *e, const uint64_t *v, const struct kstage *ks,
+			 uint8_t *out, uint8_t *memo)
 {
-	size_t cl = enc_int_memo(e, 0, ks->f[sel], ks->n, ks->task, e->ntasks, out, memo);
+	size_t cl = enc_int_memo(e, 0, v, ks->n, ks->task, e->ntasks, out, memo);
 
 	return e->context ? maybe_zstd(e, out, cl, memo) : (long)cl;
+}
+
+/* The kinds column, from the staged runs: as RLE straight from them when
+ * that is the scheme kept (as try_rle() would find them), else as ever. */
+static size_t enc_kinds(struct nxr_colenc *e, uint8_t *out)
+{
+	uint8_t *memo = e->memo[0][0];
+	uint64_t *v = e->evcol;
+
+	if (*memo == M_RLE + 1 && e->segs % MEMO_SEGS) {
+		for (uint32_t r = 0; r < e->nkrun; r++) {
+			uint32_t end = r + 1 < e->nkrun ? e->krun_at[r + 1] : e->n;
+
+			e->a[0][r] = e->krun_kind[r];
+			e->b[0][r] = end - e->krun_at[r] - 1;
+		}
+		return put_rle(e, 0, e->a[0], e->b[0], e->nkrun, out, memo);
+	}
+	for (uint32_t r = 0, i = 0; r < e->nkrun; r++) {
+		uint32_t end = r + 1 < e->nkrun ? e->krun_at[r + 1] : e->n;
+
+		for (; i < end; i++)
+			v[i] = e->krun_kind[r];
+	}
+	return enc_int_memo(e, 0, v, e->n, NULL, 0, out, memo);
+}
+
+/* The tasks column: each run's tasks from its kind's stage, in event order */
+static size_t enc_tasks(struct nxr_colenc *e, uint8_t *out)
+{
+	uint32_t at[NX_KIND_MAX_ID + 1] = { 0 };
+	uint64_t *v = e->evcol;
+
+	for (uint32_t r = 0, i = 0; r < e->nkrun; r++) {
+		uint32_t end = r + 1 < e->nkrun ? e->krun_at[r + 1] : e->n, k = e->krun_kind[r];
+		const uint32_t *t = e->k[k].task + at[k];
+
+		at[k] += end - i;
+#pragma GCC unroll 4
+		for (uint32_t j = 0; i < end; i++, j++)
+			v[i] = t[j];
+	}
+	return enc_int_memo(e, 0, v, e->n, NULL, 0, out, e->memo[0][1]);
 }
 
 int nxr_colenc_finish(struct nxr_colenc *e, void *zctx, const uint8_t **out, size_t *len)
@@ -2329,8 +2628,8 @@ int nxr_colenc_finish(struct nxr_colenc *e, void *zctx, const uint8_t **out, siz
 		p = nxr_put_varint(p, e->tpid[t]);
 		p = nxr_put_varint(p, e->ttid[t]);
 	}
-	p += enc_int_memo(e, 0, e->kind, n, NULL, 0, p, e->memo[0][0]);
-	p += enc_int_memo(e, 0, e->task, n, NULL, 0, p, e->memo[0][1]);
+	p += enc_kinds(e, p);
+	p += enc_tasks(e, p);
 	{
 		long kl = enc_keys(e, p);
 
@@ -2344,6 +2643,7 @@ int nxr_colenc_finish(struct nxr_colenc *e, void *zctx, const uint8_t **out, siz
 		uint8_t *body, *q;
 		int sel = selector_field(k);
 		const uint32_t *ctx = ks->task, *inv = NULL;
+		uint64_t *const *fv = ks->f;	/* the fields, in the order stored */
 		long zl;
 
 		if (!ks->n)
@@ -2351,19 +2651,28 @@ int nxr_colenc_finish(struct nxr_colenc *e, void *zctx, const uint8_t **out, siz
 		p = nxr_put_varint(p, k);
 		p = nxr_put_varint(p, ks->n);
 		body = q = p + NXR_VARINT_MAX;
-		if (sel >= 0 && !group(e, ks->f[sel], ks->n))
+		if (ks->row) {
+			assert(sel == SF_nr);
+			fv = e->grp;
+			if (!rows_to_columns(e, ks))
+				sel = -1;
+		} else if (sel >= 0 && !group(e, ks->f[sel], ks->n)) {
 			sel = -1;
+		}
 		q = nxr_put_varint(q, knf[k]);
 		q = nxr_put_varint(q, (uint64_t)(sel + 1));
 		if (sel >= 0) {
-			zl = enc_selector(e, ks, sel, q + NXR_VARINT_MAX, e->memo[k][MAXF]);
+			zl = enc_selector(e, fv[sel], ks, q + NXR_VARINT_MAX, e->memo[k][MAXF]);
 			if (zl < 0)
 				return (int)zl;
 			q = put_sized(q, (size_t)zl);
 			e->gsel = NULL;
-			regroup_fields(e, ks, k);
+			if (!ks->row) {
+				regroup_fields(e, ks, k);
+				inv = e->inv;
+			}
+			fv = e->grp;
 			ctx = e->gtask;
-			inv = e->inv;
 		}
 		for (unsigned f = 0; f < knf[k]; f++) {
 			size_t cl;
@@ -2375,8 +2684,8 @@ int nxr_colenc_finish(struct nxr_colenc *e, void *zctx, const uint8_t **out, siz
 				if (rc < 0)
 					return rc;
 			} else {
-				zl = enc_field(e, inv ? e->grp[f] : ks->f[f], ks->n, ctx,
-					       q + NXR_VARINT_MAX, e->memo[k][f], &e->ctxwon[k][f]);
+				zl = enc_field(e, fv[f], ks->n, ctx, q + NXR_VARINT_MAX, e->memo[k][f],
+					       &e->ctxwon[k][f]);
 				if (zl < 0)
 					return (int)zl;
 				cl = (size_t)zl;
@@ -2392,7 +2701,10 @@ int nxr_colenc_finish(struct nxr_colenc *e, void *zctx, const uint8_t **out, siz
 	e->ntasks = 0;
 	e->slen = 0;
 	e->segs++;
+	e->nkrun = 0;
+	e->klast = 0;
 	hm_clear(&e->tmap);
+	sg_reset(e);
 	return 0;
 }
 
@@ -2939,7 +3251,7 @@ static NXR_ALWAYS_INLINE bool list_one(uint64_t *l, uint64_t j, const uint64_t *
 	return true;
 }
 
-#if defined(__SSE2__) && !defined(NXR_COL_SCALAR)
+#if COL_SSE2
 /*
  * MTF and TMTF decoded without moving values: a list is its 16 values,
  * which keep their slots, and a vector of 16 byte ranks, each slot's place
@@ -3134,7 +3446,7 @@ static const uint8_t *dec_list(struct nxr_coldec *d, int depth, const uint8_t *p
 		ix = NULL;
 	if (!q)
 		return NULL;
-#if defined(__SSE2__) && !defined(NXR_COL_SCALAR)
+#if COL_SSE2
 	if (moves)
 		stride = MTF_RSTRIDE;
 #endif
@@ -3145,7 +3457,7 @@ static const uint8_t *dec_list(struct nxr_coldec *d, int depth, const uint8_t *p
 	memset(d->mtf, 0, nlists * stride * sizeof(*d->mtf));
 #define APPLY(bytes, pt, mv)								\
 	list_apply(j0, j1, bytes ? NULL : ix, lit, (size_t)nl, ctx, d->mtf, stride, n, out, pt, mv)
-#if defined(__SSE2__) && !defined(NXR_COL_SCALAR)
+#if COL_SSE2
 #define RANK(bytes, pt)								\
 	mtf_rank_apply(j0, j1, bytes ? NULL : ix, lit, (size_t)nl, ctx, d->mtf, n, out, pt)
 	if (moves) {

@@ -62,6 +62,10 @@ struct nxr_writer {
 	size_t zcap;
 	struct nxr_codec codec;
 	struct nxr_colenc *col;	/* column layout: the open segment, staged (raw unused) */
+	/* ... syscalls it takes before col_check() (due, or at an age check;
+	 * each stages NXR_COL_STAGE_PER_EVENT bytes, no string); 0 when not
+	 * known or failed */
+	uint32_t col_room;
 	uint32_t seg_events;
 	uint64_t seg_min_ts, seg_max_ts, seg_lost;
 	uint64_t seg_opened_ns;	/* CLOCK_MONOTONIC at its first event */
@@ -107,6 +111,7 @@ static int wfail(struct nxr_writer *w, struct nx_err *err, int code, const char 
 {
 	va_list ap;
 
+	w->col_room = 0;
 	if (!w->failed) {
 		w->failed = code;
 		w->fail.code = code;
@@ -246,6 +251,7 @@ static int segment_close(struct nxr_writer *w, struct nx_err *err)
 	w->st.raw_bytes += w->raw_len;
 	w->raw_len = 0;
 	w->seg_events = 0;
+	w->col_room = 0;
 	w->seg_lost = 0;
 	if (w->sync == NXR_SYNC_SEGMENT && mono_ns() - w->last_sync_ns >= SYNC_INTERVAL_NS)
 		return do_sync(w, err);
@@ -382,7 +388,30 @@ struct nxr_writer *nxr_writer_open_fd(int fd, const char *name, const struct nxr
 	return w;
 }
 
-int nxr_writer_append(struct nxr_writer *w, const struct nxr_event *ev, struct nx_err *err)
+/* The open column segment closed when due (full, or old at a check point),
+ * else the syscalls it takes before it must be asked again. */
+static int col_check(struct nxr_writer *w, struct nx_err *err)
+{
+	uint64_t left;
+	uint32_t most, age;
+
+	if (nxr_colenc_full(w->col, w->seg_bytes))
+		return segment_close(w, err);
+	if (w->seg_events % AGE_CHECK_EVERY == 0 && mono_ns() - w->seg_opened_ns >= w->seg_age_ns)
+		return segment_close(w, err);
+	left = w->seg_bytes - nxr_colenc_staged(w->col);	/* > 0: not full */
+	left = (left + NXR_COL_STAGE_PER_EVENT - 1) / NXR_COL_STAGE_PER_EVENT;
+	most = NXR_COL_MAX_EVENTS - nxr_colenc_events(w->col);
+	age = AGE_CHECK_EVERY - w->seg_events % AGE_CHECK_EVERY;
+	most = most < age ? most : age;
+	w->col_room = left < most ? (uint32_t)left : most;
+	return 0;
+}
+
+/* Any event (out of line: the column layout's syscalls below keep a small
+ * frame). */
+static __attribute__((noinline)) int append_any(struct nxr_writer *w, const struct nxr_event *ev,
+						struct nx_err *err)
 {
 	size_t bound;
 
@@ -435,11 +464,31 @@ int nxr_writer_append(struct nxr_writer *w, const struct nxr_event *ev, struct n
 	} else if (ev->kind == NX_KIND_FILTER) {
 		w->st.filtered += ev->filter.count;
 	}
-	if (w->col ? nxr_colenc_full(w->col, w->seg_bytes) : w->raw_len >= w->seg_bytes)
+	if (w->col)
+		return col_check(w, err);
+	if (w->raw_len >= w->seg_bytes)
 		return segment_close(w, err);
 	if (w->seg_events % AGE_CHECK_EVERY == 0 && mono_ns() - w->seg_opened_ns >= w->seg_age_ns)
 		return segment_close(w, err);
 	return 0;
+}
+
+int nxr_writer_append(struct nxr_writer *w, const struct nxr_event *ev, struct nx_err *err)
+{
+	/* the column layout's common case, as append_any() does it: a syscall
+	 * (no string: no bound) in an open segment with room (col_check()) */
+	if (w->col_room && ev->kind == NX_KIND_SYSCALL) {
+		w->seg_min_ts = ev->ts_ns < w->seg_min_ts ? ev->ts_ns : w->seg_min_ts;
+		w->seg_max_ts = ev->ts_ns > w->seg_max_ts ? ev->ts_ns : w->seg_max_ts;
+		int rc = nxr_colenc_add(w->col, ev);
+
+		if (rc < 0)
+			return wfail(w, err, rc, "%s: out of memory for the open segment", w->name);
+		w->seg_events++;
+		w->st.events++;
+		return --w->col_room ? 0 : col_check(w, err);
+	}
+	return append_any(w, ev, err);
 }
 
 int nxr_writer_tick(struct nxr_writer *w, struct nx_err *err)

@@ -1129,6 +1129,91 @@ static void test_next_batch(void **state)
 }
 
 /*
+ * The syscalls' grouping by nr, numbered while staging: numbers below and
+ * above the writer's direct table (ia32 ones), exactly 256 numbers
+ * (grouped) and 257 (not grouped: event order), through one encoder whose
+ * groups carry over from payload to payload. Every payload decodes equal,
+ * and is the same bytes as a fresh encoder's (which chooses its schemes
+ * anew, as the reused one does on its 9th payload).
+ */
+static void syscalls_of(struct nxr_event *evs, size_t n, unsigned shape)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct nxr_event *ev = &evs[i];
+		uint32_t nr;
+
+		memset(ev, 0, sizeof(*ev));
+		ev->kind = NX_KIND_SYSCALL;
+		ev->pid = 100 + (uint32_t)(rnd() % 3);
+		ev->tid = ev->pid;
+		ev->ts_ns = 1000 * (uint64_t)i;
+		switch (shape) {
+		case 0:		/* a few numbers, some of them ia32 or large */
+			nr = (uint32_t)(rnd() % 14);
+			nr = nr == 12 ? NX_SYS_IA32 | 5 : nr == 13 ? 5000 : nr;
+			break;
+		case 1:		/* 256 numbers, half of them above the direct table */
+			nr = (uint32_t)(i % 256);
+			nr = nr % 2 ? nr : 0x100000 + nr;
+			break;
+		default:	/* 257: too many to group */
+			nr = (uint32_t)(i < 257 ? i : rnd() % 257) * 7;
+			break;
+		}
+		ev->syscall.nr = nr;
+		ev->syscall.arg1 = nr * 3 + rnd() % 4;
+		ev->syscall.arg2 = rnd() % 8;
+		ev->syscall.ret = (int64_t)(rnd() % 100) - 50;
+		ev->syscall.dur_ns = 100 + rnd() % 900;
+		ev->syscall.flags = NX_SYS_EXITED;
+	}
+}
+
+static void test_syscall_groups(void **state)
+{
+	enum { N = 3000, SEGS = 9 };
+	static const unsigned shapes[SEGS] = { 0, 1, 2, 0, 2, 1, 0, 2, 1 };
+	struct nxr_event *evs = calloc(N, sizeof(*evs)), back;
+	struct nxr_colenc *e = nxr_colenc_new(), *fresh;
+	struct nxr_coldec *d = nxr_coldec_new();
+	const char *why = NULL;
+
+	(void)state;
+	assert_non_null(evs);
+	assert_non_null(e);
+	assert_non_null(d);
+	nxr_colenc_set_entropy(e, false);
+	for (unsigned s = 0; s < SEGS; s++) {
+		size_t n = N - 100 * s, len, flen;
+		uint8_t *buf, *fbuf;
+
+		syscalls_of(evs, n, shapes[s]);
+		buf = encode(e, evs, n, &len);
+		assert_int_equal(nxr_coldec_load(d, buf, len, (uint32_t)n, dctx, &why), 0);
+		for (size_t i = 0; i < n; i++) {
+			assert_int_equal(nxr_coldec_next(d, &back), 1);
+			if (!nxr_event_equal(&evs[i], &back))
+				fail_msg("payload %u, event %zu differs", s, i);
+		}
+		assert_int_equal(nxr_coldec_next(d, &back), -1);
+		if (s == SEGS - 1) {
+			fresh = nxr_colenc_new();
+			assert_non_null(fresh);
+			nxr_colenc_set_entropy(fresh, false);
+			fbuf = encode(fresh, evs, n, &flen);
+			assert_int_equal(flen, len);
+			assert_memory_equal(fbuf, buf, len);
+			free(fbuf);
+			nxr_colenc_free(fresh);
+		}
+		free(buf);
+	}
+	free(evs);
+	nxr_colenc_free(e);
+	nxr_coldec_free(d);
+}
+
+/*
  * The writer's dictionaries: small values through the direct table, the
  * column moved to the hash table at its first large value (in the middle
  * of a block), more than 2048 values (no dictionary: in the direct table
@@ -1937,6 +2022,7 @@ int main(void)
 		cmocka_unit_test(test_tdelta_runs),
 		cmocka_unit_test(test_kinds_as_runs),
 		cmocka_unit_test(test_dict_tables),
+		cmocka_unit_test(test_syscall_groups),
 		cmocka_unit_test(test_huff_columns),
 		cmocka_unit_test(test_mtf_columns),
 		cmocka_unit_test(test_entropy_stream),

@@ -203,6 +203,83 @@ static void test_segment_closes_by_size_flush_and_age(void **state)
 	nxr_memsink_release(&ms);
 }
 
+/* Event i of test_column_segments_close_where_due(): syscalls, and every
+ * 100th an exit (which the writer does not take by its syscall path). */
+static void column_event(uint64_t i, struct nxr_event *ev)
+{
+	memset(ev, 0, sizeof(*ev));
+	ev->pid = 100 + (uint32_t)(i % 3);
+	ev->tid = ev->pid;
+	ev->ts_ns = 1000 * i;
+	if (i % 100 == 99) {
+		ev->kind = NX_KIND_EXIT;
+		ev->exit.code = 256;
+		return;
+	}
+	ev->kind = NX_KIND_SYSCALL;
+	ev->syscall.nr = (uint32_t)(i % 5);
+	ev->syscall.arg1 = i;
+	ev->syscall.dur_ns = 10 + i % 7;
+}
+
+/*
+ * The column layout closes a segment exactly where it is due, whichever
+ * path an event takes (checked after every append): at segment_bytes
+ * staged (NXR_COL_STAGE_PER_EVENT per event without strings: 301 events
+ * for 38405 bytes), at an age check (every 1024 events) once old, and at
+ * NXR_COL_MAX_EVENTS.
+ */
+static void test_column_segments_close_where_due(void **state)
+{
+	static const struct {
+		uint32_t bytes;
+		uint64_t age_ns;
+		uint64_t n, per;	/* events, events a segment */
+	} cases[] = {
+		{ 300 * NXR_COL_STAGE_PER_EVENT + 5, 0, 1000, 301 },
+		{ 0, 1, 3000, 1024 },
+		{ NXR_MAX_SEG_BYTES, 0, NXR_COL_MAX_EVENTS + 4000, NXR_COL_MAX_EVENTS },
+	};
+
+	(void)state;
+	for (unsigned c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		struct nxr_writer_opts opts = { .segment_bytes = cases[c].bytes,
+						.segment_age_ns = cases[c].age_ns,
+						.layout = NXR_LAYOUT_COLUMNS_1_1 };
+		struct nxr_memsink ms = { 0 };
+		struct nxr_sink sink = nxr_memsink_sink(&ms);
+		struct nx_err err = { 0 };
+		struct nxr_writer_stats st;
+		struct nxr_reader *r;
+		struct nxr_writer *w;
+		struct nxr_event ev, back;
+		uint64_t got = 0;
+		int rc;
+
+		w = nxr_writer_new(&sink, "mem", NULL, &opts, &err);
+		assert_non_null(w);
+		for (uint64_t i = 0; i < cases[c].n; i++) {
+			column_event(i, &ev);
+			assert_int_equal(nxr_writer_append(w, &ev, &err), 0);
+			nxr_writer_get_stats(w, &st);
+			if (st.segments != (i + 1) / cases[c].per)
+				fail_msg("case %u, event %llu: %llu segments", c,
+					 (unsigned long long)i, (unsigned long long)st.segments);
+		}
+		assert_int_equal(nxr_writer_close(w, &err), 0);
+		r = nxr_reader_open_mem(ms.buf, ms.len, NULL, &err);
+		assert_non_null(r);
+		while ((rc = nxr_reader_next(r, &back, &err)) == 1) {
+			column_event(got++, &ev);
+			assert_true(nxr_event_equal(&ev, &back));
+		}
+		assert_int_equal(rc, 0);
+		assert_int_equal(got, cases[c].n);
+		nxr_reader_close(r);
+		nxr_memsink_release(&ms);
+	}
+}
+
 static void test_crashed_writer_leaves_readable_file(void **state)
 {
 	struct nxr_writer_opts opts = { .segment_bytes = 2000,
@@ -464,6 +541,7 @@ int main(void)
 		cmocka_unit_test(test_round_trip_through_fd),
 		cmocka_unit_test(test_million_events_many_segments),
 		cmocka_unit_test(test_segment_closes_by_size_flush_and_age),
+		cmocka_unit_test(test_column_segments_close_where_due),
 		cmocka_unit_test(test_crashed_writer_leaves_readable_file),
 		cmocka_unit_test(test_short_writes_give_the_same_file),
 		cmocka_unit_test(test_bad_events_and_options_are_refused),
