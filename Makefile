@@ -60,6 +60,8 @@ LIBS        := $(CAPTURE_LIB) $(ANALYZE_LIB) $(FORMAT_LIB)
 
 BINS      := $(O)/nexus-record $(patsubst tools/%.c,$(O)/%,$(TOOL_SRCS))
 UNIT_BINS := $(patsubst tests/unit/%.c,$(O)/tests/%,$(UNIT_SRCS))
+# test_colcodec again over the codec's scalar paths (below)
+UNIT_BINS += $(O)/tests/test_colcodec_scalar
 FIXTURES  := $(patsubst tests/fixtures/%.c,$(O)/fixtures/%,$(FIXTURE_SRCS)) \
 	     $(patsubst tests/fixtures/%.c,$(O)/fixtures/%.so,$(FIXTURE_LIBS)) \
 	     $(patsubst tests/fixtures/%.s,$(O)/fixtures/%,$(wildcard tests/fixtures/fx32_*.s))
@@ -172,6 +174,17 @@ TEST_LDFLAGS_config := -Wl,--wrap=malloc -Wl,--wrap=calloc -Wl,--wrap=realloc \
 $(O)/tests/test_%: $(O)/tests/unit/test_%.o $(call obj,$(UNIT_HELPERS)) $$(call test_libs,$$*) | $(O)/tests
 	@echo "  LD      $@"
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $(TEST_LDFLAGS_$*) $^ $(LDLIBS_ALL) $(CMOCKA_LIBS) -o $@
+
+# The column codec's SSE2 paths are what x86-64 runs; NXR_COL_SCALAR builds
+# the scalar ones other machines run, and test_colcodec_scalar tests them.
+$(O)/format/colcodec_scalar.o: format/colcodec.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $< (scalar)"
+	$(Q)$(CC) $(NX_CFLAGS) $(CFLAGS) -DNXR_COL_SCALAR -c $< -o $@
+$(O)/tests/test_colcodec_scalar: $(O)/tests/unit/test_colcodec.o $(O)/format/colcodec_scalar.o \
+		$(call obj,$(UNIT_HELPERS)) $(FORMAT_LIB) | $(O)/tests
+	@echo "  LD      $@"
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS_ALL) $(CMOCKA_LIBS) -o $@
 
 # Test-only BPF programs (tests/bpf/*_test.bpf.c), each with its own skeleton
 # $(GEN)/*_test.skel.h: never part of nexus.skel.h. test_trigger_kernel runs

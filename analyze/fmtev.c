@@ -303,8 +303,11 @@ void nx_fmtev_text_pay(struct nx_json_buf *b, const struct nxr_event *ev,
 		}
 		nx_json_put(b, " = ", 3);
 		nx_json_s64(b, ev->uret.ret);
-		nx_json_printf(b, " probe %u triggers ", ev->uret.probe);
-		nx_json_hex(b, ev->uret.triggers);
+		nx_json_printf(b, " probe %u", ev->uret.probe);
+		if (o->meta && nxr_meta_get(o->meta, NX_META_RETURN_TRIGGERS)) {
+			nx_json_puts(b, " triggers ");	/* older recordings hold none */
+			nx_json_hex(b, ev->uret.triggers);
+		}
 		break;
 	}
 	case NX_KIND_ADAPT:

@@ -392,7 +392,8 @@ static void schema_build(struct nx_json_buf *b)
 				"paired" };
 	c[k++] = (struct scol){ "duration_ns", "INTEGER", "return time minus call time" };
 	c[k++] = (struct scol){ "ret_triggers", "INTEGER", "the return's triggers mask (bit i: "
-				"trigger i of its uretprobe held); NULL without a return" };
+				"trigger i of its uretprobe held); NULL without a return, or "
+				"in a recording made before returns carried one" };
 	c[k++] = (struct scol){ "ret_event_id", "INTEGER", NULL };
 	nx_json_puts(b, "-- uprobe calls paired with their return on the same thread; never paired "
 			"(a row each) for a function\n-- whose uprobe or uretprobe has FILTER or "
@@ -1048,6 +1049,14 @@ static const char *probe_func(struct imp *im, uint32_t probe, char *buf, size_t 
 	return nx_fmtev_probe_func(im->meta, probe, buf, len);
 }
 
+static void bind_opt_u64(sqlite3_stmt *s, int i, bool have, uint64_t v)
+{
+	if (have)
+		bind_u64(s, i, v);
+	else
+		sqlite3_bind_null(s, i);
+}
+
 static int insert_call(struct imp *im, uint64_t id, const struct nxr_event *call,
 		       const struct nxr_event *ret, uint64_t ret_id)
 {
@@ -1081,7 +1090,9 @@ static int insert_call(struct imp *im, uint64_t id, const struct nxr_event *call
 			bind_u64(s, i++, ret->ts_ns >= call->ts_ns ? ret->ts_ns - call->ts_ns : 0);
 		else
 			sqlite3_bind_null(s, i++);
-		bind_u64(s, i++, ret->uret.triggers);
+		/* older recordings hold no mask: unknown, not "none held" */
+		bind_opt_u64(s, i++, nxr_meta_get(im->meta, NX_META_RETURN_TRIGGERS) != NULL,
+			     ret->uret.triggers);
 		bind_u64(s, i++, ret_id);
 	} else {
 		sqlite3_bind_null(s, i++);
@@ -1269,14 +1280,6 @@ static int kind_event(struct imp *im, uint64_t id, const struct nxr_event *ev)
 }
 
 /* ---- summaries written at the end ---- */
-
-static void bind_opt_u64(sqlite3_stmt *s, int i, bool have, uint64_t v)
-{
-	if (have)
-		bind_u64(s, i, v);
-	else
-		sqlite3_bind_null(s, i);
-}
 
 static int write_summaries(struct imp *im)
 {

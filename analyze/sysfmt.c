@@ -364,15 +364,18 @@ bool nx_sysfmt_args(struct nx_json_buf *b, const struct nxr_event *sys, const st
 			put_iov(b, set, sys, v, i + 1 < 6 ? (int64_t)(ia32 ? (uint32_t)a[i + 1] :
 								    a[i + 1]) : -1);
 			break;
-		case 'G':
-			if (!nx_payset_find(set, 2, NX_PAYLOAD_IOV)) {
-				put_ptr(b, v);
+		case 'G': {
+			const struct nxr_event *p = nx_payset_find(set, 2, NX_PAYLOAD_IOV);
+
+			if (!p || ((p->payload.flags & NX_PAYLOAD_FAULT) && !p->payload.data.len)) {
+				put_ptr(b, v);	/* the msghdr's own address */
 				break;
 			}
 			nx_json_puts(b, "{msg_iov=");
 			put_iov(b, set, sys, v, -1);
 			nx_json_putc(b, '}');
 			break;
+		}
 		case 'O': oflags = v; nx_sysfmt_open_flags(b, v); break;
 		case 'M':
 		case 'm': nx_json_printf(b, "%#03o", (unsigned)(v & 07777777)); break;

@@ -328,7 +328,7 @@ static long nx_pay_iov_step(__u64 k, void *ctx)
 {
 	struct nx_pay_iovrun *r = ctx;
 	__u32 zero = 0, psz = r->psz == 4 ? 4 : 8, o;
-	__u64 at = r->uiov + k * 2 * psz, base = 0, len = 0, n;
+	__u64 at = r->uiov + k * 2 * psz, base = 0, len = 0, n, placed;
 	struct nx_pay_iovbuf *s;
 	__u32 *head;
 
@@ -348,11 +348,12 @@ static long nx_pay_iov_step(__u64 k, void *ctx)
 		r->flags |= NX_PAYLOAD_FAULT;
 		return 1;
 	}
-	n = len;
+	/* a read fills its iovecs in order: this one got placed of the bytes
+	 * it returned (a write's left is ~0: all of it), n of them kept */
+	placed = len < s->left ? len : s->left;
+	n = placed;
 	if (n > r->lim - s->kept)
 		n = r->lim - s->kept;
-	if (n > s->left)
-		n = s->left;
 	o = s->off & (nx_pay_iov_pow2 - 1);
 	head = (__u32 *)(s->data + o);
 	head[0] = len > 0xffffffffull ? 0xffffffffu : (__u32)len;
@@ -369,7 +370,7 @@ static long nx_pay_iov_step(__u64 k, void *ctx)
 	head[1] = (__u32)n;
 	s->off += n;
 	s->kept += n;
-	s->left -= n;
+	s->left -= placed;
 	/* a read's iovecs past its return value get no bytes, but are described */
 	return 0;
 }

@@ -40,8 +40,11 @@ static __always_inline int sys_wanted(__u32 nr)
 	if (!nx_sys_filter_on)
 		return 1;
 	bit = nx_sys_nr64(nr);
-	if (bit >= NX_SYS_MAX && (nr & NX_SYS_IA32) && (nr & ~NX_SYS_IA32) < NX_IA32_MAX)
+	if (bit >= NX_SYS_MAX) {	/* only an i386-only syscall has a bit up there */
+		if (!(nr & NX_SYS_IA32) || (nr & ~NX_SYS_IA32) >= NX_IA32_MAX)
+			return 0;
 		bit = NX_SYS_MAX + (nr & ~NX_SYS_IA32);
+	}
 	if (bit >= NX_SYS_FILTER_BITS)
 		return 0;
 	barrier_var(bit);	/* keep the mask: clang drops it after the compare */

@@ -53,7 +53,7 @@
 #include <zstd.h>
 #include <zstd_errors.h>
 /* SSE2 paths (x86-64 always has it); NXR_COL_SCALAR builds the scalar
- * ones, which test_colcodec then runs */
+ * ones, which test_colcodec_scalar runs (Makefile) */
 #if defined(__SSE2__) && !defined(NXR_COL_SCALAR)
 #define COL_SSE2 1
 #include <emmintrin.h>

@@ -65,7 +65,7 @@ static void test_text_lines_are_strace_like(void **state)
 		"0.008000 ls 101/101 clone thread 101/102 comm \"ls\"\n",
 		"0.010000 ls 101/101 call ioctl(0x3, 0x541c, 0x7ffd0400, 0, 0, 0) probe 1 triggers "
 		"0x1 data \"tty\\n\"\n",
-		"0.011000 ls 101/101 return ioctl = 0 probe 2 triggers 0\n",
+		"0.011000 ls 101/101 return ioctl = 0 probe 2\n",	/* an older recording: no mask */
 		"0.012000 [LOST 5 events, cpu 1, ringbuf]\n",
 		"0.013000 health cpu 12.34% disk 0.50%\n",
 		"0.014000 [FILTERED 7 events, probe 1]\n",
@@ -259,6 +259,28 @@ static void test_payloads_and_syscall_filters(void **state)
 	nx_json_release(&b);
 }
 
+/* A recording whose header says returns carry their mask shows it, as calls do. */
+static void test_return_masks_when_recorded(void **state)
+{
+	static const struct nxr_kv kv[] = { { NX_META_RETURN_TRIGGERS, "1" } };
+	const struct nxr_meta meta = { .kv = kv, .nkv = 1 };
+	struct nx_fmtev_opts o = { .meta = &meta };
+	struct nxr_event ev = { .kind = NX_KIND_RETURN, .pid = 7, .tid = 7, .ts_ns = 5000000 };
+	struct nx_json_buf b = { 0 };
+
+	(void)state;
+	ev.uret.ret = -5;
+	ev.uret.probe = 2;
+	ev.uret.triggers = 0x3;
+	nx_fmtev_text(&b, &ev, NULL, &o);
+	assert_non_null(strstr(nx_json_cstr(&b), "= -5 probe 2 triggers 0x3"));
+	nx_json_reset(&b);
+	o.meta = NULL;			/* nothing says so: no mask shown */
+	nx_fmtev_text(&b, &ev, NULL, &o);
+	assert_null(strstr(nx_json_cstr(&b), "triggers"));
+	nx_json_release(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -269,6 +291,7 @@ int main(void)
 		cmocka_unit_test(test_numbers),
 		cmocka_unit_test(test_proctab_follows_exec_and_fork),
 		cmocka_unit_test(test_payloads_and_syscall_filters),
+		cmocka_unit_test(test_return_masks_when_recorded),
 	};
 
 	return cmocka_run_group_tests_name("fmtev", tests, NULL, NULL);

@@ -185,6 +185,9 @@ static void test_calls_paired_with_returns(void **state)
 	assert_string_equal(q(c, "SELECT data FROM calls WHERE event_id = 10"), "tty\n");
 	assert_string_equal(q(c, "SELECT ret || ' ' || probe || ' ' || ret_event_id || ' ' || "
 				 "quote(data) FROM calls WHERE event_id = 11"), "0 2 11 NULL");
+	/* basic's header lacks return_triggers: its return's mask is unknown */
+	assert_string_equal(q(c, "SELECT quote(ret_triggers) FROM calls WHERE event_id = 11"),
+			    "NULL");
 }
 
 static void test_loss_health_meta_probes(void **state)

@@ -231,6 +231,10 @@ static void test_iovec_payloads(void **state)
 			    "(5, {msg_iov=[{iov_base=\"ping\", iov_len=4}, {iov_base=\" p\"..., "
 			    "iov_len=32}]}, 0)");
 	assert_string_equal(args(&b, e, NULL), "(5, 0x7ff0, 0)");	/* no payload */
+	s.ev[0].payload.flags = NX_PAYLOAD_FAULT;	/* its msghdr unreadable: the pointer */
+	s.ev[0].payload.data.len = 0;
+	assert_string_equal(args(&b, e, &s), "(5, 0x7ff0, 0)");
+	s.ev[0].payload.flags = NX_PAYLOAD_TRUNCATED;
 	s.ev[0].payload.data.len = n - 1;	/* a damaged tail: its bytes end at the data */
 	assert_string_equal(args(&b, e, &s),
 			    "(5, {msg_iov=[{iov_base=\"ping\", iov_len=4}, {iov_base=\" \"..., "
