@@ -58,25 +58,34 @@ static uint8_t *encode(struct nxr_colenc *e, const struct nxr_event *evs, size_t
 	return copy;
 }
 
-/* Payload round trip of n events: every one decodes equal. */
-static size_t round_trip(const struct nxr_event *evs, size_t n)
+/* Loads buf (n events) into d; every event decodes equal to evs[i]. */
+static void expect_decoded(struct nxr_coldec *d, const uint8_t *buf, size_t len,
+			   const struct nxr_event *evs, size_t n)
 {
-	struct nxr_colenc *e = nxr_colenc_new();
-	struct nxr_coldec *d = nxr_coldec_new();
 	struct nxr_event back;
 	const char *why = NULL;
-	uint8_t *buf;
-	size_t len;
 
-	assert_non_null(e);
-	assert_non_null(d);
-	buf = encode(e, evs, n, &len);
 	assert_int_equal(nxr_coldec_load(d, buf, len, (uint32_t)n, dctx, &why), 0);
 	for (size_t i = 0; i < n; i++) {
 		assert_int_equal(nxr_coldec_next(d, &back), 1);
 		if (!nxr_event_equal(&evs[i], &back))
 			fail_msg("event %zu of %zu (kind %u) differs", i, n, evs[i].kind);
 	}
+}
+
+/* Payload round trip of n events: every one decodes equal. */
+static size_t round_trip(const struct nxr_event *evs, size_t n)
+{
+	struct nxr_colenc *e = nxr_colenc_new();
+	struct nxr_coldec *d = nxr_coldec_new();
+	struct nxr_event back;
+	uint8_t *buf;
+	size_t len;
+
+	assert_non_null(e);
+	assert_non_null(d);
+	buf = encode(e, evs, n, &len);
+	expect_decoded(d, buf, len, evs, n);
 	assert_int_equal(nxr_coldec_next(d, &back), -1);
 	free(buf);
 	nxr_colenc_free(e);
@@ -1176,7 +1185,6 @@ static void test_syscall_groups(void **state)
 	struct nxr_event *evs = calloc(N, sizeof(*evs)), back;
 	struct nxr_colenc *e = nxr_colenc_new(), *fresh;
 	struct nxr_coldec *d = nxr_coldec_new();
-	const char *why = NULL;
 
 	(void)state;
 	assert_non_null(evs);
@@ -1189,12 +1197,7 @@ static void test_syscall_groups(void **state)
 
 		syscalls_of(evs, n, shapes[s]);
 		buf = encode(e, evs, n, &len);
-		assert_int_equal(nxr_coldec_load(d, buf, len, (uint32_t)n, dctx, &why), 0);
-		for (size_t i = 0; i < n; i++) {
-			assert_int_equal(nxr_coldec_next(d, &back), 1);
-			if (!nxr_event_equal(&evs[i], &back))
-				fail_msg("payload %u, event %zu differs", s, i);
-		}
+		expect_decoded(d, buf, len, evs, n);	/* payload s */
 		assert_int_equal(nxr_coldec_next(d, &back), -1);
 		if (s == SEGS - 1) {
 			fresh = nxr_colenc_new();
@@ -1232,9 +1235,8 @@ static void test_dict_tables(void **state)
 	};
 	struct nxr_colenc *e = NULL;
 	struct nxr_coldec *d = nxr_coldec_new();
-	struct nxr_event *evs = calloc(N, sizeof(*evs)), back;
+	struct nxr_event *evs = calloc(N, sizeof(*evs));
 	uint64_t pool[3000];
-	const char *why = NULL;
 
 	(void)state;
 	assert_non_null(d);
@@ -1264,12 +1266,7 @@ static void test_dict_tables(void **state)
 			ev->syscall.arg1 = pool[rnd() % (i < 300 && np > 100 ? 100 : np)];
 		}
 		buf = encode(e, evs, N, &len);
-		assert_int_equal(nxr_coldec_load(d, buf, len, N, dctx, &why), 0);
-		for (unsigned i = 0; i < N; i++) {
-			assert_int_equal(nxr_coldec_next(d, &back), 1);
-			if (!nxr_event_equal(&evs[i], &back))
-				fail_msg("run %u: event %u differs", r, i);
-		}
+		expect_decoded(d, buf, len, evs, N);	/* run r */
 		/* a dictionary: its values, then at most 9 bits an event, not 64 */
 		if (np <= 2048)
 			assert_true(len < (size_t)np * 8 + N * 9 / 8 + 512);
@@ -1581,12 +1578,11 @@ static void test_mtf_columns(void **state)
 static void test_entropy_stream(void **state)
 {
 	enum { N = 3000 };
-	struct nxr_event *evs = calloc(N, sizeof(*evs)), ev;
+	struct nxr_event *evs = calloc(N, sizeof(*evs));
 	struct nxr_colenc *e = nxr_colenc_new();
 	struct nxr_coldec *d = nxr_coldec_new();
 	static const uint32_t nrs[] = { 0, 1, 3, 232, 202, 257, 0, 1, 0, 1 };
 	uint64_t t = 1000000000, fds[6][3], bufs[6][3];
-	const char *why;
 	uint8_t *good, *plain, *v12;
 	size_t len, plen, len12;
 
@@ -1623,11 +1619,7 @@ static void test_entropy_stream(void **state)
 	nxr_colenc_set_context(e, false);
 	plain = encode(e, evs, N, &plen);
 	assert_true(len * 20 < plen * 19);	/* 9% here */
-	assert_int_equal(nxr_coldec_load(d, plain, plen, N, dctx, &why), 0);
-	for (unsigned i = 0; i < N; i++) {
-		assert_int_equal(nxr_coldec_next(d, &ev), 1);
-		assert_true(nxr_event_equal(&evs[i], &ev));
-	}
+	expect_decoded(d, plain, plen, evs, N);
 	nxr_colenc_set_entropy(e, true);
 	nxr_colenc_set_context(e, true);
 	good = encode(e, evs, N, &len);
@@ -1635,11 +1627,7 @@ static void test_entropy_stream(void **state)
 	/* a 1.2 writer (no LIST, TLIST): the same events */
 	nxr_colenc_set_lists(e, false);
 	v12 = encode(e, evs, N, &len12);
-	assert_int_equal(nxr_coldec_load(d, v12, len12, N, dctx, &why), 0);
-	for (unsigned i = 0; i < N; i++) {
-		assert_int_equal(nxr_coldec_next(d, &ev), 1);
-		assert_true(nxr_event_equal(&evs[i], &ev));
-	}
+	expect_decoded(d, v12, len12, evs, N);
 	free(v12);
 	free(good);
 	free(plain);
@@ -1833,19 +1821,13 @@ static void test_tnear_stream(void **state)
 	/* the next segments: by the first's schemes, then (the ninth) the
 	 * first's clear outcome without comparing: as small, read back */
 	for (unsigned k = 1; k <= MEMO_SEGS_T; k++) {
-		struct nxr_event ev;
-		const char *why;
 		uint8_t *again;
 		size_t alen;
 
 		again = encode(e, evs, N, &alen);
 		if (k == MEMO_SEGS_T)
 			assert_int_equal(alen, len);
-		assert_int_equal(nxr_coldec_load(d, again, alen, N, dctx, &why), 0);
-		for (unsigned i = 0; i < N; i++) {
-			assert_int_equal(nxr_coldec_next(d, &ev), 1);
-			assert_true(nxr_event_equal(&evs[i], &ev));
-		}
+		expect_decoded(d, again, alen, evs, N);
 		free(again);
 	}
 	free(good);
