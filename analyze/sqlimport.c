@@ -1213,41 +1213,39 @@ static int flush_pending_calls(struct imp *im)
 
 /* An iovec payload's bytes, the iovecs' one after the other (the bytes the
  * call moved, as for a plain buffer), as a BLOB. */
-static void bind_iov_bytes(sqlite3_stmt *s, int i, const struct nxr_event *ev)
+static int bind_iov_bytes(struct imp *im, sqlite3_stmt *s, int i, const struct nxr_event *ev)
 {
 	struct nx_iov_entry e;
 	uint32_t pos = 0, len = 0;
 	char *cat = malloc(ev->payload.data.len + 1);	/* at least the bytes kept */
 
-	if (!cat) {
-		sqlite3_bind_null(s, i);	/* as an argv without memory: no data */
-		return;
-	}
+	if (!cat)
+		return nx_err_set(im->err, -ENOMEM, "out of memory");
 	while (nx_iov_next(ev->payload.data, &pos, &e)) {
 		memcpy(cat + len, e.bytes, e.n);
 		len += e.n;
 	}
 	sqlite3_bind_blob(s, i, cat, (int)len, free);
+	return 0;
 }
 
 /* A payload's data column: argv as a JSON array (its NUL-separated bytes
  * would read as one string cut at the first NUL), I/O bytes as a BLOB. */
-static void bind_payload_data(sqlite3_stmt *s, int i, const struct nxr_event *ev)
+static int bind_payload_data(struct imp *im, sqlite3_stmt *s, int i, const struct nxr_event *ev)
 {
 	const char *p = ev->payload.data.ptr, *end = p + ev->payload.data.len, *z;
 	struct nx_json_buf b = { 0 };
+	int rc = 0;
 
 	if (ev->payload.type == NX_PAYLOAD_BUF) {
 		sqlite3_bind_blob(s, i, ev->payload.data.len ? p : "", (int)ev->payload.data.len,
 				  SQLITE_TRANSIENT);
-		return;
+		return 0;
 	}
-	if (ev->payload.type == NX_PAYLOAD_IOV) {
-		bind_iov_bytes(s, i, ev);
-		return;
-	}
+	if (ev->payload.type == NX_PAYLOAD_IOV)
+		return bind_iov_bytes(im, s, i, ev);
 	if (ev->payload.type != NX_PAYLOAD_ARGV)
-		return;
+		return 0;
 	nx_json_putc(&b, '[');
 	for (unsigned n = 0; p < end; n++, p = z + 1) {
 		z = memchr(p, '\0', (size_t)(end - p));
@@ -1258,9 +1256,12 @@ static void bind_payload_data(sqlite3_stmt *s, int i, const struct nxr_event *ev
 		nx_json_str(&b, p, (size_t)(z - p));
 	}
 	nx_json_putc(&b, ']');
-	if (!b.oom)
+	if (b.oom)
+		rc = nx_err_set(im->err, -ENOMEM, "out of memory");
+	else
 		sqlite3_bind_text(s, i, b.p, (int)b.len, SQLITE_TRANSIENT);
 	nx_json_release(&b);
+	return rc;
 }
 
 static int kind_event(struct imp *im, uint64_t id, const struct nxr_event *ev)
@@ -1271,8 +1272,9 @@ static int kind_event(struct imp *im, uint64_t id, const struct nxr_event *ev)
 	if (!t || !t->ins)
 		return 0;
 	i = bind_event(t->ins, 1, id, ev, t->d);
-	if (ev->kind == NX_KIND_PAYLOAD)
-		bind_payload_data(t->ins, i - 1, ev);	/* data: the last field */
+	/* data: the last field */
+	if (ev->kind == NX_KIND_PAYLOAD && bind_payload_data(im, t->ins, i - 1, ev) < 0)
+		return im->err->code;
 	if (t->lost)
 		sqlite3_bind_text(t->ins, i, nx_fmtev_loss_reason(ev->loss.reason), -1,
 				  SQLITE_STATIC);

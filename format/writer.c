@@ -478,10 +478,11 @@ int nxr_writer_append(struct nxr_writer *w, const struct nxr_event *ev, struct n
 	/* the column layout's common case, as append_any() does it: a syscall
 	 * (no string: no bound) in an open segment with room (col_check()) */
 	if (w->col_room && ev->kind == NX_KIND_SYSCALL) {
+		int rc;
+
 		w->seg_min_ts = ev->ts_ns < w->seg_min_ts ? ev->ts_ns : w->seg_min_ts;
 		w->seg_max_ts = ev->ts_ns > w->seg_max_ts ? ev->ts_ns : w->seg_max_ts;
-		int rc = nxr_colenc_add(w->col, ev);
-
+		rc = nxr_colenc_add(w->col, ev);
 		if (rc < 0)
 			return wfail(w, err, rc, "%s: out of memory for the open segment", w->name);
 		w->seg_events++;
