@@ -2747,7 +2747,6 @@ struct nxr_coldec {
 	uint8_t *jx;			/* their indices, a byte each (dec_scratch) */
 	uint64_t *ring;			/* TNEAR: the rings (format 1.3) */
 	size_t ringcap;
-	bool entry;			/* the keys column is ENTRY (format 1.3) */
 };
 
 struct nxr_coldec *nxr_coldec_new(void)
@@ -2811,16 +2810,6 @@ static NXR_ALWAYS_INLINE void fill64(uint64_t *out, uint64_t v, size_t cnt)
 		*(v2 *)(out + i) = vv;
 	if (i < cnt)
 		out[i] = v;
-}
-
-/* out[0..16) = v: eight stores */
-static NXR_ALWAYS_INLINE void fill64_16(uint64_t *out, uint64_t v)
-{
-	typedef uint64_t v2 __attribute__((vector_size(16), aligned(8)));
-	v2 vv = { v, v };
-
-	for (size_t i = 0; i < 16; i += 2)
-		*(v2 *)(out + i) = vv;
 }
 
 /* out[0..cnt) summed in place (DELTA), after *acc, which receives the total */
@@ -3274,9 +3263,8 @@ static const uint8_t mtf_splat[MTF_LEN][16] __attribute__((aligned(16))) = {
 static void mtf_rank_init(uint64_t *lists, size_t nlists)
 {
 	for (size_t t = 0; t < nlists; t++) {
-		uint64_t *l = lists + t * MTF_RSTRIDE;
+		uint64_t *l = lists + t * MTF_RSTRIDE;	/* its values zeroed by the caller */
 
-		memset(l, 0, MTF_LEN * sizeof(*l));
 		for (unsigned r = 0; r < MTF_LEN; r++)
 			((uint8_t *)(l + MTF_LEN))[r] = (uint8_t)r;
 	}
@@ -3499,7 +3487,7 @@ static const uint8_t *get_runs(struct nxr_coldec *d, int depth, const uint8_t *p
 		 * values, the next run's overwritten after: no loop whose end
 		 * mispredicts with the run's length */
 		if (out && b[r] < 16 && n - at >= 16)
-			fill64_16(out + at, a[r]);
+			fill64(out + at, a[r], 16);	/* eight stores */
 		else if (out)
 			fill64(out + at, a[r], (size_t)b[r] + 1);
 		at += (size_t)b[r] + 1;
@@ -3969,14 +3957,14 @@ static const uint8_t *dec_section(struct nxr_coldec *d, uint32_t kind, const uin
 	return p;
 }
 
-/* The keys column into d->key: ENTRY's differences (d->entry, added up by
+/* The keys column into d->key: ENTRY's differences (*entry, added up by
  * keys_from_entry() once the syscalls are read), or any integer column
  * without tasks */
 static const uint8_t *dec_keys(struct nxr_coldec *d, const uint8_t *p, const uint8_t *end,
-			       size_t n)
+			       size_t n, bool *entry)
 {
-	d->entry = p < end && *p == M_ENTRY;
-	if (d->entry)
+	*entry = p < end && *p == M_ENTRY;
+	if (*entry)
 		return dec_int(d, 1, p + 1, end, n, NULL, 0, d->key);
 	return dec_int(d, 0, p, end, n, NULL, 0, d->key);
 }
@@ -4019,6 +4007,7 @@ int nxr_coldec_load(struct nxr_coldec *d, const uint8_t *p, size_t len, uint32_t
 	const uint8_t *end = p + len;
 	uint64_t x, y, nsec, nruns;
 	uint32_t n = events;
+	bool entry = false;
 
 #define BAD(what) do { *why = what; return d->nomem ? -ENOMEM : -EBADMSG; } while (0)
 	d->n = d->i = 0;
@@ -4068,7 +4057,7 @@ int nxr_coldec_load(struct nxr_coldec *d, const uint8_t *p, size_t len, uint32_t
 	if (p)
 		p = dec_int(d, 0, p, end, n, NULL, 0, d->task);
 	if (p)
-		p = dec_keys(d, p, end, n);
+		p = dec_keys(d, p, end, n, &entry);
 	if (!p)
 		BAD("event columns malformed");
 	{
@@ -4182,7 +4171,7 @@ int nxr_coldec_load(struct nxr_coldec *d, const uint8_t *p, size_t len, uint32_t
 		if (d->k[k].n && !d->k[k].present)
 			BAD("a kind's section is missing");
 #undef BAD
-	if (d->entry)
+	if (entry)
 		keys_from_entry(d, nruns, n);
 	d->nruns = (uint32_t)nruns;
 	d->krun = 0;

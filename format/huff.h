@@ -40,7 +40,8 @@ uint8_t *nxr_huff_table_put(uint8_t *p, const struct nxr_huff_enc *h);
 
 /* The multi-symbol table's index width: every code that ends within the
  * next NXR_HUFF_MBITS bits (at most 7 of them) from one lookup; 2^7
- * entries, cheap to build per column */
+ * entries, cheap to build per column (mtab holds 2 x 2^7: the levels
+ * below are used while building it) */
 #define NXR_HUFF_MBITS 7u
 
 struct nxr_huff_dec {
