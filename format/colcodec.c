@@ -703,8 +703,6 @@ struct nxr_colenc {
 	size_t ringcap;
 	uint8_t *alt;			/* enc_field()'s second coding */
 	size_t altcap;
-	uint64_t *gap;			/* ENTRY's differences */
-	size_t gapcap;
 	/* per column (the keys: [0][2]), how the last comparison of TNEAR or
 	 * ENTRY against the other schemes went: CTX_* */
 	uint8_t ctxwon[NX_KIND_MAX_ID + 1][MAXF + 1];
@@ -1772,7 +1770,6 @@ void nxr_colenc_free(struct nxr_colenc *e)
 	free(e->mtf);
 	free(e->ring);
 	free(e->alt);
-	free(e->gap);
 	for (int d = 0; d < DEPTHS; d++)
 		free(e->hbuf[d]);
 	free(e);
@@ -2377,8 +2374,12 @@ static long maybe_zstd(struct nxr_colenc *e, uint8_t *col, size_t len, uint8_t *
  * ENTRY codes the keys column as the gaps less each syscall's duration:
  * the reader adds the durations back once the syscall section is read.
  */
-#define SYS_DUR 7u		/* dur_ns: the syscall's eighth field */
-_Static_assert(offsetof(struct nxr_syscall, dur_ns) == SYS_DUR * 8, "dur_ns is field 7");
+
+/* One past the last event of kind run r */
+static inline uint32_t krun_end(const struct nxr_colenc *e, uint32_t r)
+{
+	return r + 1 < e->nkrun ? e->krun_at[r + 1] : e->n;
+}
 
 /* ENTRY at out: the differences as a nested column (its memo memo[1]).
  * The syscalls are still staged as rows in event order (kinds as runs). */
@@ -2386,11 +2387,11 @@ static size_t put_entry(struct nxr_colenc *e, uint8_t *out, uint8_t *memo)
 {
 	const struct nxr_syscall *row = e->k[NX_KIND_SYSCALL].row;
 	const uint64_t *key = e->key;
-	uint64_t prev = 0, *g = e->gap;
+	uint64_t prev = 0, *g = e->evcol;	/* free once the tasks column is out */
 	uint32_t q = 0;
 
 	for (uint32_t r = 0, i = 0; r < e->nkrun; r++) {
-		uint32_t end = r + 1 < e->nkrun ? e->krun_at[r + 1] : e->n;
+		uint32_t end = krun_end(e, r);
 		bool sys = e->krun_kind[r] == NX_KIND_SYSCALL;
 
 		for (; i < end; i++) {
@@ -2424,8 +2425,6 @@ static long enc_keys(struct nxr_colenc *e, uint8_t *out)
 			memo[0] = 0;
 		return (long)enc_int_memo(e, 0, e->key, n, NULL, 0, out, memo);
 	}
-	if (grow((void **)&e->gap, &e->gapcap, n, sizeof(*e->gap)) < 0)
-		return -ENOMEM;
 	if (!(e->segs % MEMO_SEGS) && ctx_follow(e, *last, &won)) {
 		if (won) {
 			memo[0] = M_ENTRY + 1;
@@ -2505,8 +2504,6 @@ static long enc_field(struct nxr_colenc *e, const uint64_t *v, uint32_t n, const
 	size_t cl;
 	bool won;
 
-	if (grow_fresh((void **)&e->alt, &e->altcap, col_bound(n) + 64) < 0)
-		return -ENOMEM;
 	if (e->context && n >= 8 && !(e->segs % MEMO_SEGS) && ctx_follow(e, *last, &won) && won) {
 		cl = emit_context(e, 0, v, n, ctx, e->ntasks, out, memo);
 		if (cl) {
@@ -2518,6 +2515,8 @@ static long enc_field(struct nxr_colenc *e, const uint64_t *v, uint32_t n, const
 		cl = enc_int_memo(e, 0, v, n, ctx, e->ntasks, out, memo);
 		return maybe_zstd(e, out, cl, memo);
 	}
+	if (grow_fresh((void **)&e->alt, &e->altcap, col_bound(n) + 64) < 0)
+		return -ENOMEM;
 	e->context = false;
 	cl = enc_int_memo(e, 0, v, n, ctx, e->ntasks, out, memo);
 	e->context = true;
@@ -2569,7 +2568,7 @@ static size_t enc_kinds(struct nxr_colenc *e, uint8_t *out)
 
 	if (*memo == M_RLE + 1 && e->segs % MEMO_SEGS) {
 		for (uint32_t r = 0; r < e->nkrun; r++) {
-			uint32_t end = r + 1 < e->nkrun ? e->krun_at[r + 1] : e->n;
+			uint32_t end = krun_end(e, r);
 
 			e->a[0][r] = e->krun_kind[r];
 			e->b[0][r] = end - e->krun_at[r] - 1;
@@ -2577,7 +2576,7 @@ static size_t enc_kinds(struct nxr_colenc *e, uint8_t *out)
 		return put_rle(e, 0, e->a[0], e->b[0], e->nkrun, out, memo);
 	}
 	for (uint32_t r = 0, i = 0; r < e->nkrun; r++) {
-		uint32_t end = r + 1 < e->nkrun ? e->krun_at[r + 1] : e->n;
+		uint32_t end = krun_end(e, r);
 
 		for (; i < end; i++)
 			v[i] = e->krun_kind[r];
@@ -2592,7 +2591,7 @@ static size_t enc_tasks(struct nxr_colenc *e, uint8_t *out)
 	uint64_t *v = e->evcol;
 
 	for (uint32_t r = 0, i = 0; r < e->nkrun; r++) {
-		uint32_t end = r + 1 < e->nkrun ? e->krun_at[r + 1] : e->n, k = e->krun_kind[r];
+		uint32_t end = krun_end(e, r), k = e->krun_kind[r];
 		const uint32_t *t = e->k[k].task + at[k];
 
 		at[k] += end - i;
@@ -3976,7 +3975,7 @@ static const uint8_t *dec_keys(struct nxr_coldec *d, const uint8_t *p, const uin
 static void keys_from_entry(struct nxr_coldec *d, uint64_t nruns, uint32_t n)
 {
 	const struct kdec *ks = &d->k[NX_KIND_SYSCALL];
-	const uint64_t *dur = ks->f[SYS_DUR];
+	const uint64_t *dur = ks->f[SF_dur_ns];
 	const uint32_t *pos = ks->grouped ? ks->pos : NULL;
 	uint64_t *key = d->key, acc = 0;
 	uint32_t q = 0;

@@ -388,6 +388,13 @@ struct nxr_writer *nxr_writer_open_fd(int fd, const char *name, const struct nxr
 	return w;
 }
 
+/* The open segment has reached its age: asked only every AGE_CHECK_EVERY
+ * events, the clock being dearer than an append */
+static bool seg_old(const struct nxr_writer *w)
+{
+	return w->seg_events % AGE_CHECK_EVERY == 0 && mono_ns() - w->seg_opened_ns >= w->seg_age_ns;
+}
+
 /* The open column segment closed when due (full, or old at a check point),
  * else the syscalls it takes before it must be asked again. */
 static int col_check(struct nxr_writer *w, struct nx_err *err)
@@ -397,7 +404,7 @@ static int col_check(struct nxr_writer *w, struct nx_err *err)
 
 	if (nxr_colenc_full(w->col, w->seg_bytes))
 		return segment_close(w, err);
-	if (w->seg_events % AGE_CHECK_EVERY == 0 && mono_ns() - w->seg_opened_ns >= w->seg_age_ns)
+	if (seg_old(w))
 		return segment_close(w, err);
 	left = w->seg_bytes - nxr_colenc_staged(w->col);	/* > 0: not full */
 	left = (left + NXR_COL_STAGE_PER_EVENT - 1) / NXR_COL_STAGE_PER_EVENT;
@@ -468,7 +475,7 @@ static __attribute__((noinline)) int append_any(struct nxr_writer *w, const stru
 		return col_check(w, err);
 	if (w->raw_len >= w->seg_bytes)
 		return segment_close(w, err);
-	if (w->seg_events % AGE_CHECK_EVERY == 0 && mono_ns() - w->seg_opened_ns >= w->seg_age_ns)
+	if (seg_old(w))
 		return segment_close(w, err);
 	return 0;
 }
