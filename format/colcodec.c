@@ -1785,10 +1785,31 @@ uint64_t nxr_colenc_staged(const struct nxr_colenc *e)
 	return (uint64_t)e->n * NXR_COL_STAGE_PER_EVENT + e->slen;
 }
 
+uint64_t nxr_colenc_bound(const struct nxr_colenc *e)
+{
+	return (uint64_t)e->n * NXR_COL_BOUND_PER_EVENT + e->slen;
+}
+
 bool nxr_colenc_full(const struct nxr_colenc *e, uint64_t stage_bytes)
 {
-	return (uint64_t)e->n * NXR_COL_STAGE_PER_EVENT + e->slen >= stage_bytes ||
+	return nxr_colenc_staged(e) >= stage_bytes || nxr_colenc_bound(e) >= NXR_MAX_SEG_BYTES ||
 	       e->n >= NXR_COL_MAX_EVENTS;
+}
+
+/* Events of per bytes each that fit in the room left below limit */
+static uint64_t events_below(uint64_t used, uint64_t limit, unsigned per)
+{
+	return used < limit ? (limit - used + per - 1) / per : 0;
+}
+
+uint32_t nxr_colenc_room(const struct nxr_colenc *e, uint64_t stage_bytes)
+{
+	uint64_t left = NXR_COL_MAX_EVENTS - e->n, by;
+
+	by = events_below(nxr_colenc_staged(e), stage_bytes, NXR_COL_STAGE_PER_EVENT);
+	left = by < left ? by : left;
+	by = events_below(nxr_colenc_bound(e), NXR_MAX_SEG_BYTES, NXR_COL_BOUND_PER_EVENT);
+	return (uint32_t)(by < left ? by : left);
 }
 
 static int kind_grow(struct kstage *ks, uint32_t kind)

@@ -39,11 +39,18 @@ void nxr_colenc_set_lists(struct nxr_colenc *e, bool on);
 void nxr_colenc_set_context(struct nxr_colenc *e, bool on);
 uint32_t nxr_colenc_events(const struct nxr_colenc *e);
 /* The staging measure a segment closes at: NXR_COL_STAGE_PER_EVENT per event
- * plus string bytes; never less than the payload nxr_colenc_finish() writes. */
+ * plus string bytes. */
 uint64_t nxr_colenc_staged(const struct nxr_colenc *e);
-/* Whether the segment is due: staged() >= stage_bytes, or the most events
- * a column segment holds (one call per event, where it counts). */
+/* The payload nxr_colenc_finish() would write is at most this plus 4 KiB:
+ * NXR_COL_BOUND_PER_EVENT per event plus string bytes. */
+uint64_t nxr_colenc_bound(const struct nxr_colenc *e);
+/* Whether the segment is due: staged() >= stage_bytes, bound() >=
+ * NXR_MAX_SEG_BYTES, or the most events a column segment holds (one call per
+ * event, where it counts). */
 bool nxr_colenc_full(const struct nxr_colenc *e, uint64_t stage_bytes);
+/* How many more syscalls (no strings) the segment takes before full() may
+ * be true: 0 when it is full. */
+uint32_t nxr_colenc_room(const struct nxr_colenc *e, uint64_t stage_bytes);
 /* Encodes the staged events as one payload into a buffer the encoder owns
  * (*out, *len; valid until the next call) and empties the stage. zctx is a
  * ZSTD_CCtx for string bytes. 0, or -ENOMEM / -EIO. */

@@ -46,11 +46,15 @@
 #define NXR_ZSTD_LEVEL_MAX 19
 
 /* Column segments (format 1.1, segment flag NXR_SEG_COLUMNS): at most this
- * many events; the writer closes one when NXR_COL_STAGE_PER_EVENT bytes per
- * event plus its string bytes reach segment_bytes (the payload never takes
- * more than that plus 4 KiB, so it stays within NXR_MAX_SEG_RAW). */
+ * many events. The writer closes one when NXR_COL_STAGE_PER_EVENT bytes per
+ * event plus its string bytes reach segment_bytes (1 MiB: 32768 events, whose
+ * columns compress far better than 8192's), or when its payload's bound,
+ * NXR_COL_BOUND_PER_EVENT bytes per event plus its string bytes plus 4 KiB,
+ * would pass NXR_MAX_SEG_BYTES: the payload stays within NXR_MAX_SEG_RAW
+ * whatever its values. */
 #define NXR_COL_MAX_EVENTS 65536u
-#define NXR_COL_STAGE_PER_EVENT 128u
+#define NXR_COL_STAGE_PER_EVENT 32u
+#define NXR_COL_BOUND_PER_EVENT 128u
 /* A kind's events are grouped by at most this many selector values (a
  * writer with more does not group; a reader refuses more). */
 #define NXR_COL_MAX_GROUPS 256u

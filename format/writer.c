@@ -399,19 +399,15 @@ static bool seg_old(const struct nxr_writer *w)
  * else the syscalls it takes before it must be asked again. */
 static int col_check(struct nxr_writer *w, struct nx_err *err)
 {
-	uint64_t left;
-	uint32_t most, age;
+	uint32_t room, age;
 
 	if (nxr_colenc_full(w->col, w->seg_bytes))
 		return segment_close(w, err);
 	if (seg_old(w))
 		return segment_close(w, err);
-	left = w->seg_bytes - nxr_colenc_staged(w->col);	/* > 0: not full */
-	left = (left + NXR_COL_STAGE_PER_EVENT - 1) / NXR_COL_STAGE_PER_EVENT;
-	most = NXR_COL_MAX_EVENTS - nxr_colenc_events(w->col);
+	room = nxr_colenc_room(w->col, w->seg_bytes);	/* > 0: not full */
 	age = AGE_CHECK_EVERY - w->seg_events % AGE_CHECK_EVERY;
-	most = most < age ? most : age;
-	w->col_room = left < most ? (uint32_t)left : most;
+	w->col_room = room < age ? room : age;
 	return 0;
 }
 

@@ -42,16 +42,16 @@ static uint8_t *encode(struct nxr_colenc *e, const struct nxr_event *evs, size_t
 {
 	const uint8_t *out;
 	uint8_t *copy;
-	uint64_t staged;
+	uint64_t bound;
 
 	for (size_t i = 0; i < n; i++)
 		assert_int_equal(nxr_colenc_add(e, &evs[i]), 0);
 	assert_int_equal(nxr_colenc_events(e), n);
-	staged = nxr_colenc_staged(e);
+	bound = nxr_colenc_bound(e);
 	assert_int_equal(nxr_colenc_finish(e, cctx, &out, len), 0);
 	assert_int_equal(nxr_colenc_events(e), 0);
 	assert_int_equal(nxr_colenc_staged(e), 0);
-	assert_true(*len <= staged + 4096);	/* the bound limits.h promises */
+	assert_true(*len <= bound + 4096);	/* the bound limits.h promises */
 	copy = calloc(1, *len + NXR_COL_PAD);
 	assert_non_null(copy);
 	memcpy(copy, out, *len);

@@ -280,6 +280,89 @@ static void test_column_segments_close_where_due(void **state)
 	}
 }
 
+/* A repeatable 64-bit pseudo-random value (an LCG, its low bits mixed) */
+static uint64_t lcg(uint64_t *x)
+{
+	*x = *x * 6364136223846793005ull + 1442695040888963407ull;
+	return *x ^ *x >> 29;
+}
+
+/*
+ * With segment_bytes at its largest, the staging measure (32 bytes a
+ * syscall) would let 60000 syscalls of random 64-bit values, then execs of
+ * 4000 random bytes, stage about 8 MiB: a payload past NXR_MAX_SEG_RAW,
+ * which the writer refuses. The payload's bound closes the segment first,
+ * with the 172nd exec, and every event reads back.
+ */
+static void test_column_segment_closes_at_its_payload_bound(void **state)
+{
+	struct nxr_writer_opts opts = { .segment_bytes = NXR_MAX_SEG_BYTES,
+					.layout = NXR_LAYOUT_COLUMNS };
+	struct nxr_memsink ms = { 0 };
+	struct nxr_sink sink = nxr_memsink_sink(&ms);
+	struct nx_err err = { 0 };
+	struct nxr_writer_stats st;
+	struct nxr_reader *r;
+	struct nxr_writer *w;
+	struct nxr_event back;
+	const uint32_t nsys = 60000, nexec = 400, slen = 4000;
+	struct nxr_event *evs = calloc(nsys + nexec, sizeof(*evs));
+	char *text = malloc((size_t)nexec * slen);
+	uint64_t x = 0x9E3779B97F4A7C15ull, got = 0, closed_at = 0;
+	int rc;
+
+	(void)state;
+	assert_non_null(evs);
+	assert_non_null(text);
+	for (size_t i = 0; i < (size_t)nexec * slen; i++)
+		text[i] = (char)(33 + lcg(&x) % 94);
+	for (uint32_t i = 0; i < nsys + nexec; i++) {
+		struct nxr_event *ev = &evs[i];
+
+		ev->ts_ns = 1000 + i;
+		ev->pid = ev->tid = 7;
+		if (i >= nsys) {
+			ev->kind = NX_KIND_EXEC;
+			ev->exec.filename = (struct nxr_str){ text + (size_t)(i - nsys) * slen, slen };
+			continue;
+		}
+		ev->kind = NX_KIND_SYSCALL;
+		ev->syscall.nr = 1;
+		ev->syscall.arg1 = lcg(&x);
+		ev->syscall.arg2 = lcg(&x);
+		ev->syscall.arg3 = lcg(&x);
+		ev->syscall.arg4 = lcg(&x);
+		ev->syscall.arg5 = lcg(&x);
+		ev->syscall.arg6 = lcg(&x);
+		ev->syscall.ret = (int64_t)lcg(&x);
+		ev->syscall.dur_ns = lcg(&x) >> 40;
+	}
+	w = nxr_writer_new(&sink, "mem", NULL, &opts, &err);
+	assert_non_null(w);
+	for (uint32_t i = 0; i < nsys + nexec; i++) {
+		assert_int_equal(nxr_writer_append(w, &evs[i], &err), 0);
+		nxr_writer_get_stats(w, &st);
+		if (st.segments && !closed_at)
+			closed_at = i + 1;
+	}
+	/* (60000 + k) * 128 + 4000 k >= 8 MiB from k = 172 */
+	assert_int_equal(closed_at, nsys + 172);
+	assert_int_equal(nxr_writer_close(w, &err), 0);
+	r = nxr_reader_open_mem(ms.buf, ms.len, NULL, &err);
+	assert_non_null(r);
+	while ((rc = nxr_reader_next(r, &back, &err)) == 1) {
+		if (!nxr_event_equal(&evs[got], &back))
+			fail_msg("event %llu differs", (unsigned long long)got);
+		got++;
+	}
+	assert_int_equal(rc, 0);
+	assert_int_equal(got, nsys + nexec);
+	nxr_reader_close(r);
+	nxr_memsink_release(&ms);
+	free(text);
+	free(evs);
+}
+
 static void test_crashed_writer_leaves_readable_file(void **state)
 {
 	struct nxr_writer_opts opts = { .segment_bytes = 2000,
@@ -542,6 +625,7 @@ int main(void)
 		cmocka_unit_test(test_million_events_many_segments),
 		cmocka_unit_test(test_segment_closes_by_size_flush_and_age),
 		cmocka_unit_test(test_column_segments_close_where_due),
+		cmocka_unit_test(test_column_segment_closes_at_its_payload_bound),
 		cmocka_unit_test(test_crashed_writer_leaves_readable_file),
 		cmocka_unit_test(test_short_writes_give_the_same_file),
 		cmocka_unit_test(test_bad_events_and_options_are_refused),
