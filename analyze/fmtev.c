@@ -105,10 +105,55 @@ static void put_dur(struct nx_json_buf *b, uint64_t ns)
 		       (unsigned long long)(ns % 1000000000ull / 1000));
 }
 
+/* %s of an iovec argument: its buffers' bytes one after the other, as the
+ * call wrote or read them (the first sizeof(join->bytes)) */
+struct iov_join {
+	char bytes[4096];	/* the capture limit of a syscall's buffers */
+	bool used;
+};
+
+static size_t iov_join(struct iov_join *join, struct nxr_str data)
+{
+	struct nx_iov_entry e;
+	uint32_t pos = 0;
+	size_t n = 0;
+
+	while (nx_iov_next(data, &pos, &e) && n < sizeof(join->bytes)) {
+		size_t take = e.n < sizeof(join->bytes) - n ? e.n : sizeof(join->bytes) - n;
+
+		memcpy(join->bytes + n, e.bytes, take);
+		n += take;
+	}
+	join->used = true;
+	return n;
+}
+
+/* The strings %s of a syscall's arguments print: the payloads joined to
+ * this very call (paths, buffers, an iovec array's buffers) */
+static void syscall_strings(const struct nx_payset *pay, struct nx_printfmt_in *in,
+			    struct iov_join *join)
+{
+	for (uint32_t i = 0; pay && i < pay->n; i++) {
+		const struct nxr_payload *p = &pay->ev[i].payload;
+		unsigned a = p->arg - 1;
+
+		if (p->arg < 1 || p->arg > 6 || (p->flags & NX_PAYLOAD_FAULT))
+			continue;
+		if (p->type == NX_PAYLOAD_PATH || p->type == NX_PAYLOAD_BUF) {
+			in->str[a] = p->data.ptr;
+			in->str_len[a] = p->data.len;
+		} else if (p->type == NX_PAYLOAD_IOV && !join->used) {
+			in->str_len[a] = iov_join(join, p->data);
+			in->str[a] = join->bytes;
+		}
+	}
+}
+
 /* The print format that applies to ev, with its values filled in; NULL if none. */
 static const struct nx_printfmt *message_of(const struct nxr_event *ev,
 					    const struct nx_fmtev_opts *o,
-					    const struct nx_payset *pay, struct nx_printfmt_in *in)
+					    const struct nx_payset *pay, struct nx_printfmt_in *in,
+					    struct iov_join *join)
 {
 	const struct nx_printfmt *pf = NULL;
 
@@ -124,17 +169,8 @@ static const struct nx_printfmt *message_of(const struct nxr_event *ev,
 		in->vals[4] = ev->syscall.arg5;
 		in->vals[5] = ev->syscall.arg6;
 		in->vals[6] = (uint64_t)ev->syscall.ret;
-		/* %s of an argument: the path or buffer payload of this very call */
-		for (uint32_t i = 0; pf && pay && i < pay->n; i++) {
-			const struct nxr_event *p = &pay->ev[i];
-
-			if (p->payload.arg >= 1 && p->payload.arg <= 6 &&
-			    (p->payload.type == NX_PAYLOAD_PATH || p->payload.type == NX_PAYLOAD_BUF) &&
-			    !(p->payload.flags & NX_PAYLOAD_FAULT)) {
-				in->str[p->payload.arg - 1] = p->payload.data.ptr;
-				in->str_len[p->payload.arg - 1] = p->payload.data.len;
-			}
-		}
+		if (pf)
+			syscall_strings(pay, in, join);
 	} else if (ev->kind == NX_KIND_CALL) {
 		const char *s = ev->call.data.ptr, *end = s + ev->call.data.len;
 
@@ -176,7 +212,11 @@ void nx_fmtev_text_pay(struct nx_json_buf *b, const struct nxr_event *ev,
 {
 	char nbuf[32];
 	struct nx_printfmt_in pin;
-	const struct nx_printfmt *pf = message_of(ev, o, pay, &pin);
+	struct iov_join join;
+	const struct nx_printfmt *pf;
+
+	join.used = false;
+	pf = message_of(ev, o, pay, &pin, &join);
 
 	put_time(b, ev->ts_ns, o->t0_ns);
 	nx_json_putc(b, ' ');
@@ -341,7 +381,11 @@ void nx_fmtev_json_pay(struct nx_json_buf *b, const struct nxr_event *ev, uint64
 	const struct nxr_kind_desc *d = nxr_kind_desc(ev->kind);
 	char nbuf[32];
 	struct nx_printfmt_in pin;
-	const struct nx_printfmt *pf = message_of(ev, o, pay, &pin);
+	struct iov_join join;
+	const struct nx_printfmt *pf;
+
+	join.used = false;
+	pf = message_of(ev, o, pay, &pin, &join);
 
 	nx_json_puts(b, "{\"event_id\":");
 	nx_json_u64(b, event_id);

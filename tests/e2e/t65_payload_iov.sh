@@ -5,7 +5,8 @@
 # prints (bytes and iov_len of each) must equal strace's. Then smaller
 # limits: writev cut at 8 bytes with its full count, a read's iovecs past
 # what it returned empty, at most 16 iovecs described ("..." after them),
-# and the SQL payloads table holding the bytes themselves.
+# and the SQL payloads table holding the bytes themselves. A print
+# format's %s of the iovec argument shows the bytes joined.
 . "$(dirname "$0")/reclib.bash"
 [ -x "$FX/fx_iov" ] || skip "$FX/fx_iov is not built"
 command -v strace > /dev/null || skip "strace is not installed"
@@ -87,3 +88,10 @@ grep -qF "$want" "$T/dump3" || fail "20 iovecs: $(grep writev "$T/dump3")"
 [ "$("$QUERY" -q -f csv "$T/r3.nxr" "SELECT full_len || ':' || flags || ':' || CAST(data AS TEXT) FROM payloads WHERE type = 4" | sed -n 2p)" = "20:1:abcdefghijklmnop" ] ||
 	fail "20 iovecs in SQL: want 20 bytes counted, 16 kept"
 ok "20 iovecs: 16 described, the rest counted in full_len"
+
+config "$T/c4.yaml" "$FX/fx_iov" "Payloads: {writev: 8}"
+(cd "$T/c" && "$REC" -q -o "$T/r4.nxr" -e 'sys_writev "wrote %s", arg2' "$T/c4.yaml" > /dev/null 2> "$T/err") ||
+	fail "exit $?: $(cat "$T/err")"
+"$DUMP" "$T/r4.nxr" > "$T/dump4" || fail "nexus-dump failed"
+grep -q 'writev: wrote hello ve = 21' "$T/dump4" || fail "print %s of writev's iovecs: $(grep writev "$T/dump4")"
+ok "a print format's %s of an iovec argument shows its buffers' bytes joined"

@@ -211,6 +211,43 @@ static void test_syscall_strings_come_from_payloads(void **state)
 	nx_printtab_free(t);
 }
 
+/* %s of an iovec argument prints its buffers' bytes one after the other:
+ * writev(1, ["ab", "c\n"]) wrote "abc\n". */
+static void test_iovec_strings_are_joined(void **state)
+{
+	const struct nxr_kv kv[] = { { "print.sys.writev", "\"wrote %s\", arg2" } };
+	static const char data[] = "\2\0\0\0\2\0\0\0ab\5\0\0\0\2\0\0\0c\n";
+	struct nxr_meta m = { .kv = kv, .nkv = 1 };
+	struct nx_printtab *t = nx_printtab_new(&m);
+	struct nx_fmtev_opts o = { .t0_ns = 0, .meta = &m, .prints = t };
+	struct nxr_event sys = { .kind = NX_KIND_SYSCALL, .pid = 7, .tid = 7, .ts_ns = 1000 };
+	struct nx_payset set = { .n = 1 };
+	struct nxr_event *pay = &set.ev[0];
+	char *line;
+
+	(void)state;
+	assert_non_null(t);
+	sys.syscall.nr = (uint32_t)nx_syscall_number("writev");
+	sys.syscall.arg1 = 1;
+	sys.syscall.arg2 = 0x7ffd0000;
+	sys.syscall.arg3 = 2;
+	sys.syscall.ret = 4;
+	sys.syscall.flags = 1;
+	*pay = (struct nxr_event){ .kind = NX_KIND_PAYLOAD, .pid = 7, .tid = 7, .ts_ns = 1000 };
+	pay->payload.nr = sys.syscall.nr;
+	pay->payload.arg = 2;
+	pay->payload.type = NX_PAYLOAD_IOV;
+	pay->payload.data = (struct nxr_str){ data, sizeof(data) - 1 };
+	line = line_of(&sys, &o, &set);
+	assert_non_null(strstr(line, "writev: wrote abc\\n = 4"));
+	free(line);
+	pay->payload.data.len -= 3;		/* the second iovec cut short: "ab" */
+	line = line_of(&sys, &o, &set);
+	assert_non_null(strstr(line, "writev: wrote ab = 4"));
+	free(line);
+	nx_printtab_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -219,6 +256,7 @@ int main(void)
 		cmocka_unit_test(test_bad_formats_point_at_the_fault),
 		cmocka_unit_test(test_printtab_reads_the_header),
 		cmocka_unit_test(test_syscall_strings_come_from_payloads),
+		cmocka_unit_test(test_iovec_strings_are_joined),
 	};
 
 	return cmocka_run_group_tests_name("printfmt", tests, NULL, NULL);
