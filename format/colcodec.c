@@ -80,6 +80,7 @@
 #define DH_BITS 12u		/* try_dict()'s hash table: slots, at most half of them used */
 #define SG_DIRECT 1024u		/* syscall numbers below this find their group in a direct table */
 #define SG_TAGB 9u		/* ... whose entries are tag << SG_TAGB | group */
+#define LSLOT_BITS 14u		/* LIST's slot guesses: 16 KiB */
 _Static_assert(NXR_COL_MAX_GROUPS < 1u << SG_TAGB, "group tags");
 _Static_assert(DICT_MAX <= 1u << DT_IXB && 2 * DICT_MAX <= 1u << DH_BITS, "dictionary tables");
 /* the memo of a top-level column's i-th nested column (deeper ones have none) */
@@ -697,6 +698,7 @@ struct nxr_colenc {
 	size_t hbufcap[DEPTHS];
 	uint64_t *mtf;			/* move-to-front lists, MTF_LEN per task */
 	size_t mtfcap;
+	uint8_t lslot[1u << LSLOT_BITS];	/* LIST's guess of a value's slot: list_hash() */
 	/* the task's nearest recent value (format 1.3) */
 	bool context;			/* allowed */
 	uint64_t *ring;			/* TNEAR_LEN values per task */
@@ -1254,6 +1256,46 @@ static NXR_ALWAYS_INLINE void mtf_front(uint64_t *l, uint64_t j, uint64_t x)
 }
 
 /*
+ * LIST's search: the first slot of l[0..MTF_LEN) that holds x, or MTF_LEN.
+ * Where a value is is random, so all 16 compared, without a branch; with
+ * SSE2 as 32-bit halves, both of which must match.
+ */
+static NXR_ALWAYS_INLINE unsigned list_find(const uint64_t *l, uint64_t x)
+{
+#if COL_SSE2
+	const __m128i *q = (const __m128i *)l;
+	__m128i xx = _mm_set1_epi64x((long long)x), a, b;
+	uint32_t m;
+
+	a = _mm_packs_epi16(_mm_packs_epi32(_mm_cmpeq_epi32(_mm_loadu_si128(q), xx),
+					    _mm_cmpeq_epi32(_mm_loadu_si128(q + 1), xx)),
+			    _mm_packs_epi32(_mm_cmpeq_epi32(_mm_loadu_si128(q + 2), xx),
+					    _mm_cmpeq_epi32(_mm_loadu_si128(q + 3), xx)));
+	b = _mm_packs_epi16(_mm_packs_epi32(_mm_cmpeq_epi32(_mm_loadu_si128(q + 4), xx),
+					    _mm_cmpeq_epi32(_mm_loadu_si128(q + 5), xx)),
+			    _mm_packs_epi32(_mm_cmpeq_epi32(_mm_loadu_si128(q + 6), xx),
+					    _mm_cmpeq_epi32(_mm_loadu_si128(q + 7), xx)));
+	/* a byte per 32-bit half: value k's bits 2k and 2k + 1 */
+	m = (uint32_t)_mm_movemask_epi8(a) | (uint32_t)_mm_movemask_epi8(b) << 16;
+	m &= m >> 1 & 0x55555555u;
+	return m ? (unsigned)__builtin_ctz(m) / 2 : MTF_LEN;
+#else
+	unsigned hit = 0;
+
+	for (unsigned k = 0; k < MTF_LEN; k++)
+		hit |= (unsigned)(l[k] == x) << k;
+	return hit ? (unsigned)__builtin_ctz(hit) : MTF_LEN;
+#endif
+}
+
+/* The place of (list t, value x) in e->lslot: a guess, checked against the
+ * list, so a stale or shared entry costs only a search */
+static inline uint32_t list_hash(uint64_t t, uint64_t x)
+{
+	return (uint32_t)(((x ^ t << 40) * 0x9e3779b97f4a7c15ull) >> (64 - LSLOT_BITS));
+}
+
+/*
  * MTF (ctx NULL) or TMTF (a list per task of ctx): the number of values not
  * found and those values, then the indices, as nested columns. Every list
  * starts as MTF_LEN zeros. 0 when an estimate (the indices Huffman-coded,
@@ -1275,23 +1317,29 @@ static size_t try_mtf(struct nxr_colenc *e, int depth, const uint64_t *v, size_t
 	memset(e->mtf, 0, nlists * stride * sizeof(*e->mtf));
 	l = e->mtf;
 	for (size_t i = 0; !moves && i < n; i++) {
-		uint64_t x = v[i];
-		unsigned hit = 0;
+		uint64_t x = v[i], t = ctx ? ctx[i] : 0;
+		uint32_t h = list_hash(t, x);
+		unsigned s = e->lslot[h];
 
-		if (ctx)
-			l = e->mtf + (size_t)ctx[i] * stride;
-		/* a value keeps its slot: where it is is random, so all 16
-		 * compared, without a branch */
-		for (unsigned k = 0; k < MTF_LEN; k++)
-			hit |= (unsigned)(l[k] == x) << k;
-		if (hit) {
-			ix[i] = (unsigned)__builtin_ctz(hit) + 1;
+		l = e->mtf + t * stride;
+		/* a value keeps its slot: the one it was last found in or put
+		 * in, if it is still there (a nonzero value is in one slot at
+		 * most; zeros, the unused slots, are searched for the first) */
+		if (x && l[s] == x) {
+			ix[i] = s + 1;
+			continue;
+		}
+		s = list_find(l, x);
+		if (s < MTF_LEN) {
+			ix[i] = s + 1;
 		} else {	/* a literal: the next free slot, then the last one */
 			lit[nl++] = x;
 			ix[i] = 0;
-			l[l[MTF_LEN]] = x;
+			s = (unsigned)l[MTF_LEN];
+			l[s] = x;
 			l[MTF_LEN] += l[MTF_LEN] < MTF_LEN - 1;
 		}
+		e->lslot[h] = (uint8_t)s;
 	}
 	for (size_t i = 0; moves && i < n; i++) {
 		uint64_t x = v[i];
