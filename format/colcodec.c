@@ -1296,6 +1296,93 @@ static inline uint32_t list_hash(uint64_t t, uint64_t x)
 }
 
 /*
+ * MTF's single list (no tasks) without moving values: each of MTF_LEN
+ * slots keeps its value and the time it was last used, and a value's place
+ * in the list is the number of slots used since (the same indices as
+ * moving to front: the list starts as zeros used in slot order, a literal
+ * takes the slot used longest ago, the one that falls off the list's end,
+ * and the first of equal zeros is the one used last: zs, as a zero is
+ * only taken as a literal when none is left). The times stay in
+ * registers (the moves' branches on where a value is mispredicted: half
+ * of writing such a column); a value's slot is guessed as LIST's, and
+ * searched for only when the guess fails. Returns the literals' count.
+ */
+static size_t mtf_one_list(struct nxr_colenc *e, const uint64_t *v, size_t n, uint64_t *ix,
+			   uint64_t *lit)
+{
+	uint64_t val[MTF_LEN] = { 0 };
+	uint32_t st[MTF_LEN];
+	unsigned zs = 0;	/* the zero used last (the first in the list), or MTF_LEN */
+	size_t nl = 0;
+#if COL_SSE2
+	__m128i t[4], slot[4];
+
+	for (unsigned q = 0; q < 4; q++) {
+		slot[q] = _mm_setr_epi32((int)(4 * q), (int)(4 * q + 1), (int)(4 * q + 2),
+					 (int)(4 * q + 3));
+		t[q] = _mm_sub_epi32(_mm_set1_epi32(MTF_LEN - 1), slot[q]);
+	}
+#endif
+	for (unsigned k = 0; k < MTF_LEN; k++)
+		st[k] = MTF_LEN - 1 - k;
+	for (size_t i = 0; i < n; i++) {
+		uint64_t x = v[i];
+		uint32_t h = list_hash(0, x), now = (uint32_t)(MTF_LEN + i), ts;
+		unsigned s = x ? e->lslot[h] : zs, r = 0;
+
+		if (x ? val[s] != x : zs == MTF_LEN) {	/* a literal or a wrong guess */
+			unsigned hit = 0;
+
+			for (unsigned k = 0; x && k < MTF_LEN; k++)
+				hit |= (unsigned)(val[k] == x) << k;
+			if (hit) {
+				s = (unsigned)__builtin_ctz(hit);
+			} else {	/* the slot used longest ago */
+				s = 0;
+				for (unsigned k = 1; k < MTF_LEN; k++)
+					s = st[k] < st[s] ? k : s;
+				zs = s == zs ? MTF_LEN : zs;	/* (it was the last zero) */
+				zs = x ? zs : s;
+				val[s] = x;
+				lit[nl++] = x;
+				r = MTF_LEN;	/* (index 0) */
+			}
+			e->lslot[h] = (uint8_t)s;
+		}
+		ts = st[s];
+		st[s] = now;
+#if COL_SSE2
+		{
+			__m128i b = _mm_set1_epi32((int)ts), sl = _mm_set1_epi32((int)s);
+			__m128i tn = _mm_set1_epi32((int)now), gt, eq, sum;
+
+			gt = _mm_packs_epi16(_mm_packs_epi32(_mm_cmpgt_epi32(t[0], b),
+							     _mm_cmpgt_epi32(t[1], b)),
+					     _mm_packs_epi32(_mm_cmpgt_epi32(t[2], b),
+							     _mm_cmpgt_epi32(t[3], b)));
+			sum = _mm_sad_epu8(_mm_and_si128(gt, _mm_set1_epi8(1)), _mm_setzero_si128());
+			r = r ? 0 : (unsigned)(_mm_cvtsi128_si32(sum) +
+					       _mm_cvtsi128_si32(_mm_unpackhi_epi64(sum, sum))) + 1;
+			for (unsigned q = 0; q < 4; q++) {
+				eq = _mm_cmpeq_epi32(slot[q], sl);
+				t[q] = _mm_or_si128(_mm_andnot_si128(eq, t[q]), _mm_and_si128(eq, tn));
+			}
+		}
+#else
+		if (!r) {
+			r = 1;
+			for (unsigned k = 0; k < MTF_LEN; k++)
+				r += st[k] > ts && k != s;
+		} else {
+			r = 0;
+		}
+#endif
+		ix[i] = r;
+	}
+	return nl;
+}
+
+/*
  * MTF (ctx NULL) or TMTF (a list per task of ctx): the number of values not
  * found and those values, then the indices, as nested columns. Every list
  * starts as MTF_LEN zeros. 0 when an estimate (the indices Huffman-coded,
@@ -1341,16 +1428,13 @@ static size_t try_mtf(struct nxr_colenc *e, int depth, const uint64_t *v, size_t
 		}
 		e->lslot[h] = (uint8_t)s;
 	}
-	for (size_t i = 0; moves && i < n; i++) {
+	if (moves && !ctx)
+		nl = mtf_one_list(e, v, n, ix, lit);
+	for (size_t i = 0; moves && ctx && i < n; i++) {
 		uint64_t x = v[i];
 		unsigned j, hit;
 
-		if (ctx) {
-			l = e->mtf + (size_t)ctx[i] * MTF_LEN;
-		} else if (l[0] == x) {	/* (MTF: the task of the event before) */
-			ix[i] = 1;
-			continue;
-		}
+		l = e->mtf + (size_t)ctx[i] * MTF_LEN;
 		/* the first four entries (nearly always) without a branch per
 		 * entry: which one holds x is random */
 		hit = (unsigned)(l[0] == x) | (unsigned)(l[1] == x) << 1 |
