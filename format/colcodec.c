@@ -1063,6 +1063,21 @@ static uint32_t huff_map(struct nxr_colenc *e, const uint64_t *x, size_t n, unsi
 	return nd + nh;
 }
 
+/* The symbol of x[i] >> s, as the last huff_map() numbered it (or gid[i]) */
+static NXR_ALWAYS_INLINE unsigned huff_sym(const struct nxr_colenc *e, struct hmap *h,
+					   const uint32_t *gid, const uint64_t *x, size_t i,
+					   unsigned s)
+{
+	uint64_t y = x[i] >> s;
+	bool isnew;
+
+	if (gid)
+		return gid[i];
+	if (y < HUFF_DENSE)
+		return e->drank[y];
+	return e->hdense + hm_get_put_hashed(h, y, 0, &isnew);
+}
+
 /* The codes of x[0..n) (the symbols numbered by the last huff_map(), or
  * by gid) and their s low bits, in two streams: the values at even places
  * at p (*nb0 bytes), those at odd places at q; the bytes at q. */
@@ -1070,26 +1085,22 @@ static size_t huff_stream(struct nxr_colenc *e, const struct nxr_huff_enc *hc, c
 			  size_t n, unsigned s, const uint32_t *gid, uint8_t *p, uint8_t *q,
 			  size_t *nb0)
 {
-	struct nxr_bitw bw[2];
+	struct nxr_bitw b0, b1;
 	struct hmap h = e->h;
-	bool isnew;
+	size_t i = 0;
 
-	nxr_bitw_init(&bw[0], p);
-	nxr_bitw_init(&bw[1], q);
-	for (size_t i = 0; i < n; i++) {
-		uint64_t y = x[i] >> s;
-		unsigned k;
-
-		if (gid)
-			k = gid[i];
-		else if (y < HUFF_DENSE)
-			k = e->drank[y];
-		else
-			k = e->hdense + hm_get_put_hashed(&h, y, 0, &isnew);
-		nxr_huff_put(&bw[i & 1], hc, k, x[i], s);
+	nxr_bitw_init(&b0, p);
+	nxr_bitw_init(&b1, q);
+	/* two values a step, one per stream: each stream's writer stays in
+	 * registers (as an array indexed by i & 1 it went through memory) */
+	for (; i + 2 <= n; i += 2) {
+		nxr_huff_put(&b0, hc, huff_sym(e, &h, gid, x, i, s), x[i], s);
+		nxr_huff_put(&b1, hc, huff_sym(e, &h, gid, x, i + 1, s), x[i + 1], s);
 	}
-	*nb0 = (size_t)(nxr_bitw_end(&bw[0]) - p);
-	return (size_t)(nxr_bitw_end(&bw[1]) - q);
+	if (i < n)
+		nxr_huff_put(&b0, hc, huff_sym(e, &h, gid, x, i, s), x[i], s);
+	*nb0 = (size_t)(nxr_bitw_end(&b0) - p);
+	return (size_t)(nxr_bitw_end(&b1) - q);
 }
 
 /* Estimated bytes of a HUFF column of n values at shift s, nd symbols (the
