@@ -1570,9 +1570,11 @@ static size_t emit_entropy(struct nxr_colenc *e, int depth, unsigned mode, const
  * outcome (an eighth or more either way) is kept for the next 3 segments
  * that choose, which then code the column one way only (the comparison
  * codes it twice, each through zstd: a third of the writing of a segment
- * that chooses); a close one is compared again.
+ * that chooses); a close one is compared again, but a field's close loss
+ * only at every other segment that chooses (the synthetic stream's arg1:
+ * a sixth of the writing of such a segment), the others coding it without.
  */
-enum { CTX_UNKNOWN, CTX_LOST, CTX_WON, CTX_CLOSE };
+enum { CTX_UNKNOWN, CTX_LOST, CTX_WON, CTX_CLOSE, CTX_CLOSE_LOST };
 #define CTX_KEEP 4u		/* segments that choose per comparison, when clear */
 
 /* The outcome of a comparison: sizes with the context scheme and without */
@@ -1588,6 +1590,8 @@ static uint8_t ctx_outcome(size_t with, size_t without)
 static bool ctx_follow(const struct nxr_colenc *e, uint8_t last, bool *won)
 {
 	*won = last == CTX_WON;
+	if (last == CTX_CLOSE_LOST)
+		return (e->segs / MEMO_SEGS) % 2;
 	return (last == CTX_WON || last == CTX_LOST) && (e->segs / MEMO_SEGS) % CTX_KEEP;
 }
 static inline uint64_t zig(uint64_t d)
@@ -2703,6 +2707,8 @@ static long enc_field(struct nxr_colenc *e, const uint64_t *v, uint32_t n, const
 		memcpy(out, e->alt, (size_t)alt);
 		return alt;
 	}
+	if (*last == CTX_CLOSE)
+		*last = CTX_CLOSE_LOST;
 	memcpy(memo, keep, 4);
 	memcpy(hm, keep + 4, 4);
 	return got;
