@@ -1326,13 +1326,13 @@ static size_t mtf_one_list(struct nxr_colenc *e, const uint64_t *v, size_t n, ui
 	unsigned zs = 0;	/* the zero used last (the first in the list), or MTF_LEN */
 	size_t nl = 0;
 #if COL_SSE2
-	__m128i t[4], slot[4];
-
-	for (unsigned q = 0; q < 4; q++) {
-		slot[q] = _mm_setr_epi32((int)(4 * q), (int)(4 * q + 1), (int)(4 * q + 2),
-					 (int)(4 * q + 3));
-		t[q] = _mm_sub_epi32(_mm_set1_epi32(MTF_LEN - 1), slot[q]);
-	}
+	/* slots 0-3, 4-7, 8-11, 12-15: named, not an array, so that they
+	 * stay in registers */
+	const __m128i s0 = _mm_setr_epi32(0, 1, 2, 3), s1 = _mm_setr_epi32(4, 5, 6, 7);
+	const __m128i s2 = _mm_setr_epi32(8, 9, 10, 11), s3 = _mm_setr_epi32(12, 13, 14, 15);
+	const __m128i top = _mm_set1_epi32(MTF_LEN - 1);
+	__m128i t0 = _mm_sub_epi32(top, s0), t1 = _mm_sub_epi32(top, s1);
+	__m128i t2 = _mm_sub_epi32(top, s2), t3 = _mm_sub_epi32(top, s3);
 #endif
 	for (unsigned k = 0; k < MTF_LEN; k++)
 		st[k] = MTF_LEN - 1 - k;
@@ -1342,13 +1342,8 @@ static size_t mtf_one_list(struct nxr_colenc *e, const uint64_t *v, size_t n, ui
 		unsigned s = x ? e->lslot[h] : zs, r = 0;
 
 		if (x ? val[s] != x : zs == MTF_LEN) {	/* a literal or a wrong guess */
-			unsigned hit = 0;
-
-			for (unsigned k = 0; x && k < MTF_LEN; k++)
-				hit |= (unsigned)(val[k] == x) << k;
-			if (hit) {
-				s = (unsigned)__builtin_ctz(hit);
-			} else {	/* the slot used longest ago */
+			s = x ? list_find(val, x) : MTF_LEN;
+			if (s == MTF_LEN) {	/* the slot used longest ago */
 				s = 0;
 				for (unsigned k = 1; k < MTF_LEN; k++)
 					s = st[k] < st[s] ? k : s;
@@ -1365,19 +1360,25 @@ static size_t mtf_one_list(struct nxr_colenc *e, const uint64_t *v, size_t n, ui
 #if COL_SSE2
 		{
 			__m128i b = _mm_set1_epi32((int)ts), sl = _mm_set1_epi32((int)s);
-			__m128i tn = _mm_set1_epi32((int)now), gt, eq, sum;
+			__m128i tn = _mm_set1_epi32((int)now), gt, sum;
 
-			gt = _mm_packs_epi16(_mm_packs_epi32(_mm_cmpgt_epi32(t[0], b),
-							     _mm_cmpgt_epi32(t[1], b)),
-					     _mm_packs_epi32(_mm_cmpgt_epi32(t[2], b),
-							     _mm_cmpgt_epi32(t[3], b)));
+			gt = _mm_packs_epi16(_mm_packs_epi32(_mm_cmpgt_epi32(t0, b),
+							     _mm_cmpgt_epi32(t1, b)),
+					     _mm_packs_epi32(_mm_cmpgt_epi32(t2, b),
+							     _mm_cmpgt_epi32(t3, b)));
 			sum = _mm_sad_epu8(_mm_and_si128(gt, _mm_set1_epi8(1)), _mm_setzero_si128());
 			r = r ? 0 : (unsigned)(_mm_cvtsi128_si32(sum) +
 					       _mm_cvtsi128_si32(_mm_unpackhi_epi64(sum, sum))) + 1;
-			for (unsigned q = 0; q < 4; q++) {
-				eq = _mm_cmpeq_epi32(slot[q], sl);
-				t[q] = _mm_or_si128(_mm_andnot_si128(eq, t[q]), _mm_and_si128(eq, tn));
-			}
+#define MTF_USE(t, sq)								\
+	do {									\
+		__m128i eq = _mm_cmpeq_epi32(sq, sl);				\
+		t = _mm_or_si128(_mm_andnot_si128(eq, t), _mm_and_si128(eq, tn));	\
+	} while (0)
+			MTF_USE(t0, s0);
+			MTF_USE(t1, s1);
+			MTF_USE(t2, s2);
+			MTF_USE(t3, s3);
+#undef MTF_USE
 		}
 #else
 		if (!r) {
