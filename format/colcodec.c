@@ -80,6 +80,7 @@
 #define DH_BITS 12u		/* try_dict()'s hash table: slots, at most half of them used */
 #define SG_DIRECT 1024u		/* syscall numbers below this find their group in a direct table */
 #define SG_TAGB 9u		/* ... whose entries are tag << SG_TAGB | group */
+#define LSLOT_BITS 14u		/* LIST's slot guesses: 16 KiB */
 _Static_assert(NXR_COL_MAX_GROUPS < 1u << SG_TAGB, "group tags");
 _Static_assert(DICT_MAX <= 1u << DT_IXB && 2 * DICT_MAX <= 1u << DH_BITS, "dictionary tables");
 /* the memo of a top-level column's i-th nested column (deeper ones have none) */
@@ -697,6 +698,7 @@ struct nxr_colenc {
 	size_t hbufcap[DEPTHS];
 	uint64_t *mtf;			/* move-to-front lists, MTF_LEN per task */
 	size_t mtfcap;
+	uint8_t lslot[1u << LSLOT_BITS];	/* LIST's guess of a value's slot: list_hash() */
 	/* the task's nearest recent value (format 1.3) */
 	bool context;			/* allowed */
 	uint64_t *ring;			/* TNEAR_LEN values per task */
@@ -1061,6 +1063,21 @@ static uint32_t huff_map(struct nxr_colenc *e, const uint64_t *x, size_t n, unsi
 	return nd + nh;
 }
 
+/* The symbol of x[i] >> s, as the last huff_map() numbered it (or gid[i]) */
+static NXR_ALWAYS_INLINE unsigned huff_sym(const struct nxr_colenc *e, struct hmap *h,
+					   const uint32_t *gid, const uint64_t *x, size_t i,
+					   unsigned s)
+{
+	uint64_t y = x[i] >> s;
+	bool isnew;
+
+	if (gid)
+		return gid[i];
+	if (y < HUFF_DENSE)
+		return e->drank[y];
+	return e->hdense + hm_get_put_hashed(h, y, 0, &isnew);
+}
+
 /* The codes of x[0..n) (the symbols numbered by the last huff_map(), or
  * by gid) and their s low bits, in two streams: the values at even places
  * at p (*nb0 bytes), those at odd places at q; the bytes at q. */
@@ -1068,26 +1085,22 @@ static size_t huff_stream(struct nxr_colenc *e, const struct nxr_huff_enc *hc, c
 			  size_t n, unsigned s, const uint32_t *gid, uint8_t *p, uint8_t *q,
 			  size_t *nb0)
 {
-	struct nxr_bitw bw[2];
+	struct nxr_bitw b0, b1;
 	struct hmap h = e->h;
-	bool isnew;
+	size_t i = 0;
 
-	nxr_bitw_init(&bw[0], p);
-	nxr_bitw_init(&bw[1], q);
-	for (size_t i = 0; i < n; i++) {
-		uint64_t y = x[i] >> s;
-		unsigned k;
-
-		if (gid)
-			k = gid[i];
-		else if (y < HUFF_DENSE)
-			k = e->drank[y];
-		else
-			k = e->hdense + hm_get_put_hashed(&h, y, 0, &isnew);
-		nxr_huff_put(&bw[i & 1], hc, k, x[i], s);
+	nxr_bitw_init(&b0, p);
+	nxr_bitw_init(&b1, q);
+	/* two values a step, one per stream: each stream's writer stays in
+	 * registers (as an array indexed by i & 1 it went through memory) */
+	for (; i + 2 <= n; i += 2) {
+		nxr_huff_put(&b0, hc, huff_sym(e, &h, gid, x, i, s), x[i], s);
+		nxr_huff_put(&b1, hc, huff_sym(e, &h, gid, x, i + 1, s), x[i + 1], s);
 	}
-	*nb0 = (size_t)(nxr_bitw_end(&bw[0]) - p);
-	return (size_t)(nxr_bitw_end(&bw[1]) - q);
+	if (i < n)
+		nxr_huff_put(&b0, hc, huff_sym(e, &h, gid, x, i, s), x[i], s);
+	*nb0 = (size_t)(nxr_bitw_end(&b0) - p);
+	return (size_t)(nxr_bitw_end(&b1) - q);
 }
 
 /* Estimated bytes of a HUFF column of n values at shift s, nd symbols (the
@@ -1254,6 +1267,134 @@ static NXR_ALWAYS_INLINE void mtf_front(uint64_t *l, uint64_t j, uint64_t x)
 }
 
 /*
+ * LIST's search: the first slot of l[0..MTF_LEN) that holds x, or MTF_LEN.
+ * Where a value is is random, so all 16 compared, without a branch; with
+ * SSE2 as 32-bit halves, both of which must match.
+ */
+static NXR_ALWAYS_INLINE unsigned list_find(const uint64_t *l, uint64_t x)
+{
+#if COL_SSE2
+	const __m128i *q = (const __m128i *)l;
+	__m128i xx = _mm_set1_epi64x((long long)x), a, b;
+	uint32_t m;
+
+	a = _mm_packs_epi16(_mm_packs_epi32(_mm_cmpeq_epi32(_mm_loadu_si128(q), xx),
+					    _mm_cmpeq_epi32(_mm_loadu_si128(q + 1), xx)),
+			    _mm_packs_epi32(_mm_cmpeq_epi32(_mm_loadu_si128(q + 2), xx),
+					    _mm_cmpeq_epi32(_mm_loadu_si128(q + 3), xx)));
+	b = _mm_packs_epi16(_mm_packs_epi32(_mm_cmpeq_epi32(_mm_loadu_si128(q + 4), xx),
+					    _mm_cmpeq_epi32(_mm_loadu_si128(q + 5), xx)),
+			    _mm_packs_epi32(_mm_cmpeq_epi32(_mm_loadu_si128(q + 6), xx),
+					    _mm_cmpeq_epi32(_mm_loadu_si128(q + 7), xx)));
+	/* a byte per 32-bit half: value k's bits 2k and 2k + 1 */
+	m = (uint32_t)_mm_movemask_epi8(a) | (uint32_t)_mm_movemask_epi8(b) << 16;
+	m &= m >> 1 & 0x55555555u;
+	return m ? (unsigned)__builtin_ctz(m) / 2 : MTF_LEN;
+#else
+	unsigned hit = 0;
+
+	for (unsigned k = 0; k < MTF_LEN; k++)
+		hit |= (unsigned)(l[k] == x) << k;
+	return hit ? (unsigned)__builtin_ctz(hit) : MTF_LEN;
+#endif
+}
+
+/* The place of (list t, value x) in e->lslot: a guess, checked against the
+ * list, so a stale or shared entry costs only a search */
+static inline uint32_t list_hash(uint64_t t, uint64_t x)
+{
+	return (uint32_t)(((x ^ t << 40) * 0x9e3779b97f4a7c15ull) >> (64 - LSLOT_BITS));
+}
+
+/*
+ * MTF's single list (no tasks) without moving values: each of MTF_LEN
+ * slots keeps its value and the time it was last used, and a value's place
+ * in the list is the number of slots used since (the same indices as
+ * moving to front: the list starts as zeros used in slot order, a literal
+ * takes the slot used longest ago, the one that falls off the list's end,
+ * and the first of equal zeros is the one used last: zs, as a zero is
+ * only taken as a literal when none is left). The times stay in
+ * registers (the moves' branches on where a value is mispredicted: half
+ * of writing such a column); a value's slot is guessed as LIST's, and
+ * searched for only when the guess fails. Returns the literals' count.
+ */
+static size_t mtf_one_list(struct nxr_colenc *e, const uint64_t *v, size_t n, uint64_t *ix,
+			   uint64_t *lit)
+{
+	uint64_t val[MTF_LEN] = { 0 };
+	uint32_t st[MTF_LEN];
+	unsigned zs = 0;	/* the zero used last (the first in the list), or MTF_LEN */
+	size_t nl = 0;
+#if COL_SSE2
+	/* slots 0-3, 4-7, 8-11, 12-15: named, not an array, so that they
+	 * stay in registers */
+	const __m128i s0 = _mm_setr_epi32(0, 1, 2, 3), s1 = _mm_setr_epi32(4, 5, 6, 7);
+	const __m128i s2 = _mm_setr_epi32(8, 9, 10, 11), s3 = _mm_setr_epi32(12, 13, 14, 15);
+	const __m128i top = _mm_set1_epi32(MTF_LEN - 1);
+	__m128i t0 = _mm_sub_epi32(top, s0), t1 = _mm_sub_epi32(top, s1);
+	__m128i t2 = _mm_sub_epi32(top, s2), t3 = _mm_sub_epi32(top, s3);
+#endif
+	for (unsigned k = 0; k < MTF_LEN; k++)
+		st[k] = MTF_LEN - 1 - k;
+	for (size_t i = 0; i < n; i++) {
+		uint64_t x = v[i];
+		uint32_t h = list_hash(0, x), now = (uint32_t)(MTF_LEN + i), ts;
+		unsigned s = x ? e->lslot[h] : zs, r = 0;
+
+		if (x ? val[s] != x : zs == MTF_LEN) {	/* a literal or a wrong guess */
+			s = x ? list_find(val, x) : MTF_LEN;
+			if (s == MTF_LEN) {	/* the slot used longest ago */
+				s = 0;
+				for (unsigned k = 1; k < MTF_LEN; k++)
+					s = st[k] < st[s] ? k : s;
+				zs = s == zs ? MTF_LEN : zs;	/* (it was the last zero) */
+				zs = x ? zs : s;
+				val[s] = x;
+				lit[nl++] = x;
+				r = MTF_LEN;	/* (index 0) */
+			}
+			e->lslot[h] = (uint8_t)s;
+		}
+		ts = st[s];
+		st[s] = now;
+#if COL_SSE2
+		{
+			__m128i b = _mm_set1_epi32((int)ts), sl = _mm_set1_epi32((int)s);
+			__m128i tn = _mm_set1_epi32((int)now), gt, sum;
+
+			gt = _mm_packs_epi16(_mm_packs_epi32(_mm_cmpgt_epi32(t0, b),
+							     _mm_cmpgt_epi32(t1, b)),
+					     _mm_packs_epi32(_mm_cmpgt_epi32(t2, b),
+							     _mm_cmpgt_epi32(t3, b)));
+			sum = _mm_sad_epu8(_mm_and_si128(gt, _mm_set1_epi8(1)), _mm_setzero_si128());
+			r = r ? 0 : (unsigned)(_mm_cvtsi128_si32(sum) +
+					       _mm_cvtsi128_si32(_mm_unpackhi_epi64(sum, sum))) + 1;
+#define MTF_USE(t, sq)								\
+	do {									\
+		__m128i eq = _mm_cmpeq_epi32(sq, sl);				\
+		t = _mm_or_si128(_mm_andnot_si128(eq, t), _mm_and_si128(eq, tn));	\
+	} while (0)
+			MTF_USE(t0, s0);
+			MTF_USE(t1, s1);
+			MTF_USE(t2, s2);
+			MTF_USE(t3, s3);
+#undef MTF_USE
+		}
+#else
+		if (!r) {
+			r = 1;
+			for (unsigned k = 0; k < MTF_LEN; k++)
+				r += st[k] > ts && k != s;
+		} else {
+			r = 0;
+		}
+#endif
+		ix[i] = r;
+	}
+	return nl;
+}
+
+/*
  * MTF (ctx NULL) or TMTF (a list per task of ctx): the number of values not
  * found and those values, then the indices, as nested columns. Every list
  * starts as MTF_LEN zeros. 0 when an estimate (the indices Huffman-coded,
@@ -1275,34 +1416,37 @@ static size_t try_mtf(struct nxr_colenc *e, int depth, const uint64_t *v, size_t
 	memset(e->mtf, 0, nlists * stride * sizeof(*e->mtf));
 	l = e->mtf;
 	for (size_t i = 0; !moves && i < n; i++) {
-		uint64_t x = v[i];
-		unsigned hit = 0;
+		uint64_t x = v[i], t = ctx ? ctx[i] : 0;
+		uint32_t h = list_hash(t, x);
+		unsigned s = e->lslot[h];
 
-		if (ctx)
-			l = e->mtf + (size_t)ctx[i] * stride;
-		/* a value keeps its slot: where it is is random, so all 16
-		 * compared, without a branch */
-		for (unsigned k = 0; k < MTF_LEN; k++)
-			hit |= (unsigned)(l[k] == x) << k;
-		if (hit) {
-			ix[i] = (unsigned)__builtin_ctz(hit) + 1;
+		l = e->mtf + t * stride;
+		/* a value keeps its slot: the one it was last found in or put
+		 * in, if it is still there (a nonzero value is in one slot at
+		 * most; zeros, the unused slots, are searched for the first) */
+		if (x && l[s] == x) {
+			ix[i] = s + 1;
+			continue;
+		}
+		s = list_find(l, x);
+		if (s < MTF_LEN) {
+			ix[i] = s + 1;
 		} else {	/* a literal: the next free slot, then the last one */
 			lit[nl++] = x;
 			ix[i] = 0;
-			l[l[MTF_LEN]] = x;
+			s = (unsigned)l[MTF_LEN];
+			l[s] = x;
 			l[MTF_LEN] += l[MTF_LEN] < MTF_LEN - 1;
 		}
+		e->lslot[h] = (uint8_t)s;
 	}
-	for (size_t i = 0; moves && i < n; i++) {
+	if (moves && !ctx)
+		nl = mtf_one_list(e, v, n, ix, lit);
+	for (size_t i = 0; moves && ctx && i < n; i++) {
 		uint64_t x = v[i];
 		unsigned j, hit;
 
-		if (ctx) {
-			l = e->mtf + (size_t)ctx[i] * MTF_LEN;
-		} else if (l[0] == x) {	/* (MTF: the task of the event before) */
-			ix[i] = 1;
-			continue;
-		}
+		l = e->mtf + (size_t)ctx[i] * MTF_LEN;
 		/* the first four entries (nearly always) without a branch per
 		 * entry: which one holds x is random */
 		hit = (unsigned)(l[0] == x) | (unsigned)(l[1] == x) << 1 |
@@ -1427,9 +1571,11 @@ static size_t emit_entropy(struct nxr_colenc *e, int depth, unsigned mode, const
  * outcome (an eighth or more either way) is kept for the next 3 segments
  * that choose, which then code the column one way only (the comparison
  * codes it twice, each through zstd: a third of the writing of a segment
- * that chooses); a close one is compared again.
+ * that chooses); a close one is compared again, but a field's close loss
+ * only at every other segment that chooses (the synthetic stream's arg1:
+ * a sixth of the writing of such a segment), the others coding it without.
  */
-enum { CTX_UNKNOWN, CTX_LOST, CTX_WON, CTX_CLOSE };
+enum { CTX_UNKNOWN, CTX_LOST, CTX_WON, CTX_CLOSE, CTX_CLOSE_LOST };
 #define CTX_KEEP 4u		/* segments that choose per comparison, when clear */
 
 /* The outcome of a comparison: sizes with the context scheme and without */
@@ -1445,6 +1591,8 @@ static uint8_t ctx_outcome(size_t with, size_t without)
 static bool ctx_follow(const struct nxr_colenc *e, uint8_t last, bool *won)
 {
 	*won = last == CTX_WON;
+	if (last == CTX_CLOSE_LOST)
+		return (e->segs / MEMO_SEGS) % 2;
 	return (last == CTX_WON || last == CTX_LOST) && (e->segs / MEMO_SEGS) % CTX_KEEP;
 }
 static inline uint64_t zig(uint64_t d)
@@ -2560,6 +2708,8 @@ static long enc_field(struct nxr_colenc *e, const uint64_t *v, uint32_t n, const
 		memcpy(out, e->alt, (size_t)alt);
 		return alt;
 	}
+	if (*last == CTX_CLOSE)
+		*last = CTX_CLOSE_LOST;
 	memcpy(memo, keep, 4);
 	memcpy(hm, keep + 4, 4);
 	return got;

@@ -1636,6 +1636,71 @@ static void test_entropy_stream(void **state)
 	nxr_coldec_free(d);
 }
 
+/*
+ * The writer's LIST, TLIST and MTF searches (a guessed slot, checked; MTF's
+ * single list without moves, by the times its slots were used) against
+ * columns that take them: returns that repeat as in a move-to-front list
+ * with many zeros (and the zeros all pushed off it now and then), a task's
+ * few fds with a new one at times (more than 16: the last slot reused),
+ * buffers from pools wider than the guess table over many payloads (stale
+ * and shared guesses). Every payload decodes exactly.
+ */
+static void test_list_and_mtf_writer(void **state)
+{
+	enum { N = 6000, SEGS = 12 };
+	struct nxr_event *evs = calloc(N, sizeof(*evs));
+	struct nxr_colenc *e = nxr_colenc_new();
+	struct nxr_coldec *d = nxr_coldec_new();
+	uint64_t mtf[16] = { 0 }, fds[3][4], t = 1000000000;
+	uint8_t *buf;
+	size_t len;
+
+	(void)state;
+	assert_non_null(evs);
+	assert_non_null(e);
+	assert_non_null(d);
+	for (unsigned k = 0; k < 3; k++)
+		for (unsigned j = 0; j < 4; j++)
+			fds[k][j] = 3 + j;
+	for (unsigned s = 0; s < SEGS; s++) {
+		for (unsigned i = 0; i < N; i++) {
+			struct nxr_event *x = &evs[i];
+			unsigned k = (unsigned)(rnd() % 3), j = (unsigned)(rnd() % 16);
+			uint64_t r;
+
+			j = j < 8 ? j / 4 : j < 14 ? j - 6 : (unsigned)(rnd() % 16);
+			if (rnd() % 12 == 0)	/* new: 0 (once the zeros are gone), or any */
+				r = rnd() % 4 == 0 ? 0 : rnd() % 3 ? rnd() % 100000 : rnd();
+			else
+				r = mtf[j];
+			for (j = 15; j && mtf[j] != r; j--)
+				;
+			memmove(mtf + 1, mtf, j * sizeof(*mtf));
+			mtf[0] = r;
+			if (rnd() % 50 == 0)
+				fds[k][rnd() % 4] = 3 + rnd() % 40;
+			t += 100 + rnd() % 1000;
+			x->kind = NX_KIND_SYSCALL;
+			x->pid = 4000 + k;
+			x->tid = 4000 + k;
+			x->ts_ns = t;
+			x->syscall.nr = 0;
+			x->syscall.arg1 = fds[k][rnd() % 4];
+			x->syscall.arg2 = 0x7f0000000000ull + (rnd() % 20 + 20 * (s * 3 + k)) * 4096;
+			x->syscall.arg3 = 4096;
+			x->syscall.ret = (int64_t)r;
+			x->syscall.dur_ns = 100 + rnd() % 3000;
+			x->syscall.flags = NX_SYS_EXITED;
+		}
+		buf = encode(e, evs, N, &len);
+		expect_decoded(d, buf, len, evs, N);
+		free(buf);
+	}
+	free(evs);
+	nxr_colenc_free(e);
+	nxr_coldec_free(d);
+}
+
 /* t_payload()'s payload (len bytes at src, n events, ntasks tasks) with
  * its keys column (FOR, width 0) replaced by the klen bytes at kcol, into
  * dst; the new length */
@@ -2008,6 +2073,7 @@ int main(void)
 		cmocka_unit_test(test_huff_columns),
 		cmocka_unit_test(test_mtf_columns),
 		cmocka_unit_test(test_entropy_stream),
+		cmocka_unit_test(test_list_and_mtf_writer),
 		cmocka_unit_test(test_tnear_columns),
 		cmocka_unit_test(test_tnear_stream),
 		cmocka_unit_test(test_entry_keys),
