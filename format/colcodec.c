@@ -3195,13 +3195,37 @@ static const uint8_t *dec_huff(struct nxr_coldec *d, int depth, const uint8_t *p
 	return p + nb;
 }
 
+/* The bytes j0 (values at even places) and j1 (odd) of n values,
+ * interleaved into out in their order: 32 values a step with SSE2 */
+static void interleave_bytes(const uint8_t *j0, const uint8_t *j1, size_t n, uint8_t *out)
+{
+	size_t m = 0;
+
+#if COL_SSE2
+	for (; 2 * m + 32 <= n; m += 16) {
+		__m128i a = _mm_loadu_si128((const __m128i *)(j0 + m));
+		__m128i b = _mm_loadu_si128((const __m128i *)(j1 + m));
+
+		_mm_storeu_si128((__m128i *)(out + 2 * m), _mm_unpacklo_epi8(a, b));
+		_mm_storeu_si128((__m128i *)(out + 2 * m + 16), _mm_unpackhi_epi8(a, b));
+	}
+#endif
+	for (; 2 * m + 2 <= n; m++) {
+		out[2 * m] = j0[m];
+		out[2 * m + 1] = j1[m];
+	}
+	if (2 * m < n)
+		out[2 * m] = j0[m];
+}
+
 /* A selector column coded HUFF without shift or differences, as DICT for
- * regroup_dict(): its values in d->a[0], their numbers in ix. 1 done, 0
- * not that case, -1 malformed. */
+ * regroup_dict(): its values in d->a[0], their numbers in ix, a byte each
+ * (*nd <= NXR_COL_MAX_GROUPS). 1 done, 0 not that case, -1 malformed. */
 static int huff_ix(struct nxr_coldec *d, const uint8_t *p, const uint8_t *end, size_t n,
-		   uint64_t *ix, uint64_t *nd)
+		   uint8_t *ix, uint64_t *nd)
 {
 	const uint8_t *q = p;
+	uint8_t *j0 = d->jx, *j1 = d->jx + n / 2 + 16;
 	uint64_t nb, nb0;
 	unsigned fl;
 
@@ -3209,10 +3233,14 @@ static int huff_ix(struct nxr_coldec *d, const uint8_t *p, const uint8_t *end, s
 		return 0;
 	if (*nd > NXR_COL_MAX_GROUPS)
 		return 0;
-	_Static_assert(NXR_COL_MAX_GROUPS <= 256, "huff_small()'s bytes");
+	_Static_assert(NXR_COL_MAX_GROUPS <= 256, "symbols as bytes");
 	p = huff_head(d, 0, p, end, n, &fl, nd, &nb, &nb0, d->a[0]);
-	if (!p || p + nb != end || !huff_small(d, p, nb, nb0, n, NULL, ix))
+	if (!p || p + nb != end)
 		return -1;
+	nxr_huff_multi_init(&d->huff, NULL);
+	if (!nxr_huff_decode_bytes(&d->huff, p, nb, nb0, n, j0, j1))
+		return -1;
+	interleave_bytes(j0, j1, n, ix);
 	return 1;
 }
 
@@ -3809,32 +3837,76 @@ static bool regroup(struct nxr_coldec *d, struct kdec *ks, uint64_t *sel)
 	return true;
 }
 
+/* Whether the group numbers ix[0..n) are numbered in order of first
+ * appearance (none above the largest before it + 1), *next then the
+ * largest + 1. A block of 64 below *next (every block once the groups
+ * have all appeared) is passed on its maximum alone. */
+static bool first_order(const uint8_t *ix, size_t n, unsigned *next)
+{
+	unsigned nx = 0;
+
+	for (size_t s = 0; s < n; s += 64) {
+		size_t cnt = n - s < 64 ? n - s : 64, i = 0;
+		unsigned m = 0;
+
+#if COL_SSE2
+		if (cnt == 64) {
+			const __m128i *v = (const __m128i *)(ix + s);
+			__m128i a = _mm_max_epu8(_mm_loadu_si128(v), _mm_loadu_si128(v + 1));
+
+			a = _mm_max_epu8(a, _mm_max_epu8(_mm_loadu_si128(v + 2),
+							 _mm_loadu_si128(v + 3)));
+			a = _mm_max_epu8(a, _mm_srli_si128(a, 8));
+			a = _mm_max_epu8(a, _mm_srli_si128(a, 4));
+			a = _mm_max_epu8(a, _mm_srli_si128(a, 2));
+			a = _mm_max_epu8(a, _mm_srli_si128(a, 1));
+			m = (unsigned)_mm_cvtsi128_si32(a) & 0xff;
+			i = cnt;
+		}
+#endif
+		for (; i < cnt; i++)
+			m = ix[s + i] > m ? ix[s + i] : m;
+		if (m < nx)
+			continue;
+		for (i = 0; i < cnt; i++) {
+			unsigned x = ix[s + i];
+
+			if (x > nx)
+				return false;
+			nx = x + 1 > nx ? x + 1 : nx;
+		}
+	}
+	*next = nx;
+	return true;
+}
+
 /*
- * The selector column [p, end) as the writer codes it: DICT, distinct values,
- * indices numbered in order of first appearance. Its indices are then the
- * group numbers, and the grouping needs no hashing of the values. 1: done
- * (as regroup()); 0: not that case, decode it in full; -1: malformed (what
- * the full decoding would refuse too).
+ * The selector column [p, end) as the writer codes it: DICT (or, format
+ * 1.2, HUFF) of its distinct values numbered in order of first appearance.
+ * Its numbers are then the group numbers, and the grouping needs no
+ * hashing of the values. 1: done (as regroup()); 0: not that case, decode
+ * it in full; -1: malformed (what the full decoding would refuse too).
  */
 static int regroup_dict(struct nxr_coldec *d, struct kdec *ks, const uint8_t *p,
 			const uint8_t *end, uint64_t *sel, bool u32)
 {
-	uint64_t nd, gval[NXR_COL_MAX_GROUPS], *tmp = d->b[0], bad = 0, next = 0, y;
-	uint32_t n = ks->n, gend[NXR_COL_MAX_GROUPS], g2[NXR_COL_MAX_GROUPS];
-	uint32_t half = n / BLK / 2 * BLK, *pos = ks->pos, *gtask = d->gtask;
+	enum { QS = 4 };	/* quarters of the events, each with its own counts */
+	uint64_t nd, gval[NXR_COL_MAX_GROUPS], *tmp = d->b[0], big = 0;
+	uint32_t n = ks->n, q4 = n / QS, cur[QS][NXR_COL_MAX_GROUPS];
+	uint32_t *pos = ks->pos, *gtask = d->gtask;
 	const uint32_t *task = ks->task;
-	uint8_t *ix = (uint8_t *)d->gid;	/* the indices, < 256 once checked */
-	const uint64_t *hx = NULL;	/* (1.2) the indices of a HUFF column, all n */
+	uint8_t *ix = (uint8_t *)d->gid;	/* the numbers, a byte each */
+	unsigned next;
 	bool isnew;
 
+	_Static_assert(NXR_COL_MAX_GROUPS <= 256, "numbers kept as bytes");
 	if (p < end && *p == M_HUFF) {	/* (format 1.2) the same, Huffman-coded */
-		int r = huff_ix(d, p + 1, end, n, tmp, &nd);
+		int r = huff_ix(d, p + 1, end, n, ix, &nd);
 
 		if (r <= 0)
 			return r;
-		hx = tmp;
 		p = end;
-		goto indexed;
+		goto numbered;
 	}
 	if (p >= end || *p++ != M_DICT)
 		return 0;
@@ -3845,72 +3917,74 @@ static int regroup_dict(struct nxr_coldec *d, struct kdec *ks, const uint8_t *p,
 	p = dec_int(d, 1, p, end, nd, NULL, 0, d->a[0]);
 	if (!p)
 		return -1;
-indexed:
+	/* unpacked a block at a time while in cache, kept as bytes (a number
+	 * above 255 is caught in big: not in order of first appearance) */
+	for (uint32_t s = 0; s < n; s += BLK) {
+		uint32_t cnt = n - s < BLK ? n - s : BLK;
+
+		if (!(p = get_for(p, end, cnt, tmp)))
+			return -1;
+		for (uint32_t i = 0; i < cnt; i++) {
+			big |= tmp[i] >> 8;
+			ix[s + i] = (uint8_t)tmp[i];
+		}
+	}
+	if (p != end)
+		return -1;
+	if (big)
+		return 0;
+numbered:
 	memcpy(gval, d->a[0], nd * sizeof(*gval));
 	hm_clear(&d->h);
 	for (uint32_t g = 0; g < nd; g++)
 		if (hm_get_put(&d->h, gval[g], g, &isnew) != g)
 			return 0;	/* a value twice: the groups merge */
-	/* unpacked a block at a time, each block checked and counted while
-	 * in cache and kept as bytes (a column of 8 times fewer bytes for the
-	 * next pass), then each event's place and grouped task in one pass.
-	 * In order of first appearance means no index above the largest
-	 * before it + 1 (next: that bound); then no index is above the
-	 * largest, so next <= nd is also the range check, made once after the
-	 * pass (an index out of range counts in a slot it cannot name, below
-	 * NXR_COL_MAX_GROUPS, and its byte is never used). */
-	_Static_assert((NXR_COL_MAX_GROUPS & (NXR_COL_MAX_GROUPS - 1)) == 0, "a power of two");
-	_Static_assert(NXR_COL_MAX_GROUPS <= 256, "indices kept as bytes");
-	memset(gend, 0, sizeof(gend));
-	memset(g2, 0, sizeof(g2));
-	for (uint32_t s = 0; s < n; s += BLK) {
-		uint32_t cnt = n - s < BLK ? n - s : BLK, *c = s < half ? gend : g2;
-		const uint64_t *blk = hx ? hx + s : tmp;
-
-		if (!hx && !(p = get_for(p, end, cnt, tmp)))
-			return -1;
-		for (uint32_t i = 0; i < cnt; i++) {
-			uint64_t x = blk[i];
-
-			bad |= x > next;
-			y = x + 1;
-			next = y > next ? y : next;
-			c[x & (NXR_COL_MAX_GROUPS - 1)]++;
-			ix[s + i] = (uint8_t)x;
-		}
-	}
-	if (p != end)
-		return -1;
-	if (bad)
+	if (!first_order(ix, n, &next))
 		return 0;	/* not in order: the full decoding refuses or regroups */
+	/* then no number is above the largest, so next <= nd is the range
+	 * check too */
 	if (next > nd || (u32 && !fits_u32(gval, next)))
 		return -1;
-	/* the two halves placed side by side, each with its own cursors:
-	 * two chains of increments (a cursor waits for its own store) */
-	for (uint32_t g = 0, sum = 0; g < next; g++) {
-		uint32_t c1 = gend[g], c2 = g2[g];
-
-		gend[g] = sum;
-		g2[g] = sum + c1;
-		sum += c1 + c2;
+	/* each quarter counted and placed with its own counts and cursors,
+	 * the four side by side: four chains of increments in memory (an
+	 * increment waits for the store of the one before when neighbours
+	 * share a group, as they mostly do) */
+	memset(cur, 0, sizeof(cur));
+	for (uint32_t j = 0; j < q4; j++) {
+		cur[0][ix[j]]++;
+		cur[1][ix[q4 + j]]++;
+		cur[2][ix[2 * q4 + j]]++;
+		cur[3][ix[3 * q4 + j]]++;
 	}
-	for (uint32_t j = 0; j < half; j++) {
-		uint32_t q = gend[ix[j]]++, r = g2[ix[half + j]]++;
+	for (uint32_t j = QS * q4; j < n; j++)
+		cur[QS - 1][ix[j]]++;
+	for (uint32_t g = 0, sum = 0; g < next; g++) {
+		for (unsigned k = 0; k < QS; k++) {
+			uint32_t c = cur[k][g];
+
+			cur[k][g] = sum;
+			sum += c;
+		}
+	}
+	for (uint32_t j = 0; j < q4; j++) {
+#pragma GCC unroll 4
+		for (unsigned k = 0; k < QS; k++) {
+			uint32_t at = k * q4 + j, q = cur[k][ix[at]]++;
+
+			pos[at] = q;
+			gtask[q] = task[at];
+		}
+	}
+	for (uint32_t j = QS * q4; j < n; j++) {
+		uint32_t q = cur[QS - 1][ix[j]]++;
 
 		pos[j] = q;
 		gtask[q] = task[j];
-		pos[half + j] = r;
-		gtask[r] = task[half + j];
 	}
-	for (uint32_t j = 2 * half; j < n; j++) {
-		uint32_t r = g2[ix[j]]++;
-
-		pos[j] = r;
-		gtask[r] = task[j];
-	}
+	/* the last quarter's cursors end their groups */
 	for (uint32_t g = 0, q = 0; g < next; g++) {
-		fill64(sel + q, gval[g], g2[g] - q);
-		q = g2[g];
+		fill64(sel + q, gval[g], cur[QS - 1][g] - q);
+		q = cur[QS - 1][g];
 	}
 	return 1;
 }

@@ -1165,8 +1165,13 @@ static void syscalls_of(struct nxr_event *evs, size_t n, unsigned shape)
 			nr = (uint32_t)(i % 256);
 			nr = nr % 2 ? nr : 0x100000 + nr;
 			break;
-		default:	/* 257: too many to group */
+		case 2:		/* 257: too many to group */
 			nr = (uint32_t)(i < 257 ? i : rnd() % 257) * 7;
+			break;
+		default:	/* a new number every 37 events (60 of them), else one seen */
+			nr = i % 37 == 0 && i / 37 < 60 ? (uint32_t)(i / 37)
+							 : (uint32_t)(rnd() % (i / 37 + 1 < 60 ? i / 37 + 1 : 60));
+			nr = 2 * nr + 1;
 			break;
 		}
 		ev->syscall.nr = nr;
@@ -1213,6 +1218,45 @@ static void test_syscall_groups(void **state)
 	}
 	free(evs);
 	nxr_colenc_free(e);
+	nxr_coldec_free(d);
+}
+
+/*
+ * The grouping read from the selector column numbered in order of first
+ * appearance (regroup_dict()), as DICT (1.1) and HUFF (1.2): counts of
+ * events not a multiple of the four quarters it places side by side,
+ * groups appearing for the first time in any block, in the middle of the
+ * segment, one group alone, 256 groups. Every event decodes equal.
+ */
+static void test_selector_quarters(void **state)
+{
+	static const size_t ns[] = { 1, 2, 3, 5, 63, 64, 65, 127, 1001, 2222, 4099 };
+	static const unsigned shapes[] = { 0, 1, 3 };
+	struct nxr_event *evs = calloc(4099, sizeof(*evs)), back;
+	struct nxr_coldec *d = nxr_coldec_new();
+
+	(void)state;
+	assert_non_null(evs);
+	assert_non_null(d);
+	for (unsigned entropy = 0; entropy < 2; entropy++) {
+		for (size_t k = 0; k < sizeof(shapes) / sizeof(*shapes); k++) {
+			for (size_t m = 0; m < sizeof(ns) / sizeof(*ns); m++) {
+				struct nxr_colenc *e = nxr_colenc_new();
+				uint8_t *buf;
+				size_t len;
+
+				assert_non_null(e);
+				nxr_colenc_set_entropy(e, entropy);
+				syscalls_of(evs, ns[m], shapes[k]);
+				buf = encode(e, evs, ns[m], &len);
+				expect_decoded(d, buf, len, evs, ns[m]);
+				assert_int_equal(nxr_coldec_next(d, &back), -1);
+				free(buf);
+				nxr_colenc_free(e);
+			}
+		}
+	}
+	free(evs);
 	nxr_coldec_free(d);
 }
 
@@ -2005,6 +2049,7 @@ int main(void)
 		cmocka_unit_test(test_kinds_as_runs),
 		cmocka_unit_test(test_dict_tables),
 		cmocka_unit_test(test_syscall_groups),
+		cmocka_unit_test(test_selector_quarters),
 		cmocka_unit_test(test_huff_columns),
 		cmocka_unit_test(test_mtf_columns),
 		cmocka_unit_test(test_entropy_stream),
