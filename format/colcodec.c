@@ -3725,12 +3725,22 @@ static const uint8_t *dec_str(struct nxr_coldec *d, struct kdec *ks, unsigned f,
 	return p + zn;
 }
 
+/* A decoder's room for n events, rounded up to a multiple of 4096: the
+ * event counts of segments differ by a few, and a buffer grown for each
+ * larger one is a new block whose pages are all touched anew (page faults
+ * cost about as much as decoding the events) */
+static size_t grow_events(size_t n)
+{
+	return (n + 4095) & ~(size_t)4095;
+}
+
 static int dec_scratch(struct nxr_coldec *d, size_t n)
 {
 	void *p;
 
 	if (n <= d->cap)
 		return 0;
+	n = grow_events(n);
 #define RE(x, sz) do { if (!(p = realloc(d->x, n * (sz)))) return -ENOMEM; d->x = p; } while (0)
 	RE(kind, 8);
 	RE(task, 8);
@@ -3772,6 +3782,7 @@ static int kdec_size(struct kdec *ks, uint32_t kind, size_t n)
 
 	if (n <= ks->cap)
 		return 0;
+	n = grow_events(n);
 	/* n + 1: nxr_coldec_load() may write one past the syscalls' tasks */
 	if (!(p = realloc(ks->task, (n + 1) * 4)))
 		return -ENOMEM;
