@@ -2736,6 +2736,8 @@ struct kdec {
 	size_t cap;
 	uint32_t *task, *pos;
 	uint64_t *f[MAXF];		/* in fblk[] (kdec_size()) */
+	uint64_t cval[MAXF];		/* f[f][0..cn[f]) all hold cval[f] */
+	uint32_t cn[MAXF];		/* (0: not known; dec_runs_field()) */
 	void *fblk[MAXF];
 	uint64_t *soff[MAXF];		/* STR: offset of each value's bytes in sbase */
 	const uint8_t *sbase[MAXF];
@@ -3515,6 +3517,24 @@ static const uint8_t *dec_list(struct nxr_coldec *d, int depth, const uint8_t *p
 	return ok ? q : NULL;
 }
 
+/* n values from runs: the values a[0..nr), the lengths minus one in b
+ * (checked to add up to n) */
+static void runs_fill(const uint64_t *a, const uint64_t *b, uint64_t nr, size_t n, uint64_t *out)
+{
+	size_t at = 0;
+
+	for (uint64_t r = 0; r < nr; r++) {
+		/* a short run (the tasks column's: 8 events on average) as 16
+		 * values, the next run's overwritten after: no loop whose end
+		 * mispredicts with the run's length */
+		if (b[r] < 16 && n - at >= 16)
+			fill64(out + at, a[r], 16);	/* eight stores */
+		else
+			fill64(out + at, a[r], (size_t)b[r] + 1);
+		at += (size_t)b[r] + 1;
+	}
+}
+
 /* RLE's runs, at depth: the values into d->a[depth], the lengths minus one
  * into d->b[depth], *nruns of them, checked to add up to n; with out, the n
  * values into out too. */
@@ -3532,17 +3552,14 @@ static const uint8_t *get_runs(struct nxr_coldec *d, int depth, const uint8_t *p
 	for (size_t r = 0; p && r < x; r++) {
 		if (b[r] >= n - at)
 			return NULL;
-		/* a short run (the tasks column's: 8 events on average) as 16
-		 * values, the next run's overwritten after: no loop whose end
-		 * mispredicts with the run's length */
-		if (out && b[r] < 16 && n - at >= 16)
-			fill64(out + at, a[r], 16);	/* eight stores */
-		else if (out)
-			fill64(out + at, a[r], (size_t)b[r] + 1);
 		at += (size_t)b[r] + 1;
 	}
+	if (!p || at != n)
+		return NULL;
+	if (out)
+		runs_fill(a, b, x, n, out);
 	*nruns = x;
-	return p && at == n ? p : NULL;
+	return p;
 }
 
 /*
@@ -3794,6 +3811,7 @@ static int kdec_size(struct kdec *ks, uint32_t kind, size_t n)
 	 * loads every field of an event at the same place q of its column,
 	 * and columns all page-aligned (large blocks are mmap()ed) would put
 	 * those loads in one set of the L1 cache */
+	memset(ks->cn, 0, sizeof(ks->cn));
 	for (unsigned f = 0; f < knf[kind]; f++) {
 		if (!(p = malloc(n * 8 + 4096 + f * 5 * 64)))
 			return -ENOMEM;
@@ -4000,6 +4018,31 @@ numbered:
 	return 1;
 }
 
+/*
+ * A field's column in runs (RLE) [p, end), past its mode, into field f.
+ * A column of one run (a value every event has: flags, an argument a
+ * syscall does not take) is not filled in again when the field's buffer
+ * holds it from the segment before (cval, cn): 8 bytes an event stored
+ * into a buffer out of the cache cost more than decoding most columns.
+ * U32 fields: the runs' values checked, not the n values. The column's
+ * end, or NULL when malformed.
+ */
+static const uint8_t *dec_runs_field(struct nxr_coldec *d, struct kdec *ks, unsigned f,
+				     const uint8_t *p, const uint8_t *end, bool u32)
+{
+	uint64_t nr, *v = d->a[0];
+
+	p = get_runs(d, 0, p, end, ks->n, &nr, NULL);
+	if (!p || (u32 && !fits_u32(v, nr)))
+		return NULL;
+	if (nr == 1 && ks->cn[f] >= ks->n && ks->cval[f] == v[0])
+		return p;
+	runs_fill(v, d->b[0], nr, ks->n, ks->f[f]);
+	ks->cval[f] = v[0];
+	ks->cn[f] = nr == 1 ? ks->n : 0;
+	return p;
+}
+
 /* One kind's section body [p, end); NULL when malformed. */
 static const uint8_t *dec_section(struct nxr_coldec *d, uint32_t kind, const uint8_t *p,
 				  const uint8_t *end, void *dctx)
@@ -4016,6 +4059,9 @@ static const uint8_t *dec_section(struct nxr_coldec *d, uint32_t kind, const uin
 	ks->grouped = sel != 0;
 	if (sel) {
 		uint64_t *col = sel - 1 < known ? ks->f[sel - 1] : d->sk;
+
+		if (sel - 1 < known)
+			ks->cn[sel - 1] = 0;
 
 		if (sel - 1 < known && kty[kind][sel - 1] == NXR_FT_STR)
 			return NULL;
@@ -4049,8 +4095,13 @@ static const uint8_t *dec_section(struct nxr_coldec *d, uint32_t kind, const uin
 			continue;
 		}
 		if (kty[kind][f] == NXR_FT_STR) {
+			ks->cn[f] = 0;
 			q = dec_str(d, ks, (unsigned)f, p, cend, ks->n, dctx);
+		} else if (p < cend && *p == M_RLE) {
+			q = dec_runs_field(d, ks, (unsigned)f, p + 1, cend,
+					   kty[kind][f] == NXR_FT_U32);
 		} else {
+			ks->cn[f] = 0;
 			q = dec_int(d, 0, p, cend, ks->n, ctx, d->ntasks, ks->f[f]);
 			if (q && kty[kind][f] == NXR_FT_U32 && !fits_u32(ks->f[f], ks->n))
 				q = NULL;
@@ -4060,6 +4111,7 @@ static const uint8_t *dec_section(struct nxr_coldec *d, uint32_t kind, const uin
 		p = cend;
 	}
 	for (uint64_t f = nf; f < known; f++) {	/* fields this writer did not have */
+		ks->cn[f] = 0;
 		memset(ks->f[f], 0, (size_t)ks->n * 8);
 		if (kty[kind][f] == NXR_FT_STR) {
 			memset(ks->soff[f], 0, (size_t)ks->n * 8);

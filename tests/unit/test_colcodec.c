@@ -1261,6 +1261,48 @@ static void test_selector_quarters(void **state)
 }
 
 /*
+ * A field of one value in a segment (flags here, RLE of one run) is left
+ * in the decoder's buffer for the next segment of the same value and no
+ * more events; any other column, a larger segment or another value fills
+ * it again. One decoder reads segments of flags 5 (100 events, then 200),
+ * 7 (50, 50), mixed, 7 (50) again, 5 with the syscalls not grouped: every
+ * event decodes equal.
+ */
+static void test_constant_columns(void **state)
+{
+	static const struct {
+		size_t n;
+		int flags;	/* -1: mixed */
+		unsigned shape;
+	} segs[] = { { 100, 5, 0 }, { 200, 5, 0 }, { 50, 7, 0 }, { 50, 7, 0 }, { 300, -1, 0 },
+		     { 50, 7, 0 }, { 60, 5, 2 }, { 60, 5, 0 } };
+	struct nxr_event *evs = calloc(300, sizeof(*evs)), back;
+	struct nxr_colenc *e = nxr_colenc_new();
+	struct nxr_coldec *d = nxr_coldec_new();
+
+	(void)state;
+	assert_non_null(evs);
+	assert_non_null(e);
+	assert_non_null(d);
+	for (size_t s = 0; s < sizeof(segs) / sizeof(*segs); s++) {
+		uint8_t *buf;
+		size_t len;
+
+		syscalls_of(evs, segs[s].n, segs[s].shape);
+		for (size_t i = 0; i < segs[s].n; i++)
+			evs[i].syscall.flags = segs[s].flags >= 0 ? (uint32_t)segs[s].flags
+								  : (uint32_t)(rnd() % 3);
+		buf = encode(e, evs, segs[s].n, &len);
+		expect_decoded(d, buf, len, evs, segs[s].n);
+		assert_int_equal(nxr_coldec_next(d, &back), -1);
+		free(buf);
+	}
+	free(evs);
+	nxr_colenc_free(e);
+	nxr_coldec_free(d);
+}
+
+/*
  * The writer's dictionaries: small values through the direct table, the
  * column moved to the hash table at its first large value (in the middle
  * of a block), more than 2048 values (no dictionary: in the direct table
@@ -2050,6 +2092,7 @@ int main(void)
 		cmocka_unit_test(test_dict_tables),
 		cmocka_unit_test(test_syscall_groups),
 		cmocka_unit_test(test_selector_quarters),
+		cmocka_unit_test(test_constant_columns),
 		cmocka_unit_test(test_huff_columns),
 		cmocka_unit_test(test_mtf_columns),
 		cmocka_unit_test(test_entropy_stream),
