@@ -3523,6 +3523,18 @@ static void runs_fill(const uint64_t *a, const uint64_t *b, uint64_t nr, size_t 
 {
 	size_t at = 0;
 
+	/* runs of one or two mostly (differences of a pointer that moves at
+	 * times): four values, two stores, a run */
+	if (nr > n / 4) {
+		for (uint64_t r = 0; r < nr; r++) {
+			if (b[r] < 4 && n - at >= 4)
+				fill64(out + at, a[r], 4);
+			else
+				fill64(out + at, a[r], (size_t)b[r] + 1);
+			at += (size_t)b[r] + 1;
+		}
+		return;
+	}
 	for (uint64_t r = 0; r < nr; r++) {
 		/* a short run (the tasks column's: 8 events on average) as 16
 		 * values, the next run's overwritten after: no loop whose end
