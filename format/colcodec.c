@@ -3941,6 +3941,18 @@ static int regroup_dict(struct nxr_coldec *d, struct kdec *ks, const uint8_t *p,
 	bool isnew;
 
 	_Static_assert(NXR_COL_MAX_GROUPS <= 256, "numbers kept as bytes");
+	if (p < end && *p == M_ZSTD) {	/* the same compressed (a shell loop's) */
+		const uint8_t *z = p + 1;
+		uint64_t raw, zn;
+
+		/* dec_zstd()'s checks; an inner ZSTD is refused there too */
+		if (nxr_get_varint(&z, end, &raw) || raw == 0 || raw > col_bound(n) ||
+		    nxr_get_varint(&z, end, &zn) || zn != (uint64_t)(end - z) ||
+		    !unzstd(d, d->dctx, z, zn, raw, &d->zcol, &d->zcolcap, NXR_COL_PAD) ||
+		    d->zcol[0] == M_ZSTD)
+			return -1;
+		return regroup_dict(d, ks, d->zcol, d->zcol + raw, sel, u32);
+	}
 	if (p < end && *p == M_HUFF) {	/* (format 1.2) the same, Huffman-coded */
 		int r = huff_ix(d, p + 1, end, n, ix, &nd);
 

@@ -734,6 +734,50 @@ static void test_selector_dict(void **state)
 	assert_int_equal(load_grouped(first, sizeof(first), o_nr, o_arg1), -EBADMSG);
 }
 
+/* col (len bytes) as a ZSTD column at out: mode, length, frame length,
+ * frame, then extra bytes of 0; its length */
+static size_t zstd_col(uint8_t *out, const uint8_t *col, size_t len, size_t extra)
+{
+	uint8_t frame[128];
+	size_t zn = ZSTD_compress2(cctx, frame, sizeof(frame), col, len);
+
+	assert_false(ZSTD_isError(zn));
+	assert_true(zn < 128);
+	out[0] = 6;
+	out[1] = (uint8_t)len;
+	out[2] = (uint8_t)zn;
+	memcpy(out + 3, frame, zn);
+	memset(out + 3 + zn, 0, extra);
+	return 3 + zn + extra;
+}
+
+/* The selector compressed (ZSTD, a shell loop's): the grouping read from
+ * the DICT inside as without it, a DICT out of order grouped by its
+ * values; a ZSTD inside, or a byte after the frame, refused. */
+static void test_selector_zstd(void **state)
+{
+	static const uint8_t ordered[] = { 2, 2, 0, 8, 0, 3, 5, 1, 0, 0x0a };
+	static const uint64_t o_nr[] = { 3, 5, 3, 5 }, o_arg1[] = { 10, 12, 11, 13 };
+	static const uint8_t reversed[] = { 2, 2, 0, 8, 0, 3, 5, 1, 0, 0x05 };
+	static const uint64_t r_nr[] = { 5, 3, 5, 3 };
+	static const uint8_t range[] = { 2, 2, 0, 8, 0, 3, 5, 2, 0, 0x24 };
+	uint8_t col[160], twice[160];
+	size_t len;
+
+	(void)state;
+	len = zstd_col(col, ordered, sizeof(ordered), 0);
+	assert_int_equal(load_grouped(col, len, o_nr, o_arg1), 0);
+	len = zstd_col(col, reversed, sizeof(reversed), 0);
+	assert_int_equal(load_grouped(col, len, r_nr, o_arg1), 0);
+	len = zstd_col(col, range, sizeof(range), 0);
+	assert_int_equal(load_grouped(col, len, o_nr, o_arg1), -EBADMSG);
+	len = zstd_col(col, ordered, sizeof(ordered), 1);
+	assert_int_equal(load_grouped(col, len, o_nr, o_arg1), -EBADMSG);
+	len = zstd_col(col, ordered, sizeof(ordered), 0);
+	len = zstd_col(twice, col, len, 0);
+	assert_int_equal(load_grouped(twice, len, o_nr, o_arg1), -EBADMSG);
+}
+
 /*
  * The kinds column as runs (the writer's RLE): kinds and tasks are checked
  * and handed out a run at a time. Runs of 1, 99 (unknown), 1 over tasks
@@ -2091,6 +2135,7 @@ int main(void)
 		cmocka_unit_test(test_kinds_as_runs),
 		cmocka_unit_test(test_dict_tables),
 		cmocka_unit_test(test_syscall_groups),
+		cmocka_unit_test(test_selector_zstd),
 		cmocka_unit_test(test_selector_quarters),
 		cmocka_unit_test(test_constant_columns),
 		cmocka_unit_test(test_huff_columns),
