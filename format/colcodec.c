@@ -2885,7 +2885,10 @@ struct kdec {
 	bool present, grouped;
 	size_t cap;
 	uint32_t *task, *pos;
-	uint64_t *f[MAXF];
+	uint64_t *f[MAXF];		/* in fblk[] (kdec_size()) */
+	uint64_t cval[MAXF];		/* f[f][0..cn[f]) all hold cval[f] */
+	uint32_t cn[MAXF];		/* (0: not known; dec_runs_field()) */
+	void *fblk[MAXF];
 	uint64_t *soff[MAXF];		/* STR: offset of each value's bytes in sbase */
 	const uint8_t *sbase[MAXF];
 	uint8_t *sbuf[MAXF];		/* STR: decompressed bytes */
@@ -2945,7 +2948,7 @@ void nxr_coldec_free(struct nxr_coldec *d)
 		free(d->k[k].task);
 		free(d->k[k].pos);
 		for (unsigned f = 0; f < MAXF; f++) {
-			free(d->k[k].f[f]);
+			free(d->k[k].fblk[f]);
 			free(d->k[k].soff[f]);
 			free(d->k[k].sbuf[f]);
 		}
@@ -3344,13 +3347,37 @@ static const uint8_t *dec_huff(struct nxr_coldec *d, int depth, const uint8_t *p
 	return p + nb;
 }
 
+/* The bytes j0 (values at even places) and j1 (odd) of n values,
+ * interleaved into out in their order: 32 values a step with SSE2 */
+static void interleave_bytes(const uint8_t *j0, const uint8_t *j1, size_t n, uint8_t *out)
+{
+	size_t m = 0;
+
+#if COL_SSE2
+	for (; 2 * m + 32 <= n; m += 16) {
+		__m128i a = _mm_loadu_si128((const __m128i *)(j0 + m));
+		__m128i b = _mm_loadu_si128((const __m128i *)(j1 + m));
+
+		_mm_storeu_si128((__m128i *)(out + 2 * m), _mm_unpacklo_epi8(a, b));
+		_mm_storeu_si128((__m128i *)(out + 2 * m + 16), _mm_unpackhi_epi8(a, b));
+	}
+#endif
+	for (; 2 * m + 2 <= n; m++) {
+		out[2 * m] = j0[m];
+		out[2 * m + 1] = j1[m];
+	}
+	if (2 * m < n)
+		out[2 * m] = j0[m];
+}
+
 /* A selector column coded HUFF without shift or differences, as DICT for
- * regroup_dict(): its values in d->a[0], their numbers in ix. 1 done, 0
- * not that case, -1 malformed. */
+ * regroup_dict(): its values in d->a[0], their numbers in ix, a byte each
+ * (*nd <= NXR_COL_MAX_GROUPS). 1 done, 0 not that case, -1 malformed. */
 static int huff_ix(struct nxr_coldec *d, const uint8_t *p, const uint8_t *end, size_t n,
-		   uint64_t *ix, uint64_t *nd)
+		   uint8_t *ix, uint64_t *nd)
 {
 	const uint8_t *q = p;
+	uint8_t *j0 = d->jx, *j1 = d->jx + n / 2 + 16;
 	uint64_t nb, nb0;
 	unsigned fl;
 
@@ -3358,10 +3385,14 @@ static int huff_ix(struct nxr_coldec *d, const uint8_t *p, const uint8_t *end, s
 		return 0;
 	if (*nd > NXR_COL_MAX_GROUPS)
 		return 0;
-	_Static_assert(NXR_COL_MAX_GROUPS <= 256, "huff_small()'s bytes");
+	_Static_assert(NXR_COL_MAX_GROUPS <= 256, "symbols as bytes");
 	p = huff_head(d, 0, p, end, n, &fl, nd, &nb, &nb0, d->a[0]);
-	if (!p || p + nb != end || !huff_small(d, p, nb, nb0, n, NULL, ix))
+	if (!p || p + nb != end)
 		return -1;
+	nxr_huff_multi_init(&d->huff, NULL);
+	if (!nxr_huff_decode_bytes(&d->huff, p, nb, nb0, n, j0, j1))
+		return -1;
+	interleave_bytes(j0, j1, n, ix);
 	return 1;
 }
 
@@ -3636,6 +3667,36 @@ static const uint8_t *dec_list(struct nxr_coldec *d, int depth, const uint8_t *p
 	return ok ? q : NULL;
 }
 
+/* n values from runs: the values a[0..nr), the lengths minus one in b
+ * (checked to add up to n) */
+static void runs_fill(const uint64_t *a, const uint64_t *b, uint64_t nr, size_t n, uint64_t *out)
+{
+	size_t at = 0;
+
+	/* runs of one or two mostly (differences of a pointer that moves at
+	 * times): four values, two stores, a run */
+	if (nr > n / 4) {
+		for (uint64_t r = 0; r < nr; r++) {
+			if (b[r] < 4 && n - at >= 4)
+				fill64(out + at, a[r], 4);
+			else
+				fill64(out + at, a[r], (size_t)b[r] + 1);
+			at += (size_t)b[r] + 1;
+		}
+		return;
+	}
+	for (uint64_t r = 0; r < nr; r++) {
+		/* a short run (the tasks column's: 8 events on average) as 16
+		 * values, the next run's overwritten after: no loop whose end
+		 * mispredicts with the run's length */
+		if (b[r] < 16 && n - at >= 16)
+			fill64(out + at, a[r], 16);	/* eight stores */
+		else
+			fill64(out + at, a[r], (size_t)b[r] + 1);
+		at += (size_t)b[r] + 1;
+	}
+}
+
 /* RLE's runs, at depth: the values into d->a[depth], the lengths minus one
  * into d->b[depth], *nruns of them, checked to add up to n; with out, the n
  * values into out too. */
@@ -3653,17 +3714,14 @@ static const uint8_t *get_runs(struct nxr_coldec *d, int depth, const uint8_t *p
 	for (size_t r = 0; p && r < x; r++) {
 		if (b[r] >= n - at)
 			return NULL;
-		/* a short run (the tasks column's: 8 events on average) as 16
-		 * values, the next run's overwritten after: no loop whose end
-		 * mispredicts with the run's length */
-		if (out && b[r] < 16 && n - at >= 16)
-			fill64(out + at, a[r], 16);	/* eight stores */
-		else if (out)
-			fill64(out + at, a[r], (size_t)b[r] + 1);
 		at += (size_t)b[r] + 1;
 	}
+	if (!p || at != n)
+		return NULL;
+	if (out)
+		runs_fill(a, b, x, n, out);
 	*nruns = x;
-	return p && at == n ? p : NULL;
+	return p;
 }
 
 /*
@@ -3846,12 +3904,22 @@ static const uint8_t *dec_str(struct nxr_coldec *d, struct kdec *ks, unsigned f,
 	return p + zn;
 }
 
+/* A decoder's room for n events, rounded up to a multiple of 4096: the
+ * event counts of segments differ by a few, and a buffer grown for each
+ * larger one is a new block whose pages are all touched anew (page faults
+ * cost about as much as decoding the events) */
+static size_t grow_events(size_t n)
+{
+	return (n + 4095) & ~(size_t)4095;
+}
+
 static int dec_scratch(struct nxr_coldec *d, size_t n)
 {
 	void *p;
 
 	if (n <= d->cap)
 		return 0;
+	n = grow_events(n);
 #define RE(x, sz) do { if (!(p = realloc(d->x, n * (sz)))) return -ENOMEM; d->x = p; } while (0)
 	RE(kind, 8);
 	RE(task, 8);
@@ -3893,6 +3961,7 @@ static int kdec_size(struct kdec *ks, uint32_t kind, size_t n)
 
 	if (n <= ks->cap)
 		return 0;
+	n = grow_events(n);
 	/* n + 1: nxr_coldec_load() may write one past the syscalls' tasks */
 	if (!(p = realloc(ks->task, (n + 1) * 4)))
 		return -ENOMEM;
@@ -3900,10 +3969,17 @@ static int kdec_size(struct kdec *ks, uint32_t kind, size_t n)
 	if (!(p = realloc(ks->pos, n * 4)))
 		return -ENOMEM;
 	ks->pos = p;
+	/* column f starts 5f cache lines past a page boundary: the reader
+	 * loads every field of an event at the same place q of its column,
+	 * and columns all page-aligned (large blocks are mmap()ed) would put
+	 * those loads in one set of the L1 cache */
+	memset(ks->cn, 0, sizeof(ks->cn));
 	for (unsigned f = 0; f < knf[kind]; f++) {
-		if (!(p = realloc(ks->f[f], n * 8)))
+		if (!(p = malloc(n * 8 + 4096 + f * 5 * 64)))
 			return -ENOMEM;
-		ks->f[f] = p;
+		free(ks->fblk[f]);
+		ks->fblk[f] = p;
+		ks->f[f] = (uint64_t *)((((uintptr_t)p + 4095) & ~(uintptr_t)4095) + f * 5 * 64);
 		if (kty[kind][f] == NXR_FT_STR) {
 			if (!(p = realloc(ks->soff[f], n * 8)))
 				return -ENOMEM;
@@ -3952,32 +4028,88 @@ static bool regroup(struct nxr_coldec *d, struct kdec *ks, uint64_t *sel)
 	return true;
 }
 
+/* Whether the group numbers ix[0..n) are numbered in order of first
+ * appearance (none above the largest before it + 1), *next then the
+ * largest + 1. A block of 64 below *next (every block once the groups
+ * have all appeared) is passed on its maximum alone. */
+static bool first_order(const uint8_t *ix, size_t n, unsigned *next)
+{
+	unsigned nx = 0;
+
+	for (size_t s = 0; s < n; s += 64) {
+		size_t cnt = n - s < 64 ? n - s : 64, i = 0;
+		unsigned m = 0;
+
+#if COL_SSE2
+		if (cnt == 64) {
+			const __m128i *v = (const __m128i *)(ix + s);
+			__m128i a = _mm_max_epu8(_mm_loadu_si128(v), _mm_loadu_si128(v + 1));
+
+			a = _mm_max_epu8(a, _mm_max_epu8(_mm_loadu_si128(v + 2),
+							 _mm_loadu_si128(v + 3)));
+			a = _mm_max_epu8(a, _mm_srli_si128(a, 8));
+			a = _mm_max_epu8(a, _mm_srli_si128(a, 4));
+			a = _mm_max_epu8(a, _mm_srli_si128(a, 2));
+			a = _mm_max_epu8(a, _mm_srli_si128(a, 1));
+			m = (unsigned)_mm_cvtsi128_si32(a) & 0xff;
+			i = cnt;
+		}
+#endif
+		for (; i < cnt; i++)
+			m = ix[s + i] > m ? ix[s + i] : m;
+		if (m < nx)
+			continue;
+		for (i = 0; i < cnt; i++) {
+			unsigned x = ix[s + i];
+
+			if (x > nx)
+				return false;
+			nx = x + 1 > nx ? x + 1 : nx;
+		}
+	}
+	*next = nx;
+	return true;
+}
+
 /*
- * The selector column [p, end) as the writer codes it: DICT, distinct values,
- * indices numbered in order of first appearance. Its indices are then the
- * group numbers, and the grouping needs no hashing of the values. 1: done
- * (as regroup()); 0: not that case, decode it in full; -1: malformed (what
- * the full decoding would refuse too).
+ * The selector column [p, end) as the writer codes it: DICT (or, format
+ * 1.2, HUFF) of its distinct values numbered in order of first appearance.
+ * Its numbers are then the group numbers, and the grouping needs no
+ * hashing of the values. 1: done (as regroup()); 0: not that case, decode
+ * it in full; -1: malformed (what the full decoding would refuse too).
  */
 static int regroup_dict(struct nxr_coldec *d, struct kdec *ks, const uint8_t *p,
 			const uint8_t *end, uint64_t *sel, bool u32)
 {
-	uint64_t nd, gval[NXR_COL_MAX_GROUPS], *tmp = d->b[0], bad = 0, next = 0, y;
-	uint32_t n = ks->n, gend[NXR_COL_MAX_GROUPS], g2[NXR_COL_MAX_GROUPS];
-	uint32_t half = n / BLK / 2 * BLK, *pos = ks->pos, *gtask = d->gtask;
+	enum { QS = 4 };	/* quarters of the events, each with its own counts */
+	uint64_t nd, gval[NXR_COL_MAX_GROUPS], *tmp = d->b[0], big = 0;
+	uint32_t n = ks->n, q4 = n / QS, cur[QS][NXR_COL_MAX_GROUPS];
+	uint32_t *pos = ks->pos, *gtask = d->gtask;
 	const uint32_t *task = ks->task;
-	uint8_t *ix = (uint8_t *)d->gid;	/* the indices, < 256 once checked */
-	const uint64_t *hx = NULL;	/* (1.2) the indices of a HUFF column, all n */
+	uint8_t *ix = (uint8_t *)d->gid;	/* the numbers, a byte each */
+	unsigned next;
 	bool isnew;
 
+	_Static_assert(NXR_COL_MAX_GROUPS <= 256, "numbers kept as bytes");
+	if (p < end && *p == M_ZSTD) {	/* the same compressed (a shell loop's) */
+		const uint8_t *z = p + 1;
+		uint64_t raw, zn;
+
+		/* dec_zstd()'s checks; an inner ZSTD is refused there too */
+		if (nxr_get_varint(&z, end, &raw) || raw == 0 || raw > col_bound(n) ||
+		    nxr_get_varint(&z, end, &zn) || zn != (uint64_t)(end - z) ||
+		    !unzstd(d, d->dctx, z, zn, raw, &d->zcol, &d->zcolcap, NXR_COL_PAD) ||
+		    d->zcol[0] == M_ZSTD)
+			return -1;
+		return regroup_dict(d, ks, d->zcol, d->zcol + raw, sel, u32);
+	}
 	if (p < end && *p == M_HUFF) {	/* (format 1.2) the same, Huffman-coded */
-		int r = huff_ix(d, p + 1, end, n, tmp, &nd);
+		int r = huff_ix(d, p + 1, end, n, ix, &nd);
 
 		if (r <= 0)
 			return r;
-		hx = tmp;
 		p = end;
-		goto indexed;
+		goto numbered;
 	}
 	if (p >= end || *p++ != M_DICT)
 		return 0;
@@ -3988,74 +4120,101 @@ static int regroup_dict(struct nxr_coldec *d, struct kdec *ks, const uint8_t *p,
 	p = dec_int(d, 1, p, end, nd, NULL, 0, d->a[0]);
 	if (!p)
 		return -1;
-indexed:
+	/* unpacked a block at a time while in cache, kept as bytes (a number
+	 * above 255 is caught in big: not in order of first appearance) */
+	for (uint32_t s = 0; s < n; s += BLK) {
+		uint32_t cnt = n - s < BLK ? n - s : BLK;
+
+		if (!(p = get_for(p, end, cnt, tmp)))
+			return -1;
+		for (uint32_t i = 0; i < cnt; i++) {
+			big |= tmp[i] >> 8;
+			ix[s + i] = (uint8_t)tmp[i];
+		}
+	}
+	if (p != end)
+		return -1;
+	if (big)
+		return 0;
+numbered:
 	memcpy(gval, d->a[0], nd * sizeof(*gval));
 	hm_clear(&d->h);
 	for (uint32_t g = 0; g < nd; g++)
 		if (hm_get_put(&d->h, gval[g], g, &isnew) != g)
 			return 0;	/* a value twice: the groups merge */
-	/* unpacked a block at a time, each block checked and counted while
-	 * in cache and kept as bytes (a column of 8 times fewer bytes for the
-	 * next pass), then each event's place and grouped task in one pass.
-	 * In order of first appearance means no index above the largest
-	 * before it + 1 (next: that bound); then no index is above the
-	 * largest, so next <= nd is also the range check, made once after the
-	 * pass (an index out of range counts in a slot it cannot name, below
-	 * NXR_COL_MAX_GROUPS, and its byte is never used). */
-	_Static_assert((NXR_COL_MAX_GROUPS & (NXR_COL_MAX_GROUPS - 1)) == 0, "a power of two");
-	_Static_assert(NXR_COL_MAX_GROUPS <= 256, "indices kept as bytes");
-	memset(gend, 0, sizeof(gend));
-	memset(g2, 0, sizeof(g2));
-	for (uint32_t s = 0; s < n; s += BLK) {
-		uint32_t cnt = n - s < BLK ? n - s : BLK, *c = s < half ? gend : g2;
-		const uint64_t *blk = hx ? hx + s : tmp;
-
-		if (!hx && !(p = get_for(p, end, cnt, tmp)))
-			return -1;
-		for (uint32_t i = 0; i < cnt; i++) {
-			uint64_t x = blk[i];
-
-			bad |= x > next;
-			y = x + 1;
-			next = y > next ? y : next;
-			c[x & (NXR_COL_MAX_GROUPS - 1)]++;
-			ix[s + i] = (uint8_t)x;
-		}
-	}
-	if (p != end)
-		return -1;
-	if (bad)
+	if (!first_order(ix, n, &next))
 		return 0;	/* not in order: the full decoding refuses or regroups */
+	/* then no number is above the largest, so next <= nd is the range
+	 * check too */
 	if (next > nd || (u32 && !fits_u32(gval, next)))
 		return -1;
-	/* the two halves placed side by side, each with its own cursors:
-	 * two chains of increments (a cursor waits for its own store) */
-	for (uint32_t g = 0, sum = 0; g < next; g++) {
-		uint32_t c1 = gend[g], c2 = g2[g];
-
-		gend[g] = sum;
-		g2[g] = sum + c1;
-		sum += c1 + c2;
+	/* each quarter counted and placed with its own counts and cursors,
+	 * the four side by side: four chains of increments in memory (an
+	 * increment waits for the store of the one before when neighbours
+	 * share a group, as they mostly do) */
+	memset(cur, 0, sizeof(cur));
+	for (uint32_t j = 0; j < q4; j++) {
+		cur[0][ix[j]]++;
+		cur[1][ix[q4 + j]]++;
+		cur[2][ix[2 * q4 + j]]++;
+		cur[3][ix[3 * q4 + j]]++;
 	}
-	for (uint32_t j = 0; j < half; j++) {
-		uint32_t q = gend[ix[j]]++, r = g2[ix[half + j]]++;
+	for (uint32_t j = QS * q4; j < n; j++)
+		cur[QS - 1][ix[j]]++;
+	for (uint32_t g = 0, sum = 0; g < next; g++) {
+		for (unsigned k = 0; k < QS; k++) {
+			uint32_t c = cur[k][g];
+
+			cur[k][g] = sum;
+			sum += c;
+		}
+	}
+	for (uint32_t j = 0; j < q4; j++) {
+#pragma GCC unroll 4
+		for (unsigned k = 0; k < QS; k++) {
+			uint32_t at = k * q4 + j, q = cur[k][ix[at]]++;
+
+			pos[at] = q;
+			gtask[q] = task[at];
+		}
+	}
+	for (uint32_t j = QS * q4; j < n; j++) {
+		uint32_t q = cur[QS - 1][ix[j]]++;
 
 		pos[j] = q;
 		gtask[q] = task[j];
-		pos[half + j] = r;
-		gtask[r] = task[half + j];
 	}
-	for (uint32_t j = 2 * half; j < n; j++) {
-		uint32_t r = g2[ix[j]]++;
-
-		pos[j] = r;
-		gtask[r] = task[j];
-	}
+	/* the last quarter's cursors end their groups */
 	for (uint32_t g = 0, q = 0; g < next; g++) {
-		fill64(sel + q, gval[g], g2[g] - q);
-		q = g2[g];
+		fill64(sel + q, gval[g], cur[QS - 1][g] - q);
+		q = cur[QS - 1][g];
 	}
 	return 1;
+}
+
+/*
+ * A field's column in runs (RLE) [p, end), past its mode, into field f.
+ * A column of one run (a value every event has: flags, an argument a
+ * syscall does not take) is not filled in again when the field's buffer
+ * holds it from the segment before (cval, cn): 8 bytes an event stored
+ * into a buffer out of the cache cost more than decoding most columns.
+ * U32 fields: the runs' values checked, not the n values. The column's
+ * end, or NULL when malformed.
+ */
+static const uint8_t *dec_runs_field(struct nxr_coldec *d, struct kdec *ks, unsigned f,
+				     const uint8_t *p, const uint8_t *end, bool u32)
+{
+	uint64_t nr, *v = d->a[0];
+
+	p = get_runs(d, 0, p, end, ks->n, &nr, NULL);
+	if (!p || (u32 && !fits_u32(v, nr)))
+		return NULL;
+	if (nr == 1 && ks->cn[f] >= ks->n && ks->cval[f] == v[0])
+		return p;
+	runs_fill(v, d->b[0], nr, ks->n, ks->f[f]);
+	ks->cval[f] = v[0];
+	ks->cn[f] = nr == 1 ? ks->n : 0;
+	return p;
 }
 
 /* One kind's section body [p, end); NULL when malformed. */
@@ -4074,6 +4233,9 @@ static const uint8_t *dec_section(struct nxr_coldec *d, uint32_t kind, const uin
 	ks->grouped = sel != 0;
 	if (sel) {
 		uint64_t *col = sel - 1 < known ? ks->f[sel - 1] : d->sk;
+
+		if (sel - 1 < known)
+			ks->cn[sel - 1] = 0;
 
 		if (sel - 1 < known && kty[kind][sel - 1] == NXR_FT_STR)
 			return NULL;
@@ -4107,8 +4269,13 @@ static const uint8_t *dec_section(struct nxr_coldec *d, uint32_t kind, const uin
 			continue;
 		}
 		if (kty[kind][f] == NXR_FT_STR) {
+			ks->cn[f] = 0;
 			q = dec_str(d, ks, (unsigned)f, p, cend, ks->n, dctx);
+		} else if (p < cend && *p == M_RLE) {
+			q = dec_runs_field(d, ks, (unsigned)f, p + 1, cend,
+					   kty[kind][f] == NXR_FT_U32);
 		} else {
+			ks->cn[f] = 0;
 			q = dec_int(d, 0, p, cend, ks->n, ctx, d->ntasks, ks->f[f]);
 			if (q && kty[kind][f] == NXR_FT_U32 && !fits_u32(ks->f[f], ks->n))
 				q = NULL;
@@ -4118,6 +4285,7 @@ static const uint8_t *dec_section(struct nxr_coldec *d, uint32_t kind, const uin
 		p = cend;
 	}
 	for (uint64_t f = nf; f < known; f++) {	/* fields this writer did not have */
+		ks->cn[f] = 0;
 		memset(ks->f[f], 0, (size_t)ks->n * 8);
 		if (kty[kind][f] == NXR_FT_STR) {
 			memset(ks->soff[f], 0, (size_t)ks->n * 8);

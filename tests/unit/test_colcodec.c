@@ -734,6 +734,50 @@ static void test_selector_dict(void **state)
 	assert_int_equal(load_grouped(first, sizeof(first), o_nr, o_arg1), -EBADMSG);
 }
 
+/* col (len bytes) as a ZSTD column at out: mode, length, frame length,
+ * frame, then extra bytes of 0; its length */
+static size_t zstd_col(uint8_t *out, const uint8_t *col, size_t len, size_t extra)
+{
+	uint8_t frame[128];
+	size_t zn = ZSTD_compress2(cctx, frame, sizeof(frame), col, len);
+
+	assert_false(ZSTD_isError(zn));
+	assert_true(zn < 128);
+	out[0] = 6;
+	out[1] = (uint8_t)len;
+	out[2] = (uint8_t)zn;
+	memcpy(out + 3, frame, zn);
+	memset(out + 3 + zn, 0, extra);
+	return 3 + zn + extra;
+}
+
+/* The selector compressed (ZSTD, a shell loop's): the grouping read from
+ * the DICT inside as without it, a DICT out of order grouped by its
+ * values; a ZSTD inside, or a byte after the frame, refused. */
+static void test_selector_zstd(void **state)
+{
+	static const uint8_t ordered[] = { 2, 2, 0, 8, 0, 3, 5, 1, 0, 0x0a };
+	static const uint64_t o_nr[] = { 3, 5, 3, 5 }, o_arg1[] = { 10, 12, 11, 13 };
+	static const uint8_t reversed[] = { 2, 2, 0, 8, 0, 3, 5, 1, 0, 0x05 };
+	static const uint64_t r_nr[] = { 5, 3, 5, 3 };
+	static const uint8_t range[] = { 2, 2, 0, 8, 0, 3, 5, 2, 0, 0x24 };
+	uint8_t col[160], twice[160];
+	size_t len;
+
+	(void)state;
+	len = zstd_col(col, ordered, sizeof(ordered), 0);
+	assert_int_equal(load_grouped(col, len, o_nr, o_arg1), 0);
+	len = zstd_col(col, reversed, sizeof(reversed), 0);
+	assert_int_equal(load_grouped(col, len, r_nr, o_arg1), 0);
+	len = zstd_col(col, range, sizeof(range), 0);
+	assert_int_equal(load_grouped(col, len, o_nr, o_arg1), -EBADMSG);
+	len = zstd_col(col, ordered, sizeof(ordered), 1);
+	assert_int_equal(load_grouped(col, len, o_nr, o_arg1), -EBADMSG);
+	len = zstd_col(col, ordered, sizeof(ordered), 0);
+	len = zstd_col(twice, col, len, 0);
+	assert_int_equal(load_grouped(twice, len, o_nr, o_arg1), -EBADMSG);
+}
+
 /*
  * The kinds column as runs (the writer's RLE): kinds and tasks are checked
  * and handed out a run at a time. Runs of 1, 99 (unknown), 1 over tasks
@@ -1165,8 +1209,13 @@ static void syscalls_of(struct nxr_event *evs, size_t n, unsigned shape)
 			nr = (uint32_t)(i % 256);
 			nr = nr % 2 ? nr : 0x100000 + nr;
 			break;
-		default:	/* 257: too many to group */
+		case 2:		/* 257: too many to group */
 			nr = (uint32_t)(i < 257 ? i : rnd() % 257) * 7;
+			break;
+		default:	/* a new number every 37 events (60 of them), else one seen */
+			nr = i % 37 == 0 && i / 37 < 60 ? (uint32_t)(i / 37)
+							 : (uint32_t)(rnd() % (i / 37 + 1 < 60 ? i / 37 + 1 : 60));
+			nr = 2 * nr + 1;
 			break;
 		}
 		ev->syscall.nr = nr;
@@ -1209,6 +1258,87 @@ static void test_syscall_groups(void **state)
 			free(fbuf);
 			nxr_colenc_free(fresh);
 		}
+		free(buf);
+	}
+	free(evs);
+	nxr_colenc_free(e);
+	nxr_coldec_free(d);
+}
+
+/*
+ * The grouping read from the selector column numbered in order of first
+ * appearance (regroup_dict()), as DICT (1.1) and HUFF (1.2): counts of
+ * events not a multiple of the four quarters it places side by side,
+ * groups appearing for the first time in any block, in the middle of the
+ * segment, one group alone, 256 groups. Every event decodes equal.
+ */
+static void test_selector_quarters(void **state)
+{
+	static const size_t ns[] = { 1, 2, 3, 5, 63, 64, 65, 127, 1001, 2222, 4099 };
+	static const unsigned shapes[] = { 0, 1, 3 };
+	struct nxr_event *evs = calloc(4099, sizeof(*evs)), back;
+	struct nxr_coldec *d = nxr_coldec_new();
+
+	(void)state;
+	assert_non_null(evs);
+	assert_non_null(d);
+	for (unsigned entropy = 0; entropy < 2; entropy++) {
+		for (size_t k = 0; k < sizeof(shapes) / sizeof(*shapes); k++) {
+			for (size_t m = 0; m < sizeof(ns) / sizeof(*ns); m++) {
+				struct nxr_colenc *e = nxr_colenc_new();
+				uint8_t *buf;
+				size_t len;
+
+				assert_non_null(e);
+				nxr_colenc_set_entropy(e, entropy);
+				syscalls_of(evs, ns[m], shapes[k]);
+				buf = encode(e, evs, ns[m], &len);
+				expect_decoded(d, buf, len, evs, ns[m]);
+				assert_int_equal(nxr_coldec_next(d, &back), -1);
+				free(buf);
+				nxr_colenc_free(e);
+			}
+		}
+	}
+	free(evs);
+	nxr_coldec_free(d);
+}
+
+/*
+ * A field of one value in a segment (flags here, RLE of one run) is left
+ * in the decoder's buffer for the next segment of the same value and no
+ * more events; any other column, a larger segment or another value fills
+ * it again. One decoder reads segments of flags 5 (100 events, then 200),
+ * 7 (50, 50), mixed, 7 (50) again, 5 with the syscalls not grouped: every
+ * event decodes equal.
+ */
+static void test_constant_columns(void **state)
+{
+	static const struct {
+		size_t n;
+		int flags;	/* -1: mixed */
+		unsigned shape;
+	} segs[] = { { 100, 5, 0 }, { 200, 5, 0 }, { 50, 7, 0 }, { 50, 7, 0 }, { 300, -1, 0 },
+		     { 50, 7, 0 }, { 60, 5, 2 }, { 60, 5, 0 } };
+	struct nxr_event *evs = calloc(300, sizeof(*evs)), back;
+	struct nxr_colenc *e = nxr_colenc_new();
+	struct nxr_coldec *d = nxr_coldec_new();
+
+	(void)state;
+	assert_non_null(evs);
+	assert_non_null(e);
+	assert_non_null(d);
+	for (size_t s = 0; s < sizeof(segs) / sizeof(*segs); s++) {
+		uint8_t *buf;
+		size_t len;
+
+		syscalls_of(evs, segs[s].n, segs[s].shape);
+		for (size_t i = 0; i < segs[s].n; i++)
+			evs[i].syscall.flags = segs[s].flags >= 0 ? (uint32_t)segs[s].flags
+								  : (uint32_t)(rnd() % 3);
+		buf = encode(e, evs, segs[s].n, &len);
+		expect_decoded(d, buf, len, evs, segs[s].n);
+		assert_int_equal(nxr_coldec_next(d, &back), -1);
 		free(buf);
 	}
 	free(evs);
@@ -2070,6 +2200,9 @@ int main(void)
 		cmocka_unit_test(test_kinds_as_runs),
 		cmocka_unit_test(test_dict_tables),
 		cmocka_unit_test(test_syscall_groups),
+		cmocka_unit_test(test_selector_zstd),
+		cmocka_unit_test(test_selector_quarters),
+		cmocka_unit_test(test_constant_columns),
 		cmocka_unit_test(test_huff_columns),
 		cmocka_unit_test(test_mtf_columns),
 		cmocka_unit_test(test_entropy_stream),
