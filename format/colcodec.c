@@ -3995,19 +3995,22 @@ static const uint8_t *dec_logh(struct nxr_coldec *d, const uint8_t *p, const uin
 		lim = nb * 8;
 		mask = (1ull << h->bits) - 1;
 		for (size_t j = 0; j < m; j++) {
-			unsigned ent = h->lut[nxr_bits_peek(p, pos) & mask];
+			uint64_t w = nxr_bits_peek(p, pos), x;
+			unsigned ent = h->lut[w & mask], l = ent & 15u;
 			unsigned y = (unsigned)lo + (ent >> 4), r = nraw[y];
-			uint64_t x;
 
-			pos += ent & 15u;
-			if (pos + r > lim)
+			if (pos + l + r > lim)
 				return NULL;
-			if (r <= 56)
-				x = nxr_bits_peek(p, pos) & ((1ull << r) - 1);
+			/* the raw bits from the same load when they are in it (57
+			 * bits or more from pos), else from one or two more */
+			if (__builtin_expect(l + r <= 57, 1))
+				x = w >> l & ((1ull << r) - 1);
+			else if (r <= 56)
+				x = nxr_bits_peek(p, pos + l) & ((1ull << r) - 1);
 			else
-				x = (nxr_bits_peek(p, pos) & 0xffffffffu) |
-				    (nxr_bits_peek(p, pos + 32) & ((1ull << (r - 32)) - 1)) << 32;
-			pos += r;
+				x = (nxr_bits_peek(p, pos + l) & 0xffffffffu) |
+				    (nxr_bits_peek(p, pos + l + 32) & ((1ull << (r - 32)) - 1)) << 32;
+			pos += l + r;
 			out[i + j] = base[y] | x;
 		}
 		if ((pos + 7) / 8 != nb)
