@@ -22,7 +22,10 @@
  * TNEAR, the nearest of this task's last 16 values in the column plus the
  * difference (pointers of processes whose bases ASLR draws anew), and ENTRY
  * keys (a syscall's key gap less its duration, added back after the
- * sections are read).
+ * sections are read); format 1.4 LOGH, a Huffman code of each value's bit
+ * length and top bits with the rest raw (times: a code per syscall number
+ * for the durations), and TGAP keys (each event's entry time less its
+ * task's last key).
  * The scheme is chosen on the whole column when it is short, else on a
  * sample of it (SAMPLE_RUNS x BLK values); FOR and DELTA costs come exactly
  * from block statistics. The choice is kept for the next MEMO_SEGS - 1

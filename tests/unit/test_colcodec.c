@@ -2166,7 +2166,8 @@ static void t_tgap(const uint64_t *z, const uint64_t *tasks, unsigned n, uint64_
 /*
  * TGAP keys over 1-3 tasks, their nested column FOR or LOGH: each key
  * its task's key before plus its difference, by the spec (differences
- * of either sign). Refused: nested TREP, ZSTD, TNEAR, and a grouped LOGH.
+ * of either sign). Refused: nested TREP, ZSTD, TNEAR, a grouped LOGH, and
+ * TGAP as a section's column (arg2).
  */
 static void test_tgap_keys(void **state)
 {
@@ -2219,6 +2220,12 @@ static void test_tgap_keys(void **state)
 									 kcol, klen),
 							     n, want), -EBADMSG);
 			}
+			/* as arg2's column */
+			kcol[1] = 0;
+			klen = (size_t)(t_for(kcol + 2, z, n, 16, 0) - kcol);
+			assert_int_equal(t_load(buf2, t_payload(buf2, n, nt, tasks, kcol, klen), n,
+						tasks, z),
+					 -EBADMSG);
 		}
 	}
 }
