@@ -80,8 +80,9 @@ static const struct argp_option options[] = {
 	{ "no-wait-children", OPT_NOWAIT, NULL, 0, "Stop when the command exits, without waiting for its children", 0 },
 	{ "sync", OPT_SYNC, "WHEN", 0, "segment (default: fdatasync closed segments, at most once a second), end, or none", 0 },
 	{ "layout", OPT_LAYOUT, "LAYOUT", 0, "rows (default: format 1.0, read by every nexus), "
-	  "columns (format 1.3: smallest files, needs a 1.3 reader) or columns-1.1 (without the "
-	  "entropy-coded columns of 1.2 and the lists and context modes of 1.3)", 0 },
+	  "columns (format 1.4: smallest files, needs a 1.4 reader) or columns-1.1 (without the "
+	  "entropy-coded columns of 1.2, the lists and context modes of 1.3 and the timing "
+	  "modes of 1.4)", 0 },
 	{ "wakeup-bytes", OPT_WAKE, "BYTES", OPTION_HIDDEN, "wake the drain past this much data (0: per event)", 0 },
 	{ "emit-bpftrace", OPT_EMIT_BT, "FILE", 0, "Write the bpftrace program equivalent to CONFIG to FILE ('-': standard output) and exit: records nothing, needs no root", 0 },
 	{ "ready-file", OPT_READY, "FILE", 0, "Create FILE (holding the recording's path) once tracing is on: a script can wait for it before starting what is traced", 0 },

@@ -22,7 +22,10 @@
  * TNEAR, the nearest of this task's last 16 values in the column plus the
  * difference (pointers of processes whose bases ASLR draws anew), and ENTRY
  * keys (a syscall's key gap less its duration, added back after the
- * sections are read).
+ * sections are read); format 1.4 LOGH, a Huffman code of each value's bit
+ * length and top bits with the rest raw (times: a code per syscall number
+ * for the durations), and TGAP keys (each event's entry time less its
+ * task's last key).
  * The scheme is chosen on the whole column when it is short, else on a
  * sample of it (SAMPLE_RUNS x BLK values); FOR and DELTA costs come exactly
  * from block statistics. The choice is kept for the next MEMO_SEGS - 1
@@ -83,6 +86,11 @@
 #define LSLOT_BITS 14u		/* LIST's slot guesses: 16 KiB */
 _Static_assert(NXR_COL_MAX_GROUPS < 1u << SG_TAGB, "group tags");
 _Static_assert(DICT_MAX <= 1u << DT_IXB && 2 * DICT_MAX <= 1u << DH_BITS, "dictionary tables");
+/* LOGH's symbols: sub bits below a value's top bit, 0-3 (format 1.4) */
+#define LOGH_SUBS 4u
+#define LOGH_NSYM(sub) ((2u << (sub)) + (63u - (sub)) * (1u << (sub)))
+#define LOGH_MAXSYM LOGH_NSYM(3)
+#define LOGH_GAIN_MIN 8u	/* a section's LOGH column saves n / 8 bytes, a bit a value */
 /* the memo of a top-level column's i-th nested column (deeper ones have none) */
 #define CHILD(memo, i) ((memo) && depth == 0 ? (memo) + (i) : NULL)
 
@@ -91,6 +99,7 @@ enum {
 	M_HUFF = 7, M_MTF = 8, M_TMTF = 9,	/* format 1.2: NXR_INCOMPAT_ENTROPY */
 	M_LIST = 10, M_TLIST = 11,		/* format 1.3: NXR_INCOMPAT_LISTS */
 	M_TNEAR = 12, M_ENTRY = 13,		/* format 1.3: NXR_INCOMPAT_CONTEXT */
+	M_LOGH = 14, M_TGAP = 15,		/* format 1.4: NXR_INCOMPAT_TIMING */
 	M_DECIDE = 255,		/* (encoder only: FOR or DELTA, whichever is smaller) */
 	M_STR_RAW = 16, M_STR_ZSTD = 17,
 };
@@ -708,6 +717,12 @@ struct nxr_colenc {
 	/* per column (the keys: [0][2]), how the last comparison of TNEAR or
 	 * ENTRY against the other schemes went: CTX_* */
 	uint8_t ctxwon[NX_KIND_MAX_ID + 1][MAXF + 1];
+	/* LOGH and TGAP (format 1.4) */
+	bool timing;			/* allowed */
+	uint32_t *lcount;		/* a part's histogram */
+	size_t lcountcap;
+	uint32_t lgn;			/* the section's groups (ggid), 0 when not grouped */
+	uint8_t lmemo[(NX_KIND_MAX_ID + 1) * (MAXF + 1) * 4];	/* LOGH's flags + 1, as hmemo */
 };
 
 static size_t enc_for_or_delta(uint8_t *out, const uint64_t *v, size_t n, bool delta,
@@ -1851,6 +1866,7 @@ struct nxr_colenc *nxr_colenc_new(void)
 	e->entropy = true;
 	e->lists = true;
 	e->context = true;
+	e->timing = true;
 	return e;
 }
 
@@ -1862,6 +1878,11 @@ void nxr_colenc_set_entropy(struct nxr_colenc *e, bool on)
 void nxr_colenc_set_lists(struct nxr_colenc *e, bool on)
 {
 	e->lists = on;
+}
+
+void nxr_colenc_set_timing(struct nxr_colenc *e, bool on)
+{
+	e->timing = on;
 }
 
 void nxr_colenc_set_context(struct nxr_colenc *e, bool on)
@@ -1918,6 +1939,7 @@ void nxr_colenc_free(struct nxr_colenc *e)
 	free(e->mtf);
 	free(e->ring);
 	free(e->alt);
+	free(e->lcount);
 	for (int d = 0; d < DEPTHS; d++)
 		free(e->hbuf[d]);
 	free(e);
@@ -2575,13 +2597,257 @@ static size_t put_entry(struct nxr_colenc *e, uint8_t *out, uint8_t *memo)
 }
 
 /*
+ * ---- LOGH columns and TGAP keys (format 1.4, NXR_INCOMPAT_TIMING) ----
+ *
+ * Times (durations, the time between a task's syscalls) spread over many
+ * binary orders of magnitude, each syscall number's around its own: a
+ * value's bit length and the sub bits below its top bit are a symbol of a
+ * Huffman code, its other bits raw (DEFLATE's distance codes), with a code
+ * per group of a grouped column (per syscall number) where that is
+ * smaller. HUFF's fixed count of raw bits fits none of them.
+ */
+
+/* The symbol of v with sub bits below its top bit; *nraw its raw bits */
+static inline unsigned logh_sym(uint64_t v, unsigned sub, unsigned *nraw)
+{
+	unsigned b, r;
+
+	if (v < (2ull << sub)) {
+		*nraw = 0;
+		return (unsigned)v;
+	}
+	b = top_bit(v) + 1;
+	r = b - 1 - sub;
+	*nraw = r;
+	return (2u << sub) + ((b - sub - 2) << sub) + (unsigned)((v >> r) & ((1u << sub) - 1));
+}
+
+/* The sizes of the parts of a LOGH column of n values in cnt: one part,
+ * or (grouped) one per group of the section; how many. */
+static unsigned logh_parts(const struct nxr_colenc *e, bool grouped, uint32_t n, uint32_t *cnt)
+{
+	if (!grouped) {
+		cnt[0] = n;
+		return 1;
+	}
+	memset(cnt, 0, e->lgn * sizeof(*cnt));
+	for (uint32_t j = 0; j < n; j++)
+		cnt[e->ggid[j]]++;
+	return e->lgn;
+}
+
+/* Bytes of one part's table, stream length and stream (count: its
+ * symbols' histogram over the alphabet of nsym), its code built in *h;
+ * *lo, *cnt: the range of symbols it codes. */
+static size_t logh_part_cost(struct nxr_huff_enc *h, const uint32_t *count, unsigned nsym,
+			     uint64_t rawbits, unsigned *lo, unsigned *cnt)
+{
+	unsigned a = 0, z = nsym;
+	uint64_t bits;
+
+	while (a + 1 < z && !count[a])
+		a++;
+	while (z - 1 > a && !count[z - 1])
+		z--;
+	if (nxr_huff_build(h, count + a, z - a) < 0)
+		return SIZE_MAX / 4;
+	bits = nxr_huff_cost(h, count + a) + rawbits;
+	*lo = a;
+	*cnt = z - a;
+	return nxr_varint_len(a) + nxr_varint_len(z - a) + nxr_huff_table_size(z - a) +
+	       nxr_varint_len((bits + 7) / 8) + (bits + 7) / 8;
+}
+
+/* The symbol with sub bits of the symbol y3 with 3 (bit lengths above 4
+ * keep their top bits; smaller values are their own symbol with 3) */
+static inline unsigned logh_resub(unsigned y3, unsigned sub)
+{
+	unsigned r;
+
+	if (y3 < 16 || sub == 3)
+		return y3 < 16 ? logh_sym(y3, sub, &r) : y3;
+	return (2u << sub) + ((((y3 - 16) >> 3) + 3 - sub) << sub) +
+	       (((y3 - 16) & 7u) >> (3 - sub));
+}
+
+/* Bytes of a part whose symbols with 3 sub bits are counted in c3, coded
+ * with sub bits (tmp: room for a histogram) */
+static size_t logh_resub_cost(struct nxr_huff_enc *h, const uint32_t *c3, unsigned sub,
+			      uint32_t *tmp)
+{
+	unsigned nsym = LOGH_NSYM(sub), lo, cnt;
+	uint64_t raw = 0;
+
+	memset(tmp, 0, nsym * sizeof(*tmp));
+	for (unsigned y = 0; y < LOGH_MAXSYM; y++) {
+		unsigned z = logh_resub(y, sub);
+
+		tmp[z] += c3[y];
+		raw += (uint64_t)c3[y] * (z < 2u << sub ? 0 : ((z - (2u << sub)) >> sub) + 1);
+	}
+	return logh_part_cost(h, tmp, nsym, raw, &lo, &cnt);
+}
+
+/*
+ * LOGH of v[0..n) at out (room for col_bound(n)): grouped (a code per
+ * group of the section, e->ggid) or not, with the sub of 0-3 that is
+ * smallest on the whole column, grouped where that is smaller; or as *lm
+ * says (1 + the flags: a segment that follows its memo). *lm then says
+ * what was chosen. Its bytes, or 0 when it would not fit col_bound(n) or
+ * (choosing) would not be below limit.
+ */
+static size_t try_logh(struct nxr_colenc *e, const uint64_t *v, size_t n, bool grouped,
+		       uint8_t *out, uint8_t *lm, size_t limit)
+{
+	uint32_t pc[NXR_COL_MAX_GROUPS];
+	size_t best = SIZE_MAX, cost;
+	unsigned bsub = 0, bg = 0, np;
+	struct nxr_huff_enc *h = &e->huff[0];
+	uint8_t *p = out;
+	bool follow = *lm && e->segs % MEMO_SEGS && (!((*lm - 1) & 4) || grouped);
+
+	np = logh_parts(e, grouped, (uint32_t)n, pc);
+	if (grow((void **)&e->lcount, &e->lcountcap, (size_t)(np + 2) * LOGH_MAXSYM,
+		 sizeof(*e->lcount)) < 0)
+		return 0;
+	if (follow) {
+		bsub = (*lm - 1u) & 3;
+		bg = (*lm - 1u) >> 2 & 1;
+	} else {
+		/* one pass: each part's symbols with 3 sub bits (the whole
+		 * column's at [0], the parts' from [1] on, when grouped), the
+		 * others counted from them */
+		uint32_t *all = e->lcount, *tmp = e->lcount + (size_t)(np + 1) * LOGH_MAXSYM;
+
+		memset(all, 0, (size_t)(np + 1) * LOGH_MAXSYM * sizeof(*all));
+		for (size_t k = 0, i = 0; k < np; k++) {
+			uint32_t *c = grouped ? all + (k + 1) * LOGH_MAXSYM : all;
+			unsigned r;
+
+			for (size_t end = i + pc[k]; i < end; i++)
+				c[logh_sym(v[i], 3, &r)]++;
+		}
+		for (size_t k = 0; grouped && k < np; k++)
+			for (unsigned y = 0; y < LOGH_MAXSYM; y++)
+				all[y] += all[(k + 1) * LOGH_MAXSYM + y];
+		for (unsigned sub = 0; sub < LOGH_SUBS; sub++) {
+			cost = 2 + logh_resub_cost(h, all, sub, tmp);	/* + mode, flags */
+			if (cost < best) {
+				best = cost;
+				bsub = sub;
+			}
+		}
+		cost = 2;
+		for (size_t k = 0; grouped && k < np; k++)
+			cost += logh_resub_cost(h, all + (k + 1) * LOGH_MAXSYM, bsub, tmp);
+		if (grouped && cost < best) {
+			best = cost;
+			bg = 1;
+		}
+		if (best > col_bound(n) || best >= limit)
+			return 0;
+	}
+	np = logh_parts(e, bg, (uint32_t)n, pc);
+	*p++ = M_LOGH;
+	*p++ = (uint8_t)(bsub | bg << 2);
+	for (size_t k = 0, i = 0; k < np; k++) {
+		unsigned nsym = LOGH_NSYM(bsub), lo, cnt, r;
+		uint32_t *c = e->lcount;
+		uint64_t raw = 0, bits;
+		struct nxr_bitw bw;
+
+		memset(c, 0, nsym * sizeof(*c));
+		for (size_t j = i; j < i + pc[k]; j++) {
+			c[logh_sym(v[j], bsub, &r)]++;
+			raw += r;
+		}
+		logh_part_cost(h, c, nsym, raw, &lo, &cnt);
+		bits = nxr_huff_cost(h, c + lo) + raw;
+		/* (following the memo, a column that grew past the bound stops
+		 * here, before its stream: none is longer than 16 bytes a value) */
+		if (follow && (size_t)(p - out) + 32 + (bits + 7) / 8 > col_bound(n))
+			return 0;
+		p = nxr_put_varint(p, lo);
+		p = nxr_put_varint(p, cnt);
+		p = nxr_huff_table_put(p, h);
+		p = nxr_put_varint(p, (bits + 7) / 8);
+		nxr_bitw_init(&bw, p);
+		for (size_t end = i + pc[k]; i < end; i++) {
+			unsigned y = logh_sym(v[i], bsub, &r) - lo;
+			uint64_t low = r ? v[i] & (~0ull >> (64 - r)) : 0;
+
+			if (h->len[y] + r <= 56) {
+				nxr_bitw_put(&bw, h->code[y] | low << h->len[y], h->len[y] + r);
+			} else {
+				nxr_bitw_put(&bw, h->code[y], h->len[y]);
+				nxr_bitw_put(&bw, low & 0xffffffffu, 32);
+				nxr_bitw_put(&bw, low >> 32, r - 32);
+			}
+		}
+		p = nxr_bitw_end(&bw);
+	}
+	if ((size_t)(p - out) > col_bound(n))
+		return 0;
+	*lm = (uint8_t)(1 + (bsub | bg << 2));
+	return (size_t)(p - out);
+}
+
+/*
+ * TGAP keys at out: each event's entry time (a syscall's key less its
+ * duration, another event's key) less the key of its task's event before
+ * it in the segment (a task's first: the event before it; 0 for the
+ * first), zigzag-mapped, as a nested column: LOGH (a reader takes any
+ * nested column there; the times between a task's syscalls are what LOGH
+ * is for, and trying the others would cost every segment that chooses),
+ * or, should LOGH not fit, what enc_int_memo() finds. Choosing (limit <
+ * SIZE_MAX): 0 unless its nested column is below limit. The syscalls are
+ * still staged as rows in event order.
+ */
+static size_t put_tgap(struct nxr_colenc *e, uint8_t *out, uint8_t *memo, size_t limit)
+{
+	uint8_t *lm = &e->lmemo[memo + 1 - &e->memo[0][0][0]];
+	const struct nxr_syscall *row = e->k[NX_KIND_SYSCALL].row;
+	uint32_t at[NX_KIND_MAX_ID + 1] = { 0 };
+	const uint64_t *key = e->key;
+	uint64_t *last = e->prev, *g = e->evcol;	/* free once the tasks column is out */
+	uint8_t *seen = (uint8_t *)e->a[0];
+	uint32_t n = e->n;
+	size_t got;
+
+	memset(seen, 0, e->ntasks);
+	for (uint32_t r = 0, i = 0; r < e->nkrun; r++) {
+		uint32_t end = krun_end(e, r), k = e->krun_kind[r], i0 = i;
+		const uint32_t *t = e->k[k].task + at[k];
+		bool sys = k == NX_KIND_SYSCALL;
+
+		for (uint32_t j = 0; i < end; i++, j++) {
+			uint32_t tk = t[j];
+			uint64_t ref = seen[tk] ? last[tk] : i ? key[i - 1] : 0;
+
+			seen[tk] = 1;
+			g[i] = zig(key[i] - (sys ? row[at[k] + j].dur_ns : 0) - ref);
+			last[tk] = key[i];
+		}
+		at[k] += end - i0;
+	}
+	out[0] = M_TGAP;
+	got = try_logh(e, g, n, false, out + 1, lm, limit);
+	if (got)
+		return 1 + got;
+	if (limit != SIZE_MAX)	/* (choosing: it would not gain) */
+		return 0;
+	return 1 + enc_int_memo(e, 1, g, n, NULL, 0, out + 1, memo + 1);
+}
+
+
+/*
  * The keys column at out; its length, or < 0. With ENTRY allowed and
  * syscalls in the segment, a segment that chooses schemes codes the keys
  * both ways and keeps ENTRY where it takes n / 32 bytes off (memo[0], the
  * keys' memo, then says ENTRY for the next segments; HUFF's hmemo
  * restored with it otherwise).
  */
-static long enc_keys(struct nxr_colenc *e, uint8_t *out)
+static long enc_keys_13(struct nxr_colenc *e, uint8_t *out)
 {
 	uint8_t *memo = e->memo[0][2], *hm = &e->hmemo[memo - &e->memo[0][0][0]], keep[8];
 	uint8_t *last = &e->ctxwon[0][2];
@@ -2619,6 +2885,48 @@ static long enc_keys(struct nxr_colenc *e, uint8_t *out)
 	memcpy(memo, keep, 4);
 	memcpy(hm, keep + 4, 4);
 	return (long)got;
+}
+
+/*
+ * The keys column at out; its length, or < 0. With TGAP allowed and
+ * syscalls in the segment, a segment that chooses schemes codes the keys
+ * as format 1.3 would (enc_keys_13()) and as TGAP, and keeps TGAP where it
+ * takes n / 32 bytes off (memo[0] then says TGAP for the next segments).
+ */
+static long enc_keys(struct nxr_colenc *e, uint8_t *out)
+{
+	uint8_t *memo = e->memo[0][2], *hm = &e->hmemo[memo - &e->memo[0][0][0]], keep[8];
+	uint32_t n = e->n;
+	size_t alt;
+	long got;
+
+	if (!e->timing || n < 8 || !e->k[NX_KIND_SYSCALL].n) {
+		if (memo[0] == M_TGAP + 1)
+			memo[0] = 0;
+		return enc_keys_13(e, out);
+	}
+	if (e->segs % MEMO_SEGS)
+		return memo[0] == M_TGAP + 1 ? (long)put_tgap(e, out, memo, SIZE_MAX)
+					      : enc_keys_13(e, out);
+	if (memo[0] == M_TGAP + 1)
+		memo[0] = 0;
+	got = enc_keys_13(e, out);
+	if (got < 0)
+		return got;
+	memcpy(keep, memo, 4);
+	memcpy(keep + 4, hm, 4);
+	if (grow_fresh((void **)&e->alt, &e->altcap, col_bound(n) + 64) < 0)
+		return -ENOMEM;
+	alt = put_tgap(e, e->alt, memo,
+		       (size_t)got > n / CONTEXT_GAIN_MIN + 1 ? (size_t)got - n / CONTEXT_GAIN_MIN - 1 : 0);
+	if (alt && alt + n / CONTEXT_GAIN_MIN < (size_t)got) {
+		memo[0] = M_TGAP + 1;
+		memcpy(out, e->alt, alt);
+		return (long)alt;
+	}
+	memcpy(memo, keep, 4);
+	memcpy(hm, keep + 4, 4);
+	return got;
 }
 
 /*
@@ -2665,8 +2973,8 @@ static bool tnear_may_win(struct nxr_colenc *e, const uint64_t *v, size_t n, con
  * segments with the others (memo, and HUFF's hmemo, restored to the
  * winner's).
  */
-static long enc_field(struct nxr_colenc *e, const uint64_t *v, uint32_t n, const uint32_t *ctx,
-		      uint8_t *out, uint8_t *memo, uint8_t *last)
+static long enc_field_ctx(struct nxr_colenc *e, const uint64_t *v, uint32_t n,
+			  const uint32_t *ctx, uint8_t *out, uint8_t *memo, uint8_t *last)
 {
 	uint8_t *hm = &e->hmemo[memo - &e->memo[0][0][0]], keep[8];
 	long got, alt;
@@ -2712,6 +3020,42 @@ static long enc_field(struct nxr_colenc *e, const uint64_t *v, uint32_t n, const
 		*last = CTX_CLOSE_LOST;
 	memcpy(memo, keep, 4);
 	memcpy(hm, keep + 4, 4);
+	return got;
+}
+
+/*
+ * A section's integer column at out, as enc_field_ctx(); with LOGH allowed,
+ * the syscalls' durations are also tried as LOGH on a segment that chooses
+ * (a code per syscall number), kept where that takes n / 32 bytes off
+ * (memo[0] then says LOGH for the next segments). Only the durations: the
+ * other columns are not times, and trying each would cost every writer.
+ */
+static long enc_field(struct nxr_colenc *e, const uint64_t *v, uint32_t n, const uint32_t *ctx,
+		      uint8_t *out, uint8_t *memo, uint8_t *last)
+{
+	uint8_t *lm = &e->lmemo[memo - &e->memo[0][0][0]];
+	size_t alt;
+	long got;
+
+	if (!e->timing || n < 8 || memo != e->memo[NX_KIND_SYSCALL][SF_dur_ns])
+		return enc_field_ctx(e, v, n, ctx, out, memo, last);
+	if (e->segs % MEMO_SEGS && memo[0] == M_LOGH + 1) {
+		alt = try_logh(e, v, n, e->lgn > 1, out, lm, SIZE_MAX);
+		if (alt)
+			return (long)alt;
+	}
+	got = enc_field_ctx(e, v, n, ctx, out, memo, last);
+	if (got <= 0 || e->segs % MEMO_SEGS)
+		return got;
+	if (grow_fresh((void **)&e->alt, &e->altcap, col_bound(n) + 64) < 0)
+		return -ENOMEM;
+	alt = try_logh(e, v, n, e->lgn > 1, e->alt, lm,
+		       (size_t)got > n / LOGH_GAIN_MIN ? (size_t)got - n / LOGH_GAIN_MIN : 0);
+	if (alt && alt + n / LOGH_GAIN_MIN < (size_t)got) {
+		memcpy(out, e->alt, alt);
+		memo[0] = M_LOGH + 1;
+		return (long)alt;
+	}
 	return got;
 }
 
@@ -2844,6 +3188,7 @@ int nxr_colenc_finish(struct nxr_colenc *e, void *zctx, const uint8_t **out, siz
 			fv = e->grp;
 			ctx = e->gtask;
 		}
+		e->lgn = sel >= 0 ? e->ngroups : 0;
 		for (unsigned f = 0; f < knf[k]; f++) {
 			size_t cl;
 
@@ -2920,6 +3265,8 @@ struct nxr_coldec {
 	uint8_t *jx;			/* their indices, a byte each (dec_scratch) */
 	uint64_t *ring;			/* TNEAR: the rings (format 1.3) */
 	size_t ringcap;
+	const uint64_t *lgsel;		/* LOGH: the section's selector, grouped; NULL
+					 * outside a section's fields (format 1.4) */
 };
 
 struct nxr_coldec *nxr_coldec_new(void)
@@ -3815,6 +4162,76 @@ static const uint8_t *dec_tnear(struct nxr_coldec *d, const uint8_t *p, const ui
 	return bad ? NULL : p;
 }
 
+/*
+ * LOGH (format 1.4): the flags, then each part's code and stream: one
+ * part, or (flag 4, grouped: only in a section's field, may_group) one per
+ * group, the runs of the section's grouped selector column. Each value is
+ * its symbol's code, then its raw bits: base[symbol] + the raw bits.
+ */
+static const uint8_t *dec_logh(struct nxr_coldec *d, const uint8_t *p, const uint8_t *end,
+			       size_t n, bool may_group, uint64_t *out)
+{
+	uint64_t base[LOGH_MAXSYM];
+	uint8_t nraw[LOGH_MAXSYM];
+	const uint64_t *gs = d->lgsel;
+	const struct nxr_huff_dec *h = &d->huff;
+	unsigned sub, nsym;
+	bool grouped;
+
+	if (p >= end || *p & ~7u)
+		return NULL;
+	sub = *p & 3u;
+	grouped = *p++ & 4u;
+	if (grouped && (!may_group || !gs))
+		return NULL;
+	nsym = LOGH_NSYM(sub);
+	for (unsigned y = 0; y < nsym; y++) {
+		unsigned k = y - (2u << sub), r = (k >> sub) + 1;
+
+		nraw[y] = (uint8_t)(y < 2u << sub ? 0 : r);
+		base[y] = y < 2u << sub ? y : (uint64_t)((1u << sub) | (k & ((1u << sub) - 1))) << r;
+	}
+	for (size_t i = 0; i < n;) {
+		uint64_t lo, cnt, nb, pos = 0, lim, mask;
+		size_t m = n - i;
+
+		if (grouped)
+			for (m = 1; i + m < n && gs[i + m] == gs[i]; m++)
+				;
+		if (nxr_get_varint(&p, end, &lo) || lo >= nsym || nxr_get_varint(&p, end, &cnt) ||
+		    cnt == 0 || cnt > nsym - lo ||
+		    nxr_huff_table_get(&d->huff, (unsigned)cnt, &p, end) < 0 ||
+		    nxr_get_varint(&p, end, &nb) || nb > (uint64_t)(end - p))
+			return NULL;
+		lim = nb * 8;
+		mask = (1ull << h->bits) - 1;
+		for (size_t j = 0; j < m; j++) {
+			uint64_t w = nxr_bits_peek(p, pos), x;
+			unsigned ent = h->lut[w & mask], l = ent & 15u;
+			unsigned y = (unsigned)lo + (ent >> 4), r = nraw[y];
+
+			if (pos + l + r > lim)
+				return NULL;
+			/* the raw bits from the same load when they are in it (57
+			 * bits or more from pos), else from one or two more */
+			if (__builtin_expect(l + r <= 57, 1))
+				x = w >> l & ((1ull << r) - 1);
+			else if (r <= 56)
+				x = nxr_bits_peek(p, pos + l) & ((1ull << r) - 1);
+			else
+				x = (nxr_bits_peek(p, pos + l) & 0xffffffffu) |
+				    (nxr_bits_peek(p, pos + l + 32) & ((1ull << (r - 32)) - 1)) << 32;
+			pos += l + r;
+			out[i + j] = base[y] | x;
+		}
+		if ((pos + 7) / 8 != nb)
+			return NULL;
+		p += nb;
+		i += m;
+	}
+	return p;
+}
+
 /* Decodes an integer column of n values into out; NULL when malformed. */
 static const uint8_t *dec_int(struct nxr_coldec *d, int depth, const uint8_t *p,
 			      const uint8_t *end, size_t n, const uint32_t *ctx, uint32_t ntasks,
@@ -3852,6 +4269,8 @@ static const uint8_t *dec_int(struct nxr_coldec *d, int depth, const uint8_t *p,
 		return depth == 0 ? dec_zstd(d, p, end, n, ctx, ntasks, out) : NULL;
 	case M_HUFF:
 		return dec_huff(d, depth, p, end, n, out);
+	case M_LOGH:
+		return depth == 0 ? dec_logh(d, p, end, n, true, out) : NULL;
 	case M_MTF:
 	case M_LIST:
 		return dec_list(d, depth, p, end, n, NULL, 0, out, p[-1] == M_MTF);
@@ -4255,6 +4674,7 @@ static const uint8_t *dec_section(struct nxr_coldec *d, uint32_t kind, const uin
 		}
 		p += clen;
 		ctx = d->gtask;
+		d->lgsel = col;
 	}
 	for (uint64_t f = 0; f < nf; f++) {
 		const uint8_t *cend, *q;
@@ -4284,6 +4704,7 @@ static const uint8_t *dec_section(struct nxr_coldec *d, uint32_t kind, const uin
 			return NULL;
 		p = cend;
 	}
+	d->lgsel = NULL;
 	for (uint64_t f = nf; f < known; f++) {	/* fields this writer did not have */
 		ks->cn[f] = 0;
 		memset(ks->f[f], 0, (size_t)ks->n * 8);
@@ -4296,14 +4717,18 @@ static const uint8_t *dec_section(struct nxr_coldec *d, uint32_t kind, const uin
 }
 
 /* The keys column into d->key: ENTRY's differences (*entry, added up by
- * keys_from_entry() once the syscalls are read), or any integer column
- * without tasks */
+ * keys_from_entry() once the syscalls are read), TGAP's (*tgap, by
+ * keys_from_tgap()), or any integer column without tasks */
 static const uint8_t *dec_keys(struct nxr_coldec *d, const uint8_t *p, const uint8_t *end,
-			       size_t n, bool *entry)
+			       size_t n, bool *entry, bool *tgap)
 {
 	*entry = p < end && *p == M_ENTRY;
+	*tgap = p < end && *p == M_TGAP;
 	if (*entry)
 		return dec_int(d, 1, p + 1, end, n, NULL, 0, d->key);
+	if (*tgap)	/* its nested column: LOGH, or one a nested column may be */
+		return p + 1 < end && p[1] == M_LOGH ? dec_logh(d, p + 2, end, n, false, d->key)
+						     : dec_int(d, 1, p + 1, end, n, NULL, 0, d->key);
 	return dec_int(d, 0, p, end, n, NULL, 0, d->key);
 }
 
@@ -4339,18 +4764,49 @@ static void keys_from_entry(struct nxr_coldec *d, uint64_t nruns, uint32_t n)
 	}
 }
 
+/* TGAP (format 1.4): each key its task's key before it in the segment (a
+ * task's first: the key before it, 0 for the first), plus its unzigzagged
+ * difference, plus its duration for a syscall (as keys_from_entry()); d->task
+ * already checked against the task table. Sums mod 2^64, as the writer's. */
+static void keys_from_tgap(struct nxr_coldec *d, uint64_t nruns, uint32_t n)
+{
+	const struct kdec *ks = &d->k[NX_KIND_SYSCALL];
+	const uint64_t *dur = ks->f[SF_dur_ns];
+	const uint32_t *pos = ks->grouped ? ks->pos : NULL;
+	uint64_t *key = d->key, *last = d->prev, prev = 0;
+	uint8_t *seen = (uint8_t *)d->a[0];
+	uint32_t q = 0;
+
+	memset(seen, 0, d->ntasks);
+	for (uint64_t r = 0, i = 0; i < n; r++) {
+		uint64_t len = nruns ? d->runl[r] + 1 : n;
+
+		for (uint64_t j = i; j < i + len; j++) {
+			uint64_t t = d->task[j], z = key[j];
+			uint64_t x = (seen[t] ? last[t] : prev) + (z >> 1 ^ (0 - (z & 1)));
+
+			if ((nruns ? d->runv[r] : d->kind[j]) == NX_KIND_SYSCALL)
+				x += dur[pos ? pos[q] : q], q++;
+			seen[t] = 1;
+			key[j] = prev = last[t] = x;
+		}
+		i += len;
+	}
+}
+
 int nxr_coldec_load(struct nxr_coldec *d, const uint8_t *p, size_t len, uint32_t events,
 		    void *dctx, const char **why)
 {
 	const uint8_t *end = p + len;
 	uint64_t x, y, nsec, nruns;
 	uint32_t n = events;
-	bool entry = false;
+	bool entry = false, tgap = false;
 
 #define BAD(what) do { *why = what; return d->nomem ? -ENOMEM : -EBADMSG; } while (0)
 	d->n = d->i = 0;
 	d->nomem = false;
 	d->dctx = dctx;
+	d->lgsel = NULL;
 	if (n == 0 || n > NXR_COL_MAX_EVENTS)
 		BAD("event count out of range");
 	if (dec_scratch(d, n) < 0)
@@ -4395,7 +4851,7 @@ int nxr_coldec_load(struct nxr_coldec *d, const uint8_t *p, size_t len, uint32_t
 	if (p)
 		p = dec_int(d, 0, p, end, n, NULL, 0, d->task);
 	if (p)
-		p = dec_keys(d, p, end, n, &entry);
+		p = dec_keys(d, p, end, n, &entry, &tgap);
 	if (!p)
 		BAD("event columns malformed");
 	{
@@ -4511,6 +4967,8 @@ int nxr_coldec_load(struct nxr_coldec *d, const uint8_t *p, size_t len, uint32_t
 #undef BAD
 	if (entry)
 		keys_from_entry(d, nruns, n);
+	if (tgap)
+		keys_from_tgap(d, nruns, n);
 	d->nruns = (uint32_t)nruns;
 	d->krun = 0;
 	d->kend = nruns ? (uint32_t)d->runl[0] + 1 : 0;

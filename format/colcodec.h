@@ -37,6 +37,9 @@ void nxr_colenc_set_lists(struct nxr_colenc *e, bool on);
 /* Whether it may use TNEAR, the task's nearest recent value, and ENTRY keys
  * of format 1.3 (NXR_INCOMPAT_CONTEXT); on from nxr_colenc_new(). */
 void nxr_colenc_set_context(struct nxr_colenc *e, bool on);
+/* Whether it may use LOGH columns and TGAP keys of format 1.4
+ * (NXR_INCOMPAT_TIMING); on from nxr_colenc_new(). */
+void nxr_colenc_set_timing(struct nxr_colenc *e, bool on);
 uint32_t nxr_colenc_events(const struct nxr_colenc *e);
 /* The staging measure a segment closes at: NXR_COL_STAGE_PER_EVENT per event
  * plus string bytes. */

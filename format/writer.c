@@ -330,6 +330,7 @@ struct nxr_writer *nxr_writer_new(const struct nxr_sink *sink, const char *name,
 			goto nomem;
 		nxr_colenc_set_entropy(w->col, layout == NXR_LAYOUT_COLUMNS);
 		nxr_colenc_set_context(w->col, layout == NXR_LAYOUT_COLUMNS);
+		nxr_colenc_set_timing(w->col, layout == NXR_LAYOUT_COLUMNS);
 	} else {
 		w->raw_cap = (size_t)w->seg_bytes + (64u << 10);
 		w->raw = malloc(w->raw_cap);

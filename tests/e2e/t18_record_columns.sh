@@ -1,6 +1,6 @@
 #!/bin/bash
-# t18: --layout columns writes format 1.3 (minor 3, incompat bits COLUMNS,
-# ENTROPY, LISTS and CONTEXT), --layout columns-1.1 format 1.1 (minor 1, COLUMNS), and every
+# t18: --layout columns writes format 1.4 (minor 4, incompat bits COLUMNS,
+# ENTROPY, LISTS, CONTEXT and TIMING), --layout columns-1.1 format 1.1 (minor 1, COLUMNS), and every
 # check of t10's exact syscall script holds on both; --layout rows writes 1.0;
 # a bad --layout is one line and exit 2, with no file.
 . "$(dirname "$0")/reclib.bash"
@@ -9,7 +9,7 @@ config "$T/c.yaml" "$FX/fx_loop getppid 1000"
 minor() { od -An -tu2 -j10 -N2 "$1" | tr -d ' '; }
 incompat() { od -An -tu8 -j24 -N8 "$1" | tr -d ' '; }
 "$REC" -q --layout columns -o "$T/c.nxr" "$T/c.yaml" || fail "--layout columns: exit $?"
-[ "$(minor "$T/c.nxr") $(incompat "$T/c.nxr")" = "3 15" ] ||
+[ "$(minor "$T/c.nxr") $(incompat "$T/c.nxr")" = "4 31" ] ||
 	fail "--layout columns: minor $(minor "$T/c.nxr"), incompat $(incompat "$T/c.nxr")"
 [ "$(events "$T/c.nxr" | grep -c '^syscall .* nr=110 ')" = 1000 ] || fail "columns: getppid count"
 "$REC" -q --layout columns-1.1 -o "$T/c1.nxr" "$T/c.yaml" || fail "--layout columns-1.1: exit $?"
@@ -19,7 +19,7 @@ incompat() { od -An -tu8 -j24 -N8 "$1" | tr -d ' '; }
 "$REC" -q --layout rows -o "$T/r.nxr" "$T/c.yaml" || fail "--layout rows: exit $?"
 [ "$(minor "$T/r.nxr") $(incompat "$T/r.nxr")" = "0 0" ] ||
 	fail "--layout rows: minor $(minor "$T/r.nxr"), incompat $(incompat "$T/r.nxr")"
-ok "--layout columns writes 1.3 with the COLUMNS, ENTROPY and LISTS bits, columns-1.1 1.1, rows 1.0"
+ok "--layout columns writes 1.4 with the COLUMNS, ENTROPY, LISTS, CONTEXT and TIMING bits, columns-1.1 1.1, rows 1.0"
 "$REC" -q --layout diagonal -o "$T/bad.nxr" "$T/c.yaml" > /dev/null 2> "$T/err"
 rc=$?
 [ $rc = 2 ] && grep -q -- '--layout diagonal: not one of rows, columns, columns-1.1' "$T/err" && [ ! -e "$T/bad.nxr" ] ||

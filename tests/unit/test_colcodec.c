@@ -2143,6 +2143,7 @@ static void test_entry_stream(void **state)
 		e = nxr_colenc_new();	/* new writers: their first segment chooses */
 		assert_non_null(e);
 		nxr_colenc_set_context(e, false);
+		nxr_colenc_set_timing(e, false);	/* (TGAP keys gain as ENTRY does) */
 		plain = encode(e, evs, N, &plen);
 		nxr_colenc_free(e);
 		if (mixed < 2)
@@ -2154,6 +2155,360 @@ static void test_entry_stream(void **state)
 		assert_true(damage(d, good, len, N, 64, 3) > 0);
 		free(good);
 		free(plain);
+	}
+	free(evs);
+	nxr_coldec_free(d);
+}
+
+/* ---- LOGH columns and TGAP keys (format 1.4) ---- */
+
+/* A bit stream written one bit at a time: the reference the decoder's
+ * word loads must agree with */
+struct t_bits {
+	uint8_t *p;
+	size_t n;
+};
+
+static void t_bit(struct t_bits *b, unsigned bit)
+{
+	if (bit)
+		b->p[b->n / 8] |= (uint8_t)(1u << (b->n % 8));
+	b->n++;
+}
+
+/* LOGH's symbol of v with sub bits, and its raw bits, by the spec */
+static unsigned t_logh_sym(uint64_t v, unsigned sub, unsigned *r)
+{
+	unsigned b = 0;
+
+	if (v < 2ull << sub) {
+		*r = 0;
+		return (unsigned)v;
+	}
+	while (b < 64 && v >> b)
+		b++;
+	*r = b - 1 - sub;
+	return (2u << sub) + ((b - sub - 2) << sub) + (unsigned)((v >> *r) & ((1u << sub) - 1));
+}
+
+/*
+ * A LOGH column (mode byte and all) of v[0..n), one part, flags sub, coding
+ * symbols lo .. lo + cnt - 1 (cnt a power of 2) each with a code of
+ * log2(cnt) bits (the canonical code of symbol lo + k is k, written most
+ * significant bit first), then the raw bits, least significant first.
+ * nb_adj is added to the stream's length as written.
+ */
+static uint8_t *t_logh(uint8_t *p, const uint64_t *v, size_t n, unsigned sub, unsigned lo,
+		       unsigned cnt, int nb_adj)
+{
+	unsigned len = 0;
+	struct t_bits b;
+	uint8_t *s;
+
+	while (1u << len < cnt)
+		len++;
+	*p++ = 14;
+	*p++ = (uint8_t)sub;
+	p = nxr_put_varint(p, lo);
+	p = nxr_put_varint(p, cnt);
+	for (unsigned k = 0; cnt > 1 && k < cnt; k += 2)
+		*p++ = (uint8_t)(len | len << 4);
+	s = calloc(1, n * 10 + 16);
+	assert_non_null(s);
+	b = (struct t_bits){ s, 0 };
+	for (size_t i = 0; i < n; i++) {
+		unsigned r, y = t_logh_sym(v[i], sub, &r);
+
+		assert_true(y >= lo && y < lo + cnt);
+		for (unsigned k = len; k-- > 0;)
+			t_bit(&b, (y - lo) >> k & 1);
+		for (unsigned k = 0; k < r; k++)
+			t_bit(&b, v[i] >> k & 1);
+	}
+	p = nxr_put_varint(p, (b.n + 7) / 8 + (size_t)nb_adj);
+	memcpy(p, s, (b.n + 7) / 8);
+	p += (b.n + 7) / 8 + (size_t)(nb_adj > 0 ? nb_adj : 0);
+	free(s);
+	return p;
+}
+
+/* A random value of random bit length, by the shape: 0 any, 1 not 0, 2 of
+ * 4-35 bits, 3 with the top bits of 1011 << 36 */
+static uint64_t t_logh_value(unsigned shape)
+{
+	unsigned b = (unsigned)(rnd() % 65);
+	uint64_t v = b ? rnd() >> (64 - b) | 1ull << (b - 1) : 0;
+
+	switch (shape) {
+	case 1:
+		return v ? v : 1;
+	case 2:
+		return 8 + rnd() % ((1ull << 35) - 8);
+	case 3:
+		return 11ull << 36 | (rnd() & ((1ull << 36) - 1));
+	}
+	return v;
+}
+
+/* Loads buf2 (n syscalls, every duration 0) and checks each time key */
+static int t_load_keys(const uint8_t *buf, size_t len, unsigned n, const uint64_t *want)
+{
+	struct nxr_coldec *d = nxr_coldec_new();
+	struct nxr_event ev;
+	const char *why = NULL;
+	int rc;
+
+	assert_non_null(d);
+	rc = nxr_coldec_load(d, buf, len, n, dctx, &why);
+	for (unsigned i = 0; rc == 0 && i < n; i++) {
+		assert_int_equal(nxr_coldec_next(d, &ev), 1);
+		if (ev.ts_ns != want[i])
+			fail_msg("key %u of %u: %" PRIu64 ", want %" PRIu64, i, n, ev.ts_ns,
+				 want[i]);
+	}
+	if (rc)
+		assert_non_null(why);
+	nxr_coldec_free(d);
+	return rc;
+}
+
+/*
+ * LOGH as arg2's column, every sub, in columns of every length: decoded
+ * exactly (values of every bit length, 0 and 2^64 - 1 among them); as the
+ * keys column too. Refused: a stream longer or shorter than its codes, a
+ * grouped one in a section without a selector, unknown flags, a symbol
+ * range past the alphabet, and LOGH nested in a DICT.
+ */
+static void test_logh_columns(void **state)
+{
+	static const unsigned sub[] = { 1, 0, 2, 3 }, lo[] = { 0, 1, 8, 0 },
+			      cnt[] = { 128, 64, 128, 1 };
+	static uint64_t v[300], tasks[300], zero[300];
+	static uint8_t col[300 * 10 + 256], buf[300 * 20 + 2048], buf2[300 * 20 + 2048];
+	static const uint8_t bad[][8] = {
+		{ 14, 1, 128, 1, 1, 0 },	/* lo = 128: past sub 1's 128 symbols */
+		{ 14, 1, 0, 129, 1 },		/* 129 symbols from 0 */
+		{ 14, 0, 65, 1, 0 },		/* sub 0: 65 symbols */
+		{ 14, 3, 0, 0, 0 },		/* no symbols */
+		{ 2, 1, 14, 1, 0, 1, 0 },	/* nested in a DICT */
+	};
+
+	(void)state;
+	for (unsigned li = 0; li < sizeof(t_lengths) / sizeof(*t_lengths); li++) {
+		unsigned n = t_lengths[li];
+
+		for (unsigned s = 0; s < 4; s++) {
+			unsigned l = lo[s], r;
+			uint8_t *end;
+			size_t len;
+
+			for (unsigned i = 0; i < n; i++) {
+				tasks[i] = 0;
+				v[i] = t_logh_value(s);
+			}
+			if (s == 0 && n > 2)
+				v[0] = 0, v[1] = UINT64_MAX;
+			if (s == 3)
+				l = t_logh_sym(v[0], 3, &r);
+			end = t_logh(col, v, n, sub[s], l, cnt[s], 0);
+			len = t_payload(buf, n, 1, tasks, col, (size_t)(end - col));
+			assert_int_equal(t_load(buf, len, n, tasks, v), 0);
+			/* the same column as the keys (arg2 all 0) */
+			*buf2 = 0;
+			len = t_payload(buf, n, 1, tasks, buf2, (size_t)(t_for(buf2 + 1, zero, n, 0, 0) - buf2));
+			len = t_with_keys(buf2, buf, len, n, 1, col, (size_t)(end - col));
+			assert_int_equal(t_load_keys(buf2, len, n, v), 0);
+			/* a stream a byte longer, or shorter, than its codes */
+			for (int adj = -1; adj <= 1; adj += 2) {
+				end = t_logh(col, v, n, sub[s], l, cnt[s], adj);
+				len = t_payload(buf, n, 1, tasks, col, (size_t)(end - col));
+				assert_int_equal(t_load(buf, len, n, tasks, v), -EBADMSG);
+			}
+			/* grouped without a selector; flags past the known ones */
+			end = t_logh(col, v, n, sub[s], l, cnt[s], 0);
+			for (unsigned f = 0; f < 2; f++) {
+				col[1] = (uint8_t)(sub[s] | (f ? 8 : 4));
+				len = t_payload(buf, n, 1, tasks, col, (size_t)(end - col));
+				assert_int_equal(t_load(buf, len, n, tasks, v), -EBADMSG);
+			}
+		}
+		for (unsigned b = 0; b < sizeof(bad) / sizeof(*bad); b++) {
+			size_t len;
+
+			memset(col, 0, 64);
+			memcpy(col, bad[b], sizeof(bad[b]));
+			len = t_payload(buf, n, 1, tasks, col, 32);
+			assert_int_equal(t_load(buf, len, n, tasks, v), -EBADMSG);
+		}
+	}
+}
+
+/* TGAP's keys by the spec from the zigzag differences z, every syscall's
+ * duration 0: each its task's key before (or the key before, 0 first) + d */
+static void t_tgap(const uint64_t *z, const uint64_t *tasks, unsigned n, uint64_t *want)
+{
+	uint64_t last[8], prev = 0;
+	bool seen[8] = { false };
+
+	for (unsigned i = 0; i < n; i++) {
+		uint64_t t = tasks[i], d = z[i] >> 1 ^ (0 - (z[i] & 1));
+
+		want[i] = prev = last[t] = (seen[t] ? last[t] : prev) + d;
+		seen[t] = true;
+	}
+}
+
+/*
+ * TGAP keys over 1-3 tasks, their nested column FOR or LOGH: each key
+ * its task's key before plus its difference, by the spec (differences
+ * of either sign). Refused: nested TREP, ZSTD, TNEAR, a grouped LOGH, and
+ * TGAP as a section's column (arg2).
+ */
+static void test_tgap_keys(void **state)
+{
+	static uint64_t z[300], tasks[300], want[300], zero[300];
+	static uint8_t col[300 * 10 + 64], kcol[300 * 10 + 64], buf[300 * 20 + 1024],
+		buf2[300 * 20 + 1024];
+
+	(void)state;
+	for (unsigned li = 0; li < sizeof(t_lengths) / sizeof(*t_lengths); li++) {
+		unsigned n = t_lengths[li];
+
+		for (unsigned nt = 1; nt <= 3 && nt <= n; nt++) {	/* (ntasks <= n) */
+			size_t len, klen;
+
+			for (unsigned i = 0; i < n; i++) {
+				tasks[i] = rnd() % nt;
+				z[i] = rnd() % 60000;
+			}
+			if (nt == 3)	/* the tasks in any order: the table need not follow */
+				tasks[0] = 2;
+			t_tgap(z, tasks, n, want);
+			*col = 0;
+			len = t_payload(buf, n, nt, tasks, col,
+					(size_t)(t_for(col + 1, zero, n, 0, 0) - col));
+			for (unsigned m = 0; m < 2; m++) {
+				kcol[0] = 15;
+				if (m) {
+					klen = (size_t)(t_logh(kcol + 1, z, n, 1, 0, 128, 0) - kcol);
+				} else {
+					kcol[1] = 0;
+					klen = (size_t)(t_for(kcol + 2, z, n, 16, 0) - kcol);
+				}
+				assert_int_equal(t_load_keys(buf2, t_with_keys(buf2, buf, len, n, nt,
+									 kcol, klen),
+							     n, want), 0);
+			}
+			/* nested TREP, ZSTD, TNEAR; LOGH grouped (no selector there) */
+			for (unsigned m = 0; m < 4; m++) {
+				static const uint8_t mode[] = { 4, 6, 12, 14 };
+
+				kcol[0] = 15;
+				if (mode[m] == 14) {
+					klen = (size_t)(t_logh(kcol + 1, z, n, 1, 0, 128, 0) - kcol);
+					kcol[2] |= 4;
+				} else {
+					kcol[1] = mode[m];
+					klen = (size_t)(t_for(kcol + 2, z, n, 16, 0) - kcol);
+				}
+				assert_int_equal(t_load_keys(buf2, t_with_keys(buf2, buf, len, n, nt,
+									 kcol, klen),
+							     n, want), -EBADMSG);
+			}
+			/* as arg2's column */
+			kcol[1] = 0;
+			klen = (size_t)(t_for(kcol + 2, z, n, 16, 0) - kcol);
+			assert_int_equal(t_load(buf2, t_payload(buf2, n, nt, tasks, kcol, klen), n,
+						tasks, z),
+					 -EBADMSG);
+		}
+	}
+}
+
+/* n syscalls of 4 numbers over 6 tasks, in the order of their keys: each
+ * task's next entry 200-700 ns after its last exit, durations 80-200 ns,
+ * 2-4 us, 20-60 us or 0.5-2 ms by number; every 7th event (mixed) an exit */
+static int t_by_key(const void *a, const void *b)
+{
+	const struct nxr_event *x = a, *y = b;
+	uint64_t kx = x->ts_ns + (x->kind == NX_KIND_SYSCALL ? x->syscall.dur_ns : 0);
+	uint64_t ky = y->ts_ns + (y->kind == NX_KIND_SYSCALL ? y->syscall.dur_ns : 0);
+
+	return kx < ky ? -1 : kx > ky;
+}
+
+static void t_timed(struct nxr_event *evs, unsigned n, bool mixed)
+{
+	static const uint64_t lo[] = { 80, 2000, 20000, 500000 }, span[] = { 120, 2000, 40000,
+									     1500000 };
+	uint64_t next[6];
+
+	for (unsigned t = 0; t < 6; t++)
+		next[t] = 1000000 + rnd() % 5000;
+	for (unsigned i = 0; i < n; i++) {
+		struct nxr_event *ev = &evs[i];
+		unsigned t = i % 6, nr = (unsigned)(rnd() % 4);
+
+		memset(ev, 0, sizeof(*ev));
+		ev->pid = ev->tid = 500 + t;
+		ev->ts_ns = next[t];
+		if (mixed && i % 7 == 3) {
+			ev->kind = NX_KIND_EXIT;
+			ev->exit.code = i;
+			next[t] += 1000;
+			continue;
+		}
+		ev->kind = NX_KIND_SYSCALL;
+		ev->syscall.nr = nr;
+		ev->syscall.dur_ns = lo[nr] + rnd() % span[nr];
+		ev->syscall.arg1 = 3;
+		ev->syscall.flags = NX_SYS_EXITED;
+		next[t] += ev->syscall.dur_ns + 200 + rnd() % 500;
+	}
+	qsort(evs, n, sizeof(*evs), t_by_key);
+}
+
+/*
+ * Times by syscall number over interleaved tasks: the writer takes LOGH
+ * for the durations (a code per number) and TGAP for the keys, a tenth
+ * smaller than without them; the events read back, in the segment that
+ * chooses and in the ones that follow it; cut or with bytes changed, the
+ * payload is refused or decoded.
+ */
+static void test_timing_stream(void **state)
+{
+	enum { N = 6000 };
+	struct nxr_event *evs = calloc(N, sizeof(*evs));
+	struct nxr_coldec *d = nxr_coldec_new();
+	struct nxr_colenc *e;
+	uint8_t *good, *plain;
+	size_t len, plen;
+
+	(void)state;
+	assert_non_null(evs);
+	assert_non_null(d);
+	for (int mixed = 0; mixed < 2; mixed++) {
+		t_timed(evs, N, mixed);
+		len = round_trip(evs, N);
+		e = nxr_colenc_new();
+		assert_non_null(e);
+		nxr_colenc_set_timing(e, false);
+		plain = encode(e, evs, N, &plen);
+		nxr_colenc_free(e);
+		free(plain);
+		if (len * 10 >= plen * 9)
+			fail_msg("timing modes: %zu bytes, without: %zu", len, plen);
+		e = nxr_colenc_new();
+		assert_non_null(e);
+		for (unsigned s = 0; s < MEMO_SEGS_T + 1; s++) {
+			t_timed(evs, N, mixed);
+			good = encode(e, evs, N, &len);
+			expect_decoded(d, good, len, evs, N);
+			if (s == 1)
+				assert_true(damage(d, good, len, N, 64, 3) > 0);
+			free(good);
+		}
+		nxr_colenc_free(e);
 	}
 	free(evs);
 	nxr_coldec_free(d);
@@ -2211,6 +2566,9 @@ int main(void)
 		cmocka_unit_test(test_tnear_stream),
 		cmocka_unit_test(test_entry_keys),
 		cmocka_unit_test(test_entry_stream),
+		cmocka_unit_test(test_logh_columns),
+		cmocka_unit_test(test_tgap_keys),
+		cmocka_unit_test(test_timing_stream),
 	};
 
 	return cmocka_run_group_tests_name("colcodec", tests, setup, teardown);

@@ -382,7 +382,7 @@ static void test_future_major_version_is_refused(void **state)
 	assert_int_equal(err.code, -EPROTONOSUPPORT);
 	assert_non_null(strstr(err.msg, nxr_fixture_layout == NXR_LAYOUT_ROWS ? "version 2.0" :
 					nxr_fixture_layout == NXR_LAYOUT_COLUMNS_1_1 ? "version 2.1" :
-										       "version 2.3"));
+										       "version 2.4"));
 	assert_non_null(strstr(err.msg, "1.x"));
 }
 
@@ -561,18 +561,19 @@ static void test_hostile_segment_lengths(void **state)
 }
 
 /* A file of row segments is a 1.0 file; one with 1.1 column segments says
- * 1.1; one with today's column segments says 1.3 and declares every column
- * feature (columns, entropy-coded columns, lists, context modes), which a
- * reader without them refuses. */
+ * 1.1; one with today's column segments says 1.4 and declares every column
+ * feature (columns, entropy-coded columns, lists, context modes, timing
+ * modes), which a reader without them refuses. */
 static void test_header_declares_columns_only_when_used(void **state)
 {
 	struct nxr_fixture *fx = *state;
 	bool cols = nxr_fixture_layout != NXR_LAYOUT_ROWS;
 	bool old = nxr_fixture_layout == NXR_LAYOUT_COLUMNS_1_1;
-	uint64_t newer = NXR_INCOMPAT_ENTROPY | NXR_INCOMPAT_LISTS | NXR_INCOMPAT_CONTEXT;
+	uint64_t newer = NXR_INCOMPAT_ENTROPY | NXR_INCOMPAT_LISTS | NXR_INCOMPAT_CONTEXT |
+			 NXR_INCOMPAT_TIMING;
 	struct nx_err err = { 0 };
 
-	assert_int_equal(nxr_get_le16(fx->buf + 10), old ? 1 : cols ? 3 : 0);
+	assert_int_equal(nxr_get_le16(fx->buf + 10), old ? 1 : cols ? 4 : 0);
 	assert_int_equal(nxr_get_le64(fx->buf + 24),
 			 old ? NXR_INCOMPAT_COLUMNS : cols ? NXR_INCOMPAT_COLUMNS | newer : 0);
 	/* what a 1.1 reader (which knows columns only) or a 1.2 reader (no
@@ -581,7 +582,12 @@ static void test_header_declares_columns_only_when_used(void **state)
 	assert_true((nxr_get_le64(fx->buf + 24) & ~NXR_INCOMPAT_COLUMNS) ==
 		    (cols && !old ? newer : 0));
 	assert_true((nxr_get_le64(fx->buf + 24) & ~(NXR_INCOMPAT_COLUMNS | NXR_INCOMPAT_ENTROPY)) ==
-		    (cols && !old ? NXR_INCOMPAT_LISTS | NXR_INCOMPAT_CONTEXT : 0));
+		    (cols && !old ? NXR_INCOMPAT_LISTS | NXR_INCOMPAT_CONTEXT | NXR_INCOMPAT_TIMING
+				  : 0));
+	/* ... and a 1.3 reader (no timing modes): 0x10 */
+	assert_true((nxr_get_le64(fx->buf + 24) &
+		     ~(NXR_INCOMPAT_COLUMNS | NXR_INCOMPAT_ENTROPY | NXR_INCOMPAT_LISTS |
+		       NXR_INCOMPAT_CONTEXT)) == (cols && !old ? NXR_INCOMPAT_TIMING : 0));
 	/* a feature this reader does not know, under a valid CRC: refused */
 	nxr_put_le64(fx->buf + 24, 1ull << 40);
 	nxr_put_le32(fx->buf + fx->header_len - 4, nxr_crc32c(0, fx->buf, fx->header_len - 4));
