@@ -74,6 +74,19 @@ static void expect_decoded(struct nxr_coldec *d, const uint8_t *buf, size_t len,
 }
 
 /* Payload round trip of n events: every one decodes equal. */
+/* evs[0..n) through e as one payload, read back equal by d, and no more */
+static void expect_segment(struct nxr_colenc *e, struct nxr_coldec *d,
+			   const struct nxr_event *evs, size_t n)
+{
+	struct nxr_event back;
+	size_t len;
+	uint8_t *buf = encode(e, evs, n, &len);
+
+	expect_decoded(d, buf, len, evs, n);
+	assert_int_equal(nxr_coldec_next(d, &back), -1);
+	free(buf);
+}
+
 static size_t round_trip(const struct nxr_event *evs, size_t n)
 {
 	struct nxr_colenc *e = nxr_colenc_new();
@@ -1276,7 +1289,7 @@ static void test_selector_quarters(void **state)
 {
 	static const size_t ns[] = { 1, 2, 3, 5, 63, 64, 65, 127, 1001, 2222, 4099 };
 	static const unsigned shapes[] = { 0, 1, 3 };
-	struct nxr_event *evs = calloc(4099, sizeof(*evs)), back;
+	struct nxr_event *evs = calloc(4099, sizeof(*evs));
 	struct nxr_coldec *d = nxr_coldec_new();
 
 	(void)state;
@@ -1286,16 +1299,11 @@ static void test_selector_quarters(void **state)
 		for (size_t k = 0; k < sizeof(shapes) / sizeof(*shapes); k++) {
 			for (size_t m = 0; m < sizeof(ns) / sizeof(*ns); m++) {
 				struct nxr_colenc *e = nxr_colenc_new();
-				uint8_t *buf;
-				size_t len;
 
 				assert_non_null(e);
 				nxr_colenc_set_entropy(e, entropy);
 				syscalls_of(evs, ns[m], shapes[k]);
-				buf = encode(e, evs, ns[m], &len);
-				expect_decoded(d, buf, len, evs, ns[m]);
-				assert_int_equal(nxr_coldec_next(d, &back), -1);
-				free(buf);
+				expect_segment(e, d, evs, ns[m]);
 				nxr_colenc_free(e);
 			}
 		}
@@ -1320,7 +1328,7 @@ static void test_constant_columns(void **state)
 		unsigned shape;
 	} segs[] = { { 100, 5, 0 }, { 200, 5, 0 }, { 50, 7, 0 }, { 50, 7, 0 }, { 300, -1, 0 },
 		     { 50, 7, 0 }, { 60, 5, 2 }, { 60, 5, 0 } };
-	struct nxr_event *evs = calloc(300, sizeof(*evs)), back;
+	struct nxr_event *evs = calloc(300, sizeof(*evs));
 	struct nxr_colenc *e = nxr_colenc_new();
 	struct nxr_coldec *d = nxr_coldec_new();
 
@@ -1329,17 +1337,11 @@ static void test_constant_columns(void **state)
 	assert_non_null(e);
 	assert_non_null(d);
 	for (size_t s = 0; s < sizeof(segs) / sizeof(*segs); s++) {
-		uint8_t *buf;
-		size_t len;
-
 		syscalls_of(evs, segs[s].n, segs[s].shape);
 		for (size_t i = 0; i < segs[s].n; i++)
 			evs[i].syscall.flags = segs[s].flags >= 0 ? (uint32_t)segs[s].flags
 								  : (uint32_t)(rnd() % 3);
-		buf = encode(e, evs, segs[s].n, &len);
-		expect_decoded(d, buf, len, evs, segs[s].n);
-		assert_int_equal(nxr_coldec_next(d, &back), -1);
-		free(buf);
+		expect_segment(e, d, evs, segs[s].n);
 	}
 	free(evs);
 	nxr_colenc_free(e);
