@@ -616,12 +616,9 @@ struct kstage {
 	uint32_t n;
 	size_t cap;
 	uint32_t *task;			/* task of each event of the kind */
-	uint64_t *f[MAXF];		/* field values (STR: byte count); not for syscalls */
+	uint64_t *f[MAXF];		/* field values in event order (STR: byte count) */
 	uint64_t *soff[MAXF];		/* STR: offset of the bytes in the string stage */
-	/* syscalls: each event's fields as one row (one copy of the event's
-	 * struct, not ten stores to ten arrays) and its group by nr */
-	struct nxr_syscall *row;
-	uint32_t *gid;
+	uint32_t *gid;			/* syscalls: each event's group by nr */
 };
 
 /* a syscall's fields by number: SF_arg1 = 0 ... */
@@ -1906,7 +1903,6 @@ void nxr_colenc_free(struct nxr_colenc *e)
 	free(e->dh);
 	for (unsigned k = 0; k <= NX_KIND_MAX_ID; k++) {
 		free(e->k[k].task);
-		free(e->k[k].row);
 		free(e->k[k].gid);
 		for (unsigned f = 0; f < MAXF; f++) {
 			free(e->k[k].f[f]);
@@ -1992,14 +1988,9 @@ static int kind_grow(struct kstage *ks, uint32_t kind)
 		return -ENOMEM;
 	ks->task = p;
 	if (kind == NX_KIND_SYSCALL) {
-		if (!(p = realloc(ks->row, cap * sizeof(*ks->row))))
-			return -ENOMEM;
-		ks->row = p;
 		if (!(p = realloc(ks->gid, cap * sizeof(*ks->gid))))
 			return -ENOMEM;
 		ks->gid = p;
-		ks->cap = cap;
-		return 0;
 	}
 	for (unsigned f = 0; f < knf[kind]; f++) {
 		p = realloc(ks->f[f], cap * sizeof(uint64_t));
@@ -2150,7 +2141,9 @@ static NXR_ALWAYS_INLINE uint32_t sg_find(const struct nxr_colenc *e, uint32_t n
 	return nr < SG_DIRECT ? e->sg_dir[nr] - e->sg_tag : UINT32_MAX;	/* older tags: far above */
 }
 
-/* A syscall staged: its fields as a row, and its group g by nr (FORMAT.md's
+/* A syscall staged: its fields as columns in event order (each field's
+ * pass at the payload then stays within the cache; rows had to be
+ * transposed whole, bound by memory), and its group g by nr (FORMAT.md's
  * grouping, numbered here so that the payload need not hash them again).
  * The fields are copied one by one, each with a load of its own size: the
  * caller has usually just written the event, and a wider load (the
@@ -2169,7 +2162,7 @@ static NXR_ALWAYS_INLINE void stage_syscall(struct nxr_colenc *e, struct kstage 
 		NXR_CTYPE_##T x = ev->C.name;				\
 									\
 		__asm__("" : "+r"(x));	/* a scalar load: see above */	\
-		ks->row[j].name = x;					\
+		ks->f[SF_##name][j] = (uint64_t)x;			\
 	} while (0);
 	NX_FIELDS_SYSCALL(SR_FIELD, syscall)
 #undef SR_FIELD
@@ -2410,50 +2403,51 @@ static bool group(struct nxr_colenc *e, const uint64_t *sel, uint32_t n)
 }
 
 /*
- * The syscalls' rows as columns in e->grp: grouped by nr as numbered while
- * staging (the tasks in that order in e->gtask) unless there were too many
- * numbers; nr itself in event order (the selector column). One pass: each
- * event goes to the next place of its group.
+ * The syscalls' grouping by nr as numbered while staging, unless there were
+ * too many numbers: each event's place in grouped order in e->pos, the
+ * tasks in that order in e->gtask. The fields stay in event order, each
+ * put in grouped order only just before it is encoded (syscall_field()).
+ * Returns whether they are grouped (then also the grouping, as group()).
  */
-static NXR_ALWAYS_INLINE void rows_put(struct nxr_colenc *e, const struct kstage *ks,
-				       uint32_t *start, const bool grouped)
-{
-	const struct nxr_syscall *r = ks->row;
-
-#pragma GCC unroll 2
-	for (uint32_t j = 0; j < ks->n; j++, r++) {
-		uint32_t q = j;
-
-		if (grouped) {
-			q = start[ks->gid[j]]++;
-			e->gtask[q] = ks->task[j];
-		}
-#define RP_FIELD(C, T, name, doc) e->grp[SF_##name][SF_##name == SF_nr ? j : q] = (uint64_t)r->name;
-		NX_FIELDS_SYSCALL(RP_FIELD, syscall)
-#undef RP_FIELD
-	}
-}
-
-/* Returns whether they are grouped (then also the grouping, as group()). */
-static bool rows_to_columns(struct nxr_colenc *e, const struct kstage *ks)
+static bool syscall_group(struct nxr_colenc *e, const struct kstage *ks)
 {
 	uint32_t start[NXR_COL_MAX_GROUPS];
+	const uint32_t *gid = ks->gid, *task = ks->task;
+	uint32_t *pos = e->pos, *gtask = e->gtask;
 
-	if (e->sg_over) {
-		rows_put(e, ks, NULL, false);
+	if (e->sg_over)
 		return false;
-	}
 	for (uint32_t g = 0, sum = 0; g < e->sg_n; g++) {
 		start[g] = sum;
 		sum += e->sg_cnt[g];
 	}
-	rows_put(e, ks, start, true);
+	for (uint32_t j = 0, n = ks->n; j < n; j++) {
+		uint32_t q = start[gid[j]]++;
+
+		pos[j] = q;
+		gtask[q] = task[j];
+	}
 	e->ngroups = e->sg_n;
 	memcpy(e->gval, e->sg_val, e->sg_n * sizeof(*e->gval));
-	e->gsel = e->grp[SF_nr];
+	e->gsel = ks->f[SF_nr];
 	e->ggid = ks->gid;
 	e->gsel_n = ks->n;
 	return true;
+}
+
+/* A syscall field in grouped order, in one scratch column reused by every
+ * field (it stays in the cache for its encoder). */
+static uint64_t *syscall_field(struct nxr_colenc *e, const struct kstage *ks, unsigned f)
+{
+	const uint64_t *v = ks->f[f];
+	const uint32_t *pos = e->pos;
+	uint64_t *g = e->grp[0];
+	size_t n = ks->n;	/* (not reloaded after each store) */
+
+#pragma GCC unroll 4
+	for (size_t j = 0; j < n; j++)
+		g[pos[j]] = v[j];
+	return g;
 }
 
 /* A new segment's syscalls start with no groups. */
@@ -2573,10 +2567,10 @@ static inline uint32_t krun_end(const struct nxr_colenc *e, uint32_t r)
 }
 
 /* ENTRY at out: the differences as a nested column (its memo memo[1]).
- * The syscalls are still staged as rows in event order (kinds as runs). */
+ * The syscalls are still staged in event order (kinds as runs). */
 static size_t put_entry(struct nxr_colenc *e, uint8_t *out, uint8_t *memo)
 {
-	const struct nxr_syscall *row = e->k[NX_KIND_SYSCALL].row;
+	const uint64_t *dur = e->k[NX_KIND_SYSCALL].f[SF_dur_ns];
 	const uint64_t *key = e->key;
 	uint64_t prev = 0, *g = e->evcol;	/* free once the tasks column is out */
 	uint32_t q = 0;
@@ -2586,7 +2580,7 @@ static size_t put_entry(struct nxr_colenc *e, uint8_t *out, uint8_t *memo)
 		bool sys = e->krun_kind[r] == NX_KIND_SYSCALL;
 
 		for (; i < end; i++) {
-			uint64_t d = sys ? row[q++].dur_ns : 0;
+			uint64_t d = sys ? dur[q++] : 0;
 
 			g[i] = key[i] - prev - d;
 			prev = key[i];
@@ -2801,12 +2795,12 @@ static size_t try_logh(struct nxr_colenc *e, const uint64_t *v, size_t n, bool g
  * is for, and trying the others would cost every segment that chooses),
  * or, should LOGH not fit, what enc_int_memo() finds. Choosing (limit <
  * SIZE_MAX): 0 unless its nested column is below limit. The syscalls are
- * still staged as rows in event order.
+ * still staged in event order.
  */
 static size_t put_tgap(struct nxr_colenc *e, uint8_t *out, uint8_t *memo, size_t limit)
 {
 	uint8_t *lm = &e->lmemo[memo + 1 - &e->memo[0][0][0]];
-	const struct nxr_syscall *row = e->k[NX_KIND_SYSCALL].row;
+	const uint64_t *dur = e->k[NX_KIND_SYSCALL].f[SF_dur_ns];
 	uint32_t at[NX_KIND_MAX_ID + 1] = { 0 };
 	const uint64_t *key = e->key;
 	uint64_t *last = e->prev, *g = e->evcol;	/* free once the tasks column is out */
@@ -2825,7 +2819,7 @@ static size_t put_tgap(struct nxr_colenc *e, uint8_t *out, uint8_t *memo, size_t
 			uint64_t ref = seen[tk] ? last[tk] : i ? key[i - 1] : 0;
 
 			seen[tk] = 1;
-			g[i] = zig(key[i] - (sys ? row[at[k] + j].dur_ns : 0) - ref);
+			g[i] = zig(key[i] - (sys ? dur[at[k] + j] : 0) - ref);
 			last[tk] = key[i];
 		}
 		at[k] += end - i0;
@@ -3165,10 +3159,9 @@ int nxr_colenc_finish(struct nxr_colenc *e, void *zctx, const uint8_t **out, siz
 		p = nxr_put_varint(p, k);
 		p = nxr_put_varint(p, ks->n);
 		body = q = p + NXR_VARINT_MAX;
-		if (ks->row) {
+		if (k == NX_KIND_SYSCALL) {
 			assert(sel == SF_nr);
-			fv = e->grp;
-			if (!rows_to_columns(e, ks))
+			if (!syscall_group(e, ks))
 				sel = -1;
 		} else if (sel >= 0 && !group(e, ks->f[sel], ks->n)) {
 			sel = -1;
@@ -3181,11 +3174,11 @@ int nxr_colenc_finish(struct nxr_colenc *e, void *zctx, const uint8_t **out, siz
 				return (int)zl;
 			q = put_sized(q, (size_t)zl);
 			e->gsel = NULL;
-			if (!ks->row) {
+			if (k != NX_KIND_SYSCALL) {
 				regroup_fields(e, ks, k);
 				inv = e->inv;
+				fv = e->grp;
 			}
-			fv = e->grp;
 			ctx = e->gtask;
 		}
 		e->lgn = sel >= 0 ? e->ngroups : 0;
@@ -3199,7 +3192,11 @@ int nxr_colenc_finish(struct nxr_colenc *e, void *zctx, const uint8_t **out, siz
 				if (rc < 0)
 					return rc;
 			} else {
-				zl = enc_field(e, fv[f], ks->n, ctx, q + NXR_VARINT_MAX, e->memo[k][f],
+				uint64_t *v = fv[f];
+
+				if (k == NX_KIND_SYSCALL && sel >= 0)
+					v = syscall_field(e, ks, f);
+				zl = enc_field(e, v, ks->n, ctx, q + NXR_VARINT_MAX, e->memo[k][f],
 					       &e->ctxwon[k][f]);
 				if (zl < 0)
 					return (int)zl;
