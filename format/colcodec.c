@@ -2519,18 +2519,21 @@ static size_t section_bound(const struct kstage *ks, uint32_t kind)
 }
 
 /*
- * A top-level column of len bytes at col, replaced in place by ZSTD (mode,
- * its length, the frame's length, the frame) when zstd takes a tenth off:
- * the bit-packed columns of recordings of many similar processes repeat
- * whole byte sequences. Tried on the segments that choose schemes, kept
- * for the others (memo[3]). Returns the column's new length, or < 0.
+ * A top-level column of len bytes at col (n values), replaced in place by
+ * ZSTD (mode, its length, the frame's length, the frame) when zstd takes a
+ * tenth off: the bit-packed columns of recordings of many similar processes
+ * repeat whole byte sequences. Tried on the segments that choose schemes,
+ * kept for the others (memo[3]). A column longer than col_bound(n) (a
+ * scheme kept from earlier segments that no longer suits the values) stays
+ * as it is: readers refuse a ZSTD column that claims more. Returns the
+ * column's new length, or < 0.
  */
-static long maybe_zstd(struct nxr_colenc *e, uint8_t *col, size_t len, uint8_t *memo)
+static long maybe_zstd(struct nxr_colenc *e, uint8_t *col, size_t len, size_t n, uint8_t *memo)
 {
 	uint8_t *p;
 	size_t zn;
 
-	if (len < 64 || (memo[3] == 1 && e->segs % MEMO_SEGS))
+	if (len < 64 || len > col_bound(n) || (memo[3] == 1 && e->segs % MEMO_SEGS))
 		return (long)len;
 	if (grow_fresh((void **)&e->zbuf, &e->zcap, ZSTD_compressBound(len)) < 0)
 		return -ENOMEM;
@@ -2979,19 +2982,19 @@ static long enc_field_ctx(struct nxr_colenc *e, const uint64_t *v, uint32_t n,
 		cl = emit_context(e, 0, v, n, ctx, e->ntasks, out, memo);
 		if (cl) {
 			memo[0] = M_TNEAR + 1;
-			return maybe_zstd(e, out, cl, memo);
+			return maybe_zstd(e, out, cl, n, memo);
 		}
 	}
 	if (!e->context || n < 8 || e->segs % MEMO_SEGS || ctx_follow(e, *last, &won)) {
 		cl = enc_int_memo(e, 0, v, n, ctx, e->ntasks, out, memo);
-		return maybe_zstd(e, out, cl, memo);
+		return maybe_zstd(e, out, cl, n, memo);
 	}
 	if (grow_fresh((void **)&e->alt, &e->altcap, col_bound(n) + 64) < 0)
 		return -ENOMEM;
 	e->context = false;
 	cl = enc_int_memo(e, 0, v, n, ctx, e->ntasks, out, memo);
 	e->context = true;
-	got = maybe_zstd(e, out, cl, memo);
+	got = maybe_zstd(e, out, cl, n, memo);
 	if (got <= 0)
 		return got;
 	if (*out != M_ZSTD && !tnear_may_win(e, v, n, ctx)) {
@@ -3002,7 +3005,7 @@ static long enc_field_ctx(struct nxr_colenc *e, const uint64_t *v, uint32_t n,
 	memcpy(keep + 4, hm, 4);
 	cl = emit_context(e, 0, v, n, ctx, e->ntasks, e->alt, memo);
 	memo[0] = M_TNEAR + 1;
-	alt = cl ? maybe_zstd(e, e->alt, cl, memo) : 0;
+	alt = cl ? maybe_zstd(e, e->alt, cl, n, memo) : 0;
 	if (alt < 0)
 		return alt;
 	*last = alt ? ctx_outcome((size_t)alt, (size_t)got) : CTX_LOST;
@@ -3065,7 +3068,7 @@ static long enc_selector(struct nxr_colenc *e, const uint64_t *v, const struct k
 {
 	size_t cl = enc_int_memo(e, 0, v, ks->n, ks->task, e->ntasks, out, memo);
 
-	return e->context ? maybe_zstd(e, out, cl, memo) : (long)cl;
+	return e->context ? maybe_zstd(e, out, cl, ks->n, memo) : (long)cl;
 }
 
 /* The kinds column, from the staged runs: as RLE straight from them when
