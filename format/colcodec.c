@@ -1743,8 +1743,8 @@ static size_t enc_int(struct nxr_colenc *e, int depth, const uint64_t *v, size_t
 }
 
 /* Writes v in the given scheme (one that fits: DICT may not) at out. */
-static size_t emit(struct nxr_colenc *e, int depth, unsigned mode, const uint64_t *v, size_t n,
-		   const uint32_t *ctx, uint32_t ntasks, uint8_t *out, uint8_t *memo)
+static size_t emit_kept(struct nxr_colenc *e, int depth, unsigned mode, const uint64_t *v,
+			size_t n, const uint32_t *ctx, uint32_t ntasks, uint8_t *out, uint8_t *memo)
 {
 	size_t c_for, c_delta, runs, got = 0;
 
@@ -1798,6 +1798,30 @@ static size_t emit(struct nxr_colenc *e, int depth, unsigned mode, const uint64_
 	return enc_for_or_delta(out, v, n, c_delta < c_for, e->a[depth], &e->bs[depth], e->dry);
 }
 
+
+/*
+ * Writes v in the given scheme at out (room for col_bound(n)). RLE, DICT,
+ * TREP and TDELTA, kept from the segment that chose them, can take more
+ * than that on values they no longer suit (and readers refuse a ZSTD
+ * column that claims more): they are written to a trial buffer first,
+ * which has room for any of them, and the values coded afresh when they
+ * do not fit. (trial[depth][2] is free here: the sample that chose the
+ * mode is read.)
+ */
+static size_t emit(struct nxr_colenc *e, int depth, unsigned mode, const uint64_t *v, size_t n,
+		   const uint32_t *ctx, uint32_t ntasks, uint8_t *out, uint8_t *memo)
+{
+	uint8_t *buf = e->trial[depth][2];
+	size_t got;
+
+	if (mode != M_RLE && mode != M_DICT && mode != M_TREP && mode != M_TDELTA)
+		return emit_kept(e, depth, mode, v, n, ctx, ntasks, out, memo);
+	got = emit_kept(e, depth, mode, v, n, ctx, ntasks, buf, memo);
+	if (got > col_bound(n))
+		return enc_exact(e, depth, v, n, ctx, ntasks, out);
+	memcpy(out, buf, got);
+	return got;
+}
 static size_t enc_int_memo(struct nxr_colenc *e, int depth, const uint64_t *v, size_t n,
 			   const uint32_t *ctx, uint32_t ntasks, uint8_t *out, uint8_t *memo)
 {
