@@ -79,8 +79,8 @@ static const struct argp_option options[] = {
 	{ "ringbuf-size", OPT_RING, "BYTES", 0, "BPF ring buffer size, a power of two; K, M, G suffixes (default 64M)", 0 },
 	{ "no-wait-children", OPT_NOWAIT, NULL, 0, "Stop when the command exits, without waiting for its children", 0 },
 	{ "sync", OPT_SYNC, "WHEN", 0, "segment (default: fdatasync closed segments, at most once a second), end, or none", 0 },
-	{ "layout", OPT_LAYOUT, "LAYOUT", 0, "rows (default: format 1.0, read by every nexus), "
-	  "columns (format 1.4: smallest files, needs a 1.4 reader) or columns-1.1 (without the "
+	{ "layout", OPT_LAYOUT, "LAYOUT", 0, "columns (default: format 1.4, the smallest files, needs a 1.4 reader), "
+	  "rows (format 1.0, read by every nexus) or columns-1.1 (without the "
 	  "entropy-coded columns of 1.2, the lists and context modes of 1.3 and the timing "
 	  "modes of 1.4)", 0 },
 	{ "wakeup-bytes", OPT_WAKE, "BYTES", OPTION_HIDDEN, "wake the drain past this much data (0: per event)", 0 },

@@ -20,6 +20,10 @@
  * Rates are per second of this thread's CPU time (NXR_BENCH_WALL=1: wall
  * time), so that the other work on a shared machine does not count.
  *
+ * A record is what nexus writes: one a syscall, its entry and exit
+ * together. The figures are printed per record, then again in the issue's
+ * unit, where a syscall's entry and its exit are two events.
+ *
  * Usage: bench_format [EVENTS]   (default 2000000)
  *        bench_format RECORDING.nxr   (both layouts on a real recording's events)
  * NXR_BENCH_QUICK=1 skips the alternatives (for instruction counts under
@@ -583,14 +587,14 @@ nomem:
 }
 
 /* bench_format FILE.nxr: both layouts on a real recording's events. */
-/* The layouts measured side by side: the default first (the ratios' peer). */
+/* The layouts measured side by side: rows first (the ratios' peer, format 1.0). */
 static const struct {
 	enum nxr_layout layout;
 	const char *name, *label;
 } layouts[] = {
 	{ NXR_LAYOUT_ROWS, "rows", "rows+zstd1" },
 	{ NXR_LAYOUT_COLUMNS_1_1, "columns-1.1", "cols 1.1" },
-	{ NXR_LAYOUT_COLUMNS, "columns", "cols 1.4" },
+	{ NXR_LAYOUT_COLUMNS, "columns", "cols 1.4" },	/* the default */
 };
 #define NLAYOUTS (sizeof(layouts) / sizeof(layouts[0]))
 
@@ -608,6 +612,26 @@ static int layout_runs(unsigned l)
 	fprintf(stderr, "bench_format: NXR_BENCH_ONLY is rows, columns-1.1 or columns\n");
 	return -1;
 }
+
+/*
+ * The issue's own unit counts a syscall's entry and its exit as two events
+ * ("about 2.5 bytes per entry or exit", against "a plain 64-byte struct per
+ * syscall entry or exit"); nexus carries both in one record (DESIGN.md
+ * leaves that to the implementation). Events of evs[0..n) in that unit: two
+ * per syscall whose exit was seen, one per other record.
+ */
+static size_t entry_exit_events(const struct nxr_event *evs, size_t n)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < n; i++)
+		k += evs[i].kind == NX_KIND_SYSCALL && (evs[i].syscall.flags & NX_SYS_EXITED) ? 2 : 1;
+	return k;
+}
+
+/* The three figures again in entry and exit events, per that many per record. */
+static void print_entry_exit(const double *enc, const double *dec, const double *bpe,
+			     double per_record, bool verdict);
 
 /* One line of figures, one per layout, each with its ratio to rows. */
 static void print_row(const char *what, const double *v, const char *fmt, bool smaller)
@@ -679,7 +703,7 @@ static int bench_recording(const char *path)
 		if (layouts[l].layout == NXR_LAYOUT_COLUMNS || getenv("NXR_BENCH_ONLY"))
 			save_file(&f);	/* (the layout NXR_BENCH_ONLY names) */
 	}
-	printf("bench_format: %s: %zu events (%zu syscalls), one core\n", path, n, sys);
+	printf("bench_format: %s: %zu records (%zu syscalls), one core\n", path, n, sys);
 	printf("  %-30s", "");
 	for (unsigned l = 0; l < NLAYOUTS; l++)
 		printf(l ? " %10s  ratio" : " %10s", layouts[l].label);
@@ -688,12 +712,13 @@ static int bench_recording(const char *path)
 		e[l] /= 1e6;
 		d[l] /= 1e6;
 	}
-	print_row("encode+compress, M events/s", e, "%10.1f", false);
+	print_row("encode+compress, M records/s", e, "%10.1f", false);
 	printf("   target >= %.0f\n", TARGET_ENCODE / 1e6);
-	print_row("decompress+decode, M events/s", d, "%10.1f", false);
+	print_row("decompress+decode, M records/s", d, "%10.1f", false);
 	printf("   target >= %.0f\n", TARGET_DECODE / 1e6);
-	print_row("bytes per event on disk", b, "%10.2f", true);
+	print_row("bytes per record on disk", b, "%10.2f", true);
 	printf("\n");
+	print_entry_exit(e, d, b, (double)entry_exit_events(evs, n) / n, false);
 	if (syscalls_alone(evs, n, sys, &f, b) < 0)
 		goto out;
 	print_row("bytes per syscall, alone", b, "%10.2f", true);
@@ -719,6 +744,35 @@ static const char *verdicts(const double *v, double target, bool at_most)
 				       ok ? "ok" : "MISSED");
 	}
 	return buf;
+}
+
+static void print_entry_exit(const double *enc, const double *dec, const double *bpe,
+			     double per_record, bool verdict)
+{
+	double e[NLAYOUTS], d[NLAYOUTS], b[NLAYOUTS];
+
+	for (unsigned l = 0; l < NLAYOUTS; l++) {
+		e[l] = enc[l] * per_record;
+		d[l] = dec[l] * per_record;
+		b[l] = bpe[l] / per_record;
+	}
+	printf("  the issue's unit, a syscall's entry and exit two events (%.3f a record):\n",
+	       per_record);
+	print_row("encode+compress, M events/s", e, "%10.1f", false);
+	if (verdict)
+		printf("   >= %2.0f  %s\n", TARGET_ENCODE / 1e6, verdicts(e, TARGET_ENCODE / 1e6, false));
+	else
+		printf("   target >= %.0f\n", TARGET_ENCODE / 1e6);
+	print_row("decompress+decode, M events/s", d, "%10.1f", false);
+	if (verdict)
+		printf("   >= %2.0f  %s\n", TARGET_DECODE / 1e6, verdicts(d, TARGET_DECODE / 1e6, false));
+	else
+		printf("   target >= %.0f\n", TARGET_DECODE / 1e6);
+	print_row("bytes per entry or exit", b, "%10.2f", true);
+	if (verdict)
+		printf("   <= %.1f %s\n", TARGET_BYTES / 2, verdicts(b, TARGET_BYTES / 2, true));
+	else
+		printf("   target <= %.1f\n", TARGET_BYTES / 2);
 }
 
 int main(int argc, char **argv)
@@ -752,8 +806,8 @@ int main(int argc, char **argv)
 			fclose(f);
 		}
 	}
-	printf("bench_format: %zu synthetic syscall events (model: FORMAT.md), one core\n", total);
-	/* every layout on the same events in the same run, the default first */
+	printf("bench_format: %zu synthetic syscall records (model: FORMAT.md), one core\n", total);
+	/* every layout on the same events in the same run, rows first */
 	for (unsigned l = 0; l < NLAYOUTS; l++) {
 		int runs = layout_runs(l);
 
@@ -777,18 +831,19 @@ int main(int argc, char **argv)
 	for (unsigned l = 0; l < NLAYOUTS; l++)
 		printf(l ? " %10s  ratio" : " %10s", layouts[l].label);
 	printf("   target: met by (rows, 1.1, 1.4)\n");
-	print_row("encode+compress, M events/s", enc, "%10.1f", false);
+	print_row("encode+compress, M records/s", enc, "%10.1f", false);
 	printf("   >= %2.0f  %s\n", TARGET_ENCODE / 1e6, verdicts(enc, TARGET_ENCODE / 1e6, false));
-	print_row("decompress+decode, M events/s", dec, "%10.1f", false);
+	print_row("decompress+decode, M records/s", dec, "%10.1f", false);
 	printf("   >= %2.0f  %s\n", TARGET_DECODE / 1e6, verdicts(dec, TARGET_DECODE / 1e6, false));
-	print_row("bytes per syscall event on disk", bpe, "%10.2f", true);
+	print_row("bytes per syscall record", bpe, "%10.2f", true);
 	printf("   <= %.0f   %s\n", TARGET_BYTES, verdicts(bpe, TARGET_BYTES, true));
 	for (unsigned l = 0; l < NLAYOUTS; l++)
 		raw_ratio[l] = (double)sizeof(struct nx_wire_syscall) / bpe[l];
 	print_row("smaller than raw wire structs", raw_ratio, "%10.1f", false);
 	printf("   (%zu-byte struct nx_wire_syscall)\n", sizeof(struct nx_wire_syscall));
-	printf("  %-30s %10.2f   (rows: encoded, before zstd)\n", "raw bytes per event",
+	printf("  %-30s %10.2f   (rows: encoded, before zstd)\n", "raw bytes per record",
 	       raw_bpe_rows);
+	print_entry_exit(enc, dec, bpe, (double)entry_exit_events(evs, n) / n, true);
 
 	if (getenv("NXR_BENCH_QUICK")) {
 		rc = 0;

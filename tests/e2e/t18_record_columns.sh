@@ -1,8 +1,9 @@
 #!/bin/bash
 # t18: --layout columns writes format 1.4 (minor 4, incompat bits COLUMNS,
 # ENTROPY, LISTS, CONTEXT and TIMING), --layout columns-1.1 format 1.1 (minor 1, COLUMNS), and every
-# check of t10's exact syscall script holds on both; --layout rows writes 1.0;
-# a bad --layout is one line and exit 2, with no file.
+# check of t10's exact syscall script holds on both and on rows; --layout rows
+# writes 1.0; without --layout the recorder writes 1.4; a bad --layout is one
+# line and exit 2, with no file.
 . "$(dirname "$0")/reclib.bash"
 config "$T/c.yaml" "$FX/fx_loop getppid 1000"
 # u16 minor at offset 10, u64 incompat at 24 (format/FORMAT.md, File header)
@@ -20,6 +21,10 @@ incompat() { od -An -tu8 -j24 -N8 "$1" | tr -d ' '; }
 [ "$(minor "$T/r.nxr") $(incompat "$T/r.nxr")" = "0 0" ] ||
 	fail "--layout rows: minor $(minor "$T/r.nxr"), incompat $(incompat "$T/r.nxr")"
 ok "--layout columns writes 1.4 with the COLUMNS, ENTROPY, LISTS, CONTEXT and TIMING bits, columns-1.1 1.1, rows 1.0"
+"$REC" -q -o "$T/d.nxr" "$T/c.yaml" || fail "no --layout: exit $?"
+[ "$(minor "$T/d.nxr") $(incompat "$T/d.nxr")" = "4 31" ] ||
+	fail "no --layout: minor $(minor "$T/d.nxr"), incompat $(incompat "$T/d.nxr")"
+ok "without --layout the recorder writes 1.4, the columns layout"
 "$REC" -q --layout diagonal -o "$T/bad.nxr" "$T/c.yaml" > /dev/null 2> "$T/err"
 rc=$?
 [ $rc = 2 ] && grep -q -- '--layout diagonal: not one of rows, columns, columns-1.1' "$T/err" && [ ! -e "$T/bad.nxr" ] ||
@@ -31,3 +36,6 @@ ok "t10's exact-script checks hold on a columns recording"
 NX_REC_ARGS="--layout columns-1.1" bash "$(dirname "$0")/t10_record_script.sh" > "$T/t10.log" 2>&1 ||
 	fail "t10 on a columns-1.1 recording: $(tail -n 3 "$T/t10.log")"
 ok "t10's exact-script checks hold on a columns-1.1 recording"
+NX_REC_ARGS="--layout rows" bash "$(dirname "$0")/t10_record_script.sh" > "$T/t10.log" 2>&1 ||
+	fail "t10 on a rows recording: $(tail -n 3 "$T/t10.log")"
+ok "t10's exact-script checks hold on a rows recording"
