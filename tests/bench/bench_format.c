@@ -618,14 +618,19 @@ static int layout_runs(unsigned l)
  * ("about 2.5 bytes per entry or exit", against "a plain 64-byte struct per
  * syscall entry or exit"); nexus carries both in one record (DESIGN.md
  * leaves that to the implementation). Events of evs[0..n) in that unit: two
- * per syscall whose exit was seen, one per other record.
+ * per syscall whose exit was seen, none per payload (part of its syscall's
+ * entry or exit), one per other record.
  */
 static size_t entry_exit_events(const struct nxr_event *evs, size_t n)
 {
 	size_t k = 0;
 
-	for (size_t i = 0; i < n; i++)
-		k += evs[i].kind == NX_KIND_SYSCALL && (evs[i].syscall.flags & NX_SYS_EXITED) ? 2 : 1;
+	for (size_t i = 0; i < n; i++) {
+		if (evs[i].kind == NX_KIND_SYSCALL)
+			k += evs[i].syscall.flags & NX_SYS_EXITED ? 2 : 1;
+		else
+			k += evs[i].kind != NX_KIND_PAYLOAD;
+	}
 	return k;
 }
 

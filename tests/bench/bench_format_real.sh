@@ -7,6 +7,8 @@
 #   ls     ls -R /usr: directory walking (getdents64, newfstatat, openat)
 #   loop   a shell loop starting 2000 short processes (cat /etc/hostname):
 #          exec, the dynamic loader's mmaps, fresh addresses every process
+#   grep   find /usr/include's headers | xargs grep -l uint64_t: opening,
+#          reading and closing many small files, sizes and times that vary
 # then re-encodes each recording with both segment layouts in one run
 # (bench_format FILE.nxr): encode and decode rates, bytes per event, and
 # bytes per syscall with the recording's other events left out, which is
@@ -25,10 +27,11 @@ record() {
 	sed -n 's/^nexus-record: [^:]*: /  recorded: /p' "$T/$name.err" | head -n 1
 }
 
-for name in ls loop; do
+for name in ls loop grep; do
 	case $name in
 	ls) record ls ls -R /usr ;;
 	loop) record loop sh -c 'for i in $(seq 1 2000); do cat /etc/hostname; done' ;;
+	grep) record grep sh -c "find /usr/include -name '*.h' | xargs grep -l uint64_t > /dev/null" ;;
 	esac
 	"$O/bench/bench_format" "$T/$name.nxr" || exit 1
 done
