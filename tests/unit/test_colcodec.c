@@ -1279,6 +1279,84 @@ static void test_syscall_groups(void **state)
 }
 
 /*
+ * Schemes kept from a choosing segment meeting columns they do not fit on
+ * the next segments: on the first, arg1 takes three 64-bit values, a
+ * task's value changing every time (DICT wins), arg2 long runs (RLE), arg3
+ * a task's value repeated (TREP), arg4 a task's count (TDELTA); on the next
+ * two, each takes 64-bit values of which one in ten repeats an earlier one
+ * (a DICT of more than half the values is refused: the column is coded
+ * afresh; the others code every value). Every payload stays within
+ * nxr_colenc_bound(), every event reads back equal, in 1.1's schemes and
+ * in 1.4's; a short segment and a choosing one follow.
+ */
+static void test_kept_schemes_meet_other_columns(void **state)
+{
+	enum { N = 480 };
+	static const unsigned sizes[] = { 1024, N, N, 8, 1024 };
+	uint64_t three[3] = { rnd(), rnd(), rnd() };
+	struct nxr_event *evs = calloc(1024, sizeof(*evs));
+	struct nxr_colenc *e = nxr_colenc_new();
+	struct nxr_coldec *d = nxr_coldec_new();
+
+	(void)state;
+	assert_non_null(evs);
+	assert_non_null(e);
+	assert_non_null(d);
+	for (int layout = 0; layout < 2; layout++) {
+		nxr_colenc_set_entropy(e, layout);
+		nxr_colenc_set_context(e, layout);
+		nxr_colenc_set_timing(e, layout);
+		for (unsigned s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
+			const uint8_t *out;
+			struct nxr_event back;
+			uint64_t bound;
+			uint8_t *buf;
+			size_t len;
+
+			for (unsigned i = 0; i < sizes[s]; i++) {
+				struct nxr_syscall *sc = &evs[i].syscall;
+
+				memset(&evs[i], 0, sizeof(evs[i]));
+				evs[i].kind = NX_KIND_SYSCALL;
+				evs[i].pid = evs[i].tid = 100 + i % 4;
+				evs[i].ts_ns = 1000000 + 1000ull * i;
+				sc->arg1 = three[i / 4 % 3];
+				sc->arg2 = three[i / 256 % 3];
+				sc->arg3 = three[i % 4 % 3];
+				sc->arg4 = 1000000 + i / 4 * 8;
+				if (s == 1 || s == 2) {
+					uint64_t *a[] = { &sc->arg1, &sc->arg2, &sc->arg3, &sc->arg4 };
+					const uint64_t *o[] = { &evs[i / 2].syscall.arg1,
+								&evs[i / 2].syscall.arg2,
+								&evs[i / 2].syscall.arg3,
+								&evs[i / 2].syscall.arg4 };
+
+					for (unsigned f = 0; f < 4; f++)
+						*a[f] = i % 10 == 9 ? *o[f] : rnd();
+				}
+				sc->dur_ns = 500;
+				sc->flags = NX_SYS_EXITED;
+				assert_int_equal(nxr_colenc_add(e, &evs[i]), 0);
+			}
+			bound = nxr_colenc_bound(e);
+			assert_int_equal(nxr_colenc_finish(e, cctx, &out, &len), 0);
+			if (len > bound)
+				fail_msg("layout %d segment %u: %zu bytes past the bound %" PRIu64,
+					 layout, s, len, bound);
+			buf = calloc(1, len + NXR_COL_PAD);
+			assert_non_null(buf);
+			memcpy(buf, out, len);
+			expect_decoded(d, buf, len, evs, sizes[s]);
+			assert_int_equal(nxr_coldec_next(d, &back), -1);
+			free(buf);
+		}
+	}
+	free(evs);
+	nxr_colenc_free(e);
+	nxr_coldec_free(d);
+}
+
+/*
  * The grouping read from the selector column numbered in order of first
  * appearance (regroup_dict()), as DICT (1.1) and HUFF (1.2): counts of
  * events not a multiple of the four quarters it places side by side,
@@ -2571,6 +2649,7 @@ int main(void)
 		cmocka_unit_test(test_logh_columns),
 		cmocka_unit_test(test_tgap_keys),
 		cmocka_unit_test(test_timing_stream),
+		cmocka_unit_test(test_kept_schemes_meet_other_columns),
 	};
 
 	return cmocka_run_group_tests_name("colcodec", tests, setup, teardown);
