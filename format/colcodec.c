@@ -1684,30 +1684,30 @@ static NXR_ALWAYS_INLINE unsigned tnear_nearest(const __m128i *q, __m128i x, uin
 #endif
 
 /*
- * The slot of task ring r (c values stored) that codes x as TNEAR: an
- * equal value, the latest first (several are equal only as zeros never
- * stored over), else the nearest (the smallest zigzag difference; a tie,
- * again only between zeros, takes the highest slot; one no nearer than x
- * itself, index TNEAR_LEN, takes the ring), or TNEAR_LEN. *dz: the
- * difference. The SSE2 search chooses as the scalar one (test_colcodec and
- * test_colcodec_scalar run the same streams) in fewer instructions: on the
- * shell loop's columns 3 values in 4 have an equal one, 60% of them one of
- * the latest 3 (checked first, one by one); the others look at all 16.
- * (The ring is 16-byte aligned: malloc's, a task's 128 bytes.)
+ * The index (0 the latest) that codes x as TNEAR in task ring r (c values
+ * stored): an equal value's, the latest first (several are equal only as
+ * zeros never stored over), else the nearest's (the smallest zigzag
+ * difference; a tie, again only between zeros, takes the highest slot; one
+ * no nearer than x itself, TNEAR_LEN, takes the ring), or TNEAR_LEN. *dz:
+ * the difference. The SSE2 search chooses as the scalar one (test_colcodec
+ * and test_colcodec_scalar run the same streams) in fewer instructions: on
+ * the shell loop's columns 3 values in 4 have an equal one, 60% of them one
+ * of the latest 3 (checked first, one by one, as they stop soonest); the
+ * others look at all 16.
  */
-static NXR_ALWAYS_INLINE unsigned tnear_slot(const uint64_t *r, uint64_t c, uint64_t x,
-					     uint64_t *dz)
+static NXR_ALWAYS_INLINE unsigned tnear_index(const uint64_t *r, uint64_t c, uint64_t x,
+					      uint64_t *dz)
 {
 	uint64_t best = zig(x);
 	unsigned bs = TNEAR_LEN;
 
 	*dz = 0;
 	if (r[(c - 1) & (TNEAR_LEN - 1)] == x)
-		return (unsigned)((c - 1) & (TNEAR_LEN - 1));
+		return 0;
 	if (r[(c - 2) & (TNEAR_LEN - 1)] == x)
-		return (unsigned)((c - 2) & (TNEAR_LEN - 1));
+		return 1;
 	if (r[(c - 3) & (TNEAR_LEN - 1)] == x)
-		return (unsigned)((c - 3) & (TNEAR_LEN - 1));
+		return 2;
 #if COL_SSE2
 	{
 		const __m128i *q = (const __m128i *)r;
@@ -1716,12 +1716,13 @@ static NXR_ALWAYS_INLINE unsigned tnear_slot(const uint64_t *r, uint64_t c, uint
 			_mm_cmpeq_epi8(_mm_load_si128(q + TNEAR_LEN / 2),
 				       _mm_set1_epi8((char)tnear_tag(x))));
 
-		/* slot c - 1 - j to bit 15 - j, less the 3 latest (not equal) */
+		/* the tags' mask turned: slot c - 1 - j to bit 15 - j; less
+		 * the 3 latest, not equal */
 		for (m = (m >> k | m << (16 - k)) & 0x1fff; m; m &= ~(1u << (31 - __builtin_clz(m)))) {
-			unsigned sl = (k + 31 - (unsigned)__builtin_clz(m)) & (TNEAR_LEN - 1);
+			unsigned j = (unsigned)__builtin_clz(m) - 16;
 
-			if (r[sl] == x)
-				return sl;
+			if (r[(c - 1 - j) & (TNEAR_LEN - 1)] == x)
+				return j;
 		}
 		if (best)
 			bs = tnear_nearest(q, _mm_set1_epi64x((long long)x), &best);
@@ -1729,7 +1730,7 @@ static NXR_ALWAYS_INLINE unsigned tnear_slot(const uint64_t *r, uint64_t c, uint
 #else
 	for (unsigned j = 3; j < TNEAR_LEN; j++) {
 		if (r[(c - 1 - j) & (TNEAR_LEN - 1)] == x)
-			return (unsigned)((c - 1 - j) & (TNEAR_LEN - 1));
+			return j;
 	}
 	for (unsigned s = 0; best && s < TNEAR_LEN; s++) {
 		uint64_t z = zig(x - r[s]);
@@ -1739,7 +1740,7 @@ static NXR_ALWAYS_INLINE unsigned tnear_slot(const uint64_t *r, uint64_t c, uint
 	}
 #endif
 	*dz = best;
-	return bs;
+	return bs < TNEAR_LEN ? (unsigned)((c - 1 - bs) & (TNEAR_LEN - 1)) : TNEAR_LEN;
 }
 
 /*
@@ -1761,11 +1762,11 @@ static size_t try_tnear(struct nxr_colenc *e, int depth, const uint64_t *v, size
 	memset(cnt, 0, ntasks * sizeof(*cnt));
 	for (size_t i = 0; i < n; i++) {
 		uint64_t x = v[i], *r = ring + (size_t)ctx[i] * TNEAR_STRIDE, c = cnt[ctx[i]], z;
-		unsigned bs = tnear_slot(r, c, x, &z);
+		unsigned j = tnear_index(r, c, x, &z);
 
-		ix[i] = bs < TNEAR_LEN ? (c - 1 - bs) & (TNEAR_LEN - 1) : TNEAR_LEN;
+		ix[i] = j;
 		dz[i] = z;
-		if (z || bs == TNEAR_LEN) {
+		if (z || j == TNEAR_LEN) {
 			r[c & (TNEAR_LEN - 1)] = x;
 #if COL_SSE2
 			((uint8_t *)(r + TNEAR_LEN))[c & (TNEAR_LEN - 1)] = tnear_tag(x);
