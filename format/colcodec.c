@@ -2839,7 +2839,7 @@ static size_t logh_resub_cost(struct nxr_huff_enc *h, const uint32_t *c3, unsign
 static size_t try_logh(struct nxr_colenc *e, const uint64_t *v, size_t n, bool grouped,
 		       uint8_t *out, uint8_t *lm, size_t limit)
 {
-	uint32_t pc[NXR_COL_MAX_GROUPS];
+	uint32_t pc[NXR_COL_MAX_GROUPS], *yr = (uint32_t *)e->a[0];	/* free here */
 	size_t best = SIZE_MAX, cost;
 	unsigned bsub = 0, bg = 0, np;
 	struct nxr_huff_enc *h = &e->huff[0];
@@ -2898,7 +2898,10 @@ static size_t try_logh(struct nxr_colenc *e, const uint64_t *v, size_t n, bool g
 
 		memset(c, 0, nsym * sizeof(*c));
 		for (size_t j = i; j < i + pc[k]; j++) {
-			c[logh_sym(v[j], bsub, &r)]++;
+			unsigned y = logh_sym(v[j], bsub, &r);
+
+			yr[j] = y << 8 | r;
+			c[y]++;
 			raw += r;
 		}
 		logh_part_cost(h, c, nsym, raw, &lo, &cnt);
@@ -2913,8 +2916,11 @@ static size_t try_logh(struct nxr_colenc *e, const uint64_t *v, size_t n, bool g
 		p = nxr_put_varint(p, (bits + 7) / 8);
 		nxr_bitw_init(&bw, p);
 		for (size_t end = i + pc[k]; i < end; i++) {
-			unsigned y = logh_sym(v[i], bsub, &r) - lo;
-			uint64_t low = r ? v[i] & (~0ull >> (64 - r)) : 0;
+			unsigned y = (yr[i] >> 8) - lo;
+			uint64_t low;
+
+			r = yr[i] & 0xff;	/* < 64 */
+			low = v[i] & ((1ull << r) - 1);
 
 			if (h->len[y] + r <= 56) {
 				nxr_bitw_put(&bw, h->code[y] | low << h->len[y], h->len[y] + r);
