@@ -1613,11 +1613,6 @@ static inline uint64_t zig(uint64_t d)
 	return d << 1 ^ (0 - (d >> 63));
 }
 
-static NXR_ALWAYS_INLINE uint64_t min64(uint64_t a, uint64_t b)
-{
-	return b < a ? b : a;
-}
-
 #if COL_SSE2
 /*
  * A value's tag: a byte of its hash, 0 for 0 (the zeros a ring starts
@@ -1636,14 +1631,17 @@ static NXR_ALWAYS_INLINE uint8_t tnear_tag(uint64_t x)
  * *best (else TNEAR_LEN). Each difference as a key, shifted left 4 with 15
  * less its slot below, so that the smallest key holds the smallest
  * difference and, of equal ones (only zeros never stored over), the
- * highest slot: the tie the scalar search takes. A difference of 2^60 or
- * more, which the key would not hold, is rare (values 2^59 apart): the
- * scalar search then.
+ * highest slot: the tie the scalar search takes. Keys below 2^62 order as
+ * their bits read as doubles (positive, finite; the smallest subnormal):
+ * SSE2 has no 64-bit integer minimum, but a double one (a quarter of the
+ * scalar minimum's instructions). A difference of 2^58 or more, which a
+ * key would not hold, is rare (values 2^57 apart): the scalar search then.
  */
 static NXR_ALWAYS_INLINE unsigned tnear_nearest(const __m128i *q, __m128i x, uint64_t *best)
 {
-	uint64_t k[TNEAR_LEN] __attribute__((aligned(16))), mk, hi[2];
 	__m128i big = _mm_setzero_si128();
+	__m128d k[TNEAR_LEN / 2];
+	uint64_t mk;
 	unsigned bs = TNEAR_LEN;
 
 #pragma GCC unroll 8
@@ -1653,13 +1651,12 @@ static NXR_ALWAYS_INLINE unsigned tnear_nearest(const __m128i *q, __m128i x, uin
 		__m128i z = _mm_xor_si128(_mm_add_epi64(d, d), sg);
 
 		big = _mm_or_si128(big, z);
-		_mm_store_si128((__m128i *)k + j,
-				_mm_or_si128(_mm_slli_epi64(z, 4),
-					     _mm_set_epi64x(14 - 2 * (long long)j,
-							    15 - 2 * (long long)j)));
+		k[j] = _mm_castsi128_pd(_mm_or_si128(_mm_slli_epi64(z, 4),
+						     _mm_set_epi64x(14 - 2 * (long long)j,
+								    15 - 2 * (long long)j)));
 	}
-	_mm_store_si128((__m128i *)hi, _mm_srli_epi64(big, 60));
-	if (hi[0] | hi[1]) {
+	big = _mm_srli_epi64(big, 58);
+	if (_mm_movemask_epi8(_mm_cmpeq_epi32(big, _mm_setzero_si128())) != 0xffff) {
 		const uint64_t *r = (const uint64_t *)q;
 		uint64_t xs = (uint64_t)_mm_cvtsi128_si64(x);
 
@@ -1671,10 +1668,10 @@ static NXR_ALWAYS_INLINE unsigned tnear_nearest(const __m128i *q, __m128i x, uin
 		}
 		return bs;
 	}
-	mk = min64(min64(min64(min64(k[0], k[1]), min64(k[2], k[3])),
-			 min64(min64(k[4], k[5]), min64(k[6], k[7]))),
-		   min64(min64(min64(k[8], k[9]), min64(k[10], k[11])),
-			 min64(min64(k[12], k[13]), min64(k[14], k[15]))));
+	k[0] = _mm_min_pd(_mm_min_pd(_mm_min_pd(k[0], k[1]), _mm_min_pd(k[2], k[3])),
+			  _mm_min_pd(_mm_min_pd(k[4], k[5]), _mm_min_pd(k[6], k[7])));
+	k[0] = _mm_min_pd(k[0], _mm_unpackhi_pd(k[0], k[0]));
+	mk = (uint64_t)_mm_cvtsi128_si64(_mm_castpd_si128(k[0]));
 	if (mk >> 4 <= *best) {
 		*best = mk >> 4;
 		bs = 15 - (unsigned)(mk & 15);
