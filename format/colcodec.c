@@ -1687,10 +1687,10 @@ static NXR_ALWAYS_INLINE unsigned tnear_nearest(const __m128i *q, __m128i x, uin
  * difference; a tie, again only between zeros, takes the highest slot; one
  * no nearer than x itself, TNEAR_LEN, takes the ring), or TNEAR_LEN. *dz:
  * the difference. The SSE2 search chooses as the scalar one (test_colcodec
- * and test_colcodec_scalar run the same streams) in fewer instructions: on
- * the shell loop's columns 3 values in 4 have an equal one, 60% of them one
- * of the latest 3 (checked first, one by one, as they stop soonest); the
- * others look at all 16.
+ * and test_colcodec_scalar run the same streams) in a third of its
+ * instructions: on the shell loop's columns 3 values in 4 have an equal
+ * one, a third of them the latest (checked first, alone); the others look
+ * at all 16.
  */
 static NXR_ALWAYS_INLINE unsigned tnear_index(const uint64_t *r, uint64_t c, uint64_t x,
 					      uint64_t *dz)
@@ -1701,10 +1701,6 @@ static NXR_ALWAYS_INLINE unsigned tnear_index(const uint64_t *r, uint64_t c, uin
 	*dz = 0;
 	if (r[(c - 1) & (TNEAR_LEN - 1)] == x)
 		return 0;
-	if (r[(c - 2) & (TNEAR_LEN - 1)] == x)
-		return 1;
-	if (r[(c - 3) & (TNEAR_LEN - 1)] == x)
-		return 2;
 #if COL_SSE2
 	{
 		const __m128i *q = (const __m128i *)r;
@@ -1714,18 +1710,20 @@ static NXR_ALWAYS_INLINE unsigned tnear_index(const uint64_t *r, uint64_t c, uin
 				       _mm_set1_epi8((char)tnear_tag(x))));
 
 		/* the tags' mask turned: slot c - 1 - j to bit 15 - j; less
-		 * the 3 latest, not equal */
-		for (m = (m >> k | m << (16 - k)) & 0x1fff; m; m &= ~(1u << (31 - __builtin_clz(m)))) {
+		 * the latest, not equal */
+		m = (m >> k | m << (16 - k)) & 0x7fff;
+		while (m) {
 			unsigned j = (unsigned)__builtin_clz(m) - 16;
 
 			if (r[(c - 1 - j) & (TNEAR_LEN - 1)] == x)
 				return j;
+			m &= ~(0x8000u >> j);
 		}
 		if (best)
 			bs = tnear_nearest(q, _mm_set1_epi64x((long long)x), &best);
 	}
 #else
-	for (unsigned j = 3; j < TNEAR_LEN; j++) {
+	for (unsigned j = 1; j < TNEAR_LEN; j++) {
 		if (r[(c - 1 - j) & (TNEAR_LEN - 1)] == x)
 			return j;
 	}
