@@ -1739,6 +1739,39 @@ static NXR_ALWAYS_INLINE unsigned tnear_index(const uint64_t *r, uint64_t c, uin
 }
 
 /*
+ * try_tnear()'s pass over v[0..n): each value's index and difference at
+ * ix, dz. lazy: the rings are not cleared yet, each is at its task's first
+ * value (its count, in cnt, then 1 above the values stored); for a column
+ * of few values over many tasks (a sample of one), where clearing all
+ * rings would cost more than searching them.
+ */
+static NXR_ALWAYS_INLINE void tnear_pass(const uint64_t *v, size_t n, const uint32_t *ctx,
+					 uint64_t *ring, uint64_t *cnt, uint64_t *ix, uint64_t *dz,
+					 const bool lazy)
+{
+	for (size_t i = 0; i < n; i++) {
+		uint64_t x = v[i], *r = ring + (size_t)ctx[i] * TNEAR_STRIDE, c = cnt[ctx[i]], z;
+		unsigned j;
+
+		if (lazy && !c) {
+			memset(r, 0, TNEAR_STRIDE * sizeof(*r));
+			c = cnt[ctx[i]] = 1;
+		}
+		c -= lazy;
+		j = tnear_index(r, c, x, &z);
+		ix[i] = j;
+		dz[i] = z;
+		if (z || j == TNEAR_LEN) {
+			r[c & (TNEAR_LEN - 1)] = x;
+#if COL_SSE2
+			((uint8_t *)(r + TNEAR_LEN))[c & (TNEAR_LEN - 1)] = tnear_tag(x);
+#endif
+			cnt[ctx[i]] = c + 1 + lazy;
+		}
+	}
+}
+
+/*
  * TNEAR: the indices, then the differences, as nested columns. Each task's
  * ring starts as zeros with nothing stored (its count, in e->prev, 0); the
  * rings are 16-byte aligned, each followed by its tags (TNEAR_STRIDE).
@@ -1753,21 +1786,12 @@ static size_t try_tnear(struct nxr_colenc *e, int depth, const uint64_t *v, size
 	if (grow((void **)&e->ring, &e->ringcap, words + 2, sizeof(*e->ring)) < 0)
 		return 0;
 	ring = (uint64_t *)(((uintptr_t)e->ring + 15) & ~(uintptr_t)15);
-	memset(ring, 0, words * sizeof(*ring));
 	memset(cnt, 0, ntasks * sizeof(*cnt));
-	for (size_t i = 0; i < n; i++) {
-		uint64_t x = v[i], *r = ring + (size_t)ctx[i] * TNEAR_STRIDE, c = cnt[ctx[i]], z;
-		unsigned j = tnear_index(r, c, x, &z);
-
-		ix[i] = j;
-		dz[i] = z;
-		if (z || j == TNEAR_LEN) {
-			r[c & (TNEAR_LEN - 1)] = x;
-#if COL_SSE2
-			((uint8_t *)(r + TNEAR_LEN))[c & (TNEAR_LEN - 1)] = tnear_tag(x);
-#endif
-			cnt[ctx[i]] = c + 1;
-		}
+	if (words > 8 * n) {
+		tnear_pass(v, n, ctx, ring, cnt, ix, dz, true);
+	} else {
+		memset(ring, 0, words * sizeof(*ring));
+		tnear_pass(v, n, ctx, ring, cnt, ix, dz, false);
 	}
 	*p++ = M_TNEAR;
 	p += enc_int_memo(e, depth + 1, ix, n, NULL, 0, p, CHILD(memo, 1));

@@ -2036,11 +2036,12 @@ static void test_tnear_stream(void **state)
 
 /*
  * TNEAR's search at its edges, each in a stream of its own (arg2): over
- * 300 tasks (their rings side by side), one of 17 values per task or near
+ * 600 tasks (their rings side by side; a sample's cleared as its tasks
+ * come, try_tnear()'s lazy pass), one of 17 values per task or near
  * one, every other one 2^63 up (differences too wide for the SSE2 search's
  * keys), each task's first 3 zeros (the zeros a ring starts with tie);
  * over 5 tasks, one of 17 values per task whose tags (the writer's byte of
- * hash) are all equal, or near one; over 300 tasks, a cycle of 16 (equal
+ * hash) are all equal, or near one; over 600 tasks, a cycle of 16 (equal
  * in the oldest slot; other schemes win there, TNEAR is only tried).
  * test_colcodec and test_colcodec_scalar run it: the SSE2 search and the
  * scalar one, which choose alike. Read back equal; TNEAR an eighth smaller
@@ -2048,7 +2049,7 @@ static void test_tnear_stream(void **state)
  */
 static void test_tnear_search(void **state)
 {
-	enum { N = 24000, T = 300 };
+	enum { N = 24000, T = 600 };
 	struct nxr_event *evs = calloc(N, sizeof(*evs));
 	uint64_t (*same)[17] = calloc(T, sizeof(*same)), t0 = 1000000;
 
