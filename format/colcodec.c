@@ -1613,6 +1613,24 @@ static inline uint64_t zig(uint64_t d)
 	return d << 1 ^ (0 - (d >> 63));
 }
 
+/*
+ * The slot of ring r nearest to x (the smallest zigzag difference), where
+ * no farther than *best (then in *best; a tie takes the highest slot), or
+ * TNEAR_LEN: the scalar search.
+ */
+static NXR_ALWAYS_INLINE unsigned tnear_scan(const uint64_t *r, uint64_t x, uint64_t *best)
+{
+	unsigned bs = TNEAR_LEN;
+
+	for (unsigned s = 0; s < TNEAR_LEN; s++) {
+		uint64_t z = zig(x - r[s]);
+
+		bs = z <= *best ? s : bs;
+		*best = z <= *best ? z : *best;
+	}
+	return bs;
+}
+
 #if COL_SSE2
 /*
  * A value's tag: a byte of its hash, 0 for 0 (the zeros a ring starts
@@ -1636,13 +1654,14 @@ static NXR_ALWAYS_INLINE uint8_t tnear_tag(uint64_t x)
  * SSE2 has no 64-bit integer minimum, but a double one (a quarter of the
  * scalar minimum's instructions). A difference of 2^58 or more, which a
  * key would not hold, is rare (values 2^57 apart): the scalar search then.
+ * Not under DAZ (set in a process built with -ffast-math), where MINPD
+ * reads subnormal keys as zeros and returns what need not be one.
  */
 static NXR_ALWAYS_INLINE unsigned tnear_nearest(const __m128i *q, __m128i x, uint64_t *best)
 {
 	__m128i big = _mm_setzero_si128();
 	__m128d k[TNEAR_LEN / 2];
 	uint64_t mk;
-	unsigned bs = TNEAR_LEN;
 
 #pragma GCC unroll 8
 	for (unsigned j = 0; j < TNEAR_LEN / 2; j++) {
@@ -1656,27 +1675,16 @@ static NXR_ALWAYS_INLINE unsigned tnear_nearest(const __m128i *q, __m128i x, uin
 								    15 - 2 * (long long)j)));
 	}
 	big = _mm_srli_epi64(big, 58);
-	if (_mm_movemask_epi8(_mm_cmpeq_epi32(big, _mm_setzero_si128())) != 0xffff) {
-		const uint64_t *r = (const uint64_t *)q;
-		uint64_t xs = (uint64_t)_mm_cvtsi128_si64(x);
-
-		for (unsigned s = 0; s < TNEAR_LEN; s++) {
-			uint64_t z = zig(xs - r[s]);
-
-			bs = z <= *best ? s : bs;
-			*best = z <= *best ? z : *best;
-		}
-		return bs;
-	}
+	if (_mm_movemask_epi8(_mm_cmpeq_epi32(big, _mm_setzero_si128())) != 0xffff)
+		return tnear_scan((const uint64_t *)q, (uint64_t)_mm_cvtsi128_si64(x), best);
 	k[0] = _mm_min_pd(_mm_min_pd(_mm_min_pd(k[0], k[1]), _mm_min_pd(k[2], k[3])),
 			  _mm_min_pd(_mm_min_pd(k[4], k[5]), _mm_min_pd(k[6], k[7])));
 	k[0] = _mm_min_pd(k[0], _mm_unpackhi_pd(k[0], k[0]));
 	mk = (uint64_t)_mm_cvtsi128_si64(_mm_castpd_si128(k[0]));
-	if (mk >> 4 <= *best) {
-		*best = mk >> 4;
-		bs = 15 - (unsigned)(mk & 15);
-	}
-	return bs;
+	if (mk >> 4 > *best)
+		return TNEAR_LEN;
+	*best = mk >> 4;
+	return 15 - (unsigned)(mk & 15);
 }
 #endif
 
@@ -1693,7 +1701,7 @@ static NXR_ALWAYS_INLINE unsigned tnear_nearest(const __m128i *q, __m128i x, uin
  * at all 16.
  */
 static NXR_ALWAYS_INLINE unsigned tnear_index(const uint64_t *r, uint64_t c, uint64_t x,
-					      uint64_t *dz)
+					      uint64_t *dz, bool keys)
 {
 	uint64_t best = zig(x);
 	unsigned bs = TNEAR_LEN;
@@ -1720,19 +1728,17 @@ static NXR_ALWAYS_INLINE unsigned tnear_index(const uint64_t *r, uint64_t c, uin
 			m &= ~(0x8000u >> j);
 		}
 		if (best)
-			bs = tnear_nearest(q, _mm_set1_epi64x((long long)x), &best);
+			bs = keys ? tnear_nearest(q, _mm_set1_epi64x((long long)x), &best)
+				  : tnear_scan(r, x, &best);
 	}
 #else
+	(void)keys;
 	for (unsigned j = 1; j < TNEAR_LEN; j++) {
 		if (r[(c - 1 - j) & (TNEAR_LEN - 1)] == x)
 			return j;
 	}
-	for (unsigned s = 0; best && s < TNEAR_LEN; s++) {
-		uint64_t z = zig(x - r[s]);
-
-		bs = z <= best ? s : bs;
-		best = z <= best ? z : best;
-	}
+	if (best)
+		bs = tnear_scan(r, x, &best);
 #endif
 	*dz = best;
 	return bs < TNEAR_LEN ? (unsigned)((c - 1 - bs) & (TNEAR_LEN - 1)) : TNEAR_LEN;
@@ -1747,7 +1753,7 @@ static NXR_ALWAYS_INLINE unsigned tnear_index(const uint64_t *r, uint64_t c, uin
  */
 static NXR_ALWAYS_INLINE void tnear_pass(const uint64_t *v, size_t n, const uint32_t *ctx,
 					 uint64_t *ring, uint64_t *cnt, uint64_t *ix, uint64_t *dz,
-					 const bool lazy)
+					 const bool lazy, bool keys)
 {
 	for (size_t i = 0; i < n; i++) {
 		uint64_t x = v[i], *r = ring + (size_t)ctx[i] * TNEAR_STRIDE, c = cnt[ctx[i]], z;
@@ -1758,7 +1764,7 @@ static NXR_ALWAYS_INLINE void tnear_pass(const uint64_t *v, size_t n, const uint
 			c = cnt[ctx[i]] = 1;
 		}
 		c -= lazy;
-		j = tnear_index(r, c, x, &z);
+		j = tnear_index(r, c, x, &z, keys);
 		ix[i] = j;
 		dz[i] = z;
 		if (z || j == TNEAR_LEN) {
@@ -1782,16 +1788,21 @@ static size_t try_tnear(struct nxr_colenc *e, int depth, const uint64_t *v, size
 	uint64_t *ix = e->b[depth], *dz = e->a[depth], *cnt = e->prev, *ring;
 	size_t words = (size_t)ntasks * TNEAR_STRIDE;
 	uint8_t *p = out;
+#if COL_SSE2
+	bool keys = !(_mm_getcsr() & 0x40);	/* DAZ off: tnear_nearest() */
+#else
+	bool keys = false;
+#endif
 
 	if (grow((void **)&e->ring, &e->ringcap, words + 2, sizeof(*e->ring)) < 0)
 		return 0;
 	ring = (uint64_t *)(((uintptr_t)e->ring + 15) & ~(uintptr_t)15);
 	memset(cnt, 0, ntasks * sizeof(*cnt));
 	if (words > 8 * n) {
-		tnear_pass(v, n, ctx, ring, cnt, ix, dz, true);
+		tnear_pass(v, n, ctx, ring, cnt, ix, dz, true, keys);
 	} else {
 		memset(ring, 0, words * sizeof(*ring));
-		tnear_pass(v, n, ctx, ring, cnt, ix, dz, false);
+		tnear_pass(v, n, ctx, ring, cnt, ix, dz, false, keys);
 	}
 	*p++ = M_TNEAR;
 	p += enc_int_memo(e, depth + 1, ix, n, NULL, 0, p, CHILD(memo, 1));
