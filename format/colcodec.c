@@ -1576,6 +1576,7 @@ static size_t emit_entropy(struct nxr_colenc *e, int depth, unsigned mode, const
  * and an add per value; the search for the nearest is the writer's.
  */
 #define TNEAR_LEN 16u		/* values of a task's ring; index TNEAR_LEN: 0 */
+#define TNEAR_STRIDE (TNEAR_LEN + 2)	/* the writer's: a ring, then 16 tags */
 /* TNEAR is chosen when it takes at least n / 32 bytes off the best other */
 #define CONTEXT_GAIN_MIN 32u
 /*
@@ -1613,47 +1614,195 @@ static inline uint64_t zig(uint64_t d)
 }
 
 /*
+ * The slot of ring r nearest to x (the smallest zigzag difference), where
+ * no farther than *best (then in *best; a tie takes the highest slot), or
+ * TNEAR_LEN: the scalar search.
+ */
+static NXR_ALWAYS_INLINE unsigned tnear_scan(const uint64_t *r, uint64_t x, uint64_t *best)
+{
+	unsigned bs = TNEAR_LEN;
+
+	for (unsigned s = 0; s < TNEAR_LEN; s++) {
+		uint64_t z = zig(x - r[s]);
+
+		bs = z <= *best ? s : bs;
+		*best = z <= *best ? z : *best;
+	}
+	return bs;
+}
+
+#if COL_SSE2
+/*
+ * A value's tag: a byte of its hash, 0 for 0 (the zeros a ring starts
+ * with). Each task's ring is followed by its values' tags, which find the
+ * candidates for an equal value in one compare of 16 bytes (one in 16 a
+ * false one, where none is equal).
+ */
+static NXR_ALWAYS_INLINE uint8_t tnear_tag(uint64_t x)
+{
+	return (uint8_t)((x * 0x9E3779B97F4A7C15ull) >> 56);
+}
+
+/*
+ * The nearest of ring q's 16 values to the broadcast x (none equal to it):
+ * its slot, and its zigzag difference in *best where that is no more than
+ * *best (else TNEAR_LEN). Each difference as a key, shifted left 4 with 15
+ * less its slot below, so that the smallest key holds the smallest
+ * difference and, of equal ones (only zeros never stored over), the
+ * highest slot: the tie the scalar search takes. Keys below 2^62 order as
+ * their bits read as doubles (positive, finite; the smallest subnormal):
+ * SSE2 has no 64-bit integer minimum, but a double one (a quarter of the
+ * scalar minimum's instructions). A difference of 2^58 or more, which a
+ * key would not hold, is rare (values 2^57 apart): the scalar search then.
+ * Not under DAZ (set in a process built with -ffast-math), where MINPD
+ * reads subnormal keys as zeros and returns what need not be one.
+ */
+static NXR_ALWAYS_INLINE unsigned tnear_nearest(const __m128i *q, __m128i x, uint64_t *best)
+{
+	__m128i big = _mm_setzero_si128();
+	__m128d k[TNEAR_LEN / 2];
+	uint64_t mk;
+
+#pragma GCC unroll 8
+	for (unsigned j = 0; j < TNEAR_LEN / 2; j++) {
+		__m128i d = _mm_sub_epi64(x, _mm_load_si128(q + j));
+		__m128i sg = _mm_srai_epi32(_mm_shuffle_epi32(d, _MM_SHUFFLE(3, 3, 1, 1)), 31);
+		__m128i z = _mm_xor_si128(_mm_add_epi64(d, d), sg);
+
+		big = _mm_or_si128(big, z);
+		k[j] = _mm_castsi128_pd(_mm_or_si128(_mm_slli_epi64(z, 4),
+						     _mm_set_epi64x(14 - 2 * (long long)j,
+								    15 - 2 * (long long)j)));
+	}
+	big = _mm_srli_epi64(big, 58);
+	if (_mm_movemask_epi8(_mm_cmpeq_epi32(big, _mm_setzero_si128())) != 0xffff)
+		return tnear_scan((const uint64_t *)q, (uint64_t)_mm_cvtsi128_si64(x), best);
+	k[0] = _mm_min_pd(_mm_min_pd(_mm_min_pd(k[0], k[1]), _mm_min_pd(k[2], k[3])),
+			  _mm_min_pd(_mm_min_pd(k[4], k[5]), _mm_min_pd(k[6], k[7])));
+	k[0] = _mm_min_pd(k[0], _mm_unpackhi_pd(k[0], k[0]));
+	mk = (uint64_t)_mm_cvtsi128_si64(_mm_castpd_si128(k[0]));
+	if (mk >> 4 > *best)
+		return TNEAR_LEN;
+	*best = mk >> 4;
+	return 15 - (unsigned)(mk & 15);
+}
+#endif
+
+/*
+ * The index (0 the latest) that codes x as TNEAR in task ring r (c values
+ * stored): an equal value's, the latest first (several are equal only as
+ * zeros never stored over), else the nearest's (the smallest zigzag
+ * difference; a tie, again only between zeros, takes the highest slot; one
+ * no nearer than x itself, TNEAR_LEN, takes the ring), or TNEAR_LEN. *dz:
+ * the difference. The SSE2 search chooses as the scalar one (test_colcodec
+ * and test_colcodec_scalar run the same streams) in a third of its
+ * instructions: on the shell loop's columns 3 values in 4 have an equal
+ * one, a third of them the latest (checked first, alone); the others look
+ * at all 16.
+ */
+static NXR_ALWAYS_INLINE unsigned tnear_index(const uint64_t *r, uint64_t c, uint64_t x,
+					      uint64_t *dz, bool keys)
+{
+	uint64_t best = zig(x);
+	unsigned bs = TNEAR_LEN;
+
+	*dz = 0;
+	if (r[(c - 1) & (TNEAR_LEN - 1)] == x)
+		return 0;
+#if COL_SSE2
+	{
+		const __m128i *q = (const __m128i *)r;
+		unsigned k = (unsigned)(c & (TNEAR_LEN - 1));
+		uint32_t m = (uint32_t)_mm_movemask_epi8(
+			_mm_cmpeq_epi8(_mm_load_si128(q + TNEAR_LEN / 2),
+				       _mm_set1_epi8((char)tnear_tag(x))));
+
+		/* the tags' mask turned: slot c - 1 - j to bit 15 - j; less
+		 * the latest, not equal */
+		m = (m >> k | m << (16 - k)) & 0x7fff;
+		while (m) {
+			unsigned j = (unsigned)__builtin_clz(m) - 16;
+
+			if (r[(c - 1 - j) & (TNEAR_LEN - 1)] == x)
+				return j;
+			m &= ~(0x8000u >> j);
+		}
+		if (best)
+			bs = keys ? tnear_nearest(q, _mm_set1_epi64x((long long)x), &best)
+				  : tnear_scan(r, x, &best);
+	}
+#else
+	(void)keys;
+	for (unsigned j = 1; j < TNEAR_LEN; j++) {
+		if (r[(c - 1 - j) & (TNEAR_LEN - 1)] == x)
+			return j;
+	}
+	if (best)
+		bs = tnear_scan(r, x, &best);
+#endif
+	*dz = best;
+	return bs < TNEAR_LEN ? (unsigned)((c - 1 - bs) & (TNEAR_LEN - 1)) : TNEAR_LEN;
+}
+
+/*
+ * try_tnear()'s pass over v[0..n): each value's index and difference at
+ * ix, dz. lazy: the rings are not cleared yet, each is at its task's first
+ * value (its count, in cnt, then 1 above the values stored); for a column
+ * of few values over many tasks (a sample of one), where clearing all
+ * rings would cost more than searching them.
+ */
+static NXR_ALWAYS_INLINE void tnear_pass(const uint64_t *v, size_t n, const uint32_t *ctx,
+					 uint64_t *ring, uint64_t *cnt, uint64_t *ix, uint64_t *dz,
+					 const bool lazy, bool keys)
+{
+	for (size_t i = 0; i < n; i++) {
+		uint64_t x = v[i], *r = ring + (size_t)ctx[i] * TNEAR_STRIDE, c = cnt[ctx[i]], z;
+		unsigned j;
+
+		if (lazy && !c) {
+			memset(r, 0, TNEAR_STRIDE * sizeof(*r));
+			c = cnt[ctx[i]] = 1;
+		}
+		c -= lazy;
+		j = tnear_index(r, c, x, &z, keys);
+		ix[i] = j;
+		dz[i] = z;
+		if (z || j == TNEAR_LEN) {
+			r[c & (TNEAR_LEN - 1)] = x;
+#if COL_SSE2
+			((uint8_t *)(r + TNEAR_LEN))[c & (TNEAR_LEN - 1)] = tnear_tag(x);
+#endif
+			cnt[ctx[i]] = c + 1 + lazy;
+		}
+	}
+}
+
+/*
  * TNEAR: the indices, then the differences, as nested columns. Each task's
- * ring starts as zeros with nothing stored (its count, in e->prev, 0).
+ * ring starts as zeros with nothing stored (its count, in e->prev, 0); the
+ * rings are 16-byte aligned, each followed by its tags (TNEAR_STRIDE).
  */
 static size_t try_tnear(struct nxr_colenc *e, int depth, const uint64_t *v, size_t n,
 			const uint32_t *ctx, uint32_t ntasks, uint8_t *out, uint8_t *memo)
 {
-	uint64_t *ix = e->b[depth], *dz = e->a[depth], *cnt = e->prev;
+	uint64_t *ix = e->b[depth], *dz = e->a[depth], *cnt = e->prev, *ring;
+	size_t words = (size_t)ntasks * TNEAR_STRIDE;
 	uint8_t *p = out;
+#if COL_SSE2
+	bool keys = !(_mm_getcsr() & 0x40);	/* DAZ off: tnear_nearest() */
+#else
+	bool keys = false;
+#endif
 
-	if (grow((void **)&e->ring, &e->ringcap, (size_t)ntasks * TNEAR_LEN, sizeof(*e->ring)) < 0)
+	if (grow((void **)&e->ring, &e->ringcap, words + 2, sizeof(*e->ring)) < 0)
 		return 0;
-	memset(e->ring, 0, (size_t)ntasks * TNEAR_LEN * sizeof(*e->ring));
+	ring = (uint64_t *)(((uintptr_t)e->ring + 15) & ~(uintptr_t)15);
 	memset(cnt, 0, ntasks * sizeof(*cnt));
-	for (size_t i = 0; i < n; i++) {
-		uint64_t x = v[i], *r = e->ring + (size_t)ctx[i] * TNEAR_LEN, c = cnt[ctx[i]];
-		uint64_t best = zig(x), bs = TNEAR_LEN;
-
-		/* an equal value, the latest first (often the latest or the one
-		 * before: a task's fds and buffers; as bits of a mask, which
-		 * ends no sooner: more instructions), else the nearest, by slot
-		 * (no index arithmetic in the loop); a tie takes a ring entry
-		 * over 0, any of equal ones */
-		for (unsigned j = 0; j < TNEAR_LEN; j++) {
-			if (r[(c - 1 - j) & (TNEAR_LEN - 1)] == x) {
-				bs = (c - 1 - j) & (TNEAR_LEN - 1);
-				best = 0;
-				break;
-			}
-		}
-		for (unsigned s = 0; best && s < TNEAR_LEN; s++) {
-			uint64_t z = zig(x - r[s]);
-
-			bs = z <= best ? s : bs;
-			best = z <= best ? z : best;
-		}
-		ix[i] = bs < TNEAR_LEN ? (c - 1 - bs) & (TNEAR_LEN - 1) : TNEAR_LEN;
-		dz[i] = best;
-		if (best || bs == TNEAR_LEN) {
-			r[c & (TNEAR_LEN - 1)] = x;
-			cnt[ctx[i]] = c + 1;
-		}
+	if (words > 8 * n) {
+		tnear_pass(v, n, ctx, ring, cnt, ix, dz, true, keys);
+	} else {
+		memset(ring, 0, words * sizeof(*ring));
+		tnear_pass(v, n, ctx, ring, cnt, ix, dz, false, keys);
 	}
 	*p++ = M_TNEAR;
 	p += enc_int_memo(e, depth + 1, ix, n, NULL, 0, p, CHILD(memo, 1));
@@ -2720,7 +2869,7 @@ static size_t logh_resub_cost(struct nxr_huff_enc *h, const uint32_t *c3, unsign
 static size_t try_logh(struct nxr_colenc *e, const uint64_t *v, size_t n, bool grouped,
 		       uint8_t *out, uint8_t *lm, size_t limit)
 {
-	uint32_t pc[NXR_COL_MAX_GROUPS];
+	uint32_t pc[NXR_COL_MAX_GROUPS], *yr = (uint32_t *)e->a[0];	/* free here */
 	size_t best = SIZE_MAX, cost;
 	unsigned bsub = 0, bg = 0, np;
 	struct nxr_huff_enc *h = &e->huff[0];
@@ -2779,7 +2928,10 @@ static size_t try_logh(struct nxr_colenc *e, const uint64_t *v, size_t n, bool g
 
 		memset(c, 0, nsym * sizeof(*c));
 		for (size_t j = i; j < i + pc[k]; j++) {
-			c[logh_sym(v[j], bsub, &r)]++;
+			unsigned y = logh_sym(v[j], bsub, &r);
+
+			yr[j] = y << 8 | r;
+			c[y]++;
 			raw += r;
 		}
 		logh_part_cost(h, c, nsym, raw, &lo, &cnt);
@@ -2794,8 +2946,11 @@ static size_t try_logh(struct nxr_colenc *e, const uint64_t *v, size_t n, bool g
 		p = nxr_put_varint(p, (bits + 7) / 8);
 		nxr_bitw_init(&bw, p);
 		for (size_t end = i + pc[k]; i < end; i++) {
-			unsigned y = logh_sym(v[i], bsub, &r) - lo;
-			uint64_t low = r ? v[i] & (~0ull >> (64 - r)) : 0;
+			unsigned y = (yr[i] >> 8) - lo;
+			uint64_t low;
+
+			r = yr[i] & 0xff;	/* < 64 */
+			low = v[i] & ((1ull << r) - 1);
 
 			if (h->len[y] + r <= 56) {
 				nxr_bitw_put(&bw, h->code[y] | low << h->len[y], h->len[y] + r);

@@ -16,6 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <zstd.h>
+#if defined(__SSE2__)
+#include <xmmintrin.h>
+#endif
 
 #include "format/bytes.h"
 #include "format/codec.h"
@@ -2113,6 +2116,86 @@ static void test_tnear_stream(void **state)
 }
 
 /*
+ * TNEAR's search at its edges, each in a stream of its own (arg2): over
+ * 600 tasks (their rings side by side; a sample's cleared as its tasks
+ * come, try_tnear()'s lazy pass), one of 17 values per task or near
+ * one, every other one 2^63 up (differences too wide for the SSE2 search's
+ * keys), each task's first 3 zeros (the zeros a ring starts with tie);
+ * over 5 tasks, one of 17 values per task whose tags (the writer's byte of
+ * hash) are all equal, or near one; over 600 tasks, a cycle of 16 (equal
+ * in the oldest slot; other schemes win there, TNEAR is only tried).
+ * test_colcodec and test_colcodec_scalar run it: the SSE2 search and the
+ * scalar one, which choose alike. Read back equal, the first also with
+ * DAZ set (the SSE2 search's MINPD then reads its small keys as zeros);
+ * TNEAR an eighth smaller than without it where it wins.
+ */
+static void test_tnear_search(void **state)
+{
+	enum { N = 24000, T = 600 };
+	struct nxr_event *evs = calloc(N, sizeof(*evs));
+	uint64_t (*same)[17] = calloc(T, sizeof(*same)), t0 = 1000000;
+
+	(void)state;
+	assert_non_null(evs);
+	assert_non_null(same);
+	/* per task, 17 values with one tag: (x * 0x9E3779B97F4A7C15) >> 56,
+	 * colcodec.c's */
+	for (unsigned t = 0; t < T; t++) {
+		unsigned ns = 0;
+
+		for (uint64_t x = 0x5500000000ull + ((uint64_t)t << 32); ns < 17; x += 8)
+			if ((uint8_t)((x * 0x9E3779B97F4A7C15ull) >> 56) == 0x5a)
+				same[t][ns++] = x;
+	}
+	for (unsigned pat = 0; pat < 3; pat++) {
+		struct nxr_colenc *e = nxr_colenc_new();
+		uint32_t k[T] = { 0 };
+		size_t len, plen;
+		uint8_t *plain;
+
+		assert_non_null(e);
+		for (unsigned i = 0; i < N; i++) {
+			struct nxr_event *ev = &evs[i];
+			unsigned t = (unsigned)(rnd() % (pat == 1 ? 5 : T)), c = k[t]++;
+			uint64_t r = rnd(), j = r % 17, x;
+
+			if (pat == 0)
+				x = c < 3 ? 0 : (j & 1 ? 0x8000000000000000ull : 0) +
+				    0x7f0000000000ull + ((uint64_t)t << 24) + j * 0x10000 +
+				    (r >> 8) % 4 * (r >> 12) % 64;
+			else if (pat == 1)
+				x = same[t][j] + ((r >> 8) % 4 ? 0 : 8);
+			else
+				x = 0x7f0000000000ull + ((uint64_t)t << 24) + (c % 16) * 4096;
+			memset(ev, 0, sizeof(*ev));
+			ev->kind = NX_KIND_SYSCALL;
+			ev->pid = ev->tid = 1000 + t;
+			ev->ts_ns = t0 += 1000;
+			ev->syscall.arg2 = x;
+			ev->syscall.flags = NX_SYS_EXITED;
+		}
+		len = round_trip(evs, N);
+#if defined(__SSE2__)
+		if (pat == 0) {	/* DAZ on: subnormal keys read as zeros */
+			unsigned csr = _mm_getcsr();
+
+			_mm_setcsr(csr | 0x40);
+			round_trip(evs, N);
+			_mm_setcsr(csr);
+		}
+#endif
+		nxr_colenc_set_context(e, false);
+		plain = encode(e, evs, N, &plen);
+		if (pat < 2)
+			assert_true(len * 8 < plen * 7);
+		free(plain);
+		nxr_colenc_free(e);
+	}
+	free(same);
+	free(evs);
+}
+
+/*
  * ENTRY keys, hand-made over t_payload()'s syscalls (durations 0): each
  * key the sum of the differences, every length; refused cut short, with a
  * byte left over, with a nested column that needs tasks (TREP) or is ZSTD,
@@ -2644,6 +2727,7 @@ int main(void)
 		cmocka_unit_test(test_list_and_mtf_writer),
 		cmocka_unit_test(test_tnear_columns),
 		cmocka_unit_test(test_tnear_stream),
+		cmocka_unit_test(test_tnear_search),
 		cmocka_unit_test(test_entry_keys),
 		cmocka_unit_test(test_entry_stream),
 		cmocka_unit_test(test_logh_columns),
