@@ -720,6 +720,9 @@ struct nxr_colenc {
 	size_t lcountcap;
 	uint32_t lgn;			/* the section's groups (ggid), 0 when not grouped */
 	uint8_t lmemo[(NX_KIND_MAX_ID + 1) * (MAXF + 1) * 4];	/* LOGH's flags + 1, as hmemo */
+	/* the varint length of each column's length in the last payload (the
+	 * selector's at [MAXF], the section's at [MAXF + 1]; 0 not known) */
+	uint8_t vlen[NX_KIND_MAX_ID + 1][MAXF + 2];
 };
 
 static size_t enc_for_or_delta(uint8_t *out, const uint64_t *v, size_t n, bool delta,
@@ -2325,6 +2328,28 @@ static uint8_t *put_sized(uint8_t *p, size_t len)
 	return p + ll + len;
 }
 
+/* Where a sized column or section is written, after p: at the length its
+ * varint had in the last segment (*vl; NXR_VARINT_MAX at first), so that
+ * put_guessed() seldom moves it (a section is most of the payload). */
+static inline uint8_t *guess_at(uint8_t *p, const uint8_t *vl)
+{
+	return p + (*vl ? *vl : NXR_VARINT_MAX);
+}
+
+/* The varint length of what was written at guess_at(p, vl), len bytes,
+ * put before it, which moves along only when its varint is not as long as
+ * guessed; the byte after it */
+static uint8_t *put_guessed(uint8_t *p, uint8_t *vl, size_t len)
+{
+	unsigned at = *vl ? *vl : NXR_VARINT_MAX, ll = nxr_varint_len(len);
+
+	if (ll != at)
+		memmove(p + ll, p + at, len);
+	nxr_put_varint(p, len);
+	*vl = (uint8_t)ll;
+	return p + ll + len;
+}
+
 static int enc_str(struct nxr_colenc *e, struct kstage *ks, unsigned f, uint32_t n,
 		   const uint32_t *inv, void *zctx, uint8_t *out, size_t *outlen)
 {
@@ -3185,7 +3210,7 @@ int nxr_colenc_finish(struct nxr_colenc *e, void *zctx, const uint8_t **out, siz
 			continue;
 		p = nxr_put_varint(p, k);
 		p = nxr_put_varint(p, ks->n);
-		body = q = p + NXR_VARINT_MAX;
+		body = q = guess_at(p, &e->vlen[k][MAXF + 1]);
 		if (k == NX_KIND_SYSCALL) {
 			assert(sel == SF_nr);
 			if (!syscall_group(e, ks))
@@ -3196,10 +3221,11 @@ int nxr_colenc_finish(struct nxr_colenc *e, void *zctx, const uint8_t **out, siz
 		q = nxr_put_varint(q, knf[k]);
 		q = nxr_put_varint(q, (uint64_t)(sel + 1));
 		if (sel >= 0) {
-			zl = enc_selector(e, fv[sel], ks, q + NXR_VARINT_MAX, e->memo[k][MAXF]);
+			zl = enc_selector(e, fv[sel], ks, guess_at(q, &e->vlen[k][MAXF]),
+					  e->memo[k][MAXF]);
 			if (zl < 0)
 				return (int)zl;
-			q = put_sized(q, (size_t)zl);
+			q = put_guessed(q, &e->vlen[k][MAXF], (size_t)zl);
 			e->gsel = NULL;
 			if (k != NX_KIND_SYSCALL) {
 				regroup_fields(e, ks, k);
@@ -3215,7 +3241,8 @@ int nxr_colenc_finish(struct nxr_colenc *e, void *zctx, const uint8_t **out, siz
 			if ((int)f == sel)
 				continue;
 			if (kty[k][f] == NXR_FT_STR) {
-				rc = enc_str(e, ks, f, ks->n, inv, zctx, q + NXR_VARINT_MAX, &cl);
+				rc = enc_str(e, ks, f, ks->n, inv, zctx, guess_at(q, &e->vlen[k][f]),
+					     &cl);
 				if (rc < 0)
 					return rc;
 			} else {
@@ -3223,15 +3250,15 @@ int nxr_colenc_finish(struct nxr_colenc *e, void *zctx, const uint8_t **out, siz
 
 				if (k == NX_KIND_SYSCALL && sel >= 0)
 					v = syscall_field(e, ks, f);
-				zl = enc_field(e, v, ks->n, ctx, q + NXR_VARINT_MAX, e->memo[k][f],
-					       &e->ctxwon[k][f]);
+				zl = enc_field(e, v, ks->n, ctx, guess_at(q, &e->vlen[k][f]),
+					       e->memo[k][f], &e->ctxwon[k][f]);
 				if (zl < 0)
 					return (int)zl;
 				cl = (size_t)zl;
 			}
-			q = put_sized(q, cl);
+			q = put_guessed(q, &e->vlen[k][f], cl);
 		}
-		p = put_sized(p, (size_t)(q - body));
+		p = put_guessed(p, &e->vlen[k][MAXF + 1], (size_t)(q - body));
 		ks->n = 0;
 	}
 	*out = e->out;
