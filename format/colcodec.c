@@ -74,7 +74,7 @@
 #define DICT_MAX 2048u		/* most distinct values a writer puts in a dictionary */
 #define HM_DIRECT 4096u		/* map keys below this skip the hash */
 #define SAMPLE_RUNS 8u		/* a long column's scheme is chosen on 8 x BLK values */
-#define MEMO_SEGS 8u		/* ... in one segment of 8, and kept for the next 7 */
+#define MEMO_SEGS 16u		/* ... in one segment of 16, and kept for the next 15 */
 #define TCACHE_BITS 6u		/* task_of()'s cache: 64 slots */
 #define TCACHE (1u << TCACHE_BITS)
 #define DT_SIZE (1u << 17)	/* a dictionary's direct table: values in [-DT_NEG, DT_SIZE - DT_NEG) */
