@@ -723,6 +723,10 @@ struct nxr_colenc {
 	/* the varint length of each column's length in the last payload (the
 	 * selector's at [MAXF], the section's at [MAXF + 1]; 0 not known) */
 	uint8_t vlen[NX_KIND_MAX_ID + 1][MAXF + 2];
+	/* the size of the best coding of the last top-level column's sample
+	 * (enc_int_memo() choosing), which tnear_may_win() reads again; 0 when
+	 * not known */
+	size_t sample_best;
 };
 
 static size_t enc_for_or_delta(uint8_t *out, const uint64_t *v, size_t n, bool delta,
@@ -1858,8 +1862,10 @@ static size_t enc_int_memo(struct nxr_colenc *e, int depth, const uint64_t *v, s
 		 * sized, not packed (their mode bytes are written as ever) */
 		dry = e->dry;
 		e->dry = true;
-		enc_exact(e, depth, sv, k, ctx ? sc : NULL, ntasks, e->trial[depth][2]);
+		got = enc_exact(e, depth, sv, k, ctx ? sc : NULL, ntasks, e->trial[depth][2]);
 		e->dry = dry;
+		if (depth == 0)
+			e->sample_best = got;
 		mode = e->trial[depth][2][0];
 		/* FOR against DELTA is decided on all values: the sample's runs
 		 * join with jumps that only DELTA pays for */
@@ -3001,7 +3007,8 @@ static bool tnear_may_win(struct nxr_colenc *e, const uint64_t *v, size_t n, con
 	}
 	e->dry = true;
 	e->context = false;
-	plain = enc_exact(e, 0, sv, k, sc, e->ntasks, e->trial[0][2]);
+	plain = e->sample_best ? e->sample_best : enc_exact(e, 0, sv, k, sc, e->ntasks,
+							     e->trial[0][2]);
 	e->context = true;
 	tn = try_tnear(e, 0, sv, k, sc, e->ntasks, e->alt, NULL);
 	e->dry = dry;
@@ -3041,12 +3048,16 @@ static long enc_field_ctx(struct nxr_colenc *e, const uint64_t *v, uint32_t n,
 	if (grow_fresh((void **)&e->alt, &e->altcap, col_bound(n) + 64) < 0)
 		return -ENOMEM;
 	e->context = false;
+	e->sample_best = 0;
 	cl = enc_int_memo(e, 0, v, n, ctx, e->ntasks, out, memo);
 	e->context = true;
 	got = maybe_zstd(e, out, cl, n, memo);
 	if (got <= 0)
 		return got;
-	if (*out != M_ZSTD && !tnear_may_win(e, v, n, ctx)) {
+	/* (a column of n / 32 bytes or less, as the unused arguments', cannot
+	 * lose them) */
+	if ((size_t)got <= n / CONTEXT_GAIN_MIN ||
+	    (*out != M_ZSTD && !tnear_may_win(e, v, n, ctx))) {
 		*last = CTX_LOST;
 		return got;
 	}
