@@ -1097,6 +1097,17 @@ static NXR_ALWAYS_INLINE unsigned huff_sym(const struct nxr_colenc *e, struct hm
 	return e->hdense + hm_get_put_hashed(h, y, 0, &isnew);
 }
 
+/* The codes of symbols a, b, c and d, in this order, put at once */
+static NXR_ALWAYS_INLINE void huff_put4(struct nxr_bitw *w, const struct nxr_huff_enc *hc,
+					unsigned a, unsigned b, unsigned c, unsigned d)
+{
+	unsigned la = hc->len[a], lab = la + hc->len[b], labc = lab + hc->len[c];
+
+	_Static_assert(4 * NXR_HUFF_MAXLEN + 7 <= 64, "four codes and a byte's bits in a word");
+	nxr_bitw_put(w, hc->code[a] | (uint64_t)hc->code[b] << la | (uint64_t)hc->code[c] << lab |
+		     (uint64_t)hc->code[d] << labc, labc + hc->len[d]);
+}
+
 /* The codes of x[0..n) (the symbols numbered by the last huff_map(), or
  * by gid) and their s low bits, in two streams: the values at even places
  * at p (*nb0 bytes), those at odd places at q; the bytes at q. */
@@ -1110,6 +1121,17 @@ static size_t huff_stream(struct nxr_colenc *e, const struct nxr_huff_enc *hc, c
 
 	nxr_bitw_init(&b0, p);
 	nxr_bitw_init(&b1, q);
+	/* no low bits: four codes of a stream (48 bits at most) joined and
+	 * put at once, a store and a shift for four values */
+	if (s == 0) {
+		for (; i + 8 <= n; i += 8) {
+			huff_put4(&b0, hc, huff_sym(e, &h, gid, x, i, 0), huff_sym(e, &h, gid, x, i + 2, 0),
+				  huff_sym(e, &h, gid, x, i + 4, 0), huff_sym(e, &h, gid, x, i + 6, 0));
+			huff_put4(&b1, hc, huff_sym(e, &h, gid, x, i + 1, 0),
+				  huff_sym(e, &h, gid, x, i + 3, 0), huff_sym(e, &h, gid, x, i + 5, 0),
+				  huff_sym(e, &h, gid, x, i + 7, 0));
+		}
+	}
 	/* two values a step, one per stream: each stream's writer stays in
 	 * registers (as an array indexed by i & 1 it went through memory) */
 	for (; i + 2 <= n; i += 2) {
