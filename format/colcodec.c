@@ -63,6 +63,14 @@
 #else
 #define COL_SSE2 0
 #endif
+/* AVX2 paths, taken when the CPU has it (checked at run time; GCC and
+ * clang on x86-64); the same scalar or SSE2 code otherwise */
+#if COL_SSE2 && defined(__x86_64__) && defined(__GNUC__)
+#define COL_AVX2 1
+#include <immintrin.h>
+#else
+#define COL_AVX2 0
+#endif
 
 #include "format/bytes.h"
 #include "format/huff.h"
@@ -467,6 +475,86 @@ struct bstats {
 	uint8_t *w[3];
 };
 
+#if COL_AVX2
+/* The signed minimum and maximum of four 64-bit lanes */
+static __attribute__((target("avx2"))) inline int64_t min4(__m256i a)
+{
+	__m256i b = _mm256_permute4x64_epi64(a, 0x4e), c;
+
+	a = _mm256_blendv_epi8(a, b, _mm256_cmpgt_epi64(a, b));
+	c = _mm256_shuffle_epi32(a, 0x4e);
+	a = _mm256_blendv_epi8(a, c, _mm256_cmpgt_epi64(a, c));
+	return _mm256_extract_epi64(a, 0);
+}
+
+static __attribute__((target("avx2"))) inline int64_t max4(__m256i a)
+{
+	__m256i b = _mm256_permute4x64_epi64(a, 0x4e), c;
+
+	a = _mm256_blendv_epi8(a, b, _mm256_cmpgt_epi64(b, a));
+	c = _mm256_shuffle_epi32(a, 0x4e);
+	a = _mm256_blendv_epi8(a, c, _mm256_cmpgt_epi64(c, a));
+	return _mm256_extract_epi64(a, 0);
+}
+
+/*
+ * The values i of a block, s < i < end, into its minimum and maximum (*mn,
+ * *mx) and those of their differences to the value before (*dmn, *dmx),
+ * and the number of them that differ from it (returned): int_stats()'s
+ * loop, four values a step (AVX2 compares 64-bit lanes: SSE2 does not),
+ * the rest one by one.
+ */
+static __attribute__((target("avx2"))) size_t block_stats_avx2(const uint64_t *v, size_t s,
+								size_t end, int64_t *mn,
+								int64_t *mx, int64_t *dmn,
+								int64_t *dmx)
+{
+	__m256i a = _mm256_set1_epi64x(*mn), b = a, da = _mm256_set1_epi64x(*dmn), db = da;
+	__m256i eq = _mm256_setzero_si256();
+	size_t i = s + 1, r = 0, k;
+
+	for (; i + 4 <= end; i += 4) {
+		__m256i x = _mm256_loadu_si256((const __m256i *)(v + i));
+		__m256i y = _mm256_loadu_si256((const __m256i *)(v + i - 1));
+		__m256i d = _mm256_sub_epi64(x, y);
+
+		a = _mm256_blendv_epi8(a, x, _mm256_cmpgt_epi64(a, x));
+		b = _mm256_blendv_epi8(b, x, _mm256_cmpgt_epi64(x, b));
+		da = _mm256_blendv_epi8(da, d, _mm256_cmpgt_epi64(da, d));
+		db = _mm256_blendv_epi8(db, d, _mm256_cmpgt_epi64(d, db));
+		eq = _mm256_sub_epi64(eq, _mm256_cmpeq_epi64(x, y));	/* (-1 where equal) */
+	}
+	k = i - (s + 1);	/* values seen four at a time */
+	r = k - (size_t)(_mm256_extract_epi64(eq, 0) + _mm256_extract_epi64(eq, 1) +
+			 _mm256_extract_epi64(eq, 2) + _mm256_extract_epi64(eq, 3));
+	*mn = min4(a);
+	*mx = max4(b);
+	*dmn = min4(da);
+	*dmx = max4(db);
+	for (; i < end; i++) {
+		int64_t x = (int64_t)v[i], d = (int64_t)(v[i] - v[i - 1]);
+
+		*mn = x < *mn ? x : *mn;
+		*mx = x > *mx ? x : *mx;
+		*dmn = d < *dmn ? d : *dmn;
+		*dmx = d > *dmx ? d : *dmx;
+		r += v[i] != v[i - 1];
+	}
+	return r;
+}
+
+static bool have_avx2(void)
+{
+	static int has = -1;
+
+	if (has < 0) {
+		__builtin_cpu_init();
+		has = __builtin_cpu_supports("avx2") ? 1 : 0;
+	}
+	return has;
+}
+#endif
+
 /* Exact bytes of FOR and of DELTA blocks over v, and the number of runs;
  * each block's minimum and width in *bs. */
 static void int_stats(const uint64_t *v, size_t n, size_t *c_for, size_t *c_delta, size_t *runs,
@@ -474,12 +562,21 @@ static void int_stats(const uint64_t *v, size_t n, size_t *c_for, size_t *c_delt
 {
 	size_t cf = 0, cd = 0, r = n ? 1 : 0;
 	uint64_t prev = 0;
+#if COL_AVX2
+	bool avx2 = n >= 64 && have_avx2();
+#endif
 
 	for (size_t s = 0; s < n; s += BLK) {
 		size_t cnt = n - s < BLK ? n - s : BLK;
 		int64_t mn = (int64_t)v[s], mx = mn;
 		int64_t dmn = (int64_t)(v[s] - prev), dmx = dmn;
 
+#if COL_AVX2
+		if (avx2) {
+			r += block_stats_avx2(v, s, s + cnt, &mn, &mx, &dmn, &dmx);
+			goto block;
+		}
+#endif
 #pragma GCC unroll 4
 		for (size_t i = s + 1; i < s + cnt; i++) {
 			int64_t x = (int64_t)v[i], d = (int64_t)(v[i] - v[i - 1]);
@@ -490,6 +587,9 @@ static void int_stats(const uint64_t *v, size_t n, size_t *c_for, size_t *c_delt
 			dmx = d > dmx ? d : dmx;
 			r += v[i] != v[i - 1];
 		}
+#if COL_AVX2
+block:
+#endif
 		prev = v[s + cnt - 1];
 		cf += block_cost(mn, mx, cnt);
 		cd += block_cost(dmn, dmx, cnt);
