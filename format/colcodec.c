@@ -543,6 +543,29 @@ static __attribute__((target("avx2"))) size_t block_stats_avx2(const uint64_t *v
 	return r;
 }
 
+/* The signed minimum and maximum of v[0..cnt), cnt > 0 */
+static __attribute__((target("avx2"))) void minmax_avx2(const uint64_t *v, size_t cnt,
+							 int64_t *mn, int64_t *mx)
+{
+	__m256i a = _mm256_set1_epi64x((int64_t)v[0]), b = a;
+	size_t i = 0;
+
+	for (; i + 4 <= cnt; i += 4) {
+		__m256i x = _mm256_loadu_si256((const __m256i *)(v + i));
+
+		a = _mm256_blendv_epi8(a, x, _mm256_cmpgt_epi64(a, x));
+		b = _mm256_blendv_epi8(b, x, _mm256_cmpgt_epi64(x, b));
+	}
+	*mn = min4(a);
+	*mx = max4(b);
+	for (; i < cnt; i++) {
+		int64_t x = (int64_t)v[i];
+
+		*mn = x < *mn ? x : *mn;
+		*mx = x > *mx ? x : *mx;
+	}
+}
+
 static bool have_avx2(void)
 {
 	static int has = -1;
@@ -690,10 +713,20 @@ static uint8_t *put_for_known(uint8_t *p, const uint64_t *v, size_t n, const int
 
 static uint8_t *put_for(uint8_t *p, const uint64_t *v, size_t n)
 {
+#if COL_AVX2
+	bool avx2 = n >= 64 && have_avx2();
+#endif
+
 	for (size_t s = 0; s < n; s += BLK) {
 		size_t cnt = n - s < BLK ? n - s : BLK;
 		int64_t mn = (int64_t)v[s], mx = mn;
 
+#if COL_AVX2
+		if (avx2) {
+			minmax_avx2(v + s, cnt, &mn, &mx);
+			goto block;
+		}
+#endif
 #pragma GCC unroll 4
 		for (size_t i = s + 1; i < s + cnt; i++) {
 			int64_t x = (int64_t)v[i];
@@ -701,6 +734,9 @@ static uint8_t *put_for(uint8_t *p, const uint64_t *v, size_t n)
 			mn = x < mn ? x : mn;
 			mx = x > mx ? x : mx;
 		}
+#if COL_AVX2
+block:
+#endif
 		p = put_block(p, v + s, cnt, mn, bitw((uint64_t)mx - (uint64_t)mn), false);
 	}
 	return p;
