@@ -476,26 +476,18 @@ struct bstats {
 };
 
 #if COL_AVX2
-/* The signed minimum and maximum of four 64-bit lanes */
-static __attribute__((target("avx2"))) inline int64_t min4(__m256i a)
+/* The signed minimum (or maximum) of four 64-bit lanes */
+static __attribute__((target("avx2"))) inline int64_t ext4(__m256i a, const bool max)
 {
 	__m256i b = _mm256_permute4x64_epi64(a, 0x4e), c;
 
-	a = _mm256_blendv_epi8(a, b, _mm256_cmpgt_epi64(a, b));
+	a = _mm256_blendv_epi8(a, b, max ? _mm256_cmpgt_epi64(b, a) : _mm256_cmpgt_epi64(a, b));
 	c = _mm256_shuffle_epi32(a, 0x4e);
-	a = _mm256_blendv_epi8(a, c, _mm256_cmpgt_epi64(a, c));
+	a = _mm256_blendv_epi8(a, c, max ? _mm256_cmpgt_epi64(c, a) : _mm256_cmpgt_epi64(a, c));
 	return _mm256_extract_epi64(a, 0);
 }
-
-static __attribute__((target("avx2"))) inline int64_t max4(__m256i a)
-{
-	__m256i b = _mm256_permute4x64_epi64(a, 0x4e), c;
-
-	a = _mm256_blendv_epi8(a, b, _mm256_cmpgt_epi64(b, a));
-	c = _mm256_shuffle_epi32(a, 0x4e);
-	a = _mm256_blendv_epi8(a, c, _mm256_cmpgt_epi64(c, a));
-	return _mm256_extract_epi64(a, 0);
-}
+#define min4(a) ext4(a, false)
+#define max4(a) ext4(a, true)
 
 /*
  * The values i of a block, s < i < end, into its minimum and maximum (*mn,
