@@ -558,6 +558,41 @@ static __attribute__((target("avx2"))) void minmax_avx2(const uint64_t *v, size_
 	}
 }
 
+/*
+ * put_block()'s split of a patched block, four values a step while four
+ * remain (*at: where it stopped): each value's low lw bits into low[], and
+ * the exceptions (values with bits above them: a quarter at most, mostly
+ * none in a step) their place and high bits, one by one. Returns their
+ * count.
+ */
+static __attribute__((target("avx2"))) unsigned split_avx2(const uint64_t *v, size_t cnt,
+							   uint64_t mn, unsigned lw, uint64_t *low,
+							   uint8_t *pos, uint64_t *hi, size_t *at)
+{
+	const __m256i base = _mm256_set1_epi64x((int64_t)mn), zero = _mm256_setzero_si256();
+	const __m256i mask = _mm256_set1_epi64x(lw ? (int64_t)((1ull << lw) - 1) : 0);
+	const __m128i sh = _mm_cvtsi32_si128((int)lw);
+	unsigned nexc = 0;
+	size_t i = 0;
+
+	for (; i + 4 <= cnt; i += 4) {
+		__m256i x = _mm256_sub_epi64(_mm256_loadu_si256((const __m256i *)(v + i)), base);
+		__m256i h = _mm256_srl_epi64(x, sh);
+		unsigned lowz = (unsigned)_mm256_movemask_pd(
+			_mm256_castsi256_pd(_mm256_cmpeq_epi64(h, zero)));
+
+		_mm256_storeu_si256((__m256i *)(low + i), _mm256_and_si256(x, mask));
+		for (unsigned k = 0; lowz != 0xf && k < 4; k++) {
+			if (lowz >> k & 1)
+				continue;
+			pos[nexc] = (uint8_t)(i + k);
+			hi[nexc++] = (v[i + k] - mn) >> lw;
+		}
+	}
+	*at = i;
+	return nexc;
+}
+
 static bool have_avx2(void)
 {
 	static int has = -1;
@@ -630,7 +665,7 @@ static uint8_t *put_block(uint8_t *p, const uint64_t *v, size_t cnt, int64_t mn,
 	uint64_t low[BLK], hi[BLK];
 	uint8_t pos[BLK], *hdr;
 	unsigned best_w = w, above = 0, nexc;
-	size_t best = (cnt * w + 7) / 8, top = 0;
+	size_t best = (cnt * w + 7) / 8, top = 0, i;
 
 	/* The values of the top width (all are below 2^w) first, counted in a
 	 * register: when they are more than a quarter, as in most blocks, the
@@ -672,10 +707,15 @@ static uint8_t *put_block(uint8_t *p, const uint64_t *v, size_t cnt, int64_t mn,
 	}
 	*hdr = (uint8_t)(best_w | 0x80);
 	nexc = 0;
+	i = 0;
+#if COL_AVX2
+	if (have_avx2())
+		nexc = split_avx2(v, cnt, (uint64_t)mn, best_w, low, pos, hi, &i);
+#endif
 	/* every value written as a candidate exception, kept when it is one:
 	 * no branch to mispredict */
 #pragma GCC unroll 4
-	for (size_t i = 0; i < cnt; i++) {
+	for (; i < cnt; i++) {
 		uint64_t x = v[i] - (uint64_t)mn, h = x >> best_w;
 
 		low[i] = best_w ? x & ((1ull << best_w) - 1) : 0;
