@@ -63,6 +63,14 @@
 #else
 #define COL_SSE2 0
 #endif
+/* AVX2 paths, taken when the CPU has it (checked at run time; GCC and
+ * clang on x86-64); the same scalar or SSE2 code otherwise */
+#if COL_SSE2 && defined(__x86_64__) && defined(__GNUC__)
+#define COL_AVX2 1
+#include <immintrin.h>
+#else
+#define COL_AVX2 0
+#endif
 
 #include "format/bytes.h"
 #include "format/huff.h"
@@ -74,7 +82,7 @@
 #define DICT_MAX 2048u		/* most distinct values a writer puts in a dictionary */
 #define HM_DIRECT 4096u		/* map keys below this skip the hash */
 #define SAMPLE_RUNS 8u		/* a long column's scheme is chosen on 8 x BLK values */
-#define MEMO_SEGS 8u		/* ... in one segment of 8, and kept for the next 7 */
+#define MEMO_SEGS 16u		/* ... in one segment of 16, and kept for the next 15 */
 #define TCACHE_BITS 6u		/* task_of()'s cache: 64 slots */
 #define TCACHE (1u << TCACHE_BITS)
 #define DT_SIZE (1u << 17)	/* a dictionary's direct table: values in [-DT_NEG, DT_SIZE - DT_NEG) */
@@ -467,6 +475,136 @@ struct bstats {
 	uint8_t *w[3];
 };
 
+#if COL_AVX2
+/* The signed minimum (or maximum) of four 64-bit lanes */
+static __attribute__((target("avx2"))) inline int64_t ext4(__m256i a, const bool max)
+{
+	__m256i b = _mm256_permute4x64_epi64(a, 0x4e), c;
+
+	a = _mm256_blendv_epi8(a, b, max ? _mm256_cmpgt_epi64(b, a) : _mm256_cmpgt_epi64(a, b));
+	c = _mm256_shuffle_epi32(a, 0x4e);
+	a = _mm256_blendv_epi8(a, c, max ? _mm256_cmpgt_epi64(c, a) : _mm256_cmpgt_epi64(a, c));
+	return _mm256_extract_epi64(a, 0);
+}
+#define min4(a) ext4(a, false)
+#define max4(a) ext4(a, true)
+
+/*
+ * The values i of a block, s < i < end, into its minimum and maximum (*mn,
+ * *mx) and those of their differences to the value before (*dmn, *dmx),
+ * and the number of them that differ from it (returned): int_stats()'s
+ * loop, four values a step (AVX2 compares 64-bit lanes: SSE2 does not),
+ * the rest one by one.
+ */
+static __attribute__((target("avx2"))) size_t block_stats_avx2(const uint64_t *v, size_t s,
+								size_t end, int64_t *mn,
+								int64_t *mx, int64_t *dmn,
+								int64_t *dmx)
+{
+	__m256i a = _mm256_set1_epi64x(*mn), b = a, da = _mm256_set1_epi64x(*dmn), db = da;
+	__m256i eq = _mm256_setzero_si256();
+	size_t i = s + 1, r = 0, k;
+
+	for (; i + 4 <= end; i += 4) {
+		__m256i x = _mm256_loadu_si256((const __m256i *)(v + i));
+		__m256i y = _mm256_loadu_si256((const __m256i *)(v + i - 1));
+		__m256i d = _mm256_sub_epi64(x, y);
+
+		a = _mm256_blendv_epi8(a, x, _mm256_cmpgt_epi64(a, x));
+		b = _mm256_blendv_epi8(b, x, _mm256_cmpgt_epi64(x, b));
+		da = _mm256_blendv_epi8(da, d, _mm256_cmpgt_epi64(da, d));
+		db = _mm256_blendv_epi8(db, d, _mm256_cmpgt_epi64(d, db));
+		eq = _mm256_sub_epi64(eq, _mm256_cmpeq_epi64(x, y));	/* (-1 where equal) */
+	}
+	k = i - (s + 1);	/* values seen four at a time */
+	r = k - (size_t)(_mm256_extract_epi64(eq, 0) + _mm256_extract_epi64(eq, 1) +
+			 _mm256_extract_epi64(eq, 2) + _mm256_extract_epi64(eq, 3));
+	*mn = min4(a);
+	*mx = max4(b);
+	*dmn = min4(da);
+	*dmx = max4(db);
+	for (; i < end; i++) {
+		int64_t x = (int64_t)v[i], d = (int64_t)(v[i] - v[i - 1]);
+
+		*mn = x < *mn ? x : *mn;
+		*mx = x > *mx ? x : *mx;
+		*dmn = d < *dmn ? d : *dmn;
+		*dmx = d > *dmx ? d : *dmx;
+		r += v[i] != v[i - 1];
+	}
+	return r;
+}
+
+/* The signed minimum and maximum of v[0..cnt), cnt > 0 */
+static __attribute__((target("avx2"))) void minmax_avx2(const uint64_t *v, size_t cnt,
+							 int64_t *mn, int64_t *mx)
+{
+	__m256i a = _mm256_set1_epi64x((int64_t)v[0]), b = a;
+	size_t i = 0;
+
+	for (; i + 4 <= cnt; i += 4) {
+		__m256i x = _mm256_loadu_si256((const __m256i *)(v + i));
+
+		a = _mm256_blendv_epi8(a, x, _mm256_cmpgt_epi64(a, x));
+		b = _mm256_blendv_epi8(b, x, _mm256_cmpgt_epi64(x, b));
+	}
+	*mn = min4(a);
+	*mx = max4(b);
+	for (; i < cnt; i++) {
+		int64_t x = (int64_t)v[i];
+
+		*mn = x < *mn ? x : *mn;
+		*mx = x > *mx ? x : *mx;
+	}
+}
+
+/*
+ * put_block()'s split of a patched block, four values a step while four
+ * remain (*at: where it stopped): each value's low lw bits into low[], and
+ * the exceptions (values with bits above them: a quarter at most, mostly
+ * none in a step) their place and high bits, one by one. Returns their
+ * count.
+ */
+static __attribute__((target("avx2"))) unsigned split_avx2(const uint64_t *v, size_t cnt,
+							   uint64_t mn, unsigned lw, uint64_t *low,
+							   uint8_t *pos, uint64_t *hi, size_t *at)
+{
+	const __m256i base = _mm256_set1_epi64x((int64_t)mn), zero = _mm256_setzero_si256();
+	const __m256i mask = _mm256_set1_epi64x(lw ? (int64_t)((1ull << lw) - 1) : 0);
+	const __m128i sh = _mm_cvtsi32_si128((int)lw);
+	unsigned nexc = 0;
+	size_t i = 0;
+
+	for (; i + 4 <= cnt; i += 4) {
+		__m256i x = _mm256_sub_epi64(_mm256_loadu_si256((const __m256i *)(v + i)), base);
+		__m256i h = _mm256_srl_epi64(x, sh);
+		unsigned lowz = (unsigned)_mm256_movemask_pd(
+			_mm256_castsi256_pd(_mm256_cmpeq_epi64(h, zero)));
+
+		_mm256_storeu_si256((__m256i *)(low + i), _mm256_and_si256(x, mask));
+		for (unsigned k = 0; lowz != 0xf && k < 4; k++) {
+			if (lowz >> k & 1)
+				continue;
+			pos[nexc] = (uint8_t)(i + k);
+			hi[nexc++] = (v[i + k] - mn) >> lw;
+		}
+	}
+	*at = i;
+	return nexc;
+}
+
+static bool have_avx2(void)
+{
+	static int has = -1;
+
+	if (has < 0) {
+		__builtin_cpu_init();
+		has = __builtin_cpu_supports("avx2") ? 1 : 0;
+	}
+	return has;
+}
+#endif
+
 /* Exact bytes of FOR and of DELTA blocks over v, and the number of runs;
  * each block's minimum and width in *bs. */
 static void int_stats(const uint64_t *v, size_t n, size_t *c_for, size_t *c_delta, size_t *runs,
@@ -474,12 +612,21 @@ static void int_stats(const uint64_t *v, size_t n, size_t *c_for, size_t *c_delt
 {
 	size_t cf = 0, cd = 0, r = n ? 1 : 0;
 	uint64_t prev = 0;
+#if COL_AVX2
+	bool avx2 = n >= 64 && have_avx2();
+#endif
 
 	for (size_t s = 0; s < n; s += BLK) {
 		size_t cnt = n - s < BLK ? n - s : BLK;
 		int64_t mn = (int64_t)v[s], mx = mn;
 		int64_t dmn = (int64_t)(v[s] - prev), dmx = dmn;
 
+#if COL_AVX2
+		if (avx2) {
+			r += block_stats_avx2(v, s, s + cnt, &mn, &mx, &dmn, &dmx);
+			goto block;
+		}
+#endif
 #pragma GCC unroll 4
 		for (size_t i = s + 1; i < s + cnt; i++) {
 			int64_t x = (int64_t)v[i], d = (int64_t)(v[i] - v[i - 1]);
@@ -490,6 +637,9 @@ static void int_stats(const uint64_t *v, size_t n, size_t *c_for, size_t *c_delt
 			dmx = d > dmx ? d : dmx;
 			r += v[i] != v[i - 1];
 		}
+#if COL_AVX2
+block:
+#endif
 		prev = v[s + cnt - 1];
 		cf += block_cost(mn, mx, cnt);
 		cd += block_cost(dmn, dmx, cnt);
@@ -515,7 +665,7 @@ static uint8_t *put_block(uint8_t *p, const uint64_t *v, size_t cnt, int64_t mn,
 	uint64_t low[BLK], hi[BLK];
 	uint8_t pos[BLK], *hdr;
 	unsigned best_w = w, above = 0, nexc;
-	size_t best = (cnt * w + 7) / 8, top = 0;
+	size_t best = (cnt * w + 7) / 8, top = 0, i;
 
 	/* The values of the top width (all are below 2^w) first, counted in a
 	 * register: when they are more than a quarter, as in most blocks, the
@@ -557,10 +707,15 @@ static uint8_t *put_block(uint8_t *p, const uint64_t *v, size_t cnt, int64_t mn,
 	}
 	*hdr = (uint8_t)(best_w | 0x80);
 	nexc = 0;
+	i = 0;
+#if COL_AVX2
+	if (have_avx2())
+		nexc = split_avx2(v, cnt, (uint64_t)mn, best_w, low, pos, hi, &i);
+#endif
 	/* every value written as a candidate exception, kept when it is one:
 	 * no branch to mispredict */
 #pragma GCC unroll 4
-	for (size_t i = 0; i < cnt; i++) {
+	for (; i < cnt; i++) {
 		uint64_t x = v[i] - (uint64_t)mn, h = x >> best_w;
 
 		low[i] = best_w ? x & ((1ull << best_w) - 1) : 0;
@@ -590,10 +745,20 @@ static uint8_t *put_for_known(uint8_t *p, const uint64_t *v, size_t n, const int
 
 static uint8_t *put_for(uint8_t *p, const uint64_t *v, size_t n)
 {
+#if COL_AVX2
+	bool avx2 = n >= 64 && have_avx2();
+#endif
+
 	for (size_t s = 0; s < n; s += BLK) {
 		size_t cnt = n - s < BLK ? n - s : BLK;
 		int64_t mn = (int64_t)v[s], mx = mn;
 
+#if COL_AVX2
+		if (avx2) {
+			minmax_avx2(v + s, cnt, &mn, &mx);
+			goto block;
+		}
+#endif
 #pragma GCC unroll 4
 		for (size_t i = s + 1; i < s + cnt; i++) {
 			int64_t x = (int64_t)v[i];
@@ -601,6 +766,9 @@ static uint8_t *put_for(uint8_t *p, const uint64_t *v, size_t n)
 			mn = x < mn ? x : mn;
 			mx = x > mx ? x : mx;
 		}
+#if COL_AVX2
+block:
+#endif
 		p = put_block(p, v + s, cnt, mn, bitw((uint64_t)mx - (uint64_t)mn), false);
 	}
 	return p;
@@ -720,6 +888,13 @@ struct nxr_colenc {
 	size_t lcountcap;
 	uint32_t lgn;			/* the section's groups (ggid), 0 when not grouped */
 	uint8_t lmemo[(NX_KIND_MAX_ID + 1) * (MAXF + 1) * 4];	/* LOGH's flags + 1, as hmemo */
+	/* the varint length of each column's length in the last payload (the
+	 * selector's at [MAXF], the section's at [MAXF + 1]; 0 not known) */
+	uint8_t vlen[NX_KIND_MAX_ID + 1][MAXF + 2];
+	/* the size of the best coding of the last top-level column's sample
+	 * (enc_int_memo() choosing), which tnear_may_win() reads again; 0 when
+	 * not known */
+	size_t sample_best;
 };
 
 static size_t enc_for_or_delta(uint8_t *out, const uint64_t *v, size_t n, bool delta,
@@ -1090,6 +1265,17 @@ static NXR_ALWAYS_INLINE unsigned huff_sym(const struct nxr_colenc *e, struct hm
 	return e->hdense + hm_get_put_hashed(h, y, 0, &isnew);
 }
 
+/* The codes of symbols a, b, c and d, in this order, put at once */
+static NXR_ALWAYS_INLINE void huff_put4(struct nxr_bitw *w, const struct nxr_huff_enc *hc,
+					unsigned a, unsigned b, unsigned c, unsigned d)
+{
+	unsigned la = hc->len[a], lab = la + hc->len[b], labc = lab + hc->len[c];
+
+	_Static_assert(4 * NXR_HUFF_MAXLEN + 7 <= 64, "four codes and a byte's bits in a word");
+	nxr_bitw_put(w, hc->code[a] | (uint64_t)hc->code[b] << la | (uint64_t)hc->code[c] << lab |
+		     (uint64_t)hc->code[d] << labc, labc + hc->len[d]);
+}
+
 /* The codes of x[0..n) (the symbols numbered by the last huff_map(), or
  * by gid) and their s low bits, in two streams: the values at even places
  * at p (*nb0 bytes), those at odd places at q; the bytes at q. */
@@ -1103,6 +1289,17 @@ static size_t huff_stream(struct nxr_colenc *e, const struct nxr_huff_enc *hc, c
 
 	nxr_bitw_init(&b0, p);
 	nxr_bitw_init(&b1, q);
+	/* no low bits: four codes of a stream (48 bits at most) joined and
+	 * put at once, a store and a shift for four values */
+	if (s == 0) {
+		for (; i + 8 <= n; i += 8) {
+			huff_put4(&b0, hc, huff_sym(e, &h, gid, x, i, 0), huff_sym(e, &h, gid, x, i + 2, 0),
+				  huff_sym(e, &h, gid, x, i + 4, 0), huff_sym(e, &h, gid, x, i + 6, 0));
+			huff_put4(&b1, hc, huff_sym(e, &h, gid, x, i + 1, 0),
+				  huff_sym(e, &h, gid, x, i + 3, 0), huff_sym(e, &h, gid, x, i + 5, 0),
+				  huff_sym(e, &h, gid, x, i + 7, 0));
+		}
+	}
 	/* two values a step, one per stream: each stream's writer stays in
 	 * registers (as an array indexed by i & 1 it went through memory) */
 	for (; i + 2 <= n; i += 2) {
@@ -2004,8 +2201,10 @@ static size_t enc_int_memo(struct nxr_colenc *e, int depth, const uint64_t *v, s
 		 * sized, not packed (their mode bytes are written as ever) */
 		dry = e->dry;
 		e->dry = true;
-		enc_exact(e, depth, sv, k, ctx ? sc : NULL, ntasks, e->trial[depth][2]);
+		got = enc_exact(e, depth, sv, k, ctx ? sc : NULL, ntasks, e->trial[depth][2]);
 		e->dry = dry;
+		if (depth == 0)
+			e->sample_best = got;
 		mode = e->trial[depth][2][0];
 		/* FOR against DELTA is decided on all values: the sample's runs
 		 * join with jumps that only DELTA pays for */
@@ -2471,6 +2670,28 @@ static uint8_t *put_sized(uint8_t *p, size_t len)
 
 	memmove(p + ll, p + NXR_VARINT_MAX, len);
 	nxr_put_varint(p, len);
+	return p + ll + len;
+}
+
+/* Where a sized column or section is written, after p: at the length its
+ * varint had in the last segment (*vl; NXR_VARINT_MAX at first), so that
+ * put_guessed() seldom moves it (a section is most of the payload). */
+static inline uint8_t *guess_at(uint8_t *p, const uint8_t *vl)
+{
+	return p + (*vl ? *vl : NXR_VARINT_MAX);
+}
+
+/* The varint length of what was written at guess_at(p, vl), len bytes,
+ * put before it, which moves along only when its varint is not as long as
+ * guessed; the byte after it */
+static uint8_t *put_guessed(uint8_t *p, uint8_t *vl, size_t len)
+{
+	unsigned at = *vl ? *vl : NXR_VARINT_MAX, ll = nxr_varint_len(len);
+
+	if (ll != at)
+		memmove(p + ll, p + at, len);
+	nxr_put_varint(p, len);
+	*vl = (uint8_t)ll;
 	return p + ll + len;
 }
 
@@ -3131,7 +3352,8 @@ static bool tnear_may_win(struct nxr_colenc *e, const uint64_t *v, size_t n, con
 	}
 	e->dry = true;
 	e->context = false;
-	plain = enc_exact(e, 0, sv, k, sc, e->ntasks, e->trial[0][2]);
+	plain = e->sample_best ? e->sample_best : enc_exact(e, 0, sv, k, sc, e->ntasks,
+							     e->trial[0][2]);
 	e->context = true;
 	tn = try_tnear(e, 0, sv, k, sc, e->ntasks, e->alt, NULL);
 	e->dry = dry;
@@ -3171,12 +3393,16 @@ static long enc_field_ctx(struct nxr_colenc *e, const uint64_t *v, uint32_t n,
 	if (grow_fresh((void **)&e->alt, &e->altcap, col_bound(n) + 64) < 0)
 		return -ENOMEM;
 	e->context = false;
+	e->sample_best = 0;
 	cl = enc_int_memo(e, 0, v, n, ctx, e->ntasks, out, memo);
 	e->context = true;
 	got = maybe_zstd(e, out, cl, n, memo);
 	if (got <= 0)
 		return got;
-	if (*out != M_ZSTD && !tnear_may_win(e, v, n, ctx)) {
+	/* (a column of n / 32 bytes or less, as the unused arguments', cannot
+	 * lose them) */
+	if ((size_t)got <= n / CONTEXT_GAIN_MIN ||
+	    (*out != M_ZSTD && !tnear_may_win(e, v, n, ctx))) {
 		*last = CTX_LOST;
 		return got;
 	}
@@ -3340,7 +3566,7 @@ int nxr_colenc_finish(struct nxr_colenc *e, void *zctx, const uint8_t **out, siz
 			continue;
 		p = nxr_put_varint(p, k);
 		p = nxr_put_varint(p, ks->n);
-		body = q = p + NXR_VARINT_MAX;
+		body = q = guess_at(p, &e->vlen[k][MAXF + 1]);
 		if (k == NX_KIND_SYSCALL) {
 			assert(sel == SF_nr);
 			if (!syscall_group(e, ks))
@@ -3351,10 +3577,11 @@ int nxr_colenc_finish(struct nxr_colenc *e, void *zctx, const uint8_t **out, siz
 		q = nxr_put_varint(q, knf[k]);
 		q = nxr_put_varint(q, (uint64_t)(sel + 1));
 		if (sel >= 0) {
-			zl = enc_selector(e, fv[sel], ks, q + NXR_VARINT_MAX, e->memo[k][MAXF]);
+			zl = enc_selector(e, fv[sel], ks, guess_at(q, &e->vlen[k][MAXF]),
+					  e->memo[k][MAXF]);
 			if (zl < 0)
 				return (int)zl;
-			q = put_sized(q, (size_t)zl);
+			q = put_guessed(q, &e->vlen[k][MAXF], (size_t)zl);
 			e->gsel = NULL;
 			if (k != NX_KIND_SYSCALL) {
 				regroup_fields(e, ks, k);
@@ -3370,7 +3597,8 @@ int nxr_colenc_finish(struct nxr_colenc *e, void *zctx, const uint8_t **out, siz
 			if ((int)f == sel)
 				continue;
 			if (kty[k][f] == NXR_FT_STR) {
-				rc = enc_str(e, ks, f, ks->n, inv, zctx, q + NXR_VARINT_MAX, &cl);
+				rc = enc_str(e, ks, f, ks->n, inv, zctx, guess_at(q, &e->vlen[k][f]),
+					     &cl);
 				if (rc < 0)
 					return rc;
 			} else {
@@ -3378,15 +3606,15 @@ int nxr_colenc_finish(struct nxr_colenc *e, void *zctx, const uint8_t **out, siz
 
 				if (k == NX_KIND_SYSCALL && sel >= 0)
 					v = syscall_field(e, ks, f);
-				zl = enc_field(e, v, ks->n, ctx, q + NXR_VARINT_MAX, e->memo[k][f],
-					       &e->ctxwon[k][f]);
+				zl = enc_field(e, v, ks->n, ctx, guess_at(q, &e->vlen[k][f]),
+					       e->memo[k][f], &e->ctxwon[k][f]);
 				if (zl < 0)
 					return (int)zl;
 				cl = (size_t)zl;
 			}
-			q = put_sized(q, cl);
+			q = put_guessed(q, &e->vlen[k][f], cl);
 		}
-		p = put_sized(p, (size_t)(q - body));
+		p = put_guessed(p, &e->vlen[k][MAXF + 1], (size_t)(q - body));
 		ks->n = 0;
 	}
 	*out = e->out;

@@ -966,7 +966,7 @@ static int t_load(const uint8_t *buf, size_t len, unsigned n, const uint64_t *ta
 	return rc;
 }
 
-#define MEMO_SEGS_T 8u	/* colcodec.c's MEMO_SEGS: segments per choice of schemes */
+#define MEMO_SEGS_T 16u	/* colcodec.c's MEMO_SEGS: segments per choice of schemes */
 
 static const unsigned t_lengths[] = { 1, 2, 7, 8, 9, 63, 64, 65, 127, 128, 129, 255, 256, 300 };
 
@@ -1245,8 +1245,9 @@ static void syscalls_of(struct nxr_event *evs, size_t n, unsigned shape)
 
 static void test_syscall_groups(void **state)
 {
-	enum { N = 3000, SEGS = 9 };
-	static const unsigned shapes[SEGS] = { 0, 1, 2, 0, 2, 1, 0, 2, 1 };
+	/* the last segment chooses its schemes afresh, as a new writer's first */
+	enum { N = 3000, SEGS = MEMO_SEGS_T + 1 };
+	static const unsigned shapes[9] = { 0, 1, 2, 0, 2, 1, 0, 2, 1 };
 	struct nxr_event *evs = calloc(N, sizeof(*evs)), back;
 	struct nxr_colenc *e = nxr_colenc_new(), *fresh;
 	struct nxr_coldec *d = nxr_coldec_new();
@@ -1260,7 +1261,7 @@ static void test_syscall_groups(void **state)
 		size_t n = N - 100 * s, len, flen;
 		uint8_t *buf, *fbuf;
 
-		syscalls_of(evs, n, shapes[s]);
+		syscalls_of(evs, n, shapes[s % 9]);
 		buf = encode(e, evs, n, &len);
 		expect_decoded(d, buf, len, evs, n);	/* payload s */
 		assert_int_equal(nxr_coldec_next(d, &back), -1);
@@ -1424,6 +1425,53 @@ static void test_constant_columns(void **state)
 								  : (uint32_t)(rnd() % 3);
 		expect_segment(e, d, evs, segs[s].n);
 	}
+	free(evs);
+	nxr_colenc_free(e);
+	nxr_coldec_free(d);
+}
+
+/*
+ * Patched FOR blocks: 10-bit values with a few 41-bit ones at places that
+ * fall in every lane of the writer's four-value steps and in the scalar
+ * tail of a short last block (1357 = 10 x 128 + 77 values; too many
+ * distinct ones for a dictionary). Every event decodes equal, and arg1
+ * takes about 10 bits a value, not 41.
+ */
+static void test_patched_blocks(void **state)
+{
+	enum { N = 10 * 128 + 77 };
+	static const unsigned at[] = { 0, 3, 4, 66, 76, 127 };
+	struct nxr_event *evs = calloc(N, sizeof(*evs));
+	struct nxr_colenc *e = nxr_colenc_new();
+	struct nxr_coldec *d = nxr_coldec_new();
+	uint8_t *buf;
+	size_t len;
+
+	(void)state;
+	assert_non_null(evs);
+	assert_non_null(e);
+	assert_non_null(d);
+	nxr_colenc_set_entropy(e, false);
+	nxr_colenc_set_context(e, false);
+	nxr_colenc_set_timing(e, false);
+	for (size_t i = 0; i < N; i++) {
+		struct nxr_event *ev = &evs[i];
+
+		ev->kind = NX_KIND_SYSCALL;
+		ev->pid = ev->tid = 100;
+		ev->ts_ns = 1000 * i;
+		ev->syscall.arg1 = rnd() % 1024;
+		ev->syscall.flags = NX_SYS_EXITED;
+	}
+	for (size_t b = 0; b * 128 < N; b++)
+		for (size_t k = 0; k < sizeof(at) / sizeof(*at); k++)
+			if (b * 128 + at[k] < N)
+				evs[b * 128 + at[k]].syscall.arg1 = (1ull << 40) + rnd() % 4096;
+	buf = encode(e, evs, N, &len);
+	expect_decoded(d, buf, len, evs, N);
+	if (len > N * 2)
+		fail_msg("patched blocks: %zu bytes for %d events", len, N);
+	free(buf);
 	free(evs);
 	nxr_colenc_free(e);
 	nxr_coldec_free(d);
@@ -2721,6 +2769,7 @@ int main(void)
 		cmocka_unit_test(test_selector_zstd),
 		cmocka_unit_test(test_selector_quarters),
 		cmocka_unit_test(test_constant_columns),
+		cmocka_unit_test(test_patched_blocks),
 		cmocka_unit_test(test_huff_columns),
 		cmocka_unit_test(test_mtf_columns),
 		cmocka_unit_test(test_entropy_stream),
