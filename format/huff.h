@@ -149,6 +149,30 @@ static NXR_ALWAYS_INLINE bool nxr_huff_decode(const struct nxr_huff_dec *h, cons
 
 	if (nb0 > nb)
 		return false;
+	/* no raw bits, symbols (HUFF's differences, its large alphabets):
+	 * four codes of each stream a load (4 x 12 bits of its 57), each
+	 * step waiting only for the shift of the one before; a position past
+	 * its stream stops the steps, and the checks below reject it */
+	if (s == 0 && sym) {
+		const uint64_t mask = (1ull << h->bits) - 1;
+
+		for (; i + 8 <= n && p0 <= l0 && p1 <= l1; i += 8) {
+			uint64_t w0 = nxr_bits_peek(bits, p0), w1 = nxr_bits_peek(bits, p1);
+
+			for (int k = 0; k < 8; k += 2) {
+				unsigned e0 = h->lut[w0 & mask], e1 = h->lut[w1 & mask];
+
+				out[i + k] = sym[e0 >> 4];
+				out[i + k + 1] = sym[e1 >> 4];
+				w0 >>= e0 & 15u;
+				w1 >>= e1 & 15u;
+				p0 += e0 & 15u;
+				p1 += e1 & 15u;
+			}
+		}
+		if (p0 > l0 || p1 > l1)	/* (every load below at a position within) */
+			return false;
+	}
 	for (; i + 2 <= n; i += 2)
 		if (!nxr_huff_one(h, bits, &p0, l0, s, sym, &out[i]) ||
 		    !nxr_huff_one(h, bits, &p1, l1, s, sym, &out[i + 1]))
