@@ -318,6 +318,63 @@ static void test_random_streams_match_the_row_codec(void **state)
 	}
 }
 
+/*
+ * One decoder over segments of every size order: larger than any before
+ * (a new region for its buffers), one kind's events growing while the
+ * segment does not (that kind's buffers apart from the region, then the
+ * region redone at the next segment), smaller again: every event reads
+ * back equal.
+ */
+static void test_one_decoder_many_sizes(void **state)
+{
+	static const struct { unsigned n, sel; } seg[] = {
+		{ 5, 2 }, { 3000, 0 }, { 10, 1 }, { 9000, 0 }, { 9000, 1 }, { 9000, 2 },
+		{ 100, 0 }, { 20000, 2 }, { 20000, 1 }, { 7, 0 }, { 20000, 0 },
+	};
+	static char text[256];
+	unsigned nk;
+	const struct nxr_kind_desc *kd = nxr_kind_descs(&nk);
+	struct nxr_colenc *e = nxr_colenc_new();
+	struct nxr_coldec *d = nxr_coldec_new();
+	struct nxr_event *evs = calloc(20000, sizeof(*evs));
+
+	(void)state;
+	assert_non_null(e);
+	assert_non_null(d);
+	assert_non_null(evs);
+	nxr_colenc_set_entropy(e, true);
+	nxr_colenc_set_lists(e, true);
+	nxr_colenc_set_context(e, true);
+	nxr_colenc_set_timing(e, true);
+	for (unsigned i = 0; i < sizeof(text); i++)
+		text[i] = (char)('a' + i % 26);
+	for (unsigned s = 0; s < sizeof(seg) / sizeof(*seg); s++) {
+		unsigned n = seg[s].n;
+
+		memset(evs, 0, n * sizeof(*evs));
+		for (unsigned i = 0; i < n; i++) {
+			const struct nxr_kind_desc *k = &kd[seg[s].sel < 2 ? seg[s].sel : rnd() % nk];
+
+			evs[i].kind = k->kind;
+			evs[i].pid = (uint32_t)(rnd() % 7);
+			evs[i].tid = evs[i].pid + (uint32_t)(rnd() % 2);
+			evs[i].ts_ns = (i ? evs[i - 1].ts_ns : 0) + rnd() % 3000;
+			for (unsigned f = 0; f < k->nfields; f++) {
+				uint64_t v = rnd() % 3 ? rnd() % 64 : rnd();
+
+				if (k->fields[f].type == NXR_FT_U32)
+					v = (uint32_t)v;
+				set_field(&evs[i], &k->fields[f], v, text + rnd() % 128,
+					  (uint32_t)(rnd() % 100));
+			}
+		}
+		expect_segment(e, d, evs, n);
+	}
+	free(evs);
+	nxr_colenc_free(e);
+	nxr_coldec_free(d);
+}
+
 /* The synthetic stream the fixtures use: 10 000 events, several kinds. */
 static void test_fixture_stream(void **state)
 {
@@ -2672,6 +2729,7 @@ int main(void)
 		cmocka_unit_test(test_entropy_stream),
 		cmocka_unit_test(test_list_and_mtf_writer),
 		cmocka_unit_test(test_tnear_columns),
+		cmocka_unit_test(test_one_decoder_many_sizes),
 		cmocka_unit_test(test_tnear_nested_schemes),
 		cmocka_unit_test(test_tnear_stream),
 		cmocka_unit_test(test_entry_keys),
