@@ -4388,28 +4388,32 @@ static const uint8_t *dec_logh(struct nxr_coldec *d, const uint8_t *p, const uin
 				;
 		if (nxr_get_varint(&p, end, &lo) || lo >= nsym || nxr_get_varint(&p, end, &cnt) ||
 		    cnt == 0 || cnt > nsym - lo ||
-		    nxr_huff_table_get(&d->huff, (unsigned)cnt, &p, end) < 0 ||
+		    nxr_huff_table_get_x(&d->huff, (unsigned)cnt, &p, end, nraw + lo) < 0 ||
 		    nxr_get_varint(&p, end, &nb) || nb > (uint64_t)(end - p))
 			return NULL;
 		lim = nb * 8;
 		mask = (1ull << h->bits) - 1;
+		/* the next position one lookup after the load at this one (the
+		 * code's length and its raw bits in one entry: xlut), the
+		 * symbol and its raw bits off that chain */
 		for (size_t j = 0; j < m; j++) {
 			uint64_t w = nxr_bits_peek(p, pos), x;
-			unsigned ent = h->lut[w & mask], l = ent & 15u;
-			unsigned y = (unsigned)lo + (ent >> 4), r = nraw[y];
+			uint32_t ent = h->xlut[w & mask];
+			unsigned l = ent & 15u, t = (ent >> 4) & 127u, r = t - l;
+			unsigned y = (unsigned)lo + (ent >> 11);
 
-			if (pos + l + r > lim)
+			if (pos + t > lim)
 				return NULL;
 			/* the raw bits from the same load when they are in it (57
 			 * bits or more from pos), else from one or two more */
-			if (__builtin_expect(l + r <= 57, 1))
+			if (__builtin_expect(t <= 57, 1))
 				x = w >> l & ((1ull << r) - 1);
 			else if (r <= 56)
 				x = nxr_bits_peek(p, pos + l) & ((1ull << r) - 1);
 			else
 				x = (nxr_bits_peek(p, pos + l) & 0xffffffffu) |
 				    (nxr_bits_peek(p, pos + l + 32) & ((1ull << (r - 32)) - 1)) << 32;
-			pos += l + r;
+			pos += t;
 			out[i + j] = base[y] | x;
 		}
 		if ((pos + 7) / 8 != nb)

@@ -54,12 +54,21 @@ struct nxr_huff_dec {
 	 * bits, the ones decoding uses, from 2^NXR_HUFF_MBITS on */
 	uint64_t mtab[2u << NXR_HUFF_MBITS];
 	uint8_t map[256];		/* the byte each symbol decodes to */
+	/* nxr_huff_table_get_x(): code length | (code length + the
+	 * symbol's extra bits) << 4 | symbol << 11, by the next bits */
+	uint32_t xlut[1u << NXR_HUFF_MAXLEN];
 };
 
 /* Reads a table of nsym symbols from [*pp, end) and advances *pp. 0, or
  * -EBADMSG: truncated, a length over NXR_HUFF_MAXLEN, not a complete code. */
 int nxr_huff_table_get(struct nxr_huff_dec *d, unsigned nsym, const uint8_t **pp,
 		       const uint8_t *end);
+/* The same, the lookup table xlut[] instead of lut[]: each entry also
+ * holds the code's length plus xb[symbol] (<= 64), the raw bits that
+ * follow the symbol's code (LOGH), so that a stream's next position is one
+ * lookup away (nsym <= 4096) */
+int nxr_huff_table_get_x(struct nxr_huff_dec *d, unsigned nsym, const uint8_t **pp,
+			 const uint8_t *end, const uint8_t *xb);
 
 /* Builds d's multi-symbol table from its code (nsym <= 256, asserted): symbol k
  * decodes to map[k], or to k when map is NULL. */
