@@ -4276,6 +4276,7 @@ static NXR_ALWAYS_INLINE void tnear_pass(const uint8_t *jb, const uint64_t *ix,
 					 const uint32_t *ctx, size_t n, uint64_t *ring,
 					 uint64_t *cnt, uint64_t *out)
 {
+#pragma GCC unroll 2
 	for (size_t i = 0; i < n; i++) {
 		uint64_t j = jb ? jb[i] : ix[i], z = out[i], t = ctx[i], c = cnt[t];
 		uint64_t keep = (uint64_t)((int64_t)(j - TNEAR_LEN) >> 63), *r = ring + t * TNEAR_RING;
