@@ -53,7 +53,6 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <zstd.h>
 #include <zstd_errors.h>
 /* SSE2 paths (x86-64 always has it); NXR_COL_SCALAR builds the scalar
@@ -3250,110 +3249,15 @@ int nxr_colenc_finish(struct nxr_colenc *e, void *zctx, const uint8_t **out, siz
 
 /* ---- reader ---- */
 
-/*
- * The decoder's event-sized buffers (its scratch columns, each kind's
- * fields) are carved from one region of huge pages (2 MiB, advised: the
- * kernel's transparent huge pages), not malloc()ed each: a fresh reader
- * touched about 1 100 pages for 100 000 events, and a page fault costs
- * about 3 us on a VM, half of reading `ls` (13 -> 22 M events/s with the
- * faults gone). A buffer that does not fit (a kind or segment larger than
- * any before) is malloc()ed apart; the next segment then starts a region
- * large enough for all (dmem_reset()), every buffer carved again. Under
- * ASan every buffer is malloc()ed apart, so that overflows are caught.
- */
-#define DMEM_HUGE (2u << 20)
-
-struct dmem {
-	uint8_t *base;			/* mmap()ed, DMEM_HUGE-aligned */
-	size_t len, used;
-	void **spill;			/* malloc()ed apart, freed by dmem_reset() */
-	size_t nspill, spillcap;
-	size_t want;			/* bytes asked for since the last reset */
-};
-
-#if defined(__SANITIZE_ADDRESS__)
-#define DMEM_REGION 0
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define DMEM_REGION 0
-#endif
-#endif
-#ifndef DMEM_REGION
-#define DMEM_REGION 1
-#endif
-
-static void dmem_free(struct dmem *m)
-{
-	for (size_t i = 0; i < m->nspill; i++)
-		free(m->spill[i]);
-	m->nspill = 0;
-	if (m->base)
-		munmap(m->base, m->len);
-	m->base = NULL;
-	m->len = m->used = m->want = 0;
-}
-
-/* A buffer of bytes (64-byte aligned), uninitialized; NULL when out of memory */
-static void *dmem_get(struct dmem *m, size_t bytes)
-{
-	void *p;
-
-	bytes = (bytes + 63) & ~(size_t)63;
-	m->want += bytes;
-	if (m->base && bytes <= m->len - m->used) {
-		p = m->base + m->used;
-		m->used += bytes;
-		return p;
-	}
-	if (m->nspill == m->spillcap) {
-		size_t cap = m->spillcap ? 2 * m->spillcap : 16;
-		void **q = realloc(m->spill, cap * sizeof(*q));
-
-		if (!q)
-			return NULL;
-		m->spill = q;
-		m->spillcap = cap;
-	}
-	if (posix_memalign(&p, 64, bytes))
-		return NULL;
-	m->spill[m->nspill++] = p;
-	return p;
-}
-
-/* A region of at least bytes for the buffers, the old one and the spilled
- * ones freed (their owners forget them: the caller). false when mmap()
- * fails: the buffers are then malloc()ed apart. */
-static bool dmem_reset(struct dmem *m, size_t bytes)
-{
-	size_t len = (bytes + DMEM_HUGE - 1) & ~(size_t)(DMEM_HUGE - 1);
-	uint8_t *p, *at;
-
-	dmem_free(m);
-	if (!DMEM_REGION)
-		return false;
-	p = mmap(NULL, len + DMEM_HUGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-		 -1, 0);
-	if (p == MAP_FAILED)
-		return false;
-	at = (uint8_t *)(((uintptr_t)p + DMEM_HUGE - 1) & ~(uintptr_t)(DMEM_HUGE - 1));
-	if (at > p)
-		munmap(p, (size_t)(at - p));
-	if (at + len < p + len + DMEM_HUGE)
-		munmap(at + len, (size_t)(p + len + DMEM_HUGE - (at + len)));
-	madvise(at, len, MADV_HUGEPAGE);	/* (a hint: without it, small pages) */
-	m->base = at;
-	m->len = len;
-	return true;
-}
-
 struct kdec {
 	uint32_t n, cur;
 	bool present, grouped;
 	size_t cap;
 	uint32_t *task, *pos;
-	uint64_t *f[MAXF];		/* in d->mem (kdec_size()) */
+	uint64_t *f[MAXF];		/* in fblk[] (kdec_size()) */
 	uint64_t cval[MAXF];		/* f[f][0..cn[f]) all hold cval[f] */
 	uint32_t cn[MAXF];		/* (0: not known; dec_runs_field()) */
+	void *fblk[MAXF];
 	uint64_t *soff[MAXF];		/* STR: offset of each value's bytes in sbase */
 	const uint8_t *sbase[MAXF];
 	uint8_t *sbuf[MAXF];		/* STR: decompressed bytes */
@@ -3390,7 +3294,6 @@ struct nxr_coldec {
 	bool unzig;			/* TNEAR's differences being read: a column at
 					 * depth 1 may unzigzag its few distinct values
 					 * (unzig_vals()) and clear it */
-	struct dmem mem;		/* the event-sized buffers (dmem_get()) */
 };
 
 struct nxr_coldec *nxr_coldec_new(void)
@@ -3410,17 +3313,36 @@ void nxr_coldec_free(struct nxr_coldec *d)
 {
 	if (!d)
 		return;
-	dmem_free(&d->mem);
-	free(d->mem.spill);
+	free(d->kind);
+	free(d->task);
+	free(d->key);
 	free(d->tpid);
 	free(d->ttid);
-	for (unsigned k = 0; k <= NX_KIND_MAX_ID; k++)
-		for (unsigned f = 0; f < MAXF; f++)
+	for (unsigned k = 0; k <= NX_KIND_MAX_ID; k++) {
+		free(d->k[k].task);
+		free(d->k[k].pos);
+		for (unsigned f = 0; f < MAXF; f++) {
+			free(d->k[k].fblk[f]);
+			free(d->k[k].soff[f]);
 			free(d->k[k].sbuf[f]);
+		}
+	}
+	for (int i = 0; i < DEPTHS; i++) {
+		free(d->a[i]);
+		free(d->b[i]);
+	}
+	free(d->prev);
 	free(d->ring);
+	free(d->sk);
+	free(d->runv);
+	free(d->runl);
+	free(d->bits);
+	free(d->gtask);
+	free(d->gid);
 	free(d->zcol);
 	hm_free(&d->h);
 	free(d->mtf);
+	free(d->jx);
 	free(d);
 }
 
@@ -4528,52 +4450,50 @@ static size_t grow_events(size_t n)
 	return (n + 4095) & ~(size_t)4095;
 }
 
-/* Bytes of dec_scratch()'s buffers and of a syscall section's, for n
- * events: a first region's size */
-#define DMEM_PER_EVENT (8 * 17 + 8 + 2 + 8 * MAXF + 8)
-
-/*
- * The buffers for a segment of n events. A segment larger than any
- * before, or one whose buffers did not all fit the region, starts a new
- * region for all (every kind's buffers carved again: kdec_size()).
- */
 static int dec_scratch(struct nxr_coldec *d, size_t n)
 {
-	struct dmem *m = &d->mem;
+	void *p;
 
-	if (n <= d->cap && !m->nspill)
+	if (n <= d->cap)
 		return 0;
-	n = grow_events(n > d->cap ? n : d->cap);
-	dmem_reset(m, m->want > n * DMEM_PER_EVENT ? m->want : n * DMEM_PER_EVENT + (1u << 18));
-	for (unsigned k = 0; k <= NX_KIND_MAX_ID; k++)
-		d->k[k].cap = 0;
-#define RE(x, cnt) do { if (!(d->x = dmem_get(m, (cnt)))) return -ENOMEM; } while (0)
-	RE(kind, n * 8);
-	RE(task, n * 8);
-	RE(key, n * 8);
+	n = grow_events(n);
+#define RE(x, sz) do { if (!(p = realloc(d->x, n * (sz)))) return -ENOMEM; d->x = p; } while (0)
+	RE(kind, 8);
+	RE(task, 8);
+	RE(key, 8);
 	for (int i = 0; i < DEPTHS; i++) {
-		RE(a[i], n * 8);
+		RE(a[i], 8);
 		/* n + 1 values: TREP's decoder reads one past the last */
-		RE(b[i], (n + 1) * 8);
+		if (!(p = realloc(d->b[i], (n + 1) * 8)))
+			return -ENOMEM;
+		d->b[i] = p;
 	}
 	/* n + 1: TREP stores to a spare slot past the tasks */
-	RE(prev, (n + 1) * 8);
-	RE(sk, n * 8);
-	RE(runv, n * 8);
+	if (!(p = realloc(d->prev, (n + 1) * 8)))
+		return -ENOMEM;
+	d->prev = p;
+	RE(sk, 8);
+	RE(runv, 8);
 	/* n + 1 values: swapped with b[0] (nxr_coldec_load), which TREP needs so */
-	RE(runl, (n + 1) * 8);
-	RE(bits, (n / 64 + 2) * 8);
-	RE(gtask, n * 4);
-	RE(gid, n * 4);
+	if (!(p = realloc(d->runl, (n + 1) * 8)))
+		return -ENOMEM;
+	d->runl = p;
+	if (!(p = realloc(d->bits, (n / 64 + 2) * 8)))
+		return -ENOMEM;
+	d->bits = p;
+	RE(gtask, 4);
+	RE(gid, 4);
 	/* two halves of indices, each with room for a last 8-byte store;
 	 * twice: TNEAR's indices, then its differences' */
-	RE(jx, 2 * (n + 48));
+	if (!(p = realloc(d->jx, 2 * (n + 48))))
+		return -ENOMEM;
+	d->jx = p;
 #undef RE
 	d->cap = n;
 	return 0;
 }
 
-static int kdec_size(struct dmem *m, struct kdec *ks, uint32_t kind, size_t n)
+static int kdec_size(struct kdec *ks, uint32_t kind, size_t n)
 {
 	void *p;
 
@@ -4581,10 +4501,10 @@ static int kdec_size(struct dmem *m, struct kdec *ks, uint32_t kind, size_t n)
 		return 0;
 	n = grow_events(n);
 	/* n + 1: nxr_coldec_load() may write one past the syscalls' tasks */
-	if (!(p = dmem_get(m, (n + 1) * 4)))
+	if (!(p = realloc(ks->task, (n + 1) * 4)))
 		return -ENOMEM;
 	ks->task = p;
-	if (!(p = dmem_get(m, n * 4)))
+	if (!(p = realloc(ks->pos, n * 4)))
 		return -ENOMEM;
 	ks->pos = p;
 	/* column f starts 5f cache lines past a page boundary: the reader
@@ -4593,11 +4513,13 @@ static int kdec_size(struct dmem *m, struct kdec *ks, uint32_t kind, size_t n)
 	 * those loads in one set of the L1 cache */
 	memset(ks->cn, 0, sizeof(ks->cn));
 	for (unsigned f = 0; f < knf[kind]; f++) {
-		if (!(p = dmem_get(m, n * 8 + 4096 + f * 5 * 64)))
+		if (!(p = malloc(n * 8 + 4096 + f * 5 * 64)))
 			return -ENOMEM;
+		free(ks->fblk[f]);
+		ks->fblk[f] = p;
 		ks->f[f] = (uint64_t *)((((uintptr_t)p + 4095) & ~(uintptr_t)4095) + f * 5 * 64);
 		if (kty[kind][f] == NXR_FT_STR) {
-			if (!(p = dmem_get(m, n * 8)))
+			if (!(p = realloc(ks->soff[f], n * 8)))
 				return -ENOMEM;
 			ks->soff[f] = p;
 		}
@@ -5083,7 +5005,7 @@ int nxr_coldec_load(struct nxr_coldec *d, const uint8_t *p, size_t len, uint32_t
 			ks->cur = 0;
 			ks->present = false;
 			ks->n = knf[k] ? cnt[k] : 0;
-			if (ks->n && kdec_size(&d->mem, ks, k, ks->n) < 0)
+			if (ks->n && kdec_size(ks, k, ks->n) < 0)
 				return -ENOMEM;
 			if (ks->n)
 				cur[k] = ks->task;
