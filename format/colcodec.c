@@ -1948,9 +1948,9 @@ static NXR_ALWAYS_INLINE unsigned tnear_index(const uint64_t *r, uint64_t c, uin
  * of few values over many tasks (a sample of one), where clearing all
  * rings would cost more than searching them.
  */
-static NXR_ALWAYS_INLINE void tnear_pass(const uint64_t *v, size_t n, const uint32_t *ctx,
-					 uint64_t *ring, uint64_t *cnt, uint64_t *ix, uint64_t *dz,
-					 const bool lazy, bool keys)
+static NXR_ALWAYS_INLINE void tnear_enc_pass(const uint64_t *v, size_t n, const uint32_t *ctx,
+					     uint64_t *ring, uint64_t *cnt, uint64_t *ix, uint64_t *dz,
+					     const bool lazy, bool keys)
 {
 	for (size_t i = 0; i < n; i++) {
 		uint64_t x = v[i], *r = ring + (size_t)ctx[i] * TNEAR_STRIDE, c = cnt[ctx[i]], z;
@@ -1996,10 +1996,10 @@ static size_t try_tnear(struct nxr_colenc *e, int depth, const uint64_t *v, size
 	ring = (uint64_t *)(((uintptr_t)e->ring + 15) & ~(uintptr_t)15);
 	memset(cnt, 0, ntasks * sizeof(*cnt));
 	if (words > 8 * n) {
-		tnear_pass(v, n, ctx, ring, cnt, ix, dz, true, keys);
+		tnear_enc_pass(v, n, ctx, ring, cnt, ix, dz, true, keys);
 	} else {
 		memset(ring, 0, words * sizeof(*ring));
-		tnear_pass(v, n, ctx, ring, cnt, ix, dz, false, keys);
+		tnear_enc_pass(v, n, ctx, ring, cnt, ix, dz, false, keys);
 	}
 	*p++ = M_TNEAR;
 	p += enc_int_memo(e, depth + 1, ix, n, NULL, 0, p, CHILD(memo, 1));
@@ -3674,6 +3674,9 @@ struct nxr_coldec {
 	size_t ringcap;
 	const uint64_t *lgsel;		/* LOGH: the section's selector, grouped; NULL
 					 * outside a section's fields (format 1.4) */
+	bool unzig;			/* TNEAR's differences being read: a column at
+					 * depth 1 may unzigzag its few distinct values
+					 * (unzig_vals()) and clear it */
 };
 
 struct nxr_coldec *nxr_coldec_new(void)
@@ -4016,6 +4019,25 @@ static void trep_apply(const uint64_t *bits, const uint64_t *b, const uint32_t *
 	}
 }
 
+/* v[0..n) unzigzagged in place: 0, 1, 2, 3 ... as 0, -1, 1, -2 ... */
+static void unzig_all(uint64_t *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		v[i] = v[i] >> 1 ^ (0 - (v[i] & 1));
+}
+
+/* TNEAR's differences (d->unzig, set by dec_tnear()): a column at depth 1
+ * whose values are its nv distinct values v (HUFF's symbols, DICT's
+ * dictionary, RLE's runs) has them unzigzagged here, once each, not in
+ * TNEAR's pass per value */
+static NXR_ALWAYS_INLINE void unzig_vals(struct nxr_coldec *d, int depth, uint64_t *v, size_t nv)
+{
+	if (depth == 1 && d->unzig) {
+		unzig_all(v, nv);
+		d->unzig = false;
+	}
+}
+
 /*
  * ---- entropy-coded schemes, reading (format 1.2) ----
  */
@@ -4089,6 +4111,8 @@ static const uint8_t *dec_huff(struct nxr_coldec *d, int depth, const uint8_t *p
 	p = huff_head(d, depth, p, end, n, &fl, &nd, &nb, &nb0, sym);
 	if (!p)
 		return NULL;
+	if (!(fl & 0x7f))	/* (the values are the symbols) */
+		unzig_vals(d, depth, sym, (size_t)nd);
 	if (!(fl & 0x3f) && nd <= 256)
 		ok = huff_small(d, p, nb, nb0, n, sym, out);
 	else
@@ -4242,18 +4266,21 @@ static NXR_ALWAYS_INLINE bool mtf_rank_one(uint64_t *l, __m128i *rk, uint64_t j,
 					   const bool checked)
 {
 	unsigned slot;
+	uint64_t x;
 
 	if (checked && j > MTF_LEN)
 		return false;
-	if (__builtin_expect(j == 0, 0)) {
-		if (*k == nl)
-			return false;
-		slot = mtf_rank_take(rk, MTF_LEN - 1);
-		l[slot] = lit[(*k)++];
-	} else {
-		slot = mtf_rank_take(rk, (unsigned)j - 1);
-	}
-	*out = l[slot];
+	/* index 0 takes rank 15's slot for the next literal, without a
+	 * branch: literals are a third of `ls`'s indices or more, at random.
+	 * The literal is read even when not taken, and past the last one
+	 * (lit[] has a slot for each value, lit[nl] set: dec_list()); the
+	 * caller checks that k ends at nl */
+	slot = mtf_rank_take(rk, (unsigned)(j - 1) & (MTF_LEN - 1));
+	x = sel64(j, l[slot], lit[*k]);
+	l[slot] = x;
+	*k += j == 0;
+	*out = x;
+	(void)nl;
 	return true;
 }
 
@@ -4382,6 +4409,7 @@ static const uint8_t *dec_list(struct nxr_coldec *d, int depth, const uint8_t *p
 	p = dec_int(d, depth + 1, p, end, (size_t)nl, NULL, 0, lit);
 	if (!p)
 		return NULL;
+	lit[nl] = 0;	/* (read, not taken, by mtf_rank_one(); n + 1 slots: dec_scratch) */
 	q = index_bytes(d, depth + 1, p, end, n, MTF_LEN, ix, j0, j1);
 	if (q == p)
 		q = dec_int(d, depth + 1, p, end, n, NULL, 0, ix);
@@ -4472,8 +4500,10 @@ static const uint8_t *get_runs(struct nxr_coldec *d, int depth, const uint8_t *p
 	}
 	if (!p || at != n)
 		return NULL;
-	if (out)
+	if (out) {
+		unzig_vals(d, depth, a, (size_t)x);
 		runs_fill(a, b, x, n, out);
+	}
 	*nruns = x;
 	return p;
 }
@@ -4532,41 +4562,98 @@ static const uint8_t *dec_tdelta(struct nxr_coldec *d, const uint8_t *p, const u
 /*
  * TNEAR (top level, format 1.3): the indices and the zigzag differences,
  * nested columns, then each value its reference plus its difference, in
- * one pass without a branch on the data: an index above TNEAR_LEN is
- * caught after it (its reference is read masked, inside the ring, and
- * dropped). A value that is not a reference (a difference, or index
- * TNEAR_LEN) is stored over its task's oldest; a reference stores the
- * slot's own value back.
+ * one pass without a branch on the data. The reader's ring has twice the
+ * format's slots (TNEAR_RING): the task's last TNEAR_LEN stored values
+ * before its count c, and at c a scratch slot, so that every value is
+ * stored there and only a value that is not a reference (a difference, or
+ * index TNEAR_LEN) moves c past it: no load of the old slot, no select.
+ * Index TNEAR_LEN's reference is read masked, as is an index above it
+ * (caught in *bad), inside the ring.
  */
+#define TNEAR_RING (2 * TNEAR_LEN)
+
+/* The pass over n values: their indices bytes (jb) or values (ix), their
+ * differences unzigzagged in out, which receives the values. An index's
+ * reference is the ring's value for j < TNEAR_LEN, 0 for TNEAR_LEN (or
+ * above it: rejected by the caller): the mask keep, from j's sign less
+ * TNEAR_LEN. */
+static NXR_ALWAYS_INLINE void tnear_dec_pass(const uint8_t *jb, const uint64_t *ix,
+					     const uint32_t *ctx, size_t n, uint64_t *ring,
+					     uint64_t *cnt, uint64_t *out)
+{
+#pragma GCC unroll 2
+	for (size_t i = 0; i < n; i++) {
+		uint64_t j = jb ? jb[i] : ix[i], z = out[i], t = ctx[i], c = cnt[t];
+		uint64_t keep = (uint64_t)((int64_t)(j - TNEAR_LEN) >> 63), *r = ring + t * TNEAR_RING;
+		uint64_t x = (r[(c - j) & (TNEAR_RING - 1)] & keep) + z;
+
+		r[(c + 1) & (TNEAR_RING - 1)] = x;
+		cnt[t] = c + ((z | ~keep) != 0);
+		out[i] = x;
+	}
+}
+
+/* No index of ix[0..n) above TNEAR_LEN (16), with no branch, four values
+ * a step: j | (j + 15) has a bit above 31 set when j is 17-31 or above */
+static bool tnear_ix_ok(const uint64_t *ix, size_t n)
+{
+	typedef uint64_t v2 __attribute__((vector_size(16), aligned(8)));
+	v2 m0 = { 0, 0 }, m1 = { 0, 0 };
+	uint64_t m = 0;
+	size_t i = 0;
+
+	_Static_assert(TNEAR_LEN == 16, "tnear_ix_ok()");
+	for (; i + 4 <= n; i += 4) {
+		v2 a = *(const v2 *)(ix + i), b = *(const v2 *)(ix + i + 2);
+
+		m0 |= a | (a + 15);
+		m1 |= b | (b + 15);
+	}
+	m0 |= m1;
+	m = m0[0] | m0[1];
+	for (; i < n; i++)
+		m |= ix[i] | (ix[i] + 15);
+	return m < 32;
+}
+
 static const uint8_t *dec_tnear(struct nxr_coldec *d, const uint8_t *p, const uint8_t *end,
 				size_t n, const uint32_t *ctx, uint32_t ntasks, uint64_t *out)
 {
-	uint64_t *ix = d->a[0], *dz = d->b[0], *cnt = d->prev, *ring, bad = 0;
+	uint64_t *ix = d->a[0], *cnt = d->prev, *ring;
+	/* Huffman-coded indices as bytes (even places, odd places), in the
+	 * second half of jx: the differences' own HUFF may use the first */
+	uint8_t *j0 = d->jx + n + 48, *j1 = j0 + n / 2 + 16;
+	const uint8_t *q;
 
-	p = dec_int(d, 1, p, end, n, NULL, 0, ix);
-	if (p)
-		p = dec_int(d, 1, p, end, n, NULL, 0, dz);
-	if (!p)
+	q = index_bytes(d, 1, p, end, n, TNEAR_LEN, ix, j0, j1);
+	if (q == p)
+		q = dec_int(d, 1, p, end, n, NULL, 0, ix);
+	else
+		ix = NULL;
+	if (q) {	/* the differences into out, unzigzagged */
+		d->unzig = true;
+		q = dec_int(d, 1, q, end, n, NULL, 0, out);
+		if (q && d->unzig)	/* (not by the column's scheme) */
+			unzig_all(out, n);
+		d->unzig = false;
+	}
+	if (!q || (ix && !tnear_ix_ok(ix, n)))
 		return NULL;
-	if (grow((void **)&d->ring, &d->ringcap, (size_t)ntasks * TNEAR_LEN, sizeof(*d->ring)) < 0) {
+	if (grow((void **)&d->ring, &d->ringcap, (size_t)ntasks * TNEAR_RING, sizeof(*d->ring)) < 0) {
 		d->nomem = true;
 		return NULL;
 	}
 	ring = d->ring;
-	memset(ring, 0, (size_t)ntasks * TNEAR_LEN * sizeof(*ring));
+	memset(ring, 0, (size_t)ntasks * TNEAR_RING * sizeof(*ring));
 	memset(cnt, 0, ntasks * sizeof(*cnt));
-	for (size_t i = 0; i < n; i++) {
-		uint64_t j = ix[i], z = dz[i], t = ctx[i], c = cnt[t], *r = ring + t * TNEAR_LEN;
-		uint64_t ref = r[(c - 1 - j) & (TNEAR_LEN - 1)] & (0 - (uint64_t)(j < TNEAR_LEN));
-		uint64_t x = ref + (z >> 1 ^ (0 - (z & 1))), push = (z != 0) | (j >= TNEAR_LEN);
-		uint64_t *slot = &r[c & (TNEAR_LEN - 1)], old = *slot;
-
-		*slot = push ? x : old;
-		cnt[t] = c + push;
-		bad |= j > TNEAR_LEN;
-		out[i] = x;
+	if (ix) {
+		tnear_dec_pass(NULL, ix, ctx, n, ring, cnt, out);
+		return q;
 	}
-	return bad ? NULL : p;
+	/* index_bytes() checked the indices; in event order in jx's first half */
+	interleave_bytes(j0, j1, n, d->jx);
+	tnear_dec_pass(d->jx, NULL, ctx, n, ring, cnt, out);
+	return q;
 }
 
 /*
@@ -4607,28 +4694,32 @@ static const uint8_t *dec_logh(struct nxr_coldec *d, const uint8_t *p, const uin
 				;
 		if (nxr_get_varint(&p, end, &lo) || lo >= nsym || nxr_get_varint(&p, end, &cnt) ||
 		    cnt == 0 || cnt > nsym - lo ||
-		    nxr_huff_table_get(&d->huff, (unsigned)cnt, &p, end) < 0 ||
+		    nxr_huff_table_get_x(&d->huff, (unsigned)cnt, &p, end, nraw + lo) < 0 ||
 		    nxr_get_varint(&p, end, &nb) || nb > (uint64_t)(end - p))
 			return NULL;
 		lim = nb * 8;
 		mask = (1ull << h->bits) - 1;
+		/* the next position one lookup after the load at this one (the
+		 * code's length and its raw bits in one entry: xlut), the
+		 * symbol and its raw bits off that chain */
 		for (size_t j = 0; j < m; j++) {
 			uint64_t w = nxr_bits_peek(p, pos), x;
-			unsigned ent = h->lut[w & mask], l = ent & 15u;
-			unsigned y = (unsigned)lo + (ent >> 4), r = nraw[y];
+			uint32_t ent = h->xlut[w & mask];
+			unsigned l = ent & 15u, t = (ent >> 4) & 127u, r = t - l;
+			unsigned y = (unsigned)lo + (ent >> 11);
 
-			if (pos + l + r > lim)
+			if (pos + t > lim)
 				return NULL;
 			/* the raw bits from the same load when they are in it (57
 			 * bits or more from pos), else from one or two more */
-			if (__builtin_expect(l + r <= 57, 1))
+			if (__builtin_expect(t <= 57, 1))
 				x = w >> l & ((1ull << r) - 1);
 			else if (r <= 56)
 				x = nxr_bits_peek(p, pos + l) & ((1ull << r) - 1);
 			else
 				x = (nxr_bits_peek(p, pos + l) & 0xffffffffu) |
 				    (nxr_bits_peek(p, pos + l + 32) & ((1ull << (r - 32)) - 1)) << 32;
-			pos += l + r;
+			pos += t;
 			out[i + j] = base[y] | x;
 		}
 		if ((pos + 7) / 8 != nb)
@@ -4658,7 +4749,10 @@ static const uint8_t *dec_int(struct nxr_coldec *d, int depth, const uint8_t *p,
 		if (depth + 1 >= DEPTHS || nxr_get_varint(&p, end, &x) || x == 0 || x > n)
 			return NULL;
 		p = dec_int(d, depth + 1, p, end, (size_t)x, NULL, 0, a);
-		return p ? get_dict_ix(p, end, n, out, a, x) : NULL;
+		if (!p)
+			return NULL;
+		unzig_vals(d, depth, a, (size_t)x);
+		return get_dict_ix(p, end, n, out, a, x);
 	case M_RLE:
 		return get_runs(d, depth, p, end, n, &x, out);
 	case M_TREP:
@@ -4772,8 +4866,9 @@ static int dec_scratch(struct nxr_coldec *d, size_t n)
 	d->bits = p;
 	RE(gtask, 4);
 	RE(gid, 4);
-	/* two halves of indices, each with room for a last 8-byte store */
-	if (!(p = realloc(d->jx, n + 48)))
+	/* two halves of indices, each with room for a last 8-byte store;
+	 * twice: TNEAR's indices, then its differences' */
+	if (!(p = realloc(d->jx, 2 * (n + 48))))
 		return -ENOMEM;
 	d->jx = p;
 #undef RE

@@ -196,8 +196,8 @@ uint8_t *nxr_huff_table_put(uint8_t *p, const struct nxr_huff_enc *h)
 	return p;
 }
 
-int nxr_huff_table_get(struct nxr_huff_dec *d, unsigned nsym, const uint8_t **pp,
-		       const uint8_t *end)
+static int table_get(struct nxr_huff_dec *d, unsigned nsym, const uint8_t **pp,
+		     const uint8_t *end, const uint8_t *xb)
 {
 	uint8_t len[NXR_HUFF_MAXSYM];
 	unsigned nlen[NXR_HUFF_MAXLEN + 1] = { 0 }, next[NXR_HUFF_MAXLEN + 1];
@@ -212,6 +212,8 @@ int nxr_huff_table_get(struct nxr_huff_dec *d, unsigned nsym, const uint8_t **pp
 	if (nsym == 1) {
 		d->bits = 0;
 		d->lut[0] = 0;	/* symbol 0, 0 bits */
+		if (xb)
+			d->xlut[0] = (uint32_t)xb[0] << 4;
 		return 0;
 	}
 	if ((size_t)(end - p) < tb)
@@ -240,11 +242,30 @@ int nxr_huff_table_get(struct nxr_huff_dec *d, unsigned nsym, const uint8_t **pp
 
 		if (!l)
 			continue;
+		if (xb) {
+			uint32_t e = l | (uint32_t)(l + xb[i]) << 4 | i << 11;
+
+			for (unsigned k = take_code(next, l); k < 1u << maxl; k += 1u << l)
+				d->xlut[k] = e;
+			continue;
+		}
 		for (unsigned k = take_code(next, l); k < 1u << maxl; k += 1u << l)
 			d->lut[k] = (uint16_t)(i << 4 | l);
 	}
 	*pp = p + tb;
 	return 0;
+}
+
+int nxr_huff_table_get(struct nxr_huff_dec *d, unsigned nsym, const uint8_t **pp,
+		       const uint8_t *end)
+{
+	return table_get(d, nsym, pp, end, NULL);
+}
+
+int nxr_huff_table_get_x(struct nxr_huff_dec *d, unsigned nsym, const uint8_t **pp,
+			 const uint8_t *end, const uint8_t *xb)
+{
+	return table_get(d, nsym, pp, end, xb);
 }
 
 /*

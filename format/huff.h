@@ -54,12 +54,21 @@ struct nxr_huff_dec {
 	 * bits, the ones decoding uses, from 2^NXR_HUFF_MBITS on */
 	uint64_t mtab[2u << NXR_HUFF_MBITS];
 	uint8_t map[256];		/* the byte each symbol decodes to */
+	/* nxr_huff_table_get_x(): code length | (code length + the
+	 * symbol's extra bits) << 4 | symbol << 11, by the next bits */
+	uint32_t xlut[1u << NXR_HUFF_MAXLEN];
 };
 
 /* Reads a table of nsym symbols from [*pp, end) and advances *pp. 0, or
  * -EBADMSG: truncated, a length over NXR_HUFF_MAXLEN, not a complete code. */
 int nxr_huff_table_get(struct nxr_huff_dec *d, unsigned nsym, const uint8_t **pp,
 		       const uint8_t *end);
+/* The same, the lookup table xlut[] instead of lut[]: each entry also
+ * holds the code's length plus xb[symbol] (<= 64), the raw bits that
+ * follow the symbol's code (LOGH), so that a stream's next position is one
+ * lookup away (nsym <= 4096) */
+int nxr_huff_table_get_x(struct nxr_huff_dec *d, unsigned nsym, const uint8_t **pp,
+			 const uint8_t *end, const uint8_t *xb);
 
 /* Builds d's multi-symbol table from its code (nsym <= 256, asserted): symbol k
  * decodes to map[k], or to k when map is NULL. */
@@ -149,6 +158,30 @@ static NXR_ALWAYS_INLINE bool nxr_huff_decode(const struct nxr_huff_dec *h, cons
 
 	if (nb0 > nb)
 		return false;
+	/* no raw bits, symbols (HUFF's differences, its large alphabets):
+	 * four codes of each stream a load (4 x 12 bits of its 57), each
+	 * step waiting only for the shift of the one before; a position past
+	 * its stream stops the steps, and the checks below reject it */
+	if (s == 0 && sym) {
+		const uint64_t mask = (1ull << h->bits) - 1;
+
+		for (; i + 8 <= n && p0 <= l0 && p1 <= l1; i += 8) {
+			uint64_t w0 = nxr_bits_peek(bits, p0), w1 = nxr_bits_peek(bits, p1);
+
+			for (int k = 0; k < 8; k += 2) {
+				unsigned e0 = h->lut[w0 & mask], e1 = h->lut[w1 & mask];
+
+				out[i + k] = sym[e0 >> 4];
+				out[i + k + 1] = sym[e1 >> 4];
+				w0 >>= e0 & 15u;
+				w1 >>= e1 & 15u;
+				p0 += e0 & 15u;
+				p1 += e1 & 15u;
+			}
+		}
+		if (p0 > l0 || p1 > l1)	/* (every load below at a position within) */
+			return false;
+	}
 	for (; i + 2 <= n; i += 2)
 		if (!nxr_huff_one(h, bits, &p0, l0, s, sym, &out[i]) ||
 		    !nxr_huff_one(h, bits, &p1, l1, s, sym, &out[i + 1]))

@@ -321,6 +321,63 @@ static void test_random_streams_match_the_row_codec(void **state)
 	}
 }
 
+/*
+ * One decoder over segments of every size order: larger than any before
+ * (a new region for its buffers), one kind's events growing while the
+ * segment does not (that kind's buffers apart from the region, then the
+ * region redone at the next segment), smaller again: every event reads
+ * back equal.
+ */
+static void test_one_decoder_many_sizes(void **state)
+{
+	static const struct { unsigned n, sel; } seg[] = {
+		{ 5, 2 }, { 3000, 0 }, { 10, 1 }, { 9000, 0 }, { 9000, 1 }, { 9000, 2 },
+		{ 100, 0 }, { 20000, 2 }, { 20000, 1 }, { 7, 0 }, { 20000, 0 },
+	};
+	static char text[256];
+	unsigned nk;
+	const struct nxr_kind_desc *kd = nxr_kind_descs(&nk);
+	struct nxr_colenc *e = nxr_colenc_new();
+	struct nxr_coldec *d = nxr_coldec_new();
+	struct nxr_event *evs = calloc(20000, sizeof(*evs));
+
+	(void)state;
+	assert_non_null(e);
+	assert_non_null(d);
+	assert_non_null(evs);
+	nxr_colenc_set_entropy(e, true);
+	nxr_colenc_set_lists(e, true);
+	nxr_colenc_set_context(e, true);
+	nxr_colenc_set_timing(e, true);
+	for (unsigned i = 0; i < sizeof(text); i++)
+		text[i] = (char)('a' + i % 26);
+	for (unsigned s = 0; s < sizeof(seg) / sizeof(*seg); s++) {
+		unsigned n = seg[s].n;
+
+		memset(evs, 0, n * sizeof(*evs));
+		for (unsigned i = 0; i < n; i++) {
+			const struct nxr_kind_desc *k = &kd[seg[s].sel < 2 ? seg[s].sel : rnd() % nk];
+
+			evs[i].kind = k->kind;
+			evs[i].pid = (uint32_t)(rnd() % 7);
+			evs[i].tid = evs[i].pid + (uint32_t)(rnd() % 2);
+			evs[i].ts_ns = (i ? evs[i - 1].ts_ns : 0) + rnd() % 3000;
+			for (unsigned f = 0; f < k->nfields; f++) {
+				uint64_t v = rnd() % 3 ? rnd() % 64 : rnd();
+
+				if (k->fields[f].type == NXR_FT_U32)
+					v = (uint32_t)v;
+				set_field(&evs[i], &k->fields[f], v, text + rnd() % 128,
+					  (uint32_t)(rnd() % 100));
+			}
+		}
+		expect_segment(e, d, evs, n);
+	}
+	free(evs);
+	nxr_colenc_free(e);
+	nxr_coldec_free(d);
+}
+
 /* The synthetic stream the fixtures use: 10 000 events, several kinds. */
 static void test_fixture_stream(void **state)
 {
@@ -2092,6 +2149,113 @@ static void test_tnear_columns(void **state)
 	}
 }
 
+/* A TNEAR column whose nested columns take other schemes: the indices
+ * FOR (ih 0) or HUFF (ih 1); the differences (dh) FOR, HUFF, HUFF with 2
+ * raw bits, HUFF of the differences, DICT or RLE */
+static uint8_t *t_tnear_any(uint8_t *p, const uint64_t *ix, const uint64_t *dz, unsigned n,
+			    int ih, int dh)
+{
+	uint64_t dv[300], di[300], rl[300];
+	unsigned nd = 0, nr = 0;
+
+	*p++ = 12;
+	if (ih) {
+		p = t_huff(p, ix, n, 0, false, 0);
+	} else {
+		*p++ = 0;
+		p = t_for(p, ix, n, 8, 0);
+	}
+	switch (dh) {
+	case 0:
+		*p++ = 0;
+		return t_for(p, dz, n, 64, 0);
+	case 1:
+	case 2:
+	case 3:
+		return t_huff(p, dz, n, dh == 2 ? 2 : 0, dh == 3, 0);
+	case 4:					/* DICT: the distinct values, FOR indices */
+		for (unsigned i = 0; i < n; i++) {
+			unsigned k = 0;
+
+			while (k < nd && dv[k] != dz[i])
+				k++;
+			if (k == nd)
+				dv[nd++] = dz[i];
+			di[i] = k;
+		}
+		*p++ = 2;
+		p = nxr_put_varint(p, nd);
+		*p++ = 0;
+		p = t_for(p, dv, nd, 64, 0);
+		return t_for(p, di, n, 16, 0);
+	default:				/* RLE: the runs' values, lengths - 1 */
+		for (unsigned i = 0; i < n; i++) {
+			if (i && dz[i] == dz[i - 1]) {
+				rl[nr - 1]++;
+				continue;
+			}
+			dv[nr] = dz[i];
+			rl[nr++] = 0;
+		}
+		*p++ = 3;
+		p = nxr_put_varint(p, nr);
+		*p++ = 0;
+		p = t_for(p, dv, nr, 64, 0);
+		*p++ = 0;
+		return t_for(p, rl, nr, 16, 0);
+	}
+}
+
+/*
+ * TNEAR's nested columns in the schemes the reader treats apart (Huffman
+ * indices read as bytes; differences whose distinct values it unzigzags
+ * once: HUFF, DICT, RLE; the others value by value), over 1-3 tasks and
+ * every length, references of every index, 16 (0) with a difference 0
+ * among them, differences in runs: decoded exactly. A Huffman index of
+ * 17 is refused.
+ */
+static void test_tnear_nested_schemes(void **state)
+{
+	static uint64_t v[300], tasks[300], ix[300], dz[300];
+	static uint8_t col[300 * 20 + 4096], buf[300 * 20 + 8192];
+
+	(void)state;
+	for (unsigned li = 0; li < sizeof(t_lengths) / sizeof(*t_lengths); li++) {
+		unsigned n = t_lengths[li];
+
+		for (unsigned nt = 1; nt <= 3 && nt <= n; nt++) {
+			for (unsigned i = 0; i < n; i++) {
+				tasks[i] = rnd() % nt;
+				/* runs of one value (RLE), repeats of a ring's, and
+				 * 0 by index 16, stored (difference 0) */
+				v[i] = i && rnd() % 3 == 0 ? v[i - 1]
+					: rnd() % 5 == 0 ? 0
+					: 0x7f0000000000ull * (tasks[i] + 1) + rnd() % 65536;
+				ix[i] = rnd() % 4 ? rnd() % 17 : 16;
+			}
+			t_tnear(v, tasks, n, ix, dz);
+			for (int ih = 0; ih < 2; ih++) {
+				for (int dh = 0; dh < 6; dh++) {
+					uint8_t *end = t_tnear_any(col, ix, dz, n, ih, dh);
+
+					assert_int_equal(t_load(buf, t_payload(buf, n, nt, tasks, col,
+										(size_t)(end - col)),
+								n, tasks, v), 0);
+				}
+			}
+			/* a Huffman-coded index of 17 */
+			ix[n / 2] = 17;
+			{
+				uint8_t *end = t_tnear_any(col, ix, dz, n, 1, 1);
+
+				assert_int_equal(t_load(buf, t_payload(buf, n, nt, tasks, col,
+									(size_t)(end - col)),
+							n, tasks, v), -EBADMSG);
+			}
+		}
+	}
+}
+
 /*
  * Many short processes, each mapping its regions at fresh random bases and
  * repeating one sequence of pointers into them (the shell loop): the writer
@@ -2775,6 +2939,8 @@ int main(void)
 		cmocka_unit_test(test_entropy_stream),
 		cmocka_unit_test(test_list_and_mtf_writer),
 		cmocka_unit_test(test_tnear_columns),
+		cmocka_unit_test(test_one_decoder_many_sizes),
+		cmocka_unit_test(test_tnear_nested_schemes),
 		cmocka_unit_test(test_tnear_stream),
 		cmocka_unit_test(test_tnear_search),
 		cmocka_unit_test(test_entry_keys),
