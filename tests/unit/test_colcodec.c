@@ -1348,7 +1348,7 @@ static void test_syscall_groups(void **state)
  * (a DICT of more than half the values is refused: the column is coded
  * afresh; the others code every value). Every payload stays within
  * nxr_colenc_bound(), every event reads back equal, in 1.1's schemes and
- * in 1.4's; a short segment and a choosing one follow.
+ * in 1.4's, and on a short segment and a long one after them.
  */
 static void test_kept_schemes_meet_other_columns(void **state)
 {
