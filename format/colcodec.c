@@ -1232,13 +1232,36 @@ static uint32_t huff_map(struct nxr_colenc *e, const uint64_t *x, size_t n, unsi
 		e->rcount[k]++;
 	}
 	e->h.n = h.n;
-	for (size_t y = 0; y <= top; y++) {
-		if (!cnt[y])
-			continue;
-		e->drank[y] = (uint16_t)nd;
-		e->hcount[nd] = cnt[y];
-		sym[nd++] = y;
-		cnt[y] = 0;
+	if (n < HUFF_DENSE / 8) {
+		/* a short column (a small segment's): its symbols found through
+		 * a bitmap of the histogram's used entries, not a walk of all
+		 * top + 1 of them, in the same increasing order */
+		uint64_t used[HUFF_DENSE / 64] = { 0 };
+
+		for (size_t i = 0; i < n; i++) {
+			uint64_t y = x[i] >> s;
+
+			if (y < HUFF_DENSE)
+				used[y / 64] |= 1ull << (y % 64);
+		}
+		for (unsigned w = 0; w <= top / 64; w++)
+			for (uint64_t b = used[w]; b; b &= b - 1) {
+				unsigned y = w * 64 + (unsigned)__builtin_ctzll(b);
+
+				e->drank[y] = (uint16_t)nd;
+				e->hcount[nd] = cnt[y];
+				sym[nd++] = y;
+				cnt[y] = 0;
+			}
+	} else {
+		for (size_t y = 0; y <= top; y++) {
+			if (!cnt[y])
+				continue;
+			e->drank[y] = (uint16_t)nd;
+			e->hcount[nd] = cnt[y];
+			sym[nd++] = y;
+			cnt[y] = 0;
+		}
 	}
 	if (many || nd + nh > lim)
 		return 0;
