@@ -165,7 +165,7 @@ test_libs = $(if $(wildcard format/$(1).c),$(FORMAT_LIB),$(if $(wildcard analyze
 .SECONDEXPANSION:
 # TEST_LDFLAGS_<m>: extra link flags of one suite. test_writer wraps the
 # allocator to fail the k-th allocation (zstd's go through it too).
-TEST_LDFLAGS_writer := -Wl,--wrap=malloc -Wl,--wrap=calloc -Wl,--wrap=realloc
+TEST_LDFLAGS_writer := -Wl,--wrap=malloc -Wl,--wrap=calloc -Wl,--wrap=realloc -Wl,--wrap=mmap
 # test_payjoin fails the orphan array's growth.
 TEST_LDFLAGS_payjoin := -Wl,--wrap=realloc
 # test_config fails the k-th allocation of the loader (libyaml's own are not wrapped).

@@ -4,7 +4,9 @@
 /*
  * The failure-injection tests wrap malloc (-Wl,--wrap=malloc) to fail the
  * k-th allocation. strdup and zstd's default allocator would bypass the
- * wrap, so the reader and writer use these instead.
+ * wrap, so the reader and writer use these instead. (One allocation is an
+ * mmap: the column writer's DICT table, whose untouched pages must cost
+ * nothing; test_writer wraps mmap too.)
  */
 #include <stddef.h>
 

@@ -53,6 +53,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <zstd.h>
 #include <zstd_errors.h>
 /* SSE2 paths (x86-64 always has it); NXR_COL_SCALAR builds the scalar
@@ -2241,13 +2242,27 @@ static size_t enc_int_memo(struct nxr_colenc *e, int depth, const uint64_t *v, s
 
 /* ---- writer: staging ---- */
 
+/*
+ * DICT's direct table, zeroed: mapped on its own, so that its pages are
+ * the kernel's zero pages until a value touches them. (calloc() of it
+ * zeroed all 512 KiB as soon as glibc served it from the heap, as it does
+ * once an earlier mapping of that size was freed: a file per process,
+ * nexus-split -F nxr, paid that for each.)
+ */
+static void *map_zeroed(size_t len)
+{
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
 struct nxr_colenc *nxr_colenc_new(void)
 {
 	struct nxr_colenc *e = calloc(1, sizeof(*e));
 
 	if (!e)
 		return NULL;
-	e->dt = calloc(DT_SIZE, sizeof(*e->dt));	/* pages touched as used */
+	e->dt = map_zeroed(DT_SIZE * sizeof(*e->dt));
 	e->dh = calloc((size_t)1 << DH_BITS, sizeof(*e->dh));
 	e->sg_tag = 1u << SG_TAGB;
 	if (!e->dt || !e->dh || hm_alloc(&e->tmap, 8) < 0 || hm_alloc(&e->h, 12) < 0 ||
@@ -2294,7 +2309,8 @@ void nxr_colenc_free(struct nxr_colenc *e)
 	hm_free(&e->tmap);
 	hm_free(&e->h);
 	hm_free(&e->sg_map);
-	free(e->dt);
+	if (e->dt)
+		munmap(e->dt, DT_SIZE * sizeof(*e->dt));
 	free(e->dh);
 	for (unsigned k = 0; k <= NX_KIND_MAX_ID; k++) {
 		free(e->k[k].task);

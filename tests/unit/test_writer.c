@@ -2,9 +2,10 @@
  * tests/unit/test_writer.c: the writer: round trips, segment closing,
  * limits, and failure injection at every allocation, write and sync.
  *
- * This suite links with -Wl,--wrap=malloc,calloc,realloc (TEST_LDFLAGS_writer
- * in the Makefile): __wrap_* below fail the k-th allocation when armed. The
- * writer's zstd context allocates through malloc too (ZSTD_customMem).
+ * This suite links with -Wl,--wrap=malloc,calloc,realloc,mmap
+ * (TEST_LDFLAGS_writer in the Makefile): __wrap_* below fail the k-th
+ * allocation when armed. The writer's zstd context allocates through malloc
+ * too (ZSTD_customMem); the column writer maps its DICT table.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -18,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "format/limits.h"
@@ -30,6 +32,7 @@
 void *__real_malloc(size_t n);
 void *__real_calloc(size_t n, size_t m);
 void *__real_realloc(void *p, size_t n);
+void *__real_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off);
 
 static unsigned long alloc_calls, alloc_fail_at;	/* 0: never fail */
 static bool alloc_forever;
@@ -55,6 +58,11 @@ void *__wrap_calloc(size_t n, size_t m)
 void *__wrap_realloc(void *p, size_t n)
 {
 	return alloc_should_fail() ? NULL : __real_realloc(p, n);
+}
+
+void *__wrap_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+{
+	return alloc_should_fail() ? MAP_FAILED : __real_mmap(addr, len, prot, flags, fd, off);
 }
 
 static void alloc_arm(unsigned long k, bool forever)
