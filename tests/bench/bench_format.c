@@ -634,10 +634,6 @@ static size_t entry_exit_events(const struct nxr_event *evs, size_t n)
 	return k;
 }
 
-/* The three figures again in entry and exit events, per that many per record. */
-static void print_entry_exit(const double *enc, const double *dec, const double *bpe,
-			     double per_record, bool verdict);
-
 /* One line of figures, one per layout, each with its ratio to rows. */
 static void print_row(const char *what, const double *v, const char *fmt, bool smaller)
 {
@@ -648,6 +644,54 @@ static void print_row(const char *what, const double *v, const char *fmt, bool s
 		if (l)
 			printf(" %5.2fx", smaller ? v[0] / v[l] : v[l] / v[0]);
 	}
+}
+
+/* "ok" or "MISSED" per layout, as "MISSED, ok, ok" */
+static const char *verdicts(const double *v, double target, bool at_most)
+{
+	static char buf[64];
+	size_t at = 0;
+
+	for (unsigned l = 0; l < NLAYOUTS; l++) {
+		bool ok = at_most ? v[l] <= target : v[l] >= target;
+
+		at += (size_t)snprintf(buf + at, sizeof(buf) - at, "%s%s", l ? ", " : "",
+				       ok ? "ok" : "MISSED");
+	}
+	return buf;
+}
+
+/* The end of a line of figures: its target (prec decimals), with a verdict
+ * per layout or without */
+static void print_target(const double *v, double target, bool at_most, int prec, bool verdict)
+{
+	const char *op = at_most ? "<=" : ">=";
+
+	if (verdict)
+		printf("   %s %-3.*f %s\n", op, prec, target, verdicts(v, target, at_most));
+	else
+		printf("   target %s %.*f\n", op, prec, target);
+}
+
+/* The three figures again in entry and exit events, per_record of them a record */
+static void print_entry_exit(const double *enc, const double *dec, const double *bpe,
+			     double per_record, bool verdict)
+{
+	double e[NLAYOUTS], d[NLAYOUTS], b[NLAYOUTS];
+
+	for (unsigned l = 0; l < NLAYOUTS; l++) {
+		e[l] = enc[l] * per_record;
+		d[l] = dec[l] * per_record;
+		b[l] = bpe[l] / per_record;
+	}
+	printf("  the issue's unit, a syscall's entry and exit two events (%.3f a record):\n",
+	       per_record);
+	print_row("encode+compress, M events/s", e, "%10.1f", false);
+	print_target(e, TARGET_ENCODE / 1e6, false, 0, verdict);
+	print_row("decompress+decode, M events/s", d, "%10.1f", false);
+	print_target(d, TARGET_DECODE / 1e6, false, 0, verdict);
+	print_row("bytes per entry or exit", b, "%10.2f", true);
+	print_target(b, TARGET_BYTES / 2, true, 1, verdict);
 }
 
 /*
@@ -718,66 +762,22 @@ static int bench_recording(const char *path)
 		d[l] /= 1e6;
 	}
 	print_row("encode+compress, M records/s", e, "%10.1f", false);
-	printf("   target >= %.0f\n", TARGET_ENCODE / 1e6);
+	print_target(e, TARGET_ENCODE / 1e6, false, 0, false);
 	print_row("decompress+decode, M records/s", d, "%10.1f", false);
-	printf("   target >= %.0f\n", TARGET_DECODE / 1e6);
+	print_target(d, TARGET_DECODE / 1e6, false, 0, false);
 	print_row("bytes per record on disk", b, "%10.2f", true);
 	printf("\n");
 	print_entry_exit(e, d, b, (double)entry_exit_events(evs, n) / n, false);
 	if (syscalls_alone(evs, n, sys, &f, b) < 0)
 		goto out;
 	print_row("bytes per syscall, alone", b, "%10.2f", true);
-	printf("   target <= %.1f\n", TARGET_BYTES);
+	print_target(b, TARGET_BYTES, true, 1, false);
 	rc = 0;
 out:
 	free(f.buf);
 	free(evs);
 	free(arena);
 	return rc;
-}
-
-/* "ok" or "MISSED" per layout, as "MISSED, ok, ok" */
-static const char *verdicts(const double *v, double target, bool at_most)
-{
-	static char buf[64];
-	size_t at = 0;
-
-	for (unsigned l = 0; l < NLAYOUTS; l++) {
-		bool ok = at_most ? v[l] <= target : v[l] >= target;
-
-		at += (size_t)snprintf(buf + at, sizeof(buf) - at, "%s%s", l ? ", " : "",
-				       ok ? "ok" : "MISSED");
-	}
-	return buf;
-}
-
-static void print_entry_exit(const double *enc, const double *dec, const double *bpe,
-			     double per_record, bool verdict)
-{
-	double e[NLAYOUTS], d[NLAYOUTS], b[NLAYOUTS];
-
-	for (unsigned l = 0; l < NLAYOUTS; l++) {
-		e[l] = enc[l] * per_record;
-		d[l] = dec[l] * per_record;
-		b[l] = bpe[l] / per_record;
-	}
-	printf("  the issue's unit, a syscall's entry and exit two events (%.3f a record):\n",
-	       per_record);
-	print_row("encode+compress, M events/s", e, "%10.1f", false);
-	if (verdict)
-		printf("   >= %2.0f  %s\n", TARGET_ENCODE / 1e6, verdicts(e, TARGET_ENCODE / 1e6, false));
-	else
-		printf("   target >= %.0f\n", TARGET_ENCODE / 1e6);
-	print_row("decompress+decode, M events/s", d, "%10.1f", false);
-	if (verdict)
-		printf("   >= %2.0f  %s\n", TARGET_DECODE / 1e6, verdicts(d, TARGET_DECODE / 1e6, false));
-	else
-		printf("   target >= %.0f\n", TARGET_DECODE / 1e6);
-	print_row("bytes per entry or exit", b, "%10.2f", true);
-	if (verdict)
-		printf("   <= %.1f %s\n", TARGET_BYTES / 2, verdicts(b, TARGET_BYTES / 2, true));
-	else
-		printf("   target <= %.1f\n", TARGET_BYTES / 2);
 }
 
 int main(int argc, char **argv)
@@ -837,11 +837,11 @@ int main(int argc, char **argv)
 		printf(l ? " %10s  ratio" : " %10s", layouts[l].label);
 	printf("   target: met by (rows, 1.1, 1.4)\n");
 	print_row("encode+compress, M records/s", enc, "%10.1f", false);
-	printf("   >= %2.0f  %s\n", TARGET_ENCODE / 1e6, verdicts(enc, TARGET_ENCODE / 1e6, false));
+	print_target(enc, TARGET_ENCODE / 1e6, false, 0, true);
 	print_row("decompress+decode, M records/s", dec, "%10.1f", false);
-	printf("   >= %2.0f  %s\n", TARGET_DECODE / 1e6, verdicts(dec, TARGET_DECODE / 1e6, false));
+	print_target(dec, TARGET_DECODE / 1e6, false, 0, true);
 	print_row("bytes per syscall record", bpe, "%10.2f", true);
-	printf("   <= %.0f   %s\n", TARGET_BYTES, verdicts(bpe, TARGET_BYTES, true));
+	print_target(bpe, TARGET_BYTES, true, 0, true);
 	for (unsigned l = 0; l < NLAYOUTS; l++)
 		raw_ratio[l] = (double)sizeof(struct nx_wire_syscall) / bpe[l];
 	print_row("smaller than raw wire structs", raw_ratio, "%10.1f", false);
