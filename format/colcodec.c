@@ -491,20 +491,20 @@ static __attribute__((target("avx2"))) inline int64_t ext4(__m256i a, const bool
 #define max4(a) ext4(a, true)
 
 /*
- * The values i of a block, s < i < end, into its minimum and maximum (*mn,
- * *mx) and those of their differences to the value before (*dmn, *dmx),
- * and the number of them that differ from it (returned): int_stats()'s
- * loop, four values a step (AVX2 compares 64-bit lanes: SSE2 does not),
- * the rest one by one.
+ * int_stats()'s loop over a block, four values a step (AVX2 compares
+ * 64-bit lanes: SSE2 does not) from *at while four remain before end: into
+ * the minimum and maximum (*mn, *mx) and those of their differences to the
+ * value before (*dmn, *dmx); returns the number of them that differ from
+ * it, *at where the caller's loop takes the rest one by one.
  */
-static __attribute__((target("avx2"))) size_t block_stats_avx2(const uint64_t *v, size_t s,
+static __attribute__((target("avx2"))) size_t block_stats_avx2(const uint64_t *v, size_t *at,
 								size_t end, int64_t *mn,
 								int64_t *mx, int64_t *dmn,
 								int64_t *dmx)
 {
 	__m256i a = _mm256_set1_epi64x(*mn), b = a, da = _mm256_set1_epi64x(*dmn), db = da;
 	__m256i eq = _mm256_setzero_si256();
-	size_t i = s + 1, r = 0, k;
+	size_t i = *at;
 
 	for (; i + 4 <= end; i += 4) {
 		__m256i x = _mm256_loadu_si256((const __m256i *)(v + i));
@@ -517,30 +517,24 @@ static __attribute__((target("avx2"))) size_t block_stats_avx2(const uint64_t *v
 		db = _mm256_blendv_epi8(db, d, _mm256_cmpgt_epi64(d, db));
 		eq = _mm256_sub_epi64(eq, _mm256_cmpeq_epi64(x, y));	/* (-1 where equal) */
 	}
-	k = i - (s + 1);	/* values seen four at a time */
-	r = k - (size_t)(_mm256_extract_epi64(eq, 0) + _mm256_extract_epi64(eq, 1) +
-			 _mm256_extract_epi64(eq, 2) + _mm256_extract_epi64(eq, 3));
 	*mn = min4(a);
 	*mx = max4(b);
 	*dmn = min4(da);
 	*dmx = max4(db);
-	for (; i < end; i++) {
-		int64_t x = (int64_t)v[i], d = (int64_t)(v[i] - v[i - 1]);
-
-		*mn = x < *mn ? x : *mn;
-		*mx = x > *mx ? x : *mx;
-		*dmn = d < *dmn ? d : *dmn;
-		*dmx = d > *dmx ? d : *dmx;
-		r += v[i] != v[i - 1];
-	}
-	return r;
+	eq = _mm256_add_epi64(eq, _mm256_permute4x64_epi64(eq, 0x4e));
+	eq = _mm256_add_epi64(eq, _mm256_shuffle_epi32(eq, 0x4e));
+	i -= *at;	/* values seen */
+	*at += i;
+	return i - (size_t)_mm256_extract_epi64(eq, 0);
 }
 
-/* The signed minimum and maximum of v[0..cnt), cnt > 0 */
-static __attribute__((target("avx2"))) void minmax_avx2(const uint64_t *v, size_t cnt,
-							 int64_t *mn, int64_t *mx)
+/* put_for()'s loop over v[0..cnt), four values a step while four remain,
+ * into the signed minimum and maximum (*mn, *mx: v[0] at first); returns
+ * where the caller's loop takes the rest one by one. */
+static __attribute__((target("avx2"))) size_t minmax_avx2(const uint64_t *v, size_t cnt,
+							   int64_t *mn, int64_t *mx)
 {
-	__m256i a = _mm256_set1_epi64x((int64_t)v[0]), b = a;
+	__m256i a = _mm256_set1_epi64x(*mn), b = a;
 	size_t i = 0;
 
 	for (; i + 4 <= cnt; i += 4) {
@@ -551,12 +545,7 @@ static __attribute__((target("avx2"))) void minmax_avx2(const uint64_t *v, size_
 	}
 	*mn = min4(a);
 	*mx = max4(b);
-	for (; i < cnt; i++) {
-		int64_t x = (int64_t)v[i];
-
-		*mn = x < *mn ? x : *mn;
-		*mx = x > *mx ? x : *mx;
-	}
+	return i ? i : 1;
 }
 
 /*
@@ -618,18 +607,16 @@ static void int_stats(const uint64_t *v, size_t n, size_t *c_for, size_t *c_delt
 #endif
 
 	for (size_t s = 0; s < n; s += BLK) {
-		size_t cnt = n - s < BLK ? n - s : BLK;
+		size_t cnt = n - s < BLK ? n - s : BLK, i = s + 1;
 		int64_t mn = (int64_t)v[s], mx = mn;
 		int64_t dmn = (int64_t)(v[s] - prev), dmx = dmn;
 
 #if COL_AVX2
-		if (avx2) {
-			r += block_stats_avx2(v, s, s + cnt, &mn, &mx, &dmn, &dmx);
-			goto block;
-		}
+		if (avx2)
+			r += block_stats_avx2(v, &i, s + cnt, &mn, &mx, &dmn, &dmx);
 #endif
 #pragma GCC unroll 4
-		for (size_t i = s + 1; i < s + cnt; i++) {
+		for (; i < s + cnt; i++) {
 			int64_t x = (int64_t)v[i], d = (int64_t)(v[i] - v[i - 1]);
 
 			mn = x < mn ? x : mn;
@@ -638,9 +625,6 @@ static void int_stats(const uint64_t *v, size_t n, size_t *c_for, size_t *c_delt
 			dmx = d > dmx ? d : dmx;
 			r += v[i] != v[i - 1];
 		}
-#if COL_AVX2
-block:
-#endif
 		prev = v[s + cnt - 1];
 		cf += block_cost(mn, mx, cnt);
 		cd += block_cost(dmn, dmx, cnt);
@@ -751,25 +735,20 @@ static uint8_t *put_for(uint8_t *p, const uint64_t *v, size_t n)
 #endif
 
 	for (size_t s = 0; s < n; s += BLK) {
-		size_t cnt = n - s < BLK ? n - s : BLK;
+		size_t cnt = n - s < BLK ? n - s : BLK, i = s + 1;
 		int64_t mn = (int64_t)v[s], mx = mn;
 
 #if COL_AVX2
-		if (avx2) {
-			minmax_avx2(v + s, cnt, &mn, &mx);
-			goto block;
-		}
+		if (avx2)
+			i = s + minmax_avx2(v + s, cnt, &mn, &mx);
 #endif
 #pragma GCC unroll 4
-		for (size_t i = s + 1; i < s + cnt; i++) {
+		for (; i < s + cnt; i++) {
 			int64_t x = (int64_t)v[i];
 
 			mn = x < mn ? x : mn;
 			mx = x > mx ? x : mx;
 		}
-#if COL_AVX2
-block:
-#endif
 		p = put_block(p, v + s, cnt, mn, bitw((uint64_t)mx - (uint64_t)mn), false);
 	}
 	return p;
