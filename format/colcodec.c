@@ -2147,7 +2147,6 @@ static size_t emit_kept(struct nxr_colenc *e, int depth, unsigned mode, const ui
 	return enc_for_or_delta(out, v, n, c_delta < c_for, e->a[depth], &e->bs[depth], e->dry);
 }
 
-
 /*
  * Writes v in the given scheme at out (room for col_bound(n)). RLE, DICT,
  * TREP and TDELTA, kept from the segment that chose them, can take more
@@ -2171,6 +2170,7 @@ static size_t emit(struct nxr_colenc *e, int depth, unsigned mode, const uint64_
 	memcpy(out, buf, got);
 	return got;
 }
+
 static size_t enc_int_memo(struct nxr_colenc *e, int depth, const uint64_t *v, size_t n,
 			   const uint32_t *ctx, uint32_t ntasks, uint8_t *out, uint8_t *memo)
 {
