@@ -4280,7 +4280,7 @@ static NXR_ALWAYS_INLINE unsigned mtf_rank_take(__m128i *rk, unsigned r)
 /* One value of MTF or TMTF (list l, its ranks *rk) from its index j;
  * checked: j not yet known to be <= MTF_LEN */
 static NXR_ALWAYS_INLINE bool mtf_rank_one(uint64_t *l, __m128i *rk, uint64_t j,
-					   const uint64_t *lit, size_t nl, size_t *k, uint64_t *out,
+					   const uint64_t *lit, size_t *k, uint64_t *out,
 					   const bool checked)
 {
 	unsigned slot;
@@ -4298,7 +4298,6 @@ static NXR_ALWAYS_INLINE bool mtf_rank_one(uint64_t *l, __m128i *rk, uint64_t j,
 	l[slot] = x;
 	*k += j == 0;
 	*out = x;
-	(void)nl;
 	return true;
 }
 
@@ -4322,10 +4321,10 @@ static NXR_ALWAYS_INLINE bool mtf_rank_apply(const uint8_t *j0, const uint8_t *j
 
 		if (per_task) {
 			l = lists + (size_t)ctx[i] * MTF_RSTRIDE;
-			ok = mtf_rank_one(l, (__m128i *)(l + MTF_LEN), j, lit, nl, &k, &out[i],
+			ok = mtf_rank_one(l, (__m128i *)(l + MTF_LEN), j, lit, &k, &out[i],
 					  !bytes);
 		} else {
-			ok = mtf_rank_one(l, &rk, j, lit, nl, &k, &out[i], !bytes);
+			ok = mtf_rank_one(l, &rk, j, lit, &k, &out[i], !bytes);
 		}
 		if (!ok)
 			return false;
