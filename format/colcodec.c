@@ -78,6 +78,8 @@
 #include "format/limits.h"
 
 #define BLK 128u		/* values per FOR block */
+#define COPY_FIELDS_MAX 7u	/* TCOPY (format 1.5): the fields it may code */
+#define COPY_TRY 8u		/* ... the slots a writer compares a value with */
 #define MAXF 16u		/* most fields a kind may have, for this build */
 #define DEPTHS 3		/* column nesting levels: 0 top, 1 and 2 nested */
 #define DICT_MAX 2048u		/* most distinct values a writer puts in a dictionary */
@@ -109,6 +111,7 @@ enum {
 	M_LIST = 10, M_TLIST = 11,		/* format 1.3: NXR_INCOMPAT_LISTS */
 	M_TNEAR = 12, M_ENTRY = 13,		/* format 1.3: NXR_INCOMPAT_CONTEXT */
 	M_LOGH = 14, M_TGAP = 15,		/* format 1.4: NXR_INCOMPAT_TIMING */
+	M_TCOPY = 18,				/* format 1.5: NXR_INCOMPAT_COPY */
 	M_DECIDE = 255,		/* (encoder only: FOR or DELTA, whichever is smaller) */
 	M_STR_RAW = 16, M_STR_ZSTD = 17,
 };
@@ -868,6 +871,21 @@ struct nxr_colenc {
 	size_t lcountcap;
 	uint32_t lgn;			/* the section's groups (ggid), 0 when not grouped */
 	uint8_t lmemo[(NX_KIND_MAX_ID + 1) * (MAXF + 1) * 4];	/* LOGH's flags + 1, as hmemo */
+	/* TCOPY (format 1.5) */
+	bool copy;			/* allowed */
+	bool cphist;			/* cp1, cp2 hold this segment's history */
+	uint32_t *cp1, *cp2;		/* each syscall's task's syscall before it, and
+					 * the one before that (COPY_NONE) */
+	uint32_t *clast;		/* copy_history()'s: 2 per task */
+	uint64_t *cix, *clit;		/* a field's slots, its literals (grouped order) */
+	uint32_t *cctx, cm;		/* ... their tasks, how many */
+	uint8_t *cbuf;			/* a TCOPY column, before it is placed */
+	size_t cbufcap;
+	/* the slots a field's values are compared with, the likeliest first
+	 * (chosen with the scheme, kept with it): field, 0 this syscall or 1, 2
+	 * the one before or the one before that */
+	uint8_t cslot_g[COPY_FIELDS_MAX][COPY_TRY], cslot_w[COPY_FIELDS_MAX][COPY_TRY];
+	uint8_t ncslot[COPY_FIELDS_MAX];
 	/* the varint length of each column's length in the last payload (the
 	 * selector's at [MAXF], the section's at [MAXF + 1]; 0 not known) */
 	uint8_t vlen[NX_KIND_MAX_ID + 1][MAXF + 2];
@@ -2253,6 +2271,7 @@ struct nxr_colenc *nxr_colenc_new(void)
 	e->lists = true;
 	e->context = true;
 	e->timing = true;
+	e->copy = true;
 	return e;
 }
 
@@ -2269,6 +2288,11 @@ void nxr_colenc_set_lists(struct nxr_colenc *e, bool on)
 void nxr_colenc_set_timing(struct nxr_colenc *e, bool on)
 {
 	e->timing = on;
+}
+
+void nxr_colenc_set_copy(struct nxr_colenc *e, bool on)
+{
+	e->copy = on;
 }
 
 void nxr_colenc_set_context(struct nxr_colenc *e, bool on)
@@ -2326,6 +2350,13 @@ void nxr_colenc_free(struct nxr_colenc *e)
 	free(e->ring);
 	free(e->alt);
 	free(e->lcount);
+	free(e->cp1);
+	free(e->cp2);
+	free(e->clast);
+	free(e->cix);
+	free(e->clit);
+	free(e->cctx);
+	free(e->cbuf);
 	for (int d = 0; d < DEPTHS; d++)
 		free(e->hbuf[d]);
 	free(e);
@@ -2676,6 +2707,12 @@ static int scratch(struct nxr_colenc *e, size_t n)
 	RE(inv, n * 4);
 	RE(gid, n * 4);
 	RE(gtask, n * 4);
+	RE(cp1, n * 4);
+	RE(cp2, n * 4);
+	RE(clast, n * 8);
+	RE(cix, n * 8);
+	RE(clit, n * 8);
+	RE(cctx, n * 4);
 #undef RE
 	e->scr_n = n;
 	return 0;
@@ -3480,6 +3517,268 @@ static long enc_field(struct nxr_colenc *e, const uint64_t *v, uint32_t n, const
 }
 
 /*
+ * ---- TCOPY (format 1.5, NXR_INCOMPAT_COPY) ----
+ *
+ * The registers a syscall does not take hold what its process's code left
+ * in them, mostly what they held at its syscall before (the kernel keeps
+ * them), or another register's or return value of that syscall or of its
+ * own: a read()'s sixth register its own buffer address, the next close()'s
+ * the same. Grouped by syscall number, as the columns are, a value's
+ * neighbour is the task's last syscall of that number, which had other
+ * syscalls in between: grep's read()s, 1.28 bytes a syscall in the sixth
+ * register. TCOPY codes a column of arg1..arg6 or ret as each value's slot,
+ * a place among the task's last two syscalls' values and its own earlier
+ * ones where the same value is (0: none, the value is a literal), and the
+ * literals as a column of their own.
+ */
+#define COPY_FIELDS COPY_FIELDS_MAX	/* arg1..arg6 and ret may be TCOPY columns */
+#define COPY_SLOTS 24u		/* a slot: 1, 2 the same field of the task's last
+				 * syscall and the one before; 3 + g this
+				 * syscall's field g (g < the column's); 10 + g,
+				 * 17 + g field g of those two syscalls */
+#define COPY_NONE UINT32_MAX	/* no syscall before: its values read as 0 */
+#define COPY_SAMPLE 1024u	/* values a choosing segment looks at first */
+#define COPY_MIN_HITS 4u	/* ... of which a quarter must be copies */
+#define COPY_GAIN_MIN 8u	/* a TCOPY column saves n / 8 bytes, a bit a value */
+#define COPY_LOGH_GAIN_MIN 8u	/* ... its slots LOGH where that saves n / 8 too */
+_Static_assert(SF_ret + 1 == COPY_FIELDS, "the fields TCOPY covers");
+
+/* cp1, cp2: each staged syscall's (event order) task's syscall before it
+ * in the segment, and the one before that */
+static void copy_history(struct nxr_colenc *e, const struct kstage *ks)
+{
+	uint32_t *l1 = e->clast, *l2 = e->clast + e->ntasks;
+
+	memset(e->clast, 0xff, (size_t)e->ntasks * 2 * sizeof(*e->clast));
+	for (uint32_t j = 0; j < ks->n; j++) {
+		uint32_t t = ks->task[j];
+
+		e->cp1[j] = l1[t];
+		e->cp2[j] = l2[t];
+		l2[t] = l1[t];
+		l1[t] = j;
+	}
+	e->cphist = true;
+}
+
+/* The field and the syscall (0 this one, 1, 2 the ones before) slot s names */
+static inline unsigned copy_field(unsigned s, unsigned f)
+{
+	return s < 3 ? f : (s - 3) % COPY_FIELDS;
+}
+
+static inline unsigned copy_which(unsigned s)
+{
+	return s < 3 ? s : (s - 3) / COPY_FIELDS;
+}
+
+static NXR_ALWAYS_INLINE uint64_t copy_val(const struct kstage *ks, unsigned g, uint32_t j)
+{
+	return j == COPY_NONE ? 0 : ks->f[g][j];
+}
+
+/* The first slot (in slot order) of staged syscall j's field f: 0 none */
+static unsigned copy_slot(const struct kstage *ks, unsigned f, uint32_t j, uint32_t p1,
+			  uint32_t p2)
+{
+	const uint32_t at[3] = { j, p1, p2 };
+	uint64_t x = ks->f[f][j];
+
+	for (unsigned s = 1; s < COPY_SLOTS; s++)
+		if ((s < 3 || s >= 3 + COPY_FIELDS || s - 3 < f) &&
+		    x == copy_val(ks, copy_field(s, f), at[copy_which(s)]))
+			return s;
+	return 0;
+}
+
+/*
+ * The slots field f's values are compared with (copy_split()), from
+ * COPY_SAMPLE values spread over the column: those that hold a 64th of
+ * them or more, the likeliest first (at most COPY_TRY); a value takes the
+ * first that matches, not the first in slot order (a reader takes any).
+ * Whether TCOPY may take n / COPY_GAIN_MIN bytes off got, the column's
+ * bytes coded otherwise: a quarter of the sample copies, and the sample's
+ * slots Huffman-coded plus the literals at got's bytes a value smaller by
+ * that. (Trying TCOPY on every column with copies cost a segment that
+ * chooses twice its time.)
+ */
+static bool copy_choose_slots(struct nxr_colenc *e, const struct kstage *ks, unsigned f,
+			      size_t got)
+{
+	uint32_t n = ks->n, step = n > COPY_SAMPLE ? n / COPY_SAMPLE : 1, seen = 0;
+	uint32_t cnt[COPY_SLOTS] = { 0 }, used[COPY_TRY + 1];
+	unsigned k = 0;
+	uint64_t bits;
+
+	for (uint32_t j = 0; j < n; j += step, seen++)
+		cnt[copy_slot(ks, f, j, e->cp1[j], e->cp2[j])]++;
+	used[0] = seen;
+	while (k < COPY_TRY) {
+		unsigned best = 0;
+
+		for (unsigned s = 1; s < COPY_SLOTS; s++)
+			if (cnt[s] > cnt[best] || (!best && cnt[s]))
+				best = s;
+		if (!best || cnt[best] * 64 < seen)
+			break;
+		e->cslot_g[f][k] = (uint8_t)copy_field(best, f);
+		e->cslot_w[f][k++] = (uint8_t)copy_which(best);
+		used[k] = cnt[best];
+		used[0] -= cnt[best];
+		cnt[best] = 0;
+	}
+	e->ncslot[f] = (uint8_t)k;
+	if (!k || used[0] * COPY_MIN_HITS > seen * (COPY_MIN_HITS - 1) ||
+	    nxr_huff_build(&e->huff[0], used, k + 1) < 0)
+		return false;
+	bits = nxr_huff_cost(&e->huff[0], used);
+	/* (both sides scaled by seen / n; the literals, in a column of their
+	 * own, often cost less than that: grep's fourth register) */
+	return (bits / 8 * n + (uint64_t)got * used[0]) / seen < got;
+}
+
+/* The slot of field g of syscall w (0 this one) for column f */
+static inline unsigned copy_slot_of(unsigned f, unsigned g, unsigned w)
+{
+	return w && g == f ? w : 3 + w * COPY_FIELDS + g;
+}
+
+/* Field f's slots (cix) and literals (clit, cctx: cm of them) in the order
+ * its column is stored, v (grouped: at pos[j] for staged syscall j), each
+ * value's task ctx; each value compared with the chosen slots */
+static void copy_split(struct nxr_colenc *e, const struct kstage *ks, unsigned f,
+		       const uint64_t *v, const uint32_t *ctx, bool grouped)
+{
+	const uint8_t *sg = e->cslot_g[f], *sw = e->cslot_w[f];
+	uint32_t n = ks->n, m = 0;
+	unsigned ns = e->ncslot[f];
+	uint8_t slot[COPY_TRY];
+
+	for (unsigned k = 0; k < ns; k++)
+		slot[k] = (uint8_t)copy_slot_of(f, sg[k], sw[k]);
+	for (uint32_t j = 0; j < n; j++) {
+		const uint32_t at[3] = { j, e->cp1[j], e->cp2[j] };
+		uint64_t x = ks->f[f][j];
+		unsigned s = 0;
+
+		for (unsigned k = 0; k < ns; k++)
+			if (x == copy_val(ks, sg[k], at[sw[k]])) {
+				s = slot[k];
+				break;
+			}
+		e->cix[grouped ? e->pos[j] : j] = s;
+	}
+	for (uint32_t q = 0; q < n; q++)
+		if (!e->cix[q]) {
+			e->clit[m] = v[q];
+			e->cctx[m++] = ctx[q];
+		}
+	e->cm = m;
+}
+
+/*
+ * TCOPY of field f (copy_split() done) in cbuf: the mode, the slots as a
+ * nested column (LOGH, a code per syscall number where the section is
+ * grouped, its flags in the lmemo of memo[1]; a nested column of
+ * enc_int_memo() should LOGH not fit), then the literals as a column of
+ * their own, with their tasks (enc_field_ctx(), its memo the kinds
+ * column's row's 3 + f: no kind has one). Its length, 0 when it would be
+ * longer than col_bound(n), or < 0.
+ */
+static long put_copy(struct nxr_colenc *e, unsigned f, uint32_t n, uint8_t *memo)
+{
+	uint8_t *lm = &e->lmemo[memo + 1 - &e->memo[0][0][0]], *p;
+	size_t il;
+	long ll;
+
+	if (grow_fresh((void **)&e->cbuf, &e->cbufcap, 3 * col_bound(n) + 128) < 0)
+		return -ENOMEM;
+	p = e->cbuf;
+	*p++ = M_TCOPY;
+	/* LOGH (a code per syscall number) where it takes n / 8 bytes off
+	 * the nested column enc_int_memo() finds: it reads slower (one chain
+	 * of loads); tried on a segment that chooses, kept for the others */
+	if (e->segs % MEMO_SEGS && memo[1] == M_LOGH + 1) {
+		il = try_logh(e, e->cix, n, e->lgn > 1, p, lm, SIZE_MAX);
+	} else {
+		il = enc_int_memo(e, 1, e->cix, n, NULL, 0, p, memo + 1);
+		if (!(e->segs % MEMO_SEGS) && e->lgn > 1 && il > n / COPY_LOGH_GAIN_MIN) {
+			uint8_t *alt = e->cbuf + col_bound(n) + 64;	/* (room past both) */
+			size_t al = try_logh(e, e->cix, n, true, alt, lm,
+					     il - n / COPY_LOGH_GAIN_MIN);
+
+			if (al) {
+				memcpy(p, alt, al);
+				il = al;
+				memo[1] = M_LOGH + 1;
+			}
+		}
+	}
+	if (!il)	/* (LOGH kept no longer fits) */
+		il = enc_int_memo(e, 1, e->cix, n, NULL, 0, p, memo + 1);
+	p += il;
+	ll = enc_field_ctx(e, e->clit, e->cm, e->cctx, p, e->memo[0][3 + f],
+			   &e->ctxwon[0][3 + f]);
+	if (ll < 0)
+		return ll;
+	p += ll;
+	return (size_t)(p - e->cbuf) <= col_bound(n) ? p - e->cbuf : 0;
+}
+
+/*
+ * Syscall field f (< COPY_FIELDS) at out, as enc_field(), or as TCOPY:
+ * tried on a segment that chooses where a sample says it may gain
+ * (copy_choose_slots()), kept where it takes n / 8 bytes off, a bit a
+ * value (it costs its reader a pass in event order, and its writer the
+ * comparisons): memo[0] then says TCOPY for the next segments; the other
+ * coding's memos are restored otherwise.
+ */
+static long enc_field_copy(struct nxr_colenc *e, const struct kstage *ks, unsigned f,
+			   const uint64_t *v, const uint32_t *ctx, bool grouped, uint8_t *out)
+{
+	uint8_t *memo = e->memo[NX_KIND_SYSCALL][f], keep[12];
+	size_t mi = (size_t)(memo - &e->memo[0][0][0]);
+	uint32_t n = ks->n;
+	long got, alt;
+
+	if (n >= 8 && e->segs % MEMO_SEGS && memo[0] == M_TCOPY + 1) {
+		if (!e->cphist)
+			copy_history(e, ks);
+		copy_split(e, ks, f, v, ctx, grouped);
+		alt = put_copy(e, f, n, memo);
+		if (alt) {
+			if (alt > 0)
+				memcpy(out, e->cbuf, (size_t)alt);
+			return alt;
+		}
+		memo[0] = 0;	/* (it no longer fits: coded afresh) */
+	}
+	got = enc_field(e, v, n, ctx, out, memo, &e->ctxwon[NX_KIND_SYSCALL][f]);
+	if (got <= 0 || n < 8 || e->segs % MEMO_SEGS || (size_t)got <= n / CONTEXT_GAIN_MIN)
+		return got;
+	if (!e->cphist)
+		copy_history(e, ks);
+	if (!copy_choose_slots(e, ks, f, (size_t)got))
+		return got;
+	memcpy(keep, memo, 4);
+	memcpy(keep + 4, &e->hmemo[mi], 4);
+	memcpy(keep + 8, &e->lmemo[mi], 4);
+	copy_split(e, ks, f, v, ctx, grouped);
+	alt = put_copy(e, f, n, memo);
+	if (alt < 0)
+		return alt;
+	if (alt && alt + n / COPY_GAIN_MIN < got) {
+		memcpy(out, e->cbuf, (size_t)alt);
+		memo[0] = M_TCOPY + 1;
+		return alt;
+	}
+	memcpy(memo, keep, 4);
+	memcpy(&e->hmemo[mi], keep + 4, 4);
+	memcpy(&e->lmemo[mi], keep + 8, 4);
+	return got;
+}
+
+/*
  * A section's selector column (syscall numbers) at out; its length, or < 0.
  * A writer of format 1.3 wraps it in ZSTD too where zstd takes a tenth off
  * (a 1.2 reader reads that: ZSTD is any top-level column's scheme): the
@@ -3548,6 +3847,7 @@ int nxr_colenc_finish(struct nxr_colenc *e, void *zctx, const uint8_t **out, siz
 	if (rc < 0)
 		return rc;
 	e->zctx = zctx;
+	e->cphist = false;
 	bound = 64 + (size_t)e->ntasks * 10 + 3 * col_bound(n);
 	for (uint32_t k = 1; k <= NX_KIND_MAX_ID; k++)
 		if (e->k[k].n) {
@@ -3624,8 +3924,12 @@ int nxr_colenc_finish(struct nxr_colenc *e, void *zctx, const uint8_t **out, siz
 
 				if (k == NX_KIND_SYSCALL && sel >= 0)
 					v = syscall_field(e, ks, f);
-				zl = enc_field(e, v, ks->n, ctx, guess_at(q, &e->vlen[k][f]),
-					       e->memo[k][f], &e->ctxwon[k][f]);
+				if (k == NX_KIND_SYSCALL && f < COPY_FIELDS && e->copy)
+					zl = enc_field_copy(e, ks, f, v, ctx, sel >= 0,
+							    guess_at(q, &e->vlen[k][f]));
+				else
+					zl = enc_field(e, v, ks->n, ctx, guess_at(q, &e->vlen[k][f]),
+						       e->memo[k][f], &e->ctxwon[k][f]);
 				if (zl < 0)
 					return (int)zl;
 				cl = (size_t)zl;
@@ -3695,6 +3999,18 @@ struct nxr_coldec {
 	bool unzig;			/* TNEAR's differences being read: a column at
 					 * depth 1 may unzigzag its few distinct values
 					 * (unzig_vals()) and clear it */
+	/* TCOPY (format 1.5) */
+	unsigned cpmask;		/* the syscall section's TCOPY fields whose
+					 * copies copy_fill() fills */
+	uint8_t *cpix;			/* their slots: field f's at f * cap */
+	uint64_t *cpv;			/* a column's slots, as read */
+	uint32_t *cpctx;		/* its literals' tasks */
+	unsigned cpnf;			/* copy_fill(): how many fields, which */
+	uint8_t cpfl[COPY_FIELDS_MAX];
+	uint8_t cpsrc[COPY_FIELDS_MAX][32];	/* the field (low 3 bits) and the
+						 * syscall (at[] index) of each slot */
+	uint32_t *cplast;		/* ... each task's last syscalls: 2 per task */
+	size_t cplastcap;
 };
 
 struct nxr_coldec *nxr_coldec_new(void)
@@ -3744,6 +4060,10 @@ void nxr_coldec_free(struct nxr_coldec *d)
 	hm_free(&d->h);
 	free(d->mtf);
 	free(d->jx);
+	free(d->cpix);
+	free(d->cpv);
+	free(d->cpctx);
+	free(d->cplast);
 	free(d);
 }
 
@@ -4883,6 +5203,9 @@ static int dec_scratch(struct nxr_coldec *d, size_t n)
 	d->bits = p;
 	RE(gtask, 4);
 	RE(gid, 4);
+	RE(cpix, COPY_FIELDS);
+	RE(cpv, 8);
+	RE(cpctx, 4);
 	/* two halves of indices, each with room for a last 8-byte store;
 	 * twice: TNEAR's indices, then its differences' */
 	if (!(p = realloc(d->jx, 2 * (n + 48))))
@@ -4913,7 +5236,8 @@ static int kdec_size(struct kdec *ks, uint32_t kind, size_t n)
 	 * those loads in one set of the L1 cache */
 	memset(ks->cn, 0, sizeof(ks->cn));
 	for (unsigned f = 0; f < knf[kind]; f++) {
-		if (!(p = malloc(n * 8 + 4096 + f * 5 * 64)))
+		/* (n + 1: TCOPY's copy_resolve() keeps 0 past the last) */
+		if (!(p = malloc((n + 1) * 8 + 4096 + f * 5 * 64)))
 			return -ENOMEM;
 		free(ks->fblk[f]);
 		ks->fblk[f] = p;
@@ -5155,6 +5479,119 @@ static const uint8_t *dec_runs_field(struct nxr_coldec *d, struct kdec *ks, unsi
 	return p;
 }
 
+/*
+ * A syscall section's TCOPY column of field f (< COPY_FIELDS) after its
+ * mode byte: the slots (LOGH, grouped where the section is, or a nested
+ * column), then the literals, a top-level column of the values whose slot
+ * is 0 with their tasks (not TCOPY, nor LOGH by groups: d->lgsel cleared),
+ * put in their places. Copies of this syscall's own fields, read already,
+ * are filled here, in the column's order; the others by copy_resolve(),
+ * in event order, once the section is read. The column's end, or NULL
+ * when malformed.
+ */
+static const uint8_t *dec_copy(struct nxr_coldec *d, struct kdec *ks, unsigned f,
+			       const uint8_t *p, const uint8_t *end, const uint32_t *ctx)
+{
+	const uint64_t *gs = d->lgsel, *src[3 + COPY_FIELDS];
+	uint8_t *cx = d->cpix + (size_t)f * d->cap;
+	uint64_t *ix = d->cpv, *out = ks->f[f];
+	uint32_t n = ks->n, m = 0, used = 0;
+
+	p = p < end && *p == M_LOGH ? dec_logh(d, p + 1, end, n, true, ix)
+				    : dec_int(d, 1, p, end, n, NULL, 0, ix);
+	if (!p)
+		return NULL;
+	for (uint32_t q = 0; q < n; q++) {
+		uint64_t x = ix[q];
+
+		/* (a slot of this syscall's own fields names one before f) */
+		if (x >= COPY_SLOTS || (x >= 3 && x < 3 + COPY_FIELDS && x - 3 >= f))
+			return NULL;
+		cx[q] = (uint8_t)x;
+		used |= 1u << x;
+		if (!x)
+			d->cpctx[m++] = ctx[q];
+	}
+	d->lgsel = NULL;
+	p = dec_int(d, 0, p, end, m, d->cpctx, d->ntasks, out);
+	d->lgsel = gs;
+	if (!p)
+		return NULL;
+	/* from the back: the m-th literal goes to a place at or after m */
+	for (uint32_t q = n; q-- > 0;)
+		out[q] = cx[q] ? 0 : out[--m];
+	/* (slots 1 and 2, 10 on, or one of a field copy_resolve() fills: later) */
+	if (used & ~(0x7fu << 3 | 1u) || (used >> 3 & d->cpmask)) {
+		d->cpmask |= 1u << f;
+		return p;
+	}
+	src[0] = out;	/* (a literal copies itself) */
+	for (unsigned g = 0; g < f; g++)
+		src[3 + g] = ks->f[g];
+	for (uint32_t q = 0; q < n; q++)
+		out[q] = src[cx[q]][q];
+	return p;
+}
+
+/*
+ * The TCOPY fields whose copies name other syscalls' values are filled in
+ * event order, as the syscalls are read (copy_fill()): each syscall's slots
+ * read the values of its task's syscall before it and the one before that
+ * (grouped places, kept per task) and its own fields before the one read,
+ * all in place by then. A pass of its own over the section, in event order
+ * through grouped places, cost the reader more than the rest of the column
+ * (the places are far apart; read with the event, each is at hand). This
+ * sets it up. Without a branch: a literal (slot 0) copies itself, and no
+ * syscall before is the place n, where every field holds 0 (kdec_size()
+ * has room for it).
+ */
+static int copy_prepare(struct nxr_coldec *d, struct kdec *ks)
+{
+	uint32_t n = ks->n;
+
+	if (grow((void **)&d->cplast, &d->cplastcap, (size_t)d->ntasks * 2, sizeof(*d->cplast)) < 0)
+		return -ENOMEM;
+	for (uint32_t t = 0; t < 2 * d->ntasks; t++)
+		d->cplast[t] = n;
+	d->cpnf = 0;
+	for (unsigned f = 0; f < COPY_FIELDS; f++) {
+		ks->f[f][n] = 0;
+		if (ks->cn[f] > n)	/* (f[f][0..cn) held one value) */
+			ks->cn[f] = n;
+		if (!(d->cpmask >> f & 1))
+			continue;
+		d->cpfl[d->cpnf++] = (uint8_t)f;
+		d->cpsrc[f][0] = (uint8_t)f;
+		for (unsigned s = 1; s < COPY_SLOTS; s++)
+			d->cpsrc[f][s] = (uint8_t)(s < 3 ? s << 3 | f
+							 : (s - 3) / COPY_FIELDS << 3 |
+								   (s - 3) % COPY_FIELDS);
+	}
+	d->cpmask = 0;
+	return 0;
+}
+
+/* Syscall j's copies (copy_prepare()), at its place q */
+static NXR_ALWAYS_INLINE void copy_fill(struct nxr_coldec *d, struct kdec *ks, uint32_t j,
+					uint32_t q)
+{
+	uint32_t t = ks->task[j], *l1 = d->cplast, *l2 = l1 + d->ntasks;
+	const uint32_t at[3] = { q, l1[t], l2[t] };
+	const uint8_t *cx = d->cpix + q;
+	const size_t cap = d->cap;
+	const unsigned nf = d->cpnf;
+	uint64_t *const *fv = ks->f;
+
+	/* (in locals: the stores below may alias d's fields for the compiler) */
+	for (unsigned k = 0; k < nf; k++) {
+		unsigned f = d->cpfl[k], y = d->cpsrc[f][cx[f * cap]];
+
+		fv[f][q] = fv[y & 7][at[y >> 3]];
+	}
+	l2[t] = at[1];
+	l1[t] = q;
+}
+
 /* One kind's section body [p, end); NULL when malformed. */
 static const uint8_t *dec_section(struct nxr_coldec *d, uint32_t kind, const uint8_t *p,
 				  const uint8_t *end, void *dctx)
@@ -5165,6 +5602,7 @@ static const uint8_t *dec_section(struct nxr_coldec *d, uint32_t kind, const uin
 	unsigned known = knf[kind];
 	bool u32;
 
+	d->cpmask = 0;
 	if (nxr_get_varint(&p, end, &nf) || nf == 0 || nf > 64 ||
 	    nxr_get_varint(&p, end, &sel) || sel > nf)
 		return NULL;
@@ -5210,6 +5648,10 @@ static const uint8_t *dec_section(struct nxr_coldec *d, uint32_t kind, const uin
 		if (kty[kind][f] == NXR_FT_STR) {
 			ks->cn[f] = 0;
 			q = dec_str(d, ks, (unsigned)f, p, cend, ks->n, dctx);
+		} else if (kind == NX_KIND_SYSCALL && f < COPY_FIELDS && p < cend &&
+			   *p == M_TCOPY) {
+			ks->cn[f] = 0;
+			q = dec_copy(d, ks, (unsigned)f, p + 1, cend, ctx);
 		} else if (p < cend && *p == M_RLE) {
 			q = dec_runs_field(d, ks, (unsigned)f, p + 1, cend,
 					   kty[kind][f] == NXR_FT_U32);
@@ -5231,6 +5673,10 @@ static const uint8_t *dec_section(struct nxr_coldec *d, uint32_t kind, const uin
 			memset(ks->soff[f], 0, (size_t)ks->n * 8);
 			ks->sbase[f] = (const uint8_t *)"";
 		}
+	}
+	if (d->cpmask && copy_prepare(d, ks) < 0) {
+		d->nomem = true;
+		return NULL;
 	}
 	return p;
 }
@@ -5324,6 +5770,7 @@ int nxr_coldec_load(struct nxr_coldec *d, const uint8_t *p, size_t len, uint32_t
 #define BAD(what) do { *why = what; return d->nomem ? -ENOMEM : -EBADMSG; } while (0)
 	d->n = d->i = 0;
 	d->nomem = false;
+	d->cpnf = 0;
 	d->dctx = dctx;
 	d->lgsel = NULL;
 	if (n == 0 || n > NXR_COL_MAX_EVENTS)
@@ -5531,6 +5978,8 @@ static NXR_ALWAYS_INLINE int fill_event(struct nxr_coldec *d, uint32_t i, uint64
 		ks = &d->k[NX_KIND_SYSCALL];
 		j = ks->cur++;
 		q = ks->grouped ? ks->pos[j] : j;
+		if (d->cpnf)
+			copy_fill(d, ks, j, q);
 		NX_FIELDS_SYSCALL(UN_FIELD, syscall)
 		ev->ts_ns -= ev->syscall.dur_ns;
 		return 1;
@@ -5584,14 +6033,20 @@ size_t nxr_coldec_next_batch(struct nxr_coldec *d, struct nxr_event *evs, size_t
 
 	const uint32_t *pos = ks->grouped ? ks->pos : NULL, *stask = ks->task;
 	uint32_t cur = ks->cur;
+	const bool cp = d->cpnf;
 
 	/* runs of syscalls with the cursor and the grouping in locals, other
 	 * kinds between them through fill_event() (never a syscall here);
 	 * with the kinds in runs, a run's end bounds its syscalls, else each
 	 * event's kind is tested */
 	while (!d->nruns && i < end) {
-		for (; i < end && kind[i] == NX_KIND_SYSCALL; i++, k++, cur++)
-			put_syscall(&evs[k], ks, pos ? pos[cur] : cur, stask[cur], tpid, ttid, key[i]);
+		for (; i < end && kind[i] == NX_KIND_SYSCALL; i++, k++, cur++) {
+			uint32_t q = pos ? pos[cur] : cur;
+
+			if (cp)
+				copy_fill(d, ks, cur, q);
+			put_syscall(&evs[k], ks, q, stask[cur], tpid, ttid, key[i]);
+		}
 		if (i < end) {
 			k += (size_t)fill_event(d, i, kind[i], &evs[k]);
 			i++;
@@ -5606,8 +6061,13 @@ size_t nxr_coldec_next_batch(struct nxr_coldec *d, struct nxr_event *evs, size_t
 				k += (size_t)fill_event(d, i, kd, &evs[k]);
 			continue;
 		}
-		for (; i < stop; i++, k++, cur++)
-			put_syscall(&evs[k], ks, pos ? pos[cur] : cur, stask[cur], tpid, ttid, key[i]);
+		for (; i < stop; i++, k++, cur++) {
+			uint32_t q = pos ? pos[cur] : cur;
+
+			if (cp)
+				copy_fill(d, ks, cur, q);
+			put_syscall(&evs[k], ks, q, stask[cur], tpid, ttid, key[i]);
+		}
 	}
 	ks->cur = cur;
 	*used = i - d->i;

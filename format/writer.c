@@ -39,7 +39,7 @@
 #include "format/segment.h"
 
 #define DEFAULT_SEG_BYTES (1u << 20)
-/* Format 1.4's columns: the only layout within 5 bytes a syscall on real
+/* Format 1.5's columns: the only layout within 5 bytes a syscall on real
  * recordings too (FORMAT.md, "The default layout"); rows stay a choice
  * (opts.layout), for 1.0 readers. */
 #define NXR_LAYOUT_DEFAULT_IS NXR_LAYOUT_COLUMNS
@@ -284,7 +284,7 @@ struct nxr_writer *nxr_writer_new(const struct nxr_sink *sink, const char *name,
 			   opts->segment_bytes, NXR_MAX_SEG_BYTES);
 		return NULL;
 	}
-	if (opts->layout > NXR_LAYOUT_COLUMNS_1_1) {
+	if (opts->layout > NXR_LAYOUT_COLUMNS_1_4) {
 		nx_err_set(err, -EINVAL, "%s: unknown segment layout %d", name, opts->layout);
 		return NULL;
 	}
@@ -325,13 +325,14 @@ struct nxr_writer *nxr_writer_new(const struct nxr_sink *sink, const char *name,
 		goto out;
 	}
 	layout = opts->layout ? opts->layout : NXR_LAYOUT_DEFAULT_IS;
-	if (layout == NXR_LAYOUT_COLUMNS || layout == NXR_LAYOUT_COLUMNS_1_1) {
+	if (layout != NXR_LAYOUT_ROWS) {
 		w->col = nxr_colenc_new();
 		if (!w->col)
 			goto nomem;
-		nxr_colenc_set_entropy(w->col, layout == NXR_LAYOUT_COLUMNS);
-		nxr_colenc_set_context(w->col, layout == NXR_LAYOUT_COLUMNS);
-		nxr_colenc_set_timing(w->col, layout == NXR_LAYOUT_COLUMNS);
+		nxr_colenc_set_entropy(w->col, layout != NXR_LAYOUT_COLUMNS_1_1);
+		nxr_colenc_set_context(w->col, layout != NXR_LAYOUT_COLUMNS_1_1);
+		nxr_colenc_set_timing(w->col, layout != NXR_LAYOUT_COLUMNS_1_1);
+		nxr_colenc_set_copy(w->col, layout == NXR_LAYOUT_COLUMNS);
 	} else {
 		w->raw_cap = (size_t)w->seg_bytes + (64u << 10);
 		w->raw = malloc(w->raw_cap);
@@ -353,6 +354,9 @@ struct nxr_writer *nxr_writer_new(const struct nxr_sink *sink, const char *name,
 	/* ... and one without the entropy-coded schemes a 1.1 file */
 	else if (layout == NXR_LAYOUT_COLUMNS_1_1)
 		nxr_header_set_features(hdr, hlen, 1, NXR_INCOMPAT_COLUMNS);
+	/* ... and one without TCOPY a 1.4 file */
+	else if (layout == NXR_LAYOUT_COLUMNS_1_4)
+		nxr_header_set_features(hdr, hlen, 4, NXR_INCOMPAT_KNOWN & ~NXR_INCOMPAT_COPY);
 	w->last_sync_ns = mono_ns();
 	if (sink_put(w, hdr, hlen, "the header", err) < 0)
 		goto out;

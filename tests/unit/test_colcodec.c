@@ -946,11 +946,12 @@ static uint8_t *t_for(uint8_t *p, const uint64_t *v, size_t n, unsigned wb, uint
 
 /*
  * A payload of n syscalls over ntasks tasks (pid = tid = 7 + task), their
- * tasks tasks[] (FOR, width 8), not grouped, every field 0 (width 0) but
- * arg2, whose column is the len bytes at col; into buf, its length returned.
+ * tasks tasks[] (FOR, width 8), not grouped, each field f's column the
+ * len[f] bytes at col[f], or all 0 (width 0) where col[f] is NULL; into buf,
+ * its length returned.
  */
-static size_t t_payload(uint8_t *buf, unsigned n, unsigned ntasks, const uint64_t *tasks,
-			const uint8_t *col, size_t len)
+static size_t t_payload_cols(uint8_t *buf, unsigned n, unsigned ntasks, const uint64_t *tasks,
+			     const uint8_t *const col[10], const size_t len[10])
 {
 	uint8_t *p = buf, *body, *sec;
 	size_t blen;
@@ -977,10 +978,10 @@ static size_t t_payload(uint8_t *buf, unsigned n, unsigned ntasks, const uint64_
 	*p++ = 10;
 	*p++ = 0;
 	for (unsigned f = 0; f < 10; f++) {
-		if (f == 1) {
-			p = nxr_put_varint(p, len);
-			memcpy(p, col, len);
-			p += len;
+		if (col[f]) {
+			p = nxr_put_varint(p, len[f]);
+			memcpy(p, col[f], len[f]);
+			p += len[f];
 			continue;
 		}
 		p = nxr_put_varint(p, 1 + 2 * ((n + 127) / 128));
@@ -993,6 +994,16 @@ static size_t t_payload(uint8_t *buf, unsigned n, unsigned ntasks, const uint64_
 	sec[1] = (uint8_t)(0x80 | ((blen >> 7) & 0x7f));
 	sec[2] = (uint8_t)(blen >> 14);
 	return (size_t)(p - buf);
+}
+
+/* The same with only arg2's column given: the len bytes at col */
+static size_t t_payload(uint8_t *buf, unsigned n, unsigned ntasks, const uint64_t *tasks,
+			const uint8_t *col, size_t len)
+{
+	const uint8_t *cols[10] = { NULL, col };
+	size_t lens[10] = { 0, len };
+
+	return t_payload_cols(buf, n, ntasks, tasks, cols, lens);
 }
 
 /* Loads the payload; on success checks every arg2 and task against want. */
@@ -2889,6 +2900,336 @@ static void test_timing_stream(void **state)
 	nxr_coldec_free(d);
 }
 
+/* ---- TCOPY (format 1.5) ---- */
+
+/* arg1..arg6, ret of syscall j: the reference TCOPY decodes to */
+struct t_regs {
+	uint64_t v[7];
+};
+
+/*
+ * What TCOPY column f's slots ix[] and literals lit[] (in order) decode to
+ * in a payload of n syscalls not grouped (event order), of tasks tasks[],
+ * whose other fields are regs[]: regs[j].v[f] filled in event order.
+ */
+static void t_copy_ref(struct t_regs *regs, unsigned n, const uint64_t *tasks, unsigned f,
+		       const uint64_t *ix, const uint64_t *lit)
+{
+	int last[3][2];
+	unsigned m = 0;
+
+	memset(last, -1, sizeof(last));
+	for (unsigned j = 0; j < n; j++) {
+		unsigned t = (unsigned)tasks[j], s = (unsigned)ix[j];
+		int at[3] = { (int)j, last[t][0], last[t][1] };
+		unsigned g = s < 3 ? f : (s - 3) % 7, w = s < 3 ? s : (s - 3) / 7;
+
+		if (!s)
+			regs[j].v[f] = lit[m++];
+		else
+			regs[j].v[f] = at[w] < 0 ? 0 : regs[at[w]].v[g];
+		last[t][1] = last[t][0];
+		last[t][0] = (int)j;
+	}
+}
+
+/* Loads buf and checks every syscall's arg1..arg6, ret and task */
+static int t_load_regs(const uint8_t *buf, size_t len, unsigned n, const uint64_t *tasks,
+		       const struct t_regs *want)
+{
+	struct nxr_coldec *d = nxr_coldec_new();
+	const char *why = NULL;
+	struct nxr_event ev;
+	int rc;
+
+	assert_non_null(d);
+	rc = nxr_coldec_load(d, buf, len, n, dctx, &why);
+	for (unsigned j = 0; rc == 0 && j < n; j++) {
+		const struct nxr_syscall *sc = &ev.syscall;
+		uint64_t got[7];
+
+		assert_int_equal(nxr_coldec_next(d, &ev), 1);
+		got[0] = sc->arg1, got[1] = sc->arg2, got[2] = sc->arg3, got[3] = sc->arg4;
+		got[4] = sc->arg5, got[5] = sc->arg6, got[6] = (uint64_t)sc->ret;
+		assert_int_equal(ev.tid, 7 + tasks[j]);
+		for (unsigned f = 0; f < 7; f++)
+			if (got[f] != want[j].v[f])
+				fail_msg("syscall %u of %u, field %u: %#" PRIx64 ", want %#" PRIx64,
+					 j, n, f, got[f], want[j].v[f]);
+	}
+	if (rc)
+		assert_non_null(why);
+	nxr_coldec_free(d);
+	return rc;
+}
+
+/* A FOR column (mode and blocks, width 64) of v[0..n) at p */
+static uint8_t *t_for_col(uint8_t *p, const uint64_t *v, size_t n)
+{
+	*p++ = 0;
+	return t_for(p, v, n, 64, 0);
+}
+
+/*
+ * TCOPY as arg3's column, between arg1 and ret columns of random values,
+ * in columns of every length over 1-3 tasks: every slot (the task's last
+ * two syscalls' fields, none yet for a task's first two: 0, this
+ * syscall's arg1 and arg2) decoded as the reference says, the slots FOR or
+ * LOGH, the literals FOR or ZSTD. Refused: a slot past 23, one naming this
+ * syscall's arg3 or later, LOGH by groups where the section has none,
+ * TCOPY as the literals' column, wrapped in ZSTD, and as the durations'.
+ */
+static void test_copy_columns(void **state)
+{
+	static uint64_t tasks[300], ix[300], lit[300], a1[300], a2[300], r[300];
+	static struct t_regs want[300];
+	static uint8_t c1[300 * 10 + 64], c2[300 * 10 + 64], c6[300 * 10 + 64],
+		cc[300 * 20 + 256], zc[16384], buf[300 * 40 + 1024];
+	const unsigned f = 2;
+
+	(void)state;
+	for (unsigned li = 0; li < sizeof(t_lengths) / sizeof(*t_lengths); li++) {
+		unsigned n = t_lengths[li];
+
+		for (unsigned nt = 1; nt <= 3 && nt <= n; nt++) {
+			const uint8_t *cols[10] = { c1, c2, cc, NULL, NULL, NULL, c6 };
+			size_t lens[10], m = 0;
+			uint8_t *p;
+
+			for (unsigned j = 0; j < n; j++) {
+				unsigned s;
+
+				tasks[j] = rnd() % nt;
+				a1[j] = rnd() >> (rnd() % 64);
+				a2[j] = rnd() % 5;
+				r[j] = rnd() % 3 ? rnd() : 0;
+				do	/* 0, 1, 2, 3, 4 (arg1, arg2), 10-23 */
+					s = (unsigned)(rnd() % 24);
+				while (s >= 5 && s < 10);
+				ix[j] = s;
+				if (!s)
+					lit[m++] = rnd();
+				want[j].v[0] = a1[j];
+				want[j].v[1] = a2[j];
+				want[j].v[3] = want[j].v[4] = want[j].v[5] = 0;
+				want[j].v[6] = r[j];
+			}
+			t_copy_ref(want, n, tasks, f, ix, lit);
+			lens[0] = (size_t)(t_for_col(c1, a1, n) - c1);
+			lens[1] = (size_t)(t_for_col(c2, a2, n) - c2);
+			lens[6] = (size_t)(t_for_col(c6, r, n) - c6);
+			for (unsigned way = 0; way < 3; way++) {
+				p = cc;
+				*p++ = 18;
+				if (way == 1) {	/* the slots LOGH, sub 3, one 5-bit code */
+					p = t_logh(p, ix, n, 3, 0, 32, 0);
+				} else {
+					p = t_for_col(p, ix, n);
+				}
+				if (way == 2) {	/* the literals in a ZSTD frame */
+					uint8_t *q = zc;
+					size_t zl, fl = (size_t)(t_for_col(zc + 600, lit, m) - (zc + 600));
+
+					zl = ZSTD_compressCCtx(cctx, q + 9000, 7000, zc + 600, fl, 1);
+					assert_false(ZSTD_isError(zl));
+					*q++ = 6;
+					q = nxr_put_varint(q, fl);
+					q = nxr_put_varint(q, zl);
+					memcpy(p, zc, (size_t)(q - zc));
+					p += q - zc;
+					memcpy(p, zc + 9000, zl);
+					p += zl;
+				} else {
+					p = t_for_col(p, lit, m);
+				}
+				lens[2] = (size_t)(p - cc);
+				assert_int_equal(t_load_regs(buf, t_payload_cols(buf, n, nt, tasks, cols,
+										  lens),
+							     n, tasks, want), 0);
+			}
+			/* refused: a slot of 24, of this syscall's arg3 (5) or ret (8) */
+			for (unsigned bad = 0; bad < 3; bad++) {
+				static const uint64_t slot[] = { 24, 5, 8 };
+				uint64_t keep = ix[n - 1];
+
+				ix[n - 1] = slot[bad];
+				p = cc;
+				*p++ = 18;
+				p = t_for_col(p, ix, n);
+				p = t_for_col(p, lit, m - (keep == 0));
+				ix[n - 1] = keep;
+				lens[2] = (size_t)(p - cc);
+				assert_int_equal(t_load_regs(buf, t_payload_cols(buf, n, nt, tasks, cols,
+										  lens),
+							     n, tasks, want), -EBADMSG);
+			}
+			/* LOGH by groups, in a section without a selector */
+			p = cc;
+			*p++ = 18;
+			p = t_logh(p, ix, n, 3, 0, 32, 0);
+			cc[2] |= 4;
+			p = t_for_col(p, lit, m);
+			lens[2] = (size_t)(p - cc);
+			assert_int_equal(t_load_regs(buf, t_payload_cols(buf, n, nt, tasks, cols, lens),
+						     n, tasks, want), -EBADMSG);
+			/* the literals' column TCOPY itself */
+			p = cc;
+			*p++ = 18;
+			p = t_for_col(p, ix, n);
+			*p++ = 18;
+			p = t_for_col(p, ix, m);
+			p = t_for_col(p, lit, m);
+			lens[2] = (size_t)(p - cc);
+			assert_int_equal(t_load_regs(buf, t_payload_cols(buf, n, nt, tasks, cols, lens),
+						     n, tasks, want), -EBADMSG);
+			/* the whole column in a ZSTD frame */
+			{
+				size_t fl, zl;
+				uint8_t *q = zc;
+
+				p = cc;
+				*p++ = 18;
+				p = t_for_col(p, ix, n);
+				p = t_for_col(p, lit, m);
+				fl = (size_t)(p - cc);
+				zl = ZSTD_compressCCtx(cctx, zc + 9000, 7000, cc, fl, 1);
+				assert_false(ZSTD_isError(zl));
+				*q++ = 6;
+				q = nxr_put_varint(q, fl);
+				q = nxr_put_varint(q, zl);
+				memcpy(q, zc + 9000, zl);
+				q += zl;
+				cols[2] = zc;
+				lens[2] = (size_t)(q - zc);
+				assert_int_equal(t_load_regs(buf, t_payload_cols(buf, n, nt, tasks, cols,
+										  lens),
+							     n, tasks, want), -EBADMSG);
+				cols[2] = cc;
+			}
+			/* TCOPY as the durations' column (field 7): only arg1..ret */
+			p = cc;
+			*p++ = 18;
+			for (unsigned j = 0; j < n; j++)
+				lit[j] = 0;
+			p = t_for_col(p, lit, n);
+			p = t_for_col(p, lit, n);
+			cols[7] = cc;
+			lens[7] = (size_t)(p - cc);
+			cols[2] = NULL;
+			assert_int_equal(t_load_regs(buf, t_payload_cols(buf, n, nt, tasks, cols, lens),
+						     n, tasks, want), -EBADMSG);
+		}
+	}
+}
+
+/*
+ * n syscalls of 5 tasks, as grep's: openat, newfstatat, read, read, close
+ * in turn, each task's registers it does not set keeping what its syscall
+ * before left (now and then a fresh address in one), a read's sixth
+ * register its own buffer, a close's fourth the read's before it.
+ */
+static void t_flowing(struct nxr_event *evs, unsigned n)
+{
+	static const unsigned nr[] = { 257, 262, 0, 0, 3 };
+	uint64_t reg[5][7], path[5], ts = 1000000;
+	unsigned step[5] = { 0 };
+
+	for (unsigned t = 0; t < 5; t++) {
+		for (unsigned g = 0; g < 7; g++)
+			reg[t][g] = 0x7ffc00000000ull + (rnd() & 0xffffff0);
+		path[t] = 0x7ffd00000000ull + t * 0x100000;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		struct nxr_event *ev = &evs[i];
+		unsigned t = (unsigned)(rnd() % 5), k = step[t]++ % 5;
+		uint64_t *r = reg[t];
+
+		memset(ev, 0, sizeof(*ev));
+		ev->kind = NX_KIND_SYSCALL;
+		ev->pid = 900 + t;
+		ev->tid = 900 + t;
+		ev->ts_ns = ts += 300 + rnd() % 3000;
+		ev->syscall.nr = nr[k];
+		ev->syscall.flags = NX_SYS_EXITED;
+		ev->syscall.dur_ns = 500 + rnd() % 5000;
+		if (rnd() % 16 == 0)	/* the process's code used a register */
+			r[3 + rnd() % 3] = 0x55d000000000ull + (rnd() & 0xfffff8);
+		switch (k) {
+		case 0:
+			r[0] = (uint64_t)-100;
+			r[1] = path[t] += 16 + rnd() % 48;
+			r[2] = 0x90800;
+			r[6] = 3;
+			break;
+		case 1:
+			r[0] = 3;
+			r[1] = 0x7f3f25baddd5ull;
+			r[2] = 0x7ffe44dacbd0ull;
+			r[3] = 0x1000;
+			r[6] = 0;
+			break;
+		case 2:
+		case 3:
+			r[1] = k == 2 ? 0x55c74e1e6000ull : r[1] + r[6];
+			r[2] = 0x18000;
+			r[5] = r[1];
+			r[6] = k == 2 ? rnd() % 0x18000 : 0;
+			break;
+		default:
+			r[3] = r[4];
+			r[6] = 0;
+			break;
+		}
+		ev->syscall.arg1 = r[0], ev->syscall.arg2 = r[1], ev->syscall.arg3 = r[2];
+		ev->syscall.arg4 = r[3], ev->syscall.arg5 = r[4], ev->syscall.arg6 = r[5];
+		ev->syscall.ret = (int64_t)r[6];
+	}
+}
+
+/*
+ * Registers that flow from a task's syscall to its next: the writer takes
+ * TCOPY for some of them, a tenth smaller in all than without it; the
+ * events read back, in the segment that chooses and in the ones that
+ * follow it (TCOPY kept); cut or with bytes changed, the payload is refused
+ * or decoded.
+ */
+static void test_copy_stream(void **state)
+{
+	enum { N = 6000 };
+	struct nxr_event *evs = calloc(N, sizeof(*evs));
+	struct nxr_coldec *d = nxr_coldec_new();
+	struct nxr_colenc *e;
+	uint8_t *good, *plain;
+	size_t len, plen;
+
+	(void)state;
+	assert_non_null(evs);
+	assert_non_null(d);
+	t_flowing(evs, N);
+	len = round_trip(evs, N);
+	e = nxr_colenc_new();
+	assert_non_null(e);
+	nxr_colenc_set_copy(e, false);
+	plain = encode(e, evs, N, &plen);
+	nxr_colenc_free(e);
+	free(plain);
+	if (len * 10 >= plen * 9)
+		fail_msg("TCOPY: %zu bytes, without: %zu", len, plen);
+	e = nxr_colenc_new();
+	assert_non_null(e);
+	for (unsigned s = 0; s < MEMO_SEGS_T + 1; s++) {
+		t_flowing(evs, N);
+		good = encode(e, evs, N, &len);
+		expect_decoded(d, good, len, evs, N);
+		if (s == 1)
+			assert_true(damage(d, good, len, N, 64, 3) > 0);
+		free(good);
+	}
+	nxr_colenc_free(e);
+	free(evs);
+	nxr_coldec_free(d);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -2949,6 +3290,8 @@ int main(void)
 		cmocka_unit_test(test_tgap_keys),
 		cmocka_unit_test(test_timing_stream),
 		cmocka_unit_test(test_kept_schemes_meet_other_columns),
+		cmocka_unit_test(test_copy_columns),
+		cmocka_unit_test(test_copy_stream),
 	};
 
 	return cmocka_run_group_tests_name("colcodec", tests, setup, teardown);
