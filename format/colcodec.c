@@ -111,7 +111,7 @@ enum {
 	M_LIST = 10, M_TLIST = 11,		/* format 1.3: NXR_INCOMPAT_LISTS */
 	M_TNEAR = 12, M_ENTRY = 13,		/* format 1.3: NXR_INCOMPAT_CONTEXT */
 	M_LOGH = 14, M_TGAP = 15,		/* format 1.4: NXR_INCOMPAT_TIMING */
-	M_TCOPY = 18,				/* format 1.5: NXR_INCOMPAT_COPY */
+	M_TCOPY = 18, M_TGAPN = 19,		/* format 1.5: NXR_INCOMPAT_COPY */
 	M_DECIDE = 255,		/* (encoder only: FOR or DELTA, whichever is smaller) */
 	M_STR_RAW = 16, M_STR_ZSTD = 17,
 };
@@ -870,6 +870,7 @@ struct nxr_colenc {
 	uint32_t *lcount;		/* a part's histogram */
 	size_t lcountcap;
 	uint32_t lgn;			/* the section's groups (ggid), 0 when not grouped */
+	uint32_t ltail;			/* ... then values of one more part (TGAPN) */
 	uint8_t lmemo[(NX_KIND_MAX_ID + 1) * (MAXF + 1) * 4];	/* LOGH's flags + 1, as hmemo */
 	/* TCOPY (format 1.5) */
 	bool copy;			/* allowed */
@@ -3077,9 +3078,10 @@ static unsigned logh_parts(const struct nxr_colenc *e, bool grouped, uint32_t n,
 		return 1;
 	}
 	memset(cnt, 0, e->lgn * sizeof(*cnt));
-	for (uint32_t j = 0; j < n; j++)
+	for (uint32_t j = 0; j < n - e->ltail; j++)
 		cnt[e->ggid[j]]++;
-	return e->lgn;
+	cnt[e->lgn] = e->ltail;	/* (TGAPN's other events: a part, when there are) */
+	return e->lgn + (e->ltail != 0);
 }
 
 /* Bytes of one part's table, stream length and stream (count: its
@@ -3145,7 +3147,7 @@ static size_t logh_resub_cost(struct nxr_huff_enc *h, const uint32_t *c3, unsign
 static size_t try_logh(struct nxr_colenc *e, const uint64_t *v, size_t n, bool grouped,
 		       uint8_t *out, uint8_t *lm, size_t limit)
 {
-	uint32_t pc[NXR_COL_MAX_GROUPS], *yr = (uint32_t *)e->a[0];	/* free here */
+	uint32_t pc[NXR_COL_MAX_GROUPS + 1], *yr = (uint32_t *)e->a[0];	/* free here */
 	size_t best = SIZE_MAX, cost;
 	unsigned bsub = 0, bg = 0, np;
 	struct nxr_huff_enc *h = &e->huff[0];
@@ -3245,6 +3247,32 @@ static size_t try_logh(struct nxr_colenc *e, const uint64_t *v, size_t n, bool g
 }
 
 /*
+ * TGAPN (format 1.5): TGAP's values (g, event order) with the syscalls'
+ * first, in their section's grouped order, then the other events' in event
+ * order (a scratch column free while the keys are coded): LOGH then codes
+ * the times between a task's syscalls by syscall number, which they
+ * depend on (ls's getdents64 after its openat, grep's read after its
+ * fstat).
+ */
+static uint64_t *tgapn_order(struct nxr_colenc *e, const uint64_t *g)
+{
+	uint64_t *out = e->grp[1];
+	uint32_t nsys = 0, other = e->k[NX_KIND_SYSCALL].n;
+
+	for (uint32_t r = 0, i = 0; r < e->nkrun; r++) {
+		uint32_t end = krun_end(e, r);
+
+		if (e->krun_kind[r] == NX_KIND_SYSCALL)
+			for (; i < end; i++)
+				out[e->pos[nsys++]] = g[i];
+		else
+			for (; i < end; i++)
+				out[other++] = g[i];
+	}
+	return out;
+}
+
+/*
  * TGAP keys at out: each event's entry time (a syscall's key less its
  * duration, another event's key) less the key of its task's event before
  * it in the segment (a task's first: the event before it; 0 for the
@@ -3255,15 +3283,16 @@ static size_t try_logh(struct nxr_colenc *e, const uint64_t *v, size_t n, bool g
  * SIZE_MAX): 0 unless its nested column is below limit. The syscalls are
  * still staged in event order.
  */
-static size_t put_tgap(struct nxr_colenc *e, uint8_t *out, uint8_t *memo, size_t limit)
+static size_t put_tgap(struct nxr_colenc *e, uint8_t *out, uint8_t *memo, size_t limit,
+		       bool by_nr)
 {
-	uint8_t *lm = &e->lmemo[memo + 1 - &e->memo[0][0][0]];
+	uint8_t *lm = &e->lmemo[memo + 1 - &e->memo[0][0][0]], *col = out + 1;
 	const uint64_t *dur = e->k[NX_KIND_SYSCALL].f[SF_dur_ns];
 	uint32_t at[NX_KIND_MAX_ID + 1] = { 0 };
 	const uint64_t *key = e->key;
 	uint64_t *last = e->prev, *g = e->evcol;	/* free once the tasks column is out */
 	uint8_t *seen = (uint8_t *)e->a[0];
-	uint32_t n = e->n;
+	uint32_t n = e->n, nsys = e->k[NX_KIND_SYSCALL].n;
 	size_t got;
 
 	memset(seen, 0, e->ntasks);
@@ -3282,13 +3311,20 @@ static size_t put_tgap(struct nxr_colenc *e, uint8_t *out, uint8_t *memo, size_t
 		}
 		at[k] += end - i0;
 	}
-	out[0] = M_TGAP;
-	got = try_logh(e, g, n, false, out + 1, lm, limit);
-	if (got)
-		return 1 + got;
-	if (limit != SIZE_MAX)	/* (choosing: it would not gain) */
+	if (by_nr) {
+		g = tgapn_order(e, g);
+		col = out + 1 + NXR_VARINT_MAX;
+		e->lgn = e->ngroups;
+		e->ltail = n - nsys;
+	}
+	out[0] = by_nr ? M_TGAPN : M_TGAP;
+	got = try_logh(e, g, n, by_nr, col, lm, limit);
+	e->lgn = e->ltail = 0;
+	if (!got && limit != SIZE_MAX)	/* (choosing: it would not gain) */
 		return 0;
-	return 1 + enc_int_memo(e, 1, g, n, NULL, 0, out + 1, memo + 1);
+	if (!got)
+		got = enc_int_memo(e, 1, g, n, NULL, 0, col, memo + 1);
+	return by_nr ? (size_t)(put_sized(out + 1, got) - out) : 1 + got;
 }
 
 
@@ -3345,40 +3381,59 @@ static long enc_keys_13(struct nxr_colenc *e, uint8_t *out)
  * as format 1.3 would (enc_keys_13()) and as TGAP, and keeps TGAP where it
  * takes n / 32 bytes off (memo[0] then says TGAP for the next segments).
  */
-static long enc_keys(struct nxr_colenc *e, uint8_t *out)
+static long enc_keys(struct nxr_colenc *e, uint8_t *out, bool by_nr)
 {
-	uint8_t *memo = e->memo[0][2], *hm = &e->hmemo[memo - &e->memo[0][0][0]], keep[8];
+	uint8_t *memo = e->memo[0][2], keep[12], *buf[2];
+	size_t mi = (size_t)(memo - &e->memo[0][0][0]), best, alt;
 	uint32_t n = e->n;
-	size_t alt;
+	uint8_t *bestbuf = out;
 	long got;
 
+	by_nr = by_nr && e->copy && e->ngroups < NXR_COL_MAX_GROUPS;
+	if (memo[0] == M_TGAPN + 1 && !by_nr)
+		memo[0] = 0;
 	if (!e->timing || n < 8 || !e->k[NX_KIND_SYSCALL].n) {
-		if (memo[0] == M_TGAP + 1)
+		if (memo[0] == M_TGAP + 1 || memo[0] == M_TGAPN + 1)
 			memo[0] = 0;
 		return enc_keys_13(e, out);
 	}
 	if (e->segs % MEMO_SEGS)
-		return memo[0] == M_TGAP + 1 ? (long)put_tgap(e, out, memo, SIZE_MAX)
-					      : enc_keys_13(e, out);
-	if (memo[0] == M_TGAP + 1)
+		return memo[0] == M_TGAP + 1 || memo[0] == M_TGAPN + 1
+			       ? (long)put_tgap(e, out, memo, SIZE_MAX, memo[0] == M_TGAPN + 1)
+			       : enc_keys_13(e, out);
+	if (memo[0] == M_TGAP + 1 || memo[0] == M_TGAPN + 1)
 		memo[0] = 0;
 	got = enc_keys_13(e, out);
 	if (got < 0)
 		return got;
-	memcpy(keep, memo, 4);
-	memcpy(keep + 4, hm, 4);
-	if (grow_fresh((void **)&e->alt, &e->altcap, col_bound(n) + 64) < 0)
+	best = (size_t)got;
+	if (grow_fresh((void **)&e->alt, &e->altcap, col_bound(n) + 64) < 0 ||
+	    grow_fresh((void **)&e->cbuf, &e->cbufcap, 3 * col_bound(n) + 128) < 0)
 		return -ENOMEM;
-	alt = put_tgap(e, e->alt, memo,
-		       (size_t)got > n / CONTEXT_GAIN_MIN + 1 ? (size_t)got - n / CONTEXT_GAIN_MIN - 1 : 0);
-	if (alt && alt + n / CONTEXT_GAIN_MIN < (size_t)got) {
-		memo[0] = M_TGAP + 1;
-		memcpy(out, e->alt, alt);
-		return (long)alt;
+	buf[0] = e->alt;
+	buf[1] = e->cbuf;
+	/* TGAP, then (format 1.5) TGAPN: each kept where it takes n / 32
+	 * bytes off the best before it, the memos of the best restored */
+	for (unsigned w = 0; w < 1u + by_nr; w++) {
+		memcpy(keep, memo, 4);
+		memcpy(keep + 4, &e->hmemo[mi], 4);
+		memcpy(keep + 8, &e->lmemo[mi], 4);
+		alt = put_tgap(e, buf[w], memo,
+			       best > n / CONTEXT_GAIN_MIN + 1 ? best - n / CONTEXT_GAIN_MIN - 1 : 0,
+			       w == 1);
+		if (alt && alt + n / CONTEXT_GAIN_MIN < best) {
+			memo[0] = w ? M_TGAPN + 1 : M_TGAP + 1;
+			best = alt;
+			bestbuf = buf[w];
+			continue;
+		}
+		memcpy(memo, keep, 4);
+		memcpy(&e->hmemo[mi], keep + 4, 4);
+		memcpy(&e->lmemo[mi], keep + 8, 4);
 	}
-	memcpy(memo, keep, 4);
-	memcpy(hm, keep + 4, 4);
-	return got;
+	if (bestbuf != out)
+		memcpy(out, bestbuf, best);
+	return (long)best;
 }
 
 /*
@@ -3839,6 +3894,7 @@ static size_t enc_tasks(struct nxr_colenc *e, uint8_t *out)
 int nxr_colenc_finish(struct nxr_colenc *e, void *zctx, const uint8_t **out, size_t *len)
 {
 	uint32_t n = e->n, nsec = 0;
+	bool sys_grouped = false;
 	size_t bound;
 	uint8_t *p;
 	int rc;
@@ -3865,7 +3921,12 @@ int nxr_colenc_finish(struct nxr_colenc *e, void *zctx, const uint8_t **out, siz
 	p += enc_kinds(e, p);
 	p += enc_tasks(e, p);
 	{
-		long kl = enc_keys(e, p);
+		struct kstage *ks = &e->k[NX_KIND_SYSCALL];
+		long kl;
+
+		/* (the syscalls are grouped here: TGAPN codes the keys by them) */
+		sys_grouped = ks->n && syscall_group(e, ks);
+		kl = enc_keys(e, p, sys_grouped);
 
 		if (kl < 0)
 			return (int)kl;
@@ -3887,7 +3948,7 @@ int nxr_colenc_finish(struct nxr_colenc *e, void *zctx, const uint8_t **out, siz
 		body = q = guess_at(p, &e->vlen[k][MAXF + 1]);
 		if (k == NX_KIND_SYSCALL) {
 			assert(sel == SF_nr);
-			if (!syscall_group(e, ks))
+			if (!sys_grouped)
 				sel = -1;
 		} else if (sel >= 0 && !group(e, ks->f[sel], ks->n)) {
 			sel = -1;
@@ -4011,6 +4072,10 @@ struct nxr_coldec {
 						 * syscall (at[] index) of each slot */
 	uint32_t *cplast;		/* ... each task's last syscalls: 2 per task */
 	size_t cplastcap;
+	/* TGAPN keys (format 1.5), read once the syscalls' section is */
+	const uint8_t *tgn, *tgn_end;	/* the nested column; NULL: none */
+	const uint64_t *sysgs;		/* the syscalls' selector column, grouped */
+	uint64_t *tgs;			/* ... followed by a part for the others */
 };
 
 struct nxr_coldec *nxr_coldec_new(void)
@@ -4064,6 +4129,7 @@ void nxr_coldec_free(struct nxr_coldec *d)
 	free(d->cpv);
 	free(d->cpctx);
 	free(d->cplast);
+	free(d->tgs);
 	free(d);
 }
 
@@ -5206,6 +5272,7 @@ static int dec_scratch(struct nxr_coldec *d, size_t n)
 	RE(cpix, COPY_FIELDS);
 	RE(cpv, 8);
 	RE(cpctx, 4);
+	RE(tgs, 8);
 	/* two halves of indices, each with room for a last 8-byte store;
 	 * twice: TNEAR's indices, then its differences' */
 	if (!(p = realloc(d->jx, 2 * (n + 48))))
@@ -5632,6 +5699,8 @@ static const uint8_t *dec_section(struct nxr_coldec *d, uint32_t kind, const uin
 		p += clen;
 		ctx = d->gtask;
 		d->lgsel = col;
+		if (kind == NX_KIND_SYSCALL)
+			d->sysgs = col;
 	}
 	for (uint64_t f = 0; f < nf; f++) {
 		const uint8_t *cend, *q;
@@ -5687,8 +5756,18 @@ static const uint8_t *dec_section(struct nxr_coldec *d, uint32_t kind, const uin
 static const uint8_t *dec_keys(struct nxr_coldec *d, const uint8_t *p, const uint8_t *end,
 			       size_t n, bool *entry, bool *tgap)
 {
+	uint64_t len;
+
 	*entry = p < end && *p == M_ENTRY;
-	*tgap = p < end && *p == M_TGAP;
+	*tgap = p < end && (*p == M_TGAP || *p == M_TGAPN);
+	if (p < end && *p == M_TGAPN) {	/* (its column is read after the sections) */
+		p++;
+		if (nxr_get_varint(&p, end, &len) || len > (uint64_t)(end - p))
+			return NULL;
+		d->tgn = p;
+		d->tgn_end = p + len;
+		return p + len;
+	}
 	if (*entry)
 		return dec_int(d, 1, p + 1, end, n, NULL, 0, d->key);
 	if (*tgap)	/* its nested column: LOGH, or one a nested column may be */
@@ -5727,6 +5806,44 @@ static void keys_from_entry(struct nxr_coldec *d, uint64_t nruns, uint32_t n)
 			acc += dur[pos ? pos[q] : q], q++;
 		key[i] = acc;
 	}
+}
+
+/*
+ * TGAPN (format 1.5): its nested column, the syscalls' values in their
+ * section's grouped order (LOGH with a part per group) then the other
+ * events' in event order (one more part), read into d->key in event order
+ * for keys_from_tgap(). Only where the syscalls are grouped. False when
+ * malformed.
+ */
+static bool keys_from_tgapn(struct nxr_coldec *d, uint64_t nruns, uint32_t n)
+{
+	const struct kdec *ks = &d->k[NX_KIND_SYSCALL];
+	const uint8_t *p = d->tgn, *end = d->tgn_end;
+	uint64_t *z = d->cpv, *gs = d->tgs;
+	uint32_t nsys = 0, other = ks->n;
+
+	if (!ks->n || !ks->grouped)
+		return false;
+	/* the parts: the selector's runs, then one of a value no number has */
+	memcpy(gs, d->sysgs, (size_t)ks->n * sizeof(*gs));
+	fill64(gs + ks->n, UINT64_MAX, n - ks->n);
+	d->lgsel = gs;
+	p = p < end && *p == M_LOGH ? dec_logh(d, p + 1, end, n, true, z)
+				    : dec_int(d, 1, p, end, n, NULL, 0, z);
+	d->lgsel = NULL;
+	if (p != end)
+		return false;
+	for (uint64_t r = 0, i = 0; i < n; r++) {
+		uint64_t len = nruns ? d->runl[r] + 1 : n;
+
+		for (uint64_t j = i; j < i + len; j++)
+			if ((nruns ? d->runv[r] : d->kind[j]) == NX_KIND_SYSCALL)
+				d->key[j] = z[ks->pos[nsys++]];
+			else
+				d->key[j] = z[other++];
+		i += len;
+	}
+	return true;
 }
 
 /* TGAP (format 1.4): each key its task's key before it in the segment (a
@@ -5771,6 +5888,8 @@ int nxr_coldec_load(struct nxr_coldec *d, const uint8_t *p, size_t len, uint32_t
 	d->n = d->i = 0;
 	d->nomem = false;
 	d->cpnf = 0;
+	d->tgn = NULL;
+	d->sysgs = NULL;
 	d->dctx = dctx;
 	d->lgsel = NULL;
 	if (n == 0 || n > NXR_COL_MAX_EVENTS)
@@ -5930,6 +6049,8 @@ int nxr_coldec_load(struct nxr_coldec *d, const uint8_t *p, size_t len, uint32_t
 	for (unsigned k = 1; k <= NX_KIND_MAX_ID; k++)
 		if (d->k[k].n && !d->k[k].present)
 			BAD("a kind's section is missing");
+	if (d->tgn && !keys_from_tgapn(d, nruns, n))
+		BAD("keys column malformed");
 #undef BAD
 	if (entry)
 		keys_from_entry(d, nruns, n);

@@ -40,8 +40,8 @@ void nxr_colenc_set_context(struct nxr_colenc *e, bool on);
 /* Whether it may use LOGH columns and TGAP keys of format 1.4
  * (NXR_INCOMPAT_TIMING); on from nxr_colenc_new(). */
 void nxr_colenc_set_timing(struct nxr_colenc *e, bool on);
-/* Whether it may use TCOPY columns of format 1.5 (NXR_INCOMPAT_COPY); on
- * from nxr_colenc_new(). */
+/* Whether it may use TCOPY columns and TGAPN keys of format 1.5
+ * (NXR_INCOMPAT_COPY); on from nxr_colenc_new(). */
 void nxr_colenc_set_copy(struct nxr_colenc *e, bool on);
 uint32_t nxr_colenc_events(const struct nxr_colenc *e);
 /* The staging measure a segment closes at: NXR_COL_STAGE_PER_EVENT per event

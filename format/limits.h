@@ -11,7 +11,7 @@
 #define NXR_VERSION_MINOR 5	/* 1.1: column payloads (NXR_INCOMPAT_COLUMNS); 1.2: entropy-coded
 				 * columns; 1.3: LIST and TLIST columns, the task's nearest recent
 				 * value (TNEAR) and entry-time keys (ENTRY); 1.4: LOGH columns
-				 * and TGAP keys; 1.5: TCOPY columns */
+				 * and TGAP keys; 1.5: TCOPY columns and TGAPN keys */
 
 /* Feature flags in the file header. Compatible: a reader that does not know
  * one ignores it. Incompatible: a reader that does not know one refuses. */
@@ -21,7 +21,7 @@
 #define NXR_INCOMPAT_LISTS 4ull	/* column payloads may use LIST, TLIST (format 1.3) */
 #define NXR_INCOMPAT_CONTEXT 8ull	/* column payloads may use TNEAR, ENTRY (format 1.3) */
 #define NXR_INCOMPAT_TIMING 16ull	/* column payloads may use LOGH, TGAP (format 1.4) */
-#define NXR_INCOMPAT_COPY 32ull	/* column payloads may use TCOPY (format 1.5) */
+#define NXR_INCOMPAT_COPY 32ull	/* column payloads may use TCOPY, TGAPN (format 1.5) */
 #define NXR_INCOMPAT_KNOWN (NXR_INCOMPAT_COLUMNS | NXR_INCOMPAT_ENTROPY | NXR_INCOMPAT_LISTS | \
 			    NXR_INCOMPAT_CONTEXT | NXR_INCOMPAT_TIMING | NXR_INCOMPAT_COPY)
 

@@ -946,12 +946,13 @@ static uint8_t *t_for(uint8_t *p, const uint64_t *v, size_t n, unsigned wb, uint
 
 /*
  * A payload of n syscalls over ntasks tasks (pid = tid = 7 + task), their
- * tasks tasks[] (FOR, width 8), not grouped, each field f's column the
- * len[f] bytes at col[f], or all 0 (width 0) where col[f] is NULL; into buf,
- * its length returned.
+ * tasks tasks[] (FOR, width 8), each field f's column the len[f] bytes at
+ * col[f], or all 0 (width 0) where col[f] is NULL; not grouped, or (nrs not
+ * NULL) grouped by nr, nrs[] (< 256, event order) its selector column (FOR,
+ * width 8) in place of field 8's; into buf, its length returned.
  */
-static size_t t_payload_cols(uint8_t *buf, unsigned n, unsigned ntasks, const uint64_t *tasks,
-			     const uint8_t *const col[10], const size_t len[10])
+static size_t t_payload_any(uint8_t *buf, unsigned n, unsigned ntasks, const uint64_t *tasks,
+			    const uint8_t *const col[10], const size_t len[10], const uint64_t *nrs)
 {
 	uint8_t *p = buf, *body, *sec;
 	size_t blen;
@@ -976,8 +977,20 @@ static size_t t_payload_cols(uint8_t *buf, unsigned n, unsigned ntasks, const ui
 	body = p + 3;					/* body_len: 3 varint bytes, below */
 	p = body;
 	*p++ = 10;
-	*p++ = 0;
+	*p++ = nrs ? 9 : 0;
+	if (nrs) {
+		static uint8_t sel[300 * 2 + 64];
+		size_t sl;
+
+		sel[0] = 0;
+		sl = (size_t)(t_for(sel + 1, nrs, n, 8, 0) - sel);
+		p = nxr_put_varint(p, sl);
+		memcpy(p, sel, sl);
+		p += sl;
+	}
 	for (unsigned f = 0; f < 10; f++) {
+		if (nrs && f == 8)
+			continue;
 		if (col[f]) {
 			p = nxr_put_varint(p, len[f]);
 			memcpy(p, col[f], len[f]);
@@ -994,6 +1007,12 @@ static size_t t_payload_cols(uint8_t *buf, unsigned n, unsigned ntasks, const ui
 	sec[1] = (uint8_t)(0x80 | ((blen >> 7) & 0x7f));
 	sec[2] = (uint8_t)(blen >> 14);
 	return (size_t)(p - buf);
+}
+
+static size_t t_payload_cols(uint8_t *buf, unsigned n, unsigned ntasks, const uint64_t *tasks,
+			     const uint8_t *const col[10], const size_t len[10])
+{
+	return t_payload_any(buf, n, ntasks, tasks, col, len, NULL);
 }
 
 /* The same with only arg2's column given: the len bytes at col */
@@ -2811,6 +2830,88 @@ static void test_tgap_keys(void **state)
 	}
 }
 
+/*
+ * TGAPN keys (format 1.5) over 1-3 tasks and 1-4 syscall numbers: the
+ * nested column (FOR, or LOGH of one part) holds TGAP's differences with
+ * the syscalls' in their grouped order; each key decoded by the spec.
+ * Refused: TGAPN where the syscalls are not grouped, a length past the
+ * payload or short of its column, and TGAPN as arg2's column.
+ */
+static void test_tgapn_keys(void **state)
+{
+	static uint64_t z[300], zg[300], tasks[300], want[300], nrs[300];
+	static uint8_t kcol[300 * 10 + 64], nest[300 * 10 + 64], buf[300 * 20 + 1024],
+		buf2[300 * 20 + 1024];
+	const uint8_t *cols[10] = { NULL };
+	size_t lens[10] = { 0 };
+
+	(void)state;
+	for (unsigned li = 0; li < sizeof(t_lengths) / sizeof(*t_lengths); li++) {
+		unsigned n = t_lengths[li];
+
+		for (unsigned nt = 1; nt <= 3 && nt <= n; nt++) {
+			unsigned nn = 1 + (unsigned)(rnd() % 4), q = 0;
+			uint64_t order[4], no = 0;
+			size_t len, nl;
+
+			for (unsigned i = 0; i < n; i++) {
+				tasks[i] = rnd() % nt;
+				z[i] = rnd() % 60000;
+				nrs[i] = 40 + rnd() % nn;
+			}
+			t_tgap(z, tasks, n, want);
+			/* grouped order: numbers by first appearance, stable */
+			for (unsigned i = 0; i < n; i++) {
+				unsigned k = 0;
+
+				while (k < no && order[k] != nrs[i])
+					k++;
+				if (k == no)
+					order[no++] = nrs[i];
+			}
+			for (unsigned k = 0; k < no; k++)
+				for (unsigned i = 0; i < n; i++)
+					if (nrs[i] == order[k])
+						zg[q++] = z[i];
+			len = t_payload_any(buf, n, nt, tasks, cols, lens, nrs);
+			for (unsigned m = 0; m < 2; m++) {
+				nest[0] = 0;
+				nl = m ? (size_t)(t_logh(nest, zg, n, 1, 0, 128, 0) - nest)
+				       : (size_t)(t_for(nest + 1, zg, n, 16, 0) - nest);
+				kcol[0] = 19;
+				memcpy(nxr_put_varint(kcol + 1, nl), nest, nl);
+				assert_int_equal(t_load_keys(buf2, t_with_keys(buf2, buf, len, n, nt, kcol,
+									 1 + nxr_varint_len(nl) + nl),
+							     n, want), 0);
+				/* a length one past the payload's end, one short */
+				for (int adj = -1; adj <= 1; adj += 2) {
+					uint8_t *p = nxr_put_varint(kcol + 1, nl + (size_t)adj);
+
+					memcpy(p, nest, nl);
+					assert_int_equal(t_load_keys(buf2,
+								     t_with_keys(buf2, buf, len, n, nt, kcol,
+										 (size_t)(p - kcol) + nl),
+								     n, want), -EBADMSG);
+				}
+			}
+			/* the same, the syscalls not grouped */
+			nest[0] = 0;
+			nl = (size_t)(t_for(nest + 1, z, n, 16, 0) - nest);
+			kcol[0] = 19;
+			memcpy(nxr_put_varint(kcol + 1, nl), nest, nl);
+			len = t_payload_any(buf, n, nt, tasks, cols, lens, NULL);
+			assert_int_equal(t_load_keys(buf2, t_with_keys(buf2, buf, len, n, nt, kcol,
+								 1 + nxr_varint_len(nl) + nl),
+						     n, want), -EBADMSG);
+			/* as arg2's column */
+			assert_int_equal(t_load(buf2, t_payload(buf2, n, nt, tasks, kcol,
+							      1 + nxr_varint_len(nl) + nl),
+						n, tasks, z),
+					 -EBADMSG);
+		}
+	}
+}
+
 /* n syscalls of 4 numbers over 6 tasks, in the order of their keys: each
  * task's next entry 200-700 ns after its last exit, durations 80-200 ns,
  * 2-4 us, 20-60 us or 0.5-2 ms by number; every 7th event (mixed) an exit */
@@ -2823,10 +2924,11 @@ static int t_by_key(const void *a, const void *b)
 	return kx < ky ? -1 : kx > ky;
 }
 
-static void t_timed(struct nxr_event *evs, unsigned n, bool mixed)
+static void t_timed_gaps(struct nxr_event *evs, unsigned n, bool mixed, bool gap_by_nr)
 {
 	static const uint64_t lo[] = { 80, 2000, 20000, 500000 }, span[] = { 120, 2000, 40000,
 									     1500000 };
+	static const uint64_t glo[] = { 150, 3000, 40000, 900000 };
 	uint64_t next[6];
 
 	for (unsigned t = 0; t < 6; t++)
@@ -2846,12 +2948,19 @@ static void t_timed(struct nxr_event *evs, unsigned n, bool mixed)
 		}
 		ev->kind = NX_KIND_SYSCALL;
 		ev->syscall.nr = nr;
+		if (gap_by_nr)	/* (the time before this entry by its number) */
+			ev->ts_ns = next[t] += glo[nr] + rnd() % glo[nr];
 		ev->syscall.dur_ns = lo[nr] + rnd() % span[nr];
 		ev->syscall.arg1 = 3;
 		ev->syscall.flags = NX_SYS_EXITED;
 		next[t] += ev->syscall.dur_ns + 200 + rnd() % 500;
 	}
 	qsort(evs, n, sizeof(*evs), t_by_key);
+}
+
+static void t_timed(struct nxr_event *evs, unsigned n, bool mixed)
+{
+	t_timed_gaps(evs, n, mixed, false);
 }
 
 /*
@@ -3230,6 +3339,51 @@ static void test_copy_stream(void **state)
 	nxr_coldec_free(d);
 }
 
+/*
+ * Times between a task's syscalls that follow the number of the syscall
+ * before (format 1.5): the writer takes TGAPN, a twentieth smaller than
+ * without it (TGAP then); the events read back, in the segment that
+ * chooses and in the ones that follow; damaged, refused or decoded.
+ */
+static void test_tgapn_stream(void **state)
+{
+	enum { N = 6000 };
+	struct nxr_event *evs = calloc(N, sizeof(*evs));
+	struct nxr_coldec *d = nxr_coldec_new();
+	struct nxr_colenc *e;
+	uint8_t *good, *plain;
+	size_t len, plen;
+
+	(void)state;
+	assert_non_null(evs);
+	assert_non_null(d);
+	for (int mixed = 0; mixed < 2; mixed++) {
+		t_timed_gaps(evs, N, mixed, true);
+		len = round_trip(evs, N);
+		e = nxr_colenc_new();
+		assert_non_null(e);
+		nxr_colenc_set_copy(e, false);
+		plain = encode(e, evs, N, &plen);
+		nxr_colenc_free(e);
+		free(plain);
+		if (len * 20 >= plen * 19)
+			fail_msg("TGAPN: %zu bytes, without: %zu", len, plen);
+		e = nxr_colenc_new();
+		assert_non_null(e);
+		for (unsigned s = 0; s < MEMO_SEGS_T + 1; s++) {
+			t_timed_gaps(evs, N, mixed, true);
+			good = encode(e, evs, N, &len);
+			expect_decoded(d, good, len, evs, N);
+			if (s == 1)
+				assert_true(damage(d, good, len, N, 64, 3) > 0);
+			free(good);
+		}
+		nxr_colenc_free(e);
+	}
+	free(evs);
+	nxr_coldec_free(d);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -3288,10 +3442,12 @@ int main(void)
 		cmocka_unit_test(test_entry_stream),
 		cmocka_unit_test(test_logh_columns),
 		cmocka_unit_test(test_tgap_keys),
+		cmocka_unit_test(test_tgapn_keys),
 		cmocka_unit_test(test_timing_stream),
 		cmocka_unit_test(test_kept_schemes_meet_other_columns),
 		cmocka_unit_test(test_copy_columns),
 		cmocka_unit_test(test_copy_stream),
+		cmocka_unit_test(test_tgapn_stream),
 	};
 
 	return cmocka_run_group_tests_name("colcodec", tests, setup, teardown);
