@@ -3304,9 +3304,12 @@ static size_t put_tgap(struct nxr_colenc *e, uint8_t *out, uint8_t *memo, size_t
 		for (uint32_t j = 0; i < end; i++, j++) {
 			uint32_t tk = t[j];
 			uint64_t ref = seen[tk] ? last[tk] : i ? key[i - 1] : 0;
+			uint64_t d = key[i] - (sys ? dur[at[k] + j] : 0) - ref;
 
+			/* (TGAPN: a task's later events as they are, never below 0
+			 * but in a damaged clock: zigzag took a bit a value) */
+			g[i] = by_nr && seen[tk] ? d : zig(d);
 			seen[tk] = 1;
-			g[i] = zig(key[i] - (sys ? dur[at[k] + j] : 0) - ref);
 			last[tk] = key[i];
 		}
 		at[k] += end - i0;
@@ -4066,11 +4069,13 @@ struct nxr_coldec {
 	uint8_t *cpix;			/* their slots: field f's at f * cap */
 	uint64_t *cpv;			/* a column's slots, as read */
 	uint32_t *cpctx;		/* its literals' tasks */
-	unsigned cpnf;			/* copy_fill(): how many fields, which */
-	uint8_t cpfl[COPY_FIELDS_MAX];
+	unsigned cpnf;			/* copy_fill(): how many fields, and each: */
+	uint64_t *cpdst[COPY_FIELDS_MAX];	/* its column */
+	const uint8_t *cpslot[COPY_FIELDS_MAX];	/* its slots */
 	uint8_t cpsrc[COPY_FIELDS_MAX][32];	/* the field (low 3 bits) and the
 						 * syscall (at[] index) of each slot */
-	uint32_t *cplast;		/* ... each task's last syscalls: 2 per task */
+	uint64_t *cplast;		/* ... each task's last two syscalls' places,
+					 * the last in the low half */
 	size_t cplastcap;
 	/* TGAPN keys (format 1.5), read once the syscalls' section is */
 	const uint8_t *tgn, *tgn_end;	/* the nested column; NULL: none */
@@ -5559,44 +5564,51 @@ static const uint8_t *dec_runs_field(struct nxr_coldec *d, struct kdec *ks, unsi
 static const uint8_t *dec_copy(struct nxr_coldec *d, struct kdec *ks, unsigned f,
 			       const uint8_t *p, const uint8_t *end, const uint32_t *ctx)
 {
-	const uint64_t *gs = d->lgsel, *src[3 + COPY_FIELDS];
+	const uint64_t *gs = d->lgsel, *src[32];
 	uint8_t *cx = d->cpix + (size_t)f * d->cap;
-	uint64_t *ix = d->cpv, *out = ks->f[f];
+	uint64_t *ix = d->cpv, *out = ks->f[f], hi = 0;
 	uint32_t n = ks->n, m = 0, used = 0;
+	/* slots past 23, or of this syscall's fields from f on (3 + g, g >= f) */
+	const uint32_t bad = ~((1u << COPY_SLOTS) - 1) | (0x7fu << 3 & ~0u << (3 + f));
 
 	p = p < end && *p == M_LOGH ? dec_logh(d, p + 1, end, n, true, ix)
 				    : dec_int(d, 1, p, end, n, NULL, 0, ix);
 	if (!p)
 		return NULL;
-	for (uint32_t q = 0; q < n; q++) {
+	for (uint32_t q = 0; q < n; q++) {	/* (no branch per value) */
 		uint64_t x = ix[q];
 
-		/* (a slot of this syscall's own fields names one before f) */
-		if (x >= COPY_SLOTS || (x >= 3 && x < 3 + COPY_FIELDS && x - 3 >= f))
-			return NULL;
+		hi |= x;
 		cx[q] = (uint8_t)x;
-		used |= 1u << x;
-		if (!x)
-			d->cpctx[m++] = ctx[q];
+		used |= 1u << (x & 31);
+		d->cpctx[m] = ctx[q];
+		m += !x;
 	}
+	if (hi >= 32 || used & bad)
+		return NULL;
 	d->lgsel = NULL;
 	p = dec_int(d, 0, p, end, m, d->cpctx, d->ntasks, out);
 	d->lgsel = gs;
 	if (!p)
 		return NULL;
-	/* from the back: the m-th literal goes to a place at or after m */
-	for (uint32_t q = n; q-- > 0;)
-		out[q] = cx[q] ? 0 : out[--m];
-	/* (slots 1 and 2, 10 on, or one of a field copy_resolve() fills: later) */
-	if (used & ~(0x7fu << 3 | 1u) || (used >> 3 & d->cpmask)) {
+	/* Copies of other syscalls' values (slots 1 and 2, 10 on) or of a
+	 * field copy_fill() fills are copy_fill()'s; the others are put in
+	 * place here, with the literals, from the back (the m-th literal goes
+	 * to a place at or after m), a copy read from its own column's place
+	 * (copy_fill() overwrites it) or from the field its slot names. */
+	for (unsigned s = 0; s < 32; s++)
+		src[s] = out;
+	if (used & ~(0x7fu << 3 | 1u) || (used >> 3 & d->cpmask))
 		d->cpmask |= 1u << f;
-		return p;
+	else
+		for (unsigned g = 0; g < f; g++)
+			src[3 + g] = ks->f[g];
+	for (uint32_t q = n; q-- > 0;) {
+		uint64_t lit = out[m ? m - 1 : 0], cp = src[cx[q]][q];
+
+		out[q] = cx[q] ? cp : lit;
+		m -= !cx[q];
 	}
-	src[0] = out;	/* (a literal copies itself) */
-	for (unsigned g = 0; g < f; g++)
-		src[3 + g] = ks->f[g];
-	for (uint32_t q = 0; q < n; q++)
-		out[q] = src[cx[q]][q];
 	return p;
 }
 
@@ -5614,49 +5626,50 @@ static const uint8_t *dec_copy(struct nxr_coldec *d, struct kdec *ks, unsigned f
  */
 static int copy_prepare(struct nxr_coldec *d, struct kdec *ks)
 {
-	uint32_t n = ks->n;
+	uint64_t n = ks->n;
 
-	if (grow((void **)&d->cplast, &d->cplastcap, (size_t)d->ntasks * 2, sizeof(*d->cplast)) < 0)
+	if (grow((void **)&d->cplast, &d->cplastcap, d->ntasks, sizeof(*d->cplast)) < 0)
 		return -ENOMEM;
-	for (uint32_t t = 0; t < 2 * d->ntasks; t++)
-		d->cplast[t] = n;
+	for (uint32_t t = 0; t < d->ntasks; t++)
+		d->cplast[t] = n << 32 | n;
 	d->cpnf = 0;
 	for (unsigned f = 0; f < COPY_FIELDS; f++) {
+		unsigned k = d->cpnf;
+
 		ks->f[f][n] = 0;
 		if (ks->cn[f] > n)	/* (f[f][0..cn) held one value) */
-			ks->cn[f] = n;
+			ks->cn[f] = (uint32_t)n;
 		if (!(d->cpmask >> f & 1))
 			continue;
-		d->cpfl[d->cpnf++] = (uint8_t)f;
-		d->cpsrc[f][0] = (uint8_t)f;
+		d->cpdst[k] = ks->f[f];
+		d->cpslot[k] = d->cpix + (size_t)f * d->cap;
+		d->cpsrc[k][0] = (uint8_t)f;
 		for (unsigned s = 1; s < COPY_SLOTS; s++)
-			d->cpsrc[f][s] = (uint8_t)(s < 3 ? s << 3 | f
+			d->cpsrc[k][s] = (uint8_t)(s < 3 ? s << 3 | f
 							 : (s - 3) / COPY_FIELDS << 3 |
 								   (s - 3) % COPY_FIELDS);
+		d->cpnf++;
 	}
 	d->cpmask = 0;
 	return 0;
 }
 
 /* Syscall j's copies (copy_prepare()), at its place q */
-static NXR_ALWAYS_INLINE void copy_fill(struct nxr_coldec *d, struct kdec *ks, uint32_t j,
-					uint32_t q)
+static NXR_ALWAYS_INLINE void copy_fill(struct nxr_coldec *d, const struct kdec *ks,
+					uint32_t j, uint32_t q)
 {
-	uint32_t t = ks->task[j], *l1 = d->cplast, *l2 = l1 + d->ntasks;
-	const uint32_t at[3] = { q, l1[t], l2[t] };
-	const uint8_t *cx = d->cpix + q;
-	const size_t cap = d->cap;
+	uint64_t *last = &d->cplast[ks->task[j]], h = *last;
+	const uint32_t at[3] = { q, (uint32_t)h, (uint32_t)(h >> 32) };
 	const unsigned nf = d->cpnf;
 	uint64_t *const *fv = ks->f;
 
-	/* (in locals: the stores below may alias d's fields for the compiler) */
+	/* (nf in a local: the stores below may alias d's fields for the compiler) */
 	for (unsigned k = 0; k < nf; k++) {
-		unsigned f = d->cpfl[k], y = d->cpsrc[f][cx[f * cap]];
+		unsigned y = d->cpsrc[k][d->cpslot[k][q]];
 
-		fv[f][q] = fv[y & 7][at[y >> 3]];
+		d->cpdst[k][q] = fv[y & 7][at[y >> 3]];
 	}
-	l2[t] = at[1];
-	l1[t] = q;
+	*last = h << 32 | q;
 }
 
 /* One kind's section body [p, end); NULL when malformed. */
@@ -5849,8 +5862,10 @@ static bool keys_from_tgapn(struct nxr_coldec *d, uint64_t nruns, uint32_t n)
 /* TGAP (format 1.4): each key its task's key before it in the segment (a
  * task's first: the key before it, 0 for the first), plus its unzigzagged
  * difference, plus its duration for a syscall (as keys_from_entry()); d->task
- * already checked against the task table. Sums mod 2^64, as the writer's. */
-static void keys_from_tgap(struct nxr_coldec *d, uint64_t nruns, uint32_t n)
+ * already checked against the task table. Sums mod 2^64, as the writer's.
+ * TGAPN's (format 1.5) differences are unzigzagged for a task's first event
+ * only (later: zig_later false). */
+static void keys_from_tgap(struct nxr_coldec *d, uint64_t nruns, uint32_t n, bool zig_later)
 {
 	const struct kdec *ks = &d->k[NX_KIND_SYSCALL];
 	const uint64_t *dur = ks->f[SF_dur_ns];
@@ -5865,7 +5880,8 @@ static void keys_from_tgap(struct nxr_coldec *d, uint64_t nruns, uint32_t n)
 
 		for (uint64_t j = i; j < i + len; j++) {
 			uint64_t t = d->task[j], z = key[j];
-			uint64_t x = (seen[t] ? last[t] : prev) + (z >> 1 ^ (0 - (z & 1)));
+			uint64_t x = seen[t] ? last[t] + (zig_later ? z >> 1 ^ (0 - (z & 1)) : z)
+					     : prev + (z >> 1 ^ (0 - (z & 1)));
 
 			if ((nruns ? d->runv[r] : d->kind[j]) == NX_KIND_SYSCALL)
 				x += dur[pos ? pos[q] : q], q++;
@@ -6055,7 +6071,7 @@ int nxr_coldec_load(struct nxr_coldec *d, const uint8_t *p, size_t len, uint32_t
 	if (entry)
 		keys_from_entry(d, nruns, n);
 	if (tgap)
-		keys_from_tgap(d, nruns, n);
+		keys_from_tgap(d, nruns, n, !d->tgn);
 	d->nruns = (uint32_t)nruns;
 	d->krun = 0;
 	d->kend = nruns ? (uint32_t)d->runl[0] + 1 : 0;
