@@ -3756,11 +3756,12 @@ static long put_copy(struct nxr_colenc *e, unsigned f, uint32_t n, uint8_t *memo
 	/* LOGH (a code per syscall number) where it takes n / 8 bytes off
 	 * the nested column enc_int_memo() finds: it reads slower (one chain
 	 * of loads); tried on a segment that chooses, kept for the others */
-	if (e->segs % MEMO_SEGS && memo[1] == M_LOGH + 1) {
+	if (e->timing && e->segs % MEMO_SEGS && memo[1] == M_LOGH + 1) {
 		il = try_logh(e, e->cix, n, e->lgn > 1, p, lm, SIZE_MAX);
 	} else {
 		il = enc_int_memo(e, 1, e->cix, n, NULL, 0, p, memo + 1);
-		if (!(e->segs % MEMO_SEGS) && e->lgn > 1 && il > n / COPY_LOGH_GAIN_MIN) {
+		if (e->timing && !(e->segs % MEMO_SEGS) && e->lgn > 1 &&
+		    il > n / COPY_LOGH_GAIN_MIN) {
 			uint8_t *alt = e->cbuf + col_bound(n) + 64;	/* (room past both) */
 			size_t al = try_logh(e, e->cix, n, true, alt, lm,
 					     il - n / COPY_LOGH_GAIN_MIN);
@@ -5308,7 +5309,7 @@ static int kdec_size(struct kdec *ks, uint32_t kind, size_t n)
 	 * those loads in one set of the L1 cache */
 	memset(ks->cn, 0, sizeof(ks->cn));
 	for (unsigned f = 0; f < knf[kind]; f++) {
-		/* (n + 1: TCOPY's copy_resolve() keeps 0 past the last) */
+		/* (n + 1: TCOPY's copy_prepare() keeps 0 past the last) */
 		if (!(p = malloc((n + 1) * 8 + 4096 + f * 5 * 64)))
 			return -ENOMEM;
 		free(ks->fblk[f]);
@@ -5557,7 +5558,7 @@ static const uint8_t *dec_runs_field(struct nxr_coldec *d, struct kdec *ks, unsi
  * column), then the literals, a top-level column of the values whose slot
  * is 0 with their tasks (not TCOPY, nor LOGH by groups: d->lgsel cleared),
  * put in their places. Copies of this syscall's own fields, read already,
- * are filled here, in the column's order; the others by copy_resolve(),
+ * are filled here, in the column's order; the others by copy_fill(),
  * in event order, once the section is read. The column's end, or NULL
  * when malformed.
  */

@@ -1965,6 +1965,7 @@ static void test_entropy_stream(void **state)
 	len = round_trip(evs, N);
 	nxr_colenc_set_entropy(e, false);	/* a 1.1 writer */
 	nxr_colenc_set_context(e, false);
+	nxr_colenc_set_copy(e, false);
 	plain = encode(e, evs, N, &plen);
 	assert_true(len * 20 < plen * 19);	/* 9% here */
 	expect_decoded(d, plain, plen, evs, N);
@@ -3248,6 +3249,276 @@ static void test_copy_columns(void **state)
 	}
 }
 
+/* An RLE column of one run: x, n times */
+static uint8_t *t_rle1(uint8_t *p, uint64_t x, size_t n)
+{
+	uint64_t l = n - 1;
+
+	*p++ = 3;
+	*p++ = 1;
+	p = t_for_col(p, &x, 1);
+	return t_for_col(p, &l, 1);
+}
+
+/* Places of n events grouped by nrs[] (first appearance, stable): pos[j]
+ * the place of event j, inv[q] the event at place q */
+static void t_grouping(const uint64_t *nrs, unsigned n, unsigned *pos, unsigned *inv)
+{
+	uint64_t order[300];
+	unsigned no = 0, q = 0;
+
+	for (unsigned j = 0; j < n; j++) {
+		unsigned k = 0;
+
+		while (k < no && order[k] != nrs[j])
+			k++;
+		if (k == no)
+			order[no++] = nrs[j];
+	}
+	for (unsigned k = 0; k < no; k++)
+		for (unsigned j = 0; j < n; j++)
+			if (nrs[j] == order[k]) {
+				pos[j] = q;
+				inv[q++] = j;
+			}
+}
+
+/*
+ * A TCOPY column (FOR slots, FOR literals) of field f at p, its slots
+ * ix[] and literals lit[] given in event order, stored in the order of
+ * the places inv[] (NULL: event order)
+ */
+static uint8_t *t_copy_col(uint8_t *p, unsigned n, const unsigned *inv, const uint64_t *ix,
+			   const uint64_t *lit)
+{
+	static uint64_t sv[300], lv[300];
+	unsigned m = 0;
+
+	for (unsigned q = 0; q < n; q++) {
+		unsigned j = inv ? inv[q] : q;
+
+		sv[q] = ix[j];
+		if (!ix[j])
+			lv[m++] = lit[j];
+	}
+	*p++ = 18;
+	p = t_for_col(p, sv, n);
+	return t_for_col(p, lv, m);
+}
+
+/* The reference of several TCOPY fields at once: want[j].v[f] for each f
+ * with ix[f] (event order; the literal lit[f][j] where the slot is 0),
+ * fields in order */
+static void t_copy_ref_all(struct t_regs *want, unsigned n, const uint64_t *tasks,
+			   uint64_t *const ix[7], uint64_t *const lit[7])
+{
+	int last[3][2];
+
+	memset(last, -1, sizeof(last));
+	for (unsigned j = 0; j < n; j++) {
+		unsigned t = (unsigned)tasks[j];
+		int at[3] = { (int)j, last[t][0], last[t][1] };
+
+		for (unsigned f = 0; f < 7; f++) {
+			unsigned s, g, w;
+
+			if (!ix[f])
+				continue;
+			s = (unsigned)ix[f][j];
+			g = s < 3 ? f : (s - 3) % 7;
+			w = s < 3 ? s : (s - 3) / 7;
+			want[j].v[f] = !s ? lit[f][j] : at[w] < 0 ? 0 : want[at[w]].v[g];
+		}
+		last[t][1] = last[t][0];
+		last[t][0] = (int)j;
+	}
+}
+
+/* Reads buf through d in batches of 1, 2, 3 ... events, each syscall's
+ * registers checked against want */
+static void t_batches_regs(struct nxr_coldec *d, const uint8_t *buf, size_t len, unsigned n,
+			   const struct t_regs *want)
+{
+	static struct nxr_event evs[300];
+	const char *why = NULL;
+	uint32_t used;
+	unsigned j = 0;
+
+	assert_int_equal(nxr_coldec_load(d, buf, len, n, dctx, &why), 0);
+	for (size_t step = 1; j < n; step++) {
+		size_t k = nxr_coldec_next_batch(d, evs, step, &used);
+
+		assert_true(k > 0);
+		for (size_t i = 0; i < k; i++, j++) {
+			const struct nxr_syscall *sc = &evs[i].syscall;
+			uint64_t got[7] = { sc->arg1, sc->arg2, sc->arg3, sc->arg4, sc->arg5,
+					    sc->arg6, (uint64_t)sc->ret };
+
+			for (unsigned f = 0; f < 7; f++)
+				if (got[f] != want[j].v[f])
+					fail_msg("syscall %u of %u, field %u: %#" PRIx64
+						 ", want %#" PRIx64, j, n, f, got[f], want[j].v[f]);
+		}
+	}
+}
+
+/*
+ * TCOPY in a grouped section, several fields at once: arg2 copying the
+ * task's syscalls before (filled in event order), arg3 copying arg2 of its
+ * own syscall (so filled in event order too), arg5 copying arg1 only
+ * (filled as its column is read), ret any slot; read in uneven batches by
+ * one decoder, which then reads, right, segments that follow:
+ * - a segment without TCOPY (nothing of the copies' state left over);
+ * - a segment cut inside a later column after a TCOPY one, refused, then
+ *   a good one without TCOPY;
+ * - segments of 100, 50 and 80 events whose arg4 is one constant run
+ *   (cached from one segment to the next), the 50-event one with TCOPY
+ *   (which puts a 0 past its last event in every column it may copy).
+ * Refused: LOGH by groups as the literals' column of a grouped section.
+ */
+static void test_copy_decoder_state(void **state)
+{
+	static uint64_t tasks[300], nrs[300], ix[7][300], lit[7][300], a1[300];
+	static unsigned pos[300], inv[300];
+	static struct t_regs want[300];
+	static uint8_t cb[7][300 * 20 + 256], c1[300 * 10 + 64], c3[64],
+		buf[300 * 80 + 2048];
+	struct nxr_coldec *d = nxr_coldec_new();
+	const uint8_t *cols[10] = { NULL };
+	size_t lens[10] = { 0 }, len;
+	uint64_t *ixp[7] = { NULL }, *litp[7] = { NULL };
+	const unsigned n = 300;
+
+	(void)state;
+	assert_non_null(d);
+	for (unsigned j = 0; j < n; j++) {
+		tasks[j] = rnd() % 3;
+		nrs[j] = rnd() % 4;
+		a1[j] = rnd() % 7;
+		for (unsigned f = 0; f < 7; f++)
+			lit[f][j] = rnd() >> (rnd() % 64);
+		ix[1][j] = rnd() % 3 ? 0 : 1 + rnd() % 2;		/* arg2: 0, 1, 2 */
+		ix[2][j] = rnd() % 4 ? 4 : 0;				/* arg3: its arg2 */
+		ix[4][j] = rnd() % 2 ? 3 : 0;				/* arg5: its arg1 */
+		do
+			ix[6][j] = rnd() % 24;				/* ret: any */
+		while (ix[6][j] >= 3 && ix[6][j] < 10 && ix[6][j] - 3 >= 6);
+	}
+	memset(want, 0, sizeof(want));
+	for (unsigned j = 0; j < n; j++)
+		want[j].v[0] = a1[j];
+	ixp[1] = ix[1], ixp[2] = ix[2], ixp[4] = ix[4], ixp[6] = ix[6];
+	litp[1] = lit[1], litp[2] = lit[2], litp[4] = lit[4], litp[6] = lit[6];
+	t_copy_ref_all(want, n, tasks, ixp, litp);
+	t_grouping(nrs, n, pos, inv);
+	{
+		static uint64_t ga1[300];
+
+		for (unsigned q = 0; q < n; q++)
+			ga1[q] = a1[inv[q]];
+		c1[0] = 0;
+		lens[0] = (size_t)(t_for(c1 + 1, ga1, n, 64, 0) - c1);
+		cols[0] = c1;
+	}
+	for (unsigned f = 1; f < 7; f++)
+		if (ixp[f]) {
+			lens[f] = (size_t)(t_copy_col(cb[f], n, inv, ix[f], lit[f]) - cb[f]);
+			cols[f] = cb[f];
+		}
+	len = t_payload_any(buf, n, 3, tasks, cols, lens, nrs);
+	t_batches_regs(d, buf, len, n, want);
+
+	/* then a segment without TCOPY: arg1, arg2, arg3 and ret of their own */
+	{
+		static uint8_t c0b[3][300 * 10 + 64];
+		const uint8_t *c0[10] = { c1, c0b[0], c0b[1], NULL, NULL, NULL, c0b[2] };
+		size_t l0[10] = { lens[0] };
+		static struct t_regs w0[300];
+		static uint64_t v0[300];
+
+		memset(w0, 0, sizeof(w0));
+		for (unsigned j = 0; j < n; j++)
+			w0[j].v[0] = a1[j];
+		for (unsigned k = 0; k < 3; k++) {
+			unsigned f = k < 2 ? k + 1 : 6;
+
+			for (unsigned q = 0; q < n; q++)
+				w0[inv[q]].v[f] = v0[q] = rnd();
+			l0[f] = (size_t)(t_for_col(c0b[k], v0, n) - c0b[k]);
+		}
+		t_batches_regs(d, buf, t_payload_any(buf, n, 3, tasks, c0, l0, nrs), n, w0);
+		/* the TCOPY segment again, cut inside ret's column (after arg2's
+		 * and arg3's TCOPY): refused; then the one without again */
+		lens[6] -= 3;
+		len = t_payload_any(buf, n, 3, tasks, cols, lens, nrs);
+		lens[6] += 3;
+		{
+			const char *why = NULL;
+
+			assert_int_equal(nxr_coldec_load(d, buf, len, n, dctx, &why), -EBADMSG);
+		}
+		t_batches_regs(d, buf, t_payload_any(buf, n, 3, tasks, c0, l0, nrs), n, w0);
+	}
+
+	/* arg4 one constant run in segments of 100, 50 (with TCOPY) and 80 */
+	for (unsigned k = 0; k < 3; k++) {
+		static const unsigned sn[] = { 100, 50, 80 };
+		const uint8_t *ck[10] = { NULL };
+		size_t lk[10] = { 0 };
+		static struct t_regs wk[300];
+		unsigned m = sn[k];
+
+		memset(wk, 0, sizeof(wk));
+		for (unsigned j = 0; j < m; j++)
+			wk[j].v[3] = 0x1234;
+		lk[3] = (size_t)(t_rle1(c3, 0x1234, m) - c3);
+		ck[3] = c3;
+		if (k == 1) {	/* arg2: the task's syscall before's arg4, or a literal */
+			for (unsigned j = 0; j < m; j++) {
+				ix[1][j] = j % 2 ? 13 : 0;
+				lit[1][j] = j;
+			}
+			memset(ixp, 0, sizeof(ixp));
+			ixp[1] = ix[1];
+			litp[1] = lit[1];
+			t_copy_ref_all(wk, m, tasks, ixp, litp);
+			lk[1] = (size_t)(t_copy_col(cb[1], m, NULL, ix[1], lit[1]) - cb[1]);
+			ck[1] = cb[1];
+		}
+		t_batches_regs(d, buf, t_payload_any(buf, m, 3, tasks, ck, lk, NULL), m, wk);
+	}
+
+	/* the literals' column LOGH by groups, in a section grouped by one
+	 * number (its one part would fit the section's one group): refused;
+	 * the same LOGH without groups: read */
+	for (unsigned j = 0; j < n; j++)
+		nrs[j] = 5;
+	for (unsigned g = 0; g < 2; g++) {
+		const char *why = NULL;
+		uint8_t *p = cb[1], *lg;
+		unsigned m = 0;
+
+		for (unsigned j = 0; j < n; j++) {
+			ix[1][j] = j % 2;
+			if (!ix[1][j])
+				lit[1][m++] = j;	/* (small: symbols below 128) */
+		}
+		*p++ = 18;
+		p = t_for_col(p, ix[1], n);
+		lg = p;
+		p = t_logh(p, lit[1], m, 3, 0, 128, 0);
+		assert_int_equal(lg[0], 14);
+		lg[1] |= (uint8_t)(g ? 0 : 4);	/* (the flags follow the mode) */
+		memset(cols, 0, sizeof(cols));
+		memset(lens, 0, sizeof(lens));
+		cols[1] = cb[1];
+		lens[1] = (size_t)(p - cb[1]);
+		len = t_payload_any(buf, n, 3, tasks, cols, lens, nrs);
+		assert_int_equal(nxr_coldec_load(d, buf, len, n, dctx, &why), g ? 0 : -EBADMSG);
+	}
+	nxr_coldec_free(d);
+}
+
 /*
  * n syscalls of 5 tasks, as grep's: openat, newfstatat, read, read, close
  * in turn, each task's registers it does not set keeping what its syscall
@@ -3464,6 +3735,7 @@ int main(void)
 		cmocka_unit_test(test_kept_schemes_meet_other_columns),
 		cmocka_unit_test(test_copy_columns),
 		cmocka_unit_test(test_copy_stream),
+		cmocka_unit_test(test_copy_decoder_state),
 		cmocka_unit_test(test_tgapn_stream),
 	};
 
