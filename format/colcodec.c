@@ -3547,15 +3547,17 @@ _Static_assert(SF_ret + 1 == COPY_FIELDS, "the fields TCOPY covers");
  * in the segment, and the one before that */
 static void copy_history(struct nxr_colenc *e, const struct kstage *ks)
 {
-	uint32_t *l1 = e->clast, *l2 = e->clast + e->ntasks;
+	uint32_t *l1 = e->clast, *l2 = e->clast + e->ntasks, *cp1 = e->cp1, *cp2 = e->cp2;
+	const uint32_t *task = ks->task;
+	uint32_t n = ks->n;	/* (locals: the stores would reload them) */
 
 	memset(e->clast, 0xff, (size_t)e->ntasks * 2 * sizeof(*e->clast));
-	for (uint32_t j = 0; j < ks->n; j++) {
-		uint32_t t = ks->task[j];
+	for (uint32_t j = 0; j < n; j++) {
+		uint32_t t = task[j], p1 = l1[t];
 
-		e->cp1[j] = l1[t];
-		e->cp2[j] = l2[t];
-		l2[t] = l1[t];
+		cp1[j] = p1;
+		cp2[j] = l2[t];
+		l2[t] = p1;
 		l1[t] = j;
 	}
 	e->cphist = true;
