@@ -3605,15 +3605,17 @@ _Static_assert(SF_ret + 1 == COPY_FIELDS, "the fields TCOPY covers");
  * in the segment, and the one before that */
 static void copy_history(struct nxr_colenc *e, const struct kstage *ks)
 {
-	uint32_t *l1 = e->clast, *l2 = e->clast + e->ntasks;
+	uint32_t *l1 = e->clast, *l2 = e->clast + e->ntasks, *cp1 = e->cp1, *cp2 = e->cp2;
+	const uint32_t *task = ks->task;
+	uint32_t n = ks->n;	/* (locals: the stores would reload them) */
 
 	memset(e->clast, 0xff, (size_t)e->ntasks * 2 * sizeof(*e->clast));
-	for (uint32_t j = 0; j < ks->n; j++) {
-		uint32_t t = ks->task[j];
+	for (uint32_t j = 0; j < n; j++) {
+		uint32_t t = task[j], p1 = l1[t];
 
-		e->cp1[j] = l1[t];
-		e->cp2[j] = l2[t];
-		l2[t] = l1[t];
+		cp1[j] = p1;
+		cp2[j] = l2[t];
+		l2[t] = p1;
 		l1[t] = j;
 	}
 	e->cphist = true;
@@ -3701,6 +3703,77 @@ static inline unsigned copy_slot_of(unsigned f, unsigned g, unsigned w)
 	return w && g == f ? w : 3 + w * COPY_FIELDS + g;
 }
 
+/* The first of the ns chosen slots (the column's slot numbers in slot[])
+ * that staged syscall j's value x matches, 0 none */
+static NXR_ALWAYS_INLINE uint64_t copy_match(const struct nxr_colenc *e, const struct kstage *ks,
+					     unsigned f, unsigned ns, const uint8_t *slot,
+					     uint32_t j, uint64_t x)
+{
+	const uint8_t *sg = e->cslot_g[f], *sw = e->cslot_w[f];
+	const uint32_t at[3] = { j, e->cp1[j], e->cp2[j] };
+
+	for (unsigned k = 0; k < ns; k++)
+		if (x == copy_val(ks, sg[k], at[sw[k]]))
+			return slot[k];
+	return 0;
+}
+
+#if COL_AVX2
+/*
+ * copy_split()'s comparisons, four syscalls a step while four remain: each
+ * slot's values loaded (gathered from the syscalls before, masked where
+ * there is none: 0) and compared at once, the last slot first so that a
+ * value takes the first that matches; without a branch on the data (which
+ * slot a value takes is random: the branches mispredicted, most of
+ * TCOPY's writing). Returns where the caller's loop takes the rest.
+ */
+static __attribute__((target("avx2"))) uint32_t copy_split_avx2(const struct nxr_colenc *e,
+								 const struct kstage *ks,
+								 unsigned f, unsigned ns,
+								 const uint8_t *slot,
+								 bool grouped)
+{
+	const uint8_t *sg = e->cslot_g[f], *sw = e->cslot_w[f];
+	const uint32_t *const cp[3] = { NULL, e->cp1, e->cp2 };
+	const __m128i none = _mm_set1_epi32((int)COPY_NONE);
+	const uint64_t *x = ks->f[f];
+	uint32_t j = 0, n = ks->n;
+
+	for (; j + 4 <= n; j += 4) {
+		__m256i xv = _mm256_loadu_si256((const __m256i *)(x + j)), s;
+		uint64_t got[4];
+
+		s = _mm256_setzero_si256();
+		for (unsigned k = ns; k--;) {
+			const uint64_t *src = ks->f[sg[k]];
+			__m256i y;
+
+			if (sw[k]) {
+				__m128i at = _mm_loadu_si128((const __m128i *)(cp[sw[k]] + j));
+				__m256i some = _mm256_cvtepi32_epi64(
+					_mm_xor_si128(_mm_cmpeq_epi32(at, none), none));
+
+				y = _mm256_mask_i32gather_epi64(_mm256_setzero_si256(),
+								(const long long *)src, at, some,
+								8);
+			} else {
+				y = _mm256_loadu_si256((const __m256i *)(src + j));
+			}
+			s = _mm256_blendv_epi8(s, _mm256_set1_epi64x(slot[k]),
+					       _mm256_cmpeq_epi64(xv, y));
+		}
+		if (!grouped) {
+			_mm256_storeu_si256((__m256i *)(e->cix + j), s);
+			continue;
+		}
+		_mm256_storeu_si256((__m256i *)got, s);
+		for (unsigned i = 0; i < 4; i++)
+			e->cix[e->pos[j + i]] = got[i];
+	}
+	return j;
+}
+#endif
+
 /* Field f's slots (cix) and literals (clit, cctx: cm of them) in the order
  * its column is stored, v (grouped: at pos[j] for staged syscall j), each
  * value's task ctx; each value compared with the chosen slots */
@@ -3708,29 +3781,24 @@ static void copy_split(struct nxr_colenc *e, const struct kstage *ks, unsigned f
 		       const uint64_t *v, const uint32_t *ctx, bool grouped)
 {
 	const uint8_t *sg = e->cslot_g[f], *sw = e->cslot_w[f];
-	uint32_t n = ks->n, m = 0;
+	uint32_t n = ks->n, m = 0, j = 0;
 	unsigned ns = e->ncslot[f];
 	uint8_t slot[COPY_TRY];
 
 	for (unsigned k = 0; k < ns; k++)
 		slot[k] = (uint8_t)copy_slot_of(f, sg[k], sw[k]);
-	for (uint32_t j = 0; j < n; j++) {
-		const uint32_t at[3] = { j, e->cp1[j], e->cp2[j] };
-		uint64_t x = ks->f[f][j];
-		unsigned s = 0;
-
-		for (unsigned k = 0; k < ns; k++)
-			if (x == copy_val(ks, sg[k], at[sw[k]])) {
-				s = slot[k];
-				break;
-			}
-		e->cix[grouped ? e->pos[j] : j] = s;
+#if COL_AVX2
+	if (have_avx2())
+		j = copy_split_avx2(e, ks, f, ns, slot, grouped);
+#endif
+	for (; j < n; j++)
+		e->cix[grouped ? e->pos[j] : j] = copy_match(e, ks, f, ns, slot, j, ks->f[f][j]);
+	/* (without a branch: whether a value is a literal is random; m <= q) */
+	for (uint32_t q = 0; q < n; q++) {
+		e->clit[m] = v[q];
+		e->cctx[m] = ctx[q];
+		m += !e->cix[q];
 	}
-	for (uint32_t q = 0; q < n; q++)
-		if (!e->cix[q]) {
-			e->clit[m] = v[q];
-			e->cctx[m++] = ctx[q];
-		}
 	e->cm = m;
 }
 

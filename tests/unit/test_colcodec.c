@@ -3672,6 +3672,52 @@ static void test_tgapn_stream(void **state)
 	nxr_coldec_free(d);
 }
 
+/*
+ * test_copy_stream()'s flows with syscall numbers spread over more than
+ * NXR_COL_MAX_GROUPS values: the section is not grouped, and TCOPY's slots
+ * are stored in event order (the writer's comparisons have a path for
+ * each); read back in the segment that chooses and in those that follow.
+ */
+static void test_copy_stream_ungrouped(void **state)
+{
+	enum { N = 6000 };
+	struct nxr_event *evs = calloc(N, sizeof(*evs));
+	struct nxr_coldec *d = nxr_coldec_new();
+	struct nxr_colenc *e;
+	uint8_t *buf;
+	size_t len, plen;
+
+	(void)state;
+	assert_non_null(evs);
+	assert_non_null(d);
+	e = nxr_colenc_new();
+	assert_non_null(e);
+	nxr_colenc_set_copy(e, false);
+	t_flowing(evs, N);
+	for (unsigned i = 0; i < N; i++)
+		evs[i].syscall.nr = 1000 + i % (NXR_COL_MAX_GROUPS + 44);
+	buf = encode(e, evs, N, &plen);
+	free(buf);
+	nxr_colenc_free(e);
+	e = nxr_colenc_new();
+	assert_non_null(e);
+	for (unsigned s = 0; s < MEMO_SEGS_T + 1; s++) {
+		if (s) {	/* (the first: the events coded without TCOPY) */
+			t_flowing(evs, N);
+			for (unsigned i = 0; i < N; i++)
+				evs[i].syscall.nr = 1000 + i % (NXR_COL_MAX_GROUPS + 44);
+		}
+		buf = encode(e, evs, N, &len);
+		expect_decoded(d, buf, len, evs, N);
+		if (s == 0 && len * 20 >= plen * 19)
+			fail_msg("TCOPY: %zu bytes, without: %zu", len, plen);
+		free(buf);
+	}
+	nxr_colenc_free(e);
+	free(evs);
+	nxr_coldec_free(d);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -3737,6 +3783,7 @@ int main(void)
 		cmocka_unit_test(test_copy_stream),
 		cmocka_unit_test(test_copy_decoder_state),
 		cmocka_unit_test(test_tgapn_stream),
+		cmocka_unit_test(test_copy_stream_ungrouped),
 	};
 
 	return cmocka_run_group_tests_name("colcodec", tests, setup, teardown);
