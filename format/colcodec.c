@@ -871,6 +871,7 @@ struct nxr_colenc {
 	size_t lcountcap;
 	uint32_t lgn;			/* the section's groups (ggid), 0 when not grouped */
 	uint32_t ltail;			/* ... then values of one more part (TGAPN) */
+	unsigned logh_sub;		/* try_logh()'s only sub when choosing; LOGH_SUBS: any */
 	uint8_t lmemo[(NX_KIND_MAX_ID + 1) * (MAXF + 1) * 4];	/* LOGH's flags + 1, as hmemo */
 	/* TCOPY (format 1.5) */
 	bool copy;			/* allowed */
@@ -2273,6 +2274,7 @@ struct nxr_colenc *nxr_colenc_new(void)
 	e->context = true;
 	e->timing = true;
 	e->copy = true;
+	e->logh_sub = LOGH_SUBS;
 	return e;
 }
 
@@ -3179,6 +3181,8 @@ static size_t try_logh(struct nxr_colenc *e, const uint64_t *v, size_t n, bool g
 			for (unsigned y = 0; y < LOGH_MAXSYM; y++)
 				all[y] += all[(k + 1) * LOGH_MAXSYM + y];
 		for (unsigned sub = 0; sub < LOGH_SUBS; sub++) {
+			if (e->logh_sub < LOGH_SUBS && sub != e->logh_sub)
+				continue;
 			cost = 2 + logh_resub_cost(h, all, sub, tmp);	/* + mode, flags */
 			if (cost < best) {
 				best = cost;
@@ -3831,8 +3835,13 @@ static long put_copy(struct nxr_colenc *e, unsigned f, uint32_t n, uint8_t *memo
 		if (e->timing && !(e->segs % MEMO_SEGS) && e->lgn > 1 &&
 		    il > n / COPY_LOGH_GAIN_MIN) {
 			uint8_t *alt = e->cbuf + col_bound(n) + 64;	/* (room past both) */
-			size_t al = try_logh(e, e->cix, n, true, alt, lm,
-					     il - n / COPY_LOGH_GAIN_MIN);
+			size_t al;
+
+			/* (sub 3: slots below 16 are their own symbols, which the
+			 * reader takes several a lookup: logh_small_part()) */
+			e->logh_sub = 3;
+			al = try_logh(e, e->cix, n, true, alt, lm, il - n / COPY_LOGH_GAIN_MIN);
+			e->logh_sub = LOGH_SUBS;
 
 			if (al) {
 				memcpy(p, alt, al);
@@ -5134,6 +5143,44 @@ static const uint8_t *dec_tnear(struct nxr_coldec *d, const uint8_t *p, const ui
 }
 
 /*
+ * A LOGH part whose symbols all stand for themselves (below 2 << sub: no
+ * raw bits; at most 256 of them from lo), as TCOPY's slots are: its cnt
+ * symbols' code read at p (then past it), and its m values decoded from
+ * the nb bytes after that through the multi-symbol table, several short
+ * codes a lookup (the chain of one lookup a value took a slot column
+ * longer to read than the literals), into out as lo + the symbol. False
+ * when malformed.
+ */
+static bool logh_small_part(struct nxr_coldec *d, const uint8_t **pp, const uint8_t *end,
+			    uint64_t lo, uint64_t cnt, size_t m, uint64_t *out)
+{
+	struct nxr_huff_dec *h = &d->huff;
+	uint8_t *sym = d->jx;	/* (free in a LOGH column: 2 (n + 48) bytes) */
+	const uint8_t *p = *pp;
+	uint64_t nb, pos = 0, lim;
+	size_t i = 0;
+
+	if (nxr_huff_table_get(h, (unsigned)cnt, &p, end) < 0 ||
+	    nxr_get_varint(&p, end, &nb) || nb > (uint64_t)(end - p))
+		return false;
+	nxr_huff_multi_init(h, NULL);
+	lim = nb * 8;
+	while (i + 7 <= m && pos <= lim) {
+		uint64_t e = nxr_huff_mlook(h, nxr_bits_peek(p, pos));
+
+		nxr_store_le64(sym + i, e >> 8);
+		i += (e >> 4) & 15u;
+		pos += e & 15u;
+	}
+	if (!nxr_huff_bytes_tail(h, p, &pos, lim, i, m, sym) || (pos + 7) / 8 != nb)
+		return false;
+	for (size_t j = 0; j < m; j++)
+		out[j] = lo + sym[j];
+	*pp = p + nb;
+	return true;
+}
+
+/*
  * LOGH (format 1.4): the flags, then each part's code and stream: one
  * part, or (flag 4, grouped: only in a section's field, may_group) one per
  * group, the runs of the section's grouped selector column. Each value is
@@ -5170,8 +5217,15 @@ static const uint8_t *dec_logh(struct nxr_coldec *d, const uint8_t *p, const uin
 			for (m = 1; i + m < n && gs[i + m] == gs[i]; m++)
 				;
 		if (nxr_get_varint(&p, end, &lo) || lo >= nsym || nxr_get_varint(&p, end, &cnt) ||
-		    cnt == 0 || cnt > nsym - lo ||
-		    nxr_huff_table_get_x(&d->huff, (unsigned)cnt, &p, end, nraw + lo) < 0 ||
+		    cnt == 0 || cnt > nsym - lo)
+			return NULL;
+		if (lo + cnt <= 2u << sub && cnt <= 256) {
+			if (!logh_small_part(d, &p, end, lo, cnt, m, out + i))
+				return NULL;
+			i += m;
+			continue;
+		}
+		if (nxr_huff_table_get_x(&d->huff, (unsigned)cnt, &p, end, nraw + lo) < 0 ||
 		    nxr_get_varint(&p, end, &nb) || nb > (uint64_t)(end - p))
 			return NULL;
 		lim = nb * 8;
@@ -5741,6 +5795,22 @@ static NXR_ALWAYS_INLINE void copy_fill(struct nxr_coldec *d, const struct kdec 
 	*last = h << 32 | q;
 }
 
+/* copy_fill() of one field (dst, its slots, their sources) through
+ * arguments the caller keeps in registers: the stores of the events it
+ * fills may alias the decoder's fields for the compiler, which then loads
+ * them again at every syscall */
+static NXR_ALWAYS_INLINE void copy_fill_one(uint64_t *dst, const uint8_t *slot,
+					    const uint8_t *src, uint64_t *last,
+					    uint64_t *const *fv, uint32_t t, uint32_t q)
+{
+	uint64_t h = last[t];
+	const uint32_t at[3] = { q, (uint32_t)h, (uint32_t)(h >> 32) };
+	unsigned y = src[slot[q]];
+
+	dst[q] = fv[y & 7][at[y >> 3]];
+	last[t] = h << 32 | q;
+}
+
 /* One kind's section body [p, end); NULL when malformed. */
 static const uint8_t *dec_section(struct nxr_coldec *d, uint32_t kind, const uint8_t *p,
 				  const uint8_t *end, void *dctx)
@@ -6239,7 +6309,9 @@ size_t nxr_coldec_next_batch(struct nxr_coldec *d, struct nxr_event *evs, size_t
 
 	const uint32_t *pos = ks->grouped ? ks->pos : NULL, *stask = ks->task;
 	uint32_t cur = ks->cur;
-	const bool cp = d->cpnf;
+	const bool cp = d->cpnf > 1;
+	uint64_t *const c1dst = d->cpnf == 1 ? d->cpdst[0] : NULL, *const clast = d->cplast;
+	const uint8_t *const c1slot = d->cpslot[0], *const c1src = d->cpsrc[0];
 
 	/* runs of syscalls with the cursor and the grouping in locals, other
 	 * kinds between them through fill_event() (never a syscall here);
@@ -6249,7 +6321,9 @@ size_t nxr_coldec_next_batch(struct nxr_coldec *d, struct nxr_event *evs, size_t
 		for (; i < end && kind[i] == NX_KIND_SYSCALL; i++, k++, cur++) {
 			uint32_t q = pos ? pos[cur] : cur;
 
-			if (cp)
+			if (c1dst)
+				copy_fill_one(c1dst, c1slot, c1src, clast, ks->f, stask[cur], q);
+			else if (cp)
 				copy_fill(d, ks, cur, q);
 			put_syscall(&evs[k], ks, q, stask[cur], tpid, ttid, key[i]);
 		}
@@ -6270,7 +6344,9 @@ size_t nxr_coldec_next_batch(struct nxr_coldec *d, struct nxr_event *evs, size_t
 		for (; i < stop; i++, k++, cur++) {
 			uint32_t q = pos ? pos[cur] : cur;
 
-			if (cp)
+			if (c1dst)
+				copy_fill_one(c1dst, c1slot, c1src, clast, ks->f, stask[cur], q);
+			else if (cp)
 				copy_fill(d, ks, cur, q);
 			put_syscall(&evs[k], ks, q, stask[cur], tpid, ttid, key[i]);
 		}

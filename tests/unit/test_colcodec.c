@@ -2680,15 +2680,18 @@ static int t_load_keys(const uint8_t *buf, size_t len, unsigned n, const uint64_
 
 /*
  * LOGH as arg2's column, every sub, in columns of every length: decoded
- * exactly (values of every bit length, 0 and 2^64 - 1 among them); as the
- * keys column too. Refused: a stream longer or shorter than its codes, a
+ * exactly (values of every bit length, 0 and 2^64 - 1 among them; small
+ * values that are their own symbols, of one symbol or many); as the keys
+ * column too. Refused: a stream longer or shorter than its codes, a
  * grouped one in a section without a selector, unknown flags, a symbol
  * range past the alphabet, and LOGH nested in a DICT.
  */
 static void test_logh_columns(void **state)
 {
-	static const unsigned sub[] = { 1, 0, 2, 3 }, lo[] = { 0, 1, 8, 0 },
-			      cnt[] = { 128, 64, 128, 1 };
+	/* (shapes 4-7: every symbol its own value, no raw bits, which the
+	 * reader decodes several a lookup: logh_small_part()) */
+	static const unsigned sub[] = { 1, 0, 2, 3, 3, 3, 2, 3 }, lo[] = { 0, 1, 8, 0, 2, 0, 0, 5 },
+			      cnt[] = { 128, 64, 128, 1, 8, 16, 8, 1 };
 	static uint64_t v[300], tasks[300], zero[300];
 	static uint8_t col[300 * 10 + 256], buf[300 * 20 + 2048], buf2[300 * 20 + 2048];
 	static const uint8_t bad[][8] = {
@@ -2703,14 +2706,14 @@ static void test_logh_columns(void **state)
 	for (unsigned li = 0; li < sizeof(t_lengths) / sizeof(*t_lengths); li++) {
 		unsigned n = t_lengths[li];
 
-		for (unsigned s = 0; s < 4; s++) {
+		for (unsigned s = 0; s < 8; s++) {
 			unsigned l = lo[s], r;
 			uint8_t *end;
 			size_t len;
 
 			for (unsigned i = 0; i < n; i++) {
 				tasks[i] = 0;
-				v[i] = t_logh_value(s);
+				v[i] = s < 4 ? t_logh_value(s) : lo[s] + rnd() % cnt[s];
 			}
 			if (s == 0 && n > 2)
 				v[0] = 0, v[1] = UINT64_MAX;
