@@ -6298,6 +6298,29 @@ static NXR_ALWAYS_INLINE void put_syscall(struct nxr_event *ev, const struct kde
 	(void)bit;
 }
 
+/* The one TCOPY field next_batch_syscall() fills (dst NULL: none, or
+ * several, through copy_fill()), in locals of the batch */
+struct copy_one {
+	uint64_t *dst, *last;
+	const uint8_t *slot, *src;
+};
+
+/* Syscall cur of the section, its copies filled first, into *ev */
+static NXR_ALWAYS_INLINE void next_batch_syscall(struct nxr_coldec *d, struct kdec *ks,
+					       const struct copy_one *c1, bool cp,
+					       const uint32_t *pos, const uint32_t *stask,
+					       const uint32_t *tpid, const uint32_t *ttid,
+					       uint32_t cur, uint64_t key, struct nxr_event *ev)
+{
+	uint32_t q = pos ? pos[cur] : cur;
+
+	if (c1->dst)
+		copy_fill_one(c1->dst, c1->slot, c1->src, c1->last, ks->f, stask[cur], q);
+	else if (cp)
+		copy_fill(d, ks, cur, q);
+	put_syscall(ev, ks, q, stask[cur], tpid, ttid, key);
+}
+
 size_t nxr_coldec_next_batch(struct nxr_coldec *d, struct nxr_event *evs, size_t max,
 			     uint32_t *used)
 {
@@ -6310,23 +6333,17 @@ size_t nxr_coldec_next_batch(struct nxr_coldec *d, struct nxr_event *evs, size_t
 	const uint32_t *pos = ks->grouped ? ks->pos : NULL, *stask = ks->task;
 	uint32_t cur = ks->cur;
 	const bool cp = d->cpnf > 1;
-	uint64_t *const c1dst = d->cpnf == 1 ? d->cpdst[0] : NULL, *const clast = d->cplast;
-	const uint8_t *const c1slot = d->cpslot[0], *const c1src = d->cpsrc[0];
+	const struct copy_one c1 = { d->cpnf == 1 ? d->cpdst[0] : NULL, d->cplast, d->cpslot[0],
+				     d->cpsrc[0] };
 
 	/* runs of syscalls with the cursor and the grouping in locals, other
 	 * kinds between them through fill_event() (never a syscall here);
 	 * with the kinds in runs, a run's end bounds its syscalls, else each
 	 * event's kind is tested */
 	while (!d->nruns && i < end) {
-		for (; i < end && kind[i] == NX_KIND_SYSCALL; i++, k++, cur++) {
-			uint32_t q = pos ? pos[cur] : cur;
-
-			if (c1dst)
-				copy_fill_one(c1dst, c1slot, c1src, clast, ks->f, stask[cur], q);
-			else if (cp)
-				copy_fill(d, ks, cur, q);
-			put_syscall(&evs[k], ks, q, stask[cur], tpid, ttid, key[i]);
-		}
+		for (; i < end && kind[i] == NX_KIND_SYSCALL; i++, k++, cur++)
+			next_batch_syscall(d, ks, &c1, cp, pos, stask, tpid, ttid, cur, key[i],
+					   &evs[k]);
 		if (i < end) {
 			k += (size_t)fill_event(d, i, kind[i], &evs[k]);
 			i++;
@@ -6341,15 +6358,9 @@ size_t nxr_coldec_next_batch(struct nxr_coldec *d, struct nxr_event *evs, size_t
 				k += (size_t)fill_event(d, i, kd, &evs[k]);
 			continue;
 		}
-		for (; i < stop; i++, k++, cur++) {
-			uint32_t q = pos ? pos[cur] : cur;
-
-			if (c1dst)
-				copy_fill_one(c1dst, c1slot, c1src, clast, ks->f, stask[cur], q);
-			else if (cp)
-				copy_fill(d, ks, cur, q);
-			put_syscall(&evs[k], ks, q, stask[cur], tpid, ttid, key[i]);
-		}
+		for (; i < stop; i++, k++, cur++)
+			next_batch_syscall(d, ks, &c1, cp, pos, stask, tpid, ttid, cur, key[i],
+					   &evs[k]);
 	}
 	ks->cur = cur;
 	*used = i - d->i;

@@ -2834,6 +2834,29 @@ static void test_tgap_keys(void **state)
 	}
 }
 
+/* Places of n events grouped by nrs[] (first appearance, stable): pos[j]
+ * the place of event j, inv[q] the event at place q */
+static void t_grouping(const uint64_t *nrs, unsigned n, unsigned *pos, unsigned *inv)
+{
+	uint64_t order[300];
+	unsigned no = 0, q = 0;
+
+	for (unsigned j = 0; j < n; j++) {
+		unsigned k = 0;
+
+		while (k < no && order[k] != nrs[j])
+			k++;
+		if (k == no)
+			order[no++] = nrs[j];
+	}
+	for (unsigned k = 0; k < no; k++)
+		for (unsigned j = 0; j < n; j++)
+			if (nrs[j] == order[k]) {
+				pos[j] = q;
+				inv[q++] = j;
+			}
+}
+
 /* TGAPN's keys by the spec: as TGAP's, the differences of a task's later
  * events not zigzagged */
 static void t_tgapn(const uint64_t *z, const uint64_t *tasks, unsigned n, uint64_t *want)
@@ -2861,6 +2884,7 @@ static void t_tgapn(const uint64_t *z, const uint64_t *tasks, unsigned n, uint64
 static void test_tgapn_keys(void **state)
 {
 	static uint64_t z[300], zg[300], tasks[300], want[300], nrs[300];
+	static unsigned pos[300], inv[300];
 	static uint8_t kcol[300 * 10 + 64], nest[300 * 10 + 64], buf[300 * 20 + 1024],
 		buf2[300 * 20 + 1024];
 	const uint8_t *cols[10] = { NULL };
@@ -2871,8 +2895,7 @@ static void test_tgapn_keys(void **state)
 		unsigned n = t_lengths[li];
 
 		for (unsigned nt = 1; nt <= 3 && nt <= n; nt++) {
-			unsigned nn = 1 + (unsigned)(rnd() % 4), q = 0;
-			uint64_t order[4], no = 0;
+			unsigned nn = 1 + (unsigned)(rnd() % 4);
 			size_t len, nl;
 
 			for (unsigned i = 0; i < n; i++) {
@@ -2881,19 +2904,9 @@ static void test_tgapn_keys(void **state)
 				nrs[i] = 40 + rnd() % nn;
 			}
 			t_tgapn(z, tasks, n, want);
-			/* grouped order: numbers by first appearance, stable */
-			for (unsigned i = 0; i < n; i++) {
-				unsigned k = 0;
-
-				while (k < no && order[k] != nrs[i])
-					k++;
-				if (k == no)
-					order[no++] = nrs[i];
-			}
-			for (unsigned k = 0; k < no; k++)
-				for (unsigned i = 0; i < n; i++)
-					if (nrs[i] == order[k])
-						zg[q++] = z[i];
+			t_grouping(nrs, n, pos, inv);
+			for (unsigned q = 0; q < n; q++)
+				zg[q] = z[inv[q]];
 			len = t_payload_any(buf, n, nt, tasks, cols, lens, nrs);
 			for (unsigned m = 0; m < 2; m++) {
 				nest[0] = 0;
@@ -2933,9 +2946,6 @@ static void test_tgapn_keys(void **state)
 	}
 }
 
-/* n syscalls of 4 numbers over 6 tasks, in the order of their keys: each
- * task's next entry 200-700 ns after its last exit, durations 80-200 ns,
- * 2-4 us, 20-60 us or 0.5-2 ms by number; every 7th event (mixed) an exit */
 static int t_by_key(const void *a, const void *b)
 {
 	const struct nxr_event *x = a, *y = b;
@@ -2945,6 +2955,11 @@ static int t_by_key(const void *a, const void *b)
 	return kx < ky ? -1 : kx > ky;
 }
 
+/* n syscalls of 4 numbers over 6 tasks, in the order of their keys: each
+ * task's next entry 200-700 ns after its last exit (gap_by_nr: plus
+ * 150-300 ns, 3-6 us, 40-80 us or 0.9-1.8 ms by the number it enters),
+ * durations 80-200 ns, 2-4 us, 20-60 us or 0.5-2 ms by number; every 7th
+ * event (mixed) an exit */
 static void t_timed_gaps(struct nxr_event *evs, unsigned n, bool mixed, bool gap_by_nr)
 {
 	static const uint64_t lo[] = { 80, 2000, 20000, 500000 }, span[] = { 120, 2000, 40000,
@@ -2979,9 +2994,64 @@ static void t_timed_gaps(struct nxr_event *evs, unsigned n, bool mixed, bool gap
 	qsort(evs, n, sizeof(*evs), t_by_key);
 }
 
-static void t_timed(struct nxr_event *evs, unsigned n, bool mixed)
+/*
+ * A stream of N events gen(evs, N, arg) makes, encoded with the feature
+ * off() turns off and without: with it smaller by at least a frac-th (what
+ * names the feature); then N-event segments of it through one encoder,
+ * read back in the segment that chooses and in the ones that follow, the
+ * second also damaged (refused or decoded).
+ */
+static void t_stream_gains(void (*gen)(struct nxr_event *, unsigned, int), int arg,
+			   void (*off)(struct nxr_colenc *), unsigned frac, const char *what)
 {
-	t_timed_gaps(evs, n, mixed, false);
+	enum { N = 6000 };
+	struct nxr_event *evs = calloc(N, sizeof(*evs));
+	struct nxr_coldec *d = nxr_coldec_new();
+	struct nxr_colenc *e = nxr_colenc_new();
+	uint8_t *good, *plain;
+	size_t len, plen;
+
+	assert_non_null(evs);
+	assert_non_null(d);
+	assert_non_null(e);
+	gen(evs, N, arg);
+	len = round_trip(evs, N);
+	off(e);
+	plain = encode(e, evs, N, &plen);
+	nxr_colenc_free(e);
+	free(plain);
+	if (len * frac >= plen * (frac - 1))
+		fail_msg("%s: %zu bytes, without: %zu", what, len, plen);
+	e = nxr_colenc_new();
+	assert_non_null(e);
+	for (unsigned s = 0; s < MEMO_SEGS_T + 1; s++) {
+		gen(evs, N, arg);
+		good = encode(e, evs, N, &len);
+		expect_decoded(d, good, len, evs, N);
+		if (s == 1)
+			assert_true(damage(d, good, len, N, 64, 3) > 0);
+		free(good);
+	}
+	nxr_colenc_free(e);
+	free(evs);
+	nxr_coldec_free(d);
+}
+
+static void t_timing_off(struct nxr_colenc *e)
+{
+	nxr_colenc_set_timing(e, false);
+}
+
+static void t_copy_off(struct nxr_colenc *e)
+{
+	nxr_colenc_set_copy(e, false);
+}
+
+/* t_timed_gaps() as t_stream_gains() calls it: arg bit 0 mixed, bit 1
+ * gaps by number */
+static void t_timed_arg(struct nxr_event *evs, unsigned n, int arg)
+{
+	t_timed_gaps(evs, n, arg & 1, arg & 2);
 }
 
 /*
@@ -2993,41 +3063,9 @@ static void t_timed(struct nxr_event *evs, unsigned n, bool mixed)
  */
 static void test_timing_stream(void **state)
 {
-	enum { N = 6000 };
-	struct nxr_event *evs = calloc(N, sizeof(*evs));
-	struct nxr_coldec *d = nxr_coldec_new();
-	struct nxr_colenc *e;
-	uint8_t *good, *plain;
-	size_t len, plen;
-
 	(void)state;
-	assert_non_null(evs);
-	assert_non_null(d);
-	for (int mixed = 0; mixed < 2; mixed++) {
-		t_timed(evs, N, mixed);
-		len = round_trip(evs, N);
-		e = nxr_colenc_new();
-		assert_non_null(e);
-		nxr_colenc_set_timing(e, false);
-		plain = encode(e, evs, N, &plen);
-		nxr_colenc_free(e);
-		free(plain);
-		if (len * 10 >= plen * 9)
-			fail_msg("timing modes: %zu bytes, without: %zu", len, plen);
-		e = nxr_colenc_new();
-		assert_non_null(e);
-		for (unsigned s = 0; s < MEMO_SEGS_T + 1; s++) {
-			t_timed(evs, N, mixed);
-			good = encode(e, evs, N, &len);
-			expect_decoded(d, good, len, evs, N);
-			if (s == 1)
-				assert_true(damage(d, good, len, N, 64, 3) > 0);
-			free(good);
-		}
-		nxr_colenc_free(e);
-	}
-	free(evs);
-	nxr_coldec_free(d);
+	for (int mixed = 0; mixed < 2; mixed++)
+		t_stream_gains(t_timed_arg, mixed, t_timing_off, 10, "timing modes");
 }
 
 /* ---- TCOPY (format 1.5) ---- */
@@ -3261,29 +3299,6 @@ static uint8_t *t_rle1(uint8_t *p, uint64_t x, size_t n)
 	*p++ = 1;
 	p = t_for_col(p, &x, 1);
 	return t_for_col(p, &l, 1);
-}
-
-/* Places of n events grouped by nrs[] (first appearance, stable): pos[j]
- * the place of event j, inv[q] the event at place q */
-static void t_grouping(const uint64_t *nrs, unsigned n, unsigned *pos, unsigned *inv)
-{
-	uint64_t order[300];
-	unsigned no = 0, q = 0;
-
-	for (unsigned j = 0; j < n; j++) {
-		unsigned k = 0;
-
-		while (k < no && order[k] != nrs[j])
-			k++;
-		if (k == no)
-			order[no++] = nrs[j];
-	}
-	for (unsigned k = 0; k < no; k++)
-		for (unsigned j = 0; j < n; j++)
-			if (nrs[j] == order[k]) {
-				pos[j] = q;
-				inv[q++] = j;
-			}
 }
 
 /*
@@ -3586,6 +3601,12 @@ static void t_flowing(struct nxr_event *evs, unsigned n)
 	}
 }
 
+static void t_flowing_arg(struct nxr_event *evs, unsigned n, int arg)
+{
+	(void)arg;
+	t_flowing(evs, n);
+}
+
 /*
  * Registers that flow from a task's syscall to its next: the writer takes
  * TCOPY for some of them, a tenth smaller in all than without it; the
@@ -3595,39 +3616,8 @@ static void t_flowing(struct nxr_event *evs, unsigned n)
  */
 static void test_copy_stream(void **state)
 {
-	enum { N = 6000 };
-	struct nxr_event *evs = calloc(N, sizeof(*evs));
-	struct nxr_coldec *d = nxr_coldec_new();
-	struct nxr_colenc *e;
-	uint8_t *good, *plain;
-	size_t len, plen;
-
 	(void)state;
-	assert_non_null(evs);
-	assert_non_null(d);
-	t_flowing(evs, N);
-	len = round_trip(evs, N);
-	e = nxr_colenc_new();
-	assert_non_null(e);
-	nxr_colenc_set_copy(e, false);
-	plain = encode(e, evs, N, &plen);
-	nxr_colenc_free(e);
-	free(plain);
-	if (len * 10 >= plen * 9)
-		fail_msg("TCOPY: %zu bytes, without: %zu", len, plen);
-	e = nxr_colenc_new();
-	assert_non_null(e);
-	for (unsigned s = 0; s < MEMO_SEGS_T + 1; s++) {
-		t_flowing(evs, N);
-		good = encode(e, evs, N, &len);
-		expect_decoded(d, good, len, evs, N);
-		if (s == 1)
-			assert_true(damage(d, good, len, N, 64, 3) > 0);
-		free(good);
-	}
-	nxr_colenc_free(e);
-	free(evs);
-	nxr_coldec_free(d);
+	t_stream_gains(t_flowing_arg, 0, t_copy_off, 10, "TCOPY");
 }
 
 /*
@@ -3638,41 +3628,9 @@ static void test_copy_stream(void **state)
  */
 static void test_tgapn_stream(void **state)
 {
-	enum { N = 6000 };
-	struct nxr_event *evs = calloc(N, sizeof(*evs));
-	struct nxr_coldec *d = nxr_coldec_new();
-	struct nxr_colenc *e;
-	uint8_t *good, *plain;
-	size_t len, plen;
-
 	(void)state;
-	assert_non_null(evs);
-	assert_non_null(d);
-	for (int mixed = 0; mixed < 2; mixed++) {
-		t_timed_gaps(evs, N, mixed, true);
-		len = round_trip(evs, N);
-		e = nxr_colenc_new();
-		assert_non_null(e);
-		nxr_colenc_set_copy(e, false);
-		plain = encode(e, evs, N, &plen);
-		nxr_colenc_free(e);
-		free(plain);
-		if (len * 20 >= plen * 19)
-			fail_msg("TGAPN: %zu bytes, without: %zu", len, plen);
-		e = nxr_colenc_new();
-		assert_non_null(e);
-		for (unsigned s = 0; s < MEMO_SEGS_T + 1; s++) {
-			t_timed_gaps(evs, N, mixed, true);
-			good = encode(e, evs, N, &len);
-			expect_decoded(d, good, len, evs, N);
-			if (s == 1)
-				assert_true(damage(d, good, len, N, 64, 3) > 0);
-			free(good);
-		}
-		nxr_colenc_free(e);
-	}
-	free(evs);
-	nxr_coldec_free(d);
+	for (int mixed = 0; mixed < 2; mixed++)
+		t_stream_gains(t_timed_arg, mixed | 2, t_copy_off, 20, "TGAPN");
 }
 
 /*
