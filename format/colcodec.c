@@ -5851,7 +5851,7 @@ static const uint8_t *dec_section(struct nxr_coldec *d, uint32_t kind, const uin
 		p += clen;
 		ctx = d->gtask;
 		d->lgsel = col;
-		if (kind == NX_KIND_SYSCALL)
+		if (kind == NX_KIND_SYSCALL && sel - 1 == SF_nr)	/* (TGAPN's parts) */
 			d->sysgs = col;
 	}
 	for (uint64_t f = 0; f < nf; f++) {
@@ -5964,7 +5964,7 @@ static void keys_from_entry(struct nxr_coldec *d, uint64_t nruns, uint32_t n)
  * TGAPN (format 1.5): its nested column, the syscalls' values in their
  * section's grouped order (LOGH with a part per group) then the other
  * events' in event order (one more part), read into d->key in event order
- * for keys_from_tgap(). Only where the syscalls are grouped. False when
+ * for keys_from_tgap(). Only where the syscalls are grouped by number. False when
  * malformed.
  */
 static bool keys_from_tgapn(struct nxr_coldec *d, uint64_t nruns, uint32_t n)
@@ -5974,7 +5974,7 @@ static bool keys_from_tgapn(struct nxr_coldec *d, uint64_t nruns, uint32_t n)
 	uint64_t *z = d->cpv, *gs = d->tgs;
 	uint32_t nsys = 0, other = ks->n;
 
-	if (!ks->n || !ks->grouped)
+	if (!ks->n || !ks->grouped || !d->sysgs)
 		return false;
 	/* the parts: the selector's runs, then one of a value no number has */
 	memcpy(gs, d->sysgs, (size_t)ks->n * sizeof(*gs));

@@ -947,12 +947,14 @@ static uint8_t *t_for(uint8_t *p, const uint64_t *v, size_t n, unsigned wb, uint
 /*
  * A payload of n syscalls over ntasks tasks (pid = tid = 7 + task), their
  * tasks tasks[] (FOR, width 8), each field f's column the len[f] bytes at
- * col[f], or all 0 (width 0) where col[f] is NULL; not grouped, or (nrs not
- * NULL) grouped by nr, nrs[] (< 256, event order) its selector column (FOR,
- * width 8) in place of field 8's; into buf, its length returned.
+ * col[f], or all 0 (width 0) where col[f] is NULL; not grouped, or (sv not
+ * NULL) grouped by field self, sv[] (< 256, event order) its selector
+ * column (FOR, width 8) in place of that field's; into buf, its length
+ * returned.
  */
-static size_t t_payload_any(uint8_t *buf, unsigned n, unsigned ntasks, const uint64_t *tasks,
-			    const uint8_t *const col[10], const size_t len[10], const uint64_t *nrs)
+static size_t t_payload_sel(uint8_t *buf, unsigned n, unsigned ntasks, const uint64_t *tasks,
+			    const uint8_t *const col[10], const size_t len[10], const uint64_t *sv,
+			    unsigned self)
 {
 	uint8_t *p = buf, *body, *sec;
 	size_t blen;
@@ -977,19 +979,19 @@ static size_t t_payload_any(uint8_t *buf, unsigned n, unsigned ntasks, const uin
 	body = p + 3;					/* body_len: 3 varint bytes, below */
 	p = body;
 	*p++ = 10;
-	*p++ = nrs ? 9 : 0;
-	if (nrs) {
+	*p++ = (uint8_t)(sv ? self + 1 : 0);
+	if (sv) {
 		static uint8_t sel[300 * 2 + 64];
 		size_t sl;
 
 		sel[0] = 0;
-		sl = (size_t)(t_for(sel + 1, nrs, n, 8, 0) - sel);
+		sl = (size_t)(t_for(sel + 1, sv, n, 8, 0) - sel);
 		p = nxr_put_varint(p, sl);
 		memcpy(p, sel, sl);
 		p += sl;
 	}
 	for (unsigned f = 0; f < 10; f++) {
-		if (nrs && f == 8)
+		if (sv && f == self)
 			continue;
 		if (col[f]) {
 			p = nxr_put_varint(p, len[f]);
@@ -1007,6 +1009,13 @@ static size_t t_payload_any(uint8_t *buf, unsigned n, unsigned ntasks, const uin
 	sec[1] = (uint8_t)(0x80 | ((blen >> 7) & 0x7f));
 	sec[2] = (uint8_t)(blen >> 14);
 	return (size_t)(p - buf);
+}
+
+/* The same grouped (nrs not NULL) by nr, field 8 */
+static size_t t_payload_any(uint8_t *buf, unsigned n, unsigned ntasks, const uint64_t *tasks,
+			    const uint8_t *const col[10], const size_t len[10], const uint64_t *nrs)
+{
+	return t_payload_sel(buf, n, ntasks, tasks, col, len, nrs, 8);
 }
 
 static size_t t_payload_cols(uint8_t *buf, unsigned n, unsigned ntasks, const uint64_t *tasks,
@@ -2657,14 +2666,13 @@ static uint64_t t_logh_value(unsigned shape)
 }
 
 /* Loads buf2 (n syscalls, every duration 0) and checks each time key */
-static int t_load_keys(const uint8_t *buf, size_t len, unsigned n, const uint64_t *want)
+static int t_load_keys_d(struct nxr_coldec *d, const uint8_t *buf, size_t len, unsigned n,
+			 const uint64_t *want)
 {
-	struct nxr_coldec *d = nxr_coldec_new();
 	struct nxr_event ev;
 	const char *why = NULL;
 	int rc;
 
-	assert_non_null(d);
 	rc = nxr_coldec_load(d, buf, len, n, dctx, &why);
 	for (unsigned i = 0; rc == 0 && i < n; i++) {
 		assert_int_equal(nxr_coldec_next(d, &ev), 1);
@@ -2674,6 +2682,17 @@ static int t_load_keys(const uint8_t *buf, size_t len, unsigned n, const uint64_
 	}
 	if (rc)
 		assert_non_null(why);
+	return rc;
+}
+
+/* The same through a decoder of its own */
+static int t_load_keys(const uint8_t *buf, size_t len, unsigned n, const uint64_t *want)
+{
+	struct nxr_coldec *d = nxr_coldec_new();
+	int rc;
+
+	assert_non_null(d);
+	rc = t_load_keys_d(d, buf, len, n, want);
 	nxr_coldec_free(d);
 	return rc;
 }
@@ -2689,9 +2708,12 @@ static int t_load_keys(const uint8_t *buf, size_t len, unsigned n, const uint64_
 static void test_logh_columns(void **state)
 {
 	/* (shapes 4-7: every symbol its own value, no raw bits, which the
-	 * reader decodes several a lookup: logh_small_part()) */
-	static const unsigned sub[] = { 1, 0, 2, 3, 3, 3, 2, 3 }, lo[] = { 0, 1, 8, 0, 2, 0, 0, 5 },
-			      cnt[] = { 128, 64, 128, 1, 8, 16, 8, 1 };
+	 * reader decodes several a lookup: logh_small_part(); 8: the same but
+	 * the last symbol, 8, of values 8 and 9, a raw bit: not that way) */
+	static const unsigned sub[] = { 1, 0, 2, 3, 3, 3, 2, 3, 2 },
+			      lo[] = { 0, 1, 8, 0, 2, 0, 0, 5, 1 },
+			      cnt[] = { 128, 64, 128, 1, 8, 16, 8, 1, 8 },
+			      span[] = { 0, 0, 0, 0, 8, 16, 8, 1, 9 };
 	static uint64_t v[300], tasks[300], zero[300];
 	static uint8_t col[300 * 10 + 256], buf[300 * 20 + 2048], buf2[300 * 20 + 2048];
 	static const uint8_t bad[][8] = {
@@ -2706,14 +2728,14 @@ static void test_logh_columns(void **state)
 	for (unsigned li = 0; li < sizeof(t_lengths) / sizeof(*t_lengths); li++) {
 		unsigned n = t_lengths[li];
 
-		for (unsigned s = 0; s < 8; s++) {
+		for (unsigned s = 0; s < 9; s++) {
 			unsigned l = lo[s], r;
 			uint8_t *end;
 			size_t len;
 
 			for (unsigned i = 0; i < n; i++) {
 				tasks[i] = 0;
-				v[i] = s < 4 ? t_logh_value(s) : lo[s] + rnd() % cnt[s];
+				v[i] = s < 4 ? t_logh_value(s) : lo[s] + rnd() % span[s];
 			}
 			if (s == 0 && n > 2)
 				v[0] = 0, v[1] = UINT64_MAX;
@@ -2917,16 +2939,60 @@ static void test_tgapn_keys(void **state)
 				assert_int_equal(t_load_keys(buf2, t_with_keys(buf2, buf, len, n, nt, kcol,
 									 1 + nxr_varint_len(nl) + nl),
 							     n, want), 0);
-				/* a length one past the payload's end, one short */
-				for (int adj = -1; adj <= 1; adj += 2) {
-					uint8_t *p = nxr_put_varint(kcol + 1, nl + (size_t)adj);
+				/* a length one past the column's end, one short, one
+				 * with a byte left inside it, and one past the payload */
+				for (int adj = -1; adj <= 2; adj++) {
+					size_t cl = adj == 0 ? nl + 1 : adj == 2 ? 1u << 20
+										 : nl + (size_t)adj;
+					uint8_t *p = nxr_put_varint(kcol + 1, cl);
 
 					memcpy(p, nest, nl);
+					p[nl] = 0;
 					assert_int_equal(t_load_keys(buf2,
 								     t_with_keys(buf2, buf, len, n, nt, kcol,
-										 (size_t)(p - kcol) + nl),
+										 (size_t)(p - kcol) + nl +
+										 (adj == 0)),
 								     n, want), -EBADMSG);
 				}
+			}
+			/* one decoder: these keys, then TGAP's of the same
+			 * differences (each zigzagged: z is below 2^16), read right */
+			{
+				struct nxr_coldec *d = nxr_coldec_new();
+				static uint64_t zz[300], want4[300];
+
+				assert_non_null(d);
+				nest[0] = 0;
+				nl = (size_t)(t_for(nest + 1, zg, n, 16, 0) - nest);
+				kcol[0] = 19;
+				memcpy(nxr_put_varint(kcol + 1, nl), nest, nl);
+				assert_int_equal(t_load_keys_d(d, buf2, t_with_keys(buf2, buf, len, n, nt,
+									kcol,
+									1 + nxr_varint_len(nl) + nl),
+							       n, want), 0);
+				for (unsigned i = 0; i < n; i++)
+					zz[i] = z[i] << 1;
+				t_tgap(zz, tasks, n, want4);
+				kcol[0] = 15;
+				kcol[1] = 0;
+				nl = (size_t)(t_for(kcol + 2, zz, n, 24, 0) - kcol);
+				assert_int_equal(t_load_keys_d(d, buf2, t_with_keys(buf2, buf, len, n, nt,
+									kcol, nl),
+							       n, want4), 0);
+				nxr_coldec_free(d);
+			}
+			/* the syscalls grouped by another field (arg1) */
+			nest[0] = 0;
+			nl = (size_t)(t_for(nest + 1, zg, n, 16, 0) - nest);
+			kcol[0] = 19;
+			memcpy(nxr_put_varint(kcol + 1, nl), nest, nl);
+			{
+				size_t l1 = t_payload_sel(buf2, n, nt, tasks, cols, lens, nrs, 0);
+
+				memcpy(buf, buf2, l1);
+				assert_int_equal(t_load_keys(buf2, t_with_keys(buf2, buf, l1, n, nt, kcol,
+									 1 + nxr_varint_len(nl) + nl),
+							     n, want), -EBADMSG);
 			}
 			/* the same, the syscalls not grouped */
 			nest[0] = 0;
