@@ -3005,6 +3005,30 @@ static long maybe_zstd(struct nxr_colenc *e, uint8_t *col, size_t len, size_t n,
 	return (long)(p + zn - col);
 }
 
+/* A column's memos (its memo, HUFF's and LOGH's flags, 4 bytes each), kept
+ * while another coding is tried and put back when it loses */
+struct memo_keep {
+	uint8_t b[12];
+};
+
+static void memo_keep(const struct nxr_colenc *e, const uint8_t *memo, struct memo_keep *k)
+{
+	size_t mi = (size_t)(memo - &e->memo[0][0][0]);
+
+	memcpy(k->b, memo, 4);
+	memcpy(k->b + 4, &e->hmemo[mi], 4);
+	memcpy(k->b + 8, &e->lmemo[mi], 4);
+}
+
+static void memo_back(struct nxr_colenc *e, uint8_t *memo, const struct memo_keep *k)
+{
+	size_t mi = (size_t)(memo - &e->memo[0][0][0]);
+
+	memcpy(memo, k->b, 4);
+	memcpy(&e->hmemo[mi], k->b + 4, 4);
+	memcpy(&e->lmemo[mi], k->b + 8, 4);
+}
+
 /*
  * ---- ENTRY keys (format 1.3, NXR_INCOMPAT_CONTEXT) ----
  *
@@ -3344,8 +3368,8 @@ static size_t put_tgap(struct nxr_colenc *e, uint8_t *out, uint8_t *memo, size_t
  */
 static long enc_keys_13(struct nxr_colenc *e, uint8_t *out)
 {
-	uint8_t *memo = e->memo[0][2], *hm = &e->hmemo[memo - &e->memo[0][0][0]], keep[8];
-	uint8_t *last = &e->ctxwon[0][2];
+	uint8_t *memo = e->memo[0][2], *last = &e->ctxwon[0][2];
+	struct memo_keep keep;
 	uint32_t n = e->n;
 	size_t got, alt;
 	bool won;
@@ -3366,8 +3390,7 @@ static long enc_keys_13(struct nxr_colenc *e, uint8_t *out)
 		return (long)(memo[0] == M_ENTRY + 1 ? put_entry(e, out, memo)
 						      : enc_int_memo(e, 0, e->key, n, NULL, 0, out, memo));
 	got = enc_int_memo(e, 0, e->key, n, NULL, 0, out, memo);
-	memcpy(keep, memo, 4);
-	memcpy(keep + 4, hm, 4);
+	memo_keep(e, memo, &keep);
 	if (grow_fresh((void **)&e->alt, &e->altcap, col_bound(n) + 64) < 0)
 		return -ENOMEM;
 	alt = put_entry(e, e->alt, memo);
@@ -3377,23 +3400,24 @@ static long enc_keys_13(struct nxr_colenc *e, uint8_t *out)
 		memcpy(out, e->alt, alt);
 		return (long)alt;
 	}
-	memcpy(memo, keep, 4);
-	memcpy(hm, keep + 4, 4);
+	memo_back(e, memo, &keep);
 	return (long)got;
 }
 
 /*
  * The keys column at out; its length, or < 0. With TGAP allowed and
  * syscalls in the segment, a segment that chooses schemes codes the keys
- * as format 1.3 would (enc_keys_13()) and as TGAP, and keeps TGAP where it
- * takes n / 32 bytes off (memo[0] then says TGAP for the next segments).
+ * as format 1.3 would (enc_keys_13()), as TGAP, and (by_nr: the syscalls
+ * grouped, format 1.5 allowed) as TGAPN, and keeps each of the last two
+ * where it takes n / 32 bytes off the best before it (memo[0] then says
+ * which for the next segments).
  */
 static long enc_keys(struct nxr_colenc *e, uint8_t *out, bool by_nr)
 {
-	uint8_t *memo = e->memo[0][2], keep[12], *buf[2];
-	size_t mi = (size_t)(memo - &e->memo[0][0][0]), best, alt;
+	uint8_t *memo = e->memo[0][2], *buf[2], *bestbuf = out;
+	struct memo_keep keep;
 	uint32_t n = e->n;
-	uint8_t *bestbuf = out;
+	size_t best, alt;
 	long got;
 
 	by_nr = by_nr && e->copy && e->ngroups < NXR_COL_MAX_GROUPS;
@@ -3422,9 +3446,7 @@ static long enc_keys(struct nxr_colenc *e, uint8_t *out, bool by_nr)
 	/* TGAP, then (format 1.5) TGAPN: each kept where it takes n / 32
 	 * bytes off the best before it, the memos of the best restored */
 	for (unsigned w = 0; w < 1u + by_nr; w++) {
-		memcpy(keep, memo, 4);
-		memcpy(keep + 4, &e->hmemo[mi], 4);
-		memcpy(keep + 8, &e->lmemo[mi], 4);
+		memo_keep(e, memo, &keep);
 		alt = put_tgap(e, buf[w], memo,
 			       best > n / CONTEXT_GAIN_MIN + 1 ? best - n / CONTEXT_GAIN_MIN - 1 : 0,
 			       w == 1);
@@ -3434,9 +3456,7 @@ static long enc_keys(struct nxr_colenc *e, uint8_t *out, bool by_nr)
 			bestbuf = buf[w];
 			continue;
 		}
-		memcpy(memo, keep, 4);
-		memcpy(&e->hmemo[mi], keep + 4, 4);
-		memcpy(&e->lmemo[mi], keep + 8, 4);
+		memo_back(e, memo, &keep);
 	}
 	if (bestbuf != out)
 		memcpy(out, bestbuf, best);
@@ -3491,7 +3511,7 @@ static bool tnear_may_win(struct nxr_colenc *e, const uint64_t *v, size_t n, con
 static long enc_field_ctx(struct nxr_colenc *e, const uint64_t *v, uint32_t n,
 			  const uint32_t *ctx, uint8_t *out, uint8_t *memo, uint8_t *last)
 {
-	uint8_t *hm = &e->hmemo[memo - &e->memo[0][0][0]], keep[8];
+	struct memo_keep keep;
 	long got, alt;
 	size_t cl;
 	bool won;
@@ -3523,8 +3543,7 @@ static long enc_field_ctx(struct nxr_colenc *e, const uint64_t *v, uint32_t n,
 		*last = CTX_LOST;
 		return got;
 	}
-	memcpy(keep, memo, 4);
-	memcpy(keep + 4, hm, 4);
+	memo_keep(e, memo, &keep);
 	cl = emit_context(e, 0, v, n, ctx, e->ntasks, e->alt, memo);
 	memo[0] = M_TNEAR + 1;
 	alt = cl ? maybe_zstd(e, e->alt, cl, n, memo) : 0;
@@ -3537,8 +3556,7 @@ static long enc_field_ctx(struct nxr_colenc *e, const uint64_t *v, uint32_t n,
 	}
 	if (*last == CTX_CLOSE)
 		*last = CTX_CLOSE_LOST;
-	memcpy(memo, keep, 4);
-	memcpy(hm, keep + 4, 4);
+	memo_back(e, memo, &keep);
 	return got;
 }
 
@@ -3830,6 +3848,8 @@ static long put_copy(struct nxr_colenc *e, unsigned f, uint32_t n, uint8_t *memo
 	 * of loads); tried on a segment that chooses, kept for the others */
 	if (e->timing && e->segs % MEMO_SEGS && memo[1] == M_LOGH + 1) {
 		il = try_logh(e, e->cix, n, e->lgn > 1, p, lm, SIZE_MAX);
+		if (!il)	/* (it no longer fits) */
+			il = enc_int_memo(e, 1, e->cix, n, NULL, 0, p, memo + 1);
 	} else {
 		il = enc_int_memo(e, 1, e->cix, n, NULL, 0, p, memo + 1);
 		if (e->timing && !(e->segs % MEMO_SEGS) && e->lgn > 1 &&
@@ -3850,8 +3870,6 @@ static long put_copy(struct nxr_colenc *e, unsigned f, uint32_t n, uint8_t *memo
 			}
 		}
 	}
-	if (!il)	/* (LOGH kept no longer fits) */
-		il = enc_int_memo(e, 1, e->cix, n, NULL, 0, p, memo + 1);
 	p += il;
 	ll = enc_field_ctx(e, e->clit, e->cm, e->cctx, p, e->memo[0][3 + f],
 			   &e->ctxwon[0][3 + f]);
@@ -3872,8 +3890,8 @@ static long put_copy(struct nxr_colenc *e, unsigned f, uint32_t n, uint8_t *memo
 static long enc_field_copy(struct nxr_colenc *e, const struct kstage *ks, unsigned f,
 			   const uint64_t *v, const uint32_t *ctx, bool grouped, uint8_t *out)
 {
-	uint8_t *memo = e->memo[NX_KIND_SYSCALL][f], keep[12];
-	size_t mi = (size_t)(memo - &e->memo[0][0][0]);
+	uint8_t *memo = e->memo[NX_KIND_SYSCALL][f];
+	struct memo_keep keep;
 	uint32_t n = ks->n;
 	long got, alt;
 
@@ -3896,9 +3914,7 @@ static long enc_field_copy(struct nxr_colenc *e, const struct kstage *ks, unsign
 		copy_history(e, ks);
 	if (!copy_choose_slots(e, ks, f, (size_t)got))
 		return got;
-	memcpy(keep, memo, 4);
-	memcpy(keep + 4, &e->hmemo[mi], 4);
-	memcpy(keep + 8, &e->lmemo[mi], 4);
+	memo_keep(e, memo, &keep);
 	copy_split(e, ks, f, v, ctx, grouped);
 	alt = put_copy(e, f, n, memo);
 	if (alt < 0)
@@ -3908,9 +3924,7 @@ static long enc_field_copy(struct nxr_colenc *e, const struct kstage *ks, unsign
 		memo[0] = M_TCOPY + 1;
 		return alt;
 	}
-	memcpy(memo, keep, 4);
-	memcpy(&e->hmemo[mi], keep + 4, 4);
-	memcpy(&e->lmemo[mi], keep + 8, 4);
+	memo_back(e, memo, &keep);
 	return got;
 }
 
@@ -5777,6 +5791,17 @@ static int copy_prepare(struct nxr_coldec *d, struct kdec *ks)
 	return 0;
 }
 
+/* One copy: column dst's value at place q from the field and syscall its
+ * slot names (src: copy_prepare()'s table; at: this syscall's place and
+ * its task's two before) */
+static NXR_ALWAYS_INLINE void copy_value(uint64_t *dst, const uint8_t *slot, const uint8_t *src,
+					 uint64_t *const *fv, const uint32_t *at, uint32_t q)
+{
+	unsigned y = src[slot[q]];
+
+	dst[q] = fv[y & 7][at[y >> 3]];
+}
+
 /* Syscall j's copies (copy_prepare()), at its place q */
 static NXR_ALWAYS_INLINE void copy_fill(struct nxr_coldec *d, const struct kdec *ks,
 					uint32_t j, uint32_t q)
@@ -5787,11 +5812,8 @@ static NXR_ALWAYS_INLINE void copy_fill(struct nxr_coldec *d, const struct kdec 
 	uint64_t *const *fv = ks->f;
 
 	/* (nf in a local: the stores below may alias d's fields for the compiler) */
-	for (unsigned k = 0; k < nf; k++) {
-		unsigned y = d->cpsrc[k][d->cpslot[k][q]];
-
-		d->cpdst[k][q] = fv[y & 7][at[y >> 3]];
-	}
+	for (unsigned k = 0; k < nf; k++)
+		copy_value(d->cpdst[k], d->cpslot[k], d->cpsrc[k], fv, at, q);
 	*last = h << 32 | q;
 }
 
@@ -5805,9 +5827,8 @@ static NXR_ALWAYS_INLINE void copy_fill_one(uint64_t *dst, const uint8_t *slot,
 {
 	uint64_t h = last[t];
 	const uint32_t at[3] = { q, (uint32_t)h, (uint32_t)(h >> 32) };
-	unsigned y = src[slot[q]];
 
-	dst[q] = fv[y & 7][at[y >> 3]];
+	copy_value(dst, slot, src, fv, at, q);
 	last[t] = h << 32 | q;
 }
 
