@@ -86,6 +86,10 @@
 #define HM_DIRECT 4096u		/* map keys below this skip the hash */
 #define SAMPLE_RUNS 8u		/* a long column's scheme is chosen on 8 x BLK values */
 #define MEMO_SEGS 16u		/* ... in one segment of 16, and kept for the next 15 */
+#define RECHOOSE_SPAN_NS 250000000u	/* ... but also in every one whose events span
+					 * 250 ms: they came slowly enough (a full
+					 * segment's at most 131 k a second) for its
+					 * writer to code its syscalls twice */
 #define TCACHE_BITS 6u		/* task_of()'s cache: 64 slots */
 #define TCACHE (1u << TCACHE_BITS)
 #define DT_SIZE (1u << 17)	/* a dictionary's direct table: values in [-DT_NEG, DT_SIZE - DT_NEG) */
@@ -830,6 +834,8 @@ struct nxr_colenc {
 	uint64_t sg_val[NXR_COL_MAX_GROUPS];
 	struct hmap sg_map;
 	uint32_t segs;			/* payloads encoded */
+	bool choose;			/* this payload chooses its columns' schemes
+					 * afresh (else it follows their memos) */
 	bool dry;			/* choosing on a sample: blocks sized, not packed */
 	/* per column: 1 + its scheme, 1 + its nested ones' schemes, whether zstd
 	 * shrinks it (0 not known, 1 no, 2 yes) */
@@ -862,6 +868,10 @@ struct nxr_colenc {
 	size_t ringcap;
 	uint8_t *alt;			/* enc_field()'s second coding */
 	size_t altcap;
+	uint8_t *redo;			/* enc_syscall_field()'s coding afresh */
+	size_t redocap;
+	bool rechoose;			/* this payload's syscall fields are coded both
+					 * ways, as their memos say and afresh */
 	/* per column (the keys: [0][2]), how the last comparison of TNEAR or
 	 * ENTRY against the other schemes went: CTX_* */
 	uint8_t ctxwon[NX_KIND_MAX_ID + 1][MAXF + 1];
@@ -1391,7 +1401,7 @@ static size_t try_huff(struct nxr_colenc *e, int depth, const uint64_t *v, size_
 		gid = e->ggid;
 		goto put;
 	}
-	if (hm && *hm && e->segs % MEMO_SEGS) {
+	if (hm && *hm && !e->choose) {
 		s0 = (*hm - 1u) & 0x3f;
 		delta = (*hm - 1u) & 0x40;
 	} else {
@@ -1431,7 +1441,7 @@ static size_t try_huff(struct nxr_colenc *e, int depth, const uint64_t *v, size_
 	/* shift 0 first (given up early when its symbols are many), then s0;
 	 * the code built last is the winner's unless shift 0 wins over s0. A
 	 * kept choice: s0 only. */
-	for (unsigned s = hm && *hm && e->segs % MEMO_SEGS ? s0 : 0;; s = s0) {
+	for (unsigned s = hm && *hm && !e->choose ? s0 : 0;; s = s0) {
 		nd = huff_map(e, x, n, s, sym, s < s0 ? lim / 2 : lim);
 		if (nd) {
 			got = huff_estimate(e, hc, sym, nd, n, s);
@@ -1451,7 +1461,7 @@ static size_t try_huff(struct nxr_colenc *e, int depth, const uint64_t *v, size_
 		if (!nd || nxr_huff_build(hc, e->hcount, nd) < 0)
 			return 0;
 	}
-	if (memo && !(e->segs % MEMO_SEGS && *hm))
+	if (memo && (e->choose || !*hm))
 		*hm = (uint8_t)(1 + (best_s | (delta ? 0x40 : 0)));
 put:
 	got = huff_stream(e, hc, x, n, best_s, gid, sb, sb + half, &nb0);
@@ -2204,7 +2214,7 @@ static size_t enc_int_memo(struct nxr_colenc *e, int depth, const uint64_t *v, s
 		*out = M_FOR;
 		return 1;
 	}
-	if (memo && *memo && e->segs % MEMO_SEGS) {
+	if (memo && *memo && !e->choose) {
 		got = emit(e, depth, *memo - 1u, v, n, ctx, ntasks, out, memo);
 		*memo = (uint8_t)(out[0] + 1);
 		return got;
@@ -2352,6 +2362,7 @@ void nxr_colenc_free(struct nxr_colenc *e)
 	free(e->mtf);
 	free(e->ring);
 	free(e->alt);
+	free(e->redo);
 	free(e->lcount);
 	free(e->cp1);
 	free(e->cp2);
@@ -2985,7 +2996,7 @@ static long maybe_zstd(struct nxr_colenc *e, uint8_t *col, size_t len, size_t n,
 	uint8_t *p;
 	size_t zn;
 
-	if (len < 64 || len > col_bound(n) || (memo[3] == 1 && e->segs % MEMO_SEGS))
+	if (len < 64 || len > col_bound(n) || (memo[3] == 1 && !e->choose))
 		return (long)len;
 	if (grow_fresh((void **)&e->zbuf, &e->zcap, ZSTD_compressBound(len)) < 0)
 		return -ENOMEM;
@@ -3178,7 +3189,7 @@ static size_t try_logh(struct nxr_colenc *e, const uint64_t *v, size_t n, bool g
 	unsigned bsub = 0, bg = 0, np;
 	struct nxr_huff_enc *h = &e->huff[0];
 	uint8_t *p = out;
-	bool follow = *lm && e->segs % MEMO_SEGS && (!((*lm - 1) & 4) || grouped);
+	bool follow = *lm && !e->choose && (!((*lm - 1) & 4) || grouped);
 
 	np = logh_parts(e, grouped, (uint32_t)n, pc);
 	if (grow((void **)&e->lcount, &e->lcountcap, (size_t)(np + 2) * LOGH_MAXSYM,
@@ -3379,14 +3390,14 @@ static long enc_keys_13(struct nxr_colenc *e, uint8_t *out)
 			memo[0] = 0;
 		return (long)enc_int_memo(e, 0, e->key, n, NULL, 0, out, memo);
 	}
-	if (!(e->segs % MEMO_SEGS) && ctx_follow(e, *last, &won)) {
+	if (e->choose && ctx_follow(e, *last, &won)) {
 		if (won) {
 			memo[0] = M_ENTRY + 1;
 			return (long)put_entry(e, out, memo);
 		}
 		memo[0] = 0;
 	}
-	if (e->segs % MEMO_SEGS || ctx_follow(e, *last, &won))
+	if (!e->choose || ctx_follow(e, *last, &won))
 		return (long)(memo[0] == M_ENTRY + 1 ? put_entry(e, out, memo)
 						      : enc_int_memo(e, 0, e->key, n, NULL, 0, out, memo));
 	got = enc_int_memo(e, 0, e->key, n, NULL, 0, out, memo);
@@ -3428,7 +3439,7 @@ static long enc_keys(struct nxr_colenc *e, uint8_t *out, bool by_nr)
 			memo[0] = 0;
 		return enc_keys_13(e, out);
 	}
-	if (e->segs % MEMO_SEGS)
+	if (!e->choose)
 		return memo[0] == M_TGAP + 1 || memo[0] == M_TGAPN + 1
 			       ? (long)put_tgap(e, out, memo, SIZE_MAX, memo[0] == M_TGAPN + 1)
 			       : enc_keys_13(e, out);
@@ -3516,14 +3527,14 @@ static long enc_field_ctx(struct nxr_colenc *e, const uint64_t *v, uint32_t n,
 	size_t cl;
 	bool won;
 
-	if (e->context && n >= 8 && !(e->segs % MEMO_SEGS) && ctx_follow(e, *last, &won) && won) {
+	if (e->context && n >= 8 && e->choose && ctx_follow(e, *last, &won) && won) {
 		cl = emit_context(e, 0, v, n, ctx, e->ntasks, out, memo);
 		if (cl) {
 			memo[0] = M_TNEAR + 1;
 			return maybe_zstd(e, out, cl, n, memo);
 		}
 	}
-	if (!e->context || n < 8 || e->segs % MEMO_SEGS || ctx_follow(e, *last, &won)) {
+	if (!e->context || n < 8 || !e->choose || ctx_follow(e, *last, &won)) {
 		cl = enc_int_memo(e, 0, v, n, ctx, e->ntasks, out, memo);
 		return maybe_zstd(e, out, cl, n, memo);
 	}
@@ -3576,13 +3587,13 @@ static long enc_field(struct nxr_colenc *e, const uint64_t *v, uint32_t n, const
 
 	if (!e->timing || n < 8 || memo != e->memo[NX_KIND_SYSCALL][SF_dur_ns])
 		return enc_field_ctx(e, v, n, ctx, out, memo, last);
-	if (e->segs % MEMO_SEGS && memo[0] == M_LOGH + 1) {
+	if (!e->choose && memo[0] == M_LOGH + 1) {
 		alt = try_logh(e, v, n, e->lgn > 1, out, lm, SIZE_MAX);
 		if (alt)
 			return (long)alt;
 	}
 	got = enc_field_ctx(e, v, n, ctx, out, memo, last);
-	if (got <= 0 || e->segs % MEMO_SEGS)
+	if (got <= 0 || !e->choose)
 		return got;
 	if (grow_fresh((void **)&e->alt, &e->altcap, col_bound(n) + 64) < 0)
 		return -ENOMEM;
@@ -3846,13 +3857,13 @@ static long put_copy(struct nxr_colenc *e, unsigned f, uint32_t n, uint8_t *memo
 	/* LOGH (a code per syscall number) where it takes n / 8 bytes off
 	 * the nested column enc_int_memo() finds: it reads slower (one chain
 	 * of loads); tried on a segment that chooses, kept for the others */
-	if (e->timing && e->segs % MEMO_SEGS && memo[1] == M_LOGH + 1) {
+	if (e->timing && !e->choose && memo[1] == M_LOGH + 1) {
 		il = try_logh(e, e->cix, n, e->lgn > 1, p, lm, SIZE_MAX);
 		if (!il)	/* (it no longer fits) */
 			il = enc_int_memo(e, 1, e->cix, n, NULL, 0, p, memo + 1);
 	} else {
 		il = enc_int_memo(e, 1, e->cix, n, NULL, 0, p, memo + 1);
-		if (e->timing && !(e->segs % MEMO_SEGS) && e->lgn > 1 &&
+		if (e->timing && e->choose && e->lgn > 1 &&
 		    il > n / COPY_LOGH_GAIN_MIN) {
 			uint8_t *alt = e->cbuf + col_bound(n) + 64;	/* (room past both) */
 			size_t al;
@@ -3895,7 +3906,7 @@ static long enc_field_copy(struct nxr_colenc *e, const struct kstage *ks, unsign
 	uint32_t n = ks->n;
 	long got, alt;
 
-	if (n >= 8 && e->segs % MEMO_SEGS && memo[0] == M_TCOPY + 1) {
+	if (n >= 8 && !e->choose && memo[0] == M_TCOPY + 1) {
 		if (!e->cphist)
 			copy_history(e, ks);
 		copy_split(e, ks, f, v, ctx, grouped);
@@ -3908,7 +3919,7 @@ static long enc_field_copy(struct nxr_colenc *e, const struct kstage *ks, unsign
 		memo[0] = 0;	/* (it no longer fits: coded afresh) */
 	}
 	got = enc_field(e, v, n, ctx, out, memo, &e->ctxwon[NX_KIND_SYSCALL][f]);
-	if (got <= 0 || n < 8 || e->segs % MEMO_SEGS || (size_t)got <= n / CONTEXT_GAIN_MIN)
+	if (got <= 0 || n < 8 || !e->choose || (size_t)got <= n / CONTEXT_GAIN_MIN)
 		return got;
 	if (!e->cphist)
 		copy_history(e, ks);
@@ -3925,6 +3936,58 @@ static long enc_field_copy(struct nxr_colenc *e, const struct kstage *ks, unsign
 		return alt;
 	}
 	memo_back(e, memo, &keep);
+	return got;
+}
+
+/* Syscall field f at out, TCOPY among its codings where it is allowed */
+static long enc_syscall_field_once(struct nxr_colenc *e, const struct kstage *ks, unsigned f,
+				   const uint64_t *v, const uint32_t *ctx, bool grouped,
+				   uint8_t *out)
+{
+	if (f < COPY_FIELDS && e->copy)
+		return enc_field_copy(e, ks, f, v, ctx, grouped, out);
+	return enc_field(e, v, ks->n, ctx, out, e->memo[NX_KIND_SYSCALL][f],
+			 &e->ctxwon[NX_KIND_SYSCALL][f]);
+}
+
+/*
+ * Syscall field f at out. On a payload that rechooses (its events came
+ * slowly: nxr_colenc_finish()), coded as its memos say, then afresh, and
+ * the smaller kept with its memos: a scheme chosen on a recording's first
+ * segment (its process starting) may not fit its later ones, and choosing
+ * afresh from a sample may choose worse than what was kept.
+ */
+static long enc_syscall_field(struct nxr_colenc *e, const struct kstage *ks, unsigned f,
+			      const uint64_t *v, const uint32_t *ctx, bool grouped, uint8_t *out)
+{
+	uint8_t *memo = e->memo[NX_KIND_SYSCALL][f], *last = &e->ctxwon[NX_KIND_SYSCALL][f];
+	struct memo_keep kept, before;
+	uint8_t last_kept, last_before = *last;
+	long got, alt;
+
+	if (!e->rechoose)
+		return enc_syscall_field_once(e, ks, f, v, ctx, grouped, out);
+	memo_keep(e, memo, &before);
+	got = enc_syscall_field_once(e, ks, f, v, ctx, grouped, out);
+	if (got < 0)
+		return got;
+	memo_keep(e, memo, &kept);
+	last_kept = *last;
+	memo_back(e, memo, &before);
+	*last = last_before;
+	if (grow_fresh((void **)&e->redo, &e->redocap, col_bound(ks->n) + 64) < 0)
+		return -ENOMEM;
+	e->choose = true;
+	alt = enc_syscall_field_once(e, ks, f, v, ctx, grouped, e->redo);
+	e->choose = false;
+	if (alt < 0)
+		return alt;
+	if (alt && (!got || alt < got)) {
+		memcpy(out, e->redo, (size_t)alt);
+		return alt;
+	}
+	memo_back(e, memo, &kept);
+	*last = last_kept;
 	return got;
 }
 
@@ -3950,7 +4013,7 @@ static size_t enc_kinds(struct nxr_colenc *e, uint8_t *out)
 	uint8_t *memo = e->memo[0][0];
 	uint64_t *v = e->evcol;
 
-	if (*memo == M_RLE + 1 && e->segs % MEMO_SEGS) {
+	if (*memo == M_RLE + 1 && !e->choose) {
 		for (uint32_t r = 0; r < e->nkrun; r++) {
 			uint32_t end = krun_end(e, r);
 
@@ -3999,6 +4062,9 @@ int nxr_colenc_finish(struct nxr_colenc *e, void *zctx, const uint8_t **out, siz
 		return rc;
 	e->zctx = zctx;
 	e->cphist = false;
+	e->choose = !(e->segs % MEMO_SEGS);
+	e->rechoose = !e->choose && n > 1 && e->key[n - 1] > e->key[0] &&
+		      e->key[n - 1] - e->key[0] >= RECHOOSE_SPAN_NS;
 	bound = 64 + (size_t)e->ntasks * 10 + 3 * col_bound(n);
 	for (uint32_t k = 1; k <= NX_KIND_MAX_ID; k++)
 		if (e->k[k].n) {
@@ -4080,9 +4146,9 @@ int nxr_colenc_finish(struct nxr_colenc *e, void *zctx, const uint8_t **out, siz
 
 				if (k == NX_KIND_SYSCALL && sel >= 0)
 					v = syscall_field(e, ks, f);
-				if (k == NX_KIND_SYSCALL && f < COPY_FIELDS && e->copy)
-					zl = enc_field_copy(e, ks, f, v, ctx, sel >= 0,
-							    guess_at(q, &e->vlen[k][f]));
+				if (k == NX_KIND_SYSCALL)
+					zl = enc_syscall_field(e, ks, f, v, ctx, sel >= 0,
+							       guess_at(q, &e->vlen[k][f]));
 				else
 					zl = enc_field(e, v, ks->n, ctx, guess_at(q, &e->vlen[k][f]),
 						       e->memo[k][f], &e->ctxwon[k][f]);

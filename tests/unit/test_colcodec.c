@@ -3134,6 +3134,73 @@ static void test_timing_stream(void **state)
 		t_stream_gains(t_timed_arg, mixed, t_timing_off, 10, "timing modes");
 }
 
+/* ---- Choosing afresh on slow segments ---- */
+
+/*
+ * n read()s of 6 tasks, step_ns apart: arg2 random below 2^20 (late false)
+ * or each task's own 40-bit counter (late true), which a scheme by task
+ * takes to next to nothing and a kept bit packing does not.
+ */
+static void t_phase(struct nxr_event *evs, unsigned n, bool late, uint64_t t0, uint64_t step_ns)
+{
+	for (unsigned i = 0; i < n; i++) {
+		struct nxr_event *ev = &evs[i];
+		unsigned t = i % 6;
+
+		memset(ev, 0, sizeof(*ev));
+		ev->kind = NX_KIND_SYSCALL;
+		ev->pid = ev->tid = 700 + t;
+		ev->ts_ns = t0 + i * step_ns;
+		ev->syscall.nr = 0;
+		ev->syscall.arg1 = 3;
+		ev->syscall.arg2 = late ? ((uint64_t)(t + 1) << 36) + i / 6 : rnd() % (1u << 20);
+		ev->syscall.dur_ns = 100;
+		ev->syscall.flags = NX_SYS_EXITED;
+	}
+}
+
+/*
+ * A segment that follows the choosing one keeps its schemes, but where its
+ * events span 250 ms (they came slowly: the writer has the time) its
+ * syscall fields are also coded afresh and the smaller kept: after a
+ * segment of random arg2, one of task counters is far smaller spread over
+ * 300 ms than over 12 ms; both read back, and the segment after the slow
+ * one too.
+ */
+static void test_rechoose_slow_segments(void **state)
+{
+	enum { N = 6000 };
+	struct nxr_event *evs = calloc(N, sizeof(*evs));
+	struct nxr_coldec *d = nxr_coldec_new();
+	size_t len[2];
+
+	(void)state;
+	assert_non_null(evs);
+	assert_non_null(d);
+	for (int slow = 0; slow < 2; slow++) {
+		struct nxr_colenc *e = nxr_colenc_new();
+		uint64_t step = slow ? 50000 : 2000;	/* N steps: 300 or 12 ms */
+		uint8_t *buf;
+
+		assert_non_null(e);
+		t_phase(evs, N, false, 1000000, 1000);
+		buf = encode(e, evs, N, &len[slow]);
+		expect_decoded(d, buf, len[slow], evs, N);
+		free(buf);
+		t_phase(evs, N, true, 1000000000, step);
+		buf = encode(e, evs, N, &len[slow]);
+		expect_decoded(d, buf, len[slow], evs, N);
+		free(buf);
+		t_phase(evs, N, true, 2000000000, step);
+		expect_segment(e, d, evs, N);
+		nxr_colenc_free(e);
+	}
+	if (len[1] * 4 >= len[0])
+		fail_msg("slow segment %zu bytes, fast %zu", len[1], len[0]);
+	free(evs);
+	nxr_coldec_free(d);
+}
+
 /* ---- TCOPY (format 1.5) ---- */
 
 /* arg1..arg6, ret of syscall j: the reference TCOPY decodes to */
@@ -3805,6 +3872,7 @@ int main(void)
 		cmocka_unit_test(test_tgap_keys),
 		cmocka_unit_test(test_tgapn_keys),
 		cmocka_unit_test(test_timing_stream),
+		cmocka_unit_test(test_rechoose_slow_segments),
 		cmocka_unit_test(test_kept_schemes_meet_other_columns),
 		cmocka_unit_test(test_copy_columns),
 		cmocka_unit_test(test_copy_stream),
