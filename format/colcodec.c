@@ -885,6 +885,7 @@ struct nxr_colenc {
 	uint8_t lmemo[(NX_KIND_MAX_ID + 1) * (MAXF + 1) * 4];	/* LOGH's flags + 1, as hmemo */
 	/* TCOPY (format 1.5) */
 	bool copy;			/* allowed */
+	bool step;			/* ... and its steps, slots 24 and 25 (1.6) */
 	bool cphist;			/* cp1, cp2 hold this segment's history */
 	uint32_t *cp1, *cp2;		/* each syscall's task's syscall before it, and
 					 * the one before that (COPY_NONE) */
@@ -2284,6 +2285,7 @@ struct nxr_colenc *nxr_colenc_new(void)
 	e->context = true;
 	e->timing = true;
 	e->copy = true;
+	e->step = true;
 	e->logh_sub = LOGH_SUBS;
 	return e;
 }
@@ -2306,6 +2308,11 @@ void nxr_colenc_set_timing(struct nxr_colenc *e, bool on)
 void nxr_colenc_set_copy(struct nxr_colenc *e, bool on)
 {
 	e->copy = on;
+}
+
+void nxr_colenc_set_step(struct nxr_colenc *e, bool on)
+{
+	e->step = on;
 }
 
 void nxr_colenc_set_context(struct nxr_colenc *e, bool on)
@@ -3623,10 +3630,14 @@ static long enc_field(struct nxr_colenc *e, const uint64_t *v, uint32_t n, const
  * literals as a column of their own.
  */
 #define COPY_FIELDS COPY_FIELDS_MAX	/* arg1..arg6 and ret may be TCOPY columns */
-#define COPY_SLOTS 24u		/* a slot: 1, 2 the same field of the task's last
+#define COPY_SLOTS 26u		/* a slot: 1, 2 the same field of the task's last
 				 * syscall and the one before; 3 + g this
 				 * syscall's field g (g < the column's); 10 + g,
-				 * 17 + g field g of those two syscalls */
+				 * 17 + g field g of those two syscalls; (1.6)
+				 * 24, 25 the same field of the last plus, minus
+				 * its return value */
+#define COPY_SLOTS_1_5 24u	/* ... those of format 1.5 */
+#define COPY_STEP 24u		/* the first of the steps */
 #define COPY_NONE UINT32_MAX	/* no syscall before: its values read as 0 */
 #define COPY_SAMPLE 1024u	/* values a choosing segment looks at first */
 #define COPY_MIN_HITS 4u	/* ... of which a quarter must be copies */
@@ -3654,15 +3665,18 @@ static void copy_history(struct nxr_colenc *e, const struct kstage *ks)
 	e->cphist = true;
 }
 
-/* The field and the syscall (0 this one, 1, 2 the ones before) slot s names */
+/* The field and the syscall slot s names: 0 this one, 1, 2 the ones
+ * before, COPY_PLUS, COPY_MINUS the one before plus, minus its return */
+enum { COPY_PLUS = 3, COPY_MINUS = 4 };
+
 static inline unsigned copy_field(unsigned s, unsigned f)
 {
-	return s < 3 ? f : (s - 3) % COPY_FIELDS;
+	return s < 3 || s >= COPY_STEP ? f : (s - 3) % COPY_FIELDS;
 }
 
 static inline unsigned copy_which(unsigned s)
 {
-	return s < 3 ? s : (s - 3) / COPY_FIELDS;
+	return s < 3 ? s : s >= COPY_STEP ? COPY_PLUS + s - COPY_STEP : (s - 3) / COPY_FIELDS;
 }
 
 static NXR_ALWAYS_INLINE uint64_t copy_val(const struct kstage *ks, unsigned g, uint32_t j)
@@ -3670,16 +3684,28 @@ static NXR_ALWAYS_INLINE uint64_t copy_val(const struct kstage *ks, unsigned g, 
 	return j == COPY_NONE ? 0 : ks->f[g][j];
 }
 
+/* The value of field g of syscall w (copy_which()) of the three at[] */
+static NXR_ALWAYS_INLINE uint64_t copy_source(const struct kstage *ks, unsigned g, unsigned w,
+					      const uint32_t *at)
+{
+	uint64_t x = copy_val(ks, g, at[w < 3 ? w : 1]), r;
+
+	if (w < 3)
+		return x;
+	r = copy_val(ks, SF_ret, at[1]);
+	return w == COPY_PLUS ? x + r : x - r;
+}
+
 /* The first slot (in slot order) of staged syscall j's field f: 0 none */
 static unsigned copy_slot(const struct kstage *ks, unsigned f, uint32_t j, uint32_t p1,
-			  uint32_t p2)
+			  uint32_t p2, unsigned nslots)
 {
 	const uint32_t at[3] = { j, p1, p2 };
 	uint64_t x = ks->f[f][j];
 
-	for (unsigned s = 1; s < COPY_SLOTS; s++)
+	for (unsigned s = 1; s < nslots; s++)
 		if ((s < 3 || s >= 3 + COPY_FIELDS || s - 3 < f) &&
-		    x == copy_val(ks, copy_field(s, f), at[copy_which(s)]))
+		    x == copy_source(ks, copy_field(s, f), copy_which(s), at))
 			return s;
 	return 0;
 }
@@ -3700,16 +3726,19 @@ static bool copy_choose_slots(struct nxr_colenc *e, const struct kstage *ks, uns
 {
 	uint32_t n = ks->n, step = n > COPY_SAMPLE ? n / COPY_SAMPLE : 1, seen = 0;
 	uint32_t cnt[COPY_SLOTS] = { 0 }, used[COPY_TRY + 1];
-	unsigned k = 0;
+	/* (no steps for the return value: its step is 0 or twice the last,
+	 * a zero's slot, which the synthetic stream's sample takes for 0.06
+	 * bytes a syscall at a seventh of its reading) */
+	unsigned k = 0, nslots = e->step && f != SF_ret ? COPY_SLOTS : COPY_SLOTS_1_5;
 	uint64_t bits;
 
 	for (uint32_t j = 0; j < n; j += step, seen++)
-		cnt[copy_slot(ks, f, j, e->cp1[j], e->cp2[j])]++;
+		cnt[copy_slot(ks, f, j, e->cp1[j], e->cp2[j], nslots)]++;
 	used[0] = seen;
 	while (k < COPY_TRY) {
 		unsigned best = 0;
 
-		for (unsigned s = 1; s < COPY_SLOTS; s++)
+		for (unsigned s = 1; s < nslots; s++)
 			if (cnt[s] > cnt[best] || (!best && cnt[s]))
 				best = s;
 		if (!best || cnt[best] * 64 < seen)
@@ -3733,6 +3762,8 @@ static bool copy_choose_slots(struct nxr_colenc *e, const struct kstage *ks, uns
 /* The slot of field g of syscall w (0 this one) for column f */
 static inline unsigned copy_slot_of(unsigned f, unsigned g, unsigned w)
 {
+	if (w >= COPY_PLUS)
+		return COPY_STEP + w - COPY_PLUS;
 	return w && g == f ? w : 3 + w * COPY_FIELDS + g;
 }
 
@@ -3746,7 +3777,7 @@ static NXR_ALWAYS_INLINE uint64_t copy_match(const struct nxr_colenc *e, const s
 	const uint32_t at[3] = { j, e->cp1[j], e->cp2[j] };
 
 	for (unsigned k = 0; k < ns; k++)
-		if (x == copy_val(ks, sg[k], at[sw[k]]))
+		if (x == copy_source(ks, sg[k], sw[k], at))
 			return slot[k];
 	return 0;
 }
@@ -3782,13 +3813,22 @@ static __attribute__((target("avx2"))) uint32_t copy_split_avx2(const struct nxr
 			__m256i y;
 
 			if (sw[k]) {
-				__m128i at = _mm_loadu_si128((const __m128i *)(cp[sw[k]] + j));
+				unsigned w = sw[k] < 3 ? sw[k] : 1;
+				__m128i at = _mm_loadu_si128((const __m128i *)(cp[w] + j));
 				__m256i some = _mm256_cvtepi32_epi64(
 					_mm_xor_si128(_mm_cmpeq_epi32(at, none), none));
 
 				y = _mm256_mask_i32gather_epi64(_mm256_setzero_si256(),
 								(const long long *)src, at, some,
 								8);
+				if (sw[k] >= COPY_PLUS) {
+					__m256i r = _mm256_mask_i32gather_epi64(
+						_mm256_setzero_si256(),
+						(const long long *)ks->f[SF_ret], at, some, 8);
+
+					y = sw[k] == COPY_PLUS ? _mm256_add_epi64(y, r)
+							       : _mm256_sub_epi64(y, r);
+				}
 			} else {
 				y = _mm256_loadu_si256((const __m256i *)(src + j));
 			}
@@ -4230,8 +4270,9 @@ struct nxr_coldec {
 	unsigned cpnf;			/* copy_fill(): how many fields, and each: */
 	uint64_t *cpdst[COPY_FIELDS_MAX];	/* its column */
 	const uint8_t *cpslot[COPY_FIELDS_MAX];	/* its slots */
-	uint8_t cpsrc[COPY_FIELDS_MAX][32];	/* the field (low 3 bits) and the
-						 * syscall (at[] index) of each slot */
+	uint8_t cpsrc[COPY_FIELDS_MAX][32];	/* each slot's field (low 3 bits),
+						 * syscall (at[] index, 2 bits) and
+						 * step (COPY_SRC_*) */
 	uint64_t *cplast;		/* ... each task's last two syscalls' places,
 					 * the last in the low half */
 	size_t cplastcap;
@@ -5771,7 +5812,7 @@ static const uint8_t *dec_copy(struct nxr_coldec *d, struct kdec *ks, unsigned f
 	uint8_t *cx = d->cpix + (size_t)f * d->cap;
 	uint64_t *ix = d->cpv, *out = ks->f[f], hi = 0;
 	uint32_t n = ks->n, m = 0, used = 0;
-	/* slots past 23, or of this syscall's fields from f on (3 + g, g >= f) */
+	/* slots past 25, or of this syscall's fields from f on (3 + g, g >= f) */
 	const uint32_t bad = ~((1u << COPY_SLOTS) - 1) | (0x7fu << 3 & ~0u << (3 + f));
 
 	p = p < end && *p == M_LOGH ? dec_logh(d, p + 1, end, n, true, ix)
@@ -5827,6 +5868,17 @@ static const uint8_t *dec_copy(struct nxr_coldec *d, struct kdec *ks, unsigned f
  * syscall before is the place n, where every field holds 0 (kdec_size()
  * has room for it).
  */
+/* copy_value()'s source of slot s in column f: its field, its syscall
+ * (at[] index) << 3, and COPY_SRC_PLUS or COPY_SRC_MINUS for a step */
+enum { COPY_SRC_PLUS = 0x20, COPY_SRC_MINUS = 0x60 };
+
+static uint8_t copy_src(unsigned s, unsigned f)
+{
+	if (s >= COPY_STEP)
+		return (uint8_t)(1u << 3 | f | (s == COPY_STEP ? COPY_SRC_PLUS : COPY_SRC_MINUS));
+	return (uint8_t)(s < 3 ? s << 3 | f : (s - 3) / COPY_FIELDS << 3 | (s - 3) % COPY_FIELDS);
+}
+
 static int copy_prepare(struct nxr_coldec *d, struct kdec *ks)
 {
 	uint64_t n = ks->n;
@@ -5848,9 +5900,7 @@ static int copy_prepare(struct nxr_coldec *d, struct kdec *ks)
 		d->cpslot[k] = d->cpix + (size_t)f * d->cap;
 		d->cpsrc[k][0] = (uint8_t)f;
 		for (unsigned s = 1; s < COPY_SLOTS; s++)
-			d->cpsrc[k][s] = (uint8_t)(s < 3 ? s << 3 | f
-							 : (s - 3) / COPY_FIELDS << 3 |
-								   (s - 3) % COPY_FIELDS);
+			d->cpsrc[k][s] = copy_src(s, f);
 		d->cpnf++;
 	}
 	d->cpmask = 0;
@@ -5859,13 +5909,20 @@ static int copy_prepare(struct nxr_coldec *d, struct kdec *ks)
 
 /* One copy: column dst's value at place q from the field and syscall its
  * slot names (src: copy_prepare()'s table; at: this syscall's place and
- * its task's two before) */
+ * its task's two before), plus or minus the return value of the syscall
+ * before for a step (1.6; the branch is never taken without them) */
 static NXR_ALWAYS_INLINE void copy_value(uint64_t *dst, const uint8_t *slot, const uint8_t *src,
 					 uint64_t *const *fv, const uint32_t *at, uint32_t q)
 {
 	unsigned y = src[slot[q]];
+	uint64_t x = fv[y & 7][at[y >> 3 & 3]];
 
-	dst[q] = fv[y & 7][at[y >> 3]];
+	if (y >= COPY_SRC_PLUS) {
+		uint64_t r = fv[SF_ret][at[1]];
+
+		x = y >= COPY_SRC_MINUS ? x - r : x + r;
+	}
+	dst[q] = x;
 }
 
 /* Syscall j's copies (copy_prepare()), at its place q */

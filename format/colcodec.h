@@ -43,6 +43,10 @@ void nxr_colenc_set_timing(struct nxr_colenc *e, bool on);
 /* Whether it may use TCOPY columns and TGAPN keys of format 1.5
  * (NXR_INCOMPAT_COPY); on from nxr_colenc_new(). */
 void nxr_colenc_set_copy(struct nxr_colenc *e, bool on);
+/* TCOPY's steps, slots 24 and 25 (format 1.6, NXR_INCOMPAT_STEP): a value
+ * as the same register of its task's syscall before plus or minus that
+ * syscall's return value; on from nxr_colenc_new(), used only with TCOPY. */
+void nxr_colenc_set_step(struct nxr_colenc *e, bool on);
 uint32_t nxr_colenc_events(const struct nxr_colenc *e);
 /* The staging measure a segment closes at: NXR_COL_STAGE_PER_EVENT per event
  * plus string bytes. */

@@ -8,10 +8,11 @@
  */
 
 #define NXR_VERSION_MAJOR 1
-#define NXR_VERSION_MINOR 5	/* 1.1: column payloads (NXR_INCOMPAT_COLUMNS); 1.2: entropy-coded
+#define NXR_VERSION_MINOR 6	/* 1.1: column payloads (NXR_INCOMPAT_COLUMNS); 1.2: entropy-coded
 				 * columns; 1.3: LIST and TLIST columns, the task's nearest recent
 				 * value (TNEAR) and entry-time keys (ENTRY); 1.4: LOGH columns
-				 * and TGAP keys; 1.5: TCOPY columns and TGAPN keys */
+				 * and TGAP keys; 1.5: TCOPY columns and TGAPN keys; 1.6: TCOPY's
+				 * steps */
 
 /* Feature flags in the file header. Compatible: a reader that does not know
  * one ignores it. Incompatible: a reader that does not know one refuses. */
@@ -22,8 +23,10 @@
 #define NXR_INCOMPAT_CONTEXT 8ull	/* column payloads may use TNEAR, ENTRY (format 1.3) */
 #define NXR_INCOMPAT_TIMING 16ull	/* column payloads may use LOGH, TGAP (format 1.4) */
 #define NXR_INCOMPAT_COPY 32ull	/* column payloads may use TCOPY, TGAPN (format 1.5) */
+#define NXR_INCOMPAT_STEP 64ull	/* TCOPY columns may use its steps, slots 24 and 25 (format 1.6) */
 #define NXR_INCOMPAT_KNOWN (NXR_INCOMPAT_COLUMNS | NXR_INCOMPAT_ENTROPY | NXR_INCOMPAT_LISTS | \
-			    NXR_INCOMPAT_CONTEXT | NXR_INCOMPAT_TIMING | NXR_INCOMPAT_COPY)
+			    NXR_INCOMPAT_CONTEXT | NXR_INCOMPAT_TIMING | NXR_INCOMPAT_COPY | \
+			    NXR_INCOMPAT_STEP)
 
 /* File header */
 #define NXR_MAX_HEADER (4u << 20)	/* whole header, config text included */

@@ -284,7 +284,7 @@ struct nxr_writer *nxr_writer_new(const struct nxr_sink *sink, const char *name,
 			   opts->segment_bytes, NXR_MAX_SEG_BYTES);
 		return NULL;
 	}
-	if (opts->layout > NXR_LAYOUT_COLUMNS_1_4) {
+	if (opts->layout > NXR_LAYOUT_COLUMNS_1_5) {
 		nx_err_set(err, -EINVAL, "%s: unknown segment layout %d", name, opts->layout);
 		return NULL;
 	}
@@ -332,7 +332,9 @@ struct nxr_writer *nxr_writer_new(const struct nxr_sink *sink, const char *name,
 		nxr_colenc_set_entropy(w->col, layout != NXR_LAYOUT_COLUMNS_1_1);
 		nxr_colenc_set_context(w->col, layout != NXR_LAYOUT_COLUMNS_1_1);
 		nxr_colenc_set_timing(w->col, layout != NXR_LAYOUT_COLUMNS_1_1);
-		nxr_colenc_set_copy(w->col, layout == NXR_LAYOUT_COLUMNS);
+		nxr_colenc_set_copy(w->col, layout == NXR_LAYOUT_COLUMNS ||
+						    layout == NXR_LAYOUT_COLUMNS_1_5);
+		nxr_colenc_set_step(w->col, layout == NXR_LAYOUT_COLUMNS);
 	} else {
 		w->raw_cap = (size_t)w->seg_bytes + (64u << 10);
 		w->raw = malloc(w->raw_cap);
@@ -354,9 +356,12 @@ struct nxr_writer *nxr_writer_new(const struct nxr_sink *sink, const char *name,
 	/* ... and one without the entropy-coded schemes a 1.1 file */
 	else if (layout == NXR_LAYOUT_COLUMNS_1_1)
 		nxr_header_set_features(hdr, hlen, 1, NXR_INCOMPAT_COLUMNS);
-	/* ... and one without TCOPY a 1.4 file */
+	/* ... and one without TCOPY a 1.4 file, one without its steps a 1.5 file */
 	else if (layout == NXR_LAYOUT_COLUMNS_1_4)
-		nxr_header_set_features(hdr, hlen, 4, NXR_INCOMPAT_KNOWN & ~NXR_INCOMPAT_COPY);
+		nxr_header_set_features(hdr, hlen, 4,
+					NXR_INCOMPAT_KNOWN & ~(NXR_INCOMPAT_COPY | NXR_INCOMPAT_STEP));
+	else if (layout == NXR_LAYOUT_COLUMNS_1_5)
+		nxr_header_set_features(hdr, hlen, 5, NXR_INCOMPAT_KNOWN & ~NXR_INCOMPAT_STEP);
 	w->last_sync_ns = mono_ns();
 	if (sink_put(w, hdr, hlen, "the header", err) < 0)
 		goto out;

@@ -28,11 +28,12 @@ enum nxr_sync {
 };
 
 enum nxr_layout {		/* how a segment's events are laid out (FORMAT.md) */
-	NXR_LAYOUT_DEFAULT = 0,	/* columns, format 1.5: see FORMAT.md, "The default layout" */
-	NXR_LAYOUT_COLUMNS,	/* columns, entropy-coded schemes, lists, context, timing and copy modes: needs a 1.5 reader */
+	NXR_LAYOUT_DEFAULT = 0,	/* columns, format 1.6: see FORMAT.md, "The default layout" */
+	NXR_LAYOUT_COLUMNS,	/* columns, entropy-coded schemes, lists, context, timing and copy modes: needs a 1.6 reader */
 	NXR_LAYOUT_ROWS,	/* format 1.0 records in one zstd frame: readable by 1.0 readers */
 	NXR_LAYOUT_COLUMNS_1_1,	/* column payload without them: readable by 1.1 readers */
 	NXR_LAYOUT_COLUMNS_1_4,	/* columns without the copy mode: readable by 1.4 readers */
+	NXR_LAYOUT_COLUMNS_1_5,	/* columns without TCOPY's steps: readable by 1.5 readers */
 };
 
 struct nxr_writer_opts {	/* NULL or all-zero: the defaults */

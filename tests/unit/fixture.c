@@ -252,6 +252,13 @@ int nxr_fixture_columns_1_4(void **state)
 	return 0;
 }
 
+int nxr_fixture_columns_1_5(void **state)
+{
+	(void)state;
+	nxr_fixture_layout = NXR_LAYOUT_COLUMNS_1_5;
+	return 0;
+}
+
 struct nxr_fixture *nxr_fixture_build(uint32_t nsegs, uint32_t per_seg, bool closed)
 {
 	struct nxr_writer_opts opts = { .segment_bytes = NXR_MAX_SEG_BYTES,

@@ -39,6 +39,7 @@ int nxr_fixture_columns(void **state);
 int nxr_fixture_rows(void **state);
 int nxr_fixture_columns_1_1(void **state);	/* without the entropy-coded columns */
 int nxr_fixture_columns_1_4(void **state);	/* without the copy columns of 1.5 */
+int nxr_fixture_columns_1_5(void **state);	/* without the copy steps of 1.6 */
 
 /* Recording of nsegs segments x per_seg events; closed: with trailer and footer.
  * NULL only when out of memory or the writer fails (a bug). */

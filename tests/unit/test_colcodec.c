@@ -3208,6 +3208,22 @@ struct t_regs {
 	uint64_t v[7];
 };
 
+/* What slot s (not 0) of column f names, at[] the places of this syscall
+ * and its task's two before (< 0: none, every field 0) */
+static uint64_t t_slot_value(const struct t_regs *regs, const int *at, unsigned s, unsigned f)
+{
+	uint64_t x, r;
+
+	if (s < 24) {
+		unsigned g = s < 3 ? f : (s - 3) % 7, w = s < 3 ? s : (s - 3) / 7;
+
+		return at[w] < 0 ? 0 : regs[at[w]].v[g];
+	}
+	x = at[1] < 0 ? 0 : regs[at[1]].v[f];	/* steps (1.6) */
+	r = at[1] < 0 ? 0 : regs[at[1]].v[6];
+	return s == 24 ? x + r : x - r;
+}
+
 /*
  * What TCOPY column f's slots ix[] and literals lit[] (in order) decode to
  * in a payload of n syscalls not grouped (event order), of tasks tasks[],
@@ -3223,12 +3239,11 @@ static void t_copy_ref(struct t_regs *regs, unsigned n, const uint64_t *tasks, u
 	for (unsigned j = 0; j < n; j++) {
 		unsigned t = (unsigned)tasks[j], s = (unsigned)ix[j];
 		int at[3] = { (int)j, last[t][0], last[t][1] };
-		unsigned g = s < 3 ? f : (s - 3) % 7, w = s < 3 ? s : (s - 3) / 7;
 
 		if (!s)
 			regs[j].v[f] = lit[m++];
 		else
-			regs[j].v[f] = at[w] < 0 ? 0 : regs[at[w]].v[g];
+			regs[j].v[f] = t_slot_value(regs, at, s, f);
 		last[t][1] = last[t][0];
 		last[t][0] = (int)j;
 	}
@@ -3275,8 +3290,9 @@ static uint8_t *t_for_col(uint8_t *p, const uint64_t *v, size_t n)
  * TCOPY as arg3's column, between arg1 and ret columns of random values,
  * in columns of every length over 1-3 tasks: every slot (the task's last
  * two syscalls' fields, none yet for a task's first two: 0, this
- * syscall's arg1 and arg2) decoded as the reference says, the slots FOR or
- * LOGH, the literals FOR or ZSTD. Refused: a slot past 23, one naming this
+ * syscall's arg1 and arg2, the steps of 1.6: arg3 of the syscall before
+ * plus, minus its return) decoded as the reference says, the slots FOR or
+ * LOGH, the literals FOR or ZSTD. Refused: a slot past 25, one naming this
  * syscall's arg3 or later, LOGH by groups where the section has none,
  * TCOPY as the literals' column, wrapped in ZSTD, and as the durations'.
  */
@@ -3304,8 +3320,8 @@ static void test_copy_columns(void **state)
 				a1[j] = rnd() >> (rnd() % 64);
 				a2[j] = rnd() % 5;
 				r[j] = rnd() % 3 ? rnd() : 0;
-				do	/* 0, 1, 2, 3, 4 (arg1, arg2), 10-23 */
-					s = (unsigned)(rnd() % 24);
+				do	/* 0, 1, 2, 3, 4 (arg1, arg2), 10-23, 24-25 */
+					s = (unsigned)(rnd() % 26);
 				while (s >= 5 && s < 10);
 				ix[j] = s;
 				if (!s)
@@ -3348,9 +3364,9 @@ static void test_copy_columns(void **state)
 										  lens),
 							     n, tasks, want), 0);
 			}
-			/* refused: a slot of 24, of this syscall's arg3 (5) or ret (8) */
+			/* refused: a slot of 26, of this syscall's arg3 (5) or ret (8) */
 			for (unsigned bad = 0; bad < 3; bad++) {
-				static const uint64_t slot[] = { 24, 5, 8 };
+				static const uint64_t slot[] = { 26, 5, 8 };
 				uint64_t keep = ix[n - 1];
 
 				ix[n - 1] = slot[bad];
@@ -3471,14 +3487,12 @@ static void t_copy_ref_all(struct t_regs *want, unsigned n, const uint64_t *task
 		int at[3] = { (int)j, last[t][0], last[t][1] };
 
 		for (unsigned f = 0; f < 7; f++) {
-			unsigned s, g, w;
+			unsigned s;
 
 			if (!ix[f])
 				continue;
 			s = (unsigned)ix[f][j];
-			g = s < 3 ? f : (s - 3) % 7;
-			w = s < 3 ? s : (s - 3) / 7;
-			want[j].v[f] = !s ? lit[f][j] : at[w] < 0 ? 0 : want[at[w]].v[g];
+			want[j].v[f] = !s ? lit[f][j] : t_slot_value(want, at, s, f);
 		}
 		last[t][1] = last[t][0];
 		last[t][0] = (int)j;
@@ -3753,6 +3767,68 @@ static void test_copy_stream(void **state)
 	t_stream_gains(t_flowing_arg, 0, t_copy_off, 10, "TCOPY");
 }
 
+static void t_step_off(struct nxr_colenc *e)
+{
+	nxr_colenc_set_step(e, false);
+}
+
+/*
+ * Files read whole by 4 tasks, grep's way: openat, a read into the buffer
+ * at its start, a second one past the bytes the first read (its buffer
+ * and count the first's plus and minus what it returned), close.
+ */
+static void t_read_loop(struct nxr_event *evs, unsigned n, int arg)
+{
+	uint64_t now[4] = { 0 }, base[4];
+
+	(void)arg;
+	for (unsigned t = 0; t < 4; t++)
+		base[t] = 0x55e0f09bf000ull + ((uint64_t)t << 32);
+	for (unsigned i = 0; i < n; i++) {
+		struct nxr_event *ev = &evs[i];
+		unsigned t = i % 4, step = i / 4 % 4;
+		struct nxr_syscall *sc = &ev->syscall;
+		const struct nxr_syscall *was = i >= 4 ? &evs[i - 4].syscall : NULL;
+
+		memset(ev, 0, sizeof(*ev));
+		ev->kind = NX_KIND_SYSCALL;
+		ev->pid = ev->tid = 900 + t;
+		ev->ts_ns = now[t] += 1000 + rnd() % 3000;
+		sc->flags = NX_SYS_EXITED;
+		sc->dur_ns = 500 + rnd() % 2000;
+		sc->arg1 = 3;
+		if (step == 0) {	/* openat(AT_FDCWD, path, O_RDONLY) */
+			sc->nr = 257;
+			sc->arg1 = 0xffffff9c;
+			sc->arg2 = 0x7fff2babe548ull + i;
+			sc->ret = 3;
+		} else if (step == 1) {	/* read(3, buf, 0x18000) */
+			sc->arg2 = base[t];
+			sc->arg3 = 0x18000;
+			sc->ret = 1 + (int64_t)(rnd() % 0x10000);
+		} else if (step == 2) {	/* read(3, buf + got, 0x18000 - got) = 0 */
+			sc->arg2 = was->arg2 + (uint64_t)was->ret;
+			sc->arg3 = was->arg3 - (uint64_t)was->ret;
+		} else {	/* close(3) */
+			sc->nr = 3;
+		}
+		ev->ts_ns = now[t] += sc->dur_ns;
+	}
+}
+
+/*
+ * Files read the way grep reads them (format 1.6): the second read's
+ * buffer and count are the first's plus and minus what it returned, which
+ * TCOPY's steps copy; with them the stream is a tenth smaller than with
+ * TCOPY alone, and reads back, in the segment that chooses and in the ones
+ * that follow; damaged, refused or decoded.
+ */
+static void test_copy_steps_stream(void **state)
+{
+	(void)state;
+	t_stream_gains(t_read_loop, 0, t_step_off, 10, "TCOPY steps");
+}
+
 /*
  * Times between a task's syscalls that follow the number of the syscall
  * before (format 1.5): the writer takes TGAPN, a twentieth smaller than
@@ -3876,6 +3952,7 @@ int main(void)
 		cmocka_unit_test(test_kept_schemes_meet_other_columns),
 		cmocka_unit_test(test_copy_columns),
 		cmocka_unit_test(test_copy_stream),
+		cmocka_unit_test(test_copy_steps_stream),
 		cmocka_unit_test(test_copy_decoder_state),
 		cmocka_unit_test(test_tgapn_stream),
 		cmocka_unit_test(test_copy_stream_ungrouped),

@@ -383,7 +383,8 @@ static void test_future_major_version_is_refused(void **state)
 	assert_non_null(strstr(err.msg, nxr_fixture_layout == NXR_LAYOUT_ROWS ? "version 2.0" :
 					nxr_fixture_layout == NXR_LAYOUT_COLUMNS_1_1 ? "version 2.1" :
 					nxr_fixture_layout == NXR_LAYOUT_COLUMNS_1_4 ? "version 2.4" :
-										       "version 2.5"));
+					nxr_fixture_layout == NXR_LAYOUT_COLUMNS_1_5 ? "version 2.5" :
+										       "version 2.6"));
 	assert_non_null(strstr(err.msg, "1.x"));
 }
 
@@ -562,22 +563,25 @@ static void test_hostile_segment_lengths(void **state)
 }
 
 /* A file of row segments is a 1.0 file; one with 1.1 column segments says
- * 1.1; one of 1.4 column segments 1.4; one with today's column segments
- * says 1.5 and declares every column feature (columns, entropy-coded
- * columns, lists, context modes, timing modes, copy columns), which a
- * reader without them refuses. */
+ * 1.1; one of 1.4 column segments 1.4, of 1.5 ones 1.5; one with today's
+ * column segments says 1.6 and declares every column feature (columns,
+ * entropy-coded columns, lists, context modes, timing modes, copy columns,
+ * copy steps), which a reader without them refuses. */
 static void test_header_declares_columns_only_when_used(void **state)
 {
 	struct nxr_fixture *fx = *state;
 	bool cols = nxr_fixture_layout != NXR_LAYOUT_ROWS;
 	bool old = nxr_fixture_layout == NXR_LAYOUT_COLUMNS_1_1;
 	bool v14 = nxr_fixture_layout == NXR_LAYOUT_COLUMNS_1_4;
-	uint64_t copy = cols && !old && !v14 ? NXR_INCOMPAT_COPY : 0;
+	bool v15 = nxr_fixture_layout == NXR_LAYOUT_COLUMNS_1_5;
+	uint64_t step = cols && !old && !v14 && !v15 ? NXR_INCOMPAT_STEP : 0;
+	uint64_t copy = cols && !old && !v14 ? NXR_INCOMPAT_COPY | step : 0;
 	uint64_t newer = NXR_INCOMPAT_ENTROPY | NXR_INCOMPAT_LISTS | NXR_INCOMPAT_CONTEXT |
 			 NXR_INCOMPAT_TIMING | copy;
 	struct nx_err err = { 0 };
 
-	assert_int_equal(nxr_get_le16(fx->buf + 10), old ? 1 : v14 ? 4 : cols ? 5 : 0);
+	assert_int_equal(nxr_get_le16(fx->buf + 10),
+			 old ? 1 : v14 ? 4 : v15 ? 5 : cols ? 6 : 0);
 	assert_int_equal(nxr_get_le64(fx->buf + 24),
 			 old ? NXR_INCOMPAT_COLUMNS : cols ? NXR_INCOMPAT_COLUMNS | newer : 0);
 	/* what a 1.1 reader (which knows columns only) or a 1.2 reader (no
@@ -592,10 +596,14 @@ static void test_header_declares_columns_only_when_used(void **state)
 	assert_true((nxr_get_le64(fx->buf + 24) &
 		     ~(NXR_INCOMPAT_COLUMNS | NXR_INCOMPAT_ENTROPY | NXR_INCOMPAT_LISTS |
 		       NXR_INCOMPAT_CONTEXT)) == (cols && !old ? NXR_INCOMPAT_TIMING | copy : 0));
-	/* ... and a 1.4 reader (no copy columns): 0x20 */
+	/* ... a 1.4 reader (no copy columns): 0x20 */
 	assert_true((nxr_get_le64(fx->buf + 24) &
 		     ~(NXR_INCOMPAT_COLUMNS | NXR_INCOMPAT_ENTROPY | NXR_INCOMPAT_LISTS |
 		       NXR_INCOMPAT_CONTEXT | NXR_INCOMPAT_TIMING)) == copy);
+	/* ... and a 1.5 reader (no copy steps): 0x40 */
+	assert_true((nxr_get_le64(fx->buf + 24) &
+		     ~(NXR_INCOMPAT_COLUMNS | NXR_INCOMPAT_ENTROPY | NXR_INCOMPAT_LISTS |
+		       NXR_INCOMPAT_CONTEXT | NXR_INCOMPAT_TIMING | NXR_INCOMPAT_COPY)) == step);
 	/* a feature this reader does not know, under a valid CRC: refused */
 	nxr_put_le64(fx->buf + 24, 1ull << 40);
 	nxr_put_le32(fx->buf + fx->header_len - 4, nxr_crc32c(0, fx->buf, fx->header_len - 4));
@@ -889,6 +897,8 @@ int main(void)
 	/* every test on recordings of both layouts: columns (the default), 1.0 rows */
 	return cmocka_run_group_tests_name("reader, columns", tests, nxr_fixture_columns, NULL) |
 	       cmocka_run_group_tests_name("reader, rows", tests, nxr_fixture_rows, NULL) |
+	       cmocka_run_group_tests_name("reader, columns 1.5", tests, nxr_fixture_columns_1_5,
+					   NULL) |
 	       cmocka_run_group_tests_name("reader, columns 1.4", tests, nxr_fixture_columns_1_4,
 					   NULL) |
 	       cmocka_run_group_tests_name("reader, columns 1.1", tests, nxr_fixture_columns_1_1,

@@ -425,7 +425,7 @@ static void test_bad_events_and_options_are_refused(void **state)
 	struct nxr_memsink ms = { 0 };
 	struct nxr_sink sink = nxr_memsink_sink(&ms);
 	struct nxr_writer_opts big = { .segment_bytes = NXR_MAX_SEG_BYTES + 1 };
-	struct nxr_writer_opts odd = { .layout = NXR_LAYOUT_COLUMNS_1_4 + 1 };
+	struct nxr_writer_opts odd = { .layout = NXR_LAYOUT_COLUMNS_1_5 + 1 };
 	struct nx_err err = { 0 };
 	struct nxr_writer *w;
 	struct nxr_event ev;
