@@ -106,6 +106,10 @@ _Static_assert(DICT_MAX <= 1u << DT_IXB && 2 * DICT_MAX <= 1u << DH_BITS, "dicti
 #define LOGH_NSYM(sub) ((2u << (sub)) + (63u - (sub)) * (1u << (sub)))
 #define LOGH_MAXSYM LOGH_NSYM(3)
 #define LOGH_GAIN_MIN 8u	/* a section's LOGH column saves n / 8 bytes, a bit a value */
+#define LOGH_PREV_MAX 8u	/* (1.6) most classes of the syscall before with a
+				 * part of their own in a group's part */
+#define LOGH_PREV_MIN 32u	/* ... each of at least 32 values */
+#define LOGH_PREV_GAIN_MIN 32u	/* ... kept where they take n / 32 bytes off */
 /* the memo of a top-level column's i-th nested column (deeper ones have none) */
 #define CHILD(memo, i) ((memo) && depth == 0 ? (memo) + (i) : NULL)
 
@@ -870,14 +874,22 @@ struct nxr_colenc {
 	size_t altcap;
 	uint8_t *redo;			/* enc_syscall_field()'s coding afresh */
 	size_t redocap;
-	bool rechoose;			/* this payload's syscall fields are coded both
-					 * ways, as their memos say and afresh */
+	bool slow;			/* this payload's events span RECHOOSE_SPAN_NS */
+	bool rechoose;			/* ... and follow memos: its syscall fields are
+					 * coded both ways, as their memos say and afresh */
 	/* per column (the keys: [0][2]), how the last comparison of TNEAR or
 	 * ENTRY against the other schemes went: CTX_* */
 	uint8_t ctxwon[NX_KIND_MAX_ID + 1][MAXF + 1];
 	/* LOGH and TGAP (format 1.4) */
 	bool timing;			/* allowed */
 	uint32_t *lcount;		/* a part's histogram */
+	/* LOGH's parts by the syscall before (format 1.6) */
+	bool prevnr;			/* allowed */
+	uint32_t *lcls;			/* a column's classes: logh_classes() */
+	uint32_t *lidx;			/* a group's values by part */
+	uint16_t lpk[NXR_COL_MAX_GROUPS + 1];	/* each group's classes with a part */
+	uint16_t lpc[NXR_COL_MAX_GROUPS + 1][LOGH_PREV_MAX];	/* ... which */
+	uint32_t lphist[LOGH_PREV_MAX + 2][LOGH_MAXSYM];	/* logh_prev_choose()'s */
 	size_t lcountcap;
 	uint32_t lgn;			/* the section's groups (ggid), 0 when not grouped */
 	uint32_t ltail;			/* ... then values of one more part (TGAPN) */
@@ -2286,6 +2298,7 @@ struct nxr_colenc *nxr_colenc_new(void)
 	e->timing = true;
 	e->copy = true;
 	e->step = true;
+	e->prevnr = true;
 	e->logh_sub = LOGH_SUBS;
 	return e;
 }
@@ -2313,6 +2326,11 @@ void nxr_colenc_set_copy(struct nxr_colenc *e, bool on)
 void nxr_colenc_set_step(struct nxr_colenc *e, bool on)
 {
 	e->step = on;
+}
+
+void nxr_colenc_set_prevnr(struct nxr_colenc *e, bool on)
+{
+	e->prevnr = on;
 }
 
 void nxr_colenc_set_context(struct nxr_colenc *e, bool on)
@@ -2371,6 +2389,8 @@ void nxr_colenc_free(struct nxr_colenc *e)
 	free(e->alt);
 	free(e->redo);
 	free(e->lcount);
+	free(e->lcls);
+	free(e->lidx);
 	free(e->cp1);
 	free(e->cp2);
 	free(e->clast);
@@ -2734,6 +2754,8 @@ static int scratch(struct nxr_colenc *e, size_t n)
 	RE(cix, n * 8);
 	RE(clit, n * 8);
 	RE(cctx, n * 4);
+	RE(lcls, n * 4);
+	RE(lidx, n * 4);
 #undef RE
 	e->scr_n = n;
 	return 0;
@@ -3181,23 +3203,207 @@ static size_t logh_resub_cost(struct nxr_huff_enc *h, const uint32_t *c3, unsign
 }
 
 /*
+ * ---- LOGH parts by the syscall before (format 1.6, NXR_INCOMPAT_PREVNR) ----
+ *
+ * A syscall's duration, and the time before it, depend on the syscall its
+ * task made before it as well as on its own number: a read() after
+ * fstat() reads a file, after another read() finds its end; a shell's
+ * fork's wait after an exit. A group's part of a LOGH column then splits
+ * by that syscall's number, the classes with enough values each a part of
+ * their own.
+ */
+static void copy_history(struct nxr_colenc *e, const struct kstage *ks);
+#define COPY_NONE UINT32_MAX	/* no syscall before (copy_history()): its values read as 0 */
+
+/* Each of n values' class, in the grouped order of the syscall section
+ * (then n - ks->n others: 0): 1 + the group of its task's syscall before
+ * it in the segment, 0 when it has none */
+static const uint32_t *logh_classes(struct nxr_colenc *e, uint32_t n)
+{
+	const struct kstage *ks = &e->k[NX_KIND_SYSCALL];
+	const uint32_t *cp1, *gid = ks->gid, *pos = e->pos;
+	uint32_t *cls = e->lcls;
+
+	if (!e->cphist)
+		copy_history(e, ks);
+	cp1 = e->cp1;
+	for (uint32_t j = 0; j < ks->n; j++)
+		cls[pos[j]] = cp1[j] == COPY_NONE ? 0 : 1 + gid[cp1[j]];
+	for (uint32_t q = ks->n; q < n; q++)
+		cls[q] = 0;
+	return cls;
+}
+
+/* Bytes of a part of histogram c (symbols with sub bits), its code in *h */
+static size_t logh_hist_cost(struct nxr_huff_enc *h, const uint32_t *c, unsigned sub)
+{
+	unsigned nsym = LOGH_NSYM(sub), lo, cnt;
+	uint64_t raw = 0;
+
+	for (unsigned y = 2u << sub; y < nsym; y++)
+		raw += (uint64_t)c[y] * (((y - (2u << sub)) >> sub) + 1);
+	return logh_part_cost(h, c, nsym, raw, &lo, &cnt);
+}
+
+/*
+ * The classes of group k's m values v[i..i+m) (classes cls[]) that get a
+ * part of their own (lpk[k], lpc[k]): of those with LOGH_PREV_MIN values,
+ * the LOGH_PREV_MAX most frequent, each taken where its part and the rest
+ * cost less than the rest with it. Returns the group's bytes so coded.
+ */
+static size_t logh_prev_choose(struct nxr_colenc *e, const uint64_t *v, const uint32_t *cls,
+			       size_t i, uint32_t m, unsigned sub, unsigned k)
+{
+	uint32_t ccnt[NXR_COL_MAX_GROUPS + 1] = { 0 }, cand[LOGH_PREV_MAX];
+	uint8_t slot[NXR_COL_MAX_GROUPS + 1];
+	uint32_t (*hist)[LOGH_MAXSYM] = e->lphist, *rest = hist[LOGH_PREV_MAX];
+	uint32_t *trial = hist[LOGH_PREV_MAX + 1], left = m;
+	struct nxr_huff_enc *h = &e->huff[0];
+	unsigned nc = 0, nsym = LOGH_NSYM(sub), r;
+	size_t total, rest_cost;
+
+	for (uint32_t j = 0; j < m; j++)
+		ccnt[cls[i + j]]++;
+	while (nc < LOGH_PREV_MAX) {	/* (the most frequent first, lower classes on ties) */
+		uint32_t best = UINT32_MAX;
+
+		for (uint32_t c = 0; c <= e->ngroups; c++)
+			if (ccnt[c] >= LOGH_PREV_MIN && (best == UINT32_MAX || ccnt[c] > ccnt[best]))
+				best = c;
+		if (best == UINT32_MAX)
+			break;
+		cand[nc++] = best;
+		ccnt[best] = 0;	/* (counted again below) */
+	}
+	memset(slot, 0xff, (size_t)e->ngroups + 1);
+	memset(rest, 0, nsym * sizeof(*rest));
+	for (unsigned c = 0; c < nc; c++) {
+		slot[cand[c]] = (uint8_t)c;
+		memset(hist[c], 0, nsym * sizeof(*hist[c]));
+	}
+	for (uint32_t j = 0; j < m; j++) {
+		unsigned y = logh_sym(v[i + j], sub, &r), c = slot[cls[i + j]];
+
+		rest[y]++;
+		if (c != 0xff)
+			hist[c][y]++;
+	}
+	rest_cost = logh_hist_cost(h, rest, sub);
+	total = 1;	/* (the count of classes) */
+	e->lpk[k] = 0;
+	for (unsigned c = 0; c < nc; c++) {
+		uint32_t cnt = 0;
+		size_t own, without;
+
+		for (unsigned y = 0; y < nsym; y++) {
+			trial[y] = rest[y] - hist[c][y];
+			cnt += hist[c][y];
+		}
+		if (cnt == left)	/* (the rest must keep a value) */
+			continue;
+		own = logh_hist_cost(h, hist[c], sub) + nxr_varint_len(cand[c]);
+		without = logh_hist_cost(h, trial, sub);
+		if (own + without >= rest_cost)
+			continue;
+		memcpy(rest, trial, nsym * sizeof(*rest));
+		rest_cost = without;
+		total += own;
+		left -= cnt;
+		e->lpc[k][e->lpk[k]++] = (uint16_t)cand[c];
+	}
+	return total + rest_cost;
+}
+
+/* One part of LOGH with sub bits at *pp: the values v[idx[0..m)] */
+static void put_logh_part(struct nxr_colenc *e, const uint64_t *v, const uint32_t *idx,
+			  uint32_t m, unsigned sub, uint8_t **pp)
+{
+	struct nxr_huff_enc *h = &e->huff[0];
+	unsigned nsym = LOGH_NSYM(sub), lo, cnt, r;
+	uint32_t *c = e->lcount;
+	uint64_t raw = 0, bits;
+	struct nxr_bitw bw;
+	uint8_t *p = *pp;
+
+	memset(c, 0, nsym * sizeof(*c));
+	for (uint32_t j = 0; j < m; j++) {
+		c[logh_sym(v[idx[j]], sub, &r)]++;
+		raw += r;
+	}
+	logh_part_cost(h, c, nsym, raw, &lo, &cnt);
+	bits = nxr_huff_cost(h, c + lo) + raw;
+	p = nxr_put_varint(p, lo);
+	p = nxr_put_varint(p, cnt);
+	p = nxr_huff_table_put(p, h);
+	p = nxr_put_varint(p, (bits + 7) / 8);
+	nxr_bitw_init(&bw, p);
+	for (uint32_t j = 0; j < m; j++) {
+		uint64_t x = v[idx[j]], low;
+		unsigned y = logh_sym(x, sub, &r) - lo;
+
+		low = x & ((1ull << r) - 1);
+		if (h->len[y] + r <= 56) {
+			nxr_bitw_put(&bw, h->code[y] | low << h->len[y], h->len[y] + r);
+		} else {
+			nxr_bitw_put(&bw, h->code[y], h->len[y]);
+			nxr_bitw_put(&bw, low & 0xffffffffu, 32);
+			nxr_bitw_put(&bw, low >> 32, r - 32);
+		}
+	}
+	*pp = nxr_bitw_end(&bw);
+}
+
+/* Group k's part (values v[i..i+m)) split by lpk[k], lpc[k] at *pp: the
+ * count of classes, the classes, their parts, the rest's */
+static void put_logh_prev(struct nxr_colenc *e, const uint64_t *v, const uint32_t *cls,
+			  size_t i, uint32_t m, unsigned sub, unsigned k, uint8_t **pp)
+{
+	uint8_t slot[NXR_COL_MAX_GROUPS + 1];
+	uint32_t at[LOGH_PREV_MAX + 2] = { 0 }, *idx = e->lidx;
+	unsigned nk = e->lpk[k];
+	uint8_t *p = nxr_put_varint(*pp, nk);
+
+	memset(slot, nk, (size_t)e->ngroups + 1);
+	for (unsigned c = 0; c < nk; c++) {
+		slot[e->lpc[k][c]] = (uint8_t)c;
+		p = nxr_put_varint(p, e->lpc[k][c]);
+	}
+	for (uint32_t j = 0; j < m; j++)
+		at[slot[cls[i + j]] + 1]++;
+	for (unsigned c = 1; c <= nk + 1; c++)
+		at[c] += at[c - 1];
+	for (uint32_t j = 0; j < m; j++)
+		idx[at[slot[cls[i + j]]]++] = (uint32_t)(i + j);
+	for (unsigned c = 0, from = 0; c <= nk; c++) {
+		put_logh_part(e, v, idx + from, at[c] - from, sub, &p);
+		from = at[c];
+	}
+	*pp = p;
+}
+
+/*
  * LOGH of v[0..n) at out (room for col_bound(n)): grouped (a code per
  * group of the section, e->ggid) or not, with the sub of 0-3 that is
- * smallest on the whole column, grouped where that is smaller; or as *lm
- * says (1 + the flags: a segment that follows its memo). *lm then says
+ * smallest on the whole column, grouped where that is smaller, and (cls:
+ * each value's class, logh_classes(); NULL: not tried) each group's part
+ * split by the syscall before where that takes n / 32 bytes off; or as
+ * *lm says (1 + the flags: a segment that follows its memo). *lm then says
  * what was chosen. Its bytes, or 0 when it would not fit col_bound(n) or
  * (choosing) would not be below limit.
  */
 static size_t try_logh(struct nxr_colenc *e, const uint64_t *v, size_t n, bool grouped,
-		       uint8_t *out, uint8_t *lm, size_t limit)
+		       const uint32_t *cls, uint8_t *out, uint8_t *lm, size_t limit)
 {
 	uint32_t pc[NXR_COL_MAX_GROUPS + 1], *yr = (uint32_t *)e->a[0];	/* free here */
 	size_t best = SIZE_MAX, cost;
-	unsigned bsub = 0, bg = 0, np;
+	unsigned bsub = 0, bg = 0, bp = 0, np;
 	struct nxr_huff_enc *h = &e->huff[0];
 	uint8_t *p = out;
-	bool follow = *lm && !e->choose && (!((*lm - 1) & 4) || grouped);
+	bool follow = *lm && !e->choose && (!((*lm - 1) & 4) || grouped) &&
+		      (!((*lm - 1) & 8) || cls);
 
+	if (!grouped)
+		cls = NULL;
 	np = logh_parts(e, grouped, (uint32_t)n, pc);
 	if (grow((void **)&e->lcount, &e->lcountcap, (size_t)(np + 2) * LOGH_MAXSYM,
 		 sizeof(*e->lcount)) < 0)
@@ -3205,6 +3411,9 @@ static size_t try_logh(struct nxr_colenc *e, const uint64_t *v, size_t n, bool g
 	if (follow) {
 		bsub = (*lm - 1u) & 3;
 		bg = (*lm - 1u) >> 2 & 1;
+		bp = (*lm - 1u) >> 3 & 1;
+		for (size_t k = 0, i = 0; bp && k < np; i += pc[k++])
+			logh_prev_choose(e, v, cls, i, pc[k], bsub, (unsigned)k);
 	} else {
 		/* one pass: each part's symbols with 3 sub bits (the whole
 		 * column's at [0], the parts' from [1] on, when grouped), the
@@ -3238,13 +3447,30 @@ static size_t try_logh(struct nxr_colenc *e, const uint64_t *v, size_t n, bool g
 			best = cost;
 			bg = 1;
 		}
+		if (bg && cls) {
+			cost = 2;
+			for (size_t k = 0, i = 0; k < np; i += pc[k++])
+				cost += logh_prev_choose(e, v, cls, i, pc[k], bsub, (unsigned)k);
+			if (cost + n / LOGH_PREV_GAIN_MIN < best) {
+				best = cost;
+				bp = 1;
+			}
+		}
 		if (best > col_bound(n) || best >= limit)
 			return 0;
 	}
 	np = logh_parts(e, bg, (uint32_t)n, pc);
 	*p++ = M_LOGH;
-	*p++ = (uint8_t)(bsub | bg << 2);
-	for (size_t k = 0, i = 0; k < np; k++) {
+	*p++ = (uint8_t)(bsub | bg << 2 | bp << 3);
+	for (size_t k = 0, i = 0; bp && k < np; i += pc[k++]) {
+		/* (following the memo: a value takes at most 10 bytes, a part's
+		 * table and lengths LOGH_MAXSYM / 2 + 32) */
+		if (follow && (size_t)(p - out) + 16 + 10 * (size_t)pc[k] +
+				      (LOGH_PREV_MAX + 1) * (LOGH_MAXSYM / 2 + 32) > col_bound(n))
+			return 0;
+		put_logh_prev(e, v, cls, i, pc[k], bsub, (unsigned)k, &p);
+	}
+	for (size_t k = 0, i = 0; !bp && k < np; k++) {
 		unsigned nsym = LOGH_NSYM(bsub), lo, cnt, r;
 		uint32_t *c = e->lcount;
 		uint64_t raw = 0, bits;
@@ -3288,7 +3514,7 @@ static size_t try_logh(struct nxr_colenc *e, const uint64_t *v, size_t n, bool g
 	}
 	if ((size_t)(p - out) > col_bound(n))
 		return 0;
-	*lm = (uint8_t)(1 + (bsub | bg << 2));
+	*lm = (uint8_t)(1 + (bsub | bg << 2 | bp << 3));
 	return (size_t)(p - out);
 }
 
@@ -3367,7 +3593,8 @@ static size_t put_tgap(struct nxr_colenc *e, uint8_t *out, uint8_t *memo, size_t
 		e->ltail = n - nsys;
 	}
 	out[0] = by_nr ? M_TGAPN : M_TGAP;
-	got = try_logh(e, g, n, by_nr, col, lm, limit);
+	got = try_logh(e, g, n, by_nr, by_nr && e->prevnr ? logh_classes(e, n) : NULL, col, lm,
+		       limit);
 	e->lgn = e->ltail = 0;
 	if (!got && limit != SIZE_MAX)	/* (choosing: it would not gain) */
 		return 0;
@@ -3578,6 +3805,13 @@ static long enc_field_ctx(struct nxr_colenc *e, const uint64_t *v, uint32_t n,
 	return got;
 }
 
+/* A syscall field's classes for LOGH (logh_classes()) where the syscalls
+ * are grouped by number and parts by the syscall before allowed, else NULL */
+static const uint32_t *syscall_classes(struct nxr_colenc *e, uint32_t n)
+{
+	return e->prevnr && e->lgn > 1 ? logh_classes(e, n) : NULL;
+}
+
 /*
  * A section's integer column at out, as enc_field_ctx(); with LOGH allowed,
  * the syscalls' durations are also tried as LOGH on a segment that chooses
@@ -3595,7 +3829,7 @@ static long enc_field(struct nxr_colenc *e, const uint64_t *v, uint32_t n, const
 	if (!e->timing || n < 8 || memo != e->memo[NX_KIND_SYSCALL][SF_dur_ns])
 		return enc_field_ctx(e, v, n, ctx, out, memo, last);
 	if (!e->choose && memo[0] == M_LOGH + 1) {
-		alt = try_logh(e, v, n, e->lgn > 1, out, lm, SIZE_MAX);
+		alt = try_logh(e, v, n, e->lgn > 1, syscall_classes(e, n), out, lm, SIZE_MAX);
 		if (alt)
 			return (long)alt;
 	}
@@ -3604,7 +3838,7 @@ static long enc_field(struct nxr_colenc *e, const uint64_t *v, uint32_t n, const
 		return got;
 	if (grow_fresh((void **)&e->alt, &e->altcap, col_bound(n) + 64) < 0)
 		return -ENOMEM;
-	alt = try_logh(e, v, n, e->lgn > 1, e->alt, lm,
+	alt = try_logh(e, v, n, e->lgn > 1, syscall_classes(e, n), e->alt, lm,
 		       (size_t)got > n / LOGH_GAIN_MIN ? (size_t)got - n / LOGH_GAIN_MIN : 0);
 	if (alt && alt + n / LOGH_GAIN_MIN < (size_t)got) {
 		memcpy(out, e->alt, alt);
@@ -3638,11 +3872,11 @@ static long enc_field(struct nxr_colenc *e, const uint64_t *v, uint32_t n, const
 				 * its return value */
 #define COPY_SLOTS_1_5 24u	/* ... those of format 1.5 */
 #define COPY_STEP 24u		/* the first of the steps */
-#define COPY_NONE UINT32_MAX	/* no syscall before: its values read as 0 */
 #define COPY_SAMPLE 1024u	/* values a choosing segment looks at first */
 #define COPY_MIN_HITS 4u	/* ... of which a quarter must be copies */
 #define COPY_GAIN_MIN 8u	/* a TCOPY column saves n / 8 bytes, a bit a value */
-#define COPY_LOGH_GAIN_MIN 8u	/* ... its slots LOGH where that saves n / 8 too */
+#define COPY_LOGH_GAIN_MIN 8u	/* ... its slots LOGH where that saves n / 8 too, */
+#define COPY_LOGH_GAIN_SLOW 32u	/* ... n / 32 in a slow payload (e->slow) */
 _Static_assert(SF_ret + 1 == COPY_FIELDS, "the fields TCOPY covers");
 
 /* cp1, cp2: each staged syscall's (event order) task's syscall before it
@@ -3894,24 +4128,30 @@ static long put_copy(struct nxr_colenc *e, unsigned f, uint32_t n, uint8_t *memo
 		return -ENOMEM;
 	p = e->cbuf;
 	*p++ = M_TCOPY;
-	/* LOGH (a code per syscall number) where it takes n / 8 bytes off
-	 * the nested column enc_int_memo() finds: it reads slower (one chain
-	 * of loads); tried on a segment that chooses, kept for the others */
+	/* LOGH (a code per syscall number, split by the syscall before where
+	 * that gains) where it takes n / 8 bytes off the nested column
+	 * enc_int_memo() finds: it reads slower (one chain of loads), which
+	 * cost the synthetic stream 39 -> 32 M records a second at n / 32; in
+	 * a slow payload, a real recording's pace, n / 32 (grep 5.02 -> 4.78
+	 * bytes a syscall). Tried on a segment that chooses, kept for the
+	 * others. */
 	if (e->timing && !e->choose && memo[1] == M_LOGH + 1) {
-		il = try_logh(e, e->cix, n, e->lgn > 1, p, lm, SIZE_MAX);
+		il = try_logh(e, e->cix, n, e->lgn > 1, syscall_classes(e, n), p, lm, SIZE_MAX);
 		if (!il)	/* (it no longer fits) */
 			il = enc_int_memo(e, 1, e->cix, n, NULL, 0, p, memo + 1);
 	} else {
+		unsigned gain = e->slow ? COPY_LOGH_GAIN_SLOW : COPY_LOGH_GAIN_MIN;
+
 		il = enc_int_memo(e, 1, e->cix, n, NULL, 0, p, memo + 1);
-		if (e->timing && e->choose && e->lgn > 1 &&
-		    il > n / COPY_LOGH_GAIN_MIN) {
+		if (e->timing && e->choose && e->lgn > 1 && il > n / gain) {
 			uint8_t *alt = e->cbuf + col_bound(n) + 64;	/* (room past both) */
 			size_t al;
 
 			/* (sub 3: slots below 16 are their own symbols, which the
 			 * reader takes several a lookup: logh_small_part()) */
 			e->logh_sub = 3;
-			al = try_logh(e, e->cix, n, true, alt, lm, il - n / COPY_LOGH_GAIN_MIN);
+			al = try_logh(e, e->cix, n, true, syscall_classes(e, n), alt, lm,
+				      il - n / gain);
 			e->logh_sub = LOGH_SUBS;
 
 			if (al) {
@@ -4103,8 +4343,9 @@ int nxr_colenc_finish(struct nxr_colenc *e, void *zctx, const uint8_t **out, siz
 	e->zctx = zctx;
 	e->cphist = false;
 	e->choose = !(e->segs % MEMO_SEGS);
-	e->rechoose = !e->choose && n > 1 && e->key[n - 1] > e->key[0] &&
-		      e->key[n - 1] - e->key[0] >= RECHOOSE_SPAN_NS;
+	e->slow = n > 1 && e->key[n - 1] > e->key[0] &&
+		  e->key[n - 1] - e->key[0] >= RECHOOSE_SPAN_NS;
+	e->rechoose = !e->choose && e->slow;
 	bound = 64 + (size_t)e->ntasks * 10 + 3 * col_bound(n);
 	for (uint32_t k = 1; k <= NX_KIND_MAX_ID; k++)
 		if (e->k[k].n) {
@@ -4280,6 +4521,10 @@ struct nxr_coldec {
 	const uint8_t *tgn, *tgn_end;	/* the nested column; NULL: none */
 	const uint64_t *sysgs;		/* the syscalls' selector column, grouped */
 	uint64_t *tgs;			/* ... followed by a part for the others */
+	/* LOGH's parts by the syscall before (format 1.6) */
+	uint32_t *lcls;			/* each value's class: logh_classes_dec() */
+	uint64_t *ltmp;			/* a group's values by part */
+	uint32_t lngroups;		/* the syscalls' groups */
 };
 
 struct nxr_coldec *nxr_coldec_new(void)
@@ -4334,6 +4579,8 @@ void nxr_coldec_free(struct nxr_coldec *d)
 	free(d->cpctx);
 	free(d->cplast);
 	free(d->tgs);
+	free(d->lcls);
+	free(d->ltmp);
 	free(d);
 }
 
@@ -5307,21 +5554,148 @@ static bool logh_small_part(struct nxr_coldec *d, const uint8_t **pp, const uint
  * group, the runs of the section's grouped selector column. Each value is
  * its symbol's code, then its raw bits: base[symbol] + the raw bits.
  */
+/* One LOGH part of m values at *pp into out (the alphabet with sub bits:
+ * each symbol's base and raw bits); false when malformed */
+static bool logh_part_dec(struct nxr_coldec *d, const uint8_t **pp, const uint8_t *end,
+			  unsigned sub, const uint64_t *base, uint8_t *nraw, size_t m,
+			  uint64_t *out)
+{
+	const struct nxr_huff_dec *h = &d->huff;
+	unsigned nsym = LOGH_NSYM(sub);
+	const uint8_t *p = *pp;
+	uint64_t lo, cnt, nb, pos = 0, lim, mask;
+
+	if (nxr_get_varint(&p, end, &lo) || lo >= nsym || nxr_get_varint(&p, end, &cnt) ||
+	    cnt == 0 || cnt > nsym - lo)
+		return false;
+	if (lo + cnt <= 2u << sub && cnt <= 256) {
+		*pp = p;
+		return logh_small_part(d, pp, end, lo, cnt, m, out);
+	}
+	if (nxr_huff_table_get_x(&d->huff, (unsigned)cnt, &p, end, nraw + lo) < 0 ||
+	    nxr_get_varint(&p, end, &nb) || nb > (uint64_t)(end - p))
+		return false;
+	lim = nb * 8;
+	mask = (1ull << h->bits) - 1;
+	/* the next position one lookup after the load at this one (the
+	 * code's length and its raw bits in one entry: xlut), the
+	 * symbol and its raw bits off that chain */
+	for (size_t j = 0; j < m; j++) {
+		uint64_t w = nxr_bits_peek(p, pos), x;
+		uint32_t ent = h->xlut[w & mask];
+		unsigned l = ent & 15u, t = (ent >> 4) & 127u, r = t - l;
+		unsigned y = (unsigned)lo + (ent >> 11);
+
+		if (pos + t > lim)
+			return false;
+		/* the raw bits from the same load when they are in it (57
+		 * bits or more from pos), else from one or two more */
+		if (__builtin_expect(t <= 57, 1))
+			x = w >> l & ((1ull << r) - 1);
+		else if (r <= 56)
+			x = nxr_bits_peek(p, pos + l) & ((1ull << r) - 1);
+		else
+			x = (nxr_bits_peek(p, pos + l) & 0xffffffffu) |
+			    (nxr_bits_peek(p, pos + l + 32) & ((1ull << (r - 32)) - 1)) << 32;
+		pos += t;
+		out[j] = base[y] | x;
+	}
+	if ((pos + 7) / 8 != nb)
+		return false;
+	*pp = p + nb;
+	return true;
+}
+
+/*
+ * LOGH's classes (format 1.6) of a column of n values grouped as the
+ * syscalls are by number (their fields; TGAPN's keys, the syscalls' first):
+ * each syscall's 1 + the group (run of the selector) of its task's syscall
+ * before it in the segment, 0 when it has none; the other values 0. False
+ * when the column is grouped otherwise.
+ */
+static bool logh_classes_dec(struct nxr_coldec *d, size_t n)
+{
+	const struct kdec *ks = &d->k[NX_KIND_SYSCALL];
+	const uint64_t *gs = d->sysgs;
+	uint64_t *rid = d->ltmp, *last = d->prev;
+	uint32_t *cls = d->lcls, ns = ks->n;
+
+	if (!gs || (d->lgsel != gs && d->lgsel != d->tgs) || n < ns)
+		return false;
+	for (uint32_t q = 0, g = 0; q < ns; q++) {
+		g += q && gs[q] != gs[q - 1];
+		if (g >= NXR_COL_MAX_GROUPS)	/* (no writer groups more) */
+			return false;
+		rid[q] = g;
+	}
+	memset(last, 0, d->ntasks * sizeof(*last));
+	for (uint32_t j = 0; j < ns; j++) {
+		uint32_t q = ks->pos[j], t = ks->task[j];
+
+		cls[q] = (uint32_t)last[t];
+		last[t] = 1 + rid[q];
+	}
+	for (size_t q = ns; q < n; q++)
+		cls[q] = 0;
+	d->lngroups = ns ? (uint32_t)rid[ns - 1] + 1 : 0;
+	return true;
+}
+
+/* A group's part split by the syscall before (format 1.6), its m values
+ * out[0..m) of classes cls[0..m): the count of classes with a part of their
+ * own, those classes, their parts, the rest's; each part decoded into
+ * d->ltmp, then put back in order. False when malformed. */
+static bool logh_prev_dec(struct nxr_coldec *d, const uint8_t **pp, const uint8_t *end,
+			  unsigned sub, const uint64_t *base, uint8_t *nraw, const uint32_t *cls,
+			  size_t m, uint64_t *out)
+{
+	uint8_t slot[NXR_COL_MAX_GROUPS + 1];
+	size_t at[LOGH_PREV_MAX + 2] = { 0 };
+	uint64_t nk, c, *tmp = d->ltmp;
+
+	if (nxr_get_varint(pp, end, &nk) || nk > LOGH_PREV_MAX)
+		return false;
+	memset(slot, (int)nk, (size_t)d->lngroups + 1);
+	for (unsigned k = 0; k < nk; k++) {
+		if (nxr_get_varint(pp, end, &c) || c > d->lngroups || slot[c] != nk)
+			return false;
+		slot[c] = (uint8_t)k;
+	}
+	for (size_t j = 0; j < m; j++)
+		at[slot[cls[j]] + 1]++;
+	for (unsigned k = 1; k <= nk + 1; k++)
+		at[k] += at[k - 1];
+	for (unsigned k = 0; k <= nk; k++)
+		if (!logh_part_dec(d, pp, end, sub, base, nraw, at[k + 1] - at[k], tmp + at[k]))
+			return false;
+	for (size_t j = 0; j < m; j++)
+		out[j] = tmp[at[slot[cls[j]]]++];
+	return true;
+}
+
+/*
+ * LOGH (format 1.4) of n values into out: one part, or (flag G, where
+ * may_group and the section is grouped: d->lgsel) one per group, each
+ * (flag P, 1.6: where the groups are the syscalls' by number) split by the
+ * syscall before. NULL when malformed.
+ */
 static const uint8_t *dec_logh(struct nxr_coldec *d, const uint8_t *p, const uint8_t *end,
 			       size_t n, bool may_group, uint64_t *out)
 {
 	uint64_t base[LOGH_MAXSYM];
 	uint8_t nraw[LOGH_MAXSYM];
 	const uint64_t *gs = d->lgsel;
-	const struct nxr_huff_dec *h = &d->huff;
 	unsigned sub, nsym;
-	bool grouped;
+	bool grouped, by_prev;
 
-	if (p >= end || *p & ~7u)
+	if (p >= end || *p & ~15u)
 		return NULL;
 	sub = *p & 3u;
-	grouped = *p++ & 4u;
+	grouped = *p & 4u;
+	by_prev = *p++ & 8u;
 	if (grouped && (!may_group || !gs))
+		return NULL;
+	if (by_prev && (!grouped || !logh_classes_dec(d, n)))
 		return NULL;
 	nsym = LOGH_NSYM(sub);
 	for (unsigned y = 0; y < nsym; y++) {
@@ -5331,52 +5705,14 @@ static const uint8_t *dec_logh(struct nxr_coldec *d, const uint8_t *p, const uin
 		base[y] = y < 2u << sub ? y : (uint64_t)((1u << sub) | (k & ((1u << sub) - 1))) << r;
 	}
 	for (size_t i = 0; i < n;) {
-		uint64_t lo, cnt, nb, pos = 0, lim, mask;
 		size_t m = n - i;
 
 		if (grouped)
 			for (m = 1; i + m < n && gs[i + m] == gs[i]; m++)
 				;
-		if (nxr_get_varint(&p, end, &lo) || lo >= nsym || nxr_get_varint(&p, end, &cnt) ||
-		    cnt == 0 || cnt > nsym - lo)
+		if (by_prev ? !logh_prev_dec(d, &p, end, sub, base, nraw, d->lcls + i, m, out + i)
+			    : !logh_part_dec(d, &p, end, sub, base, nraw, m, out + i))
 			return NULL;
-		if (lo + cnt <= 2u << sub && cnt <= 256) {
-			if (!logh_small_part(d, &p, end, lo, cnt, m, out + i))
-				return NULL;
-			i += m;
-			continue;
-		}
-		if (nxr_huff_table_get_x(&d->huff, (unsigned)cnt, &p, end, nraw + lo) < 0 ||
-		    nxr_get_varint(&p, end, &nb) || nb > (uint64_t)(end - p))
-			return NULL;
-		lim = nb * 8;
-		mask = (1ull << h->bits) - 1;
-		/* the next position one lookup after the load at this one (the
-		 * code's length and its raw bits in one entry: xlut), the
-		 * symbol and its raw bits off that chain */
-		for (size_t j = 0; j < m; j++) {
-			uint64_t w = nxr_bits_peek(p, pos), x;
-			uint32_t ent = h->xlut[w & mask];
-			unsigned l = ent & 15u, t = (ent >> 4) & 127u, r = t - l;
-			unsigned y = (unsigned)lo + (ent >> 11);
-
-			if (pos + t > lim)
-				return NULL;
-			/* the raw bits from the same load when they are in it (57
-			 * bits or more from pos), else from one or two more */
-			if (__builtin_expect(t <= 57, 1))
-				x = w >> l & ((1ull << r) - 1);
-			else if (r <= 56)
-				x = nxr_bits_peek(p, pos + l) & ((1ull << r) - 1);
-			else
-				x = (nxr_bits_peek(p, pos + l) & 0xffffffffu) |
-				    (nxr_bits_peek(p, pos + l + 32) & ((1ull << (r - 32)) - 1)) << 32;
-			pos += t;
-			out[i + j] = base[y] | x;
-		}
-		if ((pos + 7) / 8 != nb)
-			return NULL;
-		p += nb;
 		i += m;
 	}
 	return p;
@@ -5522,6 +5858,8 @@ static int dec_scratch(struct nxr_coldec *d, size_t n)
 	RE(cpv, 8);
 	RE(cpctx, 4);
 	RE(tgs, 8);
+	RE(lcls, 4);
+	RE(ltmp, 8);
 	/* two halves of indices, each with room for a last 8-byte store;
 	 * twice: TNEAR's indices, then its differences' */
 	if (!(p = realloc(d->jx, 2 * (n + 48))))

@@ -47,6 +47,11 @@ void nxr_colenc_set_copy(struct nxr_colenc *e, bool on);
  * as the same register of its task's syscall before plus or minus that
  * syscall's return value; on from nxr_colenc_new(), used only with TCOPY. */
 void nxr_colenc_set_step(struct nxr_colenc *e, bool on);
+/* Whether LOGH columns of the syscalls (durations, TCOPY's slots, TGAPN's
+ * keys) may split a syscall number's part by the number of the task's
+ * syscall before (format 1.6, NXR_INCOMPAT_PREVNR); on from
+ * nxr_colenc_new(). */
+void nxr_colenc_set_prevnr(struct nxr_colenc *e, bool on);
 uint32_t nxr_colenc_events(const struct nxr_colenc *e);
 /* The staging measure a segment closes at: NXR_COL_STAGE_PER_EVENT per event
  * plus string bytes. */

@@ -12,7 +12,7 @@
 				 * columns; 1.3: LIST and TLIST columns, the task's nearest recent
 				 * value (TNEAR) and entry-time keys (ENTRY); 1.4: LOGH columns
 				 * and TGAP keys; 1.5: TCOPY columns and TGAPN keys; 1.6: TCOPY's
-				 * steps */
+				 * steps, LOGH parts by the syscall before */
 
 /* Feature flags in the file header. Compatible: a reader that does not know
  * one ignores it. Incompatible: a reader that does not know one refuses. */
@@ -24,9 +24,11 @@
 #define NXR_INCOMPAT_TIMING 16ull	/* column payloads may use LOGH, TGAP (format 1.4) */
 #define NXR_INCOMPAT_COPY 32ull	/* column payloads may use TCOPY, TGAPN (format 1.5) */
 #define NXR_INCOMPAT_STEP 64ull	/* TCOPY columns may use its steps, slots 24 and 25 (format 1.6) */
+#define NXR_INCOMPAT_PREVNR 128ull	/* LOGH parts may split by the syscall before (format 1.6) */
 #define NXR_INCOMPAT_KNOWN (NXR_INCOMPAT_COLUMNS | NXR_INCOMPAT_ENTROPY | NXR_INCOMPAT_LISTS | \
 			    NXR_INCOMPAT_CONTEXT | NXR_INCOMPAT_TIMING | NXR_INCOMPAT_COPY | \
-			    NXR_INCOMPAT_STEP)
+			    NXR_INCOMPAT_STEP | NXR_INCOMPAT_PREVNR)
+#define NXR_INCOMPAT_1_6 (NXR_INCOMPAT_STEP | NXR_INCOMPAT_PREVNR)	/* format 1.6's bits */
 
 /* File header */
 #define NXR_MAX_HEADER (4u << 20)	/* whole header, config text included */

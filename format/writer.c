@@ -335,6 +335,7 @@ struct nxr_writer *nxr_writer_new(const struct nxr_sink *sink, const char *name,
 		nxr_colenc_set_copy(w->col, layout == NXR_LAYOUT_COLUMNS ||
 						    layout == NXR_LAYOUT_COLUMNS_1_5);
 		nxr_colenc_set_step(w->col, layout == NXR_LAYOUT_COLUMNS);
+		nxr_colenc_set_prevnr(w->col, layout == NXR_LAYOUT_COLUMNS);
 	} else {
 		w->raw_cap = (size_t)w->seg_bytes + (64u << 10);
 		w->raw = malloc(w->raw_cap);
@@ -359,9 +360,9 @@ struct nxr_writer *nxr_writer_new(const struct nxr_sink *sink, const char *name,
 	/* ... and one without TCOPY a 1.4 file, one without its steps a 1.5 file */
 	else if (layout == NXR_LAYOUT_COLUMNS_1_4)
 		nxr_header_set_features(hdr, hlen, 4,
-					NXR_INCOMPAT_KNOWN & ~(NXR_INCOMPAT_COPY | NXR_INCOMPAT_STEP));
+					NXR_INCOMPAT_KNOWN & ~(NXR_INCOMPAT_COPY | NXR_INCOMPAT_1_6));
 	else if (layout == NXR_LAYOUT_COLUMNS_1_5)
-		nxr_header_set_features(hdr, hlen, 5, NXR_INCOMPAT_KNOWN & ~NXR_INCOMPAT_STEP);
+		nxr_header_set_features(hdr, hlen, 5, NXR_INCOMPAT_KNOWN & ~NXR_INCOMPAT_1_6);
 	w->last_sync_ns = mono_ns();
 	if (sink_put(w, hdr, hlen, "the header", err) < 0)
 		goto out;

@@ -33,7 +33,8 @@ enum nxr_layout {		/* how a segment's events are laid out (FORMAT.md) */
 	NXR_LAYOUT_ROWS,	/* format 1.0 records in one zstd frame: readable by 1.0 readers */
 	NXR_LAYOUT_COLUMNS_1_1,	/* column payload without them: readable by 1.1 readers */
 	NXR_LAYOUT_COLUMNS_1_4,	/* columns without the copy mode: readable by 1.4 readers */
-	NXR_LAYOUT_COLUMNS_1_5,	/* columns without TCOPY's steps: readable by 1.5 readers */
+	NXR_LAYOUT_COLUMNS_1_5,	/* columns without 1.6's copy steps and LOGH parts by the syscall
+				 * before: readable by 1.5 readers */
 };
 
 struct nxr_writer_opts {	/* NULL or all-zero: the defaults */

@@ -1,8 +1,8 @@
 #!/bin/bash
 # t18: --layout columns writes format 1.6 (minor 6, incompat bits COLUMNS,
-# ENTROPY, LISTS, CONTEXT, TIMING, COPY and STEP), --layout columns-1.5
-# format 1.5 (minor 5, all but STEP), --layout columns-1.4 format 1.4
-# (minor 4, all but COPY and STEP), --layout columns-1.1 format 1.1 (minor
+# ENTROPY, LISTS, CONTEXT, TIMING, COPY, STEP and PREVNR), --layout
+# columns-1.5 format 1.5 (minor 5, all but STEP and PREVNR), --layout
+# columns-1.4 format 1.4 (minor 4, all but COPY, STEP and PREVNR), --layout columns-1.1 format 1.1 (minor
 # 1, COLUMNS), and every check of t10's exact syscall script holds on each
 # and on rows; --layout rows writes 1.0; without --layout the recorder
 # writes 1.6; a bad --layout is one line and exit 2, with no file.
@@ -12,7 +12,7 @@ config "$T/c.yaml" "$FX/fx_loop getppid 1000"
 minor() { od -An -tu2 -j10 -N2 "$1" | tr -d ' '; }
 incompat() { od -An -tu8 -j24 -N8 "$1" | tr -d ' '; }
 "$REC" -q --layout columns -o "$T/c.nxr" "$T/c.yaml" || fail "--layout columns: exit $?"
-[ "$(minor "$T/c.nxr") $(incompat "$T/c.nxr")" = "6 127" ] ||
+[ "$(minor "$T/c.nxr") $(incompat "$T/c.nxr")" = "6 255" ] ||
 	fail "--layout columns: minor $(minor "$T/c.nxr"), incompat $(incompat "$T/c.nxr")"
 [ "$(events "$T/c.nxr" | grep -c '^syscall .* nr=110 ')" = 1000 ] || fail "columns: getppid count"
 "$REC" -q --layout columns-1.5 -o "$T/c5.nxr" "$T/c.yaml" || fail "--layout columns-1.5: exit $?"
@@ -30,9 +30,9 @@ incompat() { od -An -tu8 -j24 -N8 "$1" | tr -d ' '; }
 "$REC" -q --layout rows -o "$T/r.nxr" "$T/c.yaml" || fail "--layout rows: exit $?"
 [ "$(minor "$T/r.nxr") $(incompat "$T/r.nxr")" = "0 0" ] ||
 	fail "--layout rows: minor $(minor "$T/r.nxr"), incompat $(incompat "$T/r.nxr")"
-ok "--layout columns writes 1.6 with the COLUMNS, ENTROPY, LISTS, CONTEXT, TIMING, COPY and STEP bits, columns-1.5 1.5 without STEP, columns-1.4 1.4 without COPY, columns-1.1 1.1, rows 1.0"
+ok "--layout columns writes 1.6 with the COLUMNS, ENTROPY, LISTS, CONTEXT, TIMING, COPY, STEP and PREVNR bits, columns-1.5 1.5 without STEP and PREVNR, columns-1.4 1.4 without COPY, columns-1.1 1.1, rows 1.0"
 "$REC" -q -o "$T/d.nxr" "$T/c.yaml" || fail "no --layout: exit $?"
-[ "$(minor "$T/d.nxr") $(incompat "$T/d.nxr")" = "6 127" ] ||
+[ "$(minor "$T/d.nxr") $(incompat "$T/d.nxr")" = "6 255" ] ||
 	fail "no --layout: minor $(minor "$T/d.nxr"), incompat $(incompat "$T/d.nxr")"
 ok "without --layout the recorder writes 1.6, the columns layout"
 "$REC" -q --layout diagonal -o "$T/bad.nxr" "$T/c.yaml" > /dev/null 2> "$T/err"

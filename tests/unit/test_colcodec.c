@@ -2879,6 +2879,205 @@ static void t_grouping(const uint64_t *nrs, unsigned n, unsigned *pos, unsigned 
 			}
 }
 
+/* ---- LOGH parts by the syscall before (format 1.6) ---- */
+
+/* One LOGH part of v[0..m) at p: sub 1's 128 symbols, 7-bit codes */
+static uint8_t *t_logh_part(uint8_t *p, const uint64_t *v, size_t m, int nb_adj)
+{
+	uint8_t *s = calloc(1, m * 10 + 16);
+	struct t_bits b = { s, 0 };
+
+	assert_non_null(s);
+	p = nxr_put_varint(p, 0);
+	p = nxr_put_varint(p, 128);
+	for (unsigned k = 0; k < 128; k += 2)
+		*p++ = 7 | 7 << 4;
+	for (size_t i = 0; i < m; i++) {
+		unsigned r, y = t_logh_sym(v[i], 1, &r);
+
+		for (unsigned k = 7; k-- > 0;)
+			t_bit(&b, y >> k & 1);
+		for (unsigned k = 0; k < r; k++)
+			t_bit(&b, v[i] >> k & 1);
+	}
+	p = nxr_put_varint(p, (b.n + 7) / 8 + (size_t)nb_adj);
+	memcpy(p, s, (b.n + 7) / 8);
+	p += (b.n + 7) / 8 + (size_t)(nb_adj > 0 ? nb_adj : 0);
+	free(s);
+	return p;
+}
+
+/*
+ * Each of n syscalls' class by the spec, in grouped order (inv[q]: the
+ * syscall at q; the groups the runs of nrs[inv[]]): 1 + the group of its
+ * task's syscall before it, 0 for a task's first
+ */
+static void t_prev_classes(const uint64_t *nrs, const uint64_t *tasks, const unsigned *pos,
+			   const unsigned *inv, unsigned n, uint64_t *cls)
+{
+	uint64_t grp[300], last[8] = { 0 };
+
+	for (unsigned q = 0, g = 0; q < n; q++) {
+		g += q && nrs[inv[q]] != nrs[inv[q - 1]];
+		grp[q] = g;
+	}
+	for (unsigned j = 0; j < n; j++) {
+		cls[pos[j]] = last[tasks[j]];
+		last[tasks[j]] = 1 + grp[pos[j]];
+	}
+}
+
+/*
+ * LOGH with G and P of the grouped values vg[0..n) (classes cls, groups
+ * the runs of gsel) at col: group g's part split by the classes own[g][0..
+ * nown[g]), each value in the part of the last listing of its class, else
+ * the rest's. what = 1: the rest's stream of the first group a byte short;
+ * 2: its classes 9; 3: its first class past the groups (ngroups + 1, an
+ * empty part); 4: its first class listed again at its end (the first
+ * listing's part empty). Its end.
+ */
+static uint8_t *t_logh_prev(uint8_t *col, const uint64_t *vg, const uint64_t *cls,
+			    const uint64_t *gsel, unsigned n, uint64_t own[][3],
+			    const unsigned *nown, unsigned ngroups, int what)
+{
+	static uint64_t part[300];
+	uint8_t *p = col;
+
+	*p++ = 14;
+	*p++ = 1 | 4 | 8;
+	for (unsigned i = 0, g = 0; i < n; g++) {
+		uint64_t lst[10];
+		unsigned m = 1, k = nown[g];
+
+		while (i + m < n && gsel[i + m] == gsel[i])
+			m++;
+		memcpy(lst, own[g], k * sizeof(*lst));
+		if (g == 0 && what == 2)
+			for (k = 0; k < 9; k++)
+				lst[k] = k;
+		if (g == 0 && what == 3)
+			lst[0] = ngroups + 1;
+		if (g == 0 && what == 4)
+			lst[k++] = lst[0];
+		p = nxr_put_varint(p, k);
+		for (unsigned c = 0; c < k; c++)
+			p = nxr_put_varint(p, lst[c]);
+		for (unsigned c = 0; c <= k; c++) {	/* the listed classes' parts, then the rest's */
+			size_t pm = 0;
+
+			for (unsigned j = i; j < i + m; j++) {
+				unsigned o = k;
+
+				for (unsigned x = 0; x < k; x++)
+					if (lst[x] == cls[j])
+						o = x;	/* (the last listing) */
+				if (o == c)
+					part[pm++] = vg[j];
+			}
+			p = t_logh_part(p, part, pm, what == 1 && g == 0 && c == k ? -1 : 0);
+		}
+		i += m;
+	}
+	return p;
+}
+
+/*
+ * LOGH with a part per syscall number split by the syscall before (flag P,
+ * format 1.6), as arg2's column of syscalls grouped by number over 1-3
+ * tasks and 1-4 numbers: each group with 0-2 classes of its own (the task's
+ * first, 0, among them; the first group 1-2), every value decoded by the spec. Refused: a part
+ * a byte short, 9 classes, a class past the groups or given twice, and P
+ * in a section grouped by another field.
+ */
+static void test_logh_prev_columns(void **state)
+{
+	static uint64_t v[300], vg[300], cls[300], gsel[300], tasks[300], nrs[300];
+	static uint64_t own[8][3];
+	static unsigned pos[300], inv[300], nown[8];
+	static uint8_t col[300 * 12 + 512], buf[300 * 24 + 2048];
+	const uint8_t *cols[10] = { NULL, col };
+	size_t lens[10] = { 0 };
+
+	(void)state;
+	for (unsigned li = 0; li < sizeof(t_lengths) / sizeof(*t_lengths); li++) {
+		unsigned n = t_lengths[li];
+
+		for (unsigned nt = 1; nt <= 3 && nt <= n; nt++) {
+			unsigned nn = 1 + (unsigned)(rnd() % 4), ngroups = 0;
+
+			for (unsigned i = 0; i < n; i++) {
+				tasks[i] = rnd() % nt;
+				nrs[i] = 40 + rnd() % nn;
+				v[i] = rnd() >> (rnd() % 64);
+			}
+			t_grouping(nrs, n, pos, inv);
+			t_prev_classes(nrs, tasks, pos, inv, n, cls);
+			for (unsigned q = 0; q < n; q++) {
+				vg[q] = v[inv[q]];
+				gsel[q] = nrs[inv[q]];
+				ngroups += !q || gsel[q] != gsel[q - 1];
+			}
+			for (unsigned g = 0, q = 0; g < ngroups; g++) {
+				/* (0, a task's first, and the class of the group's
+				 * first value, or the last group's) */
+				nown[g] = g ? (unsigned)(rnd() % 3) : 1 + (unsigned)(rnd() % 2);
+				own[g][0] = 0;
+				own[g][1] = cls[q] ? cls[q] : ngroups;
+				for (q++; q < n && gsel[q] == gsel[q - 1]; q++)
+					;
+			}
+			for (int what = 0; what <= 4; what++) {
+				lens[1] = (size_t)(t_logh_prev(col, vg, cls, gsel, n, own, nown, ngroups,
+							       what) - col);
+				assert_int_equal(t_load(buf, t_payload_any(buf, n, nt, tasks, cols, lens,
+									    nrs),
+							n, tasks, v),
+						 what ? -EBADMSG : 0);
+			}
+			/* grouped by arg1, not by number: no classes */
+			lens[1] = (size_t)(t_logh_prev(col, vg, cls, gsel, n, own, nown, ngroups, 0) -
+					   col);
+			assert_int_equal(t_load(buf, t_payload_sel(buf, n, nt, tasks, cols, lens, nrs, 0),
+						n, tasks, v),
+					 -EBADMSG);
+		}
+	}
+	/* 10 numbers in turn, one task: a group with 8 classes of its own is
+	 * read, one with 9 (each a class there is) refused */
+	for (unsigned i = 0; i < 300; i++) {
+		tasks[i] = 0;
+		nrs[i] = 40 + i % 10;
+		v[i] = rnd() % 100000;
+	}
+	t_grouping(nrs, 300, pos, inv);
+	for (unsigned q = 0; q < 300; q++) {
+		vg[q] = v[inv[q]];
+		gsel[q] = nrs[inv[q]];
+	}
+	for (unsigned j = 0; j < 300; j++)	/* (the one before a syscall's is the number before) */
+		cls[pos[j]] = j ? 1 + (j - 1) % 10 : 0;
+	for (unsigned k = 8; k <= 9; k++) {
+		uint8_t *p = col;
+
+		*p++ = 14;
+		*p++ = 1 | 4 | 8;
+		for (unsigned g = 0; g < 10; g++) {
+			unsigned nk = g ? 0 : k;
+
+			p = nxr_put_varint(p, nk);
+			for (unsigned c = 0; c < nk; c++)	/* classes 1..nk: none holds a value */
+				p = nxr_put_varint(p, 1 + c);
+			for (unsigned c = 0; c < nk; c++)
+				p = t_logh_part(p, vg, 0, 0);
+			p = t_logh_part(p, vg + g * 30, 30, 0);
+		}
+		lens[1] = (size_t)(p - col);
+		assert_int_equal(t_load(buf, t_payload_any(buf, 300, 1, tasks, cols, lens, nrs), 300,
+					tasks, v),
+				 k == 9 ? -EBADMSG : 0);
+	}
+}
+
 /* TGAPN's keys by the spec: as TGAP's, the differences of a task's later
  * events not zigzagged */
 static void t_tgapn(const uint64_t *z, const uint64_t *tasks, unsigned n, uint64_t *want)
@@ -3816,6 +4015,58 @@ static void t_read_loop(struct nxr_event *evs, unsigned n, int arg)
 	}
 }
 
+static void t_prevnr_off(struct nxr_colenc *e)
+{
+	nxr_colenc_set_prevnr(e, false);
+}
+
+/*
+ * 4 tasks each reading files: fstat(), then read()s, 1-3 of them: a read
+ * after fstat() takes 40-80 us (it reads the file), after a read() 0.5-1
+ * us (it finds the end); fstat() 1-2 us; 300 ns between a task's syscalls
+ */
+static void t_reads_after(struct nxr_event *evs, unsigned n, int arg)
+{
+	uint64_t now[4] = { 0 };
+	unsigned left[4] = { 0 }, before[4] = { 5, 5, 5, 5 };
+
+	(void)arg;
+	for (unsigned i = 0; i < n; i++) {
+		struct nxr_event *ev = &evs[i];
+		unsigned t = i % 4, nr = left[t] ? 0 : 5;
+
+		memset(ev, 0, sizeof(*ev));
+		ev->kind = NX_KIND_SYSCALL;
+		ev->pid = ev->tid = 300 + t;
+		ev->ts_ns = now[t] += 300;
+		ev->syscall.nr = nr;
+		ev->syscall.arg1 = 3;
+		ev->syscall.flags = NX_SYS_EXITED;
+		if (nr == 5)
+			ev->syscall.dur_ns = 1000 + rnd() % 1000;
+		else if (before[t] == 5)
+			ev->syscall.dur_ns = 40000 + rnd() % 40000;
+		else
+			ev->syscall.dur_ns = 500 + rnd() % 500;
+		left[t] = nr == 5 ? 1 + (unsigned)(rnd() % 3) : left[t] - 1;
+		before[t] = nr;
+		now[t] += ev->syscall.dur_ns;
+	}
+	qsort(evs, n, sizeof(*evs), t_by_key);
+}
+
+/*
+ * Durations that follow the syscall before (format 1.6): the writer splits
+ * the reads' LOGH part by it, a 25th smaller than without; the events
+ * read back, in the segment that chooses and in the ones that follow it;
+ * damaged, refused or decoded.
+ */
+static void test_logh_prev_stream(void **state)
+{
+	(void)state;
+	t_stream_gains(t_reads_after, 0, t_prevnr_off, 25, "LOGH by the syscall before");
+}
+
 /*
  * Files read the way grep reads them (format 1.6): the second read's
  * buffer and count are the first's plus and minus what it returned, which
@@ -3948,6 +4199,8 @@ int main(void)
 		cmocka_unit_test(test_tgap_keys),
 		cmocka_unit_test(test_tgapn_keys),
 		cmocka_unit_test(test_timing_stream),
+		cmocka_unit_test(test_logh_prev_columns),
+		cmocka_unit_test(test_logh_prev_stream),
 		cmocka_unit_test(test_rechoose_slow_segments),
 		cmocka_unit_test(test_kept_schemes_meet_other_columns),
 		cmocka_unit_test(test_copy_columns),
