@@ -3399,11 +3399,11 @@ static size_t try_logh(struct nxr_colenc *e, const uint64_t *v, size_t n, bool g
 	unsigned bsub = 0, bg = 0, bp = 0, np;
 	struct nxr_huff_enc *h = &e->huff[0];
 	uint8_t *p = out;
-	bool follow = *lm && !e->choose && (!((*lm - 1) & 4) || grouped) &&
-		      (!((*lm - 1) & 8) || cls);
+	bool follow;
 
 	if (!grouped)
 		cls = NULL;
+	follow = *lm && !e->choose && (!((*lm - 1) & 4) || grouped) && (!((*lm - 1) & 8) || cls);
 	np = logh_parts(e, grouped, (uint32_t)n, pc);
 	if (grow((void **)&e->lcount, &e->lcountcap, (size_t)(np + 2) * LOGH_MAXSYM,
 		 sizeof(*e->lcount)) < 0)
