@@ -80,10 +80,10 @@ static const struct argp_option options[] = {
 	{ "no-wait-children", OPT_NOWAIT, NULL, 0, "Stop when the command exits, without waiting for its children", 0 },
 	{ "sync", OPT_SYNC, "WHEN", 0, "segment (default: fdatasync closed segments, at most once a second), end, or none", 0 },
 	{ "layout", OPT_LAYOUT, "LAYOUT", 0, "columns (default: format 1.6, the smallest files, needs a 1.6 reader), "
-	  "rows (format 1.0, read by every nexus), columns-1.5 (without the copy steps of 1.6), "
-	  "columns-1.4 (without the copy columns of 1.5 either) or columns-1.1 (without the "
-	  "entropy-coded columns of 1.2, the lists and context modes of 1.3, the timing modes "
-	  "of 1.4 and the copy columns of 1.5)", 0 },
+	  "rows (format 1.0, read by every nexus), columns-1.5 (without 1.6's copy steps and "
+	  "timing codes by the syscall before), columns-1.4 (without the copy columns of 1.5 "
+	  "either) or columns-1.1 (without the entropy-coded columns of 1.2, the lists and "
+	  "context modes of 1.3, the timing modes of 1.4 and the copy columns of 1.5)", 0 },
 	{ "wakeup-bytes", OPT_WAKE, "BYTES", OPTION_HIDDEN, "wake the drain past this much data (0: per event)", 0 },
 	{ "emit-bpftrace", OPT_EMIT_BT, "FILE", 0, "Write the bpftrace program equivalent to CONFIG to FILE ('-': standard output) and exit: records nothing, needs no root", 0 },
 	{ "ready-file", OPT_READY, "FILE", 0, "Create FILE (holding the recording's path) once tracing is on: a script can wait for it before starting what is traced", 0 },

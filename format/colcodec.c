@@ -3412,8 +3412,13 @@ static size_t try_logh(struct nxr_colenc *e, const uint64_t *v, size_t n, bool g
 		bsub = (*lm - 1u) & 3;
 		bg = (*lm - 1u) >> 2 & 1;
 		bp = (*lm - 1u) >> 3 & 1;
-		for (size_t k = 0, i = 0; bp && k < np; i += pc[k++])
-			logh_prev_choose(e, v, cls, i, pc[k], bsub, (unsigned)k);
+		if (bp) {	/* (its bytes, as they will be written: within the bound?) */
+			cost = 2;
+			for (size_t k = 0, i = 0; k < np; i += pc[k++])
+				cost += logh_prev_choose(e, v, cls, i, pc[k], bsub, (unsigned)k);
+			if (cost > col_bound(n))
+				return 0;
+		}
 	} else {
 		/* one pass: each part's symbols with 3 sub bits (the whole
 		 * column's at [0], the parts' from [1] on, when grouped), the
@@ -3462,14 +3467,8 @@ static size_t try_logh(struct nxr_colenc *e, const uint64_t *v, size_t n, bool g
 	np = logh_parts(e, bg, (uint32_t)n, pc);
 	*p++ = M_LOGH;
 	*p++ = (uint8_t)(bsub | bg << 2 | bp << 3);
-	for (size_t k = 0, i = 0; bp && k < np; i += pc[k++]) {
-		/* (following the memo: a value takes at most 10 bytes, a part's
-		 * table and lengths LOGH_MAXSYM / 2 + 32) */
-		if (follow && (size_t)(p - out) + 16 + 10 * (size_t)pc[k] +
-				      (LOGH_PREV_MAX + 1) * (LOGH_MAXSYM / 2 + 32) > col_bound(n))
-			return 0;
+	for (size_t k = 0, i = 0; bp && k < np; i += pc[k++])
 		put_logh_prev(e, v, cls, i, pc[k], bsub, (unsigned)k, &p);
-	}
 	for (size_t k = 0, i = 0; !bp && k < np; k++) {
 		unsigned nsym = LOGH_NSYM(bsub), lo, cnt, r;
 		uint32_t *c = e->lcount;
@@ -4219,6 +4218,40 @@ static long enc_field_copy(struct nxr_colenc *e, const struct kstage *ks, unsign
 	return got;
 }
 
+/* What coding syscall field f leaves for the segments after: its memos
+ * and TNEAR's last outcome, and with TCOPY its literals' and its slots */
+struct field_state {
+	struct memo_keep memo, lit;
+	uint8_t last, lit_last, ns;
+	uint8_t sg[COPY_TRY], sw[COPY_TRY];
+};
+
+static void field_state_keep(const struct nxr_colenc *e, unsigned f, struct field_state *k)
+{
+	memo_keep(e, e->memo[NX_KIND_SYSCALL][f], &k->memo);
+	k->last = e->ctxwon[NX_KIND_SYSCALL][f];
+	if (f >= COPY_FIELDS)
+		return;
+	memo_keep(e, e->memo[0][3 + f], &k->lit);
+	k->lit_last = e->ctxwon[0][3 + f];
+	k->ns = e->ncslot[f];
+	memcpy(k->sg, e->cslot_g[f], sizeof(k->sg));
+	memcpy(k->sw, e->cslot_w[f], sizeof(k->sw));
+}
+
+static void field_state_back(struct nxr_colenc *e, unsigned f, const struct field_state *k)
+{
+	memo_back(e, e->memo[NX_KIND_SYSCALL][f], &k->memo);
+	e->ctxwon[NX_KIND_SYSCALL][f] = k->last;
+	if (f >= COPY_FIELDS)
+		return;
+	memo_back(e, e->memo[0][3 + f], &k->lit);
+	e->ctxwon[0][3 + f] = k->lit_last;
+	e->ncslot[f] = k->ns;
+	memcpy(e->cslot_g[f], k->sg, sizeof(k->sg));
+	memcpy(e->cslot_w[f], k->sw, sizeof(k->sw));
+}
+
 /* Syscall field f at out, TCOPY among its codings where it is allowed */
 static long enc_syscall_field_once(struct nxr_colenc *e, const struct kstage *ks, unsigned f,
 				   const uint64_t *v, const uint32_t *ctx, bool grouped,
@@ -4240,21 +4273,17 @@ static long enc_syscall_field_once(struct nxr_colenc *e, const struct kstage *ks
 static long enc_syscall_field(struct nxr_colenc *e, const struct kstage *ks, unsigned f,
 			      const uint64_t *v, const uint32_t *ctx, bool grouped, uint8_t *out)
 {
-	uint8_t *memo = e->memo[NX_KIND_SYSCALL][f], *last = &e->ctxwon[NX_KIND_SYSCALL][f];
-	struct memo_keep kept, before;
-	uint8_t last_kept, last_before = *last;
+	struct field_state before, kept;
 	long got, alt;
 
 	if (!e->rechoose)
 		return enc_syscall_field_once(e, ks, f, v, ctx, grouped, out);
-	memo_keep(e, memo, &before);
+	field_state_keep(e, f, &before);
 	got = enc_syscall_field_once(e, ks, f, v, ctx, grouped, out);
 	if (got < 0)
 		return got;
-	memo_keep(e, memo, &kept);
-	last_kept = *last;
-	memo_back(e, memo, &before);
-	*last = last_before;
+	field_state_keep(e, f, &kept);
+	field_state_back(e, f, &before);
 	if (grow_fresh((void **)&e->redo, &e->redocap, col_bound(ks->n) + 64) < 0)
 		return -ENOMEM;
 	e->choose = true;
@@ -4266,8 +4295,7 @@ static long enc_syscall_field(struct nxr_colenc *e, const struct kstage *ks, uns
 		memcpy(out, e->redo, (size_t)alt);
 		return alt;
 	}
-	memo_back(e, memo, &kept);
-	*last = last_kept;
+	field_state_back(e, f, &kept);
 	return got;
 }
 
@@ -5548,14 +5576,10 @@ static bool logh_small_part(struct nxr_coldec *d, const uint8_t **pp, const uint
 	return true;
 }
 
-/*
- * LOGH (format 1.4): the flags, then each part's code and stream: one
- * part, or (flag 4, grouped: only in a section's field, may_group) one per
- * group, the runs of the section's grouped selector column. Each value is
- * its symbol's code, then its raw bits: base[symbol] + the raw bits.
- */
 /* One LOGH part of m values at *pp into out (the alphabet with sub bits:
- * each symbol's base and raw bits); false when malformed */
+ * each symbol's base and raw bits): its code, then its stream, each value
+ * its symbol's code and raw bits, base[symbol] + the raw bits; false when
+ * malformed */
 static bool logh_part_dec(struct nxr_coldec *d, const uint8_t **pp, const uint8_t *end,
 			  unsigned sub, const uint64_t *base, uint8_t *nraw, size_t m,
 			  uint64_t *out)
@@ -5620,11 +5644,13 @@ static bool logh_classes_dec(struct nxr_coldec *d, size_t n)
 	uint64_t *rid = d->ltmp, *last = d->prev;
 	uint32_t *cls = d->lcls, ns = ks->n;
 
+	/* (gs NULL and n < ns follow from the groups' test; kept, as the
+	 * groups' bound, which regroup() keeps too, against slot[]'s size) */
 	if (!gs || (d->lgsel != gs && d->lgsel != d->tgs) || n < ns)
 		return false;
 	for (uint32_t q = 0, g = 0; q < ns; q++) {
 		g += q && gs[q] != gs[q - 1];
-		if (g >= NXR_COL_MAX_GROUPS)	/* (no writer groups more) */
+		if (g >= NXR_COL_MAX_GROUPS)
 			return false;
 		rid[q] = g;
 	}
@@ -5674,10 +5700,12 @@ static bool logh_prev_dec(struct nxr_coldec *d, const uint8_t **pp, const uint8_
 }
 
 /*
- * LOGH (format 1.4) of n values into out: one part, or (flag G, where
- * may_group and the section is grouped: d->lgsel) one per group, each
- * (flag P, 1.6: where the groups are the syscalls' by number) split by the
- * syscall before. NULL when malformed.
+ * LOGH (format 1.4) of n values into out: the flags, then one part, or
+ * (flag G, 4, where may_group and the section is grouped: only in a
+ * section's field, d->lgsel) one per group, the runs of the section's
+ * grouped selector column, each (flag P, 8, format 1.6: where the groups
+ * are the syscalls' by number) split by the syscall before. NULL when
+ * malformed.
  */
 static const uint8_t *dec_logh(struct nxr_coldec *d, const uint8_t *p, const uint8_t *end,
 			       size_t n, bool may_group, uint64_t *out)
@@ -6194,6 +6222,17 @@ static const uint8_t *dec_copy(struct nxr_coldec *d, struct kdec *ks, unsigned f
 	return p;
 }
 
+/* copy_value()'s source of slot s in column f: its field, its syscall
+ * (at[] index) << 3, and COPY_SRC_PLUS or COPY_SRC_MINUS for a step */
+enum { COPY_SRC_PLUS = 0x20, COPY_SRC_MINUS = 0x60 };
+
+static uint8_t copy_src(unsigned s, unsigned f)
+{
+	if (s >= COPY_STEP)
+		return (uint8_t)(1u << 3 | f | (s == COPY_STEP ? COPY_SRC_PLUS : COPY_SRC_MINUS));
+	return (uint8_t)(s < 3 ? s << 3 | f : (s - 3) / COPY_FIELDS << 3 | (s - 3) % COPY_FIELDS);
+}
+
 /*
  * The TCOPY fields whose copies name other syscalls' values are filled in
  * event order, as the syscalls are read (copy_fill()): each syscall's slots
@@ -6206,17 +6245,6 @@ static const uint8_t *dec_copy(struct nxr_coldec *d, struct kdec *ks, unsigned f
  * syscall before is the place n, where every field holds 0 (kdec_size()
  * has room for it).
  */
-/* copy_value()'s source of slot s in column f: its field, its syscall
- * (at[] index) << 3, and COPY_SRC_PLUS or COPY_SRC_MINUS for a step */
-enum { COPY_SRC_PLUS = 0x20, COPY_SRC_MINUS = 0x60 };
-
-static uint8_t copy_src(unsigned s, unsigned f)
-{
-	if (s >= COPY_STEP)
-		return (uint8_t)(1u << 3 | f | (s == COPY_STEP ? COPY_SRC_PLUS : COPY_SRC_MINUS));
-	return (uint8_t)(s < 3 ? s << 3 | f : (s - 3) / COPY_FIELDS << 3 | (s - 3) % COPY_FIELDS);
-}
-
 static int copy_prepare(struct nxr_coldec *d, struct kdec *ks)
 {
 	uint64_t n = ks->n;

@@ -2,10 +2,11 @@
 # t18: --layout columns writes format 1.6 (minor 6, incompat bits COLUMNS,
 # ENTROPY, LISTS, CONTEXT, TIMING, COPY, STEP and PREVNR), --layout
 # columns-1.5 format 1.5 (minor 5, all but STEP and PREVNR), --layout
-# columns-1.4 format 1.4 (minor 4, all but COPY, STEP and PREVNR), --layout columns-1.1 format 1.1 (minor
-# 1, COLUMNS), and every check of t10's exact syscall script holds on each
-# and on rows; --layout rows writes 1.0; without --layout the recorder
-# writes 1.6; a bad --layout is one line and exit 2, with no file.
+# columns-1.4 format 1.4 (minor 4, all but COPY, STEP and PREVNR),
+# --layout columns-1.1 format 1.1 (minor 1, COLUMNS), and every check of
+# t10's exact syscall script holds on each and on rows; --layout rows
+# writes 1.0; without --layout the recorder writes 1.6; a bad --layout is
+# one line and exit 2, with no file.
 . "$(dirname "$0")/reclib.bash"
 config "$T/c.yaml" "$FX/fx_loop getppid 1000"
 # u16 minor at offset 10, u64 incompat at 24 (format/FORMAT.md, File header)

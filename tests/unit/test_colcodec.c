@@ -2758,7 +2758,7 @@ static void test_logh_columns(void **state)
 			/* grouped without a selector; flags past the known ones */
 			end = t_logh(col, v, n, sub[s], l, cnt[s], 0);
 			for (unsigned f = 0; f < 2; f++) {
-				col[1] = (uint8_t)(sub[s] | (f ? 8 : 4));
+				col[1] = (uint8_t)(sub[s] | (f ? 16 : 4));
 				len = t_payload(buf, n, 1, tasks, col, (size_t)(end - col));
 				assert_int_equal(t_load(buf, len, n, tasks, v), -EBADMSG);
 			}
@@ -2984,10 +2984,11 @@ static uint8_t *t_logh_prev(uint8_t *col, const uint64_t *vg, const uint64_t *cl
 /*
  * LOGH with a part per syscall number split by the syscall before (flag P,
  * format 1.6), as arg2's column of syscalls grouped by number over 1-3
- * tasks and 1-4 numbers: each group with 0-2 classes of its own (the task's
- * first, 0, among them; the first group 1-2), every value decoded by the spec. Refused: a part
- * a byte short, 9 classes, a class past the groups or given twice, and P
- * in a section grouped by another field.
+ * tasks and 1-4 numbers: each group with 0-2 classes of its own (the
+ * task's first, 0, among them; the first group 1-2), every value decoded
+ * by the spec. Refused: a part a byte short, 9 classes, a class past the
+ * groups or given twice, P without G, a flag past P, and P in a section
+ * grouped by another field.
  */
 static void test_logh_prev_columns(void **state)
 {
@@ -3033,6 +3034,16 @@ static void test_logh_prev_columns(void **state)
 									    nrs),
 							n, tasks, v),
 						 what ? -EBADMSG : 0);
+			}
+			/* P without G, and a flag past P */
+			for (unsigned f = 0; f < 2; f++) {
+				lens[1] = (size_t)(t_logh_prev(col, vg, cls, gsel, n, own, nown, ngroups,
+							       0) - col);
+				col[1] = (uint8_t)(f ? 1 | 4 | 8 | 16 : 1 | 8);
+				assert_int_equal(t_load(buf, t_payload_any(buf, n, nt, tasks, cols, lens,
+									    nrs),
+							n, tasks, v),
+						 -EBADMSG);
 			}
 			/* grouped by arg1, not by number: no classes */
 			lens[1] = (size_t)(t_logh_prev(col, vg, cls, gsel, n, own, nown, ngroups, 0) -
@@ -4021,24 +4032,37 @@ static void t_prevnr_off(struct nxr_colenc *e)
 }
 
 /*
- * 4 tasks each reading files: fstat(), then read()s, 1-3 of them: a read
- * after fstat() takes 40-80 us (it reads the file), after a read() 0.5-1
- * us (it finds the end); fstat() 1-2 us; 300 ns between a task's syscalls
+ * 4 tasks each reading files: fstat(), then read()s, 1-3 of them (arg bit
+ * 0: 1-6, the reads most of the syscalls): a read after fstat() takes
+ * 40-80 us (it reads the file), after a read() 0.5-1 us (it finds the
+ * end); fstat() 1-2 us; 300 ns between a task's syscalls, or (arg bit 1)
+ * 300-400 ns before a read after fstat(), 5-6 us before the others, with
+ * an exit event among every 7 (TGAPN's part for the other events)
  */
 static void t_reads_after(struct nxr_event *evs, unsigned n, int arg)
 {
 	uint64_t now[4] = { 0 };
 	unsigned left[4] = { 0 }, before[4] = { 5, 5, 5, 5 };
 
-	(void)arg;
 	for (unsigned i = 0; i < n; i++) {
 		struct nxr_event *ev = &evs[i];
 		unsigned t = i % 4, nr = left[t] ? 0 : 5;
 
 		memset(ev, 0, sizeof(*ev));
-		ev->kind = NX_KIND_SYSCALL;
 		ev->pid = ev->tid = 300 + t;
-		ev->ts_ns = now[t] += 300;
+		if (arg & 2 && i % 7 == 3) {
+			ev->kind = NX_KIND_EXIT;
+			ev->ts_ns = now[t] += 700;
+			ev->exit.code = i;
+			continue;
+		}
+		ev->kind = NX_KIND_SYSCALL;
+		if (!(arg & 2))
+			ev->ts_ns = now[t] += 300;
+		else if (nr == 0 && before[t] == 5)
+			ev->ts_ns = now[t] += 300 + rnd() % 100;
+		else
+			ev->ts_ns = now[t] += 5000 + rnd() % 1000;
 		ev->syscall.nr = nr;
 		ev->syscall.arg1 = 3;
 		ev->syscall.flags = NX_SYS_EXITED;
@@ -4048,7 +4072,7 @@ static void t_reads_after(struct nxr_event *evs, unsigned n, int arg)
 			ev->syscall.dur_ns = 40000 + rnd() % 40000;
 		else
 			ev->syscall.dur_ns = 500 + rnd() % 500;
-		left[t] = nr == 5 ? 1 + (unsigned)(rnd() % 3) : left[t] - 1;
+		left[t] = nr == 5 ? 1 + (unsigned)(rnd() % (arg & 1 ? 6 : 3)) : left[t] - 1;
 		before[t] = nr;
 		now[t] += ev->syscall.dur_ns;
 	}
@@ -4057,14 +4081,35 @@ static void t_reads_after(struct nxr_event *evs, unsigned n, int arg)
 
 /*
  * Durations that follow the syscall before (format 1.6): the writer splits
- * the reads' LOGH part by it, a 25th smaller than without; the events
- * read back, in the segment that chooses and in the ones that follow it;
- * damaged, refused or decoded.
+ * the reads' LOGH part by it, a 25th smaller than without; with times
+ * before a syscall that follow it too, and exit events among them, TGAPN's
+ * keys as well, a 25th too; the events read back, in the segment that chooses
+ * and in the ones that follow it; damaged, refused or decoded. With the
+ * reads most of the syscalls, the segments that follow the choice are no
+ * larger than it by a tenth (they keep the parts).
  */
 static void test_logh_prev_stream(void **state)
 {
+	enum { N = 6000 };
+	struct nxr_event *evs = calloc(N, sizeof(*evs));
+	struct nxr_colenc *e = nxr_colenc_new();
+	size_t first = 0, len;
+
 	(void)state;
 	t_stream_gains(t_reads_after, 0, t_prevnr_off, 25, "LOGH by the syscall before");
+	t_stream_gains(t_reads_after, 2, t_prevnr_off, 25, "TGAPN by the syscall before");
+	assert_non_null(evs);
+	assert_non_null(e);
+	for (unsigned s = 0; s < MEMO_SEGS_T; s++) {
+		t_reads_after(evs, N, 1);
+		free(encode(e, evs, N, &len));
+		if (!s)
+			first = len;
+		else if (len * 10 > first * 11)
+			fail_msg("segment %u: %zu bytes, the choosing one %zu", s, len, first);
+	}
+	nxr_colenc_free(e);
+	free(evs);
 }
 
 /*

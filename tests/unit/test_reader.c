@@ -566,7 +566,8 @@ static void test_hostile_segment_lengths(void **state)
  * 1.1; one of 1.4 column segments 1.4, of 1.5 ones 1.5; one with today's
  * column segments says 1.6 and declares every column feature (columns,
  * entropy-coded columns, lists, context modes, timing modes, copy columns,
- * copy steps), which a reader without them refuses. */
+ * copy steps, timing codes by the syscall before), which a reader without
+ * them refuses. */
 static void test_header_declares_columns_only_when_used(void **state)
 {
 	struct nxr_fixture *fx = *state;
