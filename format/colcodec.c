@@ -3314,6 +3314,20 @@ static size_t logh_prev_choose(struct nxr_colenc *e, const uint64_t *v, const ui
 	return total + rest_cost;
 }
 
+/* A LOGH value: the code of its symbol y (less the part's lo), then its r
+ * raw bits low */
+static inline void logh_put_value(struct nxr_bitw *bw, const struct nxr_huff_enc *h, unsigned y,
+				  uint64_t low, unsigned r)
+{
+	if (h->len[y] + r <= 56) {
+		nxr_bitw_put(bw, h->code[y] | low << h->len[y], h->len[y] + r);
+	} else {
+		nxr_bitw_put(bw, h->code[y], h->len[y]);
+		nxr_bitw_put(bw, low & 0xffffffffu, 32);
+		nxr_bitw_put(bw, low >> 32, r - 32);
+	}
+}
+
 /* One part of LOGH with sub bits at *pp: the values v[idx[0..m)] */
 static void put_logh_part(struct nxr_colenc *e, const uint64_t *v, const uint32_t *idx,
 			  uint32_t m, unsigned sub, uint8_t **pp)
@@ -3342,13 +3356,7 @@ static void put_logh_part(struct nxr_colenc *e, const uint64_t *v, const uint32_
 		unsigned y = logh_sym(x, sub, &r) - lo;
 
 		low = x & ((1ull << r) - 1);
-		if (h->len[y] + r <= 56) {
-			nxr_bitw_put(&bw, h->code[y] | low << h->len[y], h->len[y] + r);
-		} else {
-			nxr_bitw_put(&bw, h->code[y], h->len[y]);
-			nxr_bitw_put(&bw, low & 0xffffffffu, 32);
-			nxr_bitw_put(&bw, low >> 32, r - 32);
-		}
+		logh_put_value(&bw, h, y, low, r);
 	}
 	*pp = nxr_bitw_end(&bw);
 }
@@ -3500,14 +3508,7 @@ static size_t try_logh(struct nxr_colenc *e, const uint64_t *v, size_t n, bool g
 
 			r = yr[i] & 0xff;	/* < 64 */
 			low = v[i] & ((1ull << r) - 1);
-
-			if (h->len[y] + r <= 56) {
-				nxr_bitw_put(&bw, h->code[y] | low << h->len[y], h->len[y] + r);
-			} else {
-				nxr_bitw_put(&bw, h->code[y], h->len[y]);
-				nxr_bitw_put(&bw, low & 0xffffffffu, 32);
-				nxr_bitw_put(&bw, low >> 32, r - 32);
-			}
+			logh_put_value(&bw, h, y, low, r);
 		}
 		p = nxr_bitw_end(&bw);
 	}

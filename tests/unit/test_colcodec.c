@@ -2607,14 +2607,14 @@ static unsigned t_logh_sym(uint64_t v, unsigned sub, unsigned *r)
 }
 
 /*
- * A LOGH column (mode byte and all) of v[0..n), one part, flags sub, coding
- * symbols lo .. lo + cnt - 1 (cnt a power of 2) each with a code of
- * log2(cnt) bits (the canonical code of symbol lo + k is k, written most
- * significant bit first), then the raw bits, least significant first.
- * nb_adj is added to the stream's length as written.
+ * A LOGH part of v[0..n) with sub bits, coding symbols lo .. lo + cnt - 1
+ * (cnt a power of 2) each with a code of log2(cnt) bits (the canonical
+ * code of symbol lo + k is k, written most significant bit first), then
+ * the raw bits, least significant first. nb_adj is added to the stream's
+ * length as written.
  */
-static uint8_t *t_logh(uint8_t *p, const uint64_t *v, size_t n, unsigned sub, unsigned lo,
-		       unsigned cnt, int nb_adj)
+static uint8_t *t_logh_part_of(uint8_t *p, const uint64_t *v, size_t n, unsigned sub,
+				unsigned lo, unsigned cnt, int nb_adj)
 {
 	unsigned len = 0;
 	struct t_bits b;
@@ -2622,8 +2622,6 @@ static uint8_t *t_logh(uint8_t *p, const uint64_t *v, size_t n, unsigned sub, un
 
 	while (1u << len < cnt)
 		len++;
-	*p++ = 14;
-	*p++ = (uint8_t)sub;
 	p = nxr_put_varint(p, lo);
 	p = nxr_put_varint(p, cnt);
 	for (unsigned k = 0; cnt > 1 && k < cnt; k += 2)
@@ -2645,6 +2643,15 @@ static uint8_t *t_logh(uint8_t *p, const uint64_t *v, size_t n, unsigned sub, un
 	p += (b.n + 7) / 8 + (size_t)(nb_adj > 0 ? nb_adj : 0);
 	free(s);
 	return p;
+}
+
+/* A LOGH column (mode byte and all) of v[0..n), that one part, flags sub */
+static uint8_t *t_logh(uint8_t *p, const uint64_t *v, size_t n, unsigned sub, unsigned lo,
+		       unsigned cnt, int nb_adj)
+{
+	*p++ = 14;
+	*p++ = (uint8_t)sub;
+	return t_logh_part_of(p, v, n, sub, lo, cnt, nb_adj);
 }
 
 /* A random value of random bit length, by the shape: 0 any, 1 not 0, 2 of
@@ -2884,27 +2891,7 @@ static void t_grouping(const uint64_t *nrs, unsigned n, unsigned *pos, unsigned 
 /* One LOGH part of v[0..m) at p: sub 1's 128 symbols, 7-bit codes */
 static uint8_t *t_logh_part(uint8_t *p, const uint64_t *v, size_t m, int nb_adj)
 {
-	uint8_t *s = calloc(1, m * 10 + 16);
-	struct t_bits b = { s, 0 };
-
-	assert_non_null(s);
-	p = nxr_put_varint(p, 0);
-	p = nxr_put_varint(p, 128);
-	for (unsigned k = 0; k < 128; k += 2)
-		*p++ = 7 | 7 << 4;
-	for (size_t i = 0; i < m; i++) {
-		unsigned r, y = t_logh_sym(v[i], 1, &r);
-
-		for (unsigned k = 7; k-- > 0;)
-			t_bit(&b, y >> k & 1);
-		for (unsigned k = 0; k < r; k++)
-			t_bit(&b, v[i] >> k & 1);
-	}
-	p = nxr_put_varint(p, (b.n + 7) / 8 + (size_t)nb_adj);
-	memcpy(p, s, (b.n + 7) / 8);
-	p += (b.n + 7) / 8 + (size_t)(nb_adj > 0 ? nb_adj : 0);
-	free(s);
-	return p;
+	return t_logh_part_of(p, v, m, 1, 0, 128, nb_adj);
 }
 
 /*
