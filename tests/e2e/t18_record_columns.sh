@@ -41,18 +41,8 @@ rc=$?
 [ $rc = 2 ] && grep -q -- '--layout diagonal: not one of rows, columns, columns-1.5, columns-1.4, columns-1.1' "$T/err" && [ ! -e "$T/bad.nxr" ] ||
 	fail "bad --layout: exit $rc: $(cat "$T/err")"
 ok "bad --layout: $(head -n 1 "$T/err")"
-NX_REC_ARGS="--layout columns" bash "$(dirname "$0")/t10_record_script.sh" > "$T/t10.log" 2>&1 ||
-	fail "t10 on a columns recording: $(tail -n 3 "$T/t10.log")"
-ok "t10's exact-script checks hold on a columns recording"
-NX_REC_ARGS="--layout columns-1.5" bash "$(dirname "$0")/t10_record_script.sh" > "$T/t10.log" 2>&1 ||
-	fail "t10 on a columns-1.5 recording: $(tail -n 3 "$T/t10.log")"
-ok "t10's exact-script checks hold on a columns-1.5 recording"
-NX_REC_ARGS="--layout columns-1.4" bash "$(dirname "$0")/t10_record_script.sh" > "$T/t10.log" 2>&1 ||
-	fail "t10 on a columns-1.4 recording: $(tail -n 3 "$T/t10.log")"
-ok "t10's exact-script checks hold on a columns-1.4 recording"
-NX_REC_ARGS="--layout columns-1.1" bash "$(dirname "$0")/t10_record_script.sh" > "$T/t10.log" 2>&1 ||
-	fail "t10 on a columns-1.1 recording: $(tail -n 3 "$T/t10.log")"
-ok "t10's exact-script checks hold on a columns-1.1 recording"
-NX_REC_ARGS="--layout rows" bash "$(dirname "$0")/t10_record_script.sh" > "$T/t10.log" 2>&1 ||
-	fail "t10 on a rows recording: $(tail -n 3 "$T/t10.log")"
-ok "t10's exact-script checks hold on a rows recording"
+for layout in columns columns-1.5 columns-1.4 columns-1.1 rows; do
+	NX_REC_ARGS="--layout $layout" bash "$(dirname "$0")/t10_record_script.sh" > "$T/t10.log" 2>&1 ||
+		fail "t10 on a $layout recording: $(tail -n 3 "$T/t10.log")"
+	ok "t10's exact-script checks hold on a $layout recording"
+done
