@@ -885,7 +885,8 @@ struct nxr_colenc {
 	uint32_t *lcount;		/* a part's histogram */
 	/* LOGH's parts by the syscall before (format 1.6) */
 	bool prevnr;			/* allowed */
-	uint32_t *lcls;			/* a column's classes: logh_classes() */
+	uint32_t *lcls;			/* the syscall columns' classes: logh_classes() */
+	uint32_t lclsn;			/* ... how many are known */
 	uint32_t *lidx;			/* a group's values by part */
 	uint16_t lpk[NXR_COL_MAX_GROUPS + 1];	/* each group's classes with a part */
 	uint16_t lpc[NXR_COL_MAX_GROUPS + 1][LOGH_PREV_MAX];	/* ... which */
@@ -3206,31 +3207,34 @@ static size_t logh_resub_cost(struct nxr_huff_enc *h, const uint32_t *c3, unsign
  * ---- LOGH parts by the syscall before (format 1.6, NXR_INCOMPAT_PREVNR) ----
  *
  * A syscall's duration, and the time before it, depend on the syscall its
- * task made before it as well as on its own number: a read() after
- * fstat() reads a file, after another read() finds its end; a shell's
- * fork's wait after an exit. A group's part of a LOGH column then splits
- * by that syscall's number, the classes with enough values each a part of
- * their own.
+ * task made before it as well as on its own number: grep's read() after
+ * fstat() reads a file, after another read() finds its end. A group's part
+ * of a LOGH column then splits by that syscall's number, the classes with
+ * enough values each a part of their own.
  */
 static void copy_history(struct nxr_colenc *e, const struct kstage *ks);
 #define COPY_NONE UINT32_MAX	/* no syscall before (copy_history()): its values read as 0 */
 
 /* Each of n values' class, in the grouped order of the syscall section
  * (then n - ks->n others: 0): 1 + the group of its task's syscall before
- * it in the segment, 0 when it has none */
+ * it in the segment, 0 when it has none. Computed once a segment (lclsn:
+ * how many are; 0 at its start), for every LOGH column that asks. */
 static const uint32_t *logh_classes(struct nxr_colenc *e, uint32_t n)
 {
 	const struct kstage *ks = &e->k[NX_KIND_SYSCALL];
 	const uint32_t *cp1, *gid = ks->gid, *pos = e->pos;
 	uint32_t *cls = e->lcls;
 
-	if (!e->cphist)
-		copy_history(e, ks);
-	cp1 = e->cp1;
-	for (uint32_t j = 0; j < ks->n; j++)
-		cls[pos[j]] = cp1[j] == COPY_NONE ? 0 : 1 + gid[cp1[j]];
-	for (uint32_t q = ks->n; q < n; q++)
-		cls[q] = 0;
+	if (!e->lclsn) {
+		if (!e->cphist)
+			copy_history(e, ks);
+		cp1 = e->cp1;
+		for (uint32_t j = 0; j < ks->n; j++)
+			cls[pos[j]] = cp1[j] == COPY_NONE ? 0 : 1 + gid[cp1[j]];
+		e->lclsn = ks->n;
+	}
+	for (; e->lclsn < n; e->lclsn++)
+		cls[e->lclsn] = 0;
 	return cls;
 }
 
@@ -4371,6 +4375,7 @@ int nxr_colenc_finish(struct nxr_colenc *e, void *zctx, const uint8_t **out, siz
 		return rc;
 	e->zctx = zctx;
 	e->cphist = false;
+	e->lclsn = 0;
 	e->choose = !(e->segs % MEMO_SEGS);
 	e->slow = n > 1 && e->key[n - 1] > e->key[0] &&
 		  e->key[n - 1] - e->key[0] >= RECHOOSE_SPAN_NS;
