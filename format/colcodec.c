@@ -3303,7 +3303,7 @@ static size_t logh_prev_choose(struct nxr_colenc *e, const uint64_t *v, const ui
 			trial[y] = rest[y] - hist[c][y];
 			cnt += hist[c][y];
 		}
-		if (cnt == left)	/* (the rest must keep a value) */
+		if (cnt == left)	/* (the rest keeps a value: a part of none has no code to build) */
 			continue;
 		own = logh_hist_cost(h, hist[c], sub) + nxr_varint_len(cand[c]);
 		without = logh_hist_cost(h, trial, sub);
@@ -3316,6 +3316,18 @@ static size_t logh_prev_choose(struct nxr_colenc *e, const uint64_t *v, const ui
 		e->lpc[k][e->lpk[k]++] = (uint16_t)cand[c];
 	}
 	return total + rest_cost;
+}
+
+/* The bytes of a LOGH column with G and P (its mode and flags too) of the
+ * np groups of pc[] values each, each group's classes chosen */
+static size_t logh_prev_cost(struct nxr_colenc *e, const uint64_t *v, const uint32_t *cls,
+			     const uint32_t *pc, unsigned np, unsigned sub)
+{
+	size_t cost = 2;
+
+	for (size_t k = 0, i = 0; k < np; i += pc[k++])
+		cost += logh_prev_choose(e, v, cls, i, pc[k], sub, (unsigned)k);
+	return cost;
 }
 
 /* A LOGH value: the code of its symbol y (less the part's lo), then its r
@@ -3424,13 +3436,9 @@ static size_t try_logh(struct nxr_colenc *e, const uint64_t *v, size_t n, bool g
 		bsub = (*lm - 1u) & 3;
 		bg = (*lm - 1u) >> 2 & 1;
 		bp = (*lm - 1u) >> 3 & 1;
-		if (bp) {	/* (its bytes, as they will be written: within the bound?) */
-			cost = 2;
-			for (size_t k = 0, i = 0; k < np; i += pc[k++])
-				cost += logh_prev_choose(e, v, cls, i, pc[k], bsub, (unsigned)k);
-			if (cost > col_bound(n))
-				return 0;
-		}
+		/* (its bytes, as they will be written: within the bound?) */
+		if (bp && logh_prev_cost(e, v, cls, pc, np, bsub) > col_bound(n))
+			return 0;
 	} else {
 		/* one pass: each part's symbols with 3 sub bits (the whole
 		 * column's at [0], the parts' from [1] on, when grouped), the
@@ -3465,9 +3473,7 @@ static size_t try_logh(struct nxr_colenc *e, const uint64_t *v, size_t n, bool g
 			bg = 1;
 		}
 		if (bg && cls) {
-			cost = 2;
-			for (size_t k = 0, i = 0; k < np; i += pc[k++])
-				cost += logh_prev_choose(e, v, cls, i, pc[k], bsub, (unsigned)k);
+			cost = logh_prev_cost(e, v, cls, pc, np, bsub);
 			if (cost + n / LOGH_PREV_GAIN_MIN < best) {
 				best = cost;
 				bp = 1;
