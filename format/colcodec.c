@@ -3303,7 +3303,8 @@ static size_t logh_prev_choose(struct nxr_colenc *e, const uint64_t *v, const ui
 			trial[y] = rest[y] - hist[c][y];
 			cnt += hist[c][y];
 		}
-		if (cnt == left)	/* (the rest keeps a value: a part of none has no code to build) */
+		/* (the rest keeps a value: a part of none has no code to build) */
+		if (cnt == left)
 			continue;
 		own = logh_hist_cost(h, hist[c], sub) + nxr_varint_len(cand[c]);
 		without = logh_hist_cost(h, trial, sub);
